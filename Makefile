@@ -1,0 +1,60 @@
+# Gauntlet — build, tests and benchmarks.
+#   make            build build/gauntlet and the defective test allocators
+#   make run        the main job: a generated program against every installed allocator
+#   make check      unit tests, the oracle's proofs, the corpus against every allocator
+#   make bench      the oracle's cost (checked vs raw calls)
+# Every target first installs missing packages (ci/install-deps.sh).
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -Iharness
+LDLIBS   += -ldl -pthread
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt)
+
+BUILD    := build
+HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
+HARNESS_OBJ := $(HARNESS_SRC:harness/%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+DEFECTS  := $(shell awk '!/^#/ && NF {print $$1}' tests/defective/defects.list 2>/dev/null) none
+DEFECT_LIBS := $(DEFECTS:%=$(BUILD)/defective/libdefect_%.so)
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all run check bench format clean deps
+all: $(BUILD)/gauntlet $(DEFECT_LIBS)
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): ci/install-deps.sh
+	@bash ci/install-deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/obj/%.o: harness/%.c harness/*.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/gauntlet: $(BUILD)/obj/main.o $(HARNESS_OBJ)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/defective/libdefect_%.so: tests/defective/defective.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -shared -fno-builtin -DDEFECT_$(shell echo $* | tr a-z A-Z) $< -o $@ -ldl -pthread
+
+$(BUILD)/unit_tests: $(UNIT_SRC) $(HARNESS_OBJ) | $(DEPS_STAMP)
+	$(CC) $(CFLAGS) $(UNIT_SRC) $(HARNESS_OBJ) -o $@ $(LDLIBS) $(CHECK_LIBS)
+
+# The main job (README's first command).
+run: all
+	@$(BUILD)/gauntlet list
+	$(BUILD)/gauntlet gen --seed 1 --ops 5000 --threads 4 -o $(BUILD)/main-job.bin
+	$(BUILD)/gauntlet run --alloc all $(BUILD)/main-job.bin
+
+check: all $(BUILD)/unit_tests
+	GAUNTLET=$(BUILD)/gauntlet DEFECTIVE_DIR=$(BUILD)/defective $(BUILD)/unit_tests
+
+bench: all
+	$(BUILD)/gauntlet bench --alloc all
+
+format:
+	clang-format -i harness/*.c harness/*.h tests/unit/*.c tests/defective/*.c
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,63 @@
+/*
+ * adapter_bind.c — binding an allocator library's standard entry points.
+ * Shared by every adapter. A symbol counts only if the library itself defines
+ * it: dlsym also searches the library's dependencies (libc), and binding a
+ * missing reallocarray to glibc's would mix two heaps and hide the
+ * library's own behaviour.
+ */
+#include "adapter.h"
+
+#include <dlfcn.h>
+#include <link.h>
+#include <stdio.h>
+#include <string.h>
+
+void *adapter_own_symbol(void *handle, const char *name)
+{
+    void *symbol = dlsym(handle, name);
+    if (symbol == NULL) return NULL;
+    struct link_map *library = NULL;
+    Dl_info where;
+    if (dlinfo(handle, RTLD_DI_LINKMAP, &library) != 0 || library == NULL) return NULL;
+    if (dladdr(symbol, &where) == 0) return NULL;
+    /* A shared object is linked at 0, so its load bias is its load base. */
+    return (uintptr_t)where.dli_fbase == (uintptr_t)library->l_addr ? symbol : NULL;
+}
+
+bool adapter_bind_standard(struct allocator *a, void *handle, char *err, size_t err_len)
+{
+    a->handle = handle;
+    *(void **)&a->malloc = adapter_own_symbol(handle, "malloc");
+    *(void **)&a->free = adapter_own_symbol(handle, "free");
+    if (a->malloc == NULL || a->free == NULL) {
+        snprintf(err, err_len,
+                 "%s: the library does not define malloc and free itself; "
+                 "an allocator under test must export the standard malloc API",
+                 a->name);
+        return false;
+    }
+    *(void **)&a->calloc = adapter_own_symbol(handle, "calloc");
+    *(void **)&a->realloc = adapter_own_symbol(handle, "realloc");
+    *(void **)&a->reallocarray = adapter_own_symbol(handle, "reallocarray");
+    *(void **)&a->aligned_alloc = adapter_own_symbol(handle, "aligned_alloc");
+    *(void **)&a->posix_memalign = adapter_own_symbol(handle, "posix_memalign");
+    *(void **)&a->memalign = adapter_own_symbol(handle, "memalign");
+    *(void **)&a->usable_size = adapter_own_symbol(handle, "malloc_usable_size");
+    return true;
+}
+
+void *adapter_open_library(const char *path, const char *label, char *err, size_t err_len)
+{
+    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (handle != NULL) return handle;
+    const char *why = dlerror();
+    if (why != NULL && strstr(why, "static TLS") != NULL)
+        snprintf(err, err_len,
+                 "%s: cannot load %s: %s (the library uses initial-exec TLS; "
+                 "gauntlet sets GLIBC_TUNABLES=glibc.rtld.optional_static_tls to make room — "
+                 "was it overridden?)",
+                 label, path, why);
+    else
+        snprintf(err, err_len, "%s: cannot load %s: %s", label, path, why ? why : "unknown error");
+    return NULL;
+}

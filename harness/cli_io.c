@@ -1,0 +1,185 @@
+/*
+ * cli_io.c — files in and out for the commands: programs read whole (text
+ * or binary, auto-detected), outputs written atomically so that a killed
+ * process never leaves half a program, corpus entry or report behind.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+bool read_whole_file(const char *path, uint8_t **bytes, size_t *len, size_t *mapped)
+{
+    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        errno = EISDIR;
+        return false;
+    }
+    size_t capacity = 1 << 16, used = 0;
+    uint8_t *buf = hmem_map(capacity);
+    for (;;) {
+        if (used == capacity) {
+            buf = hmem_remap(buf, capacity, capacity * 2);
+            capacity *= 2;
+        }
+        ssize_t n = read(fd, buf + used, capacity - used);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            int saved = errno;
+            if (fd != STDIN_FILENO) close(fd);
+            hmem_unmap(buf, capacity);
+            errno = saved;
+            return false;
+        }
+        if (n == 0) break;
+        used += (size_t)n;
+    }
+    if (fd != STDIN_FILENO) close(fd);
+    *bytes = buf;
+    *len = used;
+    *mapped = capacity;
+    return true;
+}
+
+void load_program(const char *path, enum input_format format, struct program *out)
+{
+    uint8_t *bytes;
+    size_t len, mapped;
+    if (!read_whole_file(path, &bytes, &len, &mapped)) {
+        fprintf(stderr, "gauntlet: cannot read %s: %s\n", path, strerror(errno));
+        exit(EXIT_USAGE);
+    }
+    program_init(out);
+    bool text = format == FORMAT_TEXT || (format == FORMAT_AUTO && program_looks_like_text(bytes, len));
+    if (text) {
+        char err[512];
+        if (!program_parse_text((const char *)bytes, len, path, out, err, sizeof err)) {
+            fprintf(stderr, "gauntlet: %s\n", err);
+            exit(EXIT_USAGE);
+        }
+    } else {
+        program_decode_binary(bytes, len, out);
+    }
+    hmem_unmap(bytes, mapped);
+}
+
+static bool write_all(int fd, const uint8_t *bytes, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, bytes, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        bytes += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+void write_output_with(const char *path, output_writer writer, const void *context)
+{
+    if (path == NULL || strcmp(path, "-") == 0) {
+        if (!writer(STDOUT_FILENO, context)) {
+            fprintf(stderr, "gauntlet: cannot write to standard output: %s\n", strerror(errno));
+            exit(EXIT_USAGE);
+        }
+        return;
+    }
+    /* Beside the destination, so that rename() stays within one file system. */
+    char temporary[4096];
+    if (snprintf(temporary, sizeof temporary, "%s.tmp.%d", path, (int)getpid()) >=
+        (int)sizeof temporary) {
+        fprintf(stderr, "gauntlet: output path too long: %s\n", path);
+        exit(EXIT_USAGE);
+    }
+    int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "gauntlet: cannot create %s: %s\n", temporary, strerror(errno));
+        exit(EXIT_USAGE);
+    }
+    if (!writer(fd, context) || fsync(fd) != 0 || close(fd) != 0 || rename(temporary, path) != 0) {
+        fprintf(stderr, "gauntlet: cannot write %s: %s\n", path, strerror(errno));
+        unlink(temporary);
+        exit(EXIT_USAGE);
+    }
+}
+
+struct byte_span {
+    const uint8_t *bytes;
+    size_t len;
+};
+
+static bool write_span(int fd, const void *context)
+{
+    const struct byte_span *span = context;
+    return write_all(fd, span->bytes, span->len);
+}
+
+void write_output(const char *path, const uint8_t *bytes, size_t len)
+{
+    struct byte_span span = {bytes, len};
+    write_output_with(path, write_span, &span);
+}
+
+_Noreturn void usage_error(const char *command, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    fprintf(stderr, "gauntlet %s: ", command);
+    vfprintf(stderr, fmt, args);
+    va_end(args);
+    fprintf(stderr, "\n(see `gauntlet %s --help`)\n", command);
+    exit(EXIT_USAGE);
+}
+
+bool parse_u64_arg(const char *text, uint64_t *value)
+{
+    if (text == NULL || *text == '\0' || *text == '-') return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 0);
+    if (errno != 0 || *end != '\0') return false;
+    *value = v;
+    return true;
+}
+
+bool parse_size_arg(const char *text, size_t *value)
+{
+    if (text == NULL) return false;
+    uint64_t v;
+    if (parse_u64_arg(text, &v)) {
+        *value = v;
+        return true;
+    }
+    /* The program text's size syntax (4KiB, 256MiB, 2^30) through a one-line program. */
+    char line[256];
+    if (snprintf(line, sizeof line, "t0 malloc s0 %s\n", text) >= (int)sizeof line) return false;
+    struct program p;
+    program_init(&p);
+    char err[256];
+    bool ok = program_parse_text(line, strlen(line), "argument", &p, err, sizeof err) && p.count == 1;
+    if (ok) *value = p.ops[0].size;
+    program_release(&p);
+    return ok;
+}
+
+enum input_format parse_format_arg(const char *command, const char *text)
+{
+    if (text && strcmp(text, "text") == 0) return FORMAT_TEXT;
+    if (text && strcmp(text, "binary") == 0) return FORMAT_BINARY;
+    if (text && strcmp(text, "auto") == 0) return FORMAT_AUTO;
+    usage_error(command, "--format must be text, binary or auto, not '%s'", text ? text : "");
+}
+
+bool is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0 || strcmp(arg, "help") == 0;
+}

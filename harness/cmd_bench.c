@@ -1,0 +1,179 @@
+/*
+ * cmd_bench.c — `gauntlet bench`: what the oracle costs. For each allocator
+ * and size mix, one generated single-thread program is run checked (the
+ * whole oracle, lock-step executor) and replayed raw (the same calls, no
+ * checks, no pattern writes) in the same process, alternately, several
+ * times; the figure is the ratio of the medians. A benchmark, not a test:
+ * it prints, it does not judge.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_REPEAT 21
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The same calls as the checked run makes for a generated program (which
+ * never reaches the live-bytes cap), without any check. */
+static void replay_raw(const struct program *p, const struct allocator *a)
+{
+    static void *block[GAUNTLET_MAX_SLOTS];
+    static size_t size[GAUNTLET_MAX_SLOTS], align[GAUNTLET_MAX_SLOTS];
+    static bool resized[GAUNTLET_MAX_SLOTS];
+    volatile size_t sink = 0;
+    for (size_t i = 0; i < p->count; i++) {
+        const struct op *op = &p->ops[i];
+        unsigned s = op->slot;
+        void *q = NULL;
+        switch (op->kind) {
+        case OP_MALLOC: q = a->malloc(op->size); break;
+        case OP_CALLOC: q = a->calloc(op->count, op->size); break;
+        case OP_ALIGNED_ALLOC: q = a->aligned_alloc(op->align, op->size); break;
+        case OP_MEMALIGN: q = a->memalign(op->align, op->size); break;
+        case OP_POSIX_MEMALIGN:
+            if (a->posix_memalign(&q, op->align, op->size) != 0) q = NULL;
+            break;
+        case OP_REALLOC:
+        case OP_REALLOCARRAY: {
+            void *r = op->kind == OP_REALLOC ? a->realloc(block[s], op->size)
+                                             : a->reallocarray(block[s], op->count, op->size);
+            if (r != NULL || op->size == 0 || op->count == 0) block[s] = r;
+            size[s] = op->size * (op->kind == OP_REALLOC ? 1 : op->count);
+            align[s] = 0;
+            resized[s] = true;
+            continue;
+        }
+        case OP_FREE:
+            a->free(block[s]);
+            block[s] = NULL;
+            continue;
+        case OP_FREE_SIZED:
+            if (block[s] && a->free_sized && a->free_sized(block[s], size[s], align[s], resized[s]))
+                block[s] = NULL;
+            continue;
+        case OP_USABLE_SIZE:
+            if (block[s] && a->usable_size) sink += a->usable_size(block[s]);
+            continue;
+        default: continue;
+        }
+        if (block[s]) a->free(block[s]);
+        block[s] = q;
+        size[s] = op->kind == OP_CALLOC ? op->count * op->size : op->size;
+        align[s] = op_uses_align(op->kind) ? op->align : 0;
+        resized[s] = false;
+    }
+    for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++) {
+        a->free(block[s]);
+        block[s] = NULL;
+    }
+    (void)sink;
+}
+
+static int compare_doubles(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static double median(double *values, unsigned n)
+{
+    qsort(values, n, sizeof *values, compare_doubles);
+    return values[n / 2];
+}
+
+static void bench_mix(const struct allocator *a, const char *mix, bool small, size_t ops,
+                      unsigned repeat)
+{
+    struct gen_params params;
+    gen_params_default(&params);
+    params.seed = 1;
+    params.ops = ops;
+    params.small_only = small;
+    struct program p;
+    program_init(&p);
+    program_generate(&params, &p);
+    struct run_config config;
+    run_config_default(&config);
+    config.program_path = "(bench)";
+    double checked[MAX_REPEAT], raw[MAX_REPEAT];
+    struct run_stats stats;
+    for (unsigned r = 0; r < repeat; r++) {
+        double t0 = now_seconds();
+        run_program(&p, a, &config, &stats);
+        double t1 = now_seconds();
+        replay_raw(&p, a);
+        double t2 = now_seconds();
+        checked[r] = t1 - t0;
+        raw[r] = t2 - t1;
+    }
+    double c = median(checked, repeat), w = median(raw, repeat);
+    printf("%-10s %-8s %9zu %12.2f %12.2f %8.2fx%s\n", a->name, mix, p.count,
+           (double)p.count / c / 1e6, (double)p.count / w / 1e6, c / w,
+           stats.skipped_over_cap ? "  (cap reached: not comparable)" : "");
+    fflush(stdout);
+    program_release(&p);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    char list[1024] = "all";
+    uint64_t ops = 200000, repeat = 5;
+    for (int i = 1; i < argc; i++) {
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (is_help(argv[i])) {
+            puts("usage: gauntlet bench [--alloc NAME[,NAME...]|all] [--ops N] [--repeat R]\n\n"
+                 "Checked operations per second (the whole oracle) against raw calls of the\n"
+                 "same generated single-thread program, for small blocks (<= 1 KiB) and the\n"
+                 "default size mix; medians of R alternated runs (default 5, N = 200000).");
+            return 0;
+        } else if (strcmp(argv[i], "--alloc") == 0 && value) {
+            snprintf(list, sizeof list, "%s", argv[++i]);
+        } else if (strcmp(argv[i], "--ops") == 0 && value) {
+            if (!parse_u64_arg(argv[++i], &ops) || ops == 0) usage_error("bench", "--ops needs N > 0");
+        } else if (strcmp(argv[i], "--repeat") == 0 && value) {
+            if (!parse_u64_arg(argv[++i], &repeat) || repeat == 0 || repeat > MAX_REPEAT)
+                usage_error("bench", "--repeat needs 1..%d", MAX_REPEAT);
+        } else {
+            usage_error("bench", "unknown option or missing value: %s", argv[i]);
+        }
+    }
+    printf("%-10s %-8s %9s %12s %12s %9s\n", "allocator", "mix", "ops", "checked M/s", "raw M/s",
+           "ratio");
+    int status = 0;
+    for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
+        const char *const single[] = {name, NULL};
+        const char *const *names = strcmp(name, "all") == 0 ? named_allocators : single;
+        for (; *names; names++) {
+            char err[1024];
+            if (!allocator_installed(*names, err, sizeof err)) {
+                fprintf(stderr, "gauntlet bench: %s\n", err);
+                status = EXIT_USAGE;
+                continue;
+            }
+            fflush(stdout);
+            pid_t pid = fork();
+            if (pid == 0) {
+                struct allocator a;
+                if (!allocator_open(*names, &a, err, sizeof err)) _exit(EXIT_USAGE);
+                bench_mix(&a, "small", true, ops, (unsigned)repeat);
+                bench_mix(&a, "default", false, ops, (unsigned)repeat);
+                _exit(0);
+            }
+            int child;
+            if (pid < 0 || waitpid(pid, &child, 0) < 0 || !WIFEXITED(child) || WEXITSTATUS(child))
+                status = status ? status : EXIT_FINDING;
+        }
+    }
+    return status;
+}

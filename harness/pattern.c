@@ -1,0 +1,128 @@
+/*
+ * pattern.c — the contents the harness writes into every block and checks
+ * later. Byte i of a block holds byte (i % 8) of the word
+ * base(seed) + (i / 8) * STEP, so every block and generation has its own
+ * pattern, a shifted or truncated copy shows, and filling costs one add per
+ * word. Blocks above PATTERN_FULL_LIMIT are sampled: head, tail, and a
+ * stripe every PATTERN_STRIPE_STEP bytes (fill and verify sample alike).
+ */
+#include "run.h"
+
+#include <string.h>
+
+#define STEP UINT64_C(0x9E3779B97F4A7C15)
+
+static uint64_t pattern_base(uint64_t seed)
+{
+    uint64_t z = seed + UINT64_C(0x632BE59BD9B4E019);
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+static uint8_t pattern_byte(uint64_t base, size_t offset)
+{
+    uint64_t word = base + (uint64_t)(offset / 8) * STEP;
+    return (uint8_t)(word >> (8 * (offset % 8)));
+}
+
+bool pattern_is_sampled(size_t size) { return size > PATTERN_FULL_LIMIT; }
+
+/* The regions of a block of `size` bytes that carry the pattern, in order.
+ * *cursor starts at 0; returns false after the last region. */
+static bool next_region(size_t size, size_t *cursor, size_t *start, size_t *end)
+{
+    if (*cursor >= size) return false;
+    if (!pattern_is_sampled(size)) {
+        *start = 0;
+        *end = size;
+        *cursor = size;
+        return true;
+    }
+    size_t tail = size - PATTERN_SAMPLE_EDGE;
+    if (*cursor == 0) {
+        *start = 0;
+        *end = PATTERN_SAMPLE_EDGE;
+    } else if (*cursor + PATTERN_STRIPE_SIZE <= tail) {
+        *start = *cursor;
+        *end = *cursor + PATTERN_STRIPE_SIZE;
+    } else {
+        *start = tail;
+        *end = size;
+        *cursor = size;
+        return true;
+    }
+    *cursor = *start == 0 ? PATTERN_SAMPLE_EDGE : *cursor + PATTERN_STRIPE_STEP;
+    return true;
+}
+
+static void fill_range(uint8_t *block, uint64_t base, size_t start, size_t end)
+{
+    size_t i = start;
+    for (; i < end && i % 8 != 0; i++) block[i] = pattern_byte(base, i);
+    uint64_t word = base + (uint64_t)(i / 8) * STEP;
+    for (; i + 8 <= end; i += 8, word += STEP) memcpy(block + i, &word, 8);
+    for (; i < end; i++) block[i] = pattern_byte(base, i);
+}
+
+static bool verify_range(const uint8_t *block, uint64_t base, size_t start, size_t end,
+                         struct pattern_mismatch *m)
+{
+    size_t i = start;
+    for (; i < end && i % 8 != 0; i++)
+        if (block[i] != pattern_byte(base, i)) goto mismatch;
+    uint64_t word = base + (uint64_t)(i / 8) * STEP;
+    for (; i + 8 <= end; i += 8, word += STEP) {
+        uint64_t found;
+        memcpy(&found, block + i, 8);
+        if (found != word) break;
+    }
+    for (; i < end; i++)
+        if (block[i] != pattern_byte(base, i)) goto mismatch;
+    return true;
+mismatch:
+    m->offset = i;
+    m->expected = pattern_byte(base, i);
+    m->actual = block[i];
+    return false;
+}
+
+void pattern_fill(void *block, size_t size, uint64_t seed)
+{
+    uint64_t base = pattern_base(seed);
+    size_t cursor = 0, start, end;
+    while (next_region(size, &cursor, &start, &end)) fill_range(block, base, start, end);
+}
+
+bool pattern_verify(const void *block, size_t size, size_t limit, uint64_t seed,
+                    struct pattern_mismatch *mismatch)
+{
+    uint64_t base = pattern_base(seed);
+    size_t cursor = 0, start, end;
+    while (next_region(size, &cursor, &start, &end)) {
+        if (start >= limit) break;
+        if (!verify_range(block, base, start, end < limit ? end : limit, mismatch)) return false;
+    }
+    return true;
+}
+
+bool first_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value)
+{
+    const uint8_t *bytes = block;
+    size_t i = 0;
+    for (; i < size && (uintptr_t)(bytes + i) % 8 != 0; i++)
+        if (bytes[i]) goto found;
+    for (; i + 64 <= size; i += 64) {
+        uint64_t words[8], any = 0;
+        memcpy(words, bytes + i, 64);
+        for (int w = 0; w < 8; w++) any |= words[w];
+        if (any) break;
+    }
+    for (; i < size; i++)
+        if (bytes[i]) goto found;
+    return false;
+found:
+    *offset = i;
+    *value = bytes[i];
+    return true;
+}

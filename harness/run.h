@@ -1,0 +1,179 @@
+/*
+ * run.h — the types shared by the modules that run a program: the shadow
+ * model and oracle (oracle*.c, shadow_tree.c, pattern.c), the executors
+ * (exec_*.c) and the report (report.c). The oracle sees a policy, never an
+ * allocator; the executors call the allocator and hand the oracle results.
+ */
+#ifndef GAUNTLET_RUN_H
+#define GAUNTLET_RUN_H
+
+#include "gauntlet.h"
+
+#include <pthread.h>
+
+/* ---- pattern.c: block contents ---- */
+
+/* Blocks above this are filled and verified sampled: head, tail and stripes. */
+#define PATTERN_FULL_LIMIT  ((size_t)1 << 20)
+#define PATTERN_SAMPLE_EDGE ((size_t)4096)
+#define PATTERN_STRIPE_STEP ((size_t)4096)
+#define PATTERN_STRIPE_SIZE ((size_t)64)
+
+struct pattern_mismatch {
+    size_t offset;
+    uint8_t expected, actual;
+};
+
+bool pattern_is_sampled(size_t size);
+void pattern_fill(void *block, size_t size, uint64_t seed);
+/* Verifies bytes [0, limit) of what pattern_fill(block, size, seed) wrote
+ * (the same sampling as the fill). */
+bool pattern_verify(const void *block, size_t size, size_t limit, uint64_t seed,
+                    struct pattern_mismatch *mismatch);
+/* First non-zero byte of [0, size), or false when all are zero. */
+bool first_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value);
+
+/* ---- shadow_tree.c: live blocks ordered by address ---- */
+
+struct tree_node {
+    uintptr_t start, end; /* [start, end) */
+    int32_t left, right;
+    uint32_t priority;
+};
+
+struct shadow_tree {
+    struct tree_node *nodes; /* one per slot, indexed by slot */
+    int32_t root;
+    uint32_t next_priority;
+};
+
+void shadow_tree_init(struct shadow_tree *t, struct tree_node *nodes);
+/* Inserts node `id` covering [start, end); when it overlaps a node already in
+ * the tree, inserts nothing and returns that node's id; else returns -1. */
+int32_t shadow_tree_insert(struct shadow_tree *t, int32_t id, uintptr_t start, uintptr_t end);
+void shadow_tree_remove(struct shadow_tree *t, int32_t id);
+
+/* ---- oracle.c: the shadow model of every live block ---- */
+
+struct shadow_block {
+    void *ptr;
+    size_t requested;
+    size_t usable; /* 0 when the allocator has no usable-size call */
+    size_t align;  /* the alignment it was requested with; 0 for plain calls */
+    uint64_t seed;
+    size_t made_at;  /* operation index */
+    uint8_t made_by; /* enum op_kind */
+    uint8_t thread;  /* allocating thread */
+    bool live;
+};
+
+struct oracle {
+    const struct alloc_policy *policy;
+    struct shadow_block *blocks; /* GAUNTLET_MAX_SLOTS, harness memory */
+    struct tree_node *nodes;
+    struct shadow_tree tree;
+    size_t live_bytes, peak_live_bytes, cap;
+    uint64_t generation;
+    bool strict;
+    bool concurrent;       /* free-running: the tree and counters are shared */
+    pthread_mutex_t lock;  /* guards tree, counters and generation when concurrent */
+    uint32_t deviations_noted; /* bit per op kind: a known deviation was already noted */
+};
+
+/* ---- run.c / exec_*.c: one program against one allocator ---- */
+
+struct run {
+    const struct program *program;
+    const struct allocator *alloc;
+    const struct run_config *config;
+    struct oracle oracle;
+    pthread_mutex_t slot_locks[GAUNTLET_MAX_SLOTS]; /* free-running mode only */
+    struct run_stats stats[GAUNTLET_MAX_THREADS];   /* per thread; summed at the end */
+    void (*on_violation)(void); /* what to do after the report; default exit(1) */
+};
+
+/* Where an operation is being performed: what the oracle and the report need. */
+struct op_context {
+    struct run *run;
+    size_t index; /* SIZE_MAX during the end-of-program teardown */
+    const struct op *op;
+    unsigned thread;
+    struct run_stats *stats;
+};
+
+/* exec_op.c: one operation on the calling thread (not restart/barrier). */
+void exec_op(struct op_context *c);
+/* Verifies and frees every live block (end of program), on the calling thread. */
+void exec_teardown(struct run *run, unsigned thread);
+
+/* exec_lockstep.c / exec_free.c: run the whole program; return normally when
+ * every operation passed (a violation never returns). */
+void exec_lockstep(struct run *run);
+void exec_free_running(struct run *run);
+
+/* oracle.c */
+void oracle_init(struct oracle *o, const struct alloc_policy *policy, size_t cap, bool strict,
+                 bool concurrent);
+void oracle_release(struct oracle *o);
+size_t oracle_plain_alignment(const struct oracle *o, size_t size);
+/* Records a new block in `slot` after checking alignment, usable size,
+ * overlap, (for calloc) zeroing and (for realloc, `previous` non-NULL) the
+ * bytes kept from the previous block; then fills it with a fresh pattern. */
+void oracle_accept_block(struct op_context *c, unsigned slot, void *p, size_t requested,
+                         size_t required_align, size_t align_requested, bool zeroed,
+                         const struct shadow_block *previous);
+void oracle_verify_contents(struct op_context *c, unsigned slot, size_t limit,
+                            const char *invariant);
+/* Takes the block out of the overlap tree and the live count (before the
+ * allocator may reuse its memory). */
+void oracle_release_block(struct op_context *c, unsigned slot);
+void oracle_restore_block(struct op_context *c, unsigned slot);
+void oracle_check_usable(struct op_context *c, unsigned slot, size_t usable_now);
+/* Byte count of a request, and whether it must fail (overflow or > PTRDIFF_MAX). */
+bool request_is_impossible(size_t count, size_t size, size_t *bytes);
+bool oracle_over_cap(struct op_context *c, size_t bytes, size_t released);
+/* A failed call: errno must be ENOMEM (or a known deviation). */
+void oracle_check_failure_errno(struct op_context *c, int saved_errno, const char *invariant);
+/* True when the allocator's table lists this violation as a known deviation
+ * (then noted once per operation kind and counted); never with --strict. */
+bool oracle_excused(struct op_context *c, const char *invariant);
+/* Reports a violation; `both` formats "EXPECTED|ACTUAL". */
+_Noreturn void oracle_fail(struct op_context *c, const char *invariant, int slot,
+                           const struct shadow_block *block, const char *detail,
+                           const char *both, ...) __attribute__((format(printf, 6, 7)));
+
+/* oracle_calls.c: judging what a call returned, by the rules of SEMANTICS.md. */
+/* errno before free: a value no allocator sets, so any change shows. */
+#define ERRNO_SENTINEL 0x4747
+/* *p before posix_memalign: it must stay untouched on failure. */
+#define UNTOUCHED_POINTER ((void *)(uintptr_t)0x5a5a5a5a5a5a5a50u)
+
+struct call_outcome {
+    void *p;          /* the block returned (posix_memalign: *p when it returned 0) */
+    int status;       /* posix_memalign's return value */
+    void *untouched;  /* posix_memalign's *p after a failure */
+    int saved_errno;  /* errno right after the call (set to 0 before it) */
+    size_t bytes;     /* the request's byte count (n*m, saturated) */
+    bool impossible;  /* the request must fail */
+};
+void oracle_judge_allocation(struct op_context *c, const struct call_outcome *r);
+/* `previous` is a copy of the slot's block before the call, or NULL when empty. */
+void oracle_judge_reallocation(struct op_context *c, const struct call_outcome *r,
+                               const struct shadow_block *previous);
+void oracle_judge_free(struct op_context *c, int errno_after);
+
+/* report.c */
+struct violation {
+    const char *invariant;
+    int slot;     /* -1 when none */
+    const struct shadow_block *block; /* the block involved, or NULL */
+    char expected[256];
+    char actual[256];
+    char detail[256]; /* e.g. how the contents were checked */
+};
+_Noreturn void report_violation(const struct op_context *c, const struct violation *v);
+void report_note(const struct op_context *c, const char *message);
+void report_set_current(const struct op_context *c); /* what a crash report names */
+void run_stats_sum(const struct run *run, struct run_stats *total);
+
+#endif

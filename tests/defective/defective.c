@@ -1,0 +1,737 @@
+/*
+ * defective.c — a deliberately defective malloc replacement for testing the
+ * suite itself. This file owns the whole library: a correct core that wraps
+ * glibc's allocator, plus one defect selected at compile time with
+ * -DDEFECT_<NAME> (tests/defective/defects.list names them and the invariant
+ * each one breaks). Without any DEFECT_ macro (or with -DDEFECT_NONE) it is a
+ * correct allocator that must pass every program.
+ *
+ * The core: every block is carved from a glibc block and has a 16-byte
+ * header just before the returned pointer holding the glibc base pointer and
+ * the requested size, the alignment (log2) and the allocating thread's id.
+ * Usable size = requested size. Impossible requests fail with ENOMEM, bad
+ * alignments with EINVAL, free keeps errno.
+ *
+ * It works both when dlopen()ed by the harness and as the process's malloc
+ * under LD_PRELOAD: glibc is reached through the already loaded libc handle,
+ * resolved once; calls made while that resolution is running (dlsym may
+ * allocate) are served from a static buffer whose blocks are never handed to
+ * glibc.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if (defined(DEFECT_MISALIGN) + defined(DEFECT_ALIGNED_MISALIGN) + defined(DEFECT_USABLE_SHORT) +  \
+     defined(DEFECT_OVERLAP) + defined(DEFECT_SCRIBBLE) + defined(DEFECT_REALLOC_TRUNCATE) +       \
+     defined(DEFECT_REALLOC_FAIL_DAMAGES) + defined(DEFECT_CALLOC_DIRTY) +                         \
+     defined(DEFECT_CALLOC_OVERFLOW) + defined(DEFECT_HUGE_ERRNO) +                                \
+     defined(DEFECT_MEMALIGN_BAD_OK) + defined(DEFECT_FREE_ERRNO) +                                \
+     defined(DEFECT_SPURIOUS_OOM) + defined(DEFECT_CROSS_THREAD) + defined(DEFECT_HANG) +          \
+     defined(DEFECT_LEAK) + defined(DEFECT_BLOAT) + defined(DEFECT_NONE)) > 1
+#error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
+#endif
+
+/* The two defects that hand one freed block out twice share a mechanism. */
+#if defined(DEFECT_OVERLAP) || defined(DEFECT_CROSS_THREAD)
+#define DUP_CACHE 1
+#endif
+
+/* Every block really takes BLOAT_FACTOR times its size (DEFECT_BLOAT). */
+#ifdef DEFECT_BLOAT
+#define BLOAT_FACTOR 4
+#else
+#define BLOAT_FACTOR 1
+#endif
+
+/* C23 sized frees; glibc 2.36's headers do not declare them yet. */
+void free_sized(void *p, size_t size);
+void free_aligned_sized(void *p, size_t alignment, size_t size);
+
+/* ---- the block header ---- */
+
+#define HEADER_SIZE 16
+#define PLAIN_ALIGN 16 /* alignof(max_align_t) on x86_64, and glibc's chunk alignment */
+
+/* The info word: requested size (44 bits: 16 TiB, more than this machine can
+ * map), log2 of the alignment (6 bits), allocating thread id (14 bits; only
+ * ever compared for equality, so wrap-around is harmless). */
+#define SIZE_BITS  44
+#define ALIGN_BITS 6
+#define TID_BITS   14
+#define SIZE_LIMIT ((uint64_t)1 << SIZE_BITS)
+
+struct header {
+    void *base; /* what glibc returned; NULL for a static-buffer block */
+    uint64_t info;
+};
+_Static_assert(sizeof(struct header) == HEADER_SIZE, "the header must be 16 bytes");
+
+static inline struct header *header_of(void *p) { return (struct header *)((char *)p - HEADER_SIZE); }
+
+static inline uint64_t info_pack(size_t size, unsigned align_log2, unsigned tid)
+{
+    return (uint64_t)size | ((uint64_t)align_log2 << SIZE_BITS) |
+           ((uint64_t)(tid & ((1u << TID_BITS) - 1)) << (SIZE_BITS + ALIGN_BITS));
+}
+static inline size_t info_size(uint64_t info) { return (size_t)(info & (SIZE_LIMIT - 1)); }
+static inline unsigned info_align_log2(uint64_t info)
+{
+    return (unsigned)((info >> SIZE_BITS) & ((1u << ALIGN_BITS) - 1));
+}
+#ifdef DEFECT_CROSS_THREAD /* the only reader of the thread id */
+static inline unsigned info_tid(uint64_t info)
+{
+    return (unsigned)(info >> (SIZE_BITS + ALIGN_BITS));
+}
+#endif
+
+static inline size_t block_size(void *p) { return info_size(header_of(p)->info); }
+
+static inline bool is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
+
+static unsigned log2_of(size_t pow2)
+{
+    unsigned n = 0;
+    while (pow2 > 1) {
+        pow2 >>= 1;
+        n++;
+    }
+    return n;
+}
+
+/* ---- thread ids: a counter, not pthread_self(), whose values are reused as
+ * soon as a thread exits (a restarted harness thread must count as another
+ * thread). initial-exec TLS: no __tls_get_addr, so no allocation inside. ---- */
+
+static atomic_uint next_thread_id;
+static __thread unsigned my_thread_id __attribute__((tls_model("initial-exec")));
+
+static unsigned thread_id(void)
+{
+    if (my_thread_id == 0) my_thread_id = atomic_fetch_add(&next_thread_id, 1) + 1;
+    return my_thread_id & ((1u << TID_BITS) - 1);
+}
+
+/* ---- the static buffer for calls made while glibc is being resolved ---- */
+
+#define STATIC_BUFFER_SIZE (256 * 1024)
+static alignas(4096) unsigned char static_buffer[STATIC_BUFFER_SIZE];
+static atomic_size_t static_used;
+
+/* Bump allocation; never reused, so the memory is still zero (bss). */
+static void *static_alloc(size_t size, size_t align)
+{
+    if (align < PLAIN_ALIGN) align = PLAIN_ALIGN;
+    if (size > STATIC_BUFFER_SIZE || align > STATIC_BUFFER_SIZE) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t used = atomic_load(&static_used);
+    for (;;) {
+        size_t user = (used + HEADER_SIZE + align - 1) & ~(align - 1);
+        if (user + size > STATIC_BUFFER_SIZE) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        size_t end = (user + size + PLAIN_ALIGN - 1) & ~(size_t)(PLAIN_ALIGN - 1);
+        if (atomic_compare_exchange_weak(&static_used, &used, end)) {
+            void *p = static_buffer + user;
+            header_of(p)->base = NULL;
+            header_of(p)->info = info_pack(size, log2_of(align), thread_id());
+            return p;
+        }
+    }
+}
+
+/* ---- glibc, resolved once ---- */
+
+static void *(*libc_malloc)(size_t);
+static void *(*libc_calloc)(size_t, size_t);
+static void *(*libc_realloc)(void *, size_t);
+static void (*libc_free)(void *);
+
+enum { LIBC_UNRESOLVED, LIBC_RESOLVING, LIBC_READY };
+static atomic_int libc_state;
+static atomic_int libc_resolver; /* kernel tid of the thread resolving */
+
+static void die(const char *msg)
+{
+    /* write(2), not stdio: stdio would allocate. */
+    ssize_t ignored = write(STDERR_FILENO, msg, strlen(msg));
+    (void)ignored;
+    abort();
+}
+
+static void *libc_symbol(void *handle, const char *name)
+{
+    void *sym = dlsym(handle, name);
+    if (sym == NULL) die("defective: a glibc allocator symbol is missing\n");
+    return sym;
+}
+
+/* True when glibc can be called; false while this very thread is resolving
+ * it (a re-entrant call from dlopen/dlsym: serve it from the static buffer). */
+static bool libc_ready_slow(void)
+{
+    int expected = LIBC_UNRESOLVED;
+    int me = (int)gettid();
+    if (atomic_compare_exchange_strong(&libc_state, &expected, LIBC_RESOLVING)) {
+        atomic_store(&libc_resolver, me);
+        void *handle = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+        if (handle == NULL) die("defective: libc.so.6 is not loaded\n");
+        libc_malloc = (void *(*)(size_t))libc_symbol(handle, "malloc");
+        libc_calloc = (void *(*)(size_t, size_t))libc_symbol(handle, "calloc");
+        libc_realloc = (void *(*)(void *, size_t))libc_symbol(handle, "realloc");
+        libc_free = (void (*)(void *))libc_symbol(handle, "free");
+        atomic_store_explicit(&libc_state, LIBC_READY, memory_order_release);
+        return true;
+    }
+    if (expected == LIBC_RESOLVING && atomic_load(&libc_resolver) == me) return false;
+    while (atomic_load_explicit(&libc_state, memory_order_acquire) != LIBC_READY)
+        sched_yield();
+    return true;
+}
+
+static inline bool libc_ready(void)
+{
+    return atomic_load_explicit(&libc_state, memory_order_acquire) == LIBC_READY ||
+           libc_ready_slow();
+}
+
+/* ---- a spin lock for the defects' shared state (no pthread mutex: it must
+ * be usable before anything is initialised; held for a few instructions) ---- */
+
+#if defined(DUP_CACHE) || defined(DEFECT_SCRIBBLE)
+static atomic_flag state_lock = ATOMIC_FLAG_INIT;
+static void lock(void)
+{
+    while (atomic_flag_test_and_set_explicit(&state_lock, memory_order_acquire))
+        sched_yield();
+}
+static void unlock(void) { atomic_flag_clear_explicit(&state_lock, memory_order_release); }
+/* A fork while another thread holds the lock must not leave it held in the child. */
+static void fork_prepare(void) { lock(); }
+static void fork_release(void) { unlock(); }
+#define HAS_LOCK 1
+#endif
+
+/* ---- the core: carve a block from a glibc block ---- */
+
+/* size*BLOAT_FACTOR + slack, or false when it overflows or the header could not
+ * record the size: such a request cannot be served on this machine anyway. */
+static bool glibc_bytes(size_t size, size_t slack, size_t *out)
+{
+    size_t scaled;
+    if (size >= SIZE_LIMIT || __builtin_mul_overflow(size, (size_t)BLOAT_FACTOR, &scaled) ||
+        __builtin_add_overflow(scaled, slack, out) || *out > PTRDIFF_MAX)
+        return false;
+    return true;
+}
+
+#ifdef DEFECT_BLOAT
+/* Touch the extra memory so that RSS shows it. */
+static void bloat_touch(void *p, size_t size)
+{
+    memset((char *)p + size, 0xBB, size * (BLOAT_FACTOR - 1));
+}
+#else
+static void bloat_touch(void *p, size_t size) { (void)p, (void)size; }
+#endif
+
+/*
+ * A block of `size` bytes aligned to `align` (a power of two ≥ 16), moved
+ * `shift` bytes further (0 except for the misalignment defects). glibc returns
+ * 16-aligned memory, so for align > 16 the header always fits in the first
+ * `align` bytes: base + 16 ≤ round_up(base + 16, align) ≤ base + align.
+ */
+static void *core_alloc(size_t size, size_t align, bool zero, size_t shift)
+{
+    size_t need;
+    if (!glibc_bytes(size, (align > PLAIN_ALIGN ? align : HEADER_SIZE) + shift, &need)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    char *base = zero ? libc_calloc(1, need) : libc_malloc(need);
+    if (base == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    uintptr_t user = ((uintptr_t)base + HEADER_SIZE + align - 1) & ~(uintptr_t)(align - 1);
+    void *p = (void *)(user + shift);
+    header_of(p)->base = base;
+    header_of(p)->info = info_pack(size, log2_of(align), thread_id());
+    bloat_touch(p, size);
+    return p;
+}
+
+/* Hand the memory back to glibc (static-buffer blocks are simply forgotten). */
+static void core_release(void *p)
+{
+    void *base = header_of(p)->base;
+    if (base != NULL) libc_free(base);
+}
+
+/* ---- DEFECT_SCRIBBLE: a registry of live blocks, one of which gets a byte
+ * flipped every few frees ---- */
+
+#ifdef DEFECT_SCRIBBLE
+#define REGISTRY_SIZE 64
+#define SCRIBBLE_EVERY 3
+static void *registry[REGISTRY_SIZE]; /* most recent allocation at registry_next - 1 */
+static unsigned registry_next;
+static unsigned long scribble_frees;
+
+static void registry_add(void *p)
+{
+    if (p == NULL) return;
+    lock();
+    registry[registry_next++ % REGISTRY_SIZE] = p; /* overwriting the oldest just forgets it */
+    unlock();
+}
+static void registry_remove_locked(void *p)
+{
+    for (unsigned i = 0; i < REGISTRY_SIZE; i++)
+        if (registry[i] == p) registry[i] = NULL;
+}
+static void registry_remove(void *p)
+{
+    lock();
+    registry_remove_locked(p);
+    unlock();
+}
+/* Called by free(p) before p is released: every SCRIBBLE_EVERY-th free flips
+ * byte 0 of the most recently allocated other live block of size ≥ 1. */
+static void scribble_on_free(void *p)
+{
+    lock();
+    if (++scribble_frees % SCRIBBLE_EVERY == 0) {
+        for (unsigned k = 1; k <= REGISTRY_SIZE; k++) {
+            void *q = registry[(registry_next - k) % REGISTRY_SIZE];
+            if (q != NULL && q != p && block_size(q) > 0) {
+                *(volatile unsigned char *)q ^= 0x5A;
+                break;
+            }
+        }
+    }
+    unlock();
+}
+#else
+static void registry_add(void *p) { (void)p; }
+static void registry_remove(void *p) { (void)p; }
+#endif
+
+/* ---- DUP_CACHE (DEFECT_OVERLAP, DEFECT_CROSS_THREAD): a one-entry cache of a
+ * freed block that malloc hands out twice without taking it off the cache the
+ * first time. The block then has two owners; a small table counts them so that
+ * glibc gets it back once, after both have freed it. ---- */
+
+#ifdef DUP_CACHE
+#define SHARED_MAX 64
+static void *cached;         /* the cached block, or NULL */
+static size_t cached_room;   /* bytes it can hold */
+static bool cached_handed;   /* handed out once already (and still cached) */
+static void *shared[SHARED_MAX];
+static unsigned shared_owners[SHARED_MAX];
+
+static unsigned shared_find_locked(void *p)
+{
+    for (unsigned i = 0; i < SHARED_MAX; i++)
+        if (shared[i] == p) return i;
+    return SHARED_MAX;
+}
+
+/* Does a freed block go to the cache? Only plain-layout glibc blocks. */
+static bool dup_eligible(void *p)
+{
+    struct header *h = header_of(p);
+    if (h->base == NULL || (char *)h->base + HEADER_SIZE != (char *)p) return false;
+#ifdef DEFECT_OVERLAP
+    return info_size(h->info) <= 256; /* a "small" block, from any thread */
+#else
+    return info_tid(h->info) != thread_id(); /* a remote free: freed by another thread */
+#endif
+}
+
+/* The owners' side of a release: true when the block was kept (cached, or
+ * still owned by its other owner), false when it must go back to glibc. */
+static bool dup_on_release(void *p)
+{
+    bool kept = false;
+    lock();
+    unsigned i = shared_find_locked(p);
+    if (p == cached) {
+        cached_handed = false; /* its one holder gave it back: cached again */
+        kept = true;
+    } else if (i < SHARED_MAX) {
+        if (--shared_owners[i] == 0)
+            shared[i] = NULL;
+        else
+            kept = true;
+    } else if (cached == NULL && dup_eligible(p)) {
+        cached = p;
+        cached_room = block_size(p);
+        cached_handed = false;
+        kept = true;
+    }
+    unlock();
+    return kept;
+}
+
+/* A block that realloc must not resize in place through glibc. */
+static bool dup_managed(void *p)
+{
+    lock();
+    bool managed = p == cached || shared_find_locked(p) < SHARED_MAX;
+    unlock();
+    return managed;
+}
+
+/* malloc's side: the cached block if it fits. */
+static void *dup_take(size_t size)
+{
+    void *p = NULL;
+    lock();
+    if (cached != NULL && size <= cached_room) {
+        if (!cached_handed) {
+            p = cached;
+            cached_handed = true; /* the defect: it stays in the cache */
+        } else {
+            unsigned i = shared_find_locked(NULL);
+            if (i < SHARED_MAX) {
+                p = cached;
+                shared[i] = p;
+                shared_owners[i] = 2;
+                cached = NULL;
+            }
+        }
+        if (p != NULL) header_of(p)->info = info_pack(size, log2_of(PLAIN_ALIGN), thread_id());
+    }
+    unlock();
+    return p;
+}
+#endif
+
+/* Everything that gives a block up (free, realloc's move, realloc(p, 0)). */
+static void release_block(void *p)
+{
+#ifdef DUP_CACHE
+    if (dup_on_release(p)) return;
+#endif
+    registry_remove(p);
+    core_release(p);
+}
+
+/* ---- the calls, as static functions: see "the exported names" below ---- */
+
+static inline bool impossible(size_t bytes) { return bytes > PTRDIFF_MAX; }
+
+#ifdef DEFECT_SPURIOUS_OOM
+static inline bool spurious_oom(size_t bytes) { return bytes >= 5000 && bytes < 6000; }
+#else
+static inline bool spurious_oom(size_t bytes) { return (void)bytes, false; }
+#endif
+
+static void *do_malloc(size_t size)
+{
+    if (!libc_ready()) return static_alloc(size, PLAIN_ALIGN);
+#ifdef DEFECT_HANG
+    if (size == 4242)
+        for (;;)
+            sleep(1);
+#endif
+    if (impossible(size)) {
+#ifndef DEFECT_HUGE_ERRNO
+        errno = ENOMEM;
+#endif
+        return NULL;
+    }
+    if (spurious_oom(size)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+#ifdef DUP_CACHE
+    void *again = dup_take(size);
+    if (again != NULL) return again;
+#endif
+    size_t shift = 0;
+#ifdef DEFECT_MISALIGN
+    if (size >= 32 && size % 3 == 0) shift = 8;
+#endif
+    void *p = core_alloc(size, PLAIN_ALIGN, false, shift);
+    registry_add(p);
+    return p;
+}
+
+/* calloc and reallocarray share the n×m rule: overflow is ENOMEM. */
+static bool array_bytes(size_t n, size_t m, size_t *total)
+{
+    return !__builtin_mul_overflow(n, m, total);
+}
+
+static void *do_calloc(size_t n, size_t m)
+{
+    size_t total;
+    if (!array_bytes(n, m, &total)) {
+#ifdef DEFECT_CALLOC_OVERFLOW
+        total = n * m; /* the defect: the wrapped product; kept small so glibc serves it */
+        if (total > 1024 * 1024) total &= 0xFFF;
+#else
+        errno = ENOMEM;
+        return NULL;
+#endif
+    }
+    if (!libc_ready()) return static_alloc(total, PLAIN_ALIGN);
+    if (impossible(total) || spurious_oom(total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    void *p = core_alloc(total, PLAIN_ALIGN, true, 0);
+#ifdef DEFECT_CALLOC_DIRTY
+    if (p != NULL && total > 32) ((unsigned char *)p)[total - 1] = 0xC5;
+#endif
+    registry_add(p);
+    return p;
+}
+
+static void do_free(void *p)
+{
+    if (p == NULL) return;
+    int saved_errno = errno;
+#ifdef DEFECT_FREE_ERRNO
+    bool even = block_size(p) % 2 == 0;
+#endif
+#ifdef DEFECT_SCRIBBLE
+    scribble_on_free(p);
+#endif
+#ifdef DEFECT_LEAK
+    static atomic_ulong frees;
+    if ((atomic_fetch_add(&frees, 1) + 1) % 10 == 0) {
+        errno = saved_errno;
+        return; /* the defect: dropped, never released */
+    }
+#endif
+    release_block(p);
+    errno = saved_errno; /* glibc's free keeps errno too, but the spin lock's yields need not */
+#ifdef DEFECT_FREE_ERRNO
+    if (even) errno = EINVAL;
+#endif
+}
+
+/* A failed realloc must leave the block as it was, except with this defect. */
+static void *realloc_fails(void *p)
+{
+#ifdef DEFECT_REALLOC_FAIL_DAMAGES
+    if (p != NULL && block_size(p) > 0) ((unsigned char *)p)[0] ^= 0xFF;
+#else
+    (void)p;
+#endif
+    errno = ENOMEM;
+    return NULL;
+}
+
+static void *do_realloc(void *p, size_t size)
+{
+    if (p == NULL) return do_malloc(size);
+    if (impossible(size)) return realloc_fails(p);
+    if (size == 0) {
+        /* glibc's choice: realloc(p, 0) frees p and returns NULL. */
+        release_block(p);
+        return NULL;
+    }
+    size_t old = block_size(p);
+    if (!libc_ready()) {
+        void *q = static_alloc(size, PLAIN_ALIGN);
+        if (q != NULL) memcpy(q, p, old < size ? old : size);
+        return q; /* the old block (static) is left where it is */
+    }
+    if (spurious_oom(size)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+
+    struct header *h = header_of(p);
+    bool in_place = h->base != NULL && (char *)h->base + HEADER_SIZE == (char *)p;
+#ifdef DUP_CACHE
+    if (in_place && dup_managed(p)) in_place = false;
+#endif
+#ifdef DEFECT_CROSS_THREAD
+    /* A remote block takes the path through release_block (the remote list). */
+    if (in_place && info_tid(h->info) != thread_id()) in_place = false;
+#endif
+#ifdef DEFECT_REALLOC_TRUNCATE
+    bool truncate = size > old && old > 64;
+    if (truncate) in_place = false;
+#endif
+
+    if (in_place) {
+        size_t need;
+        if (!glibc_bytes(size, HEADER_SIZE, &need)) return realloc_fails(p);
+        registry_remove(p); /* before glibc may free it: scribble must not touch it */
+        char *base = libc_realloc(h->base, need);
+        if (base == NULL) {
+            registry_add(p);
+            errno = ENOMEM;
+            return NULL;
+        }
+        void *q = base + HEADER_SIZE;
+        header_of(q)->base = base;
+        header_of(q)->info = info_pack(size, log2_of(PLAIN_ALIGN), thread_id());
+        bloat_touch(q, size);
+        registry_add(q);
+        return q;
+    }
+
+    /* Move: keep the block's alignment (not required for realloc, but kind). */
+    size_t align = (size_t)1 << info_align_log2(h->info);
+    if (align < PLAIN_ALIGN) align = PLAIN_ALIGN;
+    void *q = core_alloc(size, align, false, 0);
+    if (q == NULL) return NULL; /* errno is ENOMEM; p untouched */
+    size_t keep = old < size ? old : size;
+#ifdef DEFECT_REALLOC_TRUNCATE
+    if (truncate) {
+        /* glibc bug 24027-like: one byte too few; make the lost byte differ for sure. */
+        memcpy(q, p, keep - 1);
+        ((unsigned char *)q)[keep - 1] = (unsigned char)~((unsigned char *)p)[keep - 1];
+    } else
+#endif
+        memcpy(q, p, keep);
+    release_block(p);
+    registry_add(q);
+    return q;
+}
+
+static void *do_reallocarray(void *p, size_t n, size_t m)
+{
+    size_t total;
+    if (!array_bytes(n, m, &total)) return realloc_fails(p);
+    return do_realloc(p, total);
+}
+
+/* The aligned calls after their arguments were checked: align is a power of two. */
+static void *aligned_core(size_t align, size_t size)
+{
+    if (align < PLAIN_ALIGN) align = PLAIN_ALIGN;
+    if (!libc_ready()) return static_alloc(size, align);
+    if (impossible(size)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t shift = 0;
+#ifdef DEFECT_ALIGNED_MISALIGN
+    if (align >= 64) shift = 32; /* 32-aligned, never 64-aligned */
+#endif
+    void *p = core_alloc(size, align, false, shift);
+    registry_add(p);
+    return p;
+}
+
+static void *do_aligned_alloc(size_t align, size_t size)
+{
+    if (!is_pow2(align)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return aligned_core(align, size);
+}
+
+static void *do_memalign(size_t align, size_t size)
+{
+    if (!is_pow2(align)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return aligned_core(align, size);
+}
+
+static int do_posix_memalign(void **out, size_t align, size_t size)
+{
+    int saved_errno = errno;
+    if (!is_pow2(align) || align < sizeof(void *)) {
+#ifdef DEFECT_MEMALIGN_BAD_OK
+        /* The defect: a non-power-of-two ≥ 8 is rounded up instead of refused. */
+        if (align >= 8 && align <= ((size_t)1 << 62)) {
+            size_t up = 8;
+            while (up < align)
+                up <<= 1;
+            align = up;
+        } else
+            return EINVAL;
+#else
+        return EINVAL;
+#endif
+    }
+    void *p = aligned_core(align, size);
+    errno = saved_errno;
+    if (p == NULL) return ENOMEM;
+    *out = p;
+    return 0;
+}
+
+static void *do_valloc(size_t size) { return aligned_core((size_t)sysconf(_SC_PAGESIZE), size); }
+
+static void *do_pvalloc(size_t size)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (size > PTRDIFF_MAX) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return aligned_core(page, (size + page - 1) & ~(page - 1));
+}
+
+static size_t do_malloc_usable_size(void *p)
+{
+    if (p == NULL) return 0;
+    size_t size = block_size(p);
+#ifdef DEFECT_USABLE_SHORT
+    if (size > 48) return size - 1;
+#endif
+    return size;
+}
+
+/* ---- the exported names ----
+ * Thin wrappers only. Inside this library every call goes to the static do_*
+ * functions: when the harness dlopen()s it RTLD_LOCAL, the library's own calls
+ * to `malloc` or `free` would bind to glibc's (the global scope is searched
+ * first), so realloc(NULL, n) would return a glibc block without a header. */
+
+void *malloc(size_t size) { return do_malloc(size); }
+void *calloc(size_t n, size_t m) { return do_calloc(n, m); }
+void *realloc(void *p, size_t size) { return do_realloc(p, size); }
+void *reallocarray(void *p, size_t n, size_t m) { return do_reallocarray(p, n, m); }
+void free(void *p) { do_free(p); }
+void free_sized(void *p, size_t size) { (void)size, do_free(p); }
+void free_aligned_sized(void *p, size_t alignment, size_t size)
+{
+    (void)alignment, (void)size, do_free(p);
+}
+void *aligned_alloc(size_t align, size_t size) { return do_aligned_alloc(align, size); }
+void *memalign(size_t align, size_t size) { return do_memalign(align, size); }
+int posix_memalign(void **out, size_t align, size_t size)
+{
+    return do_posix_memalign(out, align, size);
+}
+/* Obsolete, but glibc's own would hand out blocks without our header. */
+void *valloc(size_t size) { return do_valloc(size); }
+void *pvalloc(size_t size) { return do_pvalloc(size); }
+size_t malloc_usable_size(void *p) { return do_malloc_usable_size(p); }
+
+/* Resolve glibc at load time (when dlopen()ed, before any call); under
+ * LD_PRELOAD the first call may already have done it. */
+__attribute__((constructor)) static void defective_init(void)
+{
+    (void)libc_ready();
+#ifdef HAS_LOCK
+    pthread_atfork(fork_prepare, fork_release, fork_release);
+#endif
+}

@@ -1,0 +1,69 @@
+/*
+ * spawn.c — running commands from tests (see spawn.h).
+ */
+#include "spawn.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+const char *gauntlet_path(void)
+{
+    const char *p = getenv("GAUNTLET");
+    return p ? p : "build/gauntlet";
+}
+
+const char *defective_dir(void)
+{
+    const char *p = getenv("DEFECTIVE_DIR");
+    return p ? p : "build/defective";
+}
+
+void make_temp_dir(char *path, size_t len)
+{
+    snprintf(path, len, "/tmp/gauntlet-test-XXXXXX");
+    if (mkdtemp(path) == NULL) abort();
+}
+
+static void slurp(int fd, char *buf, size_t len)
+{
+    size_t used = 0;
+    lseek(fd, 0, SEEK_SET);
+    ssize_t n;
+    while (used + 1 < len && (n = read(fd, buf + used, len - used - 1)) > 0) used += (size_t)n;
+    buf[used] = '\0';
+}
+
+void spawn_run(const char *const argv[], struct spawned *result)
+{
+    const char *args[64];
+    size_t n = 0;
+    for (; argv[n] && n < 63; n++) args[n] = argv[n];
+    args[n] = NULL;
+    if (strcmp(args[0], "gauntlet") == 0) args[0] = gauntlet_path();
+    FILE *out = tmpfile(), *err = tmpfile();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fileno(out), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, fileno(err), STDERR_FILENO);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    pid_t pid;
+    int status = 0;
+    if (posix_spawnp(&pid, args[0], &actions, NULL, (char *const *)args, environ) != 0) {
+        result->status = 127;
+    } else {
+        waitpid(pid, &status, 0);
+        result->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    slurp(fileno(out), result->out, sizeof result->out);
+    slurp(fileno(err), result->err, sizeof result->err);
+    fclose(out);
+    fclose(err);
+}

@@ -1,0 +1,142 @@
+/*
+ * test_oracle.c — the oracle's own parts, in process: the overlap tree, the
+ * content pattern (full and sampled) and the per-allocator table.
+ */
+#include "run.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct tree_node nodes[GAUNTLET_MAX_SLOTS];
+
+START_TEST(tree_detects_overlaps_and_neighbours)
+{
+    struct shadow_tree t;
+    shadow_tree_init(&t, nodes);
+    ck_assert_int_eq(shadow_tree_insert(&t, 1, 100, 200), -1);
+    ck_assert_int_eq(shadow_tree_insert(&t, 2, 300, 400), -1);
+    ck_assert_int_eq(shadow_tree_insert(&t, 3, 200, 300), -1); /* touching is fine */
+    ck_assert_int_eq(shadow_tree_insert(&t, 4, 150, 160), 1);  /* inside */
+    ck_assert_int_eq(shadow_tree_insert(&t, 4, 50, 101), 1);   /* overlaps the start */
+    ck_assert_int_eq(shadow_tree_insert(&t, 4, 399, 500), 2);  /* overlaps the end */
+    ck_assert_int_ge(shadow_tree_insert(&t, 4, 0, 1000), 1); /* covers all three */
+    shadow_tree_remove(&t, 1);
+    ck_assert_int_eq(shadow_tree_insert(&t, 4, 150, 160), -1);
+}
+END_TEST
+
+/* Random inserts and removals agree with a brute-force model. */
+START_TEST(tree_agrees_with_linear_model)
+{
+    struct shadow_tree t;
+    shadow_tree_init(&t, nodes);
+    bool live[GAUNTLET_MAX_SLOTS] = {false};
+    uintptr_t start[GAUNTLET_MAX_SLOTS], end[GAUNTLET_MAX_SLOTS];
+    srand(7);
+    for (int step = 0; step < 20000; step++) {
+        int id = rand() % GAUNTLET_MAX_SLOTS;
+        if (live[id]) {
+            shadow_tree_remove(&t, id);
+            live[id] = false;
+            continue;
+        }
+        uintptr_t s = (uintptr_t)(rand() % 100000), e = s + 1 + (uintptr_t)(rand() % 300);
+        bool overlaps = false;
+        for (int j = 0; j < GAUNTLET_MAX_SLOTS; j++)
+            if (live[j] && start[j] < e && s < end[j]) overlaps = true;
+        int32_t other = shadow_tree_insert(&t, id, s, e);
+        ck_assert_int_eq(other >= 0, overlaps);
+        if (other >= 0) ck_assert(live[other] && start[other] < e && s < end[other]);
+        if (other < 0) {
+            live[id] = true;
+            start[id] = s;
+            end[id] = e;
+        }
+    }
+}
+END_TEST
+
+START_TEST(pattern_detects_one_changed_byte)
+{
+    size_t sizes[] = {1, 7, 8, 9, 100, 4096, 100000};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        size_t n = sizes[k];
+        uint8_t *block = malloc(n + 1);
+        pattern_fill(block + 1, n, 42); /* unaligned on purpose */
+        struct pattern_mismatch m;
+        ck_assert(pattern_verify(block + 1, n, n, 42, &m));
+        ck_assert(!pattern_verify(block + 1, n, n, 43, &m)); /* another generation */
+        block[1 + n - 1] ^= 0x10;
+        ck_assert(!pattern_verify(block + 1, n, n, 42, &m));
+        ck_assert_uint_eq(m.offset, n - 1);
+        ck_assert(pattern_verify(block + 1, n, n - 1, 42, &m)); /* limit excludes it */
+        free(block);
+    }
+}
+END_TEST
+
+START_TEST(pattern_samples_large_blocks)
+{
+    size_t n = (size_t)3 << 20;
+    ck_assert(pattern_is_sampled(n));
+    uint8_t *block = calloc(1, n);
+    pattern_fill(block, n, 9);
+    struct pattern_mismatch m;
+    ck_assert(pattern_verify(block, n, n, 9, &m));
+    block[n - 1] ^= 1; /* the tail is checked */
+    ck_assert(!pattern_verify(block, n, n, 9, &m));
+    block[n - 1] ^= 1;
+    block[PATTERN_STRIPE_STEP * 10 + 3] ^= 1; /* a stripe is checked */
+    ck_assert(!pattern_verify(block, n, n, 9, &m));
+    block[PATTERN_STRIPE_STEP * 10 + 3] ^= 1;
+    block[PATTERN_STRIPE_STEP * 10 + PATTERN_STRIPE_SIZE + 5] ^= 1; /* between stripes: not */
+    ck_assert(pattern_verify(block, n, n, 9, &m));
+    free(block);
+}
+END_TEST
+
+START_TEST(zero_scan_finds_first_nonzero)
+{
+    uint8_t block[1000] = {0};
+    size_t offset;
+    uint8_t value;
+    ck_assert(!first_nonzero_byte(block + 3, 997, &offset, &value));
+    block[777] = 5;
+    ck_assert(first_nonzero_byte(block + 3, 997, &offset, &value));
+    ck_assert_uint_eq(offset, 774);
+    ck_assert_uint_eq(value, 5);
+}
+END_TEST
+
+START_TEST(policy_excuses_only_listed_deviations)
+{
+    const struct alloc_policy *je = policy_for("jemalloc");
+    struct op memalign0 = {.kind = OP_MEMALIGN, .size = 0, .align = 64};
+    struct op memalign1 = {.kind = OP_MEMALIGN, .size = 1, .align = 64};
+    ck_assert_ptr_nonnull(policy_excuse(je, "alignment", &memalign0));
+    ck_assert_ptr_null(policy_excuse(je, "alignment", &memalign1));
+    ck_assert_ptr_null(policy_excuse(je, "contents", &memalign0));
+    /* so: of an unknown family: nothing excused */
+    struct op m = {.kind = OP_MALLOC, .size = SIZE_MAX};
+    ck_assert_ptr_null(policy_excuse(policy_for_library(NULL), "failure-errno", &m));
+    ck_assert_ptr_nonnull(policy_excuse(policy_for_library("mimalloc"), "failure-errno", &m));
+    ck_assert_int_eq(policy_for("glibc")->realloc_zero_frees, BEHAVES_YES);
+    ck_assert_int_eq(policy_for("mimalloc")->realloc_zero_frees, BEHAVES_NO);
+    ck_assert_int_eq(policy_for_library(NULL)->realloc_zero_frees, BEHAVES_EITHER);
+}
+END_TEST
+
+Suite *oracle_suite(void)
+{
+    Suite *s = suite_create("oracle");
+    TCase *tc = tcase_create("parts");
+    tcase_add_test(tc, tree_detects_overlaps_and_neighbours);
+    tcase_add_test(tc, tree_agrees_with_linear_model);
+    tcase_add_test(tc, pattern_detects_one_changed_byte);
+    tcase_add_test(tc, pattern_samples_large_blocks);
+    tcase_add_test(tc, zero_scan_finds_first_nonzero);
+    tcase_add_test(tc, policy_excuses_only_listed_deviations);
+    suite_add_tcase(s, tc);
+    return s;
+}
