@@ -54,7 +54,7 @@ bench: all
 	$(BUILD)/gauntlet bench --alloc all
 
 format:
-	clang-format -i harness/*.c harness/*.h tests/unit/*.c tests/defective/*.c
+	clang-format -i harness/*.c harness/*.h tests/unit/*.c tests/unit/*.h tests/defective/*.c
 
 clean:
 	rm -rf $(BUILD)

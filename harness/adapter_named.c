@@ -15,7 +15,7 @@
 static int (*jemalloc_sdallocx)(void *, size_t, int);
 static void (*mimalloc_free_size)(void *, size_t);
 static void (*tcmalloc_free_sized)(void *, size_t);
-/* gperftools' C++ operator delete(void*, size_t, std::align_val_t) twin. */
+/* gperftools' sized free for blocks of aligned calls (its operator delete twin). */
 static void (*tcmalloc_delete_sized_aligned)(void *, size_t, size_t);
 
 static int lg2(size_t power_of_two)
@@ -30,7 +30,10 @@ static int lg2(size_t power_of_two)
 
 /* jemalloc requires the same alignment flag (MALLOCX_LG_ALIGN) as the block
  * was made with; a mismatch silently corrupts its bins. */
-static bool is_power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
+static bool is_power_of_two(size_t x)
+{
+    return x != 0 && (x & (x - 1)) == 0;
+}
 
 static bool jemalloc_free_sized(void *p, size_t size, size_t align, bool resized)
 {
@@ -110,7 +113,7 @@ bool adapter_open_tcmalloc(struct allocator *a, char *err, size_t err_len)
     if (handle == NULL || !adapter_bind_standard(a, handle, err, err_len)) return false;
     *(void **)&tcmalloc_free_sized = adapter_own_symbol(handle, "tc_free_sized");
     *(void **)&tcmalloc_delete_sized_aligned =
-        adapter_own_symbol(handle, "_Z23tc_delete_sized_alignedPvmSt11align_val_t");
+        adapter_own_symbol(handle, "tc_delete_sized_aligned");
     if (tcmalloc_free_sized != NULL) {
         a->free_sized = tcmalloc_free_sized_adapter;
         a->free_sized_name = "tc_free_sized";

@@ -72,6 +72,22 @@ void adapter_describe_version(struct allocator *a)
         snprintf(a->version, sizeof a->version, "%s", said);
 }
 
+bool allocator_has(const struct allocator *a, enum op_kind kind)
+{
+    switch (kind) {
+    case OP_MALLOC: return a->malloc != NULL;
+    case OP_CALLOC: return a->calloc != NULL;
+    case OP_REALLOC: return a->realloc != NULL;
+    case OP_REALLOCARRAY: return a->reallocarray != NULL;
+    case OP_FREE_SIZED: return a->free_sized != NULL;
+    case OP_ALIGNED_ALLOC: return a->aligned_alloc != NULL;
+    case OP_POSIX_MEMALIGN: return a->posix_memalign != NULL;
+    case OP_MEMALIGN: return a->memalign != NULL;
+    case OP_USABLE_SIZE: return a->usable_size != NULL;
+    default: return true;
+    }
+}
+
 bool allocator_open(const char *name, struct allocator *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof *out);

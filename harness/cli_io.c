@@ -59,7 +59,8 @@ void load_program(const char *path, enum input_format format, struct program *ou
         exit(EXIT_USAGE);
     }
     program_init(out);
-    bool text = format == FORMAT_TEXT || (format == FORMAT_AUTO && program_looks_like_text(bytes, len));
+    bool text =
+        format == FORMAT_TEXT || (format == FORMAT_AUTO && program_looks_like_text(bytes, len));
     if (text) {
         char err[512];
         if (!program_parse_text((const char *)bytes, len, path, out, err, sizeof err)) {
@@ -165,7 +166,8 @@ bool parse_size_arg(const char *text, size_t *value)
     struct program p;
     program_init(&p);
     char err[256];
-    bool ok = program_parse_text(line, strlen(line), "argument", &p, err, sizeof err) && p.count == 1;
+    bool ok =
+        program_parse_text(line, strlen(line), "argument", &p, err, sizeof err) && p.count == 1;
     if (ok) *value = p.ops[0].size;
     program_release(&p);
     return ok;

@@ -36,6 +36,7 @@ static void replay_raw(const struct program *p, const struct allocator *a)
         const struct op *op = &p->ops[i];
         unsigned s = op->slot;
         void *q = NULL;
+        if (!allocator_has(a, op->kind)) continue;
         switch (op->kind) {
         case OP_MALLOC: q = a->malloc(op->size); break;
         case OP_CALLOC: q = a->calloc(op->count, op->size); break;
@@ -140,7 +141,8 @@ int cmd_bench(int argc, char **argv)
         } else if (strcmp(argv[i], "--alloc") == 0 && value) {
             snprintf(list, sizeof list, "%s", argv[++i]);
         } else if (strcmp(argv[i], "--ops") == 0 && value) {
-            if (!parse_u64_arg(argv[++i], &ops) || ops == 0) usage_error("bench", "--ops needs N > 0");
+            if (!parse_u64_arg(argv[++i], &ops) || ops == 0)
+                usage_error("bench", "--ops needs N > 0");
         } else if (strcmp(argv[i], "--repeat") == 0 && value) {
             if (!parse_u64_arg(argv[++i], &repeat) || repeat == 0 || repeat > MAX_REPEAT)
                 usage_error("bench", "--repeat needs 1..%d", MAX_REPEAT);
@@ -171,8 +173,14 @@ int cmd_bench(int argc, char **argv)
                 _exit(0);
             }
             int child;
-            if (pid < 0 || waitpid(pid, &child, 0) < 0 || !WIFEXITED(child) || WEXITSTATUS(child))
-                status = status ? status : EXIT_FINDING;
+            if (pid < 0 || waitpid(pid, &child, 0) < 0) {
+                status = EXIT_USAGE;
+            } else if (WIFSIGNALED(child)) {
+                fprintf(stderr, "gauntlet bench: %s died of signal %d\n", *names, WTERMSIG(child));
+                status = EXIT_FINDING;
+            } else if (WEXITSTATUS(child) != 0) {
+                status = WEXITSTATUS(child);
+            }
         }
     }
     return status;

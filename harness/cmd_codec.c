@@ -9,7 +9,8 @@
 #include <string.h>
 
 static const char gen_help[] =
-    "usage: gauntlet gen --seed N [--ops K] [--threads T] [--slots S] [--small] [--text] [-o FILE]\n"
+    "usage: gauntlet gen --seed N [--ops K] [--threads T] [--slots S] [--small] [--text] [-o "
+    "FILE]\n"
     "\n"
     "A random program drawn from the binary encoding's own distributions; the same\n"
     "seed gives the same program on every machine. Binary by default (--text for the\n"
@@ -55,7 +56,8 @@ int cmd_gen(int argc, char **argv)
             fputs(gen_help, stdout);
             return 0;
         } else if (strcmp(arg, "--seed") == 0 && value) {
-            if (!parse_u64_arg(argv[++i], &params.seed)) usage_error("gen", "--seed needs a number");
+            if (!parse_u64_arg(argv[++i], &params.seed))
+                usage_error("gen", "--seed needs a number");
             seeded = true;
         } else if (strcmp(arg, "--ops") == 0 && value) {
             if (!parse_u64_arg(argv[++i], &n) || n > 100000000)
@@ -115,5 +117,11 @@ static int convert(int argc, char **argv, const char *command, bool to_text)
     return 0;
 }
 
-int cmd_decode(int argc, char **argv) { return convert(argc, argv, "decode", true); }
-int cmd_encode(int argc, char **argv) { return convert(argc, argv, "encode", false); }
+int cmd_decode(int argc, char **argv)
+{
+    return convert(argc, argv, "decode", true);
+}
+int cmd_encode(int argc, char **argv)
+{
+    return convert(argc, argv, "encode", false);
+}

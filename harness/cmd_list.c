@@ -76,6 +76,7 @@ int cmd_list(int argc, char **argv)
             printf("%-9s not available: %s\n", *name, said);
         }
     }
-    printf("so:PATH   any shared library exporting malloc/free (e.g. so:/opt/je/lib/libjemalloc.so.2)\n");
+    printf("so:PATH   any shared library exporting malloc/free (e.g. "
+           "so:/opt/je/lib/libjemalloc.so.2)\n");
     return available > 0 ? 0 : EXIT_USAGE;
 }

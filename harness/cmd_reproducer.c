@@ -52,10 +52,13 @@ int cmd_reproducer(int argc, char **argv)
     if (alloc == NULL) usage_error("reproducer", "--alloc NAME is required");
     if (in == NULL) usage_error("reproducer", "FILE is required");
     bool named = false;
-    for (const char *const *n = named_allocators; *n; n++) named |= strcmp(*n, alloc) == 0;
+    for (const char *const *n = named_allocators; *n; n++)
+        named |= strcmp(*n, alloc) == 0;
     if (!named && strncmp(alloc, "so:", 3) != 0)
-        usage_error("reproducer", "unknown allocator '%s'; available: glibc, jemalloc, mimalloc, "
-                                  "tcmalloc, so:PATH", alloc);
+        usage_error("reproducer",
+                    "unknown allocator '%s'; available: glibc, jemalloc, mimalloc, "
+                    "tcmalloc, so:PATH",
+                    alloc);
     struct program p;
     load_program(in, FORMAT_AUTO, &p);
     /* The reproducer's policy is the table's; so:PATH gets the permissive one. */

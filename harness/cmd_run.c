@@ -105,20 +105,23 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 static void print_summary(const char *alloc, const char *path, const struct program *p,
                           const struct run_stats *s)
 {
-    printf("PASS %-10s %s: %zu ops, %u threads, %llu calls, peak live %zu B", alloc, path,
-           p->count, program_thread_count(p), (unsigned long long)s->calls, s->peak_live_bytes);
+    printf("PASS %-10s %s: %zu ops, %u threads, %llu calls, peak live %zu B", alloc, path, p->count,
+           program_thread_count(p), (unsigned long long)s->calls, s->peak_live_bytes);
     uint64_t missing = 0;
-    for (unsigned k = 0; k < OP_KIND_COUNT; k++) missing += s->skipped_missing[k];
+    for (unsigned k = 0; k < OP_KIND_COUNT; k++)
+        missing += s->skipped_missing[k];
     if (s->cross_thread) printf(", %llu cross-thread", (unsigned long long)s->cross_thread);
     if (s->restarts) printf(", %llu restarts", (unsigned long long)s->restarts);
-    if (s->failed_requests) printf(", %llu failed as required", (unsigned long long)s->failed_requests);
+    if (s->failed_requests)
+        printf(", %llu failed as required", (unsigned long long)s->failed_requests);
     if (missing) {
         printf(", skipped (allocator lacks it):");
         for (unsigned k = 0; k < OP_KIND_COUNT; k++)
             if (s->skipped_missing[k])
                 printf(" %s×%llu", op_kind_name(k), (unsigned long long)s->skipped_missing[k]);
     }
-    if (s->skipped_over_cap) printf(", %llu over cap skipped", (unsigned long long)s->skipped_over_cap);
+    if (s->skipped_over_cap)
+        printf(", %llu over cap skipped", (unsigned long long)s->skipped_over_cap);
     if (s->sampled_checks) printf(", %llu sampled checks", (unsigned long long)s->sampled_checks);
     if (s->known_deviations)
         printf(", %llu known deviations", (unsigned long long)s->known_deviations);
@@ -158,7 +161,8 @@ static int run_in_child(const char *alloc_name, const char *path, const struct r
         exit(0);
     }
     int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) continue;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        continue;
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     fprintf(stderr, "gauntlet run: %s on %s: the run died of signal %d\n", path, alloc_name,
             WTERMSIG(status));
@@ -172,7 +176,8 @@ int cmd_run(int argc, char **argv)
     int files = argc - first;
     /* Input errors first, before anything runs: every file must load. */
     for (int f = first; f < argc; f++) {
-        if (strcmp(argv[f], "-") == 0 && files > 1) usage_error("run", "- (stdin) must be the only FILE");
+        if (strcmp(argv[f], "-") == 0 && files > 1)
+            usage_error("run", "- (stdin) must be the only FILE");
         if (strcmp(argv[f], "-") != 0) {
             struct program p;
             load_program(argv[f], o.format, &p);

@@ -43,67 +43,73 @@ static const uint8_t opcode_kinds[16] = {
     OP_BARRIER,  OP_MALLOC,     OP_FREE,          OP_REALLOC,
 };
 
-static uint32_t read_u32_le(const uint8_t *p) {
+static uint32_t read_u32_le(const uint8_t *p)
+{
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void write_u32_le(uint8_t *p, uint32_t v) {
+static void write_u32_le(uint8_t *p, uint32_t v)
+{
     for (int i = 0; i < 4; i++)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static uint32_t make_word(enum size_mode mode, uint32_t payload) {
+static uint32_t make_word(enum size_mode mode, uint32_t payload)
+{
     return (uint32_t)mode << MODE_SHIFT | payload;
 }
 
-static unsigned highest_bit(size_t v) {
+static unsigned highest_bit(size_t v)
+{
     return 63u - (unsigned)__builtin_clzll(v);
 }
 
 /* ---- size word ---- */
 
-static size_t log_decode(unsigned exponent, uint32_t mant) {
+static size_t log_decode(unsigned exponent, uint32_t mant)
+{
     size_t base = (size_t)1 << exponent;
     if (exponent <= MANT_BITS) return base + (mant & (base - 1));
     return base + ((size_t)mant << (exponent - MANT_BITS));
 }
 
-static size_t edge_decode(uint32_t w) {
+static size_t edge_decode(uint32_t w)
+{
     size_t index = ((w >> 8) & 0x3FFFFF) % edge_size_count;
     int8_t delta = (int8_t)(w & 0xFF);
     return edge_sizes[index] + (size_t)(int64_t)delta;
 }
 
-static size_t extreme_anchor(unsigned a) {
+static size_t extreme_anchor(unsigned a)
+{
     if (a == 0) return PTRDIFF_MAX;
     if (a == 1) return SIZE_MAX;
     return (size_t)1 << a;
 }
 
-static size_t extreme_decode(uint32_t w) {
+static size_t extreme_decode(uint32_t w)
+{
     unsigned a = (w >> EXTREME_DELTA_BITS) & 63;
     /* Sign-extend without relying on arithmetic right shifts. */
     int64_t delta = (int64_t)((w & EXTREME_DELTA_MASK) ^ EXTREME_DELTA_SIGN) - EXTREME_DELTA_SIGN;
     return extreme_anchor(a) + (size_t)delta;
 }
 
-size_t size_word_decode(uint32_t w) {
+size_t size_word_decode(uint32_t w)
+{
     unsigned field = (w >> EXPONENT_SHIFT) & 31;
     uint32_t mant = w & MANT_MASK;
     switch ((enum size_mode)(w >> MODE_SHIFT)) {
-    case MODE_LOW_LOG:
-        return field == 0 ? 0 : log_decode(field - 1, mant);
-    case MODE_HIGH_LOG:
-        return log_decode(HIGH_LOG_FIRST_EXPONENT + field, mant);
-    case MODE_EDGE:
-        return edge_decode(w);
-    default:
-        return extreme_decode(w);
+    case MODE_LOW_LOG: return field == 0 ? 0 : log_decode(field - 1, mant);
+    case MODE_HIGH_LOG: return log_decode(HIGH_LOG_FIRST_EXPONENT + field, mant);
+    case MODE_EDGE: return edge_decode(w);
+    default: return extreme_decode(w);
     }
 }
 
 /* The canonical log word: mantissa bits the exponent does not use are 0. */
-static bool log_encode(size_t v, uint32_t *w) {
+static bool log_encode(size_t v, uint32_t *w)
+{
     if (v == 0) {
         *w = make_word(MODE_LOW_LOG, 0);
         return true;
@@ -123,14 +129,16 @@ static bool log_encode(size_t v, uint32_t *w) {
 }
 
 /* Differences are taken modulo 2^64, matching the decoder's wrapping sum. */
-static bool delta_fits(size_t v, size_t anchor, int64_t min, int64_t max, int64_t *delta) {
+static bool delta_fits(size_t v, size_t anchor, int64_t min, int64_t max, int64_t *delta)
+{
     int64_t d = (int64_t)(v - anchor);
     if (d < min || d > max) return false;
     *delta = d;
     return true;
 }
 
-static bool edge_encode(size_t v, uint32_t *w) {
+static bool edge_encode(size_t v, uint32_t *w)
+{
     for (size_t i = 0; i < edge_size_count; i++) {
         int64_t delta;
         if (delta_fits(v, edge_sizes[i], EDGE_DELTA_MIN, EDGE_DELTA_MAX, &delta)) {
@@ -141,7 +149,8 @@ static bool edge_encode(size_t v, uint32_t *w) {
     return false;
 }
 
-static bool extreme_encode(size_t v, uint32_t *w) {
+static bool extreme_encode(size_t v, uint32_t *w)
+{
     for (unsigned a = 0; a < 64; a++) {
         int64_t delta;
         if (delta_fits(v, extreme_anchor(a), -(int64_t)EXTREME_DELTA_SIGN,
@@ -154,7 +163,8 @@ static bool extreme_encode(size_t v, uint32_t *w) {
     return false;
 }
 
-bool size_word_encode(size_t value, uint32_t *word) {
+bool size_word_encode(size_t value, uint32_t *word)
+{
     return log_encode(value, word) || edge_encode(value, word) || extreme_encode(value, word);
 }
 
@@ -163,21 +173,19 @@ bool size_word_encode(size_t value, uint32_t *word) {
 enum relative_form { BEYOND_SIZE_MAX, BELOW_SIZE_MAX, BEYOND_PTRDIFF_MAX, BELOW_PTRDIFF_MAX };
 
 /* The count the form names with k = 0, and whether k counts up or down. */
-static size_t relative_base(enum relative_form r, size_t m, bool *counts_down) {
+static size_t relative_base(enum relative_form r, size_t m, bool *counts_down)
+{
     *counts_down = r == BELOW_SIZE_MAX || r == BELOW_PTRDIFF_MAX;
     switch (r) {
-    case BEYOND_SIZE_MAX:
-        return SIZE_MAX / m + 1;
-    case BELOW_SIZE_MAX:
-        return SIZE_MAX / m;
-    case BEYOND_PTRDIFF_MAX:
-        return PTRDIFF_MAX / m + 1;
-    default:
-        return PTRDIFF_MAX / m;
+    case BEYOND_SIZE_MAX: return SIZE_MAX / m + 1;
+    case BELOW_SIZE_MAX: return SIZE_MAX / m;
+    case BEYOND_PTRDIFF_MAX: return PTRDIFF_MAX / m + 1;
+    default: return PTRDIFF_MAX / m;
     }
 }
 
-size_t count_word_decode(uint32_t word, size_t element_size) {
+size_t count_word_decode(uint32_t word, size_t element_size)
+{
     if ((word >> MODE_SHIFT) != MODE_EXTREME) return size_word_decode(word);
     size_t k = word & RELATIVE_K_MASK;
     if (element_size == 0) return k;
@@ -186,11 +194,13 @@ size_t count_word_decode(uint32_t word, size_t element_size) {
     return counts_down ? base - k : base + k;
 }
 
-static uint32_t relative_word(enum relative_form r, size_t k) {
+static uint32_t relative_word(enum relative_form r, size_t k)
+{
     return make_word(MODE_EXTREME, (uint32_t)r << 28 | (uint32_t)k);
 }
 
-static bool relative_encode(size_t count, size_t m, uint32_t *word) {
+static bool relative_encode(size_t count, size_t m, uint32_t *word)
+{
     if (m == 0) {
         if (count > RELATIVE_K_MASK) return false;
         *word = relative_word(BEYOND_SIZE_MAX, count);
@@ -210,7 +220,8 @@ static bool relative_encode(size_t count, size_t m, uint32_t *word) {
 
 /* Mode 3 of a count word is the relative form, so the size word's extreme
  * mode is not available to counts. */
-bool count_word_encode(size_t count, size_t element_size, uint32_t *word) {
+bool count_word_encode(size_t count, size_t element_size, uint32_t *word)
+{
     return log_encode(count, word) || edge_encode(count, word) ||
            relative_encode(count, element_size, word);
 }
@@ -228,31 +239,31 @@ enum align_form {
 #define ALIGN_SMALL_EXPONENTS 24
 #define ALIGN_HUGE_FIRST      32
 
-size_t align_byte_decode(uint8_t byte) {
+size_t align_byte_decode(uint8_t byte)
+{
     unsigned e = byte & 31, form = byte >> 5;
     unsigned small = e % ALIGN_SMALL_EXPONENTS;
     if (form < ALIGN_ZERO) return (size_t)1 << small;
     switch ((enum align_form)form) {
-    case ALIGN_ZERO:
-        return 0;
-    case ALIGN_THREE_POWER:
-        return (size_t)3 << small;
-    case ALIGN_POWER_PLUS_ONE:
-        return ((size_t)1 << small) + 1;
-    default:
-        return (size_t)1 << (ALIGN_HUGE_FIRST + e);
+    case ALIGN_ZERO: return 0;
+    case ALIGN_THREE_POWER: return (size_t)3 << small;
+    case ALIGN_POWER_PLUS_ONE: return ((size_t)1 << small) + 1;
+    default: return (size_t)1 << (ALIGN_HUGE_FIRST + e);
     }
 }
 
-static bool is_power_of_two(size_t v) {
+static bool is_power_of_two(size_t v)
+{
     return v != 0 && (v & (v - 1)) == 0;
 }
 
-static uint8_t align_byte(enum align_form form, unsigned e) {
+static uint8_t align_byte(enum align_form form, unsigned e)
+{
     return (uint8_t)(form << 5 | e);
 }
 
-bool align_byte_encode(size_t align, uint8_t *byte) {
+bool align_byte_encode(size_t align, uint8_t *byte)
+{
     if (align == 0) {
         *byte = align_byte(ALIGN_ZERO, 0);
         return true;
@@ -285,7 +296,8 @@ enum record_field { OPCODE, THREAD, SLOT, ALIGN, SIZE_WORD = 4, COUNT_WORD = 8 }
 
 #define THREAD_PRESENT 0x80
 
-static void decode_record(const uint8_t *rec, struct op *op) {
+static void decode_record(const uint8_t *rec, struct op *op)
+{
     enum op_kind kind = opcode_kinds[rec[OPCODE] % 16];
     op->kind = (uint8_t)kind;
     bool threaded = rec[THREAD] >= THREAD_PRESENT && kind != OP_BARRIER;
@@ -299,7 +311,8 @@ static void decode_record(const uint8_t *rec, struct op *op) {
 
 /* Initialises `out` itself, like every producer of programs: release a
  * program before reusing it. */
-void program_decode_binary(const uint8_t *bytes, size_t len, struct program *out) {
+void program_decode_binary(const uint8_t *bytes, size_t len, struct program *out)
+{
     program_init(out);
     for (size_t at = 0; len - at >= GAUNTLET_RECORD_SIZE; at += GAUNTLET_RECORD_SIZE) {
         struct op op;
@@ -315,24 +328,21 @@ static const char *const problem_field[] = {
     [BAD_SIZE] = "size",           [BAD_COUNT] = "count",
 };
 
-static size_t problem_value(const struct op *op, enum record_problem problem) {
+static size_t problem_value(const struct op *op, enum record_problem problem)
+{
     switch (problem) {
-    case BAD_KIND:
-        return op->kind;
-    case BAD_THREAD:
-        return op->thread;
-    case BAD_ALIGN:
-        return op->align;
-    case BAD_SIZE:
-        return op->size;
-    default:
-        return op->count;
+    case BAD_KIND: return op->kind;
+    case BAD_THREAD: return op->thread;
+    case BAD_ALIGN: return op->align;
+    case BAD_SIZE: return op->size;
+    default: return op->count;
     }
 }
 
 /* Fields the kind does not use stay 0 in the record, so they decode to 0
  * whatever the op held. */
-static enum record_problem encode_record(const struct op *op, uint8_t *rec) {
+static enum record_problem encode_record(const struct op *op, uint8_t *rec)
+{
     enum op_kind kind = op->kind;
     if (kind >= OP_KIND_COUNT) return BAD_KIND;
     if (op->thread >= GAUNTLET_MAX_THREADS) return BAD_THREAD;
@@ -353,7 +363,8 @@ static enum record_problem encode_record(const struct op *op, uint8_t *rec) {
 }
 
 bool program_encode_binary(const struct program *p, uint8_t **out, size_t *out_len, char *err,
-                           size_t err_len) {
+                           size_t err_len)
+{
     size_t len = p->count * GAUNTLET_RECORD_SIZE;
     uint8_t *bytes = hmem_map(len); /* zeroed: unused fields are already 0 */
     for (size_t i = 0; i < p->count; i++) {

@@ -25,27 +25,32 @@ struct text_out {
     size_t len; /* bytes written so far, never above cap - 1 */
 };
 
-static struct text_out text_out_on(char *buf, size_t cap) {
+static struct text_out text_out_on(char *buf, size_t cap)
+{
     struct text_out o = {buf, cap, 0};
     if (cap) buf[0] = '\0';
     return o;
 }
 
-static void put_bytes(struct text_out *o, const char *s, size_t n) {
+static void put_bytes(struct text_out *o, const char *s, size_t n)
+{
     for (size_t i = 0; i < n && o->len + 1 < o->cap; i++)
         o->buf[o->len++] = s[i];
     if (o->cap) o->buf[o->len] = '\0';
 }
 
-static void put_str(struct text_out *o, const char *s) {
+static void put_str(struct text_out *o, const char *s)
+{
     put_bytes(o, s, strlen(s));
 }
 
-static void put_char(struct text_out *o, char c) {
+static void put_char(struct text_out *o, char c)
+{
     put_bytes(o, &c, 1);
 }
 
-static void put_decimal(struct text_out *o, uint64_t v) {
+static void put_decimal(struct text_out *o, uint64_t v)
+{
     char digits[20];
     size_t n = 0;
     do {
@@ -56,7 +61,8 @@ static void put_decimal(struct text_out *o, uint64_t v) {
         put_char(o, digits[--n]);
 }
 
-static void put_hex(struct text_out *o, uint64_t v) {
+static void put_hex(struct text_out *o, uint64_t v)
+{
     static const char hex[] = "0123456789abcdef";
     put_str(o, "0x");
     unsigned shift = 60;
@@ -69,7 +75,8 @@ static void put_hex(struct text_out *o, uint64_t v) {
 }
 
 /* "+d" or "-d"; nothing for a zero offset. */
-static void put_offset(struct text_out *o, bool below, uint64_t distance) {
+static void put_offset(struct text_out *o, bool below, uint64_t distance)
+{
     if (distance == 0) return;
     put_char(o, below ? '-' : '+');
     put_decimal(o, distance);
@@ -82,17 +89,20 @@ static void put_offset(struct text_out *o, bool below, uint64_t distance) {
 #define FOUR_GIB      ((size_t)1 << 32)
 #define KIB           ((size_t)1 << 10)
 
-static size_t distance(size_t a, size_t b) {
+static size_t distance(size_t a, size_t b)
+{
     return a > b ? a - b : b - a;
 }
 
-static unsigned highest_bit(size_t v) {
+static unsigned highest_bit(size_t v)
+{
     return 63u - (unsigned)__builtin_clzll(v);
 }
 
 /* Values at or above 2^32: a power of two with an offset when one is near,
  * else hex, which is what such a value most likely was written as. */
-static void put_large(struct text_out *o, size_t v) {
+static void put_large(struct text_out *o, size_t v)
+{
     unsigned p = highest_bit(v);
     if (p < 63 && distance(v, (size_t)1 << (p + 1)) < distance(v, (size_t)1 << p)) p++;
     size_t power = (size_t)1 << p;
@@ -105,7 +115,8 @@ static void put_large(struct text_out *o, size_t v) {
     put_offset(o, v < power, distance(v, power));
 }
 
-static void put_small(struct text_out *o, size_t v) {
+static void put_small(struct text_out *o, size_t v)
+{
     static const struct {
         unsigned shift;
         const char *name;
@@ -122,7 +133,8 @@ static void put_small(struct text_out *o, size_t v) {
     put_decimal(o, v);
 }
 
-static void put_size(struct text_out *o, size_t v) {
+static void put_size(struct text_out *o, size_t v)
+{
     if (SIZE_MAX - v < NEAR_ANCHOR) {
         put_str(o, "SIZE_MAX");
         put_offset(o, true, SIZE_MAX - v);
@@ -138,7 +150,8 @@ static void put_size(struct text_out *o, size_t v) {
 
 /* Counts near the overflow limits for this element size print relative to
  * them, which says what the count is for. */
-static void put_count(struct text_out *o, size_t n, size_t m) {
+static void put_count(struct text_out *o, size_t n, size_t m)
+{
     if (m >= 2 && distance(n, SIZE_MAX / m) <= NEAR_RELATIVE) {
         put_str(o, "SIZE_MAX/m");
         put_offset(o, n < SIZE_MAX / m, distance(n, SIZE_MAX / m));
@@ -150,19 +163,22 @@ static void put_count(struct text_out *o, size_t n, size_t m) {
     }
 }
 
-static void put_align(struct text_out *o, size_t align) {
+static void put_align(struct text_out *o, size_t align)
+{
     if (align < FOUR_GIB)
         put_decimal(o, align);
     else
         put_size(o, align);
 }
 
-void size_format(size_t value, char *buf, size_t buf_len) {
+void size_format(size_t value, char *buf, size_t buf_len)
+{
     struct text_out o = text_out_on(buf, buf_len);
     put_size(&o, value);
 }
 
-static void put_op(struct text_out *o, const struct op *op) {
+static void put_op(struct text_out *o, const struct op *op)
+{
     enum op_kind kind = op->kind;
     if (kind == OP_BARRIER) {
         put_str(o, "barrier");
@@ -191,14 +207,16 @@ static void put_op(struct text_out *o, const struct op *op) {
     }
 }
 
-void op_format(const struct op *op, char *buf, size_t buf_len) {
+void op_format(const struct op *op, char *buf, size_t buf_len)
+{
     struct text_out o = text_out_on(buf, buf_len);
     put_op(&o, op);
 }
 
 /* ---- writing a program ---- */
 
-static bool write_all(int fd, const char *buf, size_t len) {
+static bool write_all(int fd, const char *buf, size_t len)
+{
     while (len) {
         ssize_t n = write(fd, buf, len);
         if (n < 0 && errno == EINTR) continue;
@@ -212,7 +230,8 @@ static bool write_all(int fd, const char *buf, size_t len) {
 #define WRITE_BUFFER 4096
 #define LINE_MAX_LEN 192 /* longer than any formatted operation */
 
-bool program_write_text(const struct program *p, int fd) {
+bool program_write_text(const struct program *p, int fd)
+{
     char buf[WRITE_BUFFER];
     struct text_out o = text_out_on(buf, sizeof buf);
     put_str(&o, "# gauntlet program: ");
@@ -233,18 +252,21 @@ bool program_write_text(const struct program *p, int fd) {
 
 /* ---- text or binary ---- */
 
-static bool is_blank(uint8_t c) {
+static bool is_blank(uint8_t c)
+{
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static bool is_text_byte(uint8_t c) {
+static bool is_text_byte(uint8_t c)
+{
     return (c >= 0x20 && c <= 0x7E) || is_blank(c);
 }
 
 /* Text when every byte is printable ASCII or blank and the first non-blank
  * byte can start a line of the text form: a comment, a thread or a barrier.
  * Fuzzer inputs almost never pass both tests by chance. */
-bool program_looks_like_text(const uint8_t *bytes, size_t len) {
+bool program_looks_like_text(const uint8_t *bytes, size_t len)
+{
     /* Comments may hold any non-control byte (UTF-8 prose); the rest of a
      * line must be printable ASCII. */
     bool in_comment = false;
@@ -277,11 +299,13 @@ struct parser {
     size_t err_len;
 };
 
-static bool is_separator(char c) {
+static bool is_separator(char c)
+{
     return c == ' ' || c == '\t' || c == '\r';
 }
 
-static bool next_token(struct parser *ps, struct token *t) {
+static bool next_token(struct parser *ps, struct token *t)
+{
     while (ps->pos < ps->line_len && is_separator(ps->line[ps->pos]))
         ps->pos++;
     if (ps->pos == ps->line_len) return false;
@@ -293,12 +317,14 @@ static bool next_token(struct parser *ps, struct token *t) {
     return true;
 }
 
-static bool token_is(const struct token *t, const char *word) {
+static bool token_is(const struct token *t, const char *word)
+{
     return t->len == strlen(word) && memcmp(t->s, word, t->len) == 0;
 }
 
 /* Starts an error message with its "FILE:LINE:COL: " prefix. */
-static struct text_out error_at(const struct parser *ps, size_t col) {
+static struct text_out error_at(const struct parser *ps, size_t col)
+{
     struct text_out o = text_out_on(ps->err, ps->err_len);
     put_str(&o, ps->filename);
     put_char(&o, ':');
@@ -313,7 +339,8 @@ static struct text_out error_at(const struct parser *ps, size_t col) {
 
 /* A token in backquotes, shortened and with unprintable bytes shown as '?'
  * so that a binary file read as text cannot garble the terminal. */
-static void put_quoted(struct text_out *o, const struct token *t) {
+static void put_quoted(struct text_out *o, const struct token *t)
+{
     put_char(o, '`');
     for (size_t i = 0; i < t->len && i < QUOTED_MAX; i++) {
         unsigned char c = (unsigned char)t->s[i];
@@ -324,7 +351,8 @@ static void put_quoted(struct text_out *o, const struct token *t) {
 }
 
 static bool fail_token(struct parser *ps, const struct token *t, const char *before,
-                       const char *after) {
+                       const char *after)
+{
     struct text_out o = error_at(ps, t->col);
     put_str(&o, before);
     put_quoted(&o, t);
@@ -332,7 +360,8 @@ static bool fail_token(struct parser *ps, const struct token *t, const char *bef
     return false;
 }
 
-static bool fail_missing(struct parser *ps, const char *what) {
+static bool fail_missing(struct parser *ps, const char *what)
+{
     struct text_out o = error_at(ps, ps->after_last);
     put_str(&o, "missing ");
     put_str(&o, what);
@@ -340,11 +369,13 @@ static bool fail_missing(struct parser *ps, const char *what) {
 }
 
 /* Reads the next token, reporting "missing WHAT" at the end of the line. */
-static bool expect_token(struct parser *ps, struct token *t, const char *what) {
+static bool expect_token(struct parser *ps, struct token *t, const char *what)
+{
     return next_token(ps, t) || fail_missing(ps, what);
 }
 
-static bool expect_keyword(struct parser *ps, const char *keyword, const char *what) {
+static bool expect_keyword(struct parser *ps, const char *keyword, const char *what)
+{
     struct token t;
     if (!expect_token(ps, &t, what)) return false;
     if (token_is(&t, keyword)) return true;
@@ -363,14 +394,16 @@ struct cursor {
     const char *end;
 };
 
-static bool match_word(struct cursor *c, const char *word) {
+static bool match_word(struct cursor *c, const char *word)
+{
     size_t n = strlen(word);
     if ((size_t)(c->end - c->p) < n || memcmp(c->p, word, n) != 0) return false;
     c->p += n;
     return true;
 }
 
-static int digit_value(char ch, unsigned radix) {
+static int digit_value(char ch, unsigned radix)
+{
     int v = -1;
     if (ch >= '0' && ch <= '9')
         v = ch - '0';
@@ -382,7 +415,8 @@ static int digit_value(char ch, unsigned radix) {
 }
 
 /* A decimal or 0x-hex literal. Sets *overflow when it does not fit 64 bits. */
-static bool read_literal(struct cursor *c, size_t *value, bool *overflow) {
+static bool read_literal(struct cursor *c, size_t *value, bool *overflow)
+{
     unsigned radix = match_word(c, "0x") ? 16 : 10;
     const char *first = c->p;
     size_t v = 0;
@@ -406,7 +440,8 @@ struct value_expr {
     size_t amount;
 };
 
-static void read_unit(struct cursor *c, size_t *value, bool *overflow) {
+static void read_unit(struct cursor *c, size_t *value, bool *overflow)
+{
     static const struct {
         const char *name;
         unsigned shift;
@@ -421,7 +456,8 @@ static void read_unit(struct cursor *c, size_t *value, bool *overflow) {
 }
 
 /* The part before the offset. Returns a reason when it is not a number. */
-static const char *read_base(struct cursor *c, bool allow_per_m, struct value_expr *v) {
+static const char *read_base(struct cursor *c, bool allow_per_m, struct value_expr *v)
+{
     bool overflow = false;
     v->amount = 0;
     v->base = ABSOLUTE;
@@ -448,7 +484,8 @@ static const char *read_base(struct cursor *c, bool allow_per_m, struct value_ex
     return NULL;
 }
 
-static const char *read_offset(struct cursor *c, struct value_expr *v) {
+static const char *read_offset(struct cursor *c, struct value_expr *v)
+{
     if (c->p == c->end) return NULL;
     bool negative = *c->p == '-';
     if (!negative && *c->p != '+') return "";
@@ -462,28 +499,28 @@ static const char *read_offset(struct cursor *c, struct value_expr *v) {
 }
 
 static bool parse_value(struct parser *ps, const struct token *t, bool allow_per_m,
-                        struct value_expr *v) {
+                        struct value_expr *v)
+{
     struct cursor c = {t->s, t->s + t->len};
     const char *problem = read_base(&c, allow_per_m, v);
     if (!problem) problem = read_offset(&c, v);
     return !problem || fail_token(ps, t, "bad number ", problem);
 }
 
-static size_t evaluate(const struct value_expr *v, size_t m) {
+static size_t evaluate(const struct value_expr *v, size_t m)
+{
     switch (v->base) {
-    case PER_M_OF_SIZE_MAX:
-        return SIZE_MAX / m + v->amount;
-    case PER_M_OF_PTRDIFF_MAX:
-        return PTRDIFF_MAX / m + v->amount;
-    default:
-        return v->amount;
+    case PER_M_OF_SIZE_MAX: return SIZE_MAX / m + v->amount;
+    case PER_M_OF_PTRDIFF_MAX: return PTRDIFF_MAX / m + v->amount;
+    default: return v->amount;
     }
 }
 
 /* ---- encodability ---- */
 
 static bool fail_unencodable(struct parser *ps, const struct token *t, const char *what,
-                             size_t value, const char *why) {
+                             size_t value, const char *why)
+{
     struct text_out o = error_at(ps, t->col);
     put_str(&o, what);
     put_char(&o, ' ');
@@ -494,7 +531,8 @@ static bool fail_unencodable(struct parser *ps, const struct token *t, const cha
     return false;
 }
 
-static bool parse_size(struct parser *ps, const char *what, size_t *size) {
+static bool parse_size(struct parser *ps, const char *what, size_t *size)
+{
     struct token t;
     struct value_expr v;
     uint32_t word;
@@ -507,7 +545,8 @@ static bool parse_size(struct parser *ps, const char *what, size_t *size) {
                             "PTRDIFF_MAX or a power of two");
 }
 
-static bool parse_align(struct parser *ps, size_t *align) {
+static bool parse_align(struct parser *ps, size_t *align)
+{
     struct token t;
     struct value_expr v;
     uint8_t byte;
@@ -521,7 +560,8 @@ static bool parse_align(struct parser *ps, size_t *align) {
 }
 
 /* `COUNT x SIZE`: the count is evaluated once the element size is known. */
-static bool parse_count_and_size(struct parser *ps, size_t *count, size_t *size) {
+static bool parse_count_and_size(struct parser *ps, size_t *count, size_t *size)
+{
     struct token t;
     struct value_expr v;
     uint32_t word;
@@ -543,7 +583,8 @@ static bool parse_count_and_size(struct parser *ps, size_t *count, size_t *size)
 
 /* The digits after a one-letter prefix; saturates, since any value that
  * large is out of range anyway. */
-static bool read_index_number(const struct token *t, size_t *value) {
+static bool read_index_number(const struct token *t, size_t *value)
+{
     if (t->len < 2) return false;
     size_t v = 0;
     for (size_t i = 1; i < t->len; i++) {
@@ -557,7 +598,8 @@ static bool read_index_number(const struct token *t, size_t *value) {
 
 /* `pN` with N in 0..limit-1, for threads (t) and slots (s). */
 static bool parse_index(struct parser *ps, const struct token *t, char prefix, size_t limit,
-                        const char *name, uint8_t *out) {
+                        const char *name, uint8_t *out)
+{
     size_t n;
     if (t->s[0] != prefix || !read_index_number(t, &n)) {
         struct text_out o = error_at(ps, t->col);
@@ -583,7 +625,8 @@ static bool parse_index(struct parser *ps, const struct token *t, char prefix, s
     return true;
 }
 
-static bool lookup_kind(const struct token *t, enum op_kind *kind) {
+static bool lookup_kind(const struct token *t, enum op_kind *kind)
+{
     for (enum op_kind k = 0; k < OP_KIND_COUNT; k++) {
         if (token_is(t, op_kind_name(k))) {
             *kind = k;
@@ -593,7 +636,8 @@ static bool lookup_kind(const struct token *t, enum op_kind *kind) {
     return false;
 }
 
-static bool parse_kind(struct parser *ps, struct op *op) {
+static bool parse_kind(struct parser *ps, struct op *op)
+{
     struct token t;
     enum op_kind kind;
     if (!expect_token(ps, &t, "operation after the thread")) return false;
@@ -606,7 +650,8 @@ static bool parse_kind(struct parser *ps, struct op *op) {
     return true;
 }
 
-static bool parse_operands(struct parser *ps, struct op *op) {
+static bool parse_operands(struct parser *ps, struct op *op)
+{
     enum op_kind kind = op->kind;
     if (op_uses_slot(kind)) {
         struct token t;
@@ -622,13 +667,15 @@ static bool parse_operands(struct parser *ps, struct op *op) {
     return !op_uses_align(kind) || parse_align(ps, &op->align);
 }
 
-static bool expect_line_end(struct parser *ps) {
+static bool expect_line_end(struct parser *ps)
+{
     struct token t;
     return !next_token(ps, &t) || fail_token(ps, &t, "trailing garbage ", " after the operation");
 }
 
 /* The line's first token: a thread, or `barrier` on its own. */
-static bool parse_thread(struct parser *ps, const struct token *t, struct op *op) {
+static bool parse_thread(struct parser *ps, const struct token *t, struct op *op)
+{
     enum op_kind kind;
     if (lookup_kind(t, &kind)) {
         struct text_out o = error_at(ps, t->col);
@@ -641,7 +688,8 @@ static bool parse_thread(struct parser *ps, const struct token *t, struct op *op
 }
 
 /* Parses one line; a blank or comment line adds nothing. */
-static bool parse_line(struct parser *ps, struct program *out) {
+static bool parse_line(struct parser *ps, struct program *out)
+{
     struct token first;
     struct op op = {0};
     if (!next_token(ps, &first)) return true;
@@ -660,7 +708,8 @@ static bool parse_line(struct parser *ps, struct program *out) {
 
 /* Points the parser at the line starting at `start`; returns where the next
  * line starts. */
-static size_t enter_line(struct parser *ps, const char *text, size_t len, size_t start) {
+static size_t enter_line(struct parser *ps, const char *text, size_t len, size_t start)
+{
     size_t end = start;
     while (end < len && text[end] != '\n')
         end++;
@@ -676,7 +725,8 @@ static size_t enter_line(struct parser *ps, const char *text, size_t len, size_t
 }
 
 bool program_parse_text(const char *text, size_t len, const char *filename, struct program *out,
-                        char *err, size_t err_len) {
+                        char *err, size_t err_len)
+{
     struct parser ps = {.filename = filename ? filename : "<text>", .err = err, .err_len = err_len};
     program_init(out);
     if (err_len) err[0] = '\0';

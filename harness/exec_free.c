@@ -5,11 +5,15 @@
  * locked for the whole of an operation on it (allocator call included), so
  * each operation sees a consistent slot; the oracle's shared parts take
  * their own lock. `restart` starts the successor thread, then ends; barriers
- * make all threads wait for each other.
+ * make all threads wait for each other. The calling thread is the watchdog:
+ * when no operation has begun or ended for the bound, the thread that is
+ * inside an allocator call is reported as hung.
  */
 #include "run.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 struct runner {
@@ -18,7 +22,12 @@ struct runner {
     size_t resume_at;
     _Atomic pthread_t handle; /* the current OS thread for this number */
     pthread_barrier_t *barrier;
+    atomic_size_t in_op; /* index of the operation in progress, SIZE_MAX when none */
+    atomic_bool finished;
 };
+
+/* Operations begun or ended by any thread: the watchdog's sign of life. */
+static atomic_uint_fast64_t ticks;
 
 static void *runner_main(void *arg);
 
@@ -53,10 +62,51 @@ static void *runner_main(void *arg)
         struct op_context c = {run, i, op, r->number, &run->stats[r->number]};
         report_set_current(&c);
         pthread_mutex_lock(&run->slot_locks[op->slot]);
+        atomic_store(&r->in_op, i);
+        atomic_fetch_add(&ticks, 1);
         exec_op(&c);
+        atomic_store(&r->in_op, SIZE_MAX);
+        atomic_fetch_add(&ticks, 1);
         pthread_mutex_unlock(&run->slot_locks[op->slot]);
     }
+    atomic_store(&r->finished, true);
     return NULL;
+}
+
+static _Noreturn void report_hang(struct run *run, struct runner *runners, unsigned threads,
+                                  unsigned seconds)
+{
+    unsigned hung = 0;
+    for (unsigned t = 0; t < threads; t++)
+        if (atomic_load(&runners[t].in_op) != SIZE_MAX) hung = t;
+    size_t index = atomic_load(&runners[hung].in_op);
+    struct op none = {.kind = OP_BARRIER};
+    const struct op *op = index == SIZE_MAX ? &none : &run->program->ops[index];
+    struct op_context c = {run, index, op, hung, &run->stats[hung]};
+    struct violation v = {.invariant = "hang", .slot = index == SIZE_MAX ? -1 : op->slot};
+    snprintf(v.expected, sizeof v.expected, "some operation begins or ends within %u s", seconds);
+    snprintf(v.actual, sizeof v.actual, "no progress for %u s (free-running threads)", seconds);
+    snprintf(v.detail, sizeof v.detail, "the watchdog bound is --timeout SECONDS");
+    report_violation(&c, &v);
+}
+
+/* Waits until every runner finished, watching that operations make progress. */
+static void watch(struct run *run, struct runner *runners, unsigned threads)
+{
+    unsigned bound = run->config->watchdog_seconds, quiet = 0;
+    uint64_t last = atomic_load(&ticks);
+    for (;;) {
+        bool all_done = true;
+        for (unsigned t = 0; t < threads; t++)
+            all_done &= atomic_load(&runners[t].finished);
+        if (all_done) return;
+        struct timespec pause = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        uint64_t now = atomic_load(&ticks);
+        quiet = now == last ? quiet + 1 : 0; /* in 10 ms steps */
+        last = now;
+        if (bound && quiet >= bound * 100) report_hang(run, runners, threads, bound);
+    }
 }
 
 void exec_free_running(struct run *run)
@@ -65,11 +115,14 @@ void exec_free_running(struct run *run)
     struct runner *runners = hmem_map(threads * sizeof *runners);
     pthread_barrier_t barrier;
     pthread_barrier_init(&barrier, NULL, threads);
-    for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++) pthread_mutex_init(&run->slot_locks[s], NULL);
+    for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++)
+        pthread_mutex_init(&run->slot_locks[s], NULL);
     for (unsigned t = 0; t < threads; t++) {
         runners[t] = (struct runner){.run = run, .number = t, .barrier = &barrier};
+        atomic_store(&runners[t].in_op, SIZE_MAX);
         start_runner(&runners[t], 0);
     }
+    watch(run, runners, threads);
     for (unsigned t = 0; t < threads; t++) {
         pthread_t joined;
         do {
@@ -78,7 +131,8 @@ void exec_free_running(struct run *run)
         } while (!pthread_equal(joined, atomic_load(&runners[t].handle)));
     }
     exec_teardown(run, 0);
-    for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++) pthread_mutex_destroy(&run->slot_locks[s]);
+    for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++)
+        pthread_mutex_destroy(&run->slot_locks[s]);
     pthread_barrier_destroy(&barrier);
     hmem_unmap(runners, threads * sizeof *runners);
 }

@@ -24,7 +24,7 @@ struct worker {
     sem_t go, done;
     size_t begin, end; /* the batch of operations to perform */
     enum { BATCH, TEARDOWN, EXIT } command;
-    atomic_size_t current;    /* the operation in progress */
+    atomic_size_t current;      /* the operation in progress */
     atomic_uint_fast64_t ticks; /* operations begun, for the watchdog */
 };
 
@@ -32,7 +32,8 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     for (;;) {
-        while (sem_wait(&w->go) != 0) continue;
+        while (sem_wait(&w->go) != 0)
+            continue;
         if (w->command == EXIT) return NULL;
         if (w->command == TEARDOWN) {
             exec_teardown(w->run, w->number);
@@ -98,8 +99,7 @@ static void wait_for(struct worker *w, unsigned watchdog_seconds)
         uint64_t ticks = atomic_load(&w->ticks);
         quiet_seconds = ticks == last_ticks ? quiet_seconds + 1 : 0;
         last_ticks = ticks;
-        if (watchdog_seconds && quiet_seconds >= watchdog_seconds)
-            report_hang(w, watchdog_seconds);
+        if (watchdog_seconds && quiet_seconds >= watchdog_seconds) report_hang(w, watchdog_seconds);
     }
 }
 

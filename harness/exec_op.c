@@ -8,22 +8,6 @@
 
 #include <errno.h>
 
-static bool allocator_has(const struct allocator *a, enum op_kind kind)
-{
-    switch (kind) {
-    case OP_MALLOC: return a->malloc != NULL;
-    case OP_CALLOC: return a->calloc != NULL;
-    case OP_REALLOC: return a->realloc != NULL;
-    case OP_REALLOCARRAY: return a->reallocarray != NULL;
-    case OP_FREE_SIZED: return a->free_sized != NULL;
-    case OP_ALIGNED_ALLOC: return a->aligned_alloc != NULL;
-    case OP_POSIX_MEMALIGN: return a->posix_memalign != NULL;
-    case OP_MEMALIGN: return a->memalign != NULL;
-    case OP_USABLE_SIZE: return a->usable_size != NULL;
-    default: return true;
-    }
-}
-
 /* Frees the slot's block (verified first), or free(NULL) for an empty slot. */
 static void exec_free(struct op_context *c, unsigned slot, bool sized)
 {
@@ -39,8 +23,8 @@ static void exec_free(struct op_context *c, unsigned slot, bool sized)
     errno = ERRNO_SENTINEL;
     if (!sized) {
         a->free(p);
-    } else if (!a->free_sized(p, b->requested, b->align, b->made_by == OP_REALLOC ||
-                                                                b->made_by == OP_REALLOCARRAY)) {
+    } else if (!a->free_sized(p, b->requested, b->align,
+                              b->made_by == OP_REALLOC || b->made_by == OP_REALLOCARRAY)) {
         /* The allocator's sized free cannot take this block: it stays live. */
         oracle_restore_block(c, slot);
         b->live = true;

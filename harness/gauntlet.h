@@ -108,10 +108,10 @@ bool program_looks_like_text(const uint8_t *bytes, size_t len);
 /* gen.c: seeded random programs, drawn through the binary encoding's fields. */
 struct gen_params {
     uint64_t seed;
-    size_t ops;        /* number of operations (default 64) */
-    unsigned threads;  /* 1 .. GAUNTLET_MAX_THREADS (default 1) */
-    unsigned slots;    /* slots in use, 1 .. GAUNTLET_MAX_SLOTS (default 32) */
-    bool small_only;   /* sizes ≤ 1 KiB, plain calls only: the "small blocks" bench mix */
+    size_t ops;       /* number of operations (default 64) */
+    unsigned threads; /* 1 .. GAUNTLET_MAX_THREADS (default 1) */
+    unsigned slots;   /* slots in use, 1 .. GAUNTLET_MAX_SLOTS (default 32) */
+    bool small_only;  /* sizes ≤ 1 KiB, plain calls only: the "small blocks" bench mix */
 };
 void gen_params_default(struct gen_params *params);
 void program_generate(const struct gen_params *params, struct program *out);
@@ -133,8 +133,8 @@ struct alloc_policy {
     /* Plain calls: blocks of size < 16 may be aligned only to the largest
      * power of two ≤ size (C23 7.24.3; jemalloc, mimalloc, tcmalloc). */
     bool weak_small_alignment;
-    enum either_behaviour realloc_zero_frees;   /* realloc(p, 0) frees p and returns NULL */
-    enum either_behaviour malloc_zero_null;     /* malloc(0) may return NULL */
+    enum either_behaviour realloc_zero_frees; /* realloc(p, 0) frees p and returns NULL */
+    enum either_behaviour malloc_zero_null;   /* malloc(0) may return NULL */
     /* aligned_alloc / memalign with a non-power-of-two (or 0) alignment:
      * rounds it up and returns a block, instead of failing. */
     enum either_behaviour aligned_alloc_bad_align_rounds;
@@ -142,22 +142,22 @@ struct alloc_policy {
     /* Known deviations from the standards, observed in this version: noted
      * and counted instead of failing (fatal with --strict). */
     const struct known_deviation *deviations; /* ends with invariant == NULL */
-    const char *notes; /* one line shown by `gauntlet list` */
+    const char *notes;                        /* one line shown by `gauntlet list` */
 };
 
 /* Which calls a known deviation covers. */
 enum deviation_scope {
     DEVIATES_ALWAYS,
     DEVIATES_ON_ZERO_SIZE,
-    DEVIATES_ON_BAD_ALIGN,           /* alignment 0 or not a power of two */
-    DEVIATES_ON_SMALL_OVERALIGNED,   /* 256 <= alignment <= size <= 1024 */
+    DEVIATES_ON_BAD_ALIGN,         /* alignment 0 or not a power of two */
+    DEVIATES_ON_SMALL_OVERALIGNED, /* 256 <= alignment <= size <= 1024 */
 };
 
 struct known_deviation {
     /* as reported, e.g. "alignment"; "failure-errno" excuses a failed call
      * that did not set errno to ENOMEM, whichever invariant required it */
     const char *invariant;
-    uint32_t kinds;        /* bit per enum op_kind */
+    uint32_t kinds; /* bit per enum op_kind */
     enum deviation_scope scope;
     const char *what;
 };
@@ -167,9 +167,9 @@ const struct known_deviation *policy_excuse(const struct alloc_policy *policy,
                                             const char *invariant, const struct op *op);
 
 struct allocator {
-    char name[256];     /* "glibc", "jemalloc", …, or "so:PATH" */
-    char version[256];  /* what the allocator says of itself */
-    void *handle;       /* dlopen handle */
+    char name[256];    /* "glibc", "jemalloc", …, or "so:PATH" */
+    char version[256]; /* what the allocator says of itself */
+    void *handle;      /* dlopen handle */
     const struct alloc_policy *policy;
     /* Standard calls; NULL where the allocator lacks one (skipped, counted). */
     void *(*malloc)(size_t);
@@ -193,6 +193,8 @@ struct allocator {
  * On failure returns false with a message naming what is missing. */
 bool allocator_open(const char *name, struct allocator *out, char *err, size_t err_len);
 extern const char *const named_allocators[]; /* NULL-terminated */
+/* Whether the allocator has the call an operation kind makes. */
+bool allocator_has(const struct allocator *a, enum op_kind kind);
 const struct alloc_policy *policy_for(const char *allocator_name);
 /* For so:PATH: permissive, plus the known deviations of the library's family
  * ("jemalloc", "mimalloc", "tcmalloc", "glibc" or NULL). */
@@ -206,20 +208,20 @@ struct run_config {
     size_t live_cap;           /* bytes; requests above it are made only when they must fail */
     unsigned watchdog_seconds; /* an allocator call taking longer is a `hang` */
     enum exec_mode mode;
-    bool strict;               /* known deviations of the allocator are violations too */
-    const char *program_path;  /* for reports and the reproduce command */
+    bool strict;              /* known deviations of the allocator are violations too */
+    const char *program_path; /* for reports and the reproduce command */
 };
 
 struct run_stats {
-    uint64_t ops;                          /* operations performed */
-    uint64_t calls;                        /* allocator calls made */
+    uint64_t ops;                            /* operations performed */
+    uint64_t calls;                          /* allocator calls made */
     uint64_t skipped_missing[OP_KIND_COUNT]; /* the allocator lacks the call */
     uint64_t skipped_over_cap;
-    uint64_t skipped_empty;                /* free_sized/check/usable_size on an empty slot */
+    uint64_t skipped_empty; /* free_sized/check/usable_size on an empty slot */
     uint64_t implicit_frees;
-    uint64_t failed_requests;              /* NULL results (impossible ones included) */
-    uint64_t cross_thread;                 /* frees/reallocs of another thread's block */
-    uint64_t sampled_checks;               /* content checks of large blocks, sampled */
+    uint64_t failed_requests; /* NULL results (impossible ones included) */
+    uint64_t cross_thread;    /* frees/reallocs of another thread's block */
+    uint64_t sampled_checks;  /* content checks of large blocks, sampled */
     uint64_t known_deviations;
     uint64_t restarts;
     size_t peak_live_bytes;

@@ -42,23 +42,27 @@ struct rng {
     uint64_t s[4];
 };
 
-static uint64_t splitmix64(uint64_t *state) {
+static uint64_t splitmix64(uint64_t *state)
+{
     uint64_t z = (*state += 0x9E3779B97F4A7C15u);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
     return z ^ (z >> 31);
 }
 
-static void rng_seed(struct rng *r, uint64_t seed) {
+static void rng_seed(struct rng *r, uint64_t seed)
+{
     for (int i = 0; i < 4; i++)
         r->s[i] = splitmix64(&seed);
 }
 
-static uint64_t rotl(uint64_t x, int k) {
+static uint64_t rotl(uint64_t x, int k)
+{
     return (x << k) | (x >> (64 - k));
 }
 
-static uint64_t rng_next(struct rng *r) {
+static uint64_t rng_next(struct rng *r)
+{
     uint64_t *s = r->s;
     uint64_t result = rotl(s[1] * 5, 7) * 9;
     uint64_t t = s[1] << 17;
@@ -72,15 +76,18 @@ static uint64_t rng_next(struct rng *r) {
 }
 
 /* Uniform enough in 0 .. n-1 (multiply-shift; the bias is below 2^-32). */
-static uint32_t rng_below(struct rng *r, uint32_t n) {
+static uint32_t rng_below(struct rng *r, uint32_t n)
+{
     return (uint32_t)(((rng_next(r) >> 32) * n) >> 32);
 }
 
-static bool rng_percent(struct rng *r, unsigned percent) {
+static bool rng_percent(struct rng *r, unsigned percent)
+{
     return rng_below(r, 100) < percent;
 }
 
-static unsigned rng_weighted(struct rng *r, const unsigned *weights, unsigned n) {
+static unsigned rng_weighted(struct rng *r, const unsigned *weights, unsigned n)
+{
     unsigned total = 0;
     for (unsigned i = 0; i < n; i++)
         total += weights[i];
@@ -98,7 +105,8 @@ enum { AT_OPCODE, AT_THREAD, AT_SLOT, AT_ALIGN, AT_SIZE_WORD = 4, AT_COUNT_WORD 
 #define THREAD_PRESENT 0x80
 #define MANT_MASK      ((UINT32_C(1) << 25) - 1)
 
-static void put_word(uint8_t *rec, unsigned at, uint32_t w) {
+static void put_word(uint8_t *rec, unsigned at, uint32_t w)
+{
     for (unsigned i = 0; i < 4; i++)
         rec[at + i] = (uint8_t)(w >> (8 * i));
 }
@@ -138,23 +146,27 @@ static const unsigned exponent_weights[] = {2, 3, 5, 8, 12, 14, 14, 12, 9, 6, 5,
 #define ORDINARY_EXPONENTS (sizeof exponent_weights / sizeof exponent_weights[0])
 #define SMALL_EXPONENTS    10 /* 1 .. 1023 */
 
-static uint32_t log_word(struct gen *g, unsigned exponent) {
+static uint32_t log_word(struct gen *g, unsigned exponent)
+{
     return (uint32_t)(exponent + 1) << 25 | ((uint32_t)rng_next(&g->rng) & MANT_MASK);
 }
 
-static unsigned ordinary_exponent(struct gen *g) {
+static unsigned ordinary_exponent(struct gen *g)
+{
     if (rng_percent(&g->rng, 2)) return 16 + rng_below(&g->rng, 7); /* 64 KiB .. 8 MiB */
     return rng_weighted(&g->rng, exponent_weights, ORDINARY_EXPONENTS);
 }
 
 /* A delta that usually stays on the boundary or just beside it. */
-static int32_t small_delta(struct gen *g, int32_t limit) {
+static int32_t small_delta(struct gen *g, int32_t limit)
+{
     int32_t magnitude = rng_percent(&g->rng, 80) ? (int32_t)rng_below(&g->rng, 17)
                                                  : (int32_t)rng_below(&g->rng, (uint32_t)limit);
     return rng_percent(&g->rng, 50) ? -magnitude : magnitude;
 }
 
-static uint32_t edge_word(struct gen *g) {
+static uint32_t edge_word(struct gen *g)
+{
     uint32_t index = rng_below(&g->rng, (uint32_t)edge_size_count);
     int32_t delta = rng_percent(&g->rng, 40) ? 0 : small_delta(g, 128);
     return 2u << 30 | index << 8 | (uint8_t)(int8_t)delta;
@@ -162,7 +174,8 @@ static uint32_t edge_word(struct gen *g) {
 
 /* Mostly anchors whose neighbourhood is impossible; the delta leans away
  * from the possible side. */
-static uint32_t extreme_word(struct gen *g) {
+static uint32_t extreme_word(struct gen *g)
+{
     static const unsigned anchors[] = {0, 0, 1, 1, 63};
     unsigned a = rng_percent(&g->rng, 80) ? anchors[rng_below(&g->rng, 5)] : rng_below(&g->rng, 64);
     int32_t delta = small_delta(g, 1 << 23);
@@ -171,7 +184,8 @@ static uint32_t extreme_word(struct gen *g) {
     return 3u << 30 | a << 24 | ((uint32_t)delta & 0xFFFFFF);
 }
 
-static uint32_t size_word_for_default(struct gen *g) {
+static uint32_t size_word_for_default(struct gen *g)
+{
     unsigned roll = rng_below(&g->rng, 100);
     if (roll < 1) return 0;
     if (roll < 5) return edge_word(g);
@@ -179,20 +193,23 @@ static uint32_t size_word_for_default(struct gen *g) {
     return log_word(g, ordinary_exponent(g));
 }
 
-static uint32_t size_word_for_small(struct gen *g) {
+static uint32_t size_word_for_small(struct gen *g)
+{
     if (rng_percent(&g->rng, 2)) return 11u << 25; /* exactly 1024 */
     return log_word(g, rng_weighted(&g->rng, exponent_weights, SMALL_EXPONENTS));
 }
 
 /* ---- counts (calloc, reallocarray) ---- */
 
-static uint32_t relative_count_word(struct gen *g) {
+static uint32_t relative_count_word(struct gen *g)
+{
     uint32_t form = rng_below(&g->rng, 4);
     uint32_t k = rng_percent(&g->rng, 50) ? 0 : rng_below(&g->rng, 256);
     return 3u << 30 | form << 28 | k;
 }
 
-static void draw_array(struct gen *g, struct request *rq) {
+static void draw_array(struct gen *g, struct request *rq)
+{
     unsigned element_exponent = rng_below(&g->rng, g->small_only ? 6 : 9);
     rq->size_word = !g->small_only && rng_percent(&g->rng, 1) ? 0 : log_word(g, element_exponent);
     unsigned total = g->small_only ? rng_weighted(&g->rng, exponent_weights, SMALL_EXPONENTS)
@@ -210,7 +227,8 @@ static void draw_array(struct gen *g, struct request *rq) {
     rq->count = count_word_decode(rq->count_word, rq->size);
 }
 
-static void draw_plain(struct gen *g, struct request *rq) {
+static void draw_plain(struct gen *g, struct request *rq)
+{
     rq->size_word = g->small_only ? size_word_for_small(g) : size_word_for_default(g);
     rq->size = size_word_decode(rq->size_word);
     rq->count_word = 0;
@@ -219,14 +237,16 @@ static void draw_plain(struct gen *g, struct request *rq) {
 
 /* The bytes a request asks for; false when it is impossible (above
  * PTRDIFF_MAX or n×m overflows), in which case it allocates nothing. */
-static bool request_bytes(enum op_kind kind, const struct request *rq, size_t *bytes) {
+static bool request_bytes(enum op_kind kind, const struct request *rq, size_t *bytes)
+{
     *bytes = rq->size;
     if (op_uses_count(kind) && __builtin_mul_overflow(rq->count, rq->size, bytes)) return false;
     return *bytes <= PTRDIFF_MAX;
 }
 
 static bool acceptable(const struct gen *g, enum op_kind kind, const struct request *rq,
-                       size_t replaced) {
+                       size_t replaced)
+{
     size_t bytes;
     if (!request_bytes(kind, rq, &bytes)) return !g->small_only;
     if (g->small_only) return bytes >= 1 && bytes <= SMALL_MAX;
@@ -235,7 +255,8 @@ static bool acceptable(const struct gen *g, enum op_kind kind, const struct requ
 
 /* A request that keeps believed live bytes under the budget; `replaced` is
  * what the slot held and gives back. */
-static void draw_request(struct gen *g, enum op_kind kind, size_t replaced, struct request *rq) {
+static void draw_request(struct gen *g, enum op_kind kind, size_t replaced, struct request *rq)
+{
     for (int attempt = 0; attempt < REDRAWS; attempt++) {
         if (op_uses_count(kind))
             draw_array(g, rq);
@@ -257,7 +278,8 @@ static void draw_request(struct gen *g, enum op_kind kind, size_t replaced, stru
 static const unsigned align_exponent_weights[24] = {1, 1, 1, 6, 10, 10, 10, 8, 6, 5, 4, 4,
                                                     6, 2, 2, 1, 2,  1,  1,  1, 1, 3, 1, 1};
 
-static uint8_t draw_align_byte(struct gen *g) {
+static uint8_t draw_align_byte(struct gen *g)
+{
     if (rng_percent(&g->rng, 85)) {
         unsigned form = rng_below(&g->rng, 4); /* forms 0..3 are all powers of two */
         return (uint8_t)(form << 5 | rng_weighted(&g->rng, align_exponent_weights, 24));
@@ -269,19 +291,18 @@ static uint8_t draw_align_byte(struct gen *g) {
 
 enum slot_want { WANT_EMPTY, WANT_OCCUPIED, WANT_OTHER_THREADS };
 
-static bool slot_matches(const struct gen *g, unsigned i, enum slot_want want) {
+static bool slot_matches(const struct gen *g, unsigned i, enum slot_want want)
+{
     const struct slot_belief *s = &g->slot[i];
     switch (want) {
-    case WANT_EMPTY:
-        return !s->occupied;
-    case WANT_OCCUPIED:
-        return s->occupied;
-    default:
-        return s->occupied && s->owner != g->thread;
+    case WANT_EMPTY: return !s->occupied;
+    case WANT_OCCUPIED: return s->occupied;
+    default: return s->occupied && s->owner != g->thread;
     }
 }
 
-static unsigned count_slots(const struct gen *g, enum slot_want want) {
+static unsigned count_slots(const struct gen *g, enum slot_want want)
+{
     unsigned matches = 0;
     for (unsigned i = 0; i < g->slots; i++)
         matches += slot_matches(g, i, want);
@@ -289,7 +310,8 @@ static unsigned count_slots(const struct gen *g, enum slot_want want) {
 }
 
 /* A random slot matching `want`, or -1 when none does. */
-static int find_slot(struct gen *g, enum slot_want want) {
+static int find_slot(struct gen *g, enum slot_want want)
+{
     unsigned matches = count_slots(g, want);
     if (matches == 0) return -1;
     uint32_t pick = rng_below(&g->rng, matches);
@@ -297,18 +319,21 @@ static int find_slot(struct gen *g, enum slot_want want) {
         if (slot_matches(g, i, want) && pick-- == 0) return (int)i;
 }
 
-static unsigned slot_or_any(struct gen *g, int slot) {
+static unsigned slot_or_any(struct gen *g, int slot)
+{
     return slot >= 0 ? (unsigned)slot : rng_below(&g->rng, g->slots);
 }
 
-static unsigned target_for_allocation(struct gen *g) {
+static unsigned target_for_allocation(struct gen *g)
+{
     int slot = rng_percent(&g->rng, 85) ? find_slot(g, WANT_EMPTY) : -1;
     return slot_or_any(g, slot);
 }
 
 /* Mostly a live block; with several threads, often one another thread
  * allocated, so frees and reallocs cross threads. */
-static unsigned target_live_block(struct gen *g, unsigned percent_live) {
+static unsigned target_live_block(struct gen *g, unsigned percent_live)
+{
     if (!rng_percent(&g->rng, percent_live)) return rng_below(&g->rng, g->slots);
     int slot = -1;
     if (g->threads > 1 && rng_percent(&g->rng, 35)) slot = find_slot(g, WANT_OTHER_THREADS);
@@ -316,7 +341,8 @@ static unsigned target_live_block(struct gen *g, unsigned percent_live) {
     return slot_or_any(g, slot);
 }
 
-static unsigned largest_block(const struct gen *g) {
+static unsigned largest_block(const struct gen *g)
+{
     unsigned best = 0;
     for (unsigned i = 1; i < g->slots; i++)
         if (g->slot[i].occupied &&
@@ -327,13 +353,15 @@ static unsigned largest_block(const struct gen *g) {
 
 /* ---- beliefs ---- */
 
-static void believe_freed(struct gen *g, unsigned slot) {
+static void believe_freed(struct gen *g, unsigned slot)
+{
     struct slot_belief *s = &g->slot[slot];
     if (s->occupied) g->live -= s->bytes;
     *s = (struct slot_belief){0};
 }
 
-static void believe_allocated(struct gen *g, unsigned slot, size_t bytes) {
+static void believe_allocated(struct gen *g, unsigned slot, size_t bytes)
+{
     g->slot[slot] = (struct slot_belief){true, (uint8_t)g->thread, bytes};
     g->live += bytes;
 }
@@ -341,7 +369,8 @@ static void believe_allocated(struct gen *g, unsigned slot, size_t bytes) {
 /* New blocks replace the slot's block (an implicit free first); a failed
  * realloc keeps the old block, a failed allocation leaves the slot empty. */
 static void believe_request(struct gen *g, enum op_kind kind, unsigned slot,
-                            const struct request *rq) {
+                            const struct request *rq)
+{
     size_t bytes;
     bool possible = request_bytes(kind, rq, &bytes);
     if (!possible && !op_allocates(kind)) return;
@@ -351,7 +380,8 @@ static void believe_request(struct gen *g, enum op_kind kind, unsigned slot,
 
 /* ---- operations ---- */
 
-static void default_weights(const struct gen *g, unsigned *w) {
+static void default_weights(const struct gen *g, unsigned *w)
+{
     static const unsigned base[OP_KIND_COUNT] = {
         [OP_MALLOC] = 30,  [OP_CALLOC] = 7,     [OP_REALLOC] = 14,      [OP_REALLOCARRAY] = 3,
         [OP_FREE] = 22,    [OP_FREE_SIZED] = 3, [OP_ALIGNED_ALLOC] = 3, [OP_POSIX_MEMALIGN] = 3,
@@ -363,7 +393,8 @@ static void default_weights(const struct gen *g, unsigned *w) {
     if (g->threads == 1) w[OP_RESTART] = w[OP_BARRIER] = 0;
 }
 
-static void small_weights(unsigned *w) {
+static void small_weights(unsigned *w)
+{
     for (unsigned k = 0; k < OP_KIND_COUNT; k++)
         w[k] = 0;
     w[OP_MALLOC] = 40;
@@ -372,7 +403,8 @@ static void small_weights(unsigned *w) {
     w[OP_CALLOC] = 10;
 }
 
-static enum op_kind choose_kind(struct gen *g) {
+static enum op_kind choose_kind(struct gen *g)
+{
     unsigned w[OP_KIND_COUNT];
     if (g->small_only)
         small_weights(w);
@@ -389,18 +421,21 @@ static enum op_kind choose_kind(struct gen *g) {
     return (enum op_kind)rng_weighted(&g->rng, w, OP_KIND_COUNT);
 }
 
-static void maybe_switch_thread(struct gen *g) {
+static void maybe_switch_thread(struct gen *g)
+{
     if (g->threads > 1 && rng_below(&g->rng, 6) == 0) g->thread = rng_below(&g->rng, g->threads);
 }
 
-static void write_header(const struct gen *g, enum op_kind kind, unsigned slot, uint8_t *rec) {
+static void write_header(const struct gen *g, enum op_kind kind, unsigned slot, uint8_t *rec)
+{
     rec[AT_OPCODE] = (uint8_t)kind; /* opcodes 0..12 are the kinds in order */
     bool threaded = kind != OP_BARRIER && g->thread != 0;
     rec[AT_THREAD] = threaded ? (uint8_t)(THREAD_PRESENT | g->thread) : 0;
     rec[AT_SLOT] = op_uses_slot(kind) ? (uint8_t)slot : 0;
 }
 
-static void generate_request_op(struct gen *g, enum op_kind kind, uint8_t *rec) {
+static void generate_request_op(struct gen *g, enum op_kind kind, uint8_t *rec)
+{
     unsigned slot = op_allocates(kind) ? target_for_allocation(g) : target_live_block(g, 80);
     const struct slot_belief *s = &g->slot[slot];
     struct request rq;
@@ -412,12 +447,14 @@ static void generate_request_op(struct gen *g, enum op_kind kind, uint8_t *rec) 
     believe_request(g, kind, slot, &rq);
 }
 
-static void generate_slot_op(struct gen *g, enum op_kind kind, unsigned slot, uint8_t *rec) {
+static void generate_slot_op(struct gen *g, enum op_kind kind, unsigned slot, uint8_t *rec)
+{
     write_header(g, kind, slot, rec);
     if (kind == OP_FREE || kind == OP_FREE_SIZED) believe_freed(g, slot);
 }
 
-static void generate_op(struct gen *g, uint8_t *rec) {
+static void generate_op(struct gen *g, uint8_t *rec)
+{
     maybe_switch_thread(g);
     if (g->live > LIVE_HIGH_WATER) {
         generate_slot_op(g, OP_FREE, largest_block(g), rec);
@@ -432,11 +469,13 @@ static void generate_op(struct gen *g, uint8_t *rec) {
         write_header(g, kind, 0, rec);
 }
 
-void gen_params_default(struct gen_params *params) {
+void gen_params_default(struct gen_params *params)
+{
     *params = (struct gen_params){.seed = 1, .ops = 64, .threads = 1, .slots = 32};
 }
 
-static unsigned clamp(unsigned v, unsigned lo, unsigned hi) {
+static unsigned clamp(unsigned v, unsigned lo, unsigned hi)
+{
     return v < lo ? lo : v > hi ? hi : v;
 }
 
@@ -444,7 +483,8 @@ static unsigned clamp(unsigned v, unsigned lo, unsigned hi) {
 
 /* Records are written a chunk at a time and decoded onto the program, so a
  * long program needs no second copy of itself in binary. */
-void program_generate(const struct gen_params *params, struct program *out) {
+void program_generate(const struct gen_params *params, struct program *out)
+{
     struct gen g = {
         .threads = params->small_only ? 1 : clamp(params->threads, 1, GAUNTLET_MAX_THREADS),
         .slots = clamp(params->slots, 1, GAUNTLET_MAX_SLOTS),

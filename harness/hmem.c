@@ -60,4 +60,7 @@ void *hmem_remap(void *p, size_t old_bytes, size_t new_bytes)
     return q;
 }
 
-size_t hmem_mapped_bytes(void) { return atomic_load(&mapped_bytes); }
+size_t hmem_mapped_bytes(void)
+{
+    return atomic_load(&mapped_bytes);
+}

@@ -61,8 +61,9 @@ int main(int argc, char **argv)
         int (*run)(int, char **);
         bool loads_allocators;
     } commands[] = {
-        {"list", cmd_list, true},     {"run", cmd_run, true},       {"gen", cmd_gen, false},
-        {"decode", cmd_decode, false}, {"encode", cmd_encode, false}, {"reproducer", cmd_reproducer, false},
+        {"list", cmd_list, true},      {"run", cmd_run, true},
+        {"gen", cmd_gen, false},       {"decode", cmd_decode, false},
+        {"encode", cmd_encode, false}, {"reproducer", cmd_reproducer, false},
         {"bench", cmd_bench, true},
     };
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {

@@ -19,15 +19,15 @@ void oracle_init(struct oracle *o, const struct alloc_policy *policy, size_t cap
     o->strict = strict;
     o->concurrent = concurrent;
     o->blocks = hmem_map(GAUNTLET_MAX_SLOTS * sizeof *o->blocks);
-    o->nodes = hmem_map(GAUNTLET_MAX_SLOTS * sizeof *o->nodes);
-    shadow_tree_init(&o->tree, o->nodes);
+    o->ranges = hmem_map(GAUNTLET_MAX_SLOTS * sizeof *o->ranges);
+    shadow_map_init(&o->map, o->ranges, GAUNTLET_MAX_SLOTS);
     pthread_mutex_init(&o->lock, NULL);
 }
 
 void oracle_release(struct oracle *o)
 {
     hmem_unmap(o->blocks, GAUNTLET_MAX_SLOTS * sizeof *o->blocks);
-    hmem_unmap(o->nodes, GAUNTLET_MAX_SLOTS * sizeof *o->nodes);
+    hmem_unmap(o->ranges, GAUNTLET_MAX_SLOTS * sizeof *o->ranges);
     pthread_mutex_destroy(&o->lock);
 }
 
@@ -64,7 +64,8 @@ size_t oracle_plain_alignment(const struct oracle *o, size_t size)
     const size_t fundamental = _Alignof(max_align_t);
     if (!o->policy->weak_small_alignment || size >= fundamental) return fundamental;
     size_t align = 1;
-    while (align * 2 <= size) align *= 2;
+    while (align * 2 <= size)
+        align *= 2;
     return align;
 }
 
@@ -122,20 +123,28 @@ void oracle_check_failure_errno(struct op_context *c, int saved_errno, const cha
 static char *describe_sampling(size_t size, char *buf, size_t len)
 {
     if (pattern_is_sampled(size))
-        snprintf(buf, len,
-                 "checked sampled: head %zu B, tail %zu B, %zu B every %zu B of %zu B",
-                 PATTERN_SAMPLE_EDGE, PATTERN_SAMPLE_EDGE, PATTERN_STRIPE_SIZE,
-                 PATTERN_STRIPE_STEP, size);
+        snprintf(buf, len, "checked sampled: head %zu B, tail %zu B, %zu B every %zu B of %zu B",
+                 PATTERN_SAMPLE_EDGE, PATTERN_SAMPLE_EDGE, PATTERN_STRIPE_SIZE, PATTERN_STRIPE_STEP,
+                 size);
     else
         snprintf(buf, len, "checked every byte");
     return buf;
 }
 
+/* The bytes a block claims: its usable size (writable by contract) or at
+ * least what was requested, and never nothing, so malloc(0)s stay distinct. */
+static size_t extent_of(size_t requested, size_t usable)
+{
+    size_t extent = usable > requested ? usable : requested;
+    return extent ? extent : 1;
+}
+
 static void check_alignment(struct op_context *c, unsigned slot, void *p, size_t required)
 {
     if (required > 1 && ((uintptr_t)p & (required - 1)) != 0 && !oracle_excused(c, "alignment"))
-        oracle_fail(c, "alignment", (int)slot, NULL, NULL, "aligned to %zu|%p (aligned to %zu only)",
-             required, p, (size_t)((uintptr_t)p & -(uintptr_t)p));
+        oracle_fail(c, "alignment", (int)slot, NULL, NULL,
+                    "aligned to %zu|%p (aligned to %zu only)", required, p,
+                    (size_t)((uintptr_t)p & -(uintptr_t)p));
 }
 
 static void check_zeroed(struct op_context *c, unsigned slot, void *p, size_t requested)
@@ -143,8 +152,9 @@ static void check_zeroed(struct op_context *c, unsigned slot, void *p, size_t re
     size_t offset;
     uint8_t value;
     if (first_nonzero_byte(p, requested, &offset, &value))
-        oracle_fail(c, "calloc-zero", (int)slot, NULL, "calloc memory is checked over the whole request",
-             "byte %zu of %zu is 0|byte %zu is 0x%02x", offset, requested, offset, value);
+        oracle_fail(c, "calloc-zero", (int)slot, NULL,
+                    "calloc memory is checked over the whole request",
+                    "byte %zu of %zu is 0|byte %zu is 0x%02x", offset, requested, offset, value);
 }
 
 void oracle_accept_block(struct op_context *c, unsigned slot, void *p, size_t requested,
@@ -158,15 +168,15 @@ void oracle_accept_block(struct op_context *c, unsigned slot, void *p, size_t re
     if (a->usable_size) {
         usable = a->usable_size(p);
         if (usable < requested)
-            oracle_fail(c, "usable-size", (int)slot, NULL, "malloc_usable_size right after the call",
-                 "at least %zu|%zu", requested, usable);
+            oracle_fail(c, "usable-size", (int)slot, NULL,
+                        "malloc_usable_size right after the call", "at least %zu|%zu", requested,
+                        usable);
     }
-    size_t extent = usable > requested ? usable : requested;
-    if (extent == 0) extent = 1;
+    size_t extent = extent_of(requested, usable);
     if (zeroed) check_zeroed(c, slot, p, requested);
 
     lock_shared(o);
-    int32_t other = shadow_tree_insert(&o->tree, (int32_t)slot, (uintptr_t)p, (uintptr_t)p + extent);
+    int32_t other = shadow_map_insert(&o->map, (int32_t)slot, (uintptr_t)p, (uintptr_t)p + extent);
     uint64_t generation = ++o->generation;
     if (other < 0) {
         o->live_bytes += requested;
@@ -177,9 +187,9 @@ void oracle_accept_block(struct op_context *c, unsigned slot, void *p, size_t re
     if (other >= 0) {
         const struct shadow_block *b = &o->blocks[other];
         oracle_fail(c, "overlap", (int)slot, b, "live blocks, with their usable sizes",
-             "[%p, %p) disjoint from live block s%d [%p, %p)|they overlap", p,
-             (void *)((uintptr_t)p + extent), other, b->ptr,
-             (void *)o->nodes[other].end);
+                    "[%p, %p) disjoint from live block s%d [%p, %p)|they overlap", p,
+                    (void *)((uintptr_t)p + extent), other, b->ptr,
+                    (void *)((uintptr_t)b->ptr + extent_of(b->requested, b->usable)));
     }
 
     struct shadow_block *b = &o->blocks[slot];
@@ -211,8 +221,8 @@ void oracle_verify_contents(struct op_context *c, unsigned slot, size_t limit,
     if (pattern_verify(b->ptr, b->requested, limit, b->seed, &m)) return;
     char how[160];
     oracle_fail(c, invariant, (int)slot, b, describe_sampling(b->requested, how, sizeof how),
-         "byte %zu of the block = 0x%02x (pattern of generation %llu)|0x%02x", m.offset,
-         m.expected, (unsigned long long)(b->seed / 1031), m.actual);
+                "byte %zu of the block = 0x%02x (pattern of generation %llu)|0x%02x", m.offset,
+                m.expected, (unsigned long long)(b->seed / 1031), m.actual);
 }
 
 void oracle_release_block(struct op_context *c, unsigned slot)
@@ -220,7 +230,7 @@ void oracle_release_block(struct op_context *c, unsigned slot)
     struct oracle *o = &c->run->oracle;
     struct shadow_block *b = &o->blocks[slot];
     lock_shared(o);
-    shadow_tree_remove(&o->tree, (int32_t)slot);
+    shadow_map_remove(&o->map, (uintptr_t)b->ptr);
     o->live_bytes -= b->requested;
     unlock_shared(o);
     if (b->thread != c->thread) c->stats->cross_thread++;
@@ -230,22 +240,23 @@ void oracle_restore_block(struct op_context *c, unsigned slot)
 {
     struct oracle *o = &c->run->oracle;
     struct shadow_block *b = &o->blocks[slot];
-    size_t extent = b->usable > b->requested ? b->usable : b->requested;
     lock_shared(o);
-    int32_t other = shadow_tree_insert(&o->tree, (int32_t)slot, (uintptr_t)b->ptr,
-                                       (uintptr_t)b->ptr + (extent ? extent : 1));
+    int32_t other = shadow_map_insert(&o->map, (int32_t)slot, (uintptr_t)b->ptr,
+                                      (uintptr_t)b->ptr + extent_of(b->requested, b->usable));
     if (other < 0) o->live_bytes += b->requested;
     unlock_shared(o);
     if (other >= 0)
         oracle_fail(c, "overlap", (int)slot, &o->blocks[other],
-             "after a failed realloc the old block must still be owned",
-             "old block %p still disjoint from others|it overlaps live block s%d", b->ptr, other);
+                    "after a failed realloc the old block must still be owned",
+                    "old block %p still disjoint from others|it overlaps live block s%d", b->ptr,
+                    other);
 }
 
 void oracle_check_usable(struct op_context *c, unsigned slot, size_t usable_now)
 {
     const struct shadow_block *b = &c->run->oracle.blocks[slot];
     if (usable_now != b->usable)
-        oracle_fail(c, "usable-size", (int)slot, b, "usable size must not change while the block lives",
-             "%zu (as right after allocation)|%zu", b->usable, usable_now);
+        oracle_fail(c, "usable-size", (int)slot, b,
+                    "usable size must not change while the block lives",
+                    "%zu (as right after allocation)|%zu", b->usable, usable_now);
 }

@@ -13,12 +13,16 @@
 /* Failures of requests with larger alignments are not held against an allocator. */
 #define FAILURE_FREE_ALIGN_LIMIT ((size_t)8 << 20)
 
-static bool is_power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
+static bool is_power_of_two(size_t x)
+{
+    return x != 0 && (x & (x - 1)) == 0;
+}
 
 static size_t next_power_of_two(size_t x)
 {
     size_t p = 1;
-    while (p < x && p != 0) p <<= 1;
+    while (p < x && p != 0)
+        p <<= 1;
     return p;
 }
 
@@ -32,7 +36,7 @@ static enum align_verdict judge_alignment(const struct op_context *c)
     if (!op_uses_align(op->kind)) return ALIGN_VALID;
     if (op->kind == OP_POSIX_MEMALIGN)
         return is_power_of_two(op->align) && op->align >= sizeof(void *) ? ALIGN_VALID
-                                                                          : ALIGN_MUST_FAIL;
+                                                                         : ALIGN_MUST_FAIL;
     if (is_power_of_two(op->align)) return ALIGN_VALID;
     enum either_behaviour rounds = op->kind == OP_ALIGNED_ALLOC
                                        ? policy->aligned_alloc_bad_align_rounds
@@ -54,7 +58,8 @@ static void judge_posix_memalign_failure(struct op_context *c, const struct call
 {
     const char *invariant = verdict == ALIGN_MUST_FAIL ? "aligned-args" : "impossible-request";
     if (r->untouched != UNTOUCHED_POINTER)
-        oracle_fail(c, invariant, c->op->slot, NULL, "posix_memalign must not write *p when it fails",
+        oracle_fail(c, invariant, c->op->slot, NULL,
+                    "posix_memalign must not write *p when it fails",
                     "*p unchanged|*p changed to %p (returned %d)", r->untouched, r->status);
     if (verdict == ALIGN_MUST_FAIL) {
         if (r->status == EINVAL || (r->impossible && r->status == ENOMEM)) return;

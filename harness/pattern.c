@@ -26,43 +26,56 @@ static uint8_t pattern_byte(uint64_t base, size_t offset)
     return (uint8_t)(word >> (8 * (offset % 8)));
 }
 
-bool pattern_is_sampled(size_t size) { return size > PATTERN_FULL_LIMIT; }
+bool pattern_is_sampled(size_t size)
+{
+    return size > PATTERN_FULL_LIMIT;
+}
 
-/* The regions of a block of `size` bytes that carry the pattern, in order.
- * *cursor starts at 0; returns false after the last region. */
+/* The regions of a block of `size` bytes that carry the pattern, in order:
+ * the whole block, or (sampled) the head, a stripe every PATTERN_STRIPE_STEP
+ * bytes, and the tail. *cursor starts at 0; returns false after the last. */
 static bool next_region(size_t size, size_t *cursor, size_t *start, size_t *end)
 {
-    if (*cursor >= size) return false;
+    const size_t done = SIZE_MAX;
+    if (*cursor == done || size == 0) return false;
     if (!pattern_is_sampled(size)) {
         *start = 0;
         *end = size;
-        *cursor = size;
+        *cursor = done;
         return true;
     }
     size_t tail = size - PATTERN_SAMPLE_EDGE;
     if (*cursor == 0) {
         *start = 0;
         *end = PATTERN_SAMPLE_EDGE;
+        *cursor = PATTERN_SAMPLE_EDGE;
     } else if (*cursor + PATTERN_STRIPE_SIZE <= tail) {
         *start = *cursor;
         *end = *cursor + PATTERN_STRIPE_SIZE;
+        *cursor += PATTERN_STRIPE_STEP;
     } else {
         *start = tail;
         *end = size;
-        *cursor = size;
-        return true;
+        *cursor = done;
     }
-    *cursor = *start == 0 ? PATTERN_SAMPLE_EDGE : *cursor + PATTERN_STRIPE_STEP;
     return true;
 }
 
 static void fill_range(uint8_t *block, uint64_t base, size_t start, size_t end)
 {
     size_t i = start;
-    for (; i < end && i % 8 != 0; i++) block[i] = pattern_byte(base, i);
+    for (; i < end && i % 8 != 0; i++)
+        block[i] = pattern_byte(base, i);
     uint64_t word = base + (uint64_t)(i / 8) * STEP;
-    for (; i + 8 <= end; i += 8, word += STEP) memcpy(block + i, &word, 8);
-    for (; i < end; i++) block[i] = pattern_byte(base, i);
+    /* Four independent words per round keep the add chain off the critical path. */
+    for (; i + 32 <= end; i += 32, word += 4 * STEP) {
+        uint64_t four[4] = {word, word + STEP, word + 2 * STEP, word + 3 * STEP};
+        memcpy(block + i, four, 32);
+    }
+    for (; i + 8 <= end; i += 8, word += STEP)
+        memcpy(block + i, &word, 8);
+    for (; i < end; i++)
+        block[i] = pattern_byte(base, i);
 }
 
 static bool verify_range(const uint8_t *block, uint64_t base, size_t start, size_t end,
@@ -72,6 +85,13 @@ static bool verify_range(const uint8_t *block, uint64_t base, size_t start, size
     for (; i < end && i % 8 != 0; i++)
         if (block[i] != pattern_byte(base, i)) goto mismatch;
     uint64_t word = base + (uint64_t)(i / 8) * STEP;
+    for (; i + 32 <= end; i += 32, word += 4 * STEP) {
+        uint64_t four[4];
+        memcpy(four, block + i, 32);
+        uint64_t differ = (four[0] ^ word) | (four[1] ^ (word + STEP)) |
+                          (four[2] ^ (word + 2 * STEP)) | (four[3] ^ (word + 3 * STEP));
+        if (differ) break; /* the word loop below finds the byte */
+    }
     for (; i + 8 <= end; i += 8, word += STEP) {
         uint64_t found;
         memcpy(&found, block + i, 8);
@@ -91,7 +111,8 @@ void pattern_fill(void *block, size_t size, uint64_t seed)
 {
     uint64_t base = pattern_base(seed);
     size_t cursor = 0, start, end;
-    while (next_region(size, &cursor, &start, &end)) fill_range(block, base, start, end);
+    while (next_region(size, &cursor, &start, &end))
+        fill_range(block, base, start, end);
 }
 
 bool pattern_verify(const void *block, size_t size, size_t limit, uint64_t seed,
@@ -115,7 +136,8 @@ bool first_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t 
     for (; i + 64 <= size; i += 64) {
         uint64_t words[8], any = 0;
         memcpy(words, bytes + i, 64);
-        for (int w = 0; w < 8; w++) any |= words[w];
+        for (int w = 0; w < 8; w++)
+            any |= words[w];
         if (any) break;
     }
     for (; i < size; i++)

@@ -79,7 +79,8 @@ static const struct alloc_policy tcmalloc_policy = {
     .aligned_alloc_bad_align_rounds = BEHAVES_YES,
     .memalign_bad_align_rounds = BEHAVES_YES,
     .deviations = tcmalloc_deviations,
-    .notes = "realloc(p,0) frees; bad alignments accepted; known: calloc overflow leaves errno unset",
+    .notes =
+        "realloc(p,0) frees; bad alignments accepted; known: calloc overflow leaves errno unset",
 };
 
 /* so:PATH — what every conforming allocator must do, and any behaviour the
@@ -111,7 +112,7 @@ const struct alloc_policy *policy_for_library(const char *family)
 {
     const struct alloc_policy *named = policy_for(family);
     if (named == &any_conforming_policy) return named;
-    size_t index = (size_t)(named == &glibc_policy       ? 0
+    size_t index = (size_t)(named == &glibc_policy      ? 0
                             : named == &jemalloc_policy ? 1
                             : named == &mimalloc_policy ? 2
                                                         : 3);

@@ -32,13 +32,31 @@ const char *op_kind_name(enum op_kind kind)
 {
     return kind < OP_KIND_COUNT ? kinds[kind].name : "?";
 }
-bool op_uses_slot(enum op_kind kind) { return kind < OP_KIND_COUNT && kinds[kind].slot; }
-bool op_uses_size(enum op_kind kind) { return kind < OP_KIND_COUNT && kinds[kind].size; }
-bool op_uses_count(enum op_kind kind) { return kind < OP_KIND_COUNT && kinds[kind].count; }
-bool op_uses_align(enum op_kind kind) { return kind < OP_KIND_COUNT && kinds[kind].align; }
-bool op_allocates(enum op_kind kind) { return kind < OP_KIND_COUNT && kinds[kind].allocates; }
+bool op_uses_slot(enum op_kind kind)
+{
+    return kind < OP_KIND_COUNT && kinds[kind].slot;
+}
+bool op_uses_size(enum op_kind kind)
+{
+    return kind < OP_KIND_COUNT && kinds[kind].size;
+}
+bool op_uses_count(enum op_kind kind)
+{
+    return kind < OP_KIND_COUNT && kinds[kind].count;
+}
+bool op_uses_align(enum op_kind kind)
+{
+    return kind < OP_KIND_COUNT && kinds[kind].align;
+}
+bool op_allocates(enum op_kind kind)
+{
+    return kind < OP_KIND_COUNT && kinds[kind].allocates;
+}
 
-void program_init(struct program *p) { memset(p, 0, sizeof *p); }
+void program_init(struct program *p)
+{
+    memset(p, 0, sizeof *p);
+}
 
 void program_append(struct program *p, const struct op *op)
 {

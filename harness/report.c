@@ -16,8 +16,14 @@
 static _Thread_local const struct op_context *current;
 static const char *command_name = "gauntlet";
 
-void report_set_command_name(const char *argv0) { command_name = argv0; }
-void report_set_current(const struct op_context *c) { current = c; }
+void report_set_command_name(const char *argv0)
+{
+    command_name = argv0;
+}
+void report_set_current(const struct op_context *c)
+{
+    current = c;
+}
 
 struct text {
     char buf[4096];
@@ -84,8 +90,8 @@ _Noreturn void report_violation(const struct op_context *c, const struct violati
             snprintf(made, sizeof made, "?");
         else
             snprintf(made, sizeof made, "#%zu", b->made_at);
-        add(&t, "  block:     %p, %zu bytes (usable %zu) from %s at operation %s by t%u%s\n", b->ptr,
-            b->requested, b->usable, op_kind_name(b->made_by), made, b->thread,
+        add(&t, "  block:     %p, %zu bytes (usable %zu) from %s at operation %s by t%u%s\n",
+            b->ptr, b->requested, b->usable, op_kind_name(b->made_by), made, b->thread,
             b->thread != c->thread ? " (another thread: cross-thread)" : "");
     }
     add(&t, "  expected:  %s\n", v->expected);

@@ -28,7 +28,8 @@ struct out {
     char buf[8192];
 };
 
-static void out_flush(struct out *o) {
+static void out_flush(struct out *o)
+{
     size_t done = 0;
     while (o->ok && done < o->len) {
         ssize_t n = write(o->fd, o->buf + done, o->len - done);
@@ -41,7 +42,8 @@ static void out_flush(struct out *o) {
     o->len = 0;
 }
 
-static void out_bytes(struct out *o, const char *s, size_t n) {
+static void out_bytes(struct out *o, const char *s, size_t n)
+{
     while (n > 0) {
         if (o->len == sizeof o->buf) out_flush(o);
         size_t room = sizeof o->buf - o->len;
@@ -53,11 +55,13 @@ static void out_bytes(struct out *o, const char *s, size_t n) {
     }
 }
 
-static void out_str(struct out *o, const char *s) {
+static void out_str(struct out *o, const char *s)
+{
     out_bytes(o, s, strlen(s));
 }
 
-static void out_dec(struct out *o, uint64_t v) {
+static void out_dec(struct out *o, uint64_t v)
+{
     char digits[24];
     size_t i = sizeof digits;
     do
@@ -66,7 +70,8 @@ static void out_dec(struct out *o, uint64_t v) {
     out_bytes(o, digits + i, sizeof digits - i);
 }
 
-static void out_hex(struct out *o, uint64_t v) {
+static void out_hex(struct out *o, uint64_t v)
+{
     char digits[16];
     size_t i = sizeof digits;
     do
@@ -77,7 +82,8 @@ static void out_hex(struct out *o, uint64_t v) {
 }
 
 /* A C string literal. `?` is escaped too: `??x` would be a trigraph in -std=c17. */
-static void out_c_string(struct out *o, const char *s) {
+static void out_c_string(struct out *o, const char *s)
+{
     out_str(o, "\"");
     for (; *s; s++) {
         if (*s == '"' || *s == '\\' || *s == '?') out_str(o, "\\");
@@ -87,13 +93,22 @@ static void out_c_string(struct out *o, const char *s) {
     out_str(o, "\"");
 }
 
-/* Text inside a block comment: a `*` before `/` (or after) would end or nest it. */
-static void out_comment_text(struct out *o, const char *s) {
-    for (; *s; s++) {
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f) continue;
-        out_bytes(o, s, 1);
-        if ((s[0] == '*' && s[1] == '/') || (s[0] == '/' && s[1] == '*')) out_str(o, " ");
-    }
+/* Text inside a block comment: a space goes between `*` and `/` (either way
+ * round), which would end the comment or open a nested one. `prev` carries the
+ * last character written across calls. */
+static void out_comment_char(struct out *o, char c, char *prev)
+{
+    if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f) return;
+    if ((*prev == '*' && c == '/') || (*prev == '/' && c == '*')) out_bytes(o, " ", 1);
+    out_bytes(o, &c, 1);
+    *prev = c;
+}
+
+static void out_comment_text(struct out *o, const char *s)
+{
+    char prev = ' ';
+    for (; *s; s++)
+        out_comment_char(o, *s, &prev);
 }
 
 /* ---- values as C expressions ----
@@ -103,7 +118,8 @@ static void out_comment_text(struct out *o, const char *s) {
 
 #define NEAR ((uint64_t)1 << 24)
 
-static void out_offset(struct out *o, uint64_t base, uint64_t v) {
+static void out_offset(struct out *o, uint64_t base, uint64_t v)
+{
     if (v > base) {
         out_str(o, " + ");
         out_dec(o, v - base);
@@ -113,7 +129,8 @@ static void out_offset(struct out *o, uint64_t base, uint64_t v) {
     }
 }
 
-static void out_size(struct out *o, size_t value) {
+static void out_size(struct out *o, size_t value)
+{
     uint64_t v = value;
     if (SIZE_MAX - value < NEAR) {
         out_str(o, "SIZE_MAX");
@@ -148,7 +165,8 @@ static void out_size(struct out *o, size_t value) {
 
 /* An element count: relative to SIZE_MAX / m or PTRDIFF_MAX / m when it sits
  * just around the overflow (as the text form writes it), else as a size. */
-static void out_count(struct out *o, size_t n, size_t m) {
+static void out_count(struct out *o, size_t n, size_t m)
+{
     const size_t window = 0x10000;
     const char *names[2] = {"SIZE_MAX / ", "(size_t)PTRDIFF_MAX / "};
     const size_t limits[2] = {SIZE_MAX, PTRDIFF_MAX};
@@ -187,8 +205,13 @@ static const struct family families[] = {
      " * la, the lg of the requested alignment (0 for plain calls); a wrong flag silently\n"
      " * corrupts jemalloc's bins. */\n"
      "extern void sdallocx(void *ptr, size_t size, int flags);\n"
-     "static bool sized_free(void *p, size_t size, size_t align)\n"
+     "static bool sized_free(void *p, size_t size, size_t align, bool resized)\n"
      "{\n"
+     "    (void)resized;\n"
+     "    /* 5.3.0: aligned_alloc(a, 0) makes an a-byte block but sdallocx(p, 0, ALIGN(a))\n"
+     "     * files it in the 8-byte bin and the heap crashes later (a jemalloc defect):\n"
+     "     * Gauntlet skips that call, and so does this program. */\n"
+     "    if (size == 0 && align > 1) return false;\n"
      "    int lg = 0;\n"
      "    while (align > 1) {\n"
      "        align >>= 1;\n"
@@ -200,21 +223,24 @@ static const struct family families[] = {
      "sdallocx(p, size, lg of the requested alignment)"},
     {"mimalloc", " -lmimalloc", "libmimalloc",
      "extern void mi_free_size(void *p, size_t size);\n"
-     "static bool sized_free(void *p, size_t size, size_t align)\n"
+     "static bool sized_free(void *p, size_t size, size_t align, bool resized)\n"
      "{\n"
      "    (void)align;\n"
+     "    (void)resized;\n"
      "    mi_free_size(p, size);\n"
      "    return true;\n"
      "}\n",
      "mi_free_size(p, size)"},
     {"tcmalloc", " -ltcmalloc_minimal", "libtcmalloc",
      "/* tc_free_sized derives the size class from the size alone: a block of an aligned\n"
-     " * call needs the aligned variant (its C++ align_val_t is a size_t), and one made\n"
-     " * with a bad alignment has no sized free (it stays live, as in Gauntlet). */\n"
+     " * call needs the aligned variant (its C++ align_val_t is a size_t); blocks made by\n"
+     " * realloc or with a bad alignment have no sized free (they stay live, as in\n"
+     " * Gauntlet). */\n"
      "extern void tc_free_sized(void *ptr, size_t size);\n"
      "extern void tc_delete_sized_aligned(void *ptr, size_t size, size_t align);\n"
-     "static bool sized_free(void *p, size_t size, size_t align)\n"
+     "static bool sized_free(void *p, size_t size, size_t align, bool resized)\n"
      "{\n"
+     "    if (resized) return false;\n"
      "    if (align <= 1) {\n"
      "        tc_free_sized(p, size);\n"
      "        return true;\n"
@@ -229,7 +255,8 @@ static const struct family families[] = {
      " * calls, when the library defines them; otherwise skipped, as in Gauntlet"},
 };
 
-static const struct family *family_of(const char *name) {
+static const struct family *family_of(const char *name)
+{
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
         const struct family *f = &families[i];
         if (strcmp(f->name, "so:") == 0 ? strncmp(name, "so:", 3) == 0 && name[3] != '\0'
@@ -239,32 +266,35 @@ static const struct family *family_of(const char *name) {
     return NULL;
 }
 
-/* A path for the shell: quoted unless it is plainly safe. */
-static void out_shell_word(struct out *o, const char *s) {
+/* A path for the shell, inside the header comment: quoted unless plainly safe. */
+static void out_shell_word(struct out *o, const char *s)
+{
     bool plain = *s != '\0';
     for (const char *c = s; *c; c++)
         plain &= (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
                  strchr("/._+-=:,@%", *c) != NULL;
-    if (plain) {
-        out_comment_text(o, s);
-        return;
-    }
-    out_str(o, "'");
+    char prev = ' ';
+    if (!plain) out_comment_char(o, '\'', &prev);
     for (const char *c = s; *c; c++) {
-        char one[2] = {*c, '\0'};
-        out_comment_text(o, *c == '\'' ? "'\\''" : one);
+        if (*c == '\'' && !plain)
+            for (const char *q = "'\\''"; *q; q++)
+                out_comment_char(o, *q, &prev);
+        else
+            out_comment_char(o, *c, &prev);
     }
-    out_str(o, "'");
+    if (!plain) out_comment_char(o, '\'', &prev);
 }
 
-static const char *behaviour_name(enum either_behaviour b) {
+static const char *behaviour_name(enum either_behaviour b)
+{
     return b == BEHAVES_YES ? "BEHAVES_YES" : b == BEHAVES_NO ? "BEHAVES_NO" : "BEHAVES_EITHER";
 }
 
 /* ---- the generated file, part by part ---- */
 
 static void write_header(struct out *o, const struct program *p, const char *allocator,
-                         const struct family *f, const struct alloc_policy *policy, size_t cap) {
+                         const struct family *f, const struct alloc_policy *policy, size_t cap)
+{
     bool so = f->library == NULL;
     out_str(o, "/*\n * Gauntlet reproducer for ");
     out_comment_text(o, allocator);
@@ -283,8 +313,11 @@ static void write_header(struct out *o, const struct program *p, const char *all
     out_str(o, f->link);
     out_str(o, " && ");
     if (so) {
+        /* As Gauntlet opens it: a bare file name means the file here, not a search. */
+        const char *path = allocator + 3;
         out_str(o, "LD_PRELOAD=");
-        out_shell_word(o, allocator + 3);
+        if (path[0] != '/' && path[0] != '.') out_str(o, "./");
+        out_shell_word(o, path);
         out_str(o, " ");
     }
     out_str(o, "./repro\n"
@@ -321,7 +354,8 @@ static void write_header(struct out *o, const struct program *p, const char *all
                " */\n");
 }
 
-static void out_define(struct out *o, const char *name, const char *value, const char *why) {
+static void out_define(struct out *o, const char *name, const char *value, const char *why)
+{
     out_str(o, "#define ");
     out_str(o, name);
     out_str(o, " ");
@@ -335,7 +369,8 @@ static void out_define(struct out *o, const char *name, const char *value, const
 }
 
 /* The table's known deviations, as data the checks consult (excused()). */
-static void write_deviations(struct out *o, const struct alloc_policy *policy) {
+static void write_deviations(struct out *o, const struct alloc_policy *policy)
+{
     static const char *const scopes[] = {"DEVIATES_ALWAYS", "DEVIATES_ON_ZERO_SIZE",
                                          "DEVIATES_ON_BAD_ALIGN"};
     out_str(o, "/* Known deviations of this allocator: noted, not fatal. */\n"
@@ -365,7 +400,8 @@ static void write_deviations(struct out *o, const struct alloc_policy *policy) {
 }
 
 static void write_config(struct out *o, const struct program *p, const char *allocator,
-                         const struct family *f, const struct alloc_policy *policy, size_t cap) {
+                         const struct family *f, const struct alloc_policy *policy, size_t cap)
+{
     bool so = f->library == NULL;
     out_str(o, "\n/* ======== the allocator, and what Gauntlet's table allows it ======== */\n\n"
                "#define ALLOCATOR ");
@@ -380,9 +416,9 @@ static void write_config(struct out *o, const struct program *p, const char *all
         out_c_string(o, f->library);
     }
     out_str(o, "\n/* Possible requests that would take the live (requested) bytes above this are "
-               "skipped. */\n#define LIVE_CAP ");
+               "skipped. */\n#define LIVE_CAP (");
     out_size(o, cap);
-    out_str(o, "\n");
+    out_str(o, ")\n");
     out_define(o, "WEAK_SMALL_ALIGNMENT", policy->weak_small_alignment ? "1" : "0",
                "blocks below 16 bytes may be aligned to the largest power of two <= size");
     out_define(o, "REALLOC_ZERO_FREES", behaviour_name(policy->realloc_zero_frees),
@@ -417,27 +453,24 @@ static void write_config(struct out *o, const struct program *p, const char *all
     out_str(o, "\n");
 }
 
-/* One operation: `STEP(n, t, "text", call);`. */
-static void write_step(struct out *o, size_t n, const struct op *op, const struct family *f) {
+/* One operation, one line: `STEP(n, t, "text", op_KIND(slot, ...)),`. */
+static void write_step(struct out *o, size_t n, const struct op *op, const struct family *f)
+{
     char text[256];
     op_format(op, text, sizeof text);
     enum op_kind kind = op->kind;
-    if (kind == OP_BARRIER) {
-        out_str(o, "    BARRIER(");
-        out_dec(o, n);
-        out_str(o, ", ");
-        out_c_string(o, text);
-        out_str(o, ");\n");
-        return;
-    }
-    out_str(o, kind == OP_RESTART ? "    RESTART(" : "    STEP(");
+    out_str(o, kind == OP_BARRIER   ? "    BARRIER("
+               : kind == OP_RESTART ? "    RESTART("
+                                    : "    STEP(");
     out_dec(o, n);
-    out_str(o, ", ");
-    out_dec(o, op->thread);
+    if (kind != OP_BARRIER) {
+        out_str(o, ", ");
+        out_dec(o, op->thread);
+    }
     out_str(o, ", ");
     out_c_string(o, text);
-    if (kind == OP_RESTART) {
-        out_str(o, ");\n");
+    if (kind == OP_BARRIER || kind == OP_RESTART) {
+        out_str(o, "),\n");
         return;
     }
     out_str(o, ", op_");
@@ -456,7 +489,7 @@ static void write_step(struct out *o, size_t n, const struct op *op, const struc
         out_str(o, ", ");
         out_size(o, op->align);
     }
-    out_str(o, "));");
+    out_str(o, ")),");
     if (kind == OP_FREE_SIZED && f->library != NULL && f->sized == NULL) {
         out_str(o, " /* skipped: ");
         out_str(o, f->name);
@@ -465,7 +498,8 @@ static void write_step(struct out *o, size_t n, const struct op *op, const struc
     out_str(o, "\n");
 }
 
-static void write_lines(struct out *o, const char *const *lines, size_t count) {
+static void write_lines(struct out *o, const char *const *lines, size_t count)
+{
     for (size_t i = 0; i < count; i++) {
         out_str(o, lines[i]);
         out_str(o, "\n");
@@ -500,7 +534,7 @@ static const char *const template_head[] = {
     "/* The kinds of operation, numbered as in Gauntlet (the deviation table's bits). */",
     "enum kind {",
     "    K_MALLOC, K_CALLOC, K_REALLOC, K_REALLOCARRAY, K_FREE, K_FREE_SIZED, K_ALIGNED_ALLOC,",
-    "    K_POSIX_MEMALIGN, K_MEMALIGN, K_CHECK, K_USABLE_SIZE, K_COUNT",
+    "    K_POSIX_MEMALIGN, K_MEMALIGN, K_CHECK, K_USABLE_SIZE, K_RESTART, K_BARRIER, K_COUNT",
     "};",
     "",
     "/* A known deviation: a violation of `invariant` by an operation whose kind is",
@@ -516,6 +550,7 @@ static const char *const template_head[] = {
 
 /* The checking code, the lock-step runner and main (after the table). */
 static const char *const template_body[] = {
+    "",
     "/* ======== from here to the program, the same code for every reproducer ======== */",
     "",
     "#ifndef WATCHDOG_SECONDS",
@@ -527,17 +562,17 @@ static const char *const template_body[] = {
     "#define UNTOUCHED_POINTER ((void *)(uintptr_t)0x5a5a5a5a5a5a5a50u)",
     "/* A failure is held against the allocator only up to this alignment. */",
     "#define FAILURE_FREE_ALIGN_LIMIT ((size_t)8 << 20)",
-    "/* Blocks above 1 MiB carry the pattern sampled: head, tail and a stripe per 4 KiB. */",
-    "#define PATTERN_FULL_LIMIT  ((size_t)1 << 20)",
+    "/* Blocks above 64 KiB carry the pattern sampled: head, tail, 64 bytes per 64 KiB. */",
+    "#define PATTERN_FULL_LIMIT  ((size_t)64 << 10)",
     "#define PATTERN_SAMPLE_EDGE ((size_t)4096)",
-    "#define PATTERN_STRIPE_STEP ((size_t)4096)",
+    "#define PATTERN_STRIPE_STEP ((size_t)64 << 10)",
     "#define PATTERN_STRIPE_SIZE ((size_t)64)",
     "#define SLOTS               256",
     "",
     "static const char *const kind_names[K_COUNT] = {",
     "    \"malloc\", \"calloc\", \"realloc\", \"reallocarray\", \"free\", \"free_sized\", "
     "\"aligned_alloc\",",
-    "    \"posix_memalign\", \"memalign\", \"check\", \"usable_size\"};",
+    "    \"posix_memalign\", \"memalign\", \"check\", \"usable_size\", \"restart\", \"barrier\"};",
     "",
     "/* ---- the allocator's entry points ----",
     " * Looked up by name at start-up (bind_calls), so the compiler cannot treat them",
@@ -553,8 +588,9 @@ static const char *const template_body[] = {
     "static int (*call_posix_memalign)(void **, size_t, size_t);",
     "static void *(*call_memalign)(size_t, size_t);",
     "static size_t (*call_usable_size)(void *);",
-    "/* (p, requested size, requested alignment): false when it cannot take the block */",
-    "static bool (*call_sized_free)(void *, size_t, size_t);",
+    "/* (p, requested size, requested alignment, made by realloc): false when it cannot",
+    " * take the block */",
+    "static bool (*call_sized_free)(void *, size_t, size_t, bool);",
     "",
     "/* ---- the shadow of every slot ---- */",
     "struct block {",
@@ -599,18 +635,18 @@ static const char *const template_body[] = {
     "}",
     "",
     "/* Messages are formatted on the stack and written with write(2): stdio could",
-    " * call the allocator under test, which may be corrupt by then. */",
-    "static void vmessage(const char *label, const char *fmt, va_list args)",
+    " * call the allocator under test, which may be corrupt by then. `lead` then the",
+    " * operation, then `label`, then the details. */",
+    "static void vmessage(const char *lead, const char *label, const char *fmt, va_list args)",
     "{",
     "    char buf[1024];",
     "    int n;",
     "    if (in_teardown)",
-    "        n = snprintf(buf, sizeof buf, \"reproducer: end of program (%s): %s\", teardown_text, "
+    "        n = snprintf(buf, sizeof buf, \"%send of program (%s): %s\", lead, teardown_text, "
     "label);",
     "    else",
-    "        n = snprintf(buf, sizeof buf, \"reproducer: op %zu (%s): %s\", current_op, "
-    "current_text,",
-    "                     label);",
+    "        n = snprintf(buf, sizeof buf, \"%sop %zu (%s): %s\", lead, current_op, current_text, "
+    "label);",
     "    size_t len = n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;",
     "    n = vsnprintf(buf + len, sizeof buf - len, fmt, args);",
     "    len += n < 0 ? 0 : (size_t)n < sizeof buf - len ? (size_t)n : sizeof buf - len - 1;",
@@ -639,7 +675,7 @@ static const char *const template_body[] = {
     "    snprintf(label, sizeof label, \"%s: \", invariant);",
     "    va_list args;",
     "    va_start(args, fmt);",
-    "    vmessage(label, fmt, args);",
+    "    vmessage(\"reproducer: \", label, fmt, args);",
     "    va_end(args);",
     "    failing = 1;",
     "    abort();",
@@ -651,7 +687,7 @@ static const char *const template_body[] = {
     "    if (!tracing) return;",
     "    va_list args;",
     "    va_start(args, fmt);",
-    "    vmessage(\"\", fmt, args);",
+    "    vmessage(\"  \", \"\", fmt, args); /* indented: not a finding */",
     "    va_end(args);",
     "}",
     "",
@@ -780,7 +816,7 @@ static const char *const template_body[] = {
     "         slot, what, bad, b->p[bad], pattern_byte(pattern_base(b->seed), bad),",
     "         (unsigned long long)(b->seed / 1031),",
     "         b->requested > PATTERN_FULL_LIMIT",
-    "             ? \"checked sampled: head and tail 4 KiB, 64 B every 4 KiB\"",
+    "             ? \"checked sampled: head and tail 4 KiB, 64 B every 64 KiB\"",
     "             : \"checked every byte\");",
     "}",
     "",
@@ -937,7 +973,8 @@ static const char *const template_body[] = {
     "    errno = ERRNO_SENTINEL;",
     "    if (!sized) {",
     "        call_free(p);",
-    "    } else if (!call_sized_free(p, b->requested, b->align)) {",
+    "    } else if (!call_sized_free(p, b->requested, b->align,",
+    "                                b->made_by == K_REALLOC || b->made_by == K_REALLOCARRAY)) {",
     "        /* The sized free cannot take this block (as Gauntlet's adapter says): it stays live. "
     "*/",
     "        recount(b, slot);",
@@ -1011,6 +1048,7 @@ static const char *const template_body[] = {
     "static void judge_failure(int kind, size_t size, size_t align, size_t bytes, bool impossible,",
     "                          enum verdict verdict, int status, void *untouched, int saved_errno)",
     "{",
+    "    if (kind == K_POSIX_MEMALIGN && status == 0) return; /* a zero-byte success */",
     "    if (kind == K_POSIX_MEMALIGN) {",
     "        judge_posix_memalign_failure(status, untouched, verdict, impossible, align);",
     "        return;",
@@ -1089,6 +1127,8 @@ static const char *const template_body[] = {
     "    default:",
     "        status = call_posix_memalign(&untouched, align, size);",
     "        p = status == 0 ? untouched : NULL;",
+    "        /* POSIX lets a zero-byte request succeed with a null pointer. */",
+    "        if (status == 0 && p == NULL && size == 0) untouched = UNTOUCHED_POINTER;",
     "        break;",
     "    }",
     "    int saved_errno = errno;",
@@ -1185,78 +1225,22 @@ static const char *const template_body[] = {
     "                 had_block ? &previous : NULL);",
     "}",
     "",
-    "/* What is being performed, for the deviation table's scopes. */",
-    "static void begin(int kind, size_t count, size_t size, size_t align)",
-    "{",
-    "    current_kind = kind;",
-    "    current_count = count;",
-    "    current_size = size;",
-    "    current_align = align;",
-    "}",
+    "/* ---- one operation ---- */",
     "",
-    "/* One function per kind of operation, called by the STEP lines at the end; a",
-    " * program need not use them all. Arguments in the order of the text form. */",
-    "#define OPERATION static __attribute__((unused)) void",
+    "/* An operation's call, as the op_ macros below write it. */",
+    "struct call {",
+    "    int kind; /* enum kind */",
+    "    unsigned slot;",
+    "    size_t count, size, align; /* the operation's fields; 0 where unused */",
+    "};",
     "",
-    "OPERATION op_malloc(unsigned slot, size_t size)",
+    "static void check_slot(unsigned slot)",
     "{",
-    "    begin(K_MALLOC, 0, size, 0);",
-    "    allocate(K_MALLOC, slot, 1, size, 0);",
-    "}",
-    "OPERATION op_calloc(unsigned slot, size_t n, size_t m)",
-    "{",
-    "    begin(K_CALLOC, n, m, 0);",
-    "    allocate(K_CALLOC, slot, n, m, 0);",
-    "}",
-    "OPERATION op_aligned_alloc(unsigned slot, size_t size, size_t align)",
-    "{",
-    "    begin(K_ALIGNED_ALLOC, 0, size, align);",
-    "    allocate(K_ALIGNED_ALLOC, slot, 1, size, align);",
-    "}",
-    "OPERATION op_posix_memalign(unsigned slot, size_t size, size_t align)",
-    "{",
-    "    begin(K_POSIX_MEMALIGN, 0, size, align);",
-    "    allocate(K_POSIX_MEMALIGN, slot, 1, size, align);",
-    "}",
-    "OPERATION op_memalign(unsigned slot, size_t size, size_t align)",
-    "{",
-    "    begin(K_MEMALIGN, 0, size, align);",
-    "    allocate(K_MEMALIGN, slot, 1, size, align);",
-    "}",
-    "OPERATION op_realloc(unsigned slot, size_t size)",
-    "{",
-    "    begin(K_REALLOC, 0, size, 0);",
-    "    reallocate(K_REALLOC, slot, 1, size);",
-    "}",
-    "OPERATION op_reallocarray(unsigned slot, size_t n, size_t m)",
-    "{",
-    "    begin(K_REALLOCARRAY, n, m, 0);",
-    "    reallocate(K_REALLOCARRAY, slot, n, m);",
-    "}",
-    "OPERATION op_free(unsigned slot)",
-    "{",
-    "    begin(K_FREE, 0, 0, 0);",
-    "    free_slot(slot, false);",
-    "}",
-    "/* Skipped when the allocator has no sized free or the slot is empty. */",
-    "OPERATION op_free_sized(unsigned slot)",
-    "{",
-    "    begin(K_FREE_SIZED, 0, 0, 0);",
-    "    if (missing(K_FREE_SIZED, call_sized_free != NULL)) return;",
-    "    if (!blocks[slot].live) {",
-    "        trace(\"skipped: s%u is empty\", slot);",
-    "        return;",
-    "    }",
-    "    free_slot(slot, true);",
-    "}",
-    "OPERATION op_check(unsigned slot)",
-    "{",
-    "    begin(K_CHECK, 0, 0, 0);",
     "    if (blocks[slot].live) verify(&blocks[slot], slot, SIZE_MAX, \"contents\");",
     "}",
-    "OPERATION op_usable_size(unsigned slot)",
+    "",
+    "static void usable_size(unsigned slot)",
     "{",
-    "    begin(K_USABLE_SIZE, 0, 0, 0);",
     "    if (missing(K_USABLE_SIZE, call_usable_size != NULL) || !blocks[slot].live) return;",
     "    struct block *b = &blocks[slot];",
     "    size_t now = call_usable_size(b->p);",
@@ -1271,6 +1255,40 @@ static const char *const template_body[] = {
     "    }",
     "}",
     "",
+    "/* Skipped when the allocator has no sized free or the slot is empty. */",
+    "static void free_sized_slot(unsigned slot)",
+    "{",
+    "    if (missing(K_FREE_SIZED, call_sized_free != NULL)) return;",
+    "    if (!blocks[slot].live) {",
+    "        trace(\"skipped: s%u is empty\", slot);",
+    "        return;",
+    "    }",
+    "    free_slot(slot, true);",
+    "}",
+    "",
+    "/* Performs one operation on the calling thread. */",
+    "static void perform(const struct call *c)",
+    "{",
+    "    current_kind = c->kind; /* for the deviation table's scopes */",
+    "    current_count = c->count;",
+    "    current_size = c->size;",
+    "    current_align = c->align;",
+    "    switch (c->kind) {",
+    "    case K_MALLOC:",
+    "    case K_CALLOC:",
+    "    case K_ALIGNED_ALLOC:",
+    "    case K_POSIX_MEMALIGN:",
+    "    case K_MEMALIGN: allocate(c->kind, c->slot, c->count, c->size, c->align); break;",
+    "    case K_REALLOC:",
+    "    case K_REALLOCARRAY: reallocate(c->kind, c->slot, c->count, c->size); break;",
+    "    case K_FREE: free_slot(c->slot, false); break;",
+    "    case K_FREE_SIZED: free_sized_slot(c->slot); break;",
+    "    case K_CHECK: check_slot(c->slot); break;",
+    "    case K_USABLE_SIZE: usable_size(c->slot); break;",
+    "    default: break; /* restart and barrier belong to the runner */",
+    "    }",
+    "}",
+    "",
     "/* End of program: every live block is verified and freed, by thread 0. */",
     "static void teardown(void)",
     "{",
@@ -1278,7 +1296,8 @@ static const char *const template_body[] = {
     "    for (unsigned slot = 0; slot < SLOTS; slot++) {",
     "        if (!blocks[slot].live) continue;",
     "        snprintf(teardown_text, sizeof teardown_text, \"t0 free s%u\", slot);",
-    "        begin(K_FREE, 0, 0, 0);",
+    "        current_kind = K_FREE;",
+    "        current_count = current_size = current_align = 0;",
     "        free_slot(slot, false);",
     "    }",
     "}",
@@ -1300,8 +1319,9 @@ static const char *const template_body[] = {
     "static void (*c23_free_aligned_sized)(void *, size_t, size_t);",
     "/* C23: free_sized for blocks of plain calls, free_aligned_sized for aligned ones",
     " * (none: the block stays live, as in Gauntlet). */",
-    "static bool c23_sized_free(void *p, size_t size, size_t align)",
+    "static bool c23_sized_free(void *p, size_t size, size_t align, bool resized)",
     "{",
+    "    (void)resized;",
     "    if (align == 0) {",
     "        c23_free_sized(p, size);",
     "        return true;",
@@ -1389,14 +1409,14 @@ static const char *const template_body[] = {
     "/* ---- lock-step threads ----",
     " * One pthread per program thread, started when first needed; the main thread",
     " * hands each operation to its thread and waits for it, so exactly one runs at a",
-    " * time, in program order. The main thread itself makes no allocator calls. */",
-    "enum step_kind { STEP_CALL, STEP_RESTART, STEP_BARRIER };",
+    " * time, in program order. The main thread makes no allocator calls itself. */",
     "struct step {",
+    "    size_t n; /* its number: the index in program[] */",
     "    unsigned thread;",
-    "    enum step_kind kind;",
-    "    const char *text;",
+    "    const char *text; /* Gauntlet's text form; NULL ends the table */",
+    "    struct call call;",
     "};",
-    "static struct step step(size_t n, bool run);",
+    "static const struct step program[STEPS + 1];",
     "",
     "enum command { COMMAND_OP, COMMAND_TEARDOWN, COMMAND_EXIT };",
     "struct worker {",
@@ -1417,7 +1437,7 @@ static const char *const template_body[] = {
     "        if (w->command == COMMAND_TEARDOWN)",
     "            teardown();",
     "        else",
-    "            step(w->op, true);",
+    "            perform(&program[w->op].call);",
     "        sem_post(&w->done);",
     "    }",
     "}",
@@ -1464,17 +1484,19 @@ static const char *const template_body[] = {
     "        sem_init(&workers[t].go, 0, 0);",
     "        sem_init(&workers[t].done, 0, 0);",
     "    }",
-    "    for (size_t n = 0; n < (size_t)STEPS; n++) {",
-    "        struct step s = step(n, false);",
+    "    for (size_t n = 0; program[n].text != NULL; n++) {",
+    "        const struct step *s = &program[n];",
     "        current_op = n;",
-    "        current_text = s.text;",
-    "        current_thread = s.thread;",
-    "        if (s.kind == STEP_CALL)",
-    "            hand_over(s.thread, COMMAND_OP, n);",
-    "        else if (s.kind == STEP_RESTART) { /* the thread exits; a new one takes its number */",
-    "            stop_worker(s.thread);",
-    "            start_worker(s.thread);",
-    "        } /* a barrier: nothing to wait for in lock-step */",
+    "        current_text = s->text;",
+    "        current_thread = s->thread;",
+    "        if (s->call.kind == K_RESTART) { /* the thread exits; a new one takes its number */",
+    "            trace(\"restart\");",
+    "            stop_worker(s->thread);",
+    "            start_worker(s->thread);",
+    "        } else if (s->call.kind != K_BARRIER) { /* a barrier: nothing to wait for in "
+    "lock-step */",
+    "            hand_over(s->thread, COMMAND_OP, n);",
+    "        }",
     "    }",
     "    current_thread = 0;",
     "    hand_over(0, COMMAND_TEARDOWN, 0);",
@@ -1485,25 +1507,31 @@ static const char *const template_body[] = {
     "}",
     "",
     "/* ======== the program ========",
-    " * STEP(n, t, \"text\", call): operation n (numbered from 0, as Gauntlet reports",
-    " * them), written as in Gauntlet's text form, performed by `call` on thread t. */",
-    "#define STEP(n, t, text, call)                                                                "
-    "     \\",
-    "    case n:                                                                                   "
-    "     \\",
-    "        if (run) call;                                                                        "
-    "     \\",
-    "        return (struct step){t, STEP_CALL, text}",
-    "#define RESTART(n, t, text)                                                                   "
-    "     \\",
-    "    case n: return (struct step){t, STEP_RESTART, text}",
-    "#define BARRIER(n, text)                                                                      "
-    "     \\",
-    "    case n: return (struct step){0, STEP_BARRIER, text}",
+    " * STEP(n, t, \"text\", op_KIND(slot, ...)): operation n (numbered from 0, as",
+    " * Gauntlet reports them), in Gauntlet's text form, performed on thread t. The",
+    " * op_ macros read like the calls and make table entries; perform() runs them.",
+    " * Arguments follow the text form: calloc and reallocarray (slot, n, m), aligned",
+    " * calls (slot, size, alignment). */",
+    "#define STEP(n, t, text, call) {n, t, text, call}",
+    "#define RESTART(n, t, text)    {n, t, text, {K_RESTART, 0, 0, 0, 0}}",
+    "#define BARRIER(n, text)       {n, 0, text, {K_BARRIER, 0, 0, 0, 0}}",
+    "#define END                    {STEPS, 0, NULL, {K_BARRIER, 0, 0, 0, 0}}",
+    "#define op_malloc(slot, size)                {K_MALLOC, slot, 0, size, 0}",
+    "#define op_calloc(slot, n, m)                {K_CALLOC, slot, n, m, 0}",
+    "#define op_realloc(slot, size)               {K_REALLOC, slot, 0, size, 0}",
+    "#define op_reallocarray(slot, n, m)          {K_REALLOCARRAY, slot, n, m, 0}",
+    "#define op_free(slot)                        {K_FREE, slot, 0, 0, 0}",
+    "#define op_free_sized(slot)                  {K_FREE_SIZED, slot, 0, 0, 0}",
+    "#define op_aligned_alloc(slot, size, align)  {K_ALIGNED_ALLOC, slot, 0, size, align}",
+    "#define op_posix_memalign(slot, size, align) {K_POSIX_MEMALIGN, slot, 0, size, align}",
+    "#define op_memalign(slot, size, align)       {K_MEMALIGN, slot, 0, size, align}",
+    "#define op_check(slot)                       {K_CHECK, slot, 0, 0, 0}",
+    "#define op_usable_size(slot)                 {K_USABLE_SIZE, slot, 0, 0, 0}",
 };
 
 bool reproducer_write(const struct program *p, const char *allocator_name,
-                      const struct alloc_policy *policy, size_t live_cap, int fd) {
+                      const struct alloc_policy *policy, size_t live_cap, int fd)
+{
     const struct family *f = allocator_name ? family_of(allocator_name) : NULL;
     if (f == NULL || policy == NULL || p == NULL) return false;
     for (size_t i = 0; i < p->count; i++)
@@ -1514,13 +1542,10 @@ bool reproducer_write(const struct program *p, const char *allocator_name,
     write_lines(&o, template_head, sizeof template_head / sizeof template_head[0]);
     write_config(&o, p, allocator_name, f, policy, live_cap);
     write_lines(&o, template_body, sizeof template_body / sizeof template_body[0]);
-    out_str(&o, "\nstatic struct step step(size_t n, bool run)\n{\n    switch (n) {\n");
+    out_str(&o, "\nstatic const struct step program[STEPS + 1] = {\n");
     for (size_t i = 0; i < p->count; i++)
         write_step(&o, i, &p->ops[i], f);
-    out_str(&o, "    }\n"
-                "    (void)run;\n"
-                "    return (struct step){0, STEP_BARRIER, \"?\"};\n"
-                "}\n");
+    out_str(&o, "    END\n};\n");
     out_flush(&o);
     return o.ok;
 }

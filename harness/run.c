@@ -21,7 +21,8 @@ void run_stats_sum(const struct run *run, struct run_stats *total)
         const struct run_stats *s = &run->stats[t];
         total->ops += s->ops;
         total->calls += s->calls;
-        for (unsigned k = 0; k < OP_KIND_COUNT; k++) total->skipped_missing[k] += s->skipped_missing[k];
+        for (unsigned k = 0; k < OP_KIND_COUNT; k++)
+            total->skipped_missing[k] += s->skipped_missing[k];
         total->skipped_over_cap += s->skipped_over_cap;
         total->skipped_empty += s->skipped_empty;
         total->implicit_frees += s->implicit_frees;

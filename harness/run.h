@@ -1,6 +1,6 @@
 /*
  * run.h — the types shared by the modules that run a program: the shadow
- * model and oracle (oracle*.c, shadow_tree.c, pattern.c), the executors
+ * model and oracle (oracle*.c, shadow_map.c, pattern.c), the executors
  * (exec_*.c) and the report (report.c). The oracle sees a policy, never an
  * allocator; the executors call the allocator and hand the oracle results.
  */
@@ -14,9 +14,9 @@
 /* ---- pattern.c: block contents ---- */
 
 /* Blocks above this are filled and verified sampled: head, tail and stripes. */
-#define PATTERN_FULL_LIMIT  ((size_t)1 << 20)
+#define PATTERN_FULL_LIMIT  ((size_t)64 << 10)
 #define PATTERN_SAMPLE_EDGE ((size_t)4096)
-#define PATTERN_STRIPE_STEP ((size_t)4096)
+#define PATTERN_STRIPE_STEP ((size_t)64 << 10)
 #define PATTERN_STRIPE_SIZE ((size_t)64)
 
 struct pattern_mismatch {
@@ -33,25 +33,23 @@ bool pattern_verify(const void *block, size_t size, size_t limit, uint64_t seed,
 /* First non-zero byte of [0, size), or false when all are zero. */
 bool first_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value);
 
-/* ---- shadow_tree.c: live blocks ordered by address ---- */
+/* ---- shadow_map.c: live blocks ordered by address ---- */
 
-struct tree_node {
+struct shadow_range {
     uintptr_t start, end; /* [start, end) */
-    int32_t left, right;
-    uint32_t priority;
+    int32_t id;           /* the slot */
 };
 
-struct shadow_tree {
-    struct tree_node *nodes; /* one per slot, indexed by slot */
-    int32_t root;
-    uint32_t next_priority;
+struct shadow_map {
+    struct shadow_range *ranges; /* sorted by start, disjoint */
+    uint32_t count, capacity;
 };
 
-void shadow_tree_init(struct shadow_tree *t, struct tree_node *nodes);
-/* Inserts node `id` covering [start, end); when it overlaps a node already in
- * the tree, inserts nothing and returns that node's id; else returns -1. */
-int32_t shadow_tree_insert(struct shadow_tree *t, int32_t id, uintptr_t start, uintptr_t end);
-void shadow_tree_remove(struct shadow_tree *t, int32_t id);
+void shadow_map_init(struct shadow_map *m, struct shadow_range *ranges, uint32_t capacity);
+/* Inserts [start, end) for slot `id`; when it overlaps a range already in the
+ * map, inserts nothing and returns that range's slot; else returns -1. */
+int32_t shadow_map_insert(struct shadow_map *m, int32_t id, uintptr_t start, uintptr_t end);
+void shadow_map_remove(struct shadow_map *m, uintptr_t start);
 
 /* ---- oracle.c: the shadow model of every live block ---- */
 
@@ -70,13 +68,13 @@ struct shadow_block {
 struct oracle {
     const struct alloc_policy *policy;
     struct shadow_block *blocks; /* GAUNTLET_MAX_SLOTS, harness memory */
-    struct tree_node *nodes;
-    struct shadow_tree tree;
+    struct shadow_range *ranges;
+    struct shadow_map map;
     size_t live_bytes, peak_live_bytes, cap;
     uint64_t generation;
     bool strict;
-    bool concurrent;       /* free-running: the tree and counters are shared */
-    pthread_mutex_t lock;  /* guards tree, counters and generation when concurrent */
+    bool concurrent;           /* free-running: the tree and counters are shared */
+    pthread_mutex_t lock;      /* guards map, counters and generation when concurrent */
     uint32_t deviations_noted; /* bit per op kind: a known deviation was already noted */
 };
 
@@ -124,7 +122,7 @@ void oracle_accept_block(struct op_context *c, unsigned slot, void *p, size_t re
                          const struct shadow_block *previous);
 void oracle_verify_contents(struct op_context *c, unsigned slot, size_t limit,
                             const char *invariant);
-/* Takes the block out of the overlap tree and the live count (before the
+/* Takes the block out of the overlap map and the live count (before the
  * allocator may reuse its memory). */
 void oracle_release_block(struct op_context *c, unsigned slot);
 void oracle_restore_block(struct op_context *c, unsigned slot);
@@ -139,8 +137,8 @@ void oracle_check_failure_errno(struct op_context *c, int saved_errno, const cha
 bool oracle_excused(struct op_context *c, const char *invariant);
 /* Reports a violation; `both` formats "EXPECTED|ACTUAL". */
 _Noreturn void oracle_fail(struct op_context *c, const char *invariant, int slot,
-                           const struct shadow_block *block, const char *detail,
-                           const char *both, ...) __attribute__((format(printf, 6, 7)));
+                           const struct shadow_block *block, const char *detail, const char *both,
+                           ...) __attribute__((format(printf, 6, 7)));
 
 /* oracle_calls.c: judging what a call returned, by the rules of SEMANTICS.md. */
 /* errno before free: a value no allocator sets, so any change shows. */
@@ -149,12 +147,12 @@ _Noreturn void oracle_fail(struct op_context *c, const char *invariant, int slot
 #define UNTOUCHED_POINTER ((void *)(uintptr_t)0x5a5a5a5a5a5a5a50u)
 
 struct call_outcome {
-    void *p;          /* the block returned (posix_memalign: *p when it returned 0) */
-    int status;       /* posix_memalign's return value */
-    void *untouched;  /* posix_memalign's *p after a failure */
-    int saved_errno;  /* errno right after the call (set to 0 before it) */
-    size_t bytes;     /* the request's byte count (n*m, saturated) */
-    bool impossible;  /* the request must fail */
+    void *p;         /* the block returned (posix_memalign: *p when it returned 0) */
+    int status;      /* posix_memalign's return value */
+    void *untouched; /* posix_memalign's *p after a failure */
+    int saved_errno; /* errno right after the call (set to 0 before it) */
+    size_t bytes;    /* the request's byte count (n*m, saturated) */
+    bool impossible; /* the request must fail */
 };
 void oracle_judge_allocation(struct op_context *c, const struct call_outcome *r);
 /* `previous` is a copy of the slot's block before the call, or NULL when empty. */
@@ -165,7 +163,7 @@ void oracle_judge_free(struct op_context *c, int errno_after);
 /* report.c */
 struct violation {
     const char *invariant;
-    int slot;     /* -1 when none */
+    int slot;                         /* -1 when none */
     const struct shadow_block *block; /* the block involved, or NULL */
     char expected[256];
     char actual[256];

@@ -35,9 +35,9 @@
      defined(DEFECT_OVERLAP) + defined(DEFECT_SCRIBBLE) + defined(DEFECT_REALLOC_TRUNCATE) +       \
      defined(DEFECT_REALLOC_FAIL_DAMAGES) + defined(DEFECT_CALLOC_DIRTY) +                         \
      defined(DEFECT_CALLOC_OVERFLOW) + defined(DEFECT_HUGE_ERRNO) +                                \
-     defined(DEFECT_MEMALIGN_BAD_OK) + defined(DEFECT_FREE_ERRNO) +                                \
-     defined(DEFECT_SPURIOUS_OOM) + defined(DEFECT_CROSS_THREAD) + defined(DEFECT_HANG) +          \
-     defined(DEFECT_LEAK) + defined(DEFECT_BLOAT) + defined(DEFECT_NONE)) > 1
+     defined(DEFECT_MEMALIGN_BAD_OK) + defined(DEFECT_FREE_ERRNO) + defined(DEFECT_SPURIOUS_OOM) + \
+     defined(DEFECT_CROSS_THREAD) + defined(DEFECT_HANG) + defined(DEFECT_LEAK) +                  \
+     defined(DEFECT_BLOAT) + defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
@@ -76,14 +76,20 @@ struct header {
 };
 _Static_assert(sizeof(struct header) == HEADER_SIZE, "the header must be 16 bytes");
 
-static inline struct header *header_of(void *p) { return (struct header *)((char *)p - HEADER_SIZE); }
+static inline struct header *header_of(void *p)
+{
+    return (struct header *)((char *)p - HEADER_SIZE);
+}
 
 static inline uint64_t info_pack(size_t size, unsigned align_log2, unsigned tid)
 {
     return (uint64_t)size | ((uint64_t)align_log2 << SIZE_BITS) |
            ((uint64_t)(tid & ((1u << TID_BITS) - 1)) << (SIZE_BITS + ALIGN_BITS));
 }
-static inline size_t info_size(uint64_t info) { return (size_t)(info & (SIZE_LIMIT - 1)); }
+static inline size_t info_size(uint64_t info)
+{
+    return (size_t)(info & (SIZE_LIMIT - 1));
+}
 static inline unsigned info_align_log2(uint64_t info)
 {
     return (unsigned)((info >> SIZE_BITS) & ((1u << ALIGN_BITS) - 1));
@@ -95,9 +101,15 @@ static inline unsigned info_tid(uint64_t info)
 }
 #endif
 
-static inline size_t block_size(void *p) { return info_size(header_of(p)->info); }
+static inline size_t block_size(void *p)
+{
+    return info_size(header_of(p)->info);
+}
 
-static inline bool is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
+static inline bool is_pow2(size_t x)
+{
+    return x != 0 && (x & (x - 1)) == 0;
+}
 
 static unsigned log2_of(size_t pow2)
 {
@@ -116,9 +128,37 @@ static unsigned log2_of(size_t pow2)
 static atomic_uint next_thread_id;
 static __thread unsigned my_thread_id __attribute__((tls_model("initial-exec")));
 
+#ifdef DEFECT_CROSS_THREAD
+/* Which thread ids belong to running threads: a free after a harness
+ * `restart` (a new OS thread under the old number) must not count as remote,
+ * so a thread-specific key's destructor marks a thread's id as gone. */
+static atomic_bool thread_running[1u << TID_BITS];
+static pthread_key_t exit_key;
+static atomic_bool exit_key_made;
+static void thread_exits(void *unused)
+{
+    (void)unused;
+    atomic_store(&thread_running[my_thread_id & ((1u << TID_BITS) - 1)], false);
+}
+static void thread_starts(unsigned id)
+{
+    atomic_store(&thread_running[id & ((1u << TID_BITS) - 1)], true);
+    /* A small key index lives in the thread descriptor: no allocation here. */
+    if (atomic_load(&exit_key_made)) pthread_setspecific(exit_key, (void *)1);
+}
+#else
+static void thread_starts(unsigned id)
+{
+    (void)id;
+}
+#endif
+
 static unsigned thread_id(void)
 {
-    if (my_thread_id == 0) my_thread_id = atomic_fetch_add(&next_thread_id, 1) + 1;
+    if (my_thread_id == 0) {
+        my_thread_id = atomic_fetch_add(&next_thread_id, 1) + 1;
+        thread_starts(my_thread_id);
+    }
     return my_thread_id & ((1u << TID_BITS) - 1);
 }
 
@@ -218,10 +258,19 @@ static void lock(void)
     while (atomic_flag_test_and_set_explicit(&state_lock, memory_order_acquire))
         sched_yield();
 }
-static void unlock(void) { atomic_flag_clear_explicit(&state_lock, memory_order_release); }
+static void unlock(void)
+{
+    atomic_flag_clear_explicit(&state_lock, memory_order_release);
+}
 /* A fork while another thread holds the lock must not leave it held in the child. */
-static void fork_prepare(void) { lock(); }
-static void fork_release(void) { unlock(); }
+static void fork_prepare(void)
+{
+    lock();
+}
+static void fork_release(void)
+{
+    unlock();
+}
 #define HAS_LOCK 1
 #endif
 
@@ -245,7 +294,10 @@ static void bloat_touch(void *p, size_t size)
     memset((char *)p + size, 0xBB, size * (BLOAT_FACTOR - 1));
 }
 #else
-static void bloat_touch(void *p, size_t size) { (void)p, (void)size; }
+static void bloat_touch(void *p, size_t size)
+{
+    (void)p, (void)size;
+}
 #endif
 
 /*
@@ -285,7 +337,7 @@ static void core_release(void *p)
  * flipped every few frees ---- */
 
 #ifdef DEFECT_SCRIBBLE
-#define REGISTRY_SIZE 64
+#define REGISTRY_SIZE  64
 #define SCRIBBLE_EVERY 3
 static void *registry[REGISTRY_SIZE]; /* most recent allocation at registry_next - 1 */
 static unsigned registry_next;
@@ -326,20 +378,29 @@ static void scribble_on_free(void *p)
     unlock();
 }
 #else
-static void registry_add(void *p) { (void)p; }
-static void registry_remove(void *p) { (void)p; }
+static void registry_add(void *p)
+{
+    (void)p;
+}
+static void registry_remove(void *p)
+{
+    (void)p;
+}
 #endif
 
 /* ---- DUP_CACHE (DEFECT_OVERLAP, DEFECT_CROSS_THREAD): a one-entry cache of a
- * freed block that malloc hands out twice without taking it off the cache the
- * first time. The block then has two owners; a small table counts them so that
- * glibc gets it back once, after both have freed it. ---- */
+ * freed block that malloc (or calloc) hands out twice without taking it off
+ * the cache the first time. The block then has two owners; a small table counts
+ * them so that glibc gets it back once, after both have freed it. The cache
+ * keeps the largest eligible block freed since it was last emptied, so that
+ * many later requests fit: that keeps the defect frequent in random programs. ---- */
 
 #ifdef DUP_CACHE
-#define SHARED_MAX 64
-static void *cached;         /* the cached block, or NULL */
-static size_t cached_room;   /* bytes it can hold */
-static bool cached_handed;   /* handed out once already (and still cached) */
+#define SHARED_MAX    64
+#define OVERLAP_SMALL (64 * 1024)
+static void *cached;       /* the cached block, or NULL */
+static size_t cached_room; /* bytes it can hold */
+static bool cached_handed; /* handed out once already (and still cached) */
 static void *shared[SHARED_MAX];
 static unsigned shared_owners[SHARED_MAX];
 
@@ -356,9 +417,11 @@ static bool dup_eligible(void *p)
     struct header *h = header_of(p);
     if (h->base == NULL || (char *)h->base + HEADER_SIZE != (char *)p) return false;
 #ifdef DEFECT_OVERLAP
-    return info_size(h->info) <= 256; /* a "small" block, from any thread */
+    return info_size(h->info) <= OVERLAP_SMALL; /* a "small" block, from any thread */
 #else
-    return info_tid(h->info) != thread_id(); /* a remote free: freed by another thread */
+    /* A remote free: by a thread other than the allocating one, which still runs. */
+    unsigned tid = info_tid(h->info);
+    return tid != thread_id() && atomic_load(&thread_running[tid]);
 #endif
 }
 
@@ -367,6 +430,7 @@ static bool dup_eligible(void *p)
 static bool dup_on_release(void *p)
 {
     bool kept = false;
+    void *displaced = NULL;
     lock();
     unsigned i = shared_find_locked(p);
     if (p == cached) {
@@ -377,13 +441,16 @@ static bool dup_on_release(void *p)
             shared[i] = NULL;
         else
             kept = true;
-    } else if (cached == NULL && dup_eligible(p)) {
+    } else if (dup_eligible(p) &&
+               (cached == NULL || (!cached_handed && block_size(p) > cached_room))) {
+        displaced = cached; /* owned by nobody: really freed below */
         cached = p;
         cached_room = block_size(p);
         cached_handed = false;
         kept = true;
     }
     unlock();
+    if (displaced != NULL) core_release(displaced);
     return kept;
 }
 
@@ -396,7 +463,7 @@ static bool dup_managed(void *p)
     return managed;
 }
 
-/* malloc's side: the cached block if it fits. */
+/* malloc's and calloc's side: the cached block if it fits. */
 static void *dup_take(size_t size)
 {
     void *p = NULL;
@@ -433,12 +500,21 @@ static void release_block(void *p)
 
 /* ---- the calls, as static functions: see "the exported names" below ---- */
 
-static inline bool impossible(size_t bytes) { return bytes > PTRDIFF_MAX; }
+static inline bool impossible(size_t bytes)
+{
+    return bytes > PTRDIFF_MAX;
+}
 
 #ifdef DEFECT_SPURIOUS_OOM
-static inline bool spurious_oom(size_t bytes) { return bytes >= 5000 && bytes < 6000; }
+static inline bool spurious_oom(size_t bytes)
+{
+    return bytes >= 5000 && bytes < 6000;
+}
 #else
-static inline bool spurious_oom(size_t bytes) { return (void)bytes, false; }
+static inline bool spurious_oom(size_t bytes)
+{
+    return (void)bytes, false;
+}
 #endif
 
 static void *do_malloc(size_t size)
@@ -495,6 +571,10 @@ static void *do_calloc(size_t n, size_t m)
         errno = ENOMEM;
         return NULL;
     }
+#ifdef DUP_CACHE
+    void *again = dup_take(total);
+    if (again != NULL) return memset(again, 0, total);
+#endif
     void *p = core_alloc(total, PLAIN_ALIGN, true, 0);
 #ifdef DEFECT_CALLOC_DIRTY
     if (p != NULL && total > 32) ((unsigned char *)p)[total - 1] = 0xC5;
@@ -562,11 +642,8 @@ static void *do_realloc(void *p, size_t size)
     struct header *h = header_of(p);
     bool in_place = h->base != NULL && (char *)h->base + HEADER_SIZE == (char *)p;
 #ifdef DUP_CACHE
-    if (in_place && dup_managed(p)) in_place = false;
-#endif
-#ifdef DEFECT_CROSS_THREAD
-    /* A remote block takes the path through release_block (the remote list). */
-    if (in_place && info_tid(h->info) != thread_id()) in_place = false;
+    /* Blocks the cache holds or would take go through release_block. */
+    if (in_place && (dup_managed(p) || dup_eligible(p))) in_place = false;
 #endif
 #ifdef DEFECT_REALLOC_TRUNCATE
     bool truncate = size > old && old > 64;
@@ -677,7 +754,10 @@ static int do_posix_memalign(void **out, size_t align, size_t size)
     return 0;
 }
 
-static void *do_valloc(size_t size) { return aligned_core((size_t)sysconf(_SC_PAGESIZE), size); }
+static void *do_valloc(size_t size)
+{
+    return aligned_core((size_t)sysconf(_SC_PAGESIZE), size);
+}
 
 static void *do_pvalloc(size_t size)
 {
@@ -705,32 +785,71 @@ static size_t do_malloc_usable_size(void *p)
  * to `malloc` or `free` would bind to glibc's (the global scope is searched
  * first), so realloc(NULL, n) would return a glibc block without a header. */
 
-void *malloc(size_t size) { return do_malloc(size); }
-void *calloc(size_t n, size_t m) { return do_calloc(n, m); }
-void *realloc(void *p, size_t size) { return do_realloc(p, size); }
-void *reallocarray(void *p, size_t n, size_t m) { return do_reallocarray(p, n, m); }
-void free(void *p) { do_free(p); }
-void free_sized(void *p, size_t size) { (void)size, do_free(p); }
+void *malloc(size_t size)
+{
+    return do_malloc(size);
+}
+void *calloc(size_t n, size_t m)
+{
+    return do_calloc(n, m);
+}
+void *realloc(void *p, size_t size)
+{
+    return do_realloc(p, size);
+}
+void *reallocarray(void *p, size_t n, size_t m)
+{
+    return do_reallocarray(p, n, m);
+}
+void free(void *p)
+{
+    do_free(p);
+}
+void free_sized(void *p, size_t size)
+{
+    (void)size, do_free(p);
+}
 void free_aligned_sized(void *p, size_t alignment, size_t size)
 {
     (void)alignment, (void)size, do_free(p);
 }
-void *aligned_alloc(size_t align, size_t size) { return do_aligned_alloc(align, size); }
-void *memalign(size_t align, size_t size) { return do_memalign(align, size); }
+void *aligned_alloc(size_t align, size_t size)
+{
+    return do_aligned_alloc(align, size);
+}
+void *memalign(size_t align, size_t size)
+{
+    return do_memalign(align, size);
+}
 int posix_memalign(void **out, size_t align, size_t size)
 {
     return do_posix_memalign(out, align, size);
 }
 /* Obsolete, but glibc's own would hand out blocks without our header. */
-void *valloc(size_t size) { return do_valloc(size); }
-void *pvalloc(size_t size) { return do_pvalloc(size); }
-size_t malloc_usable_size(void *p) { return do_malloc_usable_size(p); }
+void *valloc(size_t size)
+{
+    return do_valloc(size);
+}
+void *pvalloc(size_t size)
+{
+    return do_pvalloc(size);
+}
+size_t malloc_usable_size(void *p)
+{
+    return do_malloc_usable_size(p);
+}
 
 /* Resolve glibc at load time (when dlopen()ed, before any call); under
  * LD_PRELOAD the first call may already have done it. */
 __attribute__((constructor)) static void defective_init(void)
 {
     (void)libc_ready();
+#ifdef DEFECT_CROSS_THREAD
+    if (pthread_key_create(&exit_key, thread_exits) == 0) {
+        atomic_store(&exit_key_made, true);
+        if (my_thread_id != 0) pthread_setspecific(exit_key, (void *)1);
+    }
+#endif
 #ifdef HAS_LOCK
     pthread_atfork(fork_prepare, fork_release, fork_release);
 #endif

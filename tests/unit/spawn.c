@@ -36,7 +36,8 @@ static void slurp(int fd, char *buf, size_t len)
     size_t used = 0;
     lseek(fd, 0, SEEK_SET);
     ssize_t n;
-    while (used + 1 < len && (n = read(fd, buf + used, len - used - 1)) > 0) used += (size_t)n;
+    while (used + 1 < len && (n = read(fd, buf + used, len - used - 1)) > 0)
+        used += (size_t)n;
     buf[used] = '\0';
 }
 
@@ -44,7 +45,8 @@ void spawn_run(const char *const argv[], struct spawned *result)
 {
     const char *args[64];
     size_t n = 0;
-    for (; argv[n] && n < 63; n++) args[n] = argv[n];
+    for (; argv[n] && n < 63; n++)
+        args[n] = argv[n];
     args[n] = NULL;
     if (strcmp(args[0], "gauntlet") == 0) args[0] = gauntlet_path();
     FILE *out = tmpfile(), *err = tmpfile();

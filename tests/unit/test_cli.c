@@ -25,7 +25,8 @@ START_TEST(help_on_every_command)
         const char *argv[] = {"gauntlet", commands[i], "--help", NULL};
         spawn_run(argv, &r);
         ck_assert_msg(r.status == 0, "%s --help exited %d", commands[i], r.status);
-        ck_assert_msg(strstr(r.out, "usage: gauntlet") != NULL, "%s --help: %s", commands[i], r.out);
+        ck_assert_msg(strstr(r.out, "usage: gauntlet") != NULL, "%s --help: %s", commands[i],
+                      r.out);
     }
     const char *none[] = {"gauntlet", NULL};
     spawn_run(none, &r);
@@ -35,7 +36,8 @@ END_TEST
 
 START_TEST(unknown_allocator_lists_the_available_ones)
 {
-    const char *argv[] = {"gauntlet", "run", "--alloc", "nosuch", "corpus/seeds/every-operation.txt", NULL};
+    const char *argv[] = {
+        "gauntlet", "run", "--alloc", "nosuch", "corpus/seeds/every-operation.txt", NULL};
     spawn_run(argv, &r);
     ck_assert_int_eq(r.status, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "glibc, jemalloc, mimalloc, tcmalloc"));
@@ -44,13 +46,18 @@ END_TEST
 
 START_TEST(library_without_malloc_is_a_clear_error)
 {
-    const char *argv[] = {"gauntlet", "run", "--alloc", "so:/lib/x86_64-linux-gnu/libm.so.6",
-                          "corpus/seeds/every-operation.txt", NULL};
+    const char *argv[] = {"gauntlet",
+                          "run",
+                          "--alloc",
+                          "so:/lib/x86_64-linux-gnu/libm.so.6",
+                          "corpus/seeds/every-operation.txt",
+                          NULL};
     spawn_run(argv, &r);
     ck_assert_int_eq(r.status, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "does not define malloc and free"));
-    const char *missing[] = {"gauntlet", "run", "--alloc", "so:/nonexistent/lib.so",
-                             "corpus/seeds/every-operation.txt", NULL};
+    const char *missing[] = {
+        "gauntlet", "run", "--alloc", "so:/nonexistent/lib.so", "corpus/seeds/every-operation.txt",
+        NULL};
     spawn_run(missing, &r);
     ck_assert_int_eq(r.status, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "no readable library"));
@@ -87,7 +94,8 @@ START_TEST(gen_decode_encode_round_trip_through_files)
     snprintf(text, sizeof text, "%s/p.txt", dir);
     snprintf(again, sizeof again, "%s/q.bin", dir);
     snprintf(text2, sizeof text2, "%s/q.txt", dir);
-    const char *gen[] = {"gauntlet", "gen", "--seed", "5", "--ops", "300", "--threads", "3", "-o", bin, NULL};
+    const char *gen[] = {"gauntlet",  "gen", "--seed", "5", "--ops", "300",
+                         "--threads", "3",   "-o",     bin, NULL};
     spawn_run(gen, &r);
     ck_assert_int_eq(r.status, 0);
     const char *dec[] = {"gauntlet", "decode", bin, "-o", text, NULL};
@@ -110,7 +118,8 @@ START_TEST(lockstep_runs_are_identical)
     char dir[64], bin[128];
     make_temp_dir(dir, sizeof dir);
     snprintf(bin, sizeof bin, "%s/p.bin", dir);
-    const char *gen[] = {"gauntlet", "gen", "--seed", "11", "--ops", "2000", "--threads", "6", "-o", bin, NULL};
+    const char *gen[] = {"gauntlet",  "gen", "--seed", "11", "--ops", "2000",
+                         "--threads", "6",   "-o",     bin,  NULL};
     spawn_run(gen, &r);
     const char *run[] = {"gauntlet", "run", "--alloc", "glibc", bin, NULL};
     spawn_run(run, &r);

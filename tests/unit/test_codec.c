@@ -19,24 +19,28 @@
 /* ---- helpers ---- */
 
 /* A deterministic byte source for the tests (xorshift64*). */
-static uint64_t test_random(uint64_t *state) {
+static uint64_t test_random(uint64_t *state)
+{
     *state ^= *state >> 12;
     *state ^= *state << 25;
     *state ^= *state >> 27;
     return *state * 0x2545F4914F6CDD1Du;
 }
 
-static void random_bytes(uint64_t *state, uint8_t *buf, size_t len) {
+static void random_bytes(uint64_t *state, uint8_t *buf, size_t len)
+{
     for (size_t i = 0; i < len; i++)
         buf[i] = (uint8_t)(test_random(state) >> 56);
 }
 
-static bool ops_equal(const struct op *a, const struct op *b) {
+static bool ops_equal(const struct op *a, const struct op *b)
+{
     return a->kind == b->kind && a->thread == b->thread && a->slot == b->slot &&
            a->size == b->size && a->count == b->count && a->align == b->align;
 }
 
-static void assert_programs_equal(const struct program *a, const struct program *b) {
+static void assert_programs_equal(const struct program *a, const struct program *b)
+{
     ck_assert_uint_eq(a->count, b->count);
     for (size_t i = 0; i < a->count; i++) {
         char la[256], lb[256];
@@ -47,7 +51,8 @@ static void assert_programs_equal(const struct program *a, const struct program 
 }
 
 /* The program as program_write_text writes it; free with free(). */
-static char *text_of(const struct program *p, size_t *len) {
+static char *text_of(const struct program *p, size_t *len)
+{
     int fd = memfd_create("gauntlet-test", 0);
     ck_assert_int_ge(fd, 0);
     ck_assert(program_write_text(p, fd));
@@ -61,13 +66,15 @@ static char *text_of(const struct program *p, size_t *len) {
     return text;
 }
 
-static void parse_ok(const char *text, struct program *out) {
+static void parse_ok(const char *text, struct program *out)
+{
     char err[512];
     bool ok = program_parse_text(text, strlen(text), "test.txt", out, err, sizeof err);
     ck_assert_msg(ok, "parse failed: %s\n--- text:\n%s", err, text);
 }
 
-static void encode_ok(const struct program *p, uint8_t **bytes, size_t *len) {
+static void encode_ok(const struct program *p, uint8_t **bytes, size_t *len)
+{
     char err[512];
     ck_assert_msg(program_encode_binary(p, bytes, len, err, sizeof err), "encode failed: %s", err);
     ck_assert_uint_eq(*len, p->count * GAUNTLET_RECORD_SIZE);
@@ -75,7 +82,8 @@ static void encode_ok(const struct program *p, uint8_t **bytes, size_t *len) {
 
 /* decode → encode → decode gives the same program, and the same text; the
  * text parses back to it too. */
-static void assert_round_trips(const struct program *p) {
+static void assert_round_trips(const struct program *p)
+{
     uint8_t *bytes;
     size_t len, text_len, again_len;
     struct program decoded, parsed;
@@ -96,21 +104,24 @@ static void assert_round_trips(const struct program *p) {
     hmem_unmap(bytes, len);
 }
 
-static void assert_size_reachable(size_t v) {
+static void assert_size_reachable(size_t v)
+{
     uint32_t word;
     ck_assert_msg(size_word_encode(v, &word), "size %zu has no encoding", v);
     ck_assert_msg(size_word_decode(word) == v, "size %zu encodes to 0x%08x, which decodes to %zu",
                   v, word, size_word_decode(word));
 }
 
-static void assert_size_text(size_t v, const char *expected) {
+static void assert_size_text(size_t v, const char *expected)
+{
     char buf[64];
     size_format(v, buf, sizeof buf);
     ck_assert_str_eq(buf, expected);
 }
 
 static void generate(uint64_t seed, unsigned threads, size_t ops, bool small_only,
-                     struct program *out) {
+                     struct program *out)
+{
     struct gen_params params;
     gen_params_default(&params);
     params.seed = seed;
@@ -122,7 +133,8 @@ static void generate(uint64_t seed, unsigned threads, size_t ops, bool small_onl
 
 /* ---- binary decoding ---- */
 
-static void assert_op_valid(const struct op *op) {
+static void assert_op_valid(const struct op *op)
+{
     enum op_kind kind = op->kind;
     ck_assert_uint_lt(kind, OP_KIND_COUNT);
     ck_assert_uint_lt(op->thread, GAUNTLET_MAX_THREADS);
@@ -133,7 +145,8 @@ static void assert_op_valid(const struct op *op) {
     if (!op_uses_align(kind)) ck_assert_uint_eq(op->align, 0);
 }
 
-START_TEST(every_byte_string_decodes) {
+START_TEST(every_byte_string_decodes)
+{
     uint64_t state = 0x1234567;
     uint8_t buf[400];
     for (int iteration = 0; iteration < 3000; iteration++) {
@@ -153,7 +166,8 @@ START_TEST(every_byte_string_decodes) {
 }
 END_TEST
 
-START_TEST(record_fields_decode_as_specified) {
+START_TEST(record_fields_decode_as_specified)
+{
     /* t5 calloc s7 SIZE_MAX/m+3 x 16: thread byte 0x85, count mode 3 form 0. */
     const uint8_t rec[12] = {1, 0x85, 7, 0xFF, 0, 0, 0, 0x0A, 3, 0, 0, 0xC0};
     struct program p;
@@ -187,7 +201,8 @@ START_TEST(record_fields_decode_as_specified) {
 }
 END_TEST
 
-START_TEST(random_bytes_round_trip) {
+START_TEST(random_bytes_round_trip)
+{
     uint64_t state = 0xC0DEC;
     uint8_t buf[12 * 40 + 11];
     for (int iteration = 0; iteration < 2000; iteration++) {
@@ -201,7 +216,8 @@ START_TEST(random_bytes_round_trip) {
 }
 END_TEST
 
-START_TEST(generated_programs_round_trip) {
+START_TEST(generated_programs_round_trip)
+{
     for (uint64_t seed = 1; seed <= 200; seed++) {
         for (unsigned threads = 1; threads <= GAUNTLET_MAX_THREADS; threads++) {
             struct program p;
@@ -218,7 +234,8 @@ START_TEST(generated_programs_round_trip) {
 }
 END_TEST
 
-START_TEST(encoding_refuses_values_without_encoding) {
+START_TEST(encoding_refuses_values_without_encoding)
+{
     struct program p;
     program_init(&p);
     struct op op = {.kind = OP_MALLOC, .slot = 1, .size = 123456789012u};
@@ -242,7 +259,8 @@ END_TEST
 
 /* ---- size words ---- */
 
-START_TEST(every_size_below_2_26_round_trips) {
+START_TEST(every_size_below_2_26_round_trips)
+{
     for (size_t v = 0; v < ((size_t)1 << 26); v++) {
         uint32_t word;
         if (!size_word_encode(v, &word) || size_word_decode(word) != v || (word >> 30) != 0)
@@ -251,7 +269,8 @@ START_TEST(every_size_below_2_26_round_trips) {
 }
 END_TEST
 
-START_TEST(edge_table_is_sorted_and_reachable) {
+START_TEST(edge_table_is_sorted_and_reachable)
+{
     ck_assert_uint_gt(edge_size_count, 0);
     for (size_t i = 1; i < edge_size_count; i++)
         ck_assert_uint_lt(edge_sizes[i - 1], edge_sizes[i]);
@@ -261,7 +280,8 @@ START_TEST(edge_table_is_sorted_and_reachable) {
 }
 END_TEST
 
-START_TEST(extreme_sizes_are_reachable) {
+START_TEST(extreme_sizes_are_reachable)
+{
     assert_size_reachable(PTRDIFF_MAX);
     assert_size_reachable((size_t)PTRDIFF_MAX + 1);
     assert_size_reachable((size_t)PTRDIFF_MAX - 1);
@@ -279,7 +299,8 @@ START_TEST(extreme_sizes_are_reachable) {
 }
 END_TEST
 
-START_TEST(every_decoded_size_encodes) {
+START_TEST(every_decoded_size_encodes)
+{
     uint64_t state = 0x5EED;
     for (int i = 0; i < 2000000; i++) {
         uint32_t word = (uint32_t)test_random(&state), again;
@@ -306,11 +327,13 @@ static const size_t element_sizes[] = {0,
                                        (size_t)PTRDIFF_MAX + 1,
                                        SIZE_MAX};
 
-static uint32_t relative_word(unsigned form, uint32_t k) {
+static uint32_t relative_word(unsigned form, uint32_t k)
+{
     return 3u << 30 | form << 28 | k;
 }
 
-START_TEST(relative_counts_mean_what_they_say) {
+START_TEST(relative_counts_mean_what_they_say)
+{
     static const uint32_t ks[] = {0, 1, 2, 100, 0xFFFF};
     for (size_t i = 1; i < sizeof element_sizes / sizeof element_sizes[0]; i++) {
         size_t m = element_sizes[i], product;
@@ -344,7 +367,8 @@ START_TEST(relative_counts_mean_what_they_say) {
 }
 END_TEST
 
-START_TEST(every_decoded_count_encodes) {
+START_TEST(every_decoded_count_encodes)
+{
     uint64_t state = 0xC0117;
     for (size_t i = 0; i < sizeof element_sizes / sizeof element_sizes[0]; i++) {
         size_t m = element_sizes[i];
@@ -366,13 +390,15 @@ END_TEST
 
 /* ---- align bytes ---- */
 
-static void assert_align_reachable(size_t align) {
+static void assert_align_reachable(size_t align)
+{
     uint8_t byte;
     ck_assert_msg(align_byte_encode(align, &byte), "alignment %zu has no encoding", align);
     ck_assert_uint_eq(align_byte_decode(byte), align);
 }
 
-START_TEST(alignments_are_reachable) {
+START_TEST(alignments_are_reachable)
+{
     assert_align_reachable(0);
     assert_align_reachable(3);
     assert_align_reachable(24);
@@ -418,7 +444,8 @@ static const char format_example[] =
     "barrier                                  # no thread (a leading t0 is accepted too)\n";
 
 static void assert_op(const struct op *op, enum op_kind kind, unsigned thread, unsigned slot,
-                      size_t size, size_t count, size_t align) {
+                      size_t size, size_t count, size_t align)
+{
     const struct op expected = {(uint8_t)kind, (uint8_t)thread, (uint8_t)slot, size, count, align};
     char got[256], want[256];
     op_format(op, got, sizeof got);
@@ -426,7 +453,8 @@ static void assert_op(const struct op *op, enum op_kind kind, unsigned thread, u
     ck_assert_msg(ops_equal(op, &expected), "got `%s`, expected `%s`", got, want);
 }
 
-START_TEST(format_example_parses) {
+START_TEST(format_example_parses)
+{
     struct program p;
     parse_ok(format_example, &p);
     ck_assert_uint_eq(p.count, 14);
@@ -451,7 +479,8 @@ START_TEST(format_example_parses) {
 }
 END_TEST
 
-START_TEST(number_forms_parse) {
+START_TEST(number_forms_parse)
+{
     static const struct {
         const char *text;
         size_t value;
@@ -487,7 +516,8 @@ START_TEST(number_forms_parse) {
 }
 END_TEST
 
-START_TEST(line_structure_parses) {
+START_TEST(line_structure_parses)
+{
     struct program p;
     parse_ok("\r\n  # only a comment\n\t t7 free s255\t# trailing comment\r\n"
              "t3 malloc s9 100#no space before the comment\n"
@@ -511,7 +541,8 @@ START_TEST(line_structure_parses) {
 }
 END_TEST
 
-static void assert_parse_error(const char *text, const char *expected_start) {
+static void assert_parse_error(const char *text, const char *expected_start)
+{
     struct program p;
     char err[512];
     ck_assert_msg(!program_parse_text(text, strlen(text), "f.txt", &p, err, sizeof err),
@@ -521,7 +552,8 @@ static void assert_parse_error(const char *text, const char *expected_start) {
     ck_assert_uint_eq(p.count, 0);
 }
 
-START_TEST(parse_errors_point_at_the_problem) {
+START_TEST(parse_errors_point_at_the_problem)
+{
     assert_parse_error("t0 malloc s1 100\nt0 mallok s1 5\n",
                        "f.txt:2:4: unknown operation `mallok`");
     assert_parse_error("t0 malloc", "f.txt:1:10: missing slot `sN`");
@@ -564,7 +596,8 @@ START_TEST(parse_errors_point_at_the_problem) {
 }
 END_TEST
 
-START_TEST(canonical_printing) {
+START_TEST(canonical_printing)
+{
     assert_size_text(0, "0");
     assert_size_text(100, "100");
     assert_size_text(1023, "1023");
@@ -615,7 +648,8 @@ START_TEST(canonical_printing) {
 }
 END_TEST
 
-START_TEST(written_text_has_a_header) {
+START_TEST(written_text_has_a_header)
+{
     struct program p;
     parse_ok("t0 malloc s1 100\nt2 free s1\n", &p);
     size_t len;
@@ -628,11 +662,13 @@ START_TEST(written_text_has_a_header) {
 }
 END_TEST
 
-static bool looks_like_text(const char *s) {
+static bool looks_like_text(const char *s)
+{
     return program_looks_like_text((const uint8_t *)s, strlen(s));
 }
 
-START_TEST(text_is_told_from_binary) {
+START_TEST(text_is_told_from_binary)
+{
     ck_assert(program_looks_like_text(NULL, 0));
     ck_assert(looks_like_text(" \r\n\t\n"));
     ck_assert(looks_like_text("# comment\nt0 malloc s1 1\n"));
@@ -648,7 +684,8 @@ END_TEST
 
 /* ---- generator ---- */
 
-START_TEST(generator_is_deterministic) {
+START_TEST(generator_is_deterministic)
+{
     uint8_t *previous = NULL;
     size_t previous_len = 0;
     for (uint64_t seed = 1; seed <= 50; seed++) {
@@ -688,7 +725,8 @@ END_TEST
 
 /* Replays the program's slot ownership: how many frees release a block
  * another thread allocated, and how many distinct threads run operations. */
-static void thread_use(const struct program *p, unsigned *threads_used, unsigned *cross_frees) {
+static void thread_use(const struct program *p, unsigned *threads_used, unsigned *cross_frees)
+{
     int owner[GAUNTLET_MAX_SLOTS];
     bool used[GAUNTLET_MAX_THREADS] = {false};
     for (int i = 0; i < GAUNTLET_MAX_SLOTS; i++)
@@ -709,7 +747,8 @@ static void thread_use(const struct program *p, unsigned *threads_used, unsigned
         *threads_used += used[t];
 }
 
-START_TEST(generator_uses_threads_and_crosses_them) {
+START_TEST(generator_uses_threads_and_crosses_them)
+{
     unsigned with_cross_frees = 0;
     for (uint64_t seed = 1; seed <= 50; seed++) {
         struct program p;
@@ -738,7 +777,8 @@ START_TEST(generator_uses_threads_and_crosses_them) {
 }
 END_TEST
 
-START_TEST(small_only_stays_small) {
+START_TEST(small_only_stays_small)
+{
     for (uint64_t seed = 1; seed <= 100; seed++) {
         struct program p;
         generate(seed, 8, 200, true, &p);
@@ -758,7 +798,8 @@ START_TEST(small_only_stays_small) {
 END_TEST
 
 /* The requested bytes of an allocation, or false when it is impossible. */
-static bool model_bytes(const struct op *op, size_t *bytes) {
+static bool model_bytes(const struct op *op, size_t *bytes)
+{
     *bytes = op->size;
     if (op_uses_count(op->kind) && __builtin_mul_overflow(op->count, op->size, bytes)) return false;
     return *bytes <= PTRDIFF_MAX;
@@ -766,7 +807,8 @@ static bool model_bytes(const struct op *op, size_t *bytes) {
 
 /* Live bytes as the executor counts them, assuming every possible request
  * succeeds. */
-static size_t peak_live_bytes(const struct program *p) {
+static size_t peak_live_bytes(const struct program *p)
+{
     size_t slot_bytes[GAUNTLET_MAX_SLOTS] = {0}, live = 0, peak = 0;
     for (size_t i = 0; i < p->count; i++) {
         const struct op *op = &p->ops[i];
@@ -786,7 +828,8 @@ static size_t peak_live_bytes(const struct program *p) {
     return peak;
 }
 
-START_TEST(generator_keeps_live_bytes_modest) {
+START_TEST(generator_keeps_live_bytes_modest)
+{
     unsigned kinds_seen[OP_KIND_COUNT] = {0};
     unsigned impossible = 0;
     for (uint64_t seed = 1; seed <= 300; seed++) {
@@ -807,7 +850,8 @@ START_TEST(generator_keeps_live_bytes_modest) {
 }
 END_TEST
 
-Suite *codec_suite(void) {
+Suite *codec_suite(void)
+{
     Suite *s = suite_create("codec");
     TCase *binary = tcase_create("binary");
     tcase_set_timeout(binary, 120);

@@ -1,5 +1,5 @@
 /*
- * test_oracle.c — the oracle's own parts, in process: the overlap tree, the
+ * test_oracle.c — the oracle's own parts, in process: the overlap map, the
  * content pattern (full and sampled) and the per-allocator table.
  */
 #include "run.h"
@@ -8,36 +8,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct tree_node nodes[GAUNTLET_MAX_SLOTS];
+static struct shadow_range ranges[GAUNTLET_MAX_SLOTS];
 
-START_TEST(tree_detects_overlaps_and_neighbours)
+START_TEST(map_detects_overlaps_and_neighbours)
 {
-    struct shadow_tree t;
-    shadow_tree_init(&t, nodes);
-    ck_assert_int_eq(shadow_tree_insert(&t, 1, 100, 200), -1);
-    ck_assert_int_eq(shadow_tree_insert(&t, 2, 300, 400), -1);
-    ck_assert_int_eq(shadow_tree_insert(&t, 3, 200, 300), -1); /* touching is fine */
-    ck_assert_int_eq(shadow_tree_insert(&t, 4, 150, 160), 1);  /* inside */
-    ck_assert_int_eq(shadow_tree_insert(&t, 4, 50, 101), 1);   /* overlaps the start */
-    ck_assert_int_eq(shadow_tree_insert(&t, 4, 399, 500), 2);  /* overlaps the end */
-    ck_assert_int_ge(shadow_tree_insert(&t, 4, 0, 1000), 1); /* covers all three */
-    shadow_tree_remove(&t, 1);
-    ck_assert_int_eq(shadow_tree_insert(&t, 4, 150, 160), -1);
+    struct shadow_map t;
+    shadow_map_init(&t, ranges, GAUNTLET_MAX_SLOTS);
+    ck_assert_int_eq(shadow_map_insert(&t, 1, 100, 200), -1);
+    ck_assert_int_eq(shadow_map_insert(&t, 2, 300, 400), -1);
+    ck_assert_int_eq(shadow_map_insert(&t, 3, 200, 300), -1); /* touching is fine */
+    ck_assert_int_eq(shadow_map_insert(&t, 4, 150, 160), 1);  /* inside */
+    ck_assert_int_eq(shadow_map_insert(&t, 4, 50, 101), 1);   /* overlaps the start */
+    ck_assert_int_eq(shadow_map_insert(&t, 4, 399, 500), 2);  /* overlaps the end */
+    ck_assert_int_ge(shadow_map_insert(&t, 4, 0, 1000), 1);   /* covers all three */
+    shadow_map_remove(&t, 100);
+    ck_assert_int_eq(shadow_map_insert(&t, 4, 150, 160), -1);
 }
 END_TEST
 
 /* Random inserts and removals agree with a brute-force model. */
-START_TEST(tree_agrees_with_linear_model)
+START_TEST(map_agrees_with_linear_model)
 {
-    struct shadow_tree t;
-    shadow_tree_init(&t, nodes);
+    struct shadow_map t;
+    shadow_map_init(&t, ranges, GAUNTLET_MAX_SLOTS);
     bool live[GAUNTLET_MAX_SLOTS] = {false};
     uintptr_t start[GAUNTLET_MAX_SLOTS], end[GAUNTLET_MAX_SLOTS];
     srand(7);
     for (int step = 0; step < 20000; step++) {
         int id = rand() % GAUNTLET_MAX_SLOTS;
         if (live[id]) {
-            shadow_tree_remove(&t, id);
+            shadow_map_remove(&t, start[id]);
             live[id] = false;
             continue;
         }
@@ -45,7 +45,7 @@ START_TEST(tree_agrees_with_linear_model)
         bool overlaps = false;
         for (int j = 0; j < GAUNTLET_MAX_SLOTS; j++)
             if (live[j] && start[j] < e && s < end[j]) overlaps = true;
-        int32_t other = shadow_tree_insert(&t, id, s, e);
+        int32_t other = shadow_map_insert(&t, id, s, e);
         ck_assert_int_eq(other >= 0, overlaps);
         if (other >= 0) ck_assert(live[other] && start[other] < e && s < end[other]);
         if (other < 0) {
@@ -84,13 +84,14 @@ START_TEST(pattern_samples_large_blocks)
     pattern_fill(block, n, 9);
     struct pattern_mismatch m;
     ck_assert(pattern_verify(block, n, n, 9, &m));
-    block[n - 1] ^= 1; /* the tail is checked */
+    block[n - 1] ^= 1; /* the tail is checked (it lies past the last stripe step) */
     ck_assert(!pattern_verify(block, n, n, 9, &m));
     block[n - 1] ^= 1;
-    block[PATTERN_STRIPE_STEP * 10 + 3] ^= 1; /* a stripe is checked */
+    size_t stripe = PATTERN_SAMPLE_EDGE + 10 * PATTERN_STRIPE_STEP;
+    block[stripe + 3] ^= 1; /* a stripe is checked */
     ck_assert(!pattern_verify(block, n, n, 9, &m));
-    block[PATTERN_STRIPE_STEP * 10 + 3] ^= 1;
-    block[PATTERN_STRIPE_STEP * 10 + PATTERN_STRIPE_SIZE + 5] ^= 1; /* between stripes: not */
+    block[stripe + 3] ^= 1;
+    block[stripe + PATTERN_STRIPE_SIZE + 5] ^= 1; /* between stripes: not */
     ck_assert(pattern_verify(block, n, n, 9, &m));
     free(block);
 }
@@ -131,8 +132,8 @@ Suite *oracle_suite(void)
 {
     Suite *s = suite_create("oracle");
     TCase *tc = tcase_create("parts");
-    tcase_add_test(tc, tree_detects_overlaps_and_neighbours);
-    tcase_add_test(tc, tree_agrees_with_linear_model);
+    tcase_add_test(tc, map_detects_overlaps_and_neighbours);
+    tcase_add_test(tc, map_agrees_with_linear_model);
     tcase_add_test(tc, pattern_detects_one_changed_byte);
     tcase_add_test(tc, pattern_samples_large_blocks);
     tcase_add_test(tc, zero_scan_finds_first_nonzero);

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #define MAX_DEFECTS 64
-#define GEN_SEEDS 12
+#define GEN_SEEDS   12
 
 struct defect {
     char name[64];
@@ -84,16 +84,32 @@ START_TEST(each_defect_is_caught_by_generated_programs)
         char s[16], *path = paths[seed - 1];
         snprintf(s, sizeof s, "%d", seed);
         snprintf(path, 128, "%s/%d.bin", dir, seed);
-        const char *gen[] = {"gauntlet", "gen", "--seed", s, "--ops", "400", "--threads",
-                             seed % 2 ? "1" : "4", "-o", path, NULL};
+        const char *gen[] = {"gauntlet", "gen", "--seed",    s,
+                             "--ops",    "400", "--threads", seed % 2 ? "1" : "4",
+                             "-o",       path,  NULL};
         spawn_run(gen, &r);
         ck_assert_int_eq(r.status, 0);
         argv[n++] = path;
     }
     argv[n] = NULL;
     spawn_run(argv, &r);
-    ck_assert_msg(r.status == 1 && reported(d->invariant), "%s: not caught by %d generated programs",
-                  d->name, GEN_SEEDS);
+    ck_assert_msg(r.status == 1 && reported(d->invariant),
+                  "%s: not caught by %d generated programs", d->name, GEN_SEEDS);
+}
+END_TEST
+
+/* The watchdog of the free-running executor names the hung call too. */
+START_TEST(hang_is_caught_in_free_running_mode)
+{
+    char lib[512];
+    library(lib, sizeof lib, "hang");
+    const char *argv[] = {"gauntlet", "run",       "--mode",
+                          "free",     "--timeout", "1",
+                          "--alloc",  lib,         "tests/defective/programs/hang.txt",
+                          NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 1 && reported("hang"), "exit %d:\n%s", r.status, r.err);
+    ck_assert_ptr_nonnull(strstr(r.err, "malloc s"));
 }
 END_TEST
 
@@ -103,7 +119,8 @@ static void run_all_allocators_on(const char *const files[], const char *mode)
     for (const char **a = allocs; *a; a++) {
         const char *argv[80] = {"gauntlet", "run", "--quiet", "--mode", mode, "--alloc", *a};
         int n = 7;
-        for (int i = 0; files[i] && n < 78; i++) argv[n++] = files[i];
+        for (int i = 0; files[i] && n < 78; i++)
+            argv[n++] = files[i];
         argv[n] = NULL;
         spawn_run(argv, &r);
         ck_assert_msg(r.status == 0, "%s (%s mode) raised an alarm:\n%s", *a, mode, r.err);
@@ -121,8 +138,8 @@ START_TEST(real_allocators_pass_generated_programs)
         snprintf(seed, sizeof seed, "%d", 1000 + i);
         snprintf(threads, sizeof threads, "%d", 1 + i % 8);
         snprintf(paths[i], sizeof paths[i], "%s/%d.bin", dir, i);
-        const char *gen[] = {"gauntlet", "gen", "--seed", seed, "--ops", "1500", "--threads",
-                             threads, "-o", paths[i], NULL};
+        const char *gen[] = {"gauntlet",  "gen",   "--seed", seed,     "--ops", "1500",
+                             "--threads", threads, "-o",     paths[i], NULL};
         spawn_run(gen, &r);
         files[i] = paths[i];
     }
@@ -132,7 +149,8 @@ START_TEST(real_allocators_pass_generated_programs)
     /* The correct wrapper, judged by the permissive so: table, passes too. */
     char lib[512];
     library(lib, sizeof lib, "none");
-    const char *argv[] = {"gauntlet", "run", "--quiet", "--alloc", lib, paths[0], paths[3], paths[5], NULL};
+    const char *argv[] = {"gauntlet", "run",    "--quiet", "--alloc", lib,
+                          paths[0],   paths[3], paths[5],  NULL};
     spawn_run(argv, &r);
     ck_assert_msg(r.status == 0, "libdefect_none raised an alarm:\n%s", r.err);
 }
@@ -144,7 +162,8 @@ START_TEST(corpus_runs_clean_on_every_allocator)
     ck_assert_int_eq(glob("corpus/*/*", 0, NULL, &g), 0);
     ck_assert_int_gt((int)g.gl_pathc, 0);
     const char *files[80] = {0};
-    for (size_t i = 0; i < g.gl_pathc && i < 79; i++) files[i] = g.gl_pathv[i];
+    for (size_t i = 0; i < g.gl_pathc && i < 79; i++)
+        files[i] = g.gl_pathv[i];
     run_all_allocators_on(files, "lockstep");
     globfree(&g);
 }
@@ -158,6 +177,7 @@ Suite *proofs_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, each_defect_is_caught_by_its_program, 0, defect_count);
     tcase_add_loop_test(tc, each_defect_is_caught_by_generated_programs, 0, defect_count);
+    tcase_add_test(tc, hang_is_caught_in_free_running_mode);
     suite_add_tcase(s, tc);
     TCase *real = tcase_create("real allocators");
     tcase_set_timeout(real, 600);
