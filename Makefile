@@ -13,7 +13,7 @@ CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubun
 
 BUILD    := build
 HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
-HARNESS_OBJ := $(HARNESS_SRC:harness/%.c=$(BUILD)/obj/%.o)
+HARNESS_OBJ := $(HARNESS_SRC:harness/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/reproducer_template.o
 UNIT_SRC := $(wildcard tests/unit/*.c)
 DEFECTS  := $(shell awk '!/^#/ && NF {print $$1}' tests/defective/defects.list 2>/dev/null) none
 DEFECT_LIBS := $(DEFECTS:%=$(BUILD)/defective/libdefect_%.so)
@@ -29,6 +29,22 @@ $(DEPS_STAMP): ci/install-deps.sh
 
 $(BUILD)/obj/%.o: harness/%.c harness/*.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# The reproducer's fixed code is real C in harness/reproducer_*.c.in; the
+# build turns each file into an array of lines (backslashes and quotes escaped).
+$(BUILD)/obj/reproducer_template.c: harness/reproducer_head.c.in harness/reproducer_body.c.in
+	@mkdir -p $(dir $@)
+	@{ echo '/* Generated from harness/reproducer_*.c.in by the Makefile: do not edit. */'; \
+	  echo '#include <stddef.h>'; \
+	  for part in head body; do \
+	    echo "const char *const reproducer_template_$$part[] = {"; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/",/' harness/reproducer_$$part.c.in; \
+	    echo '};'; \
+	    echo "const size_t reproducer_template_$${part}_lines = $$(wc -l < harness/reproducer_$$part.c.in);"; \
+	  done; } > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/reproducer_template.o: $(BUILD)/obj/reproducer_template.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/gauntlet: $(BUILD)/obj/main.o $(HARNESS_OBJ)

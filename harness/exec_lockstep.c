@@ -39,8 +39,11 @@ static void *worker_main(void *arg)
             exec_teardown(w->run, w->number);
         } else {
             for (size_t i = w->begin; i < w->end; i++) {
-                atomic_store(&w->current, i);
-                atomic_fetch_add(&w->ticks, 1);
+                /* One writer: plain relaxed stores, no locked read-modify-write. */
+                atomic_store_explicit(&w->current, i, memory_order_relaxed);
+                atomic_store_explicit(&w->ticks,
+                                      atomic_load_explicit(&w->ticks, memory_order_relaxed) + 1,
+                                      memory_order_relaxed);
                 struct op_context c = {w->run, i, &w->run->program->ops[i], w->number,
                                        &w->run->stats[w->number]};
                 report_set_current(&c);

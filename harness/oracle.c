@@ -100,7 +100,7 @@ bool oracle_excused(struct op_context *c, const char *invariant)
     const struct known_deviation *d = policy_excuse(o->policy, invariant, c->op);
     if (d == NULL || o->strict) return false;
     c->stats->known_deviations++;
-    uint32_t bit = 1u << c->op->kind;
+    uint32_t bit = 1u << ((d - o->policy->deviations) % 32);
     lock_shared(o);
     bool first = !(o->deviations_noted & bit);
     o->deviations_noted |= bit;

@@ -75,7 +75,7 @@ struct oracle {
     bool strict;
     bool concurrent;           /* free-running: the tree and counters are shared */
     pthread_mutex_t lock;      /* guards map, counters and generation when concurrent */
-    uint32_t deviations_noted; /* bit per op kind: a known deviation was already noted */
+    uint32_t deviations_noted; /* bit per table entry: that known deviation was noted */
 };
 
 /* ---- run.c / exec_*.c: one program against one allocator ---- */
@@ -133,7 +133,7 @@ bool oracle_over_cap(struct op_context *c, size_t bytes, size_t released);
 /* A failed call: errno must be ENOMEM (or a known deviation). */
 void oracle_check_failure_errno(struct op_context *c, int saved_errno, const char *invariant);
 /* True when the allocator's table lists this violation as a known deviation
- * (then noted once per operation kind and counted); never with --strict. */
+ * (then noted once per run and table entry, and counted); never with --strict. */
 bool oracle_excused(struct op_context *c, const char *invariant);
 /* Reports a violation; `both` formats "EXPECTED|ACTUAL". */
 _Noreturn void oracle_fail(struct op_context *c, const char *invariant, int slot,

@@ -16,18 +16,19 @@ void shadow_map_init(struct shadow_map *m, struct shadow_range *ranges, uint32_t
     m->capacity = capacity;
 }
 
-/* Index of the first range whose start is > key. */
+/* Index of the first range whose start is > key. Branch-free halving: the
+ * addresses are random, so a branchy search mispredicts at every step. */
 static uint32_t upper_bound(const struct shadow_map *m, uintptr_t key)
 {
-    uint32_t low = 0, high = m->count;
-    while (low < high) {
-        uint32_t mid = low + (high - low) / 2;
-        if (m->ranges[mid].start <= key)
-            low = mid + 1;
-        else
-            high = mid;
+    const struct shadow_range *base = m->ranges;
+    uint32_t n = m->count;
+    if (n == 0) return 0;
+    while (n > 1) {
+        uint32_t half = n / 2;
+        base = base[half - 1].start <= key ? base + half : base;
+        n -= half;
     }
-    return low;
+    return (uint32_t)(base - m->ranges) + (base->start <= key);
 }
 
 int32_t shadow_map_insert(struct shadow_map *m, int32_t id, uintptr_t start, uintptr_t end)

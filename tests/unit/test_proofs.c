@@ -69,32 +69,54 @@ START_TEST(each_defect_is_caught_by_its_program)
 }
 END_TEST
 
+/* Writes GEN_SEEDS generated programs (seeds 1..GEN_SEEDS, 400 operations;
+ * threads: the given number, or 0 for 1 and 4 alternately) and appends their
+ * paths to argv from index n, NULL-terminated. */
+static void add_generated_programs(const char **argv, int n, int threads)
+{
+    static char dir[64], paths[GEN_SEEDS][128];
+    make_temp_dir(dir, sizeof dir);
+    for (int seed = 1; seed <= GEN_SEEDS; seed++) {
+        char s[16], t[16];
+        snprintf(s, sizeof s, "%d", seed);
+        snprintf(t, sizeof t, "%d", threads ? threads : seed % 2 ? 1 : 4);
+        snprintf(paths[seed - 1], sizeof paths[seed - 1], "%s/%d.bin", dir, seed);
+        const char *gen[] = {"gauntlet", "gen", "--seed",        s,   "--ops", "400", "--threads",
+                             t,          "-o",  paths[seed - 1], NULL};
+        spawn_run(gen, &r);
+        ck_assert_int_eq(r.status, 0);
+        argv[n++] = paths[seed - 1];
+    }
+    argv[n] = NULL;
+}
+
 /* Generated programs find the defect within GEN_SEEDS seeds (the hang needs
  * one exact size, which only its own program asks for). */
 START_TEST(each_defect_is_caught_by_generated_programs)
 {
     const struct defect *d = &defects[_i];
     if (strcmp(d->name, "hang") == 0) return;
-    char dir[64], lib[512], paths[GEN_SEEDS][128];
-    make_temp_dir(dir, sizeof dir);
+    char lib[512];
     const char *argv[GEN_SEEDS + 8] = {"gauntlet", "run", "--quiet", "--alloc", lib};
     library(lib, sizeof lib, d->name);
-    int n = 5;
-    for (int seed = 1; seed <= GEN_SEEDS; seed++) {
-        char s[16], *path = paths[seed - 1];
-        snprintf(s, sizeof s, "%d", seed);
-        snprintf(path, 128, "%s/%d.bin", dir, seed);
-        const char *gen[] = {"gauntlet", "gen", "--seed",    s,
-                             "--ops",    "400", "--threads", seed % 2 ? "1" : "4",
-                             "-o",       path,  NULL};
-        spawn_run(gen, &r);
-        ck_assert_int_eq(r.status, 0);
-        argv[n++] = path;
-    }
-    argv[n] = NULL;
+    add_generated_programs(argv, 5, 0);
     spawn_run(argv, &r);
     ck_assert_msg(r.status == 1 && reported(d->invariant),
                   "%s: not caught by %d generated programs", d->name, GEN_SEEDS);
+}
+END_TEST
+
+/* The cross-thread defect is invisible to single-thread programs: rule 10
+ * needs its own proof, not a side effect of another invariant's. */
+START_TEST(cross_thread_defect_needs_cross_thread_frees)
+{
+    char lib[512];
+    library(lib, sizeof lib, "cross_thread");
+    const char *argv[GEN_SEEDS + 8] = {"gauntlet", "run", "--quiet", "--alloc", lib};
+    add_generated_programs(argv, 5, 1);
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 0, "single-thread programs tripped the cross-thread defect:\n%s",
+                  r.err);
 }
 END_TEST
 
@@ -178,6 +200,7 @@ Suite *proofs_suite(void)
     tcase_add_loop_test(tc, each_defect_is_caught_by_its_program, 0, defect_count);
     tcase_add_loop_test(tc, each_defect_is_caught_by_generated_programs, 0, defect_count);
     tcase_add_test(tc, hang_is_caught_in_free_running_mode);
+    tcase_add_test(tc, cross_thread_defect_needs_cross_thread_frees);
     suite_add_tcase(s, tc);
     TCase *real = tcase_create("real allocators");
     tcase_set_timeout(real, 600);
