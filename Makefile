@@ -7,7 +7,8 @@
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -Iharness
+# The project's own flags stay even when CFLAGS is given on the command line.
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -Iharness $(CFLAGS)
 LDLIBS   += -ldl -pthread
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt)
 
@@ -29,7 +30,7 @@ $(DEPS_STAMP): ci/install-deps.sh
 
 $(BUILD)/obj/%.o: harness/%.c harness/*.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # The reproducer's fixed code is real C in harness/reproducer_*.c.in; the
 # build turns each file into an array of lines (backslashes and quotes escaped).
@@ -45,17 +46,17 @@ $(BUILD)/obj/reproducer_template.c: harness/reproducer_head.c.in harness/reprodu
 	  done; } > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/reproducer_template.o: $(BUILD)/obj/reproducer_template.c
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/gauntlet: $(BUILD)/obj/main.o $(HARNESS_OBJ)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/defective/libdefect_%.so: tests/defective/defective.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC -shared -fno-builtin -DDEFECT_$(shell echo $* | tr a-z A-Z) $< -o $@ -ldl -pthread
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -fno-builtin -DDEFECT_$(shell echo $* | tr a-z A-Z) $< -o $@ -ldl -pthread
 
 $(BUILD)/unit_tests: $(UNIT_SRC) $(HARNESS_OBJ) | $(DEPS_STAMP)
-	$(CC) $(CFLAGS) $(UNIT_SRC) $(HARNESS_OBJ) -o $@ $(LDLIBS) $(CHECK_LIBS)
+	$(CC) $(ALL_CFLAGS) $(UNIT_SRC) $(HARNESS_OBJ) -o $@ $(LDLIBS) $(CHECK_LIBS)
 
 # The main job (README's first command).
 run: all

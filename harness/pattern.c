@@ -61,16 +61,37 @@ static bool next_region(size_t size, size_t *cursor, size_t *start, size_t *end)
     return true;
 }
 
+/* Two pattern words at once (GCC/clang vector extension: SSE2 on x86-64,
+ * plain pairs elsewhere). Four of them make a 64-byte round. */
+typedef uint64_t word_pair __attribute__((vector_size(16)));
+
+struct pattern_round {
+    word_pair lane[4]; /* the words of the next 64 bytes */
+    word_pair step;    /* added to every lane per round */
+};
+
+static struct pattern_round round_at(uint64_t word)
+{
+    struct pattern_round r;
+    for (int k = 0; k < 4; k++)
+        r.lane[k] = (word_pair){word + (uint64_t)(2 * k) * STEP, word + (uint64_t)(2 * k + 1) * STEP};
+    r.step = (word_pair){8 * STEP, 8 * STEP};
+    return r;
+}
+
 static void fill_range(uint8_t *block, uint64_t base, size_t start, size_t end)
 {
     size_t i = start;
     for (; i < end && i % 8 != 0; i++)
         block[i] = pattern_byte(base, i);
     uint64_t word = base + (uint64_t)(i / 8) * STEP;
-    /* Four independent words per round keep the add chain off the critical path. */
-    for (; i + 32 <= end; i += 32, word += 4 * STEP) {
-        uint64_t four[4] = {word, word + STEP, word + 2 * STEP, word + 3 * STEP};
-        memcpy(block + i, four, 32);
+    if (i + 64 <= end) {
+        struct pattern_round r = round_at(word);
+        for (; i + 64 <= end; i += 64, word += 8 * STEP)
+            for (int k = 0; k < 4; k++) {
+                memcpy(block + i + 16 * k, &r.lane[k], 16);
+                r.lane[k] += r.step;
+            }
     }
     for (; i + 8 <= end; i += 8, word += STEP)
         memcpy(block + i, &word, 8);
@@ -85,12 +106,18 @@ static bool verify_range(const uint8_t *block, uint64_t base, size_t start, size
     for (; i < end && i % 8 != 0; i++)
         if (block[i] != pattern_byte(base, i)) goto mismatch;
     uint64_t word = base + (uint64_t)(i / 8) * STEP;
-    for (; i + 32 <= end; i += 32, word += 4 * STEP) {
-        uint64_t four[4];
-        memcpy(four, block + i, 32);
-        uint64_t differ = (four[0] ^ word) | (four[1] ^ (word + STEP)) |
-                          (four[2] ^ (word + 2 * STEP)) | (four[3] ^ (word + 3 * STEP));
-        if (differ) break; /* the word loop below finds the byte */
+    if (i + 64 <= end) {
+        struct pattern_round r = round_at(word);
+        for (; i + 64 <= end; i += 64, word += 8 * STEP) {
+            word_pair differ = {0, 0};
+            for (int k = 0; k < 4; k++) {
+                word_pair found;
+                memcpy(&found, block + i + 16 * k, 16);
+                differ |= found ^ r.lane[k];
+                r.lane[k] += r.step;
+            }
+            if (differ[0] | differ[1]) break; /* the word loop below finds the byte */
+        }
     }
     for (; i + 8 <= end; i += 8, word += STEP) {
         uint64_t found;
