@@ -24,6 +24,9 @@ void write_output(const char *path, const uint8_t *bytes, size_t len);
 typedef bool (*output_writer)(int fd, const void *context);
 void write_output_with(const char *path, output_writer writer, const void *context);
 
+/* snprintf for paths: a path that does not fit is an input error (exit 2),
+ * never a silently truncated file name. */
+void path_printf(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 _Noreturn void usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Parses a size with the program text's syntax (100, 4KiB, 2^20, …). */
@@ -31,6 +34,29 @@ bool parse_size_arg(const char *text, size_t *value);
 bool parse_u64_arg(const char *text, uint64_t *value);
 enum input_format parse_format_arg(const char *command, const char *text);
 bool is_help(const char *arg);
+
+/* replay.c: one program file run by `gauntlet run` in a fresh child process. */
+struct replay_options {
+    const char *alloc;
+    const char *mode;    /* NULL: run's default (lockstep) */
+    const char *timeout; /* NULL: run's default watchdog */
+    const char *format;  /* NULL: auto-detected; "binary" for engines' crash files */
+    bool strict;
+};
+
+enum replay_status { REPLAY_PASS = 0, REPLAY_FAIL = 1, REPLAY_ERROR = 2 };
+
+struct replay {
+    enum replay_status status;
+    char invariant[64];  /* as reported; "crash" for a signal, "hang" when killed */
+    char operation[256]; /* the operation's text from the report, "" if none */
+    char kind[32];       /* its operation kind ("malloc", …), "?" if none */
+    char message[256];   /* first line of stderr, for errors */
+    char report[8192];   /* the child's whole stderr (truncated), for saving */
+};
+
+/* Runs PATH against o->alloc; false only when the child could not be started. */
+bool replay_program_file(const struct replay_options *o, const char *path, struct replay *out);
 
 /* Commands: each returns the process exit status. */
 int cmd_list(int argc, char **argv);
@@ -40,6 +66,9 @@ int cmd_decode(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_reproducer(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_fuzz(int argc, char **argv);
+int cmd_minimize(int argc, char **argv);
+int cmd_triage(int argc, char **argv);
 
 /* Allocator names a user may pass to --alloc, with "all" expanded to the
  * installed named allocators. */

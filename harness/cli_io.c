@@ -130,6 +130,18 @@ void write_output(const char *path, const uint8_t *bytes, size_t len)
     write_output_with(path, write_span, &span);
 }
 
+void path_printf(char *out, size_t len, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    int n = vsnprintf(out, len, fmt, args);
+    va_end(args);
+    if (n < 0 || (size_t)n >= len) {
+        fprintf(stderr, "gauntlet: path too long: %.200s...\n", out);
+        exit(EXIT_USAGE);
+    }
+}
+
 _Noreturn void usage_error(const char *command, const char *fmt, ...)
 {
     va_list args;

@@ -120,6 +120,9 @@ static void print_summary(const char *alloc, const char *path, const struct prog
             if (s->skipped_missing[k])
                 printf(" %s×%llu", op_kind_name(k), (unsigned long long)s->skipped_missing[k]);
     }
+    if (s->declined_sized_frees)
+        printf(", %llu sized frees declined by the adapter",
+               (unsigned long long)s->declined_sized_frees);
     if (s->skipped_over_cap)
         printf(", %llu over cap skipped", (unsigned long long)s->skipped_over_cap);
     if (s->sampled_checks) printf(", %llu sampled checks", (unsigned long long)s->sampled_checks);

@@ -28,7 +28,7 @@ static void exec_free(struct op_context *c, unsigned slot, bool sized)
         /* The allocator's sized free cannot take this block: it stays live. */
         oracle_restore_block(c, slot);
         b->live = true;
-        c->stats->skipped_missing[OP_FREE_SIZED]++;
+        c->stats->declined_sized_frees++;
         return;
     }
     int errno_after = errno;

@@ -217,7 +217,8 @@ struct run_stats {
     uint64_t calls;                          /* allocator calls made */
     uint64_t skipped_missing[OP_KIND_COUNT]; /* the allocator lacks the call */
     uint64_t skipped_over_cap;
-    uint64_t skipped_empty; /* free_sized/check/usable_size on an empty slot */
+    uint64_t skipped_empty;        /* free_sized/check/usable_size on an empty slot */
+    uint64_t declined_sized_frees; /* blocks the adapter's sized free cannot take */
     uint64_t implicit_frees;
     uint64_t failed_requests; /* NULL results (impossible ones included) */
     uint64_t cross_thread;    /* frees/reallocs of another thread's block */
@@ -235,6 +236,9 @@ void run_program(const struct program *program, const struct allocator *alloc,
 void report_set_command_name(const char *argv0);
 /* Installs handlers that turn a crash inside the allocator into a report. */
 void report_install_crash_handlers(void);
+/* Called after a violation's report, before the process ends with status 1
+ * (a fuzz target sets abort, so that the engine keeps the input). */
+extern void (*report_after_violation)(void);
 
 /* reproducer.c */
 /* Writes to fd a standalone C17 program making the same allocator calls as p

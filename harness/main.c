@@ -21,6 +21,10 @@ static const char main_help[] =
     "  encode FILE [-o OUT]                   text program → binary\n"
     "  reproducer --alloc NAME FILE           a standalone C program making the same calls\n"
     "  bench [--alloc NAME] [--ops N]         oracle cost: checked vs raw calls\n"
+    "  fuzz --alloc NAME [--engine E] [--san S] [--time S] [--jobs N]\n"
+    "                                         a fuzzing campaign (libFuzzer or AFL++)\n"
+    "  minimize --alloc NAME FILE [-o OUT]    a smaller program violating the same invariant\n"
+    "  triage --alloc NAME DIR                the distinct findings of a campaign directory\n"
     "\n"
     "NAME: glibc, jemalloc, mimalloc, tcmalloc or so:PATH.\n"
     "Exit status: 0 fine; 1 a finding; 2 usage, input or set-up error.\n";
@@ -61,10 +65,11 @@ int main(int argc, char **argv)
         int (*run)(int, char **);
         bool loads_allocators;
     } commands[] = {
-        {"list", cmd_list, true},      {"run", cmd_run, true},
-        {"gen", cmd_gen, false},       {"decode", cmd_decode, false},
-        {"encode", cmd_encode, false}, {"reproducer", cmd_reproducer, false},
-        {"bench", cmd_bench, true},
+        {"list", cmd_list, true},         {"run", cmd_run, true},
+        {"gen", cmd_gen, false},          {"decode", cmd_decode, false},
+        {"encode", cmd_encode, false},    {"reproducer", cmd_reproducer, false},
+        {"bench", cmd_bench, true},       {"fuzz", cmd_fuzz, true},
+        {"minimize", cmd_minimize, true}, {"triage", cmd_triage, true},
     };
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         if (strcmp(command, commands[i].name) != 0) continue;

@@ -74,7 +74,8 @@ static struct pattern_round round_at(uint64_t word)
 {
     struct pattern_round r;
     for (int k = 0; k < 4; k++)
-        r.lane[k] = (word_pair){word + (uint64_t)(2 * k) * STEP, word + (uint64_t)(2 * k + 1) * STEP};
+        r.lane[k] =
+            (word_pair){word + (uint64_t)(2 * k) * STEP, word + (uint64_t)(2 * k + 1) * STEP};
     r.step = (word_pair){8 * STEP, 8 * STEP};
     return r;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 static _Thread_local const struct op_context *current;
+void (*report_after_violation)(void);
 static const char *command_name = "gauntlet";
 
 void report_set_command_name(const char *argv0)
@@ -100,7 +101,7 @@ _Noreturn void report_violation(const struct op_context *c, const struct violati
     add_reproduce(&t, run);
     fflush(stdout);
     emit(&t);
-    if (run->on_violation) run->on_violation();
+    if (report_after_violation) report_after_violation();
     _exit(1);
 }
 

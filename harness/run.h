@@ -87,7 +87,6 @@ struct run {
     struct oracle oracle;
     pthread_mutex_t slot_locks[GAUNTLET_MAX_SLOTS]; /* free-running mode only */
     struct run_stats stats[GAUNTLET_MAX_THREADS];   /* per thread; summed at the end */
-    void (*on_violation)(void); /* what to do after the report; default exit(1) */
 };
 
 /* Where an operation is being performed: what the oracle and the report need. */

@@ -11,6 +11,7 @@ Suite *oracle_suite(void);
 Suite *reproducer_suite(void);
 Suite *proofs_suite(void);
 Suite *cli_suite(void);
+Suite *minimize_suite(void);
 
 int main(void)
 {
@@ -19,6 +20,7 @@ int main(void)
     srunner_add_suite(runner, cli_suite());
     srunner_add_suite(runner, proofs_suite());
     srunner_add_suite(runner, reproducer_suite());
+    srunner_add_suite(runner, minimize_suite());
     srunner_run_all(runner, CK_NORMAL);
     int failed = srunner_ntests_failed(runner);
     srunner_free(runner);
