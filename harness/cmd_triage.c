@@ -237,13 +237,6 @@ static size_t replay_all(struct triage *t)
         t->run.alloc = t->allocs[a];
         for (size_t f = 0; f < t->file_count; f++) {
             struct replay r;
-            /* The engines' files are binary; saved findings may be text. */
-            const char *name = strrchr(t->files[f], '/');
-            name = name ? name + 1 : t->files[f];
-            bool engine_file = strncmp(name, "crash-", 6) == 0 ||
-                               strncmp(name, "timeout-", 8) == 0 || strncmp(name, "oom-", 4) == 0 ||
-                               strncmp(name, "leak-", 5) == 0 || strncmp(name, "id:", 3) == 0;
-            t->run.format = engine_file ? "binary" : NULL;
             bool ran = replay_program_file(&t->run, t->files[f], &r);
             if (ran && r.status == REPLAY_FAIL) {
                 record(t, t->allocs[a], t->files[f], &r);
