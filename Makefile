@@ -20,7 +20,7 @@ DEFECTS  := $(shell awk '!/^#/ && NF {print $$1}' tests/defective/defects.list 2
 DEFECT_LIBS := $(DEFECTS:%=$(BUILD)/defective/libdefect_%.so)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all run check bench format clean deps
+.PHONY: all run check bench format clean deps fuzz-build
 all: $(BUILD)/gauntlet $(DEFECT_LIBS)
 
 deps: $(DEPS_STAMP)
@@ -64,7 +64,11 @@ run: all
 	$(BUILD)/gauntlet gen --seed 1 --ops 5000 --threads 4 -o $(BUILD)/main-job.bin
 	$(BUILD)/gauntlet run --alloc all $(BUILD)/main-job.bin
 
-check: all $(BUILD)/unit_tests
+# Every engine and configuration of the fuzz target (fuzzers/build.sh).
+fuzz-build: all
+	bash fuzzers/build.sh
+
+check: all fuzz-build $(BUILD)/unit_tests
 	GAUNTLET=$(BUILD)/gauntlet DEFECTIVE_DIR=$(BUILD)/defective $(BUILD)/unit_tests
 
 bench: all

@@ -80,7 +80,17 @@ bool adapter_open_glibc(struct allocator *a, char *err, size_t err_len)
         snprintf(err, err_len, "glibc: cannot reach libc.so.6: %s", dlerror());
         return false;
     }
-    return adapter_bind_standard(a, handle, err, err_len);
+    if (!adapter_bind_standard(a, handle, err, err_len)) return false;
+    /* glibc's reallocarray calls `realloc` through the PLT: where another
+     * realloc is the process's (a sanitizer's, a preloaded allocator's), it
+     * would get glibc's block. Then glibc's reallocarray cannot be called
+     * as itself, and counts as missing. */
+    Dl_info process, glibc;
+    void *process_realloc = dlsym(RTLD_DEFAULT, "realloc");
+    if (!process_realloc || !dladdr(process_realloc, &process) ||
+        !dladdr(*(void **)&a->realloc, &glibc) || process.dli_fbase != glibc.dli_fbase)
+        a->reallocarray = NULL;
+    return true;
 }
 
 bool adapter_open_jemalloc(struct allocator *a, char *err, size_t err_len)

@@ -5,7 +5,9 @@
 #include "adapter.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *const named_allocators[] = {"glibc", "jemalloc", "mimalloc", "tcmalloc", NULL};
 
@@ -70,6 +72,23 @@ void adapter_describe_version(struct allocator *a)
         snprintf(a->version, sizeof a->version, "%s (%s)", a->name + 3, said);
     else
         snprintf(a->version, sizeof a->version, "%s", said);
+}
+
+/* jemalloc and other initial-exec-TLS allocators can only be dlopen()ed when
+ * the loader reserved static TLS room at start-up; that is decided by
+ * GLIBC_TUNABLES before main, so set it and start again. */
+void allocator_prepare_process(char **argv)
+{
+    static const char tunable[] = "glibc.rtld.optional_static_tls=";
+    if (argv == NULL || getenv("GAUNTLET_TLS_READY")) return;
+    setenv("GAUNTLET_TLS_READY", "1", 1);
+    const char *old = getenv("GLIBC_TUNABLES");
+    if (old && strstr(old, tunable)) return;
+    char value[4096];
+    snprintf(value, sizeof value, "%s%s%s65536", old ? old : "", old ? ":" : "", tunable);
+    setenv("GLIBC_TUNABLES", value, 1);
+    execv("/proc/self/exe", argv);
+    /* No re-exec: named allocators that need the room will say so when opened. */
 }
 
 bool allocator_has(const struct allocator *a, enum op_kind kind)

@@ -216,7 +216,7 @@ static int run_engine(const char *const argv[], const char *log_path, unsigned s
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path,
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
     pid_t pid;
     if (posix_spawnp(&pid, argv[0], &actions, NULL, (char *const *)argv, environ) != 0) {
@@ -337,6 +337,35 @@ static void save_finding(struct campaign *c, const char *file, const struct repl
     printf("finding: %s (%s)\n  saved: %s.{bin,txt,report}\n", invariant, file, base);
 }
 
+static bool same_contents(const char *a, const char *b)
+{
+    uint8_t *x, *y;
+    size_t xl, yl, xm, ym;
+    if (!read_whole_file(a, &x, &xl, &xm)) return false;
+    bool same = false;
+    if (read_whole_file(b, &y, &yl, &ym)) {
+        same = xl == yl && memcmp(x, y, xl) == 0;
+        hmem_unmap(y, ym);
+    }
+    hmem_unmap(x, xm);
+    return same;
+}
+
+/* An input that failed only after earlier inputs would fail again at the
+ * same point of the next round's corpus replay: it leaves the corpus too. */
+static void drop_from_corpus(const struct campaign *c, const char *file)
+{
+    DIR *d = opendir(c->o->corpus);
+    if (d == NULL) return;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.') continue;
+        char path[8192];
+        path_printf(path, sizeof path, "%s/%s", c->o->corpus, e->d_name);
+        if (same_contents(path, file)) unlink(path);
+    }
+    closedir(d);
+}
+
 static void confirm(struct campaign *c, const char *file)
 {
     struct replay_options options = {
@@ -349,8 +378,15 @@ static void confirm(struct campaign *c, const char *file)
         c->confirmed++;
         save_finding(c, file, &r);
     } else {
+        /* Out of the engine's way, so the next round does not check it again. */
         c->unconfirmed++;
-        printf("not reproduced in a fresh process (kept for inspection): %s\n", file);
+        const char *slash = strrchr(file, '/');
+        char kept[8192];
+        path_printf(kept, sizeof kept, "%s/unconfirmed/%s", c->o->out, slash ? slash + 1 : file);
+        drop_from_corpus(c, file);
+        rename(file, kept);
+        printf("not reproduced in a fresh process (depends on earlier inputs?): kept as %s\n",
+               kept);
     }
 }
 
@@ -447,10 +483,12 @@ int cmd_fuzz(int argc, char **argv)
         path_printf(default_corpus, sizeof default_corpus, "%s/corpus", o.out);
         o.corpus = default_corpus;
     }
-    char artifacts[4500], findings[4500];
+    char artifacts[4500], findings[4500], unconfirmed[4500];
     path_printf(artifacts, sizeof artifacts, "%s/artifacts", o.out);
     path_printf(findings, sizeof findings, "%s/findings", o.out);
-    if (!make_directory(o.corpus) || !make_directory(artifacts) || !make_directory(findings)) {
+    path_printf(unconfirmed, sizeof unconfirmed, "%s/unconfirmed", o.out);
+    if (!make_directory(o.corpus) || !make_directory(artifacts) || !make_directory(findings) ||
+        !make_directory(unconfirmed)) {
         fprintf(stderr, "gauntlet fuzz: cannot create %s: %s\n", o.out, strerror(errno));
         return EXIT_USAGE;
     }
@@ -463,12 +501,24 @@ int cmd_fuzz(int argc, char **argv)
     fprintf(stderr, "gauntlet fuzz: %s on %s for %u s (%u job%s), corpus %s, log %s\n", o.engine,
             o.alloc, o.seconds, o.jobs, o.jobs > 1 ? "s" : "", o.corpus, log_path);
     fflush(stdout);
-    if (strcmp(o.engine, "afl") == 0)
-        run_afl(target, &o, o.corpus, log_path);
-    else
-        run_libfuzzer(root, target, &o, o.corpus, log_path);
+    /* An engine stops at its first crash; one that does not reproduce from
+     * its file alone (it needed an earlier input's heap state) is set aside
+     * and the campaign goes on for the time that is left. */
     struct campaign c = {root, &o, 0, 0};
-    collect_findings(&c);
+    time_t deadline = time(NULL) + o.seconds;
+    setenv("AFL_AUTORESUME", "1", 1);
+    for (;;) {
+        unsigned before = c.unconfirmed;
+        if (strcmp(o.engine, "afl") == 0)
+            run_afl(target, &o, o.corpus, log_path);
+        else
+            run_libfuzzer(root, target, &o, o.corpus, log_path);
+        collect_findings(&c);
+        time_t now = time(NULL);
+        if (c.confirmed || c.unconfirmed == before || now + 1 >= deadline) break;
+        o.seconds = (unsigned)(deadline - now);
+        fprintf(stderr, "gauntlet fuzz: going on for the %u s left\n", o.seconds);
+    }
     print_summary(&c, log_path, o.corpus);
     return c.confirmed ? EXIT_FINDING : 0;
 }

@@ -36,7 +36,6 @@ static void start_runner(struct runner *r, size_t resume_at)
     r->resume_at = resume_at;
     pthread_t handle;
     if (pthread_create(&handle, NULL, runner_main, r) != 0) _exit(2);
-    atomic_store(&r->handle, handle);
 }
 
 static void *runner_main(void *arg)
@@ -44,6 +43,9 @@ static void *runner_main(void *arg)
     struct runner *r = arg;
     struct run *run = r->run;
     const struct program *p = run->program;
+    /* Recorded by the thread itself, so the handle is current before it can
+     * finish: the joiner joins exactly the last thread of each number. */
+    atomic_store(&r->handle, pthread_self());
     for (size_t i = r->resume_at; i < p->count; i++) {
         const struct op *op = &p->ops[i];
         if (op->kind == OP_BARRIER) {
@@ -54,8 +56,8 @@ static void *runner_main(void *arg)
         if (op->kind == OP_RESTART) {
             run->stats[r->number].restarts++;
             run->stats[r->number].ops++;
-            /* The successor exists before this thread ends, so the joiner
-             * always finds the newest handle. */
+            /* A replaced thread is never joined: it detaches itself. */
+            pthread_detach(pthread_self());
             start_runner(r, i + 1);
             return NULL;
         }
@@ -123,13 +125,8 @@ void exec_free_running(struct run *run)
         start_runner(&runners[t], 0);
     }
     watch(run, runners, threads);
-    for (unsigned t = 0; t < threads; t++) {
-        pthread_t joined;
-        do {
-            joined = atomic_load(&runners[t].handle);
-            pthread_join(joined, NULL);
-        } while (!pthread_equal(joined, atomic_load(&runners[t].handle)));
-    }
+    for (unsigned t = 0; t < threads; t++)
+        pthread_join(atomic_load(&runners[t].handle), NULL);
     exec_teardown(run, 0);
     for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++)
         pthread_mutex_destroy(&run->slot_locks[s]);

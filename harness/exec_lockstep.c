@@ -116,8 +116,36 @@ static void hand_over(struct worker *w, int command, size_t begin, size_t end, u
     wait_for(w, bound);
 }
 
+/* Without a watchdog (fuzz targets: the engine's own timeout stands in) a
+ * program that only ever uses thread 0 and never restarts it runs on the
+ * calling thread: same calls, same order, no hand-offs. */
+static bool runs_inline(const struct run *run)
+{
+    if (run->config->watchdog_seconds) return false;
+    for (size_t i = 0; i < run->program->count; i++)
+        if (run->program->ops[i].thread != 0 || run->program->ops[i].kind == OP_RESTART)
+            return false;
+    return true;
+}
+
+static void exec_inline(struct run *run)
+{
+    for (size_t i = 0; i < run->program->count; i++) {
+        const struct op *op = &run->program->ops[i];
+        if (op->kind == OP_BARRIER) continue;
+        struct op_context c = {run, i, op, 0, &run->stats[0]};
+        report_set_current(&c);
+        exec_op(&c);
+    }
+    exec_teardown(run, 0);
+}
+
 void exec_lockstep(struct run *run)
 {
+    if (runs_inline(run)) {
+        exec_inline(run);
+        return;
+    }
     const struct program *p = run->program;
     unsigned bound = run->config->watchdog_seconds;
     struct worker *workers = hmem_map(GAUNTLET_MAX_THREADS * sizeof *workers);

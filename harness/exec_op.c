@@ -5,6 +5,7 @@
  * are those of SEMANTICS.md; the reproducer (reproducer.c) mirrors them.
  */
 #include "run.h"
+#include "sanitizer_hooks.h"
 
 #include <errno.h>
 
@@ -21,6 +22,7 @@ static void exec_free(struct op_context *c, unsigned slot, bool sized)
         p = b->ptr;
     }
     errno = ERRNO_SENTINEL;
+    GAUNTLET_TSAN_RELEASE();
     if (!sized) {
         a->free(p);
     } else if (!a->free_sized(p, b->requested, b->align,
@@ -69,6 +71,7 @@ static void exec_allocate(struct op_context *c)
     errno = 0;
     r.p = call_allocation(c, &r);
     r.saved_errno = errno;
+    GAUNTLET_TSAN_ACQUIRE();
     c->stats->calls++;
     oracle_judge_allocation(c, &r);
 }
@@ -88,10 +91,12 @@ static void exec_reallocate(struct op_context *c)
         oracle_release_block(c, op->slot);
     }
     void *old = b->live ? b->ptr : NULL;
+    GAUNTLET_TSAN_RELEASE();
     errno = 0;
     r.p = op->kind == OP_REALLOC ? a->realloc(old, op->size)
                                  : a->reallocarray(old, op->count, op->size);
     r.saved_errno = errno;
+    GAUNTLET_TSAN_ACQUIRE();
     c->stats->calls++;
     oracle_judge_reallocation(c, &r, previous.live ? &previous : NULL);
 }

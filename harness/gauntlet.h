@@ -193,6 +193,10 @@ struct allocator {
  * On failure returns false with a message naming what is missing. */
 bool allocator_open(const char *name, struct allocator *out, char *err, size_t err_len);
 extern const char *const named_allocators[]; /* NULL-terminated */
+/* Call first thing in main (before any thread): re-executes the process once
+ * with GLIBC_TUNABLES reserving static TLS, which dlopen() of jemalloc (and
+ * any initial-exec-TLS allocator) needs. */
+void allocator_prepare_process(char **argv);
 /* Whether the allocator has the call an operation kind makes. */
 bool allocator_has(const struct allocator *a, enum op_kind kind);
 const struct alloc_policy *policy_for(const char *allocator_name);
@@ -206,7 +210,8 @@ enum exec_mode { MODE_LOCKSTEP, MODE_FREE };
 
 struct run_config {
     size_t live_cap;           /* bytes; requests above it are made only when they must fail */
-    unsigned watchdog_seconds; /* an allocator call taking longer is a `hang` */
+    unsigned watchdog_seconds; /* an allocator call taking longer is a `hang`; 0: no
+                                * watchdog (then single-thread programs run inline) */
     enum exec_mode mode;
     bool strict;              /* known deviations of the allocator are violations too */
     const char *program_path; /* for reports and the reproduce command */
@@ -239,6 +244,8 @@ void report_install_crash_handlers(void);
 /* Called after a violation's report, before the process ends with status 1
  * (a fuzz target sets abort, so that the engine keeps the input). */
 extern void (*report_after_violation)(void);
+/* No notes (known deviations) on stderr: a fuzz target runs millions of programs. */
+extern bool report_quiet_notes;
 
 /* reproducer.c */
 /* Writes to fd a standalone C17 program making the same allocator calls as p

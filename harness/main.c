@@ -29,23 +29,6 @@ static const char main_help[] =
     "NAME: glibc, jemalloc, mimalloc, tcmalloc or so:PATH.\n"
     "Exit status: 0 fine; 1 a finding; 2 usage, input or set-up error.\n";
 
-/* jemalloc and other initial-exec-TLS allocators can only be dlopen()ed when
- * the loader reserved static TLS room at start-up; that is decided by
- * GLIBC_TUNABLES before main, so set it and start again. */
-static void ensure_static_tls_room(char **argv)
-{
-    static const char tunable[] = "glibc.rtld.optional_static_tls=";
-    if (getenv("GAUNTLET_TLS_READY")) return;
-    setenv("GAUNTLET_TLS_READY", "1", 1);
-    const char *old = getenv("GLIBC_TUNABLES");
-    if (old && strstr(old, tunable)) return;
-    char value[4096];
-    snprintf(value, sizeof value, "%s%s%s65536", old ? old : "", old ? ":" : "", tunable);
-    setenv("GLIBC_TUNABLES", value, 1);
-    execv("/proc/self/exe", argv);
-    /* No re-exec: named allocators that need the room will say so when opened. */
-}
-
 int main(int argc, char **argv)
 {
     /* stdio's buffers from harness memory, not from the process's malloc,
@@ -73,7 +56,7 @@ int main(int argc, char **argv)
     };
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         if (strcmp(command, commands[i].name) != 0) continue;
-        if (commands[i].loads_allocators) ensure_static_tls_room(argv);
+        if (commands[i].loads_allocators) allocator_prepare_process(argv);
         int status = commands[i].run(argc - 1, argv + 1);
         fflush(stdout);
         return status;

@@ -105,8 +105,11 @@ _Noreturn void report_violation(const struct op_context *c, const struct violati
     _exit(1);
 }
 
+bool report_quiet_notes;
+
 void report_note(const struct op_context *c, const char *message)
 {
+    if (report_quiet_notes) return;
     struct text t = {.len = 0};
     char line[256];
     op_format(c->op, line, sizeof line);
