@@ -20,7 +20,7 @@ DEFECTS  := $(shell awk '!/^#/ && NF {print $$1}' tests/defective/defects.list 2
 DEFECT_LIBS := $(DEFECTS:%=$(BUILD)/defective/libdefect_%.so)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all run check bench format clean deps fuzz-build
+.PHONY: all run check bench bench-fuzz format clean deps fuzz-build
 all: $(BUILD)/gauntlet $(DEFECT_LIBS)
 
 deps: $(DEPS_STAMP)
@@ -73,6 +73,10 @@ check: all fuzz-build $(BUILD)/unit_tests
 
 bench: all
 	$(BUILD)/gauntlet bench --alloc all
+
+# Fuzz targets' exec/s and the time to find each defective allocator.
+bench-fuzz: all
+	bash ci/bench-fuzz.sh
 
 format:
 	clang-format -i harness/*.c harness/*.h tests/unit/*.c tests/unit/*.h tests/defective/*.c

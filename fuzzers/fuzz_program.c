@@ -6,7 +6,9 @@
  * fuzzers/build.sh.
  *
  * Settings come from the environment, read once at start-up:
- *   GAUNTLET_ALLOC  glibc (default), jemalloc, mimalloc, tcmalloc or so:PATH
+ *   GAUNTLET_ALLOC  glibc, jemalloc, mimalloc, tcmalloc or so:PATH (default:
+ *                   GAUNTLET_DEFAULT_ALLOC, glibc unless the build says otherwise,
+ *                   as the ClusterFuzzLite build does for one binary per allocator)
  *   GAUNTLET_MODE   lockstep (default: findings replay from their file) or
  *                   free (free-running threads, for the TSan build)
  *   GAUNTLET_CAP    live-bytes cap (e.g. 64MiB); default `gauntlet run`'s,
@@ -22,6 +24,10 @@
 #include "gauntlet.h"
 
 #include <sched.h>
+#ifndef GAUNTLET_DEFAULT_ALLOC
+#define GAUNTLET_DEFAULT_ALLOC "glibc"
+#endif
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +96,7 @@ static void setup(char **argv)
 
     const char *name = getenv("GAUNTLET_ALLOC");
     char err[512];
-    if (!allocator_open(name && *name ? name : "glibc", &allocator, err, sizeof err))
+    if (!allocator_open(name && *name ? name : GAUNTLET_DEFAULT_ALLOC, &allocator, err, sizeof err))
         setup_error("cannot open the allocator", err);
     report_after_violation = on_violation;
     report_quiet_notes = true;

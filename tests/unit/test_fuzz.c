@@ -66,6 +66,16 @@ START_TEST(campaign_finds_each_defect)
 }
 END_TEST
 
+/* The ClusterFuzzLite build, run as OSS-Fuzz would (environment set by hand). */
+START_TEST(clusterfuzzlite_build_works)
+{
+    const char *argv[] = {"bash", "ci/test-clusterfuzzlite.sh", NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 0, "exit %d\n%s\n%s", r.status, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "fuzz_program_glibc ran"));
+}
+END_TEST
+
 Suite *fuzz_suite(void)
 {
     Suite *s = suite_create("fuzz");
@@ -74,6 +84,7 @@ Suite *fuzz_suite(void)
     tcase_add_loop_test(tc, smoke_campaign_per_allocator_is_clean, 0, 4);
     tcase_add_loop_test(tc, campaign_finds_each_defect, 0,
                         (int)(sizeof found_by_fuzzing / sizeof *found_by_fuzzing));
+    tcase_add_test(tc, clusterfuzzlite_build_works);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,48 @@
+#!/bin/bash -eu
+# .clusterfuzzlite/build.sh — builds Gauntlet's fuzz target the OSS-Fuzz way:
+# compiled with $CC $CFLAGS, linked with $CXX $CXXFLAGS $LIB_FUZZING_ENGINE
+# into $OUT, one binary per allocator found here (fuzz_program_<allocator>,
+# the allocator chosen at build time), each with its seed corpus
+# ($OUT/<fuzzer>_seed_corpus.zip), dictionary and .options. The allocator
+# libraries go to $OUT/lib (found through the binaries' $ORIGIN/lib runpath),
+# because the runner image has nothing else.
+# Tested here without Docker by ci/test-clusterfuzzlite.sh.
+cd "${SRC}/gauntlet"
+
+# A host build of the gauntlet command turns the text seeds into binary ones.
+mkdir -p build && touch build/.deps-ok
+env -u CFLAGS -u CXXFLAGS -u LDFLAGS make -s CC=cc build/gauntlet >/dev/null
+
+objects=()
+work=$(mktemp -d)
+for f in harness/*.c; do
+  case "$(basename "$f")" in main.c | cmd_*.c | reproducer.c) continue ;; esac
+  o="$work/$(basename "$f" .c).o"
+  $CC $CFLAGS -std=c17 -D_GNU_SOURCE -pthread -Iharness -c "$f" -o "$o"
+  objects+=("$o")
+done
+
+mkdir -p "$OUT/lib" "$work/seeds"
+for t in corpus/seeds/*.txt corpus/regressions/*.txt; do
+  build/gauntlet encode "$t" -o "$work/seeds/$(basename "$(dirname "$t")")-$(basename "$t" .txt)"
+done
+
+declare -A library=([glibc]="" [jemalloc]=libjemalloc.so.2 [mimalloc]=libmimalloc.so.2
+                    [tcmalloc]=libtcmalloc_minimal.so.4)
+for alloc in glibc jemalloc mimalloc tcmalloc; do
+  lib=${library[$alloc]}
+  if [ -n "$lib" ]; then
+    path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+    [ -n "$path" ] || { echo "build.sh: $lib not installed, fuzz_program_$alloc skipped" >&2; continue; }
+    cp -L "$path" "$OUT/lib/$lib"
+  fi
+  fuzzer=fuzz_program_$alloc
+  $CC $CFLAGS -std=c17 -D_GNU_SOURCE -pthread -Iharness -Ifuzzers \
+    -DGAUNTLET_DEFAULT_ALLOC="\"$alloc\"" -c fuzzers/fuzz_program.c -o "$work/$fuzzer.o"
+  $CXX $CXXFLAGS "$work/$fuzzer.o" "${objects[@]}" $LIB_FUZZING_ENGINE \
+    -Wl,-rpath,'$ORIGIN/lib' -ldl -pthread -o "$OUT/$fuzzer"
+  cp fuzzers/gauntlet.dict "$OUT/$fuzzer.dict"
+  sed 's/^dict = .*/dict = '"$fuzzer"'.dict/' fuzzers/fuzz_program.options > "$OUT/$fuzzer.options"
+  (cd "$work/seeds" && zip -q -j "$OUT/${fuzzer}_seed_corpus.zip" ./*)
+done
+rm -rf "$work"

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# ci/bench-fuzz.sh — `make bench-fuzz`: a benchmark, not a test (it prints,
+# it does not judge). Two tables:
+#  1. exec/s of each fuzz target configuration on each installed allocator,
+#     SECONDS (default 20) of libFuzzer (or AFL++) from the seed corpus, and
+#     the same for 64-operation single-thread generated programs on the
+#     unsanitized libFuzzer build (the figure the 10,000 exec/s target is about);
+#  2. time for `gauntlet fuzz` to find each defective test allocator, median
+#     of 3 campaigns of at most 60 s on one core.
+#   ci/bench-fuzz.sh [SECONDS]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+make -s all >/dev/null && bash fuzzers/build.sh >/dev/null || exit 2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mapfile -t allocs < <(build/gauntlet list | awk '/^[a-z]/ && $2 != "not" && $1 != "so:PATH" {print $1}')
+
+rate_of() { sed -n 's/.*exec\/s: \([0-9]*\).*/\1/p' "$1" | tail -1; }
+
+mkdir -p "$work/small"
+for s in $(seq 1 20); do build/gauntlet gen --seed "$s" --ops 64 -o "$work/small/$s.bin"; done
+
+echo "| allocator | configuration | corpus | exec/s |"
+echo "|---|---|---|---|"
+for alloc in "${allocs[@]}"; do
+  for config in libfuzzer-none libfuzzer-asan libfuzzer-tsan; do
+    mode=lockstep; [ "$config" = libfuzzer-tsan ] && mode=free
+    for corpus in seeds small; do
+      [ "$corpus" = small ] && [ "$config" != libfuzzer-none ] && continue
+      dir=$work/c-$alloc-$config-$corpus && mkdir -p "$dir"
+      src=build/fuzz/seeds; [ "$corpus" = small ] && src=$work/small
+      GAUNTLET_ALLOC=$alloc GAUNTLET_MODE=$mode ASAN_OPTIONS=detect_leaks=0 \
+        TSAN_OPTIONS=report_thread_leaks=0 build/fuzz/$config -max_total_time="$seconds" \
+        -max_len=768 "$dir" "$src" > "$work/log" 2>&1
+      echo "| $alloc | $config | $corpus | $(rate_of "$work/log") |"
+    done
+  done
+  if [ -x build/fuzz/afl ] && command -v afl-fuzz >/dev/null; then
+    rm -rf "$work/afl"
+    GAUNTLET_ALLOC=$alloc AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+      timeout $((seconds + 30)) afl-fuzz -i build/fuzz/seeds -o "$work/afl" -V "$seconds" \
+      -- build/fuzz/afl > /dev/null 2>&1
+    rate=$(sed -n 's/^execs_per_sec *: *\([0-9.]*\).*/\1/p' "$work"/afl/default/fuzzer_stats 2>/dev/null)
+    echo "| $alloc | afl | seeds | ${rate:-?} |"
+  fi
+done
+
+echo
+echo "| defective allocator | invariant | seconds to find (median of 3) |"
+echo "|---|---|---|"
+while read -r name invariant _; do
+  case "$name" in ''|'#'*) continue ;; esac
+  [ "$invariant" = "-" ] && continue
+  times=()
+  for run in 1 2 3; do
+    start=$(date +%s.%N)
+    taskset -c 0 build/gauntlet fuzz --alloc "so:build/defective/libdefect_$name.so" --time 60 \
+      --out "$work/d-$name-$run" > /dev/null 2>&1
+    found=$?
+    end=$(date +%s.%N)
+    if [ $found -eq 1 ]; then times+=("$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}')"); else times+=(">60"); fi
+  done
+  median=$(printf '%s\n' "${times[@]}" | sed 's/>60/999/' | sort -n | sed -n 2p | sed 's/^999$/not found in 60/')
+  echo "| $name | $invariant | $median |"
+done < tests/defective/defects.list
