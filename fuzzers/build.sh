@@ -76,8 +76,8 @@ mkdir -p "$logs"
 build_one() {
     local name=$1 compiler=$2
     shift 2
-    "$compiler" "${common[@]}" "$@" "${harness[@]}" -o "$out/$name.tmp" "${libs[@]}" &&
-        mv "$out/$name.tmp" "$out/$name"
+    "$compiler" "${common[@]}" "$@" "${harness[@]}" -o "$out/$name.tmp.$$" "${libs[@]}" &&
+        mv "$out/$name.tmp.$$" "$out/$name"
 }
 
 need_clang() {
