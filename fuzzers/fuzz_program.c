@@ -79,6 +79,7 @@ static void setup(char **argv)
      * finding is confirmed); without a watchdog, single-thread programs run
      * on the fuzzing thread itself. */
     config.watchdog_seconds = 0;
+    config.keep_threads = true;
 
     const char *mode = getenv("GAUNTLET_MODE");
     if (mode == NULL || strcmp(mode, "lockstep") == 0)

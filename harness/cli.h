@@ -41,6 +41,7 @@ struct replay_options {
     const char *mode;    /* NULL: run's default (lockstep) */
     const char *timeout; /* NULL: run's default watchdog */
     const char *format;  /* NULL: auto-detected; "binary" for engines' crash files */
+    const char *cap;     /* NULL: run's default live-bytes cap */
     bool strict;
 };
 

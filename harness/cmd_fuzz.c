@@ -36,12 +36,14 @@ static const char fuzz_help[] =
     "  --san S       none (default; the build so:PATH libraries run in), asan\n"
     "                (AddressSanitizer+UBSan on the harness) or tsan (threads run free)\n"
     "  --jobs N      parallel workers (libFuzzer -fork=N; AFL++ one -M and N-1 -S)\n"
+    "  --cap SIZE    live-bytes cap of the programs (default 32MiB: three times the\n"
+    "                executions of run's 256MiB; findings replay with the same cap)\n"
     "  --corpus DIR  the corpus to grow (default OUT/corpus, seeded from corpus/seeds)\n"
     "  --out DIR     where artifacts and findings go (default build/fuzz-out/NAME)\n"
     "Exit status: 0 nothing found; 1 a finding; 2 usage or set-up error.\n";
 
 struct fuzz_options {
-    const char *alloc, *engine, *san, *corpus, *out;
+    const char *alloc, *engine, *san, *corpus, *out, *cap;
     unsigned seconds, jobs;
 };
 
@@ -113,6 +115,11 @@ static void parse_options(int argc, char **argv, struct fuzz_options *o)
             if (!parse_u64_arg(argv[++i], &n) || n == 0 || n > 64)
                 usage_error("fuzz", "--jobs needs 1..64");
             o->jobs = (unsigned)n;
+        } else if (strcmp(arg, "--cap") == 0 && value) {
+            size_t bytes;
+            if (!parse_size_arg(argv[++i], &bytes) || bytes == 0)
+                usage_error("fuzz", "--cap needs a size such as 32MiB, not '%s'", value);
+            o->cap = value;
         } else if (strcmp(arg, "--corpus") == 0 && value) {
             o->corpus = argv[++i];
         } else if (strcmp(arg, "--out") == 0 && value) {
@@ -328,9 +335,10 @@ static void save_finding(struct campaign *c, const char *file, const struct repl
     program_release(&p);
     hmem_unmap(bytes, mapped);
     char text[16384];
-    int n = snprintf(text, sizeof text, "%s\nreplay: %s/build/gauntlet run --alloc %s%s %s.bin\n",
-                     r->report, c->root, c->o->alloc,
-                     strcmp(c->o->san, "tsan") == 0 ? " --mode free" : "", base);
+    int n = snprintf(text, sizeof text,
+                     "%s\nreplay: %s/build/gauntlet run --alloc %s%s --cap %s %s.bin\n", r->report,
+                     c->root, c->o->alloc, strcmp(c->o->san, "tsan") == 0 ? " --mode free" : "",
+                     c->o->cap, base);
     path_printf(path, sizeof path, "%s.report", base);
     write_output(path, (const uint8_t *)text,
                  (size_t)(n < (int)sizeof text ? n : (int)sizeof text - 1));
@@ -372,6 +380,7 @@ static void confirm(struct campaign *c, const char *file)
         .alloc = c->o->alloc,
         .mode = strcmp(c->o->san, "tsan") == 0 ? "free" : NULL,
         .format = "binary", /* the engines' files have no text header to detect */
+        .cap = c->o->cap,
     };
     struct replay r;
     if (replay_program_file(&options, file, &r) && r.status == REPLAY_FAIL) {
@@ -465,7 +474,8 @@ static void print_summary(const struct campaign *c, const char *log_path, const 
 
 int cmd_fuzz(int argc, char **argv)
 {
-    struct fuzz_options o = {.engine = "libfuzzer", .san = "none", .seconds = 60, .jobs = 1};
+    struct fuzz_options o = {
+        .engine = "libfuzzer", .san = "none", .cap = "32MiB", .seconds = 60, .jobs = 1};
     parse_options(argc, argv, &o);
     char root[4096], default_out[4400], default_corpus[4500], target[4200], log_path[4600];
     repository_root(root, sizeof root);
@@ -497,6 +507,7 @@ int cmd_fuzz(int argc, char **argv)
     seed_corpus(root, o.corpus);
     path_printf(log_path, sizeof log_path, "%s/fuzz.log", o.out);
     setenv("GAUNTLET_ALLOC", o.alloc, 1);
+    setenv("GAUNTLET_CAP", o.cap, 1);
     if (strcmp(o.san, "tsan") == 0) setenv("GAUNTLET_MODE", "free", 1);
     fprintf(stderr, "gauntlet fuzz: %s on %s for %u s (%u job%s), corpus %s, log %s\n", o.engine,
             o.alloc, o.seconds, o.jobs, o.jobs > 1 ? "s" : "", o.corpus, log_path);

@@ -140,6 +140,41 @@ static void exec_inline(struct run *run)
     exec_teardown(run, 0);
 }
 
+/* Workers kept from one program to the next (run_config.keep_threads): a
+ * fuzz target runs thousands of short programs a second, and creating their
+ * threads cost more than running them. */
+static struct worker *kept_workers;
+
+static struct worker *workers_for(struct run *run)
+{
+    struct worker *workers = run->config->keep_threads ? kept_workers : NULL;
+    if (workers == NULL) {
+        workers = hmem_map(GAUNTLET_MAX_THREADS * sizeof *workers);
+        for (unsigned t = 0; t < GAUNTLET_MAX_THREADS; t++) {
+            workers[t].number = t;
+            sem_init(&workers[t].go, 0, 0);
+            sem_init(&workers[t].done, 0, 0);
+        }
+    }
+    for (unsigned t = 0; t < GAUNTLET_MAX_THREADS; t++)
+        workers[t].run = run;
+    return workers;
+}
+
+static void release_workers(struct run *run, struct worker *workers)
+{
+    if (run->config->keep_threads) {
+        kept_workers = workers;
+        return;
+    }
+    for (unsigned t = 0; t < GAUNTLET_MAX_THREADS; t++) {
+        stop_worker(&workers[t]);
+        sem_destroy(&workers[t].go);
+        sem_destroy(&workers[t].done);
+    }
+    hmem_unmap(workers, GAUNTLET_MAX_THREADS * sizeof *workers);
+}
+
 void exec_lockstep(struct run *run)
 {
     if (runs_inline(run)) {
@@ -148,13 +183,7 @@ void exec_lockstep(struct run *run)
     }
     const struct program *p = run->program;
     unsigned bound = run->config->watchdog_seconds;
-    struct worker *workers = hmem_map(GAUNTLET_MAX_THREADS * sizeof *workers);
-    for (unsigned t = 0; t < GAUNTLET_MAX_THREADS; t++) {
-        workers[t].run = run;
-        workers[t].number = t;
-        sem_init(&workers[t].go, 0, 0);
-        sem_init(&workers[t].done, 0, 0);
-    }
+    struct worker *workers = workers_for(run);
     for (size_t i = 0; i < p->count;) {
         const struct op *op = &p->ops[i];
         struct worker *w = &workers[op->thread];
@@ -178,10 +207,5 @@ void exec_lockstep(struct run *run)
         i = end;
     }
     hand_over(&workers[0], TEARDOWN, 0, 0, bound);
-    for (unsigned t = 0; t < GAUNTLET_MAX_THREADS; t++) {
-        stop_worker(&workers[t]);
-        sem_destroy(&workers[t].go);
-        sem_destroy(&workers[t].done);
-    }
-    hmem_unmap(workers, GAUNTLET_MAX_THREADS * sizeof *workers);
+    release_workers(run, workers);
 }

@@ -213,7 +213,8 @@ struct run_config {
     unsigned watchdog_seconds; /* an allocator call taking longer is a `hang`; 0: no
                                 * watchdog (then single-thread programs run inline) */
     enum exec_mode mode;
-    bool strict;              /* known deviations of the allocator are violations too */
+    bool strict;       /* known deviations of the allocator are violations too */
+    bool keep_threads; /* lock-step threads outlive the run, for the next one (fuzz targets) */
     const char *program_path; /* for reports and the reproduce command */
 };
 
@@ -233,6 +234,7 @@ struct run_stats {
     size_t peak_live_bytes;
 };
 
+#define GAUNTLET_DEFAULT_CAP ((size_t)256 << 20)
 void run_config_default(struct run_config *config);
 /* Runs the program; returns when every operation passed. A violation reports
  * and ends the process with status 1 (see report.c). */

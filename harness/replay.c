@@ -97,6 +97,7 @@ static pid_t spawn_run(const struct replay_options *o, const char *path, int err
     if (o->timeout) argv[n++] = "--timeout", argv[n++] = o->timeout;
     if (o->strict) argv[n++] = "--strict";
     if (o->format) argv[n++] = "--format", argv[n++] = o->format;
+    if (o->cap) argv[n++] = "--cap", argv[n++] = o->cap;
     argv[n++] = "--";
     argv[n++] = path;
     argv[n] = NULL;

@@ -9,7 +9,7 @@
 void run_config_default(struct run_config *config)
 {
     memset(config, 0, sizeof *config);
-    config->live_cap = (size_t)256 << 20;
+    config->live_cap = GAUNTLET_DEFAULT_CAP;
     config->watchdog_seconds = 10;
     config->mode = MODE_LOCKSTEP;
 }

@@ -60,7 +60,8 @@ START_TEST(campaign_finds_each_defect)
     sscanf(saved, "  saved: %511[^.{].", base);
     char bin[600];
     snprintf(bin, sizeof bin, "%s.bin", base);
-    const char *replay[] = {"gauntlet", "run", "--alloc", lib, "--format", "binary", bin, NULL};
+    const char *replay[] = {"gauntlet", "run",      "--alloc", lib, "--cap",
+                            "32MiB",    "--format", "binary",  bin, NULL};
     spawn_run(replay, &r);
     ck_assert_msg(r.status == 1, "%s: replay of %s exit %d", name, bin, r.status);
 }
