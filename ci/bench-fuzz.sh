@@ -2,7 +2,8 @@
 # ci/bench-fuzz.sh — `make bench-fuzz`: a benchmark, not a test (it prints,
 # it does not judge). Two tables:
 #  1. exec/s of each fuzz target configuration on each installed allocator,
-#     SECONDS (default 20) of libFuzzer (or AFL++) from the seed corpus, and
+#     SECONDS (default 20) of libFuzzer (or AFL++) from the seed corpus with
+#     the 32 MiB live cap `gauntlet fuzz` uses, and
 #     the same for 64-operation single-thread generated programs on the
 #     unsanitized libFuzzer build (the figure the 10,000 exec/s target is about);
 #  2. time for `gauntlet fuzz` to find each defective test allocator, median
@@ -30,7 +31,7 @@ for alloc in "${allocs[@]}"; do
       [ "$corpus" = small ] && [ "$config" != libfuzzer-none ] && continue
       dir=$work/c-$alloc-$config-$corpus && mkdir -p "$dir"
       src=build/fuzz/seeds; [ "$corpus" = small ] && src=$work/small
-      GAUNTLET_ALLOC=$alloc GAUNTLET_MODE=$mode ASAN_OPTIONS=detect_leaks=0 \
+      GAUNTLET_ALLOC=$alloc GAUNTLET_MODE=$mode GAUNTLET_CAP=32MiB ASAN_OPTIONS=detect_leaks=0 \
         TSAN_OPTIONS=report_thread_leaks=0 build/fuzz/$config -max_total_time="$seconds" \
         -max_len=768 "$dir" "$src" > "$work/log" 2>&1
       echo "| $alloc | $config | $corpus | $(rate_of "$work/log") |"
@@ -38,7 +39,7 @@ for alloc in "${allocs[@]}"; do
   done
   if [ -x build/fuzz/afl ] && command -v afl-fuzz >/dev/null; then
     rm -rf "$work/afl"
-    GAUNTLET_ALLOC=$alloc AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+    GAUNTLET_ALLOC=$alloc GAUNTLET_CAP=32MiB AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
       timeout $((seconds + 30)) afl-fuzz -i build/fuzz/seeds -o "$work/afl" -V "$seconds" \
       -- build/fuzz/afl > /dev/null 2>&1
     rate=$(sed -n 's/^execs_per_sec *: *\([0-9.]*\).*/\1/p' "$work"/afl/default/fuzzer_stats 2>/dev/null)

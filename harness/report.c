@@ -60,8 +60,8 @@ static void add_reproduce(struct text *t, const struct run *run)
     char cap[48] = "";
     if (run->config->live_cap != GAUNTLET_DEFAULT_CAP)
         snprintf(cap, sizeof cap, " --cap %zu", run->config->live_cap);
-    add(t, "  reproduce: %s run --alloc %s%s%s %s\n", command_name, run->alloc->name, mode, cap,
-        path);
+    add(t, "  reproduce: %s run --alloc %s%s%s%s %s\n", command_name, run->alloc->name, mode, cap,
+        run->config->strict ? " --strict" : "", path);
     add(t, "  C program: %s reproducer --alloc %s %s > repro.c\n", command_name, run->alloc->name,
         path);
     if (strcmp(path, "-") == 0)
