@@ -508,6 +508,9 @@ int cmd_fuzz(int argc, char **argv)
     path_printf(log_path, sizeof log_path, "%s/fuzz.log", o.out);
     setenv("GAUNTLET_ALLOC", o.alloc, 1);
     setenv("GAUNTLET_CAP", o.cap, 1);
+    /* The target pins a lock-step process to the CPU it starts on; parallel
+     * jobs could all start on one. */
+    if (o.jobs > 1) setenv("GAUNTLET_CPU", "none", 1);
     if (strcmp(o.san, "tsan") == 0) setenv("GAUNTLET_MODE", "free", 1);
     fprintf(stderr, "gauntlet fuzz: %s on %s for %u s (%u job%s), corpus %s, log %s\n", o.engine,
             o.alloc, o.seconds, o.jobs, o.jobs > 1 ? "s" : "", o.corpus, log_path);

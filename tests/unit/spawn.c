@@ -4,6 +4,7 @@
 #include "spawn.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +26,29 @@ const char *defective_dir(void)
     return p ? p : "build/defective";
 }
 
+/* Temporary directories go when the test's process ends (Check runs each
+ * test in a child of its own), so CI machines do not fill up. */
+static char made[64][128];
+static int made_count;
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void remove_temp_dirs(void)
+{
+    for (int i = 0; i < made_count; i++)
+        nftw(made[i], remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 void make_temp_dir(char *path, size_t len)
 {
     snprintf(path, len, "/tmp/gauntlet-test-XXXXXX");
     if (mkdtemp(path) == NULL) abort();
+    if (made_count == 0) atexit(remove_temp_dirs);
+    if (made_count < 64) snprintf(made[made_count++], sizeof made[0], "%s", path);
 }
 
 static void slurp(int fd, char *buf, size_t len)
