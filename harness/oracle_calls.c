@@ -119,10 +119,16 @@ void oracle_judge_allocation(struct op_context *c, const struct call_outcome *r)
         judge_failure(c, r, verdict);
         return;
     }
-    if (r->impossible)
+    if (r->impossible && !oracle_excused(c, "impossible-request"))
         oracle_fail(c, "impossible-request", op->slot, NULL,
                     "a request above PTRDIFF_MAX or whose n*m overflows",
                     "NULL with errno ENOMEM|a block at %p", r->p);
+    if (r->impossible) {
+        /* A known deviation: how much of the block is real is unknowable, so
+         * it is kept (and freed in turn) without a byte of it claimed. */
+        oracle_accept_block(c, op->slot, r->p, 0, 1, 0, false, NULL);
+        return;
+    }
     if (verdict == ALIGN_MUST_FAIL && !oracle_excused(c, "aligned-args"))
         oracle_fail(c, "aligned-args", op->slot, NULL, "an invalid alignment must be refused",
                     "%s|a block at %p", op->kind == OP_POSIX_MEMALIGN ? "EINVAL" : "NULL", r->p);
