@@ -36,6 +36,8 @@ static const char fuzz_help[] =
     "  --san S       none (default; the build so:PATH libraries run in), asan\n"
     "                (AddressSanitizer+UBSan on the harness) or tsan (threads run free)\n"
     "  --jobs N      parallel workers (libFuzzer -fork=N; AFL++ one -M and N-1 -S)\n"
+    "  --seed N      the engine's random seed (with --runs: a repeatable campaign)\n"
+    "  --runs N      stop after N executions (libFuzzer)\n"
     "  --cap SIZE    live-bytes cap of the programs (default 32MiB: three times the\n"
     "                executions of run's 256MiB; findings replay with the same cap)\n"
     "  --corpus DIR  the corpus to grow (default OUT/corpus, seeded from corpus/seeds)\n"
@@ -45,6 +47,7 @@ static const char fuzz_help[] =
 struct fuzz_options {
     const char *alloc, *engine, *san, *corpus, *out, *cap;
     unsigned seconds, jobs;
+    uint64_t seed, runs; /* 0: the engine's choice / no bound */
 };
 
 /* The repository root: build/gauntlet lives in ROOT/build/. */
@@ -115,6 +118,12 @@ static void parse_options(int argc, char **argv, struct fuzz_options *o)
             if (!parse_u64_arg(argv[++i], &n) || n == 0 || n > 64)
                 usage_error("fuzz", "--jobs needs 1..64");
             o->jobs = (unsigned)n;
+        } else if (strcmp(arg, "--seed") == 0 && value) {
+            if (!parse_u64_arg(argv[++i], &o->seed) || o->seed == 0 || o->seed > UINT32_MAX)
+                usage_error("fuzz", "--seed needs 1..4294967295");
+        } else if (strcmp(arg, "--runs") == 0 && value) {
+            if (!parse_u64_arg(argv[++i], &o->runs) || o->runs == 0)
+                usage_error("fuzz", "--runs needs a number of executions");
         } else if (strcmp(arg, "--cap") == 0 && value) {
             size_t bytes;
             if (!parse_size_arg(argv[++i], &bytes) || bytes == 0)
@@ -133,6 +142,8 @@ static void parse_options(int argc, char **argv, struct fuzz_options *o)
         usage_error("fuzz", "--engine must be libfuzzer or afl, not '%s'", o->engine);
     if (strcmp(o->san, "none") != 0 && strcmp(o->san, "asan") != 0 && strcmp(o->san, "tsan") != 0)
         usage_error("fuzz", "--san must be none, asan or tsan, not '%s'", o->san);
+    if (strcmp(o->engine, "afl") == 0 && o->runs)
+        usage_error("fuzz", "--runs is for libFuzzer; AFL++ campaigns are bounded by --time");
     if (strcmp(o->engine, "afl") == 0 && strcmp(o->san, "none") != 0)
         usage_error("fuzz", "the AFL++ build is unsanitized: use --san none with --engine afl");
     if (strncmp(o->alloc, "so:", 3) == 0 && strcmp(o->san, "none") != 0)
@@ -253,7 +264,7 @@ static int run_engine(const char *const argv[], const char *log_path, unsigned s
 static int run_libfuzzer(const char *root, const char *target, const struct fuzz_options *o,
                          const char *corpus, const char *log_path)
 {
-    char total[64], prefix[4096], dict[4096], fork[64];
+    char total[64], prefix[4096], dict[4096], fork[64], seed[64], runs[64];
     snprintf(total, sizeof total, "-max_total_time=%u", o->seconds);
     path_printf(prefix, sizeof prefix, "-artifact_prefix=%s/artifacts/", o->out);
     path_printf(dict, sizeof dict, "-dict=%s/fuzzers/gauntlet.dict", root);
@@ -262,6 +273,10 @@ static int run_libfuzzer(const char *root, const char *target, const struct fuzz
     int n = 6;
     if (access(dict + 6, R_OK) == 0) argv[n++] = dict;
     if (o->jobs > 1) argv[n++] = fork;
+    snprintf(seed, sizeof seed, "-seed=%llu", (unsigned long long)o->seed);
+    snprintf(runs, sizeof runs, "-runs=%llu", (unsigned long long)o->runs);
+    if (o->seed) argv[n++] = seed;
+    if (o->runs) argv[n++] = runs;
     argv[n] = NULL;
     return run_engine(argv, log_path, o->seconds);
 }
@@ -269,7 +284,7 @@ static int run_libfuzzer(const char *root, const char *target, const struct fuzz
 static int run_afl(const char *target, const struct fuzz_options *o, const char *corpus,
                    const char *log_path)
 {
-    char afl_out[4096], limit[32];
+    char afl_out[4096], limit[32], seed[32];
     path_printf(afl_out, sizeof afl_out, "%s/afl", o->out);
     snprintf(limit, sizeof limit, "%u", o->seconds);
     setenv("AFL_NO_UI", "1", 1);
@@ -292,8 +307,13 @@ static int run_afl(const char *target, const struct fuzz_options *o, const char 
         posix_spawnp(&pid, "afl-fuzz", &actions, NULL, (char *const *)argv, environ);
         posix_spawn_file_actions_destroy(&actions);
     }
-    const char *argv[] = {"afl-fuzz", "-M", "main", "-i", corpus, "-o",
-                          afl_out,    "-V", limit,  "--", target, NULL};
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+    const char *argv[16] = {"afl-fuzz", "-M", "main", "-i", corpus, "-o", afl_out, "-V", limit};
+    int n = 9;
+    if (o->seed) argv[n++] = "-s", argv[n++] = seed;
+    argv[n++] = "--";
+    argv[n++] = target;
+    argv[n] = NULL;
     int status = run_engine(argv, log_path, o->seconds);
     while (waitpid(-1, NULL, 0) > 0)
         continue; /* the secondaries end by their own limit */

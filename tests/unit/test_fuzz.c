@@ -17,8 +17,10 @@ START_TEST(smoke_campaign_per_allocator_is_clean)
     const char *allocs[] = {"glibc", "jemalloc", "mimalloc", "tcmalloc"};
     char out[64];
     make_temp_dir(out, sizeof out);
-    const char *argv[] = {"gauntlet", "fuzz",  "--alloc", allocs[_i], "--time",
-                          "4",        "--out", out,       NULL};
+    /* A repeatable campaign (fixed seed, bounded executions): CI must not
+     * depend on how fast this machine happens to be. */
+    const char *argv[] = {"gauntlet", "fuzz",   "--alloc", allocs[_i], "--seed", "1", "--runs",
+                          "4000",     "--time", "60",      "--out",    out,      NULL};
     spawn_run(argv, &r);
     ck_assert_msg(r.status == 0, "%s: exit %d\n%s\n%s", allocs[_i], r.status, r.out, r.err);
     ck_assert_msg(strstr(r.out, "summary: libfuzzer on") && strstr(r.out, "executions"),
