@@ -56,6 +56,16 @@ struct replay {
     char report[8192];   /* the child's whole stderr (truncated), for saving */
 };
 
+/* Takes argv[*i] if it is one of the options that shape a replay (--mode,
+ * --timeout, --strict, --cap), advancing *i past its value; usage errors
+ * name `command`. */
+bool parse_replay_option(const char *command, int argc, char **argv, int *i,
+                         struct replay_options *o);
+#define REPLAY_OPTIONS_HELP                                                                        \
+    "  --mode MODE        lockstep (default) or free\n"                                            \
+    "  --timeout SECONDS  the watchdog bound of each run (10)\n"                                   \
+    "  --strict           the allocator's known deviations count as violations\n"                  \
+    "  --cap SIZE         the live-bytes cap of each run (as the campaign used)\n"
 /* Runs PATH against o->alloc; false only when the child could not be started. */
 bool replay_program_file(const struct replay_options *o, const char *path, struct replay *out);
 

@@ -29,10 +29,7 @@ static const char minimize_help[] =
     "that still violates the same invariant (a crash counts as the invariant\n"
     "`crash`). Every candidate is written to a file and run in a fresh process.\n"
     "\n"
-    "  --alloc NAME       glibc, jemalloc, mimalloc, tcmalloc or so:PATH\n"
-    "  --mode MODE        lockstep (default) or free\n"
-    "  --timeout SECONDS  the watchdog bound of each run (10)\n"
-    "  --strict           the allocator's known deviations count as violations\n"
+    "  --alloc NAME       glibc, jemalloc, mimalloc, tcmalloc or so:PATH\n" REPLAY_OPTIONS_HELP
     "  --max-runs N       stop after N runs (2000), printing the smallest found\n"
     "  -o OUT             write the program there (atomically); default stdout\n"
     "\n"
@@ -65,16 +62,8 @@ static void parse_minimize_options(int argc, char **argv, struct minimize *m)
             exit(0);
         } else if (strcmp(arg, "--alloc") == 0 && value) {
             m->run.alloc = argv[++i];
-        } else if (strcmp(arg, "--mode") == 0 && value) {
-            if (strcmp(value, "lockstep") != 0 && strcmp(value, "free") != 0)
-                usage_error("minimize", "--mode must be lockstep or free, not '%s'", value);
-            m->run.mode = argv[++i];
-        } else if (strcmp(arg, "--timeout") == 0 && value) {
-            if (!parse_u64_arg(value, &number) || number == 0 || number > 86400)
-                usage_error("minimize", "--timeout needs a number of seconds (1..86400)");
-            m->run.timeout = argv[++i];
-        } else if (strcmp(arg, "--strict") == 0) {
-            m->run.strict = true;
+        } else if (parse_replay_option("minimize", argc, argv, &i, &m->run)) {
+            continue;
         } else if (strcmp(arg, "--max-runs") == 0 && value) {
             if (!parse_u64_arg(argv[++i], &number) || number == 0 || number > 1000000)
                 usage_error("minimize", "--max-runs needs a number (1..1000000)");

@@ -25,11 +25,7 @@ static const char triage_help[] =
     "  DIR/*/crashes/id:*                                    (AFL++)\n"
     "  DIR/findings/*.txt, DIR/findings/*.bin\n"
     "\n"
-    "  --alloc NAME       the allocator(s) to replay against (required)\n"
-    "  --mode MODE        lockstep (default) or free\n"
-    "  --timeout SECONDS  the watchdog bound of each run (10)\n"
-    "  --strict           the allocator's known deviations count as violations\n"
-    "\n"
+    "  --alloc NAME       the allocator(s) to replay against (required)\n" REPLAY_OPTIONS_HELP "\n"
     "Exit status: 0 no finding reproduces; 1 at least one does; 2 usage error.\n";
 
 #define MAX_FILES    4096
@@ -79,22 +75,13 @@ static void parse_triage_options(int argc, char **argv, struct triage *t)
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        uint64_t seconds;
         if (is_help(arg)) {
             fputs(triage_help, stdout);
             exit(0);
         } else if (strcmp(arg, "--alloc") == 0 && value) {
             add_allocators(t, argv[++i]);
-        } else if (strcmp(arg, "--mode") == 0 && value) {
-            if (strcmp(value, "lockstep") != 0 && strcmp(value, "free") != 0)
-                usage_error("triage", "--mode must be lockstep or free, not '%s'", value);
-            t->run.mode = argv[++i];
-        } else if (strcmp(arg, "--timeout") == 0 && value) {
-            if (!parse_u64_arg(value, &seconds) || seconds == 0 || seconds > 86400)
-                usage_error("triage", "--timeout needs a number of seconds (1..86400)");
-            t->run.timeout = argv[++i];
-        } else if (strcmp(arg, "--strict") == 0) {
-            t->run.strict = true;
+        } else if (parse_replay_option("triage", argc, argv, &i, &t->run)) {
+            continue;
         } else if (arg[0] == '-' && arg[1] != '\0') {
             usage_error("triage", "unknown option or missing value: %s", arg);
         } else if (t->dir) {

@@ -157,3 +157,33 @@ bool replay_program_file(const struct replay_options *o, const char *path, struc
     classify(status, !finished, out);
     return true;
 }
+
+bool parse_replay_option(const char *command, int argc, char **argv, int *i,
+                         struct replay_options *o)
+{
+    const char *arg = argv[*i], *value = *i + 1 < argc ? argv[*i + 1] : NULL;
+    uint64_t seconds;
+    size_t bytes;
+    if (strcmp(arg, "--strict") == 0) {
+        o->strict = true;
+        return true;
+    }
+    if (value == NULL) return false;
+    if (strcmp(arg, "--mode") == 0) {
+        if (strcmp(value, "lockstep") != 0 && strcmp(value, "free") != 0)
+            usage_error(command, "--mode must be lockstep or free, not '%s'", value);
+        o->mode = value;
+    } else if (strcmp(arg, "--timeout") == 0) {
+        if (!parse_u64_arg(value, &seconds) || seconds == 0 || seconds > 86400)
+            usage_error(command, "--timeout needs a number of seconds (1..86400)");
+        o->timeout = value;
+    } else if (strcmp(arg, "--cap") == 0) {
+        if (!parse_size_arg(value, &bytes) || bytes == 0)
+            usage_error(command, "--cap needs a size such as 32MiB, not '%s'", value);
+        o->cap = value;
+    } else {
+        return false;
+    }
+    (*i)++;
+    return true;
+}
