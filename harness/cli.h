@@ -84,5 +84,9 @@ int cmd_triage(int argc, char **argv);
 /* Allocator names a user may pass to --alloc, with "all" expanded to the
  * installed named allocators. */
 bool allocator_installed(const char *name, char *err, size_t err_len);
+/* Appends the names of a --alloc list ("a,b", "all": every installed named
+ * allocator) to names[count..capacity); returns the new count. */
+unsigned add_allocator_names(const char *command, char *list, const char **names, unsigned count,
+                             unsigned capacity);
 
 #endif

@@ -152,35 +152,33 @@ int cmd_bench(int argc, char **argv)
     }
     printf("%-10s %-8s %9s %12s %12s %9s\n", "allocator", "mix", "ops", "checked M/s", "raw M/s",
            "ratio");
+    const char *names[16];
+    unsigned count = add_allocator_names("bench", list, names, 0, 16);
     int status = 0;
-    for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
-        const char *const single[] = {name, NULL};
-        const char *const *names = strcmp(name, "all") == 0 ? named_allocators : single;
-        for (; *names; names++) {
-            char err[1024];
-            if (!allocator_installed(*names, err, sizeof err)) {
-                fprintf(stderr, "gauntlet bench: %s\n", err);
-                status = EXIT_USAGE;
-                continue;
-            }
-            fflush(stdout);
-            pid_t pid = fork();
-            if (pid == 0) {
-                struct allocator a;
-                if (!allocator_open(*names, &a, err, sizeof err)) _exit(EXIT_USAGE);
-                bench_mix(&a, "small", true, ops, (unsigned)repeat);
-                bench_mix(&a, "default", false, ops, (unsigned)repeat);
-                _exit(0);
-            }
-            int child;
-            if (pid < 0 || waitpid(pid, &child, 0) < 0) {
-                status = EXIT_USAGE;
-            } else if (WIFSIGNALED(child)) {
-                fprintf(stderr, "gauntlet bench: %s died of signal %d\n", *names, WTERMSIG(child));
-                status = EXIT_FINDING;
-            } else if (WEXITSTATUS(child) != 0) {
-                status = WEXITSTATUS(child);
-            }
+    for (unsigned k = 0; k < count; k++) {
+        char err[1024];
+        if (!allocator_installed(names[k], err, sizeof err)) {
+            fprintf(stderr, "gauntlet bench: %s\n", err);
+            status = EXIT_USAGE;
+            continue;
+        }
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            struct allocator a;
+            if (!allocator_open(names[k], &a, err, sizeof err)) _exit(EXIT_USAGE);
+            bench_mix(&a, "small", true, ops, (unsigned)repeat);
+            bench_mix(&a, "default", false, ops, (unsigned)repeat);
+            _exit(0);
+        }
+        int child;
+        if (pid < 0 || waitpid(pid, &child, 0) < 0) {
+            status = EXIT_USAGE;
+        } else if (WIFSIGNALED(child)) {
+            fprintf(stderr, "gauntlet bench: %s died of signal %d\n", names[k], WTERMSIG(child));
+            status = EXIT_FINDING;
+        } else if (WEXITSTATUS(child) != 0) {
+            status = WEXITSTATUS(child);
         }
     }
     return status;

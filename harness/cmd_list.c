@@ -54,6 +54,23 @@ bool allocator_installed(const char *name, char *err, size_t err_len)
     return probe(name, err, err_len);
 }
 
+unsigned add_allocator_names(const char *command, char *list, const char **names, unsigned count,
+                             unsigned capacity)
+{
+    for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
+        if (strcmp(name, "all") == 0) {
+            char err[512];
+            for (const char *const *n = named_allocators; *n; n++)
+                if (count < capacity && allocator_installed(*n, err, sizeof err))
+                    names[count++] = *n;
+            continue;
+        }
+        if (count == capacity) usage_error(command, "at most %u allocators at once", capacity);
+        names[count++] = name;
+    }
+    return count;
+}
+
 int cmd_list(int argc, char **argv)
 {
     if (argc > 1 && is_help(argv[1])) {

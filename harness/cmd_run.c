@@ -34,27 +34,12 @@ static const char run_help[] =
     "stderr); 2 usage, input or set-up error.\n";
 
 struct run_options {
-    char *allocs[16];
+    const char *allocs[16];
     unsigned alloc_count;
     struct run_config config;
     enum input_format format;
     bool quiet;
 };
-
-static void add_allocators(struct run_options *o, char *list)
-{
-    for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
-        if (strcmp(name, "all") == 0) {
-            char err[512];
-            for (const char *const *n = named_allocators; *n; n++)
-                if (allocator_installed(*n, err, sizeof err) && o->alloc_count < 16)
-                    o->allocs[o->alloc_count++] = (char *)*n;
-            continue;
-        }
-        if (o->alloc_count == 16) usage_error("run", "at most 16 allocators at once");
-        o->allocs[o->alloc_count++] = name;
-    }
-}
 
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
@@ -67,7 +52,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             fputs(run_help, stdout);
             exit(0);
         } else if (strcmp(arg, "--alloc") == 0 && value) {
-            add_allocators(o, argv[++i]);
+            o->alloc_count = add_allocator_names("run", argv[++i], o->allocs, o->alloc_count, 16);
         } else if (strcmp(arg, "--mode") == 0 && value) {
             i++;
             if (strcmp(value, "lockstep") == 0)

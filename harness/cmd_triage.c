@@ -55,21 +55,6 @@ struct triage {
     bool any_reproduced;
 };
 
-static void add_allocators(struct triage *t, char *list)
-{
-    for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
-        if (strcmp(name, "all") == 0) {
-            char err[512];
-            for (const char *const *n = named_allocators; *n; n++)
-                if (allocator_installed(*n, err, sizeof err) && t->alloc_count < MAX_ALLOCS)
-                    t->allocs[t->alloc_count++] = *n;
-            continue;
-        }
-        if (t->alloc_count == MAX_ALLOCS) usage_error("triage", "at most 16 allocators at once");
-        t->allocs[t->alloc_count++] = name;
-    }
-}
-
 static void parse_triage_options(int argc, char **argv, struct triage *t)
 {
     for (int i = 1; i < argc; i++) {
@@ -79,7 +64,8 @@ static void parse_triage_options(int argc, char **argv, struct triage *t)
             fputs(triage_help, stdout);
             exit(0);
         } else if (strcmp(arg, "--alloc") == 0 && value) {
-            add_allocators(t, argv[++i]);
+            t->alloc_count =
+                add_allocator_names("triage", argv[++i], t->allocs, t->alloc_count, MAX_ALLOCS);
         } else if (parse_replay_option("triage", argc, argv, &i, &t->run)) {
             continue;
         } else if (arg[0] == '-' && arg[1] != '\0') {
