@@ -26,7 +26,7 @@ for fuzzer in "$OUT"/fuzz_program_*; do
   seeds=$work/seeds-$name
   mkdir -p "$seeds" && unzip -q -o "$OUT/${name}_seed_corpus.zip" -d "$seeds"
   # As ClusterFuzz runs it: from $OUT, with the .options' flags, no extra environment.
-  if (cd "$OUT" && ASAN_OPTIONS=detect_leaks=0 "./$name" -runs=300 -dict="$name.dict" "$seeds" \
+  if (cd "$OUT" && ASAN_OPTIONS=detect_leaks=0 "./$name" -seed=1 -runs=300 -dict="$name.dict" "$seeds" \
         > "$work/$name.log" 2>&1); then
     echo "test-clusterfuzzlite: $name ran $(grep -c . "$work/$name.log") log lines, no finding"
   else
