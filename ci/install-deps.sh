@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   build-essential pkg-config check
   libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
-  clang-14 libclang-rt-14-dev afl++
+  clang clang-14 libclang-rt-14-dev afl++ zip unzip
   libjansson-dev gnuplot-nox
 )
 
