@@ -24,14 +24,14 @@
 #include "gauntlet.h"
 
 #include <sched.h>
-#ifndef GAUNTLET_DEFAULT_ALLOC
-#define GAUNTLET_DEFAULT_ALLOC "glibc"
-#endif
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#ifndef GAUNTLET_DEFAULT_ALLOC
+#define GAUNTLET_DEFAULT_ALLOC "glibc"
+#endif
 
 const char *fuzz_input_name;
 bool fuzz_exit_on_violation;
