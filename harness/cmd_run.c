@@ -44,6 +44,9 @@ struct run_options {
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
     run_config_default(&o->config);
+    /* The options that shape a run are the ones minimize and triage pass on
+     * to it: one parser validates them (replay.c). */
+    struct replay_options shaping = {0};
     int i = 1;
     for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
         const char *arg = argv[i];
@@ -53,24 +56,8 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             exit(0);
         } else if (strcmp(arg, "--alloc") == 0 && value) {
             o->alloc_count = add_allocator_names("run", argv[++i], o->allocs, o->alloc_count, 16);
-        } else if (strcmp(arg, "--mode") == 0 && value) {
-            i++;
-            if (strcmp(value, "lockstep") == 0)
-                o->config.mode = MODE_LOCKSTEP;
-            else if (strcmp(value, "free") == 0)
-                o->config.mode = MODE_FREE;
-            else
-                usage_error("run", "--mode must be lockstep or free, not '%s'", value);
-        } else if (strcmp(arg, "--cap") == 0 && value) {
-            if (!parse_size_arg(argv[++i], &o->config.live_cap) || o->config.live_cap == 0)
-                usage_error("run", "--cap needs a size such as 256MiB, not '%s'", value);
-        } else if (strcmp(arg, "--timeout") == 0 && value) {
-            uint64_t seconds;
-            if (!parse_u64_arg(argv[++i], &seconds) || seconds == 0 || seconds > 86400)
-                usage_error("run", "--timeout needs a number of seconds (1..86400)");
-            o->config.watchdog_seconds = (unsigned)seconds;
-        } else if (strcmp(arg, "--strict") == 0) {
-            o->config.strict = true;
+        } else if (parse_replay_option("run", argc, argv, &i, &shaping)) {
+            continue;
         } else if (strcmp(arg, "--quiet") == 0) {
             o->quiet = true;
         } else if (strcmp(arg, "--format") == 0 && value) {
@@ -84,6 +71,13 @@ static int parse_options(int argc, char **argv, struct run_options *o)
     }
     if (o->alloc_count == 0) usage_error("run", "--alloc NAME is required");
     if (i == argc) usage_error("run", "no program FILE given");
+    uint64_t seconds;
+    if (shaping.mode)
+        o->config.mode = strcmp(shaping.mode, "free") == 0 ? MODE_FREE : MODE_LOCKSTEP;
+    if (shaping.timeout && parse_u64_arg(shaping.timeout, &seconds))
+        o->config.watchdog_seconds = (unsigned)seconds;
+    if (shaping.cap) parse_size_arg(shaping.cap, &o->config.live_cap);
+    o->config.strict = shaping.strict;
     return i;
 }
 

@@ -197,11 +197,15 @@ static void run(const struct workdir *w, const char *name, const char *preload)
 }
 
 /* Builds the defective library with one -D flag into DIR/libdefect.so. */
-static void build_defective(const struct workdir *w, const char *define, char *lib, size_t len)
+/* Builds the test's preload library with one defect; its path goes to lib,
+ * and its allocator name ("so:PATH") to allocator. */
+static void build_defective(const struct workdir *w, const char *define, char *lib, size_t len,
+                            char *allocator, size_t allocator_len)
 {
     char src[128];
     join(src, sizeof src, w, "defect.c");
     join(lib, len, w, "libdefect.so");
+    snprintf(allocator, allocator_len, "so:%s", lib);
     write_file(src, defective_source);
     const char *argv[] = {"cc",   "-std=c17", "-O2", "-fPIC", "-shared", "-fno-builtin",
                           define, src,        "-o",  lib,     NULL};
@@ -215,7 +219,7 @@ static void expect_pass_on_glibc(const char *text, size_t ops)
 {
     struct workdir w;
     workdir_open(&w);
-    write_reproducer(&w, "repro", text, "glibc", policy_for("glibc"), (size_t)256 << 20);
+    write_reproducer(&w, "repro", text, "glibc", policy_for("glibc"), GAUNTLET_DEFAULT_CAP);
     compile(&w, "repro", NULL);
     run(&w, "repro", NULL);
     char passed[64];
@@ -278,7 +282,7 @@ START_TEST(test_threaded_program_passes)
                                "t1 check s5\n";
     struct workdir w;
     workdir_open(&w);
-    write_reproducer(&w, "repro", text, "glibc", policy_for("glibc"), (size_t)256 << 20);
+    write_reproducer(&w, "repro", text, "glibc", policy_for("glibc"), GAUNTLET_DEFAULT_CAP);
     compile(&w, "repro", NULL);
     run(&w, "repro", NULL);
     ck_assert_msg(result.status == 0, "status %d:\n%.4000s", result.status, result.err);
@@ -317,10 +321,9 @@ START_TEST(test_defective_calloc_fails)
     struct workdir w;
     workdir_open(&w);
     char lib[128], allocator[160];
-    build_defective(&w, "-DPOISON_CALLOC", lib, sizeof lib);
-    snprintf(allocator, sizeof allocator, "so:%s", lib);
+    build_defective(&w, "-DPOISON_CALLOC", lib, sizeof lib, allocator, sizeof allocator);
     write_reproducer(&w, "repro", "t0 malloc s1 100\nt0 calloc s2 10 x 16\nt0 free s1\n", allocator,
-                     policy_for(NULL), (size_t)256 << 20);
+                     policy_for(NULL), GAUNTLET_DEFAULT_CAP);
     compile(&w, "repro", NULL);
     /* The header's command names the library. */
     static char source[1 << 18];
@@ -349,12 +352,11 @@ START_TEST(test_known_deviation_is_noted_not_fatal)
     struct workdir w;
     workdir_open(&w);
     char lib[128], allocator[160];
-    build_defective(&w, "-DFREE_SETS_ERRNO", lib, sizeof lib);
-    snprintf(allocator, sizeof allocator, "so:%s", lib);
+    build_defective(&w, "-DFREE_SETS_ERRNO", lib, sizeof lib, allocator, sizeof allocator);
     static const char text[] = "t0 malloc s1 100\nt0 free s1\nt0 malloc s2 200\n";
 
     /* A table without the deviation: free-errno is a violation. */
-    write_reproducer(&w, "strict", text, allocator, policy_for(NULL), (size_t)256 << 20);
+    write_reproducer(&w, "strict", text, allocator, policy_for(NULL), GAUNTLET_DEFAULT_CAP);
     compile(&w, "strict", NULL);
     run(&w, "strict", lib);
     ck_assert_msg(result.status == 128 + SIGABRT &&
@@ -368,7 +370,7 @@ START_TEST(test_known_deviation_is_noted_not_fatal)
     };
     struct alloc_policy lenient = *policy_for(NULL);
     lenient.deviations = deviations;
-    write_reproducer(&w, "lenient", text, allocator, &lenient, (size_t)256 << 20);
+    write_reproducer(&w, "lenient", text, allocator, &lenient, GAUNTLET_DEFAULT_CAP);
     compile(&w, "lenient", NULL);
     run(&w, "lenient", lib);
     ck_assert_msg(result.status == 0, "status %d:\n%.4000s", result.status, result.err);
@@ -384,10 +386,9 @@ START_TEST(test_crash_and_hang_name_the_operation)
     struct workdir w;
     workdir_open(&w);
     char lib[128], allocator[160];
-    build_defective(&w, "-DCRASH_4321", lib, sizeof lib);
-    snprintf(allocator, sizeof allocator, "so:%s", lib);
+    build_defective(&w, "-DCRASH_4321", lib, sizeof lib, allocator, sizeof allocator);
     write_reproducer(&w, "crash", "t0 malloc s1 10\nt1 malloc s2 4321\n", allocator,
-                     policy_for(NULL), (size_t)256 << 20);
+                     policy_for(NULL), GAUNTLET_DEFAULT_CAP);
     compile(&w, "crash", NULL);
     run(&w, "crash", lib);
     ck_assert_msg(
@@ -395,9 +396,9 @@ START_TEST(test_crash_and_hang_name_the_operation)
             strstr(result.err, "reproducer: op 1 (t1 malloc s2 4321): crash: signal 11") != NULL,
         "status %d:\n%.4000s", result.status, result.err);
 
-    build_defective(&w, "-DHANG_4242", lib, sizeof lib);
+    build_defective(&w, "-DHANG_4242", lib, sizeof lib, allocator, sizeof allocator);
     write_reproducer(&w, "hang", "t0 malloc s1 10\nt0 malloc s2 4242\n", allocator,
-                     policy_for(NULL), (size_t)256 << 20);
+                     policy_for(NULL), GAUNTLET_DEFAULT_CAP);
     compile(&w, "hang", "-DWATCHDOG_SECONDS=1");
     run(&w, "hang", lib);
     ck_assert_msg(result.status == 128 + SIGABRT &&
@@ -421,7 +422,7 @@ START_TEST(test_sizes_are_written_exactly)
                                "t0 aligned_alloc s8 100 align 2^63\n";
     struct workdir w;
     workdir_open(&w);
-    write_reproducer(&w, "repro", text, "glibc", policy_for("glibc"), (size_t)256 << 20);
+    write_reproducer(&w, "repro", text, "glibc", policy_for("glibc"), GAUNTLET_DEFAULT_CAP);
     static char source[1 << 18];
     char src[128];
     join(src, sizeof src, &w, "repro.c");
@@ -482,7 +483,7 @@ START_TEST(test_named_allocators)
     for (size_t i = 0; i < 3; i++) {
         struct workdir w;
         workdir_open(&w);
-        write_reproducer(&w, "repro", text, names[i], policy_for(names[i]), (size_t)256 << 20);
+        write_reproducer(&w, "repro", text, names[i], policy_for(names[i]), GAUNTLET_DEFAULT_CAP);
         char src[128], exe[128];
         join(src, sizeof src, &w, "repro.c");
         join(exe, sizeof exe, &w, "repro");
@@ -514,7 +515,7 @@ START_TEST(test_odd_names_and_errors)
     workdir_open(&w);
     /* A path that would end the header comment or break the shell command. */
     write_reproducer(&w, "repro", "t0 malloc s1 1\n", "so:/tmp/x y/lib*/it's.so", policy_for(NULL),
-                     (size_t)256 << 20);
+                     GAUNTLET_DEFAULT_CAP);
     compile(&w, "repro", NULL);
     static char source[1 << 18];
     char src[128];
