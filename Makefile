@@ -3,24 +3,28 @@
 #   make run        the main job: a generated program against every installed allocator
 #   make check      unit tests, the oracle's proofs, the corpus against every allocator
 #   make bench      the oracle's cost (checked vs raw calls)
+#   make bench-stress  the stress checks' and RSS sampler's cost
+#   make stress-baselines  refresh stress/baselines/<allocator>.json on this machine
 # Every target first installs missing packages (ci/install-deps.sh).
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 # The project's own flags stay even when CFLAGS is given on the command line.
-ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -Iharness $(CFLAGS)
-LDLIBS   += -ldl -pthread
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -Iharness -Istress $(CFLAGS)
+LDLIBS   += -ldl -pthread -ljansson -lm
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt)
 
 BUILD    := build
 HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
-HARNESS_OBJ := $(HARNESS_SRC:harness/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/reproducer_template.o
+STRESS_SRC  := $(wildcard stress/*.c)
+HARNESS_OBJ := $(HARNESS_SRC:harness/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/reproducer_template.o \
+               $(STRESS_SRC:stress/%.c=$(BUILD)/obj/stress/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 DEFECTS  := $(shell awk '!/^#/ && NF {print $$1}' tests/defective/defects.list 2>/dev/null) none
 DEFECT_LIBS := $(DEFECTS:%=$(BUILD)/defective/libdefect_%.so)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all run check bench bench-fuzz format clean deps fuzz-build
+.PHONY: all run check bench bench-fuzz bench-stress stress-baselines format clean deps fuzz-build
 all: $(BUILD)/gauntlet $(DEFECT_LIBS)
 
 deps: $(DEPS_STAMP)
@@ -29,6 +33,10 @@ $(DEPS_STAMP): ci/install-deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
 $(BUILD)/obj/%.o: harness/%.c harness/*.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/stress/%.o: stress/%.c stress/*.h harness/*.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -63,6 +71,8 @@ run: all
 	@$(BUILD)/gauntlet list
 	$(BUILD)/gauntlet gen --seed 1 --ops 5000 --threads 4 -o $(BUILD)/main-job.bin
 	$(BUILD)/gauntlet run --alloc all $(BUILD)/main-job.bin
+	$(BUILD)/gauntlet stress --alloc all --workload server --repeat 3 \
+	    --json $(BUILD)/main-job-stress.json --plot $(BUILD)/main-job-plots
 
 # Every engine and configuration of the fuzz target (fuzzers/build.sh).
 fuzz-build: all
@@ -74,12 +84,25 @@ check: all fuzz-build $(BUILD)/unit_tests
 bench: all
 	$(BUILD)/gauntlet bench --alloc all
 
+# The stress drivers' own cost: checks on vs off, sampler on vs off.
+bench-stress: all
+	$(BUILD)/gauntlet stress-bench --alloc all --repeat 5 --scale 2
+
+# Per-allocator baselines, measured on this machine (commit the result).
+STRESS_BASELINE_ALLOCS ?= glibc jemalloc mimalloc tcmalloc
+stress-baselines: all
+	@mkdir -p stress/baselines
+	for a in $(STRESS_BASELINE_ALLOCS); do \
+	  $(BUILD)/gauntlet stress --alloc $$a --workload all --repeat 5 --no-series \
+	    --json stress/baselines/$$a.json || exit $$?; \
+	done
+
 # Fuzz targets' exec/s and the time to find each defective allocator.
 bench-fuzz: all
 	bash ci/bench-fuzz.sh
 
 format:
-	clang-format -i harness/*.c harness/*.h tests/unit/*.c tests/unit/*.h tests/defective/*.c
+	clang-format -i harness/*.c harness/*.h stress/*.c stress/*.h tests/unit/*.c tests/unit/*.h tests/defective/*.c
 
 clean:
 	rm -rf $(BUILD)

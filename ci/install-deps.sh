@@ -9,7 +9,7 @@ packages=(
   build-essential pkg-config check
   libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
   clang clang-14 libclang-rt-14-dev afl++ zip unzip
-  libjansson-dev gnuplot-nox
+  libjansson-dev gnuplot-nox time
 )
 
 missing=()

@@ -24,6 +24,12 @@ void write_output(const char *path, const uint8_t *bytes, size_t len);
 typedef bool (*output_writer)(int fd, const void *context);
 void write_output_with(const char *path, output_writer writer, const void *context);
 
+/* Runs argv (argv[0] searched in PATH) and waits; with log_path, its stdout
+ * and stderr are appended to that file. Returns the wait status (-1: not
+ * started). */
+int spawn_wait(const char *const argv[], const char *log_path);
+/* The repository root: build/gauntlet lives in ROOT/build/ (corpus, fuzzers). */
+void repository_root(char *root, size_t len);
 /* snprintf for paths: a path that does not fit is an input error (exit 2),
  * never a silently truncated file name. */
 void path_printf(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -80,6 +86,11 @@ int cmd_bench(int argc, char **argv);
 int cmd_fuzz(int argc, char **argv);
 int cmd_minimize(int argc, char **argv);
 int cmd_triage(int argc, char **argv);
+int cmd_stress(int argc, char **argv);
+int cmd_stress_one(int argc, char **argv);
+int cmd_stress_bench(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_upgrade(int argc, char **argv);
 
 /* Allocator names a user may pass to --alloc, with "all" expanded to the
  * installed named allocators. */

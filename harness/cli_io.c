@@ -7,12 +7,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 bool read_whole_file(const char *path, uint8_t **bytes, size_t *len, size_t *mapped)
 {
@@ -196,4 +200,37 @@ enum input_format parse_format_arg(const char *command, const char *text)
 bool is_help(const char *arg)
 {
     return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0 || strcmp(arg, "help") == 0;
+}
+
+/* The repository root: build/gauntlet lives in ROOT/build/. */
+void repository_root(char *root, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", root, len - 1);
+    if (n <= 0) {
+        snprintf(root, len, ".");
+        return;
+    }
+    root[n] = '\0';
+    for (int up = 0; up < 2; up++) {
+        char *slash = strrchr(root, '/');
+        if (slash) *slash = '\0';
+    }
+}
+
+int spawn_wait(const char *const argv[], const char *log_path)
+{
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (log_path) {
+        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path,
+                                         O_WRONLY | O_CREAT | O_APPEND, 0644);
+        posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    }
+    pid_t pid;
+    int status = -1;
+    if (posix_spawnp(&pid, argv[0], &actions, NULL, (char *const *)argv, environ) == 0)
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            continue;
+    posix_spawn_file_actions_destroy(&actions);
+    return status;
 }

@@ -246,6 +246,9 @@ void report_install_crash_handlers(void);
 /* Called after a violation's report, before the process ends with status 1
  * (a fuzz target sets abort, so that the engine keeps the input). */
 extern void (*report_after_violation)(void);
+/* What a crash outside any program's operation reports (the stress drivers
+ * set their allocator, workload and reproduce command), or NULL. */
+extern const char *report_crash_context;
 /* No notes (known deviations) on stderr: a fuzz target runs millions of programs. */
 extern bool report_quiet_notes;
 

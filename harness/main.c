@@ -25,6 +25,12 @@ static const char main_help[] =
     "                                         a fuzzing campaign (libFuzzer or AFL++)\n"
     "  minimize --alloc NAME FILE [-o OUT]    a smaller program violating the same invariant\n"
     "  triage --alloc NAME DIR                the distinct findings of a campaign directory\n"
+    "  stress --alloc LIST [--workload LIST] [--repeat N] [--json F] [--baseline F] [--plot DIR]\n"
+    "                                         fragmentation and RSS per allocator, per workload\n"
+    "  compare OLD.json NEW.json              memory regressions between two stress results\n"
+    "  upgrade --old NAME --new NAME [--time S]\n"
+    "                                         is NEW safe: corpus, fuzzing, every workload\n"
+    "  stress-bench [--alloc NAME]            the stress checks' and sampler's cost\n"
     "\n"
     "NAME: glibc, jemalloc, mimalloc, tcmalloc or so:PATH.\n"
     "Exit status: 0 fine; 1 a finding; 2 usage, input or set-up error.\n";
@@ -48,11 +54,21 @@ int main(int argc, char **argv)
         int (*run)(int, char **);
         bool loads_allocators;
     } commands[] = {
-        {"list", cmd_list, true},         {"run", cmd_run, true},
-        {"gen", cmd_gen, false},          {"decode", cmd_decode, false},
-        {"encode", cmd_encode, false},    {"reproducer", cmd_reproducer, false},
-        {"bench", cmd_bench, true},       {"fuzz", cmd_fuzz, true},
-        {"minimize", cmd_minimize, true}, {"triage", cmd_triage, true},
+        {"list", cmd_list, true},
+        {"run", cmd_run, true},
+        {"gen", cmd_gen, false},
+        {"decode", cmd_decode, false},
+        {"encode", cmd_encode, false},
+        {"reproducer", cmd_reproducer, false},
+        {"bench", cmd_bench, true},
+        {"fuzz", cmd_fuzz, true},
+        {"minimize", cmd_minimize, true},
+        {"triage", cmd_triage, true},
+        {"stress", cmd_stress, true},
+        {"stress-one", cmd_stress_one, true},
+        {"compare", cmd_compare, false},
+        {"upgrade", cmd_upgrade, true},
+        {"stress-bench", cmd_stress_bench, true},
     };
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         if (strcmp(command, commands[i].name) != 0) continue;

@@ -80,11 +80,21 @@ static struct pattern_round round_at(uint64_t word)
     return r;
 }
 
+/* Bytes [i, end) of the word covering offset i, where end is within that word. */
+static void fill_partial(uint8_t *block, uint64_t base, size_t i, size_t end)
+{
+    uint64_t word = base + (uint64_t)(i / 8) * STEP;
+    memcpy(block + i, (const uint8_t *)&word + i % 8, end - i);
+}
+
 static void fill_range(uint8_t *block, uint64_t base, size_t start, size_t end)
 {
     size_t i = start;
-    for (; i < end && i % 8 != 0; i++)
-        block[i] = pattern_byte(base, i);
+    if (i % 8 != 0) {
+        size_t word_end = (i | 7) + 1;
+        fill_partial(block, base, i, word_end < end ? word_end : end);
+        i = word_end;
+    }
     uint64_t word = base + (uint64_t)(i / 8) * STEP;
     if (i + 64 <= end) {
         struct pattern_round r = round_at(word);
@@ -96,16 +106,24 @@ static void fill_range(uint8_t *block, uint64_t base, size_t start, size_t end)
     }
     for (; i + 8 <= end; i += 8, word += STEP)
         memcpy(block + i, &word, 8);
-    for (; i < end; i++)
-        block[i] = pattern_byte(base, i);
+    if (i < end) fill_partial(block, base, i, end);
+}
+
+static bool partial_matches(const uint8_t *block, uint64_t base, size_t i, size_t end)
+{
+    uint64_t word = base + (uint64_t)(i / 8) * STEP;
+    return memcmp(block + i, (const uint8_t *)&word + i % 8, end - i) == 0;
 }
 
 static bool verify_range(const uint8_t *block, uint64_t base, size_t start, size_t end,
                          struct pattern_mismatch *m)
 {
     size_t i = start;
-    for (; i < end && i % 8 != 0; i++)
-        if (block[i] != pattern_byte(base, i)) goto mismatch;
+    if (i % 8 != 0) {
+        size_t word_end = (i | 7) + 1 < end ? (i | 7) + 1 : end;
+        if (!partial_matches(block, base, i, word_end)) goto find;
+        i = word_end;
+    }
     uint64_t word = base + (uint64_t)(i / 8) * STEP;
     if (i + 64 <= end) {
         struct pattern_round r = round_at(word);
@@ -125,10 +143,10 @@ static bool verify_range(const uint8_t *block, uint64_t base, size_t start, size
         memcpy(&found, block + i, 8);
         if (found != word) break;
     }
+    if (i == end || (end - i < 8 && partial_matches(block, base, i, end))) return true;
+find: /* a mismatch lies in [i, end): name its byte */
     for (; i < end; i++)
-        if (block[i] != pattern_byte(base, i)) goto mismatch;
-    return true;
-mismatch:
+        if (block[i] != pattern_byte(base, i)) break;
     m->offset = i;
     m->expected = pattern_byte(base, i);
     m->actual = block[i];
@@ -153,6 +171,17 @@ bool pattern_verify(const void *block, size_t size, size_t limit, uint64_t seed,
         if (!verify_range(block, base, start, end < limit ? end : limit, mismatch)) return false;
     }
     return true;
+}
+
+void pattern_fill_span(void *block, size_t start, size_t end, uint64_t seed)
+{
+    fill_range(block, pattern_base(seed), start, end);
+}
+
+bool pattern_verify_span(const void *block, size_t start, size_t end, uint64_t seed,
+                         struct pattern_mismatch *mismatch)
+{
+    return verify_range(block, pattern_base(seed), start, end, mismatch);
 }
 
 bool first_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value)

@@ -122,6 +122,8 @@ void report_note(const struct op_context *c, const char *message)
     emit(&t);
 }
 
+const char *report_crash_context;
+
 static void on_crash(int signal_number)
 {
     struct text t = {.len = 0};
@@ -134,7 +136,7 @@ static void on_crash(int signal_number)
         add_operation(&t, c);
         add_reproduce(&t, c->run);
     } else {
-        add(&t, "\n");
+        add(&t, "\n%s", report_crash_context ? report_crash_context : "");
     }
     emit(&t);
     _exit(1);

@@ -30,6 +30,11 @@ void pattern_fill(void *block, size_t size, uint64_t seed);
  * (the same sampling as the fill). */
 bool pattern_verify(const void *block, size_t size, size_t limit, uint64_t seed,
                     struct pattern_mismatch *mismatch);
+/* Bytes [start, end) of the pattern, unsampled: the stress drivers write
+ * whole blocks (a program uses its memory) and choose what to verify. */
+void pattern_fill_span(void *block, size_t start, size_t end, uint64_t seed);
+bool pattern_verify_span(const void *block, size_t start, size_t end, uint64_t seed,
+                         struct pattern_mismatch *mismatch);
 /* First non-zero byte of [0, size), or false when all are zero. */
 bool first_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value);
 

@@ -3,6 +3,8 @@
  */
 #include "spawn.h"
 
+#include <check.h>
+
 #include <fcntl.h>
 #include <ftw.h>
 #include <spawn.h>
@@ -88,4 +90,12 @@ void spawn_run(const char *const argv[], struct spawned *result)
     slurp(fileno(err), result->err, sizeof result->err);
     fclose(out);
     fclose(err);
+}
+
+void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fputs(text, f) >= 0, 1);
+    ck_assert_int_eq(fclose(f), 0);
 }

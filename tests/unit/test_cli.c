@@ -10,14 +10,6 @@
 
 static struct spawned r;
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 START_TEST(help_on_every_command)
 {
     const char *commands[] = {"list", "run", "gen", "decode", "encode", "reproducer", "bench"};

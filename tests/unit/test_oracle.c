@@ -128,6 +128,28 @@ START_TEST(policy_excuses_only_listed_deviations)
 }
 END_TEST
 
+/* Spans at every alignment (the stress drivers fill and check parts of
+ * blocks): no false alarm, every changed byte named, nothing outside written. */
+START_TEST(pattern_spans_at_any_offset)
+{
+    static uint8_t block[320];
+    struct pattern_mismatch m;
+    for (size_t start = 0; start < 40; start++)
+        for (size_t end = start; end < 300; end += 7) {
+            memset(block, 0, sizeof block);
+            pattern_fill_span(block, start, end, 77);
+            ck_assert(pattern_verify_span(block, start, end, 77, &m));
+            ck_assert(block[end] == 0 && (start == 0 || block[start - 1] == 0));
+            for (size_t k = start; k < end; k += 3) {
+                block[k] ^= 0x40;
+                ck_assert(!pattern_verify_span(block, start, end, 77, &m));
+                ck_assert_uint_eq(m.offset, k);
+                block[k] ^= 0x40;
+            }
+        }
+}
+END_TEST
+
 Suite *oracle_suite(void)
 {
     Suite *s = suite_create("oracle");
@@ -136,6 +158,7 @@ Suite *oracle_suite(void)
     tcase_add_test(tc, map_agrees_with_linear_model);
     tcase_add_test(tc, pattern_detects_one_changed_byte);
     tcase_add_test(tc, pattern_samples_large_blocks);
+    tcase_add_test(tc, pattern_spans_at_any_offset);
     tcase_add_test(tc, zero_scan_finds_first_nonzero);
     tcase_add_test(tc, policy_excuses_only_listed_deviations);
     suite_add_tcase(s, tc);

@@ -137,14 +137,6 @@ static void parse(const char *text, struct program *p)
     ck_assert_msg(program_parse_text(text, strlen(text), "test", p, err, sizeof err), "%s", err);
 }
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(fputs(text, f) >= 0, 1);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
 /* Reads a file into `buf` (truncated); returns its length. */
 static size_t read_file(const char *path, char *buf, size_t len)
 {

@@ -1,0 +1,231 @@
+/*
+ * cmd_upgrade.c — `gauntlet upgrade --old A --new B`: is it safe to move
+ * from allocator A to B (a new release, a patched build)? One command, one
+ * verdict: B must pass the regression corpus and the seeds, a short fuzz
+ * campaign, and every stress workload's content checks; and no memory
+ * figure of B may regress beyond the tolerance against A, both measured
+ * here, now, alternately (stress_collect interleaves them).
+ * Exit 0: safe; 1: B failed a check or regressed; 2: usage or set-up error.
+ */
+#include "cli.h"
+#include "stress.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char upgrade_help[] =
+    "usage: gauntlet upgrade --old NAME --new NAME [--time SECONDS] [--repeat N]\n"
+    "                        [--workload LIST] [--out DIR] [stress options]\n"
+    "\n"
+    "Validates an allocator upgrade: NEW replays the regression corpus and the seeds,\n"
+    "is fuzzed for --time seconds (60; 0 skips it), and runs every stress workload\n"
+    "next to OLD (--repeat 3 each, interleaved). One verdict table: correctness\n"
+    "(pass/fail with findings), then each memory and speed figure, old vs new.\n"
+    "  --out DIR          fuzz findings, the stress JSON and the pictures\n"
+    "                     (default build/upgrade-out)\n"
+    "  --tolerance PCT, --min-change SIZE   as `gauntlet compare`\n" STRESS_OPTIONS_HELP
+    "Exit status: 0 safe; 1 NEW failed a check or a memory figure regressed;\n"
+    "2 usage or set-up error.\n";
+
+struct check {
+    const char *name;
+    bool ran, passed;
+    char detail[512];
+};
+
+/* Every program of corpus/regressions and corpus/seeds against the new allocator. */
+static void check_corpus(const char *alloc, struct check *c)
+{
+    char root[4096];
+    repository_root(root, sizeof root);
+    static const char *const dirs[] = {"corpus/regressions", "corpus/seeds"};
+    struct replay_options o = {.alloc = alloc};
+    unsigned total = 0, failed = 0;
+    c->ran = true;
+    c->detail[0] = '\0';
+    for (size_t d = 0; d < 2; d++) {
+        char dir[4096];
+        path_printf(dir, sizeof dir, "%s/%s", root, dirs[d]);
+        DIR *dh = opendir(dir);
+        if (dh == NULL) {
+            fprintf(stderr, "gauntlet upgrade: cannot read %s\n", dir);
+            exit(EXIT_USAGE);
+        }
+        for (struct dirent *e; (e = readdir(dh)) != NULL;) {
+            if (e->d_name[0] == '.') continue;
+            char path[8192];
+            path_printf(path, sizeof path, "%s/%s", dir, e->d_name);
+            struct replay r;
+            total++;
+            if (!replay_program_file(&o, path, &r) || r.status == REPLAY_ERROR) {
+                fprintf(stderr, "gauntlet upgrade: cannot replay %s: %s\n", path, r.message);
+                exit(EXIT_USAGE);
+            }
+            if (r.status == REPLAY_FAIL) {
+                if (failed++ == 0)
+                    snprintf(c->detail, sizeof c->detail, "%.200s: %s (%s)", e->d_name, r.invariant,
+                             r.kind);
+                fprintf(stderr, "gauntlet upgrade: %s fails %s:\n%s", alloc, path, r.report);
+            }
+        }
+        closedir(dh);
+    }
+    c->passed = failed == 0;
+    if (c->passed)
+        snprintf(c->detail, sizeof c->detail, "%u programs", total);
+    else {
+        char first[512];
+        snprintf(first, sizeof first, "%s", c->detail);
+        snprintf(c->detail, sizeof c->detail, "%u of %u programs fail; first %.400s", failed, total,
+                 first);
+    }
+}
+
+/* A fuzz campaign in a child `gauntlet fuzz`; its summary line is the detail. */
+static void check_fuzz(const char *alloc, unsigned seconds, const char *out, struct check *c)
+{
+    char time_text[16], fuzz_out[4096], log_path[4096];
+    snprintf(time_text, sizeof time_text, "%u", seconds);
+    path_printf(fuzz_out, sizeof fuzz_out, "%s/fuzz", out);
+    path_printf(log_path, sizeof log_path, "%s/fuzz.log", out);
+    const char *argv[] = {"/proc/self/exe", "fuzz",    "--alloc", alloc,    "--san", "none",
+                          "--time",         time_text, "--out",   fuzz_out, NULL};
+    fprintf(stderr, "gauntlet upgrade: fuzzing %s for %u s (log: %s)...\n", alloc, seconds,
+            log_path);
+    unlink(log_path);
+    int status = spawn_wait(argv, log_path);
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (code != 0 && code != EXIT_FINDING) {
+        fprintf(stderr, "gauntlet upgrade: the fuzz campaign could not run (status %d); see %s\n",
+                code, log_path);
+        exit(EXIT_USAGE);
+    }
+    c->ran = true;
+    c->passed = code == 0;
+    /* The last "summary:" or "finding:" line of the log says what happened. */
+    FILE *log = fopen(log_path, "r");
+    char line[512];
+    snprintf(c->detail, sizeof c->detail, "see %.400s", log_path);
+    while (log && fgets(line, sizeof line, log))
+        if (strncmp(line, "summary:", 8) == 0 || strncmp(line, "finding:", 8) == 0)
+            snprintf(c->detail, sizeof c->detail, "%.*s", (int)strcspn(line, "\n"), line);
+    if (log) fclose(log);
+}
+
+/* The part of a stress document that concerns one allocator, as a document. */
+static json_t *one_allocator(const json_t *doc, const char *alloc)
+{
+    json_t *runs = json_array();
+    size_t i;
+    const json_t *run;
+    json_array_foreach(json_object_get(doc, "runs"), i, run)
+    {
+        if (strcmp(json_string_value(json_object_get(run, "allocator")), alloc) == 0)
+            json_array_append(runs, (json_t *)run);
+    }
+    return json_pack("{s:s, s:o, s:o}", "schema", STRESS_SCHEMA, "summary", stress_summarize(runs),
+                     "runs", runs);
+}
+
+static void print_check(const struct check *c)
+{
+    printf("  %-22s %-5s %s\n", c->name, !c->ran ? "skip" : c->passed ? "PASS" : "FAIL", c->detail);
+}
+
+int cmd_upgrade(int argc, char **argv)
+{
+    const char *old_name = NULL, *new_name = NULL, *out = "build/upgrade-out";
+    static const char *names[32];
+    const char *allocs[2];
+    unsigned fuzz_seconds = 60;
+    struct stress_plan plan = {.allocs = allocs, .alloc_count = 2, .workloads = names, .repeat = 3};
+    stress_params_default(&plan.params);
+    struct compare_options compare;
+    compare_options_default(&compare);
+    char all[] = "all", *workload_list = all;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t n;
+        if (is_help(arg)) {
+            fputs(upgrade_help, stdout);
+            return 0;
+        } else if (strcmp(arg, "--old") == 0 && value) {
+            old_name = argv[++i];
+        } else if (strcmp(arg, "--new") == 0 && value) {
+            new_name = argv[++i];
+        } else if (strcmp(arg, "--out") == 0 && value) {
+            out = argv[++i];
+        } else if (strcmp(arg, "--time") == 0 && value) {
+            if (!parse_u64_arg(argv[++i], &n) || n > 86400)
+                usage_error("upgrade", "--time needs seconds in 0..86400");
+            fuzz_seconds = (unsigned)n;
+        } else if (strcmp(arg, "--repeat") == 0 && value) {
+            if (!parse_u64_arg(argv[++i], &n) || n == 0 || n > 99)
+                usage_error("upgrade", "--repeat needs a count in 1..99");
+            plan.repeat = (unsigned)n;
+        } else if (strcmp(arg, "--workload") == 0 && value) {
+            workload_list = argv[++i];
+        } else if (!parse_compare_option("upgrade", argc, argv, &i, &compare) &&
+                   !parse_stress_option("upgrade", argc, argv, &i, &plan.params)) {
+            usage_error("upgrade", "unknown or incomplete option '%s'", arg);
+        }
+    }
+    if (old_name == NULL || new_name == NULL)
+        usage_error("upgrade", "--old and --new are both required");
+    if (strcmp(old_name, new_name) == 0)
+        usage_error("upgrade", "--old and --new name the same allocator");
+    char err[1024];
+    for (int k = 0; k < 2; k++)
+        if (!allocator_installed(k ? new_name : old_name, err, sizeof err)) {
+            fprintf(stderr, "gauntlet upgrade: %s\n", err);
+            return EXIT_USAGE;
+        }
+    allocs[0] = old_name;
+    allocs[1] = new_name;
+    plan.workload_count = parse_workload_list("upgrade", workload_list, names, 32);
+    mkdir(out, 0755);
+
+    struct check corpus = {.name = "regression corpus"}, fuzz = {.name = "fuzz campaign"},
+                 stress = {.name = "stress content checks"};
+    fprintf(stderr, "gauntlet upgrade: replaying the corpus against %s...\n", new_name);
+    check_corpus(new_name, &corpus);
+    if (fuzz_seconds > 0) check_fuzz(new_name, fuzz_seconds, out, &fuzz);
+
+    char command[256];
+    snprintf(command, sizeof command, "gauntlet upgrade (stress part)");
+    struct collect_counts counts;
+    json_t *doc = stress_collect(&plan, command, &counts);
+    char json_path[4096];
+    path_printf(json_path, sizeof json_path, "%s/stress.json", out);
+    char *text = json_dumps(doc, JSON_INDENT(1));
+    write_output(json_path, (const uint8_t *)text, strlen(text));
+    free(text);
+    if (counts.errors) return EXIT_USAGE;
+    stress.ran = true;
+    stress.passed = counts.findings == 0;
+    snprintf(stress.detail, sizeof stress.detail, "%u runs, %u caught a defect (JSON: %.300s)",
+             plan.repeat * plan.workload_count * 2, counts.findings, json_path);
+
+    printf("\nupgrade: %s -> %s\n\ncorrectness of %s\n", old_name, new_name, new_name);
+    print_check(&corpus);
+    print_check(&fuzz);
+    print_check(&stress);
+    printf("\nmemory and speed, %s (old) vs %s (new), medians of %u\n", old_name, new_name,
+           plan.repeat);
+    json_t *old_doc = one_allocator(doc, old_name), *new_doc = one_allocator(doc, new_name);
+    compare.show_headlines = true;
+    int regressions = stress_compare(old_doc, new_doc, &compare, stdout, err, sizeof err);
+    if (regressions < 0) {
+        fprintf(stderr, "gauntlet upgrade: %s\n", err);
+        return EXIT_USAGE;
+    }
+    bool safe = corpus.passed && (fuzz.passed || !fuzz.ran) && stress.passed && regressions == 0;
+    printf("\nverdict: %s\n", safe ? "SAFE (no failed check, no memory regression)"
+                                   : "NOT SAFE (see the FAIL and REGRESSED lines above)");
+    return safe ? 0 : EXIT_FINDING;
+}

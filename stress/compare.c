@@ -1,0 +1,406 @@
+/*
+ * compare.c — regression flags: judges the summaries (stress/SCHEMA.md,
+ * SUMMARY) of a fresh results document against an older one and prints a
+ * table of what moved. Used by `gauntlet compare` (cmd_compare.c).
+ *
+ * Pairing. Each summary entry of the new document (allocator × workload) is
+ * compared with the first entry of the old one with the same allocator name
+ * and workload. Exception: when each document holds exactly one allocator
+ * name, entries are paired by workload alone even if the names differ (the
+ * user chose the file on purpose: an upgrade, old library vs new, a wrapper vs
+ * what it wraps), and a line says so. Otherwise a new entry with no old entry
+ * of its allocator and workload is listed as "no baseline" and not judged;
+ * it is never compared with another allocator's figures.
+ *
+ * Figures. Only figures present in both entries are compared, by their
+ * medians. A side's spread is (max - min) / median (0 when the median is 0 or
+ * min/max are absent). The tolerance of a figure is the larger of the
+ * option's tolerance and the sum of both spreads (either median may sit
+ * anywhere in its side's range), so a change is flagged only beyond the
+ * measured run-to-run noise. With growth = new > old × (1 + tol) and
+ * shrinkage = new < old / (1 + tol):
+ *   memory  REGRESSED when growth and new - old >= min_change_bytes;
+ *           "better" when shrinkage and old - new >= min_change_bytes.
+ *   ratio   the same with an absolute floor of 0.05 instead of bytes.
+ *   speed   "slower" when shrinkage, "faster" when growth: shown, never counted.
+ * Anything else is "ok". A new entry whose status is "finding" counts as one
+ * regression (correctness before memory; its figures are still compared);
+ * status "error" is shown but not counted.
+ *
+ * Output: the pairing line if any, an aligned table of the flagged rows
+ * (REGRESSED, slower, FINDING, error, no baseline) or of every row with
+ * show_all, then one summary line ("N memory figures regressed (of M
+ * compared)" or "no memory regression (M figures compared)", M counting memory
+ * and ratio figures, then findings, run errors, slower and unpaired counts).
+ * The return value is regressed memory and ratio figures plus findings; -1
+ * (nothing printed) for a malformed summary: no "summary" array, an entry
+ * without string allocator and workload or a figures object, a figure that is
+ * not an object with kind memory/ratio/speed and a numeric median (min and max
+ * numeric when present), or a figure whose kind differs between the documents.
+ */
+#include "cli.h"
+#include "stress.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RATIO_FLOOR 0.05 /* fragmentation moves below this are noise, whatever the % */
+
+void compare_options_default(struct compare_options *o)
+{
+    *o = (struct compare_options){.tolerance = 0.10, .min_change_bytes = (size_t)1 << 20};
+}
+
+enum kind { KIND_MEMORY, KIND_RATIO, KIND_SPEED, KIND_UNKNOWN };
+
+struct figure {
+    enum kind kind;
+    double median, spread;
+};
+
+struct row {
+    const char *alloc, *workload, *figure, *verdict; /* strings of the documents */
+    char old[24], new[24], change[16], tol[16];
+};
+
+/* The rows to print: only flagged ones unless show_all. They are kept so the
+ * table is printed aligned, and only once the whole comparison succeeded. */
+struct table {
+    struct row *rows;
+    size_t count, capacity;
+    int regressed, findings, errors, slower, compared, no_baseline;
+};
+
+static __attribute__((format(printf, 3, 4))) bool fail(char *err, size_t len, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(err, len, fmt, args);
+    va_end(args);
+    return false;
+}
+
+static enum kind kind_of(const json_t *f)
+{
+    const char *k = json_string_value(json_object_get(f, "kind"));
+    if (k == NULL) return KIND_UNKNOWN;
+    if (strcmp(k, "memory") == 0) return KIND_MEMORY;
+    if (strcmp(k, "ratio") == 0) return KIND_RATIO;
+    if (strcmp(k, "speed") == 0) return KIND_SPEED;
+    return KIND_UNKNOWN;
+}
+
+static bool optional_number(const json_t *f, const char *key)
+{
+    const json_t *v = json_object_get(f, key);
+    return v == NULL || json_is_number(v);
+}
+
+static bool check_entry(const char *side, size_t i, const json_t *e, char *err, size_t len)
+{
+    const json_t *figures = json_object_get(e, "figures");
+    if (!json_is_object(e) || !json_is_string(json_object_get(e, "allocator")) ||
+        !json_is_string(json_object_get(e, "workload")) || !json_is_object(figures))
+        return fail(err, len, "%s document: summary[%zu] lacks allocator, workload or figures",
+                    side, i);
+    const json_t *status = json_object_get(e, "status");
+    if (status && !json_is_string(status))
+        return fail(err, len, "%s document: summary[%zu].status is not a string", side, i);
+    const char *name;
+    const json_t *f;
+    json_object_foreach((json_t *)figures, name, f)
+    {
+        if (!json_is_object(f) || kind_of(f) == KIND_UNKNOWN ||
+            !json_is_number(json_object_get(f, "median")) || !optional_number(f, "min") ||
+            !optional_number(f, "max"))
+            return fail(err, len,
+                        "%s document: summary[%zu].figures.%s is not an object with a known "
+                        "kind and numeric median (and min, max)",
+                        side, i, name);
+    }
+    return true;
+}
+
+static bool check_document(const char *side, const json_t *doc, char *err, size_t len)
+{
+    const json_t *summary = json_object_get(doc, "summary");
+    if (!json_is_array(summary)) return fail(err, len, "%s document: no \"summary\" array", side);
+    for (size_t i = 0; i < json_array_size(summary); i++)
+        if (!check_entry(side, i, json_array_get(summary, i), err, len)) return false;
+    return true;
+}
+
+static const char *field(const json_t *e, const char *key)
+{
+    return json_string_value(json_object_get(e, key));
+}
+
+/* The document's allocator name when it holds exactly one, else NULL. */
+static const char *sole_allocator(const json_t *summary)
+{
+    const char *sole = NULL;
+    for (size_t i = 0; i < json_array_size(summary); i++) {
+        const char *a = field(json_array_get(summary, i), "allocator");
+        if (sole && strcmp(sole, a) != 0) return NULL;
+        sole = a;
+    }
+    return sole;
+}
+
+static const json_t *find_entry(const json_t *summary, const char *alloc, const char *workload)
+{
+    for (size_t i = 0; i < json_array_size(summary); i++) {
+        const json_t *e = json_array_get(summary, i);
+        if (strcmp(field(e, "allocator"), alloc) == 0 &&
+            strcmp(field(e, "workload"), workload) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+static struct figure read_figure(const json_t *f)
+{
+    struct figure r = {kind_of(f), json_number_value(json_object_get(f, "median")), 0};
+    const json_t *min = json_object_get(f, "min"), *max = json_object_get(f, "max");
+    if (min && max && r.median > 0)
+        r.spread = (json_number_value(max) - json_number_value(min)) / r.median;
+    return r;
+}
+
+static void format_value(char *out, size_t len, enum kind kind, double v)
+{
+    static const char *const rates[] = {"/s", "k/s", "M/s", "G/s"};
+    unsigned u = 0;
+    if (kind == KIND_RATIO) {
+        snprintf(out, len, "%.2f", v);
+    } else if (kind == KIND_MEMORY) {
+        format_bytes(v, out, len);
+    } else {
+        for (; fabs(v) >= 1000 && u < 3; u++)
+            v /= 1000;
+        snprintf(out, len, u ? "%.2f %s" : "%.0f %s", v, rates[u]);
+    }
+}
+
+static void format_change(char *out, size_t len, double old, double new)
+{
+    if (old == 0)
+        snprintf(out, len, new == 0 ? "+0.0%%" : "from 0");
+    else
+        snprintf(out, len, "%+.1f%%", (new - old) / old * 100);
+}
+
+/* Plain malloc: no allocator under test lives in this process. Running out
+ * is a set-up failure, as for harness memory (hmem.c): exit 2. */
+static struct row *add_row(struct table *t, const json_t *e, const char *figure,
+                           const char *verdict)
+{
+    if (t->count == t->capacity) {
+        size_t capacity = t->capacity ? 2 * t->capacity : 64;
+        struct row *rows = realloc(t->rows, capacity * sizeof *rows);
+        if (rows == NULL) {
+            fputs("gauntlet: out of memory for the comparison table\n", stderr);
+            exit(2);
+        }
+        t->rows = rows;
+        t->capacity = capacity;
+    }
+    struct row *r = &t->rows[t->count++];
+    *r = (struct row){
+        field(e, "allocator"), field(e, "workload"), figure, verdict, "-", "-", "", ""};
+    return r;
+}
+
+static const char *judge(const struct figure *o, const struct figure *n, double tol, double floor)
+{
+    bool grew = n->median > o->median * (1 + tol), shrank = n->median < o->median / (1 + tol);
+    double diff = n->median - o->median;
+    if (n->kind == KIND_SPEED) return shrank ? "slower" : grew ? "faster" : "ok";
+    if (grew && diff >= floor) return "REGRESSED";
+    if (shrank && -diff >= floor) return "better";
+    return "ok";
+}
+
+static void compare_figure(struct table *t, const json_t *e, const char *name, const json_t *of,
+                           const json_t *nf, const struct compare_options *opt)
+{
+    struct figure o = read_figure(of), n = read_figure(nf);
+    double tol = fmax(opt->tolerance, o.spread + n.spread);
+    double floor = n.kind == KIND_MEMORY  ? (double)opt->min_change_bytes
+                   : n.kind == KIND_RATIO ? RATIO_FLOOR
+                                          : 0;
+    const char *verdict = judge(&o, &n, tol, floor);
+    bool regressed = strcmp(verdict, "REGRESSED") == 0, slower = strcmp(verdict, "slower") == 0;
+    t->regressed += regressed;
+    t->slower += slower;
+    t->compared += n.kind != KIND_SPEED;
+    bool headline = opt->show_headlines && strchr(name, ':') == NULL;
+    if (!regressed && !slower && !opt->show_all && !headline) return;
+    struct row *r = add_row(t, e, name, verdict);
+    format_value(r->old, sizeof r->old, o.kind, o.median);
+    format_value(r->new, sizeof r->new, n.kind, n.median);
+    format_change(r->change, sizeof r->change, o.median, n.median);
+    snprintf(r->tol, sizeof r->tol, "%.1f%%", tol * 100);
+}
+
+/* Compares the figures both entries have, in the new entry's order. */
+static bool compare_entries(struct table *t, const json_t *base, const json_t *e,
+                            const struct compare_options *opt, char *err, size_t len)
+{
+    const json_t *old_figures = json_object_get(base, "figures");
+    const char *name;
+    const json_t *nf;
+    json_object_foreach((json_t *)json_object_get(e, "figures"), name, nf)
+    {
+        const json_t *of = json_object_get(old_figures, name);
+        if (of == NULL) continue;
+        if (kind_of(of) != kind_of(nf))
+            return fail(err, len,
+                        "figure %s of %s × %s has kind %s in the old document, %s "
+                        "in the new",
+                        name, field(e, "allocator"), field(e, "workload"), field(of, "kind"),
+                        field(nf, "kind"));
+        compare_figure(t, e, name, of, nf, opt);
+    }
+    return true;
+}
+
+/* The rows of one new entry: its status, then its figures or "no baseline". */
+static bool compare_entry(struct table *t, const json_t *old_summary, const char *sole,
+                          const json_t *e, const struct compare_options *opt, char *err, size_t len)
+{
+    const char *status = field(e, "status");
+    const json_t *base =
+        find_entry(old_summary, sole ? sole : field(e, "allocator"), field(e, "workload"));
+    bool finding = status && strcmp(status, "finding") == 0;
+    bool error = status && strcmp(status, "error") == 0;
+    t->findings += finding;
+    t->errors += error;
+    if (finding || error) {
+        struct row *r = add_row(t, e, "status", finding ? "FINDING" : "error");
+        snprintf(r->old, sizeof r->old, "%s",
+                 base && field(base, "status") ? field(base, "status") : "-");
+        snprintf(r->new, sizeof r->new, "%s", status);
+    }
+    if (base) return compare_entries(t, base, e, opt, err, len);
+    t->no_baseline++;
+    add_row(t, e, "-", "no baseline");
+    return true;
+}
+
+static void print_cells(FILE *out, const int w[8], const char *const c[8])
+{
+    fprintf(out, "%-*s  %-*s  %-*s  %*s  %*s  %*s  %*s  %s\n", w[0], c[0], w[1], c[1], w[2], c[2],
+            w[3], c[3], w[4], c[4], w[5], c[5], w[6], c[6], c[7]);
+}
+
+static void row_cells(const struct row *r, const char *c[8])
+{
+    const char *const cells[8] = {r->alloc, r->workload, r->figure, r->old,
+                                  r->new,   r->change,   r->tol,    r->verdict};
+    memcpy(c, cells, sizeof cells);
+}
+
+/* Text columns left-aligned, figures right-aligned, each as wide as its widest cell. */
+static void print_table(const struct table *t, FILE *out)
+{
+    static const char *const head[8] = {"allocator", "workload", "figure",    "old",
+                                        "new",       "change",   "tolerance", "verdict"};
+    const char *c[8];
+    int w[8];
+    for (int k = 0; k < 8; k++)
+        w[k] = (int)strlen(head[k]);
+    for (size_t i = 0; i < t->count; i++) {
+        row_cells(&t->rows[i], c);
+        for (int k = 0; k < 8; k++)
+            if ((int)strlen(c[k]) > w[k]) w[k] = (int)strlen(c[k]);
+    }
+    print_cells(out, w, head);
+    for (size_t i = 0; i < t->count; i++) {
+        row_cells(&t->rows[i], c);
+        print_cells(out, w, c);
+    }
+}
+
+static const char *plural(int n)
+{
+    return n == 1 ? "" : "s";
+}
+
+static void print_summary(const struct table *t, FILE *out)
+{
+    if (t->regressed)
+        fprintf(out, "%d memory figure%s regressed (of %d compared)", t->regressed,
+                plural(t->regressed), t->compared);
+    else
+        fprintf(out, "no memory regression (%d figure%s compared)", t->compared,
+                plural(t->compared));
+    if (t->findings)
+        fprintf(out, "; %d finding%s (counted as regression%s)", t->findings, plural(t->findings),
+                plural(t->findings));
+    if (t->errors) fprintf(out, "; %d run error%s (not counted)", t->errors, plural(t->errors));
+    if (t->slower)
+        fprintf(out, "; %d speed figure%s slower (not counted)", t->slower, plural(t->slower));
+    if (t->no_baseline) fprintf(out, "; %d without a baseline", t->no_baseline);
+    fputc('\n', out);
+}
+
+int stress_compare(const json_t *old, const json_t *fresh, const struct compare_options *o,
+                   FILE *out, char *err, size_t err_len)
+{
+    if (!check_document("old", old, err, err_len) || !check_document("new", fresh, err, err_len) ||
+        !stress_settings_comparable(old, fresh, err, err_len))
+        return -1;
+    const json_t *old_summary = json_object_get(old, "summary");
+    const json_t *new_summary = json_object_get(fresh, "summary");
+    const char *sole_old = sole_allocator(old_summary), *sole_new = sole_allocator(new_summary);
+    const char *sole = sole_old && sole_new ? sole_old : NULL;
+    struct table t = {0};
+    for (size_t i = 0; i < json_array_size(new_summary); i++) {
+        if (!compare_entry(&t, old_summary, sole, json_array_get(new_summary, i), o, err,
+                           err_len)) {
+            free(t.rows);
+            return -1;
+        }
+    }
+    if (sole && strcmp(sole_old, sole_new) != 0)
+        fprintf(out, "comparing %s against the baseline of %s\n", sole_new, sole_old);
+    if (t.count) print_table(&t, out);
+    print_summary(&t, out);
+    free(t.rows);
+    return t.regressed + t.findings;
+}
+
+/* "10" and "10%" both mean 10%: a tolerance is always given in percent. */
+static bool parse_percent(const char *text, double *fraction)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || errno != 0) return false;
+    if (*end == '%') end++;
+    if (*end != '\0' || !isfinite(v) || v < 0) return false;
+    *fraction = v / 100;
+    return true;
+}
+
+bool parse_compare_option(const char *command, int argc, char **argv, int *i,
+                          struct compare_options *o)
+{
+    const char *arg = argv[*i], *value = *i + 1 < argc ? argv[*i + 1] : NULL;
+    if (value == NULL) return false;
+    if (strcmp(arg, "--tolerance") == 0) {
+        if (!parse_percent(value, &o->tolerance))
+            usage_error(command, "--tolerance takes a percentage (10 or 10%%), not '%s'", value);
+    } else if (strcmp(arg, "--min-change") == 0) {
+        if (!parse_size_arg(value, &o->min_change_bytes))
+            usage_error(command, "--min-change takes a size (1MiB, 65536), not '%s'", value);
+    } else {
+        return false;
+    }
+    (*i)++;
+    return true;
+}

@@ -1,0 +1,68 @@
+/*
+ * measure.c — what the kernel says of the process's memory: resident set
+ * (statm), its peak (VmHWM) and the reset of that peak (clear_refs), plus
+ * the machine settings a memory figure depends on. Reads go through file
+ * descriptors and stack buffers: no allocation while measuring.
+ */
+#include "stress.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static size_t read_file(const char *path, char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, len - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    return n > 0 ? (size_t)n : 0;
+}
+
+size_t proc_rss_bytes(void)
+{
+    char buf[128];
+    if (read_file("/proc/self/statm", buf, sizeof buf) == 0) return 0;
+    unsigned long size, resident;
+    if (sscanf(buf, "%lu %lu", &size, &resident) != 2) return 0;
+    return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+size_t proc_peak_bytes(void)
+{
+    char buf[4096];
+    if (read_file("/proc/self/status", buf, sizeof buf) == 0) return 0;
+    const char *line = strstr(buf, "\nVmHWM:");
+    if (line == NULL) return 0;
+    return (size_t)strtoull(line + 7, NULL, 10) * 1024;
+}
+
+bool proc_reset_peak(void)
+{
+    int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool ok = write(fd, "5", 1) == 1;
+    close(fd);
+    return ok;
+}
+
+double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void thp_setting(char *out, size_t len)
+{
+    char buf[256];
+    snprintf(out, len, "?");
+    if (read_file("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof buf) == 0) return;
+    /* "always [madvise] never": the bracketed word is the setting */
+    const char *open = strchr(buf, '['), *close = open ? strchr(open, ']') : NULL;
+    if (close) snprintf(out, len, "%.*s", (int)(close - open - 1), open + 1);
+}

@@ -1,0 +1,251 @@
+/*
+ * stress.h — the one internal header of the stress side (stress/): the types
+ * its modules share and each module's entry points.
+ *
+ * A stress run measures one workload on one allocator, in a process of its
+ * own (`gauntlet stress-one`, run_one.c): the workload (workload_*.c) makes
+ * its allocations through the checked block helpers (blocks.c), which fill
+ * every block with the harness's content pattern and count the live bytes;
+ * the workload marks its phase ends (phase.c), where the RSS, its peak
+ * since the previous phase (VmHWM, reset through /proc/self/clear_refs), the
+ * live bytes and the allocator's own statistics (alloc_stats.c) are taken; a
+ * sampler thread (sampler.c) records RSS and live bytes over time. The
+ * parent (`gauntlet stress`, cmd_stress.c) runs every allocator × workload ×
+ * repeat as such a child, gathers the results (results.c: the JSON schema of
+ * stress/SCHEMA.md), prints the table (table.c), compares with a baseline
+ * (compare.c) and draws (plot.c).
+ *
+ * Everything the stress side keeps while measuring lives in harness memory
+ * (hmem), never in the allocator under test.
+ */
+#ifndef GAUNTLET_STRESS_H
+#define GAUNTLET_STRESS_H
+
+#include "gauntlet.h"
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+#define STRESS_SCHEMA "gauntlet-stress/1"
+
+/* ---- what a child run is asked to do ---- */
+
+struct stress_params {
+    const char *workload;
+    uint64_t seed;
+    double scale;             /* multiplies the workload's counts (1.0: the documented size) */
+    bool checks;              /* content pattern written and verified; off: plain memset */
+    unsigned sampler_hz;      /* 0: no sampler */
+    bool phase_reset;         /* reset VmHWM at each phase start (per-phase peaks) */
+    double settle_seconds;    /* spike: the idle window before "settled" */
+    const char *program_path; /* replay: the program (NULL: a generated one) */
+};
+void stress_params_default(struct stress_params *p);
+/* options.c: takes argv[*i] if it is one of the run-shaping options (--seed,
+ * --scale, --checks, --sampler-hz, --settle, --no-phase-reset, --program,
+ * --workload), advancing *i past its value. Bad values are usage errors. */
+bool parse_stress_option(const char *command, int argc, char **argv, int *i,
+                         struct stress_params *p);
+#define STRESS_OPTIONS_HELP                                                                        \
+    "  --seed N           the workloads' seed (1)\n"                                               \
+    "  --scale F          multiplies every workload's counts (1.0; make check uses 0.02)\n"        \
+    "  --checks on|off    content pattern written and verified (on); off: memset only\n"           \
+    "  --sampler-hz N     RSS samples per second (100; 0: none)\n"                                 \
+    "  --settle SECONDS   spike: the idle window before \"settled\" (12)\n"                        \
+    "  --no-phase-reset   peaks over the whole run instead of per phase (see README)\n"            \
+    "  --program FILE     replay: the program to replay (default: a generated one)\n"
+/* The options of p as a child's arguments (texts in text[], at most 16). */
+unsigned stress_child_args(const struct stress_params *p, char text[][64], const char **argv);
+
+/* ---- measurement (measure.c) ---- */
+
+size_t proc_rss_bytes(void);  /* VmRSS, from /proc/self/statm */
+size_t proc_peak_bytes(void); /* VmHWM, from /proc/self/status */
+bool proc_reset_peak(void);   /* writes 5 to /proc/self/clear_refs */
+double monotonic_seconds(void);
+/* Transparent huge pages setting ("always", "madvise", "never", "?"). */
+void thp_setting(char *out, size_t len);
+
+/* ---- allocator statistics and release (alloc_stats.c) ---- */
+
+#define STRESS_MAX_STATS 12
+struct alloc_stat {
+    const char *name; /* e.g. "stats.resident", "mallinfo2.uordblks" */
+    double value;
+};
+/* The allocator's own view of its memory, by whatever API its family has;
+ * returns how many were read (0 when it has none). */
+unsigned alloc_stats_read(const struct allocator *a, struct alloc_stat *out, unsigned capacity);
+/* Asks the allocator to return its free memory to the system; returns the
+ * call made ("mallctl arena.4096.purge", "mi_collect(true)", …) or NULL. */
+const char *alloc_release(const struct allocator *a);
+
+/* ---- one child run's state (phase.c, blocks.c, sampler.c) ---- */
+
+#define STRESS_MAX_PHASES 40
+
+struct phase_record {
+    char name[32];
+    double end_seconds; /* since the workload started */
+    size_t rss;         /* at the phase's end */
+    size_t peak_rss;    /* VmHWM over the phase (over the run so far without phase resets) */
+    size_t live_bytes;
+    size_t peak_live_bytes; /* over the phase */
+    unsigned stat_count;
+    struct alloc_stat stats[STRESS_MAX_STATS];
+};
+
+struct sample {
+    double seconds;
+    size_t rss, live_bytes;
+};
+
+struct sampler; /* sampler.c */
+
+struct stress_run {
+    const struct allocator *alloc;
+    const struct stress_params *params;
+    const char *command_line; /* how to run this again, for findings */
+    atomic_size_t live_bytes;
+    atomic_size_t peak_live_bytes; /* over the whole run */
+    atomic_size_t phase_peak_live; /* since the current phase started */
+    atomic_uint_fast64_t ops;      /* allocator calls */
+    double started;                /* monotonic seconds at the workload's start */
+    size_t harness_rss;            /* RSS before the allocator served anything */
+    struct phase_record phases[STRESS_MAX_PHASES];
+    unsigned phase_count;
+    const char *release_call; /* what alloc_release made (spike), or NULL */
+    struct sampler *sampler;
+};
+
+/* Ends the current phase: records its figures under `name` and starts the
+ * next one (resetting VmHWM when the params ask for it). */
+void stress_phase(struct stress_run *r, const char *name);
+/* A workload's bookkeeping (block tables): harness memory, made resident at
+ * once and added to the harness's share of the RSS. */
+void *stress_table(struct stress_run *r, size_t bytes);
+
+/* sampler.c: a thread recording (time, RSS, live bytes) at `hz`. */
+struct sampler *sampler_start(struct stress_run *r, unsigned hz);
+/* Stops the thread; the samples stay readable until the process ends. */
+void sampler_stop(struct sampler *s);
+const struct sample *sampler_samples(const struct sampler *s, size_t *count);
+double sampler_cpu_seconds(const struct sampler *s); /* the sampler thread's own CPU time */
+double sampler_wall_seconds(const struct sampler *s); /* how long the thread ran */
+
+/* ---- checked blocks (blocks.c) ---- */
+
+/* A block the workload holds: its address, requested size and pattern tag. */
+struct sblock {
+    void *p;
+    size_t size;
+    uint64_t tag;
+};
+
+/* malloc through the adapter; the block is written in full (pattern or
+ * memset) and counted live. A NULL result is a finding (the process ends). */
+void sblock_alloc(struct stress_run *r, struct sblock *b, size_t size, uint64_t tag);
+/* Verifies the contents (sampled), frees, uncounts. No-op on an empty block. */
+void sblock_free(struct stress_run *r, struct sblock *b);
+/* realloc through the adapter: the kept prefix is verified, the grown tail written. */
+void sblock_resize(struct stress_run *r, struct sblock *b, size_t new_size);
+/* Reports a stress finding like the harness's reports, then exits 1. */
+_Noreturn void stress_finding(struct stress_run *r, const char *invariant, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- deterministic randomness (rng.c) ---- */
+
+struct rng {
+    uint64_t state;
+};
+struct rng rng_seeded(uint64_t seed, uint64_t stream);
+uint64_t rng_next(struct rng *g);
+uint64_t rng_below(struct rng *g, uint64_t bound); /* [0, bound) */
+/* Log-uniform in [lo, hi]: as many small sizes per octave as large ones. */
+size_t rng_log_size(struct rng *g, size_t lo, size_t hi);
+/* A count scaled by the params' scale, at least `minimum`. */
+size_t scaled(const struct stress_run *r, size_t count, size_t minimum);
+
+/* ---- workloads (workload_*.c, workloads.c) ---- */
+
+struct workload {
+    const char *name;
+    const char *models; /* the real program it models, one line */
+    void (*run)(struct stress_run *r);
+};
+extern const struct workload workloads[];
+extern const size_t workload_count;
+const struct workload *workload_find(const char *name);
+
+void workload_server(struct stress_run *r);
+void workload_fragment(struct stress_run *r);
+void workload_producer_consumer(struct stress_run *r);
+void workload_thread_churn(struct stress_run *r);
+void workload_realloc_growth(struct stress_run *r);
+void workload_spike(struct stress_run *r);
+void workload_replay(struct stress_run *r);
+
+/* ---- the parent: plans, collection, summary, table (collect.c, summary.c, table.c) ---- */
+
+struct stress_plan {
+    const char *const *allocs;
+    unsigned alloc_count;
+    const char *const *workloads;
+    unsigned workload_count;
+    unsigned repeat;
+    struct stress_params params; /* .workload is set per run */
+};
+struct collect_counts {
+    unsigned findings, errors;
+};
+/* A --workload list ("a,b" or "all") into names; unknown names are usage errors. */
+unsigned parse_workload_list(const char *command, char *list, const char **names,
+                             unsigned capacity);
+/* Runs the plan, one child per run, and returns its results document. */
+json_t *stress_collect(const struct stress_plan *plan, const char *command_line,
+                       struct collect_counts *counts);
+/* The SUMMARY array of a document's runs: medians per allocator × workload. */
+json_t *stress_summarize(const json_t *runs);
+/* The terminal table of a document (and the server's after-N-requests table). */
+void stress_print_table(const json_t *doc, FILE *out);
+/* "45.2 MiB" and the like. */
+void format_bytes(double bytes, char *out, size_t len);
+
+/* ---- results documents (results.c; stress/SCHEMA.md) ---- */
+
+/* Loads and checks a results document (a baseline, or compare's inputs):
+ * NULL with a message naming the file when it is missing, is not JSON, or is
+ * from another schema version. */
+json_t *stress_results_load(const char *path, char *err, size_t err_len);
+/* False, with the setting named in err, when two documents were measured
+ * with different workload settings (scale, seed, checks, settle, resets). */
+bool stress_settings_comparable(const json_t *old, const json_t *fresh, char *err, size_t err_len);
+
+/* ---- regression flags (compare.c) ---- */
+
+struct compare_options {
+    double tolerance;        /* the least relative change flagged (0.10: 10%) */
+    size_t min_change_bytes; /* memory changes smaller than this are never flagged */
+    bool show_all;           /* list every figure, not only the flagged ones */
+    bool show_headlines;     /* list the whole-run figures (not per phase) too */
+};
+void compare_options_default(struct compare_options *o);
+/* Takes argv[*i] if it is --tolerance PCT or --min-change SIZE, advancing *i. */
+bool parse_compare_option(const char *command, int argc, char **argv, int *i,
+                          struct compare_options *o);
+/* Compares each allocator × workload summary of `fresh` with the same
+ * allocator's in `old` (README, "Regression flags"), printing a table of
+ * old, new and change to `out`. Returns the number of regressed memory
+ * figures, or -1 with a message in err for a malformed document. */
+int stress_compare(const json_t *old, const json_t *fresh, const struct compare_options *o,
+                   FILE *out, char *err, size_t err_len);
+
+/* ---- pictures (plot.c) ---- */
+
+/* Writes DIR/rss-<workload>.{png,svg} (RSS over time, one line per
+ * allocator) and DIR/peak-rss.{png,svg}, DIR/fragmentation.{png,svg} (bars
+ * per allocator × workload) with gnuplot. False with a message on failure. */
+bool stress_plot(const json_t *doc, const char *dir, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * workloads.c — the table of stress workloads: name, what real program each
+ * models (shown by --help and the README), and its entry point.
+ */
+#include "stress.h"
+
+#include <string.h>
+
+const struct workload workloads[] = {
+    {"server",
+     "a service: start-up state, then batches of requests with short-lived bursts "
+     "and a shared cache",
+     workload_server},
+    {"fragment",
+     "a population that changes shape: many small objects, most freed scattered, "
+     "replaced by larger ones",
+     workload_fragment},
+    {"producer-consumer", "a pipeline: threads that only allocate feed threads that only free",
+     workload_producer_consumer},
+    {"thread-churn", "threads created and destroyed while some of their objects outlive them",
+     workload_thread_churn},
+    {"realloc-growth", "buffers growing and shrinking through realloc (builders, vectors)",
+     workload_realloc_growth},
+    {"spike", "a load spike, everything freed, idle past the purge delays, explicit release",
+     workload_spike},
+    {"replay", "an operation program of the harness (a finding, a scenario) at full speed",
+     workload_replay},
+};
+const size_t workload_count = sizeof workloads / sizeof *workloads;
+
+const struct workload *workload_find(const char *name)
+{
+    for (size_t i = 0; i < workload_count; i++)
+        if (strcmp(workloads[i].name, name) == 0) return &workloads[i];
+    return NULL;
+}
