@@ -33,7 +33,7 @@ for alloc in "${allocs[@]}"; do
       src=build/fuzz/seeds; [ "$corpus" = small ] && src=$work/small
       GAUNTLET_ALLOC=$alloc GAUNTLET_MODE=$mode GAUNTLET_CAP=32MiB ASAN_OPTIONS=detect_leaks=0 \
         TSAN_OPTIONS=report_thread_leaks=0 build/fuzz/$config -max_total_time="$seconds" \
-        -max_len=768 "$dir" "$src" > "$work/log" 2>&1
+        -max_len=768 -artifact_prefix="$work/" "$dir" "$src" > "$work/log" 2>&1
       echo "| $alloc | $config | $corpus | $(rate_of "$work/log") |"
     done
   done

@@ -55,7 +55,7 @@ for alloc in "${allocs[@]}"; do
     [ $status -eq 1 ] && finding=1
     # New coverage goes back into the persistent corpus (libFuzzer's merge).
     if [ -d "$out/corpus" ] && [ -x build/fuzz/libfuzzer-none ]; then
-      GAUNTLET_ALLOC="$alloc" build/fuzz/libfuzzer-none -merge=1 "$dir/corpus/$alloc" "$out/corpus" \
+      GAUNTLET_ALLOC="$alloc" build/fuzz/libfuzzer-none -merge=1 -artifact_prefix="$out/" "$dir/corpus/$alloc" "$out/corpus" \
         > "$out/merge.log" 2>&1 || true
     fi
     echo "$status" > "$out.done.tmp" && mv "$out.done.tmp" "$out.done"
