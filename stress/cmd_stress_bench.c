@@ -65,7 +65,8 @@ int cmd_stress_bench(int argc, char **argv)
         if (is_help(arg)) {
             printf("usage: gauntlet stress-bench [--alloc LIST] [--repeat N] [--scale F]\n"
                    "The stress checks' cost (checks on vs off) and the RSS sampler's (on vs "
-                   "off,\nand its own CPU time), per workload: medians of N runs (5).\n");
+                   "off,\nand its own CPU time), per workload: medians of N runs (5). Then the\n"
+                   "fidelity of the peak RSS: each workload once under /usr/bin/time -v.\n");
             return 0;
         } else if (strcmp(arg, "--alloc") == 0 && value) {
             plan.alloc_count = add_allocator_names("stress-bench", argv[++i], allocs,
@@ -122,5 +123,9 @@ int cmd_stress_bench(int argc, char **argv)
     printf("\ncost: unchecked / checked rate (target < 1.5×). sampler (rate): the rate lost\n"
            "with the sampler on (noise is ± a few %%); sampler (CPU): its thread's CPU time\n"
            "per wall second (target < 1%%).\n");
-    return 0;
+    const char *every[16];
+    for (size_t w = 0; w < workload_count && w < 16; w++)
+        every[w] = workloads[w].name;
+    return stress_fidelity_table(allocs, plan.alloc_count, every, (unsigned)workload_count,
+                                 &plan.params);
 }

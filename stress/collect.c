@@ -33,10 +33,10 @@ static json_t *environment_object(void)
 static json_t *settings_object(const struct stress_plan *plan)
 {
     const struct stress_params *p = &plan->params;
-    return json_pack("{s:I, s:f, s:I, s:b, s:I, s:b, s:f}", "seed", (json_int_t)p->seed, "scale",
-                     p->scale, "repeat", (json_int_t)plan->repeat, "checks", p->checks,
+    return json_pack("{s:I, s:f, s:I, s:b, s:I, s:b, s:f, s:I}", "seed", (json_int_t)p->seed,
+                     "scale", p->scale, "repeat", (json_int_t)plan->repeat, "checks", p->checks,
                      "sampler_hz", (json_int_t)p->sampler_hz, "phase_reset", p->phase_reset,
-                     "settle_seconds", p->settle_seconds);
+                     "settle_seconds", p->settle_seconds, "requests", (json_int_t)p->requests);
 }
 
 /* The report a child wrote on stderr, as text (at most 16 KiB). */

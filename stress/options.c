@@ -43,6 +43,9 @@ bool parse_stress_option(const char *command, int argc, char **argv, int *i,
     } else if (strcmp(arg, "--settle") == 0) {
         if (!parse_double(value, &p->settle_seconds) || p->settle_seconds > 3600)
             usage_error(command, "--settle needs seconds in 0..3600");
+    } else if (strcmp(arg, "--requests") == 0) {
+        if (!parse_u64_arg(value, &p->requests) || p->requests < 10 || p->requests > 100000000)
+            usage_error(command, "--requests needs a count in 10..100000000");
     } else if (strcmp(arg, "--program") == 0) {
         p->program_path = value;
     } else if (strcmp(arg, "--workload") == 0) {
@@ -71,6 +74,10 @@ unsigned stress_child_args(const struct stress_params *p, char text[][64], const
     argv[n++] = "--settle";
     ARG("%.17g", p->settle_seconds);
     if (!p->phase_reset) argv[n++] = "--no-phase-reset";
+    if (p->requests) {
+        argv[n++] = "--requests";
+        ARG("%llu", (unsigned long long)p->requests);
+    }
     if (p->program_path) {
         argv[n++] = "--program";
         argv[n++] = p->program_path;

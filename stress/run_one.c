@@ -112,11 +112,13 @@ static json_t *run_object(const struct stress_run *r, double seconds, unsigned r
 static void reproduce_command(const struct stress_params *p, const char *alloc, char *out,
                               size_t len)
 {
-    int n = snprintf(out, len, "gauntlet stress --alloc %s --workload %s --seed %llu --scale %g%s",
-                     alloc, p->workload, (unsigned long long)p->seed, p->scale,
-                     p->checks ? "" : " --checks off");
-    if (p->program_path && n > 0 && (size_t)n < len)
-        snprintf(out + n, len - (size_t)n, " --program %s", p->program_path);
+    /* The same options the parent passed to this child: every one that shapes the run. */
+    char text[16][64];
+    const char *args[32];
+    unsigned count = stress_child_args(p, text, args);
+    size_t n = (size_t)snprintf(out, len, "gauntlet stress --alloc %s", alloc);
+    for (unsigned i = 0; i < count && n < len; i++)
+        n += (size_t)snprintf(out + n, len - n, " %s", args[i]);
 }
 
 int cmd_stress_one(int argc, char **argv)

@@ -40,6 +40,7 @@ struct stress_params {
     bool phase_reset;         /* reset VmHWM at each phase start (per-phase peaks) */
     double settle_seconds;    /* spike: the idle window before "settled" */
     const char *program_path; /* replay: the program (NULL: a generated one) */
+    uint64_t requests;        /* server: requests served (0: 2,000 × scale) */
 };
 void stress_params_default(struct stress_params *p);
 /* options.c: takes argv[*i] if it is one of the run-shaping options (--seed,
@@ -54,7 +55,8 @@ bool parse_stress_option(const char *command, int argc, char **argv, int *i,
     "  --sampler-hz N     RSS samples per second (100; 0: none)\n"                                 \
     "  --settle SECONDS   spike: the idle window before \"settled\" (12)\n"                        \
     "  --no-phase-reset   peaks over the whole run instead of per phase (see README)\n"            \
-    "  --program FILE     replay: the program to replay (default: a generated one)\n"
+    "  --program FILE     replay: the program to replay (default: a generated one)\n"              \
+    "  --requests N       server: requests served, in 10 batches (2000 × scale)\n"
 /* The options of p as a child's arguments (texts in text[], at most 16). */
 unsigned stress_child_args(const struct stress_params *p, char text[][64], const char **argv);
 
@@ -131,7 +133,7 @@ struct sampler *sampler_start(struct stress_run *r, unsigned hz);
 /* Stops the thread; the samples stay readable until the process ends. */
 void sampler_stop(struct sampler *s);
 const struct sample *sampler_samples(const struct sampler *s, size_t *count);
-double sampler_cpu_seconds(const struct sampler *s); /* the sampler thread's own CPU time */
+double sampler_cpu_seconds(const struct sampler *s);  /* the sampler thread's own CPU time */
 double sampler_wall_seconds(const struct sampler *s); /* how long the thread ran */
 
 /* ---- checked blocks (blocks.c) ---- */
@@ -240,6 +242,15 @@ bool parse_compare_option(const char *command, int argc, char **argv, int *i,
  * figures, or -1 with a message in err for a malformed document. */
 int stress_compare(const json_t *old, const json_t *fresh, const struct compare_options *o,
                    FILE *out, char *err, size_t err_len);
+
+/* ---- fidelity (fidelity.c) ---- */
+
+/* Runs each allocator × workload once under /usr/bin/time -v and prints the
+ * driver's peak RSS beside the kernel's maximum resident set size. Returns
+ * 0, EXIT_FINDING when a run failed, or EXIT_USAGE when time is missing. */
+int stress_fidelity_table(const char *const *allocs, unsigned alloc_count,
+                          const char *const *workload_names, unsigned workload_count,
+                          const struct stress_params *base);
 
 /* ---- pictures (plot.c) ---- */
 

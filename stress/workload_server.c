@@ -96,7 +96,7 @@ void workload_server(struct stress_run *r)
         pthread_create(&threads[w], NULL, worker, &s);
     stress_phase(r, "startup");
 
-    size_t requests = scaled(r, REQUESTS, BATCHES);
+    size_t requests = r->params->requests ? r->params->requests : scaled(r, REQUESTS, BATCHES);
     for (unsigned b = 1; b <= BATCHES; b++) {
         s.batch_end = requests * b / BATCHES;
         pthread_barrier_wait(&s.start);
