@@ -162,6 +162,14 @@ int cmd_stress(int argc, char **argv)
         fprintf(stderr, "gauntlet stress: baseline %s\n", err);
         return EXIT_USAGE;
     }
+    /* So is one measured with other settings: it could only be refused after the runs. */
+    json_t *planned = json_pack("{s:o}", "settings", stress_settings_object(&plan));
+    bool comparable = !baseline || stress_settings_comparable(baseline, planned, err, sizeof err);
+    json_decref(planned);
+    if (!comparable) {
+        fprintf(stderr, "gauntlet stress: baseline %s: %s\n", baseline_path, err);
+        return EXIT_USAGE;
+    }
 
     char command[4096];
     join_command(argc, argv, command, sizeof command);

@@ -30,7 +30,7 @@ static json_t *environment_object(void)
                      (json_int_t)sysconf(_SC_PAGESIZE));
 }
 
-static json_t *settings_object(const struct stress_plan *plan)
+json_t *stress_settings_object(const struct stress_plan *plan)
 {
     const struct stress_params *p = &plan->params;
     return json_pack("{s:I, s:f, s:I, s:b, s:I, s:b, s:f, s:I}", "seed", (json_int_t)p->seed,
@@ -160,7 +160,7 @@ json_t *stress_collect(const struct stress_plan *plan, const char *command_line,
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     json_t *doc = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "schema", STRESS_SCHEMA, "created",
                             created, "command", command_line, "environment", environment_object(),
-                            "settings", settings_object(plan), "runs", runs);
+                            "settings", stress_settings_object(plan), "runs", runs);
     json_object_set_new(doc, "summary", stress_summarize(runs));
     return doc;
 }

@@ -204,6 +204,8 @@ struct collect_counts {
 /* A --workload list ("a,b" or "all") into names; unknown names are usage errors. */
 unsigned parse_workload_list(const char *command, char *list, const char **names,
                              unsigned capacity);
+/* The document's "settings" object for a plan (stress/SCHEMA.md). */
+json_t *stress_settings_object(const struct stress_plan *plan);
 /* Runs the plan, one child per run, and returns its results document. */
 json_t *stress_collect(const struct stress_plan *plan, const char *command_line,
                        struct collect_counts *counts);

@@ -324,6 +324,54 @@ START_TEST(plot_draws_pictures)
     check_picture(plots, "rss-spike.svg", "<svg");
     check_picture(plots, "peak-rss.png", "PNG");
     check_picture(plots, "fragmentation.svg", "<svg");
+    check_picture(plots, "phases-server.png", "PNG");
+    check_picture(plots, "phases-spike.svg", "<svg");
+    /* The server's chart is the seed's question: a point per phase, startup first. */
+    char dat[512];
+    snprintf(dat, sizeof dat, "%s/phases-server.dat", plots);
+    FILE *f = fopen(dat, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[512];
+    unsigned points = 0;
+    bool startup_first = false;
+    while (fgets(line, sizeof line, f))
+        if (line[0] != '#' && line[0] != '\n')
+            startup_first |= points++ == 0 && strstr(line, "\"startup\"") != NULL;
+    fclose(f);
+    ck_assert_uint_eq(points, 11);
+    ck_assert(startup_first);
+}
+END_TEST
+
+/* --requests N: the server serves exactly N, in ten batches, and a baseline
+ * measured with another N is refused before anything runs. */
+START_TEST(server_serves_the_requests_asked)
+{
+    char dir[128], json[256];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(json, sizeof json, "%s/r.json", dir);
+    const char *argv[] = {"gauntlet", "stress",  "--alloc", "glibc",      "--workload",
+                          "server",   "--scale", "0.02",    "--requests", "130",
+                          "--json",   json,      NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    json_t *doc = load_json(json);
+    const json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
+    const json_t *phases = json_object_get(run, "phases");
+    ck_assert_uint_eq(json_array_size(phases), 11);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(phases, 1), "name")),
+                     "requests:13");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(phases, 10), "name")),
+                     "requests:130");
+    json_decref(doc);
+
+    const char *other[] = {"gauntlet",   "stress",  "--alloc", "glibc",      "--workload",
+                           "server",     "--scale", "0.02",    "--requests", "140",
+                           "--baseline", json,      NULL};
+    spawn_run(other, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "requests"));
+    ck_assert_ptr_null(strstr(r.out, "requests:140")); /* refused before running */
 }
 END_TEST
 
@@ -388,6 +436,7 @@ Suite *stress_suite(void)
     tcase_add_test(t, baseline_flags_leak_and_bloat_not_the_wrapper);
     tcase_add_test(t, bad_baselines_are_input_errors);
     tcase_add_test(t, plot_draws_pictures);
+    tcase_add_test(t, server_serves_the_requests_asked);
     tcase_add_test(t, upgrade_gives_one_verdict);
     tcase_add_test(t, stress_commands_have_help);
     suite_add_tcase(s, t);
