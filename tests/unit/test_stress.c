@@ -49,6 +49,25 @@ static void so_name(char *out, size_t len, const char *defect)
     snprintf(out, len, "so:%s/libdefect_%s.so", defective_dir(), defect);
 }
 
+/* `gauntlet stress ARGS... --json F` in a fresh directory; it must succeed.
+ * Returns the results document, and the path of F in json (256 bytes). */
+static json_t *stress_results(const char *const args[], char *json)
+{
+    char dir[128];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(json, 256, "%s/results.json", dir);
+    const char *argv[32] = {"gauntlet", "stress"};
+    size_t n = 2;
+    for (; args[n - 2] != NULL && n < 29; n++)
+        argv[n] = args[n - 2];
+    argv[n++] = "--json";
+    argv[n++] = json;
+    argv[n] = NULL;
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    return load_json(json);
+}
+
 /* Each workload's phases, as the README documents them (scale 0.02). */
 static size_t expected_phases(const char *workload)
 {
@@ -97,16 +116,11 @@ static void check_run(const json_t *run)
 
 START_TEST(every_workload_runs_on_every_allocator)
 {
-    char dir[128], json[256];
-    make_temp_dir(dir, sizeof dir);
-    snprintf(json, sizeof json, "%s/all.json", dir);
-    const char *argv[] = {"gauntlet", "stress",  "--alloc", "all",      "--workload",
-                          "all",      "--scale", "0.02",    "--settle", "0.1",
-                          "--json",   json,      NULL};
-    spawn_run(argv, &r);
-    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    char json[256];
+    const char *args[] = {"--alloc", "all",      "--workload", "all", "--scale",
+                          "0.02",    "--settle", "0.1",        NULL};
+    json_t *doc = stress_results(args, json);
     ck_assert_ptr_nonnull(strstr(r.out, "server: RSS at start-up and after N requests"));
-    json_t *doc = load_json(json);
     ck_assert_str_eq(json_string_value(json_object_get(doc, "schema")), STRESS_SCHEMA);
     const json_t *runs = json_object_get(doc, "runs");
     ck_assert_uint_eq(json_array_size(runs), 7 * 4);
@@ -165,15 +179,10 @@ END_TEST
 
 START_TEST(phase_resets_give_per_phase_peaks)
 {
-    char dir[128], json[256];
-    make_temp_dir(dir, sizeof dir);
-    snprintf(json, sizeof json, "%s/p.json", dir);
-    const char *argv[] = {"gauntlet", "stress",  "--alloc", "glibc",    "--workload",
-                          "spike",    "--scale", "0.25",    "--settle", "0",
-                          "--json",   json,      NULL};
-    spawn_run(argv, &r);
-    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-    json_t *doc = load_json(json);
+    char json[256];
+    const char *args[] = {"--alloc", "glibc",    "--workload", "spike", "--scale",
+                          "0.25",    "--settle", "0",          NULL};
+    json_t *doc = stress_results(args, json);
     const json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
     double spike = number(phase_named(run, "spike"), "peak_rss");
     double settled = number(phase_named(run, "settled"), "peak_rss");
@@ -347,15 +356,10 @@ END_TEST
  * measured with another N is refused before anything runs. */
 START_TEST(server_serves_the_requests_asked)
 {
-    char dir[128], json[256];
-    make_temp_dir(dir, sizeof dir);
-    snprintf(json, sizeof json, "%s/r.json", dir);
-    const char *argv[] = {"gauntlet", "stress",  "--alloc", "glibc",      "--workload",
-                          "server",   "--scale", "0.02",    "--requests", "130",
-                          "--json",   json,      NULL};
-    spawn_run(argv, &r);
-    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-    json_t *doc = load_json(json);
+    char json[256];
+    const char *args[] = {"--alloc", "glibc",      "--workload", "server", "--scale",
+                          "0.02",    "--requests", "130",        NULL};
+    json_t *doc = stress_results(args, json);
     const json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
     const json_t *phases = json_object_get(run, "phases");
     ck_assert_uint_eq(json_array_size(phases), 11);
