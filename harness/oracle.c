@@ -19,15 +19,15 @@ void oracle_init(struct oracle *o, const struct alloc_policy *policy, size_t cap
     o->strict = strict;
     o->concurrent = concurrent;
     o->blocks = hmem_map(GAUNTLET_MAX_SLOTS * sizeof *o->blocks);
-    o->ranges = hmem_map(GAUNTLET_MAX_SLOTS * sizeof *o->ranges);
-    shadow_map_init(&o->map, o->ranges, GAUNTLET_MAX_SLOTS);
+    o->map_storage = hmem_map(SHADOW_MAP_BYTES(GAUNTLET_MAX_SLOTS));
+    shadow_map_init(&o->map, o->map_storage, GAUNTLET_MAX_SLOTS);
     pthread_mutex_init(&o->lock, NULL);
 }
 
 void oracle_release(struct oracle *o)
 {
     hmem_unmap(o->blocks, GAUNTLET_MAX_SLOTS * sizeof *o->blocks);
-    hmem_unmap(o->ranges, GAUNTLET_MAX_SLOTS * sizeof *o->ranges);
+    hmem_unmap(o->map_storage, SHADOW_MAP_BYTES(GAUNTLET_MAX_SLOTS));
     pthread_mutex_destroy(&o->lock);
 }
 

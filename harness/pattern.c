@@ -61,101 +61,131 @@ static bool next_region(size_t size, size_t *cursor, size_t *start, size_t *end)
     return true;
 }
 
+/* The eight pattern bytes at offsets [o, o + 8), as one word read or
+ * written with memcpy: any range of 8 bytes or more is then covered by one
+ * such word at each end (overlapping the aligned words between) instead of
+ * a byte loop per partial word. */
+static uint64_t bytes_at(uint64_t base, size_t o)
+{
+    uint64_t lo = base + (uint64_t)(o / 8) * STEP;
+    unsigned shift = 8 * (unsigned)(o % 8);
+    return shift == 0 ? lo : lo >> shift | (lo + STEP) << (64 - shift);
+}
+
+static void store_word(uint8_t *at, uint64_t word)
+{
+    memcpy(at, &word, 8);
+}
+
+static uint64_t load_word(const uint8_t *at)
+{
+    uint64_t word;
+    memcpy(&word, at, 8);
+    return word;
+}
+
 /* Two pattern words at once (GCC/clang vector extension: SSE2 on x86-64,
- * plain pairs elsewhere). Four of them make a 64-byte round. */
+ * plain pairs elsewhere); two pairs make a 32-byte round. */
 typedef uint64_t word_pair __attribute__((vector_size(16)));
-
-struct pattern_round {
-    word_pair lane[4]; /* the words of the next 64 bytes */
-    word_pair step;    /* added to every lane per round */
-};
-
-static struct pattern_round round_at(uint64_t word)
-{
-    struct pattern_round r;
-    for (int k = 0; k < 4; k++)
-        r.lane[k] =
-            (word_pair){word + (uint64_t)(2 * k) * STEP, word + (uint64_t)(2 * k + 1) * STEP};
-    r.step = (word_pair){8 * STEP, 8 * STEP};
-    return r;
-}
-
-/* Bytes [i, end) of the word covering offset i, where end is within that word. */
-static void fill_partial(uint8_t *block, uint64_t base, size_t i, size_t end)
-{
-    uint64_t word = base + (uint64_t)(i / 8) * STEP;
-    memcpy(block + i, (const uint8_t *)&word + i % 8, end - i);
-}
 
 static void fill_range(uint8_t *block, uint64_t base, size_t start, size_t end)
 {
-    size_t i = start;
-    if (i % 8 != 0) {
-        size_t word_end = (i | 7) + 1;
-        fill_partial(block, base, i, word_end < end ? word_end : end);
-        i = word_end;
+    if (end - start < 8) {
+        for (size_t i = start; i < end; i++)
+            block[i] = pattern_byte(base, i);
+        return;
     }
+    store_word(block + start, bytes_at(base, start));
+    size_t i = (start + 7) & ~(size_t)7;
     uint64_t word = base + (uint64_t)(i / 8) * STEP;
-    if (i + 64 <= end) {
-        struct pattern_round r = round_at(word);
-        for (; i + 64 <= end; i += 64, word += 8 * STEP)
-            for (int k = 0; k < 4; k++) {
-                memcpy(block + i + 16 * k, &r.lane[k], 16);
-                r.lane[k] += r.step;
-            }
+    if (i + 32 <= end) {
+        word_pair a = {word, word + STEP}, b = {word + 2 * STEP, word + 3 * STEP};
+        const word_pair step = {4 * STEP, 4 * STEP};
+        for (; i + 32 <= end; i += 32) {
+            memcpy(block + i, &a, 16);
+            memcpy(block + i + 16, &b, 16);
+            a += step;
+            b += step;
+        }
+        word = a[0];
     }
     for (; i + 8 <= end; i += 8, word += STEP)
-        memcpy(block + i, &word, 8);
-    if (i < end) fill_partial(block, base, i, end);
+        store_word(block + i, word);
+    store_word(block + end - 8, bytes_at(base, end - 8));
 }
 
-static bool partial_matches(const uint8_t *block, uint64_t base, size_t i, size_t end)
+/* Names the first differing byte of a word found at `offset`. */
+static bool word_mismatch(size_t offset, uint64_t found, uint64_t expected,
+                          struct pattern_mismatch *m)
 {
-    uint64_t word = base + (uint64_t)(i / 8) * STEP;
-    return memcmp(block + i, (const uint8_t *)&word + i % 8, end - i) == 0;
+    unsigned byte = (unsigned)__builtin_ctzll(found ^ expected) / 8;
+    m->offset = offset + byte;
+    m->expected = (uint8_t)(expected >> (8 * byte));
+    m->actual = (uint8_t)(found >> (8 * byte));
+    return false;
 }
 
+static bool check_word(const uint8_t *block, size_t offset, uint64_t expected,
+                       struct pattern_mismatch *m)
+{
+    uint64_t found = load_word(block + offset);
+    return found == expected || word_mismatch(offset, found, expected, m);
+}
+
+/* The words of a 32-byte round that failed, in order (the first names the byte). */
+static bool round_mismatch(size_t offset, word_pair x, word_pair y, word_pair a, word_pair b,
+                           struct pattern_mismatch *m)
+{
+    uint64_t found[4] = {x[0], x[1], y[0], y[1]}, expected[4] = {a[0], a[1], b[0], b[1]};
+    for (int k = 0; k < 3; k++)
+        if (found[k] != expected[k]) return word_mismatch(offset + 8 * k, found[k], expected[k], m);
+    return word_mismatch(offset + 24, found[3], expected[3], m);
+}
+
+/* Checked in increasing offsets, each word once against the values read, so
+ * the mismatch named is the first one in the range. */
 static bool verify_range(const uint8_t *block, uint64_t base, size_t start, size_t end,
                          struct pattern_mismatch *m)
 {
-    size_t i = start;
-    if (i % 8 != 0) {
-        size_t word_end = (i | 7) + 1 < end ? (i | 7) + 1 : end;
-        if (!partial_matches(block, base, i, word_end)) goto find;
-        i = word_end;
-    }
-    uint64_t word = base + (uint64_t)(i / 8) * STEP;
-    if (i + 64 <= end) {
-        struct pattern_round r = round_at(word);
-        for (; i + 64 <= end; i += 64, word += 8 * STEP) {
-            word_pair differ = {0, 0};
-            for (int k = 0; k < 4; k++) {
-                word_pair found;
-                memcpy(&found, block + i + 16 * k, 16);
-                differ |= found ^ r.lane[k];
-                r.lane[k] += r.step;
+    if (end - start < 8) {
+        for (size_t i = start; i < end; i++)
+            if (block[i] != pattern_byte(base, i)) {
+                m->offset = i;
+                m->expected = pattern_byte(base, i);
+                m->actual = block[i];
+                return false;
             }
-            if (differ[0] | differ[1]) break; /* the word loop below finds the byte */
+        return true;
+    }
+    if (!check_word(block, start, bytes_at(base, start), m)) return false;
+    size_t i = (start + 7) & ~(size_t)7;
+    uint64_t word = base + (uint64_t)(i / 8) * STEP;
+    if (i + 32 <= end) {
+        word_pair a = {word, word + STEP}, b = {word + 2 * STEP, word + 3 * STEP};
+        const word_pair step = {4 * STEP, 4 * STEP};
+        for (; i + 32 <= end; i += 32) {
+            word_pair x, y;
+            memcpy(&x, block + i, 16);
+            memcpy(&y, block + i + 16, 16);
+            word_pair differ = (x ^ a) | (y ^ b);
+            if (differ[0] | differ[1]) return round_mismatch(i, x, y, a, b, m);
+            a += step;
+            b += step;
         }
+        word = a[0];
     }
-    for (; i + 8 <= end; i += 8, word += STEP) {
-        uint64_t found;
-        memcpy(&found, block + i, 8);
-        if (found != word) break;
-    }
-    if (i == end || (end - i < 8 && partial_matches(block, base, i, end))) return true;
-find: /* a mismatch lies in [i, end): name its byte */
-    for (; i < end; i++)
-        if (block[i] != pattern_byte(base, i)) break;
-    m->offset = i;
-    m->expected = pattern_byte(base, i);
-    m->actual = block[i];
-    return false;
+    for (; i + 8 <= end; i += 8, word += STEP)
+        if (!check_word(block, i, word, m)) return false;
+    return check_word(block, end - 8, bytes_at(base, end - 8), m);
 }
 
 void pattern_fill(void *block, size_t size, uint64_t seed)
 {
     uint64_t base = pattern_base(seed);
+    if (!pattern_is_sampled(size)) {
+        fill_range(block, base, 0, size);
+        return;
+    }
     size_t cursor = 0, start, end;
     while (next_region(size, &cursor, &start, &end))
         fill_range(block, base, start, end);
@@ -165,6 +195,8 @@ bool pattern_verify(const void *block, size_t size, size_t limit, uint64_t seed,
                     struct pattern_mismatch *mismatch)
 {
     uint64_t base = pattern_base(seed);
+    if (!pattern_is_sampled(size))
+        return verify_range(block, base, 0, limit < size ? limit : size, mismatch);
     size_t cursor = 0, start, end;
     while (next_region(size, &cursor, &start, &end)) {
         if (start >= limit) break;

@@ -42,15 +42,21 @@ bool first_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t 
 
 struct shadow_range {
     uintptr_t start, end; /* [start, end) */
-    int32_t id;           /* the slot */
 };
 
+/* Live ranges sorted by start and disjoint, and the slot of each (a
+ * parallel array): both in one storage block. */
 struct shadow_map {
-    struct shadow_range *ranges; /* sorted by start, disjoint */
+    struct shadow_range *ranges;
+    uint8_t *ids;
     uint32_t count, capacity;
 };
 
-void shadow_map_init(struct shadow_map *m, struct shadow_range *ranges, uint32_t capacity);
+#define SHADOW_MAP_BYTES(capacity) ((size_t)(capacity) * (sizeof(struct shadow_range) + 1))
+
+/* storage: SHADOW_MAP_BYTES(capacity) bytes, aligned for uintptr_t;
+ * capacity at most 256 (slot numbers are bytes). */
+void shadow_map_init(struct shadow_map *m, void *storage, uint32_t capacity);
 /* Inserts [start, end) for slot `id`; when it overlaps a range already in the
  * map, inserts nothing and returns that range's slot; else returns -1. */
 int32_t shadow_map_insert(struct shadow_map *m, int32_t id, uintptr_t start, uintptr_t end);
@@ -73,7 +79,7 @@ struct shadow_block {
 struct oracle {
     const struct alloc_policy *policy;
     struct shadow_block *blocks; /* GAUNTLET_MAX_SLOTS, harness memory */
-    struct shadow_range *ranges;
+    void *map_storage;
     struct shadow_map map;
     size_t live_bytes, peak_live_bytes, cap;
     uint64_t generation;

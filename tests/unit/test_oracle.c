@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct shadow_range ranges[GAUNTLET_MAX_SLOTS];
+static uintptr_t ranges[SHADOW_MAP_BYTES(GAUNTLET_MAX_SLOTS) / sizeof(uintptr_t) + 1];
 
 START_TEST(map_detects_overlaps_and_neighbours)
 {
