@@ -107,7 +107,7 @@ void exec_op(struct op_context *c)
     const struct allocator *a = c->run->alloc;
     struct shadow_block *b = &c->run->oracle.blocks[op->slot];
     c->stats->ops++;
-    if (!allocator_has(a, op->kind)) {
+    if (c->run->missing & (UINT32_C(1) << op->kind)) {
         c->stats->skipped_missing[op->kind]++;
         return;
     }

@@ -13,21 +13,16 @@
 void oracle_init(struct oracle *o, const struct alloc_policy *policy, size_t cap, bool strict,
                  bool concurrent)
 {
-    memset(o, 0, sizeof *o);
     o->policy = policy;
     o->cap = cap;
     o->strict = strict;
     o->concurrent = concurrent;
-    o->blocks = hmem_map(GAUNTLET_MAX_SLOTS * sizeof *o->blocks);
-    o->map_storage = hmem_map(SHADOW_MAP_BYTES(GAUNTLET_MAX_SLOTS));
     shadow_map_init(&o->map, o->map_storage, GAUNTLET_MAX_SLOTS);
     pthread_mutex_init(&o->lock, NULL);
 }
 
 void oracle_release(struct oracle *o)
 {
-    hmem_unmap(o->blocks, GAUNTLET_MAX_SLOTS * sizeof *o->blocks);
-    hmem_unmap(o->map_storage, SHADOW_MAP_BYTES(GAUNTLET_MAX_SLOTS));
     pthread_mutex_destroy(&o->lock);
 }
 

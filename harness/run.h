@@ -78,9 +78,9 @@ struct shadow_block {
 
 struct oracle {
     const struct alloc_policy *policy;
-    struct shadow_block *blocks; /* GAUNTLET_MAX_SLOTS, harness memory */
-    void *map_storage;
+    struct shadow_block blocks[GAUNTLET_MAX_SLOTS];
     struct shadow_map map;
+    uintptr_t map_storage[SHADOW_MAP_BYTES(GAUNTLET_MAX_SLOTS) / sizeof(uintptr_t) + 1];
     size_t live_bytes, peak_live_bytes, cap;
     uint64_t generation;
     bool strict;
@@ -91,10 +91,12 @@ struct oracle {
 
 /* ---- run.c / exec_*.c: one program against one allocator ---- */
 
+/* Lives in harness memory (hmem.c), kept from one run to the next. */
 struct run {
     const struct program *program;
     const struct allocator *alloc;
     const struct run_config *config;
+    uint32_t missing; /* bit per enum op_kind: the allocator lacks the call */
     struct oracle oracle;
     pthread_mutex_t slot_locks[GAUNTLET_MAX_SLOTS]; /* free-running mode only */
     struct run_stats stats[GAUNTLET_MAX_THREADS];   /* per thread; summed at the end */
@@ -119,7 +121,7 @@ void exec_teardown(struct run *run, unsigned thread);
 void exec_lockstep(struct run *run);
 void exec_free_running(struct run *run);
 
-/* oracle.c */
+/* oracle.c: `o` arrives zeroed (run.c clears it). */
 void oracle_init(struct oracle *o, const struct alloc_policy *policy, size_t cap, bool strict,
                  bool concurrent);
 void oracle_release(struct oracle *o);
