@@ -153,8 +153,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!ready) setup(NULL);
     if (size > (size_t)FUZZ_MAX_OPS * GAUNTLET_RECORD_SIZE)
         size = (size_t)FUZZ_MAX_OPS * GAUNTLET_RECORD_SIZE;
-    struct program program;
-    program_decode_binary(data, size, &program);
+    /* One program's storage for every input: mapping and unmapping it for
+     * each cost more than a short program. */
+    static struct program program;
+    program_clear(&program);
+    program_append_binary(data, size, &program);
     if (program.count > 0) {
         /* The report's reproduce line names the file; under an engine the
          * file is the crash file it is about to write. */
@@ -162,6 +165,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct run_stats stats;
         run_program(&program, &allocator, &config, &stats);
     }
-    program_release(&program);
     return 0;
 }

@@ -11,13 +11,16 @@
 #include <string.h>
 
 void oracle_init(struct oracle *o, const struct alloc_policy *policy, size_t cap, bool strict,
-                 bool concurrent)
+                 bool concurrent, bool reused)
 {
     o->policy = policy;
     o->cap = cap;
     o->strict = strict;
     o->concurrent = concurrent;
-    shadow_map_init(&o->map, o->map_storage, GAUNTLET_MAX_SLOTS);
+    if (reused)
+        shadow_map_reuse(&o->map, o->map_storage, GAUNTLET_MAX_SLOTS);
+    else
+        shadow_map_init(&o->map, o->map_storage, GAUNTLET_MAX_SLOTS);
     pthread_mutex_init(&o->lock, NULL);
 }
 

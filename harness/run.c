@@ -5,6 +5,7 @@
 #include "run.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 
 void run_config_default(struct run_config *config)
@@ -55,16 +56,19 @@ void run_program(const struct program *program, const struct allocator *alloc,
                  const struct run_config *config, struct run_stats *total)
 {
     struct run *run = atomic_exchange(&spare_run, NULL);
+    /* A finished run leaves no live block and an empty map behind; only
+     * its counters need clearing. */
+    bool reused = run != NULL;
     if (run == NULL)
         run = hmem_map(sizeof *run);
     else
-        memset(run, 0, sizeof *run);
+        memset(run, 0, offsetof(struct run, oracle) + offsetof(struct oracle, blocks));
     run->program = program;
     run->alloc = alloc;
     run->config = config;
     run->missing = missing_kinds(alloc);
     oracle_init(&run->oracle, alloc->policy, config->live_cap, config->strict,
-                config->mode == MODE_FREE);
+                config->mode == MODE_FREE, reused);
     if (config->mode == MODE_FREE)
         exec_free_running(run);
     else
@@ -72,5 +76,6 @@ void run_program(const struct program *program, const struct allocator *alloc,
     run_stats_sum(run, total);
     oracle_release(&run->oracle);
     struct run *none = NULL;
-    if (!atomic_compare_exchange_strong(&spare_run, &none, run)) hmem_unmap(run, sizeof *run);
+    if (run->oracle.map.count != 0 || !atomic_compare_exchange_strong(&spare_run, &none, run))
+        hmem_unmap(run, sizeof *run);
 }

@@ -64,6 +64,8 @@ struct shadow_map {
 /* storage: SHADOW_MAP_BYTES(capacity) bytes, aligned for uintptr_t;
  * capacity at most 256 (slot numbers are bytes). */
 void shadow_map_init(struct shadow_map *m, void *storage, uint32_t capacity);
+/* The same storage, emptied by removing every range: nothing to rewrite. */
+void shadow_map_reuse(struct shadow_map *m, void *storage, uint32_t capacity);
 /* Inserts [start, end) for slot `id`; when it overlaps a range already in the
  * map, inserts nothing and returns that range's slot; else returns -1. */
 int32_t shadow_map_insert(struct shadow_map *m, int32_t id, uintptr_t start, uintptr_t end);
@@ -85,15 +87,17 @@ struct shadow_block {
 
 struct oracle {
     const struct alloc_policy *policy;
-    struct shadow_block blocks[GAUNTLET_MAX_SLOTS];
     struct shadow_map map;
-    uintptr_t map_storage[SHADOW_MAP_BYTES(GAUNTLET_MAX_SLOTS) / sizeof(uintptr_t) + 1];
     size_t live_bytes, peak_live_bytes, cap;
     uint64_t generation;
     bool strict;
     bool concurrent;           /* free-running: the tree and counters are shared */
     pthread_mutex_t lock;      /* guards map, counters and generation when concurrent */
     uint32_t deviations_noted; /* bit per table entry: that known deviation was noted */
+    /* Last: a finished run leaves every block dead and the map empty, so a
+     * run reusing this memory need not clear them (run.c). */
+    struct shadow_block blocks[GAUNTLET_MAX_SLOTS];
+    uintptr_t map_storage[SHADOW_MAP_BYTES(GAUNTLET_MAX_SLOTS) / sizeof(uintptr_t) + 1];
 };
 
 /* ---- run.c / exec_*.c: one program against one allocator ---- */
@@ -104,9 +108,9 @@ struct run {
     const struct allocator *alloc;
     const struct run_config *config;
     uint32_t missing; /* bit per enum op_kind: the allocator lacks the call */
-    struct oracle oracle;
-    pthread_mutex_t slot_locks[GAUNTLET_MAX_SLOTS]; /* free-running mode only */
     struct run_stats stats[GAUNTLET_MAX_THREADS];   /* per thread; summed at the end */
+    pthread_mutex_t slot_locks[GAUNTLET_MAX_SLOTS]; /* free-running mode only (exec_free.c) */
+    struct oracle oracle;                           /* last (see struct oracle) */
 };
 
 /* Where an operation is being performed: what the oracle and the report need. */
@@ -128,9 +132,10 @@ void exec_teardown(struct run *run, unsigned thread);
 void exec_lockstep(struct run *run);
 void exec_free_running(struct run *run);
 
-/* oracle.c: `o` arrives zeroed (run.c clears it). */
+/* oracle.c: `o` arrives zeroed up to its blocks; `reused`: its blocks and
+ * map are those a finished run left (all dead, empty), else zeroed too. */
 void oracle_init(struct oracle *o, const struct alloc_policy *policy, size_t cap, bool strict,
-                 bool concurrent);
+                 bool concurrent, bool reused);
 void oracle_release(struct oracle *o);
 size_t oracle_plain_alignment(const struct oracle *o, size_t size);
 /* Records a new block in `slot` after checking alignment, usable size,

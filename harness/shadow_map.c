@@ -27,6 +27,14 @@ void shadow_map_init(struct shadow_map *m, void *storage, uint32_t capacity)
         m->ranges[i] = (struct shadow_range){PAST_END, PAST_END};
 }
 
+void shadow_map_reuse(struct shadow_map *m, void *storage, uint32_t capacity)
+{
+    m->ranges = storage;
+    m->ids = (uint8_t *)(m->ranges + capacity + SHADOW_MAP_PADDING);
+    m->count = 0;
+    m->capacity = capacity;
+}
+
 /* Index of the first range whose start is > key. Halving down to
  * SHADOW_MAP_PADDING candidates (branch-free: the step is a mask, since the
  * addresses are random and a branch would mispredict at every step), then
