@@ -65,7 +65,7 @@ static bool next_region(size_t size, size_t *cursor, size_t *start, size_t *end)
  * written with memcpy: any range of 8 bytes or more is then covered by one
  * such word at each end (overlapping the aligned words between) instead of
  * a byte loop per partial word. */
-static uint64_t bytes_at(uint64_t base, size_t o)
+NO_COVERAGE static uint64_t bytes_at(uint64_t base, size_t o)
 {
     uint64_t lo = base + (uint64_t)(o / 8) * STEP;
     unsigned shift = 8 * (unsigned)(o % 8);
@@ -94,7 +94,7 @@ static word_pair pair_at(uint64_t word, int k)
     return (word_pair){word + (uint64_t)(2 * k) * STEP, word + (uint64_t)(2 * k + 1) * STEP};
 }
 
-static void fill_range(uint8_t *block, uint64_t base, size_t start, size_t end)
+NO_COVERAGE static void fill_range(uint8_t *block, uint64_t base, size_t start, size_t end)
 {
     if (end - start < 8) {
         for (size_t i = start; i < end; i++)
@@ -126,8 +126,8 @@ static void fill_range(uint8_t *block, uint64_t base, size_t start, size_t end)
 }
 
 /* Names the first differing byte of a word found at `offset`. */
-static bool word_mismatch(size_t offset, uint64_t found, uint64_t expected,
-                          struct pattern_mismatch *m)
+NO_COVERAGE static bool word_mismatch(size_t offset, uint64_t found, uint64_t expected,
+                                      struct pattern_mismatch *m)
 {
     unsigned byte = (unsigned)__builtin_ctzll(found ^ expected) / 8;
     m->offset = offset + byte;
@@ -136,8 +136,8 @@ static bool word_mismatch(size_t offset, uint64_t found, uint64_t expected,
     return false;
 }
 
-static bool check_word(const uint8_t *block, size_t offset, uint64_t expected,
-                       struct pattern_mismatch *m)
+NO_COVERAGE static bool check_word(const uint8_t *block, size_t offset, uint64_t expected,
+                                   struct pattern_mismatch *m)
 {
     uint64_t found = load_word(block + offset);
     return found == expected || word_mismatch(offset, found, expected, m);
@@ -145,8 +145,8 @@ static bool check_word(const uint8_t *block, size_t offset, uint64_t expected,
 
 /* The words of a 64-byte round that failed, in order (the first names the
  * byte): the values read, so a byte that changes meanwhile cannot hide. */
-static bool round_mismatch(size_t offset, const word_pair found[4], const word_pair expected[4],
-                           struct pattern_mismatch *m)
+NO_COVERAGE static bool round_mismatch(size_t offset, const word_pair found[4],
+                                       const word_pair expected[4], struct pattern_mismatch *m)
 {
     for (int w = 0; w < 7; w++)
         if (found[w / 2][w % 2] != expected[w / 2][w % 2])
@@ -157,8 +157,8 @@ static bool round_mismatch(size_t offset, const word_pair found[4], const word_p
 
 /* Checked in increasing offsets, each word against the values read (once),
  * so the mismatch named is the first one in the range. */
-static bool verify_range(const uint8_t *block, uint64_t base, size_t start, size_t end,
-                         struct pattern_mismatch *m)
+NO_COVERAGE static bool verify_range(const uint8_t *block, uint64_t base, size_t start, size_t end,
+                                     struct pattern_mismatch *m)
 {
     if (end - start < 8) {
         for (size_t i = start; i < end; i++)
@@ -239,7 +239,7 @@ bool pattern_verify_span(const void *block, size_t start, size_t end, uint64_t s
 
 /* 128 bytes a round, as vectors (three times the speed of words here);
  * the round holding a non-zero byte is then read byte by byte. */
-bool first_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value)
+NO_COVERAGE bool first_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value)
 {
     const uint8_t *bytes = block;
     size_t i = 0;

@@ -40,7 +40,7 @@ void shadow_map_reuse(struct shadow_map *m, void *storage, uint32_t capacity)
  * addresses are random and a branch would mispredict at every step), then
  * counting the starts ≤ key among them: independent comparisons, where
  * each further halving step would wait for the load before it. */
-static uint32_t upper_bound(const struct shadow_map *m, uintptr_t key)
+NO_COVERAGE static uint32_t upper_bound(const struct shadow_map *m, uintptr_t key)
 {
     const struct shadow_range *base = m->ranges;
     uint32_t n = m->count;

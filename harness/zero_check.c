@@ -70,7 +70,8 @@ static bool read_entries(int fd, uintptr_t page, size_t pages, uint64_t *entries
 }
 
 /* One line of /proc/self/maps: "start-end perms offset dev inode [path]". */
-static bool parse_vma(const char *line, uintptr_t *start, uintptr_t *end, bool *anonymous)
+NO_COVERAGE static bool parse_vma(const char *line, uintptr_t *start, uintptr_t *end,
+                                  bool *anonymous)
 {
     char *rest;
     *start = (uintptr_t)strtoull(line, &rest, 16);
@@ -94,7 +95,7 @@ static bool parse_vma(const char *line, uintptr_t *start, uintptr_t *end, bool *
 /* True when [lo, hi) lies wholly in private anonymous readable mappings
  * (possibly several adjacent ones). The file is read in chunks and left as
  * soon as the range is covered, so the kernel writes only the lines up to it. */
-static bool private_anonymous(uintptr_t lo, uintptr_t hi)
+NO_COVERAGE static bool private_anonymous(uintptr_t lo, uintptr_t hi)
 {
     int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
     if (fd < 0) return false;
@@ -140,8 +141,8 @@ static bool read_span(const uint8_t *block, size_t from, size_t to, size_t *offs
 
 /* The whole pages [lo, hi) of the block, in order: pages that may hold data
  * are read, the others skipped once the mapping is known to allow it. */
-static bool check_pages(const uint8_t *block, uintptr_t lo, uintptr_t hi, size_t *offset,
-                        uint8_t *value)
+NO_COVERAGE static bool check_pages(const uint8_t *block, uintptr_t lo, uintptr_t hi,
+                                    size_t *offset, uint8_t *value)
 {
     const uintptr_t base = (uintptr_t)block, page = (uintptr_t)getpagesize();
     int fd = pagemap();
