@@ -225,14 +225,13 @@ static void release_lockstep(struct run *run, struct lockstep *ls)
 
 void exec_lockstep(struct run *run)
 {
-    struct lockstep *ls = lockstep_for(run);
     if (runs_inline(run)) {
-        run_batch(ls, 0);
+        struct lockstep alone = {.run = run}; /* no workers, no watchdog */
+        run_batch(&alone, 0);
         exec_teardown(run, 0);
-        ls->run = NULL;
-        release_lockstep(run, ls);
         return;
     }
+    struct lockstep *ls = lockstep_for(run);
     const struct program *p = run->program;
     unsigned bound = run->config->watchdog_seconds;
     while (ls->next < p->count) {
