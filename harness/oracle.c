@@ -38,35 +38,6 @@ static void unlock_shared(struct oracle *o)
     if (o->concurrent) pthread_mutex_unlock(&o->lock);
 }
 
-bool request_is_impossible(size_t count, size_t size, size_t *bytes)
-{
-    if (__builtin_mul_overflow(count, size, bytes)) {
-        *bytes = SIZE_MAX;
-        return true;
-    }
-    return *bytes > (size_t)PTRDIFF_MAX;
-}
-
-bool oracle_over_cap(struct op_context *c, size_t bytes, size_t released)
-{
-    struct oracle *o = &c->run->oracle;
-    lock_shared(o);
-    bool over = o->live_bytes - released + bytes > o->cap || bytes > o->cap;
-    unlock_shared(o);
-    if (over) c->stats->skipped_over_cap++;
-    return over;
-}
-
-size_t oracle_plain_alignment(const struct oracle *o, size_t size)
-{
-    const size_t fundamental = _Alignof(max_align_t);
-    if (!o->policy->weak_small_alignment || size >= fundamental) return fundamental;
-    size_t align = 1;
-    while (align * 2 <= size)
-        align *= 2;
-    return align;
-}
-
 static void copy_text(char *to, size_t size, const char *from)
 {
     size_t len = strnlen(from, size - 1);

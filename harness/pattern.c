@@ -26,11 +26,6 @@ static uint8_t pattern_byte(uint64_t base, size_t offset)
     return (uint8_t)(word >> (8 * (offset % 8)));
 }
 
-bool pattern_is_sampled(size_t size)
-{
-    return size > PATTERN_FULL_LIMIT;
-}
-
 /* The regions of a block of `size` bytes that carry the pattern, in order:
  * the whole block, or (sampled) the head, a stripe every PATTERN_STRIPE_STEP
  * bytes, and the tail. *cursor starts at 0; returns false after the last. */

@@ -34,7 +34,10 @@ struct pattern_mismatch {
     uint8_t expected, actual;
 };
 
-bool pattern_is_sampled(size_t size);
+static inline bool pattern_is_sampled(size_t size)
+{
+    return size > PATTERN_FULL_LIMIT;
+}
 void pattern_fill(void *block, size_t size, uint64_t seed);
 /* Verifies bytes [0, limit) of what pattern_fill(block, size, seed) wrote
  * (the same sampling as the fill). */
@@ -147,7 +150,16 @@ void exec_free_running(struct run *run);
 void oracle_init(struct oracle *o, const struct alloc_policy *policy, size_t cap, bool strict,
                  bool concurrent, bool reused);
 void oracle_release(struct oracle *o);
-size_t oracle_plain_alignment(const struct oracle *o, size_t size);
+/* The alignment a plain call's block must have (inline: one per allocation). */
+static inline size_t oracle_plain_alignment(const struct oracle *o, size_t size)
+{
+    const size_t fundamental = _Alignof(max_align_t);
+    if (!o->policy->weak_small_alignment || size >= fundamental) return fundamental;
+    size_t align = 1;
+    while (align * 2 <= size)
+        align *= 2;
+    return align;
+}
 /* Records a new block in `slot` after checking alignment, usable size,
  * overlap, (for calloc) zeroing and (for realloc, `previous` non-NULL) the
  * bytes kept from the previous block; then fills it with a fresh pattern. */
@@ -162,8 +174,25 @@ void oracle_release_block(struct op_context *c, unsigned slot);
 void oracle_restore_block(struct op_context *c, unsigned slot);
 void oracle_check_usable(struct op_context *c, unsigned slot, size_t usable_now);
 /* Byte count of a request, and whether it must fail (overflow or > PTRDIFF_MAX). */
-bool request_is_impossible(size_t count, size_t size, size_t *bytes);
-bool oracle_over_cap(struct op_context *c, size_t bytes, size_t released);
+static inline bool request_is_impossible(size_t count, size_t size, size_t *bytes)
+{
+    if (__builtin_mul_overflow(count, size, bytes)) {
+        *bytes = SIZE_MAX;
+        return true;
+    }
+    return *bytes > (size_t)PTRDIFF_MAX;
+}
+/* Whether a possible request goes over the live-bytes cap (then skipped and
+ * counted); `released` is what the slot gives back. */
+static inline bool oracle_over_cap(struct op_context *c, size_t bytes, size_t released)
+{
+    struct oracle *o = &c->run->oracle;
+    if (o->concurrent) pthread_mutex_lock(&o->lock);
+    bool over = o->live_bytes - released + bytes > o->cap || bytes > o->cap;
+    if (o->concurrent) pthread_mutex_unlock(&o->lock);
+    if (over) c->stats->skipped_over_cap++;
+    return over;
+}
 /* A failed call: errno must be ENOMEM (or a known deviation). */
 void oracle_check_failure_errno(struct op_context *c, int saved_errno, const char *invariant);
 /* True when the allocator's table lists this violation as a known deviation
