@@ -1,6 +1,7 @@
 /*
- * run.c — one program against one allocator: set up the shadow model, pick
- * the executor, add up the statistics.
+ * run.c — one program against one allocator: set up the shadow model (in
+ * memory kept from the previous run), pick the executor, add up the
+ * statistics.
  */
 #include "run.h"
 

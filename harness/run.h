@@ -1,6 +1,6 @@
 /*
  * run.h — the types shared by the modules that run a program: the shadow
- * model and oracle (oracle*.c, shadow_map.c, pattern.c), the executors
+ * model and oracle (oracle*.c, shadow_map.c, pattern.c, zero_check.c), the executors
  * (exec_*.c) and the report (report.c). The oracle sees a policy, never an
  * allocator; the executors call the allocator and hand the oracle results.
  */

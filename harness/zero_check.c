@@ -9,7 +9,9 @@
  * that the mapping is private, anonymous and readable, and only the pages
  * that exist are read. Everything else (small ranges, partial pages, any
  * mapping or page state not positively known, /proc unreadable) is read
- * byte for byte, as first_nonzero_byte does.
+ * byte for byte, as first_nonzero_byte does. None of it is instrumented for
+ * coverage: which way a range is read is the harness's business, and a
+ * fuzzer rewarded for reaching the page walk would dwell on large callocs.
  */
 #include "run.h"
 
@@ -41,7 +43,7 @@
  * (one word: pid << 32 | descriptor; 0 before the first open). */
 static _Atomic uint64_t pagemap_owner;
 
-static int pagemap(void)
+NO_COVERAGE static int pagemap(void)
 {
     uint64_t pid = (uint64_t)getpid(), seen = atomic_load(&pagemap_owner);
     if (seen >> 32 == pid) return (int)(uint32_t)seen;
@@ -56,7 +58,7 @@ static int pagemap(void)
     return -1;
 }
 
-static bool read_entries(int fd, uintptr_t page, size_t pages, uint64_t *entries)
+NO_COVERAGE static bool read_entries(int fd, uintptr_t page, size_t pages, uint64_t *entries)
 {
     size_t want = pages * sizeof *entries, done = 0;
     off_t at = (off_t)((page / (uintptr_t)getpagesize()) * sizeof *entries);
@@ -132,7 +134,8 @@ NO_COVERAGE static bool private_anonymous(uintptr_t lo, uintptr_t hi)
 }
 
 /* Reads [from, to) of the block: the first nonzero byte, if any. */
-static bool read_span(const uint8_t *block, size_t from, size_t to, size_t *offset, uint8_t *value)
+NO_COVERAGE static bool read_span(const uint8_t *block, size_t from, size_t to, size_t *offset,
+                                  uint8_t *value)
 {
     if (!first_nonzero_byte(block + from, to - from, offset, value)) return false;
     *offset += from;
@@ -169,7 +172,7 @@ NO_COVERAGE static bool check_pages(const uint8_t *block, uintptr_t lo, uintptr_
     return false;
 }
 
-bool find_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value)
+NO_COVERAGE bool find_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value)
 {
     const uint8_t *bytes = block;
     const uintptr_t base = (uintptr_t)block, page = (uintptr_t)getpagesize();
