@@ -22,7 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Below this many whole pages, reading is cheaper than asking /proc. */
+/* Below this many whole pages (or pages that could be skipped), reading is
+ * cheaper than asking /proc. */
 #define MIN_PAGES 64
 /* Pagemap entries read at a time (one 4 KiB buffer on the stack). */
 #define ENTRY_BATCH 512
@@ -142,26 +143,44 @@ NO_COVERAGE static bool read_span(const uint8_t *block, size_t from, size_t to, 
     return true;
 }
 
+/* How many pages of [lo, hi) hold nothing yet (0 when pagemap is unreadable). */
+NO_COVERAGE static size_t empty_pages(int fd, uintptr_t lo, uintptr_t hi)
+{
+    const uintptr_t page = (uintptr_t)getpagesize();
+    uint64_t entries[ENTRY_BATCH];
+    size_t empty = 0;
+    for (uintptr_t at = lo; at < hi;) {
+        size_t pages = (hi - at) / page < ENTRY_BATCH ? (hi - at) / page : ENTRY_BATCH;
+        if (!read_entries(fd, at, pages, entries)) return 0;
+        for (size_t k = 0; k < pages; k++)
+            empty += !(entries[k] & PM_MAY_HOLD_DATA);
+        at += pages * page;
+    }
+    return empty;
+}
+
 /* The whole pages [lo, hi) of the block, in order: pages that may hold data
- * are read, the others skipped once the mapping is known to allow it. */
+ * are read, the others skipped. Asking /proc/self/maps costs about as much
+ * as faulting in MIN_PAGES pages, so it is asked only when at least that
+ * many could be skipped; the page states are then read again, and each page
+ * is judged on what the second reading says. */
 NO_COVERAGE static bool check_pages(const uint8_t *block, uintptr_t lo, uintptr_t hi,
                                     size_t *offset, uint8_t *value)
 {
     const uintptr_t base = (uintptr_t)block, page = (uintptr_t)getpagesize();
     int fd = pagemap();
-    enum { UNKNOWN, SKIPPABLE, MUST_READ } mapping = fd < 0 ? MUST_READ : UNKNOWN;
+    if (fd < 0 || empty_pages(fd, lo, hi) < MIN_PAGES || !private_anonymous(lo, hi))
+        return read_span(block, lo - base, hi - base, offset, value);
     uint64_t entries[ENTRY_BATCH];
     for (uintptr_t at = lo; at < hi;) {
         size_t pages = (hi - at) / page < ENTRY_BATCH ? (hi - at) / page : ENTRY_BATCH;
         uintptr_t batch_end = at + pages * page;
-        if (mapping != MUST_READ && !read_entries(fd, at, pages, entries)) mapping = MUST_READ;
-        if (mapping == MUST_READ) return read_span(block, at - base, hi - base, offset, value);
+        if (!read_entries(fd, at, pages, entries))
+            return read_span(block, at - base, hi - base, offset, value);
         uintptr_t run = at; /* start of the pages still to read */
         for (size_t k = 0; k < pages; k++) {
             uintptr_t p = at + k * page;
             if (entries[k] & PM_MAY_HOLD_DATA) continue;
-            if (mapping == UNKNOWN) mapping = private_anonymous(lo, hi) ? SKIPPABLE : MUST_READ;
-            if (mapping == MUST_READ) return read_span(block, run - base, hi - base, offset, value);
             if (run < p && read_span(block, run - base, p - base, offset, value)) return true;
             run = p + page;
         }
