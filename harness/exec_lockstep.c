@@ -177,7 +177,7 @@ static void hand_over(struct lockstep *ls, struct worker *w, int command, unsign
 /* Without a watchdog (fuzz targets: the engine's own timeout stands in) a
  * program that only ever uses thread 0 and never restarts it runs on the
  * calling thread: same calls, same order, no hand-offs. */
-static bool runs_inline(const struct run *run)
+NO_COVERAGE static bool runs_inline(const struct run *run)
 {
     if (run->config->watchdog_seconds) return false;
     for (size_t i = 0; i < run->program->count; i++)

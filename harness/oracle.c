@@ -126,12 +126,18 @@ static void check_zeroed(struct op_context *c, unsigned slot, void *p, size_t re
                     "byte %zu of %zu is 0|byte %zu is 0x%02x", offset, requested, offset, value);
 }
 
+uint8_t (*size_coverage)[SIZE_COVERAGE_CLASSES];
+
 void oracle_accept_block(struct op_context *c, unsigned slot, void *p, size_t requested,
                          size_t required_align, size_t align_requested, bool zeroed,
                          const struct shadow_block *previous)
 {
     struct oracle *o = &c->run->oracle;
     const struct allocator *a = c->run->alloc;
+    if (size_coverage) { /* atomic: free-running threads count at once */
+        unsigned bits = requested ? 64 - (unsigned)__builtin_clzll(requested) : 0;
+        __atomic_fetch_add(&size_coverage[zeroed][bits], 1, __ATOMIC_RELAXED);
+    }
     check_alignment(c, slot, p, required_align);
     size_t usable = 0;
     if (a->usable_size) {

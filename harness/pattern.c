@@ -29,7 +29,7 @@ static uint8_t pattern_byte(uint64_t base, size_t offset)
 /* The regions of a block of `size` bytes that carry the pattern, in order:
  * the whole block, or (sampled) the head, a stripe every PATTERN_STRIPE_STEP
  * bytes, and the tail. *cursor starts at 0; returns false after the last. */
-static bool next_region(size_t size, size_t *cursor, size_t *start, size_t *end)
+NO_COVERAGE static bool next_region(size_t size, size_t *cursor, size_t *start, size_t *end)
 {
     const size_t done = SIZE_MAX;
     if (*cursor == done || size == 0) return false;
@@ -195,7 +195,7 @@ NO_COVERAGE static bool verify_range(const uint8_t *block, uint64_t base, size_t
     return check_word(block, end - 8, bytes_at(base, end - 8), m);
 }
 
-void pattern_fill(void *block, size_t size, uint64_t seed)
+NO_COVERAGE void pattern_fill(void *block, size_t size, uint64_t seed)
 {
     uint64_t base = pattern_base(seed);
     if (!pattern_is_sampled(size)) {
@@ -207,8 +207,8 @@ void pattern_fill(void *block, size_t size, uint64_t seed)
         fill_range(block, base, start, end);
 }
 
-bool pattern_verify(const void *block, size_t size, size_t limit, uint64_t seed,
-                    struct pattern_mismatch *mismatch)
+NO_COVERAGE bool pattern_verify(const void *block, size_t size, size_t limit, uint64_t seed,
+                                struct pattern_mismatch *mismatch)
 {
     uint64_t base = pattern_base(seed);
     if (!pattern_is_sampled(size))
@@ -221,13 +221,13 @@ bool pattern_verify(const void *block, size_t size, size_t limit, uint64_t seed,
     return true;
 }
 
-void pattern_fill_span(void *block, size_t start, size_t end, uint64_t seed)
+NO_COVERAGE void pattern_fill_span(void *block, size_t start, size_t end, uint64_t seed)
 {
     fill_range(block, pattern_base(seed), start, end);
 }
 
-bool pattern_verify_span(const void *block, size_t start, size_t end, uint64_t seed,
-                         struct pattern_mismatch *mismatch)
+NO_COVERAGE bool pattern_verify_span(const void *block, size_t start, size_t end, uint64_t seed,
+                                     struct pattern_mismatch *mismatch)
 {
     return verify_range(block, pattern_base(seed), start, end, mismatch);
 }
