@@ -232,12 +232,34 @@ NO_COVERAGE bool pattern_verify_span(const void *block, size_t start, size_t end
     return verify_range(block, pattern_base(seed), start, end, mismatch);
 }
 
+#if defined(__x86_64__)
+typedef uint64_t word_quad __attribute__((vector_size(32), aligned(1), may_alias));
+
+/* The zero-only prefix, 256 bytes a round, on CPUs with AVX2: a quarter to a
+ * third faster than SSE2 on memory calloc has just cleared (1 to 32 MiB,
+ * measured here), the case that costs: every byte of a calloc is read. */
+__attribute__((target("avx2"))) NO_COVERAGE static size_t zero_prefix_avx2(const uint8_t *bytes,
+                                                                           size_t size)
+{
+    size_t i = 0;
+    for (; i + 256 <= size; i += 256) {
+        const word_quad *q = (const word_quad *)(bytes + i);
+        word_quad any = ((q[0] | q[1]) | (q[2] | q[3])) | ((q[4] | q[5]) | (q[6] | q[7]));
+        if (any[0] | any[1] | any[2] | any[3]) break;
+    }
+    return i;
+}
+#endif
+
 /* 128 bytes a round, as vectors (three times the speed of words here);
  * the round holding a non-zero byte is then read byte by byte. */
 NO_COVERAGE bool first_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value)
 {
     const uint8_t *bytes = block;
     size_t i = 0;
+#if defined(__x86_64__)
+    if (size >= 4096 && __builtin_cpu_supports("avx2")) i = zero_prefix_avx2(bytes, size);
+#endif
     for (; i + 128 <= size; i += 128) {
         word_pair v[8];
         memcpy(v, bytes + i, 128);
