@@ -40,6 +40,11 @@ static struct allocator allocator;
 static struct run_config config;
 static bool ready;
 
+/* libFuzzer reads counters in this section as coverage (other engines and
+ * the replay driver ignore it). */
+__attribute__((
+    section("__libfuzzer_extra_counters"))) static uint8_t block_sizes[2][SIZE_COVERAGE_CLASSES];
+
 /* report.c calls this after the report; returning lets it _exit(1). */
 static void on_violation(void)
 {
@@ -101,6 +106,7 @@ static void setup(char **argv)
         setup_error("cannot open the allocator", err);
     report_after_violation = on_violation;
     report_quiet_notes = true;
+    size_coverage = block_sizes;
     ready = true;
 }
 
@@ -132,12 +138,13 @@ const char *__lsan_default_suppressions(void)
 /* libFuzzer's coverage counters are plain byte increments, and clang 14
  * instruments them for TSan: threads running the same harness code "race"
  * on them. They live in __sancov_cntrs, which TSan names after the nearest
- * symbol, __TMC_END__ (checked with clang 14 on this machine). */
+ * symbol: __TMC_END__, or, since block_sizes put a section before them,
+ * __stop___libfuzzer_extra_counters (checked with clang 14 on this machine). */
 const char *__tsan_default_suppressions(void);
 /* Called while the runtime starts: uninstrumented, or it crashes. */
 __attribute__((no_sanitize("thread"))) const char *__tsan_default_suppressions(void)
 {
-    return "race:__TMC_END__\n";
+    return "race:__TMC_END__\nrace:__stop___libfuzzer_extra_counters\n";
 }
 #endif
 
@@ -153,8 +160,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!ready) setup(NULL);
     if (size > (size_t)FUZZ_MAX_OPS * GAUNTLET_RECORD_SIZE)
         size = (size_t)FUZZ_MAX_OPS * GAUNTLET_RECORD_SIZE;
-    struct program program;
-    program_decode_binary(data, size, &program);
+    /* One program's storage for every input: mapping and unmapping it for
+     * each cost more than a short program. */
+    static struct program program;
+    program_clear(&program);
+    program_append_binary(data, size, &program);
     if (program.count > 0) {
         /* The report's reproduce line names the file; under an engine the
          * file is the crash file it is about to write. */
@@ -162,6 +172,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct run_stats stats;
         run_program(&program, &allocator, &config, &stats);
     }
-    program_release(&program);
     return 0;
 }

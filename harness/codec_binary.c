@@ -314,10 +314,15 @@ static void decode_record(const uint8_t *rec, struct op *op)
 void program_decode_binary(const uint8_t *bytes, size_t len, struct program *out)
 {
     program_init(out);
+    program_append_binary(bytes, len, out);
+}
+
+void program_append_binary(const uint8_t *bytes, size_t len, struct program *p)
+{
     for (size_t at = 0; len - at >= GAUNTLET_RECORD_SIZE; at += GAUNTLET_RECORD_SIZE) {
         struct op op;
         decode_record(bytes + at, &op);
-        program_append(out, &op);
+        program_append(p, &op);
     }
 }
 

@@ -1,11 +1,13 @@
 /*
  * exec_lockstep.c — the deterministic executor. Real OS threads, one per
- * program thread, but only one runs at a time: the dispatcher (the calling
- * thread) hands each maximal run of consecutive operations of one thread to
- * that thread and waits for it. Every replay therefore makes the same calls
- * from the same threads in the same order. While waiting, the dispatcher is
- * the watchdog: an operation that makes no progress for the configured bound
- * is reported as a hang.
+ * program thread, but only one runs at a time: each maximal run of
+ * consecutive operations of one thread is performed by that thread, which
+ * then hands the program on to the thread of the next operation directly
+ * (one switch per hand-off, not two through a dispatcher). The calling
+ * thread starts and restarts threads, and while the workers run it is the
+ * watchdog: an operation that makes no progress for the configured bound is
+ * reported as a hang. Every replay therefore makes the same calls from the
+ * same threads in the same order.
  */
 #include "run.h"
 
@@ -16,41 +18,92 @@
 #include <time.h>
 #include <unistd.h>
 
+struct lockstep;
+
 struct worker {
-    struct run *run;
+    struct lockstep *ls;
     unsigned number;
     pthread_t thread;
-    bool started;
-    sem_t go, done;
-    size_t begin, end; /* the batch of operations to perform */
+    bool started; /* written by the calling thread only, while no worker runs */
+    sem_t go;
     enum { BATCH, TEARDOWN, EXIT } command;
-    atomic_size_t current;      /* the operation in progress */
-    atomic_uint_fast64_t ticks; /* operations begun, for the watchdog */
 };
+
+/* What the workers share with the calling thread. Plain fields are handed
+ * over with the semaphores (sem_post/sem_wait order memory). */
+struct lockstep {
+    struct run *run;
+    struct worker workers[GAUNTLET_MAX_THREADS];
+    sem_t done;  /* posted when the program goes back to the calling thread */
+    size_t next; /* the next operation to perform */
+    /* For the watchdog, read while a worker runs: */
+    atomic_size_t current;      /* the operation in progress */
+    atomic_uint current_thread; /* the worker performing it */
+    atomic_bool in_teardown;
+    atomic_uint_fast64_t ticks; /* operations begun */
+};
+
+/* The operation records are 32 bytes and each takes long enough that the
+ * out-of-order window never reaches the next one: fetch them ahead. */
+#define PREFETCH_AHEAD 8
+
+/* Performs this worker's operations from ls->next until the program moves
+ * to another thread, a restart, or its end; barriers (nothing to wait for,
+ * one thread at a time) are passed over. Returns where it stopped. */
+static size_t run_batch(struct lockstep *ls, unsigned number)
+{
+    struct run *run = ls->run;
+    const struct op *ops = run->program->ops;
+    size_t count = run->program->count, i = ls->next;
+    for (; i < count; i++) {
+        const struct op *op = &ops[i];
+        if (i + PREFETCH_AHEAD < count) __builtin_prefetch(&ops[i + PREFETCH_AHEAD]);
+        if (op->kind == OP_BARRIER) continue;
+        if (op->thread != number || op->kind == OP_RESTART) break;
+        /* One writer: plain relaxed stores, no locked read-modify-write. */
+        atomic_store_explicit(&ls->current, i, memory_order_relaxed);
+        atomic_store_explicit(&ls->ticks,
+                              atomic_load_explicit(&ls->ticks, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
+        struct op_context c = {run, i, op, number, &run->stats[number]};
+        report_set_current(&c);
+        exec_op(&c);
+    }
+    return i;
+}
+
+/* The worker that takes the program at ls->next, or NULL when the calling
+ * thread must act first (end, restart, a thread not started yet). */
+static struct worker *successor(struct lockstep *ls)
+{
+    const struct program *p = ls->run->program;
+    if (ls->next >= p->count || p->ops[ls->next].kind == OP_RESTART) return NULL;
+    struct worker *w = &ls->workers[p->ops[ls->next].thread];
+    return w->started ? w : NULL;
+}
 
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
+    struct lockstep *ls = w->ls;
     for (;;) {
         while (sem_wait(&w->go) != 0)
             continue;
         if (w->command == EXIT) return NULL;
         if (w->command == TEARDOWN) {
-            exec_teardown(w->run, w->number);
-        } else {
-            for (size_t i = w->begin; i < w->end; i++) {
-                /* One writer: plain relaxed stores, no locked read-modify-write. */
-                atomic_store_explicit(&w->current, i, memory_order_relaxed);
-                atomic_store_explicit(&w->ticks,
-                                      atomic_load_explicit(&w->ticks, memory_order_relaxed) + 1,
-                                      memory_order_relaxed);
-                struct op_context c = {w->run, i, &w->run->program->ops[i], w->number,
-                                       &w->run->stats[w->number]};
-                report_set_current(&c);
-                exec_op(&c);
-            }
+            exec_teardown(ls->run, w->number);
+            sem_post(&ls->done);
+            continue;
         }
-        sem_post(&w->done);
+        ls->next = run_batch(ls, w->number);
+        struct worker *next = successor(ls);
+        if (next) {
+            atomic_store_explicit(&ls->current_thread, next->number, memory_order_relaxed);
+            next->command = BATCH;
+            sem_post(&next->go);
+        } else {
+            sem_post(&ls->done);
+        }
     }
 }
 
@@ -58,7 +111,8 @@ static void start_worker(struct worker *w)
 {
     if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
         struct op none = {.kind = OP_RESTART, .thread = (uint8_t)w->number};
-        struct op_context c = {w->run, SIZE_MAX, &none, w->number, &w->run->stats[w->number]};
+        struct run *run = w->ls->run;
+        struct op_context c = {run, SIZE_MAX, &none, w->number, &run->stats[w->number]};
         report_note(&c, "cannot create a thread");
         _exit(2);
     }
@@ -74,13 +128,16 @@ static void stop_worker(struct worker *w)
     w->started = false;
 }
 
-static _Noreturn void report_hang(struct worker *w, unsigned seconds)
+static _Noreturn void report_hang(struct lockstep *ls, unsigned seconds)
 {
-    size_t index = atomic_load(&w->current);
-    const struct op *op = w->command == TEARDOWN ? NULL : &w->run->program->ops[index];
-    struct op teardown_free = {.kind = OP_FREE, .thread = (uint8_t)w->number};
-    struct op_context c = {w->run, op ? index : SIZE_MAX, op ? op : &teardown_free, w->number,
-                           &w->run->stats[w->number]};
+    struct run *run = ls->run;
+    unsigned number = atomic_load(&ls->current_thread);
+    size_t index = atomic_load(&ls->current);
+    bool teardown = atomic_load(&ls->in_teardown);
+    const struct op *op = teardown ? NULL : &run->program->ops[index];
+    struct op teardown_free = {.kind = OP_FREE, .thread = (uint8_t)number};
+    struct op_context c = {run, op ? index : SIZE_MAX, op ? op : &teardown_free, number,
+                           &run->stats[number]};
     struct violation v = {.invariant = "hang", .slot = c.op->slot};
     snprintf(v.expected, sizeof v.expected, "the call returns within %u s", seconds);
     snprintf(v.actual, sizeof v.actual, "no progress for %u s", seconds);
@@ -88,38 +145,39 @@ static _Noreturn void report_hang(struct worker *w, unsigned seconds)
     report_violation(&c, &v);
 }
 
-/* Waits for the worker's batch, watching that its operations make progress. */
-static void wait_for(struct worker *w, unsigned watchdog_seconds)
+/* Waits for the program to come back, watching that operations make progress. */
+static void wait_for_workers(struct lockstep *ls, unsigned watchdog_seconds)
 {
-    uint64_t last_ticks = atomic_load(&w->ticks);
+    uint64_t last_ticks = atomic_load(&ls->ticks);
     unsigned quiet_seconds = 0;
     for (;;) {
         struct timespec deadline;
         clock_gettime(CLOCK_REALTIME, &deadline);
         deadline.tv_sec += 1;
-        if (sem_timedwait(&w->done, &deadline) == 0) return;
+        if (sem_timedwait(&ls->done, &deadline) == 0) return;
         if (errno == EINTR) continue;
-        uint64_t ticks = atomic_load(&w->ticks);
+        uint64_t ticks = atomic_load(&ls->ticks);
         quiet_seconds = ticks == last_ticks ? quiet_seconds + 1 : 0;
         last_ticks = ticks;
-        if (watchdog_seconds && quiet_seconds >= watchdog_seconds) report_hang(w, watchdog_seconds);
+        if (watchdog_seconds && quiet_seconds >= watchdog_seconds)
+            report_hang(ls, watchdog_seconds);
     }
 }
 
-static void hand_over(struct worker *w, int command, size_t begin, size_t end, unsigned bound)
+static void hand_over(struct lockstep *ls, struct worker *w, int command, unsigned bound)
 {
     if (!w->started) start_worker(w);
+    atomic_store(&ls->current_thread, w->number);
+    atomic_store(&ls->in_teardown, command == TEARDOWN);
     w->command = command;
-    w->begin = begin;
-    w->end = end;
     sem_post(&w->go);
-    wait_for(w, bound);
+    wait_for_workers(ls, bound);
 }
 
 /* Without a watchdog (fuzz targets: the engine's own timeout stands in) a
  * program that only ever uses thread 0 and never restarts it runs on the
  * calling thread: same calls, same order, no hand-offs. */
-static bool runs_inline(const struct run *run)
+NO_COVERAGE static bool runs_inline(const struct run *run)
 {
     if (run->config->watchdog_seconds) return false;
     for (size_t i = 0; i < run->program->count; i++)
@@ -128,67 +186,59 @@ static bool runs_inline(const struct run *run)
     return true;
 }
 
-static void exec_inline(struct run *run)
-{
-    for (size_t i = 0; i < run->program->count; i++) {
-        const struct op *op = &run->program->ops[i];
-        if (op->kind == OP_BARRIER) continue;
-        struct op_context c = {run, i, op, 0, &run->stats[0]};
-        report_set_current(&c);
-        exec_op(&c);
-    }
-    exec_teardown(run, 0);
-}
-
 /* Workers kept from one program to the next (run_config.keep_threads): a
  * fuzz target runs thousands of short programs a second, and creating their
  * threads cost more than running them. */
-static struct worker *kept_workers;
+static struct lockstep *kept;
 
-static struct worker *workers_for(struct run *run)
+static struct lockstep *lockstep_for(struct run *run)
 {
-    struct worker *workers = run->config->keep_threads ? kept_workers : NULL;
-    if (workers == NULL) {
-        workers = hmem_map(GAUNTLET_MAX_THREADS * sizeof *workers);
+    struct lockstep *ls = run->config->keep_threads ? kept : NULL;
+    if (ls == NULL) {
+        ls = hmem_map(sizeof *ls);
+        sem_init(&ls->done, 0, 0);
         for (unsigned t = 0; t < GAUNTLET_MAX_THREADS; t++) {
-            workers[t].number = t;
-            sem_init(&workers[t].go, 0, 0);
-            sem_init(&workers[t].done, 0, 0);
+            ls->workers[t].ls = ls;
+            ls->workers[t].number = t;
+            sem_init(&ls->workers[t].go, 0, 0);
         }
     }
-    for (unsigned t = 0; t < GAUNTLET_MAX_THREADS; t++)
-        workers[t].run = run;
-    return workers;
+    ls->run = run;
+    ls->next = 0;
+    atomic_store(&ls->in_teardown, false);
+    return ls;
 }
 
-static void release_workers(struct run *run, struct worker *workers)
+static void release_lockstep(struct run *run, struct lockstep *ls)
 {
     if (run->config->keep_threads) {
-        kept_workers = workers;
+        kept = ls;
         return;
     }
     for (unsigned t = 0; t < GAUNTLET_MAX_THREADS; t++) {
-        stop_worker(&workers[t]);
-        sem_destroy(&workers[t].go);
-        sem_destroy(&workers[t].done);
+        stop_worker(&ls->workers[t]);
+        sem_destroy(&ls->workers[t].go);
     }
-    hmem_unmap(workers, GAUNTLET_MAX_THREADS * sizeof *workers);
+    sem_destroy(&ls->done);
+    hmem_unmap(ls, sizeof *ls);
 }
 
 void exec_lockstep(struct run *run)
 {
     if (runs_inline(run)) {
-        exec_inline(run);
+        struct lockstep alone = {.run = run}; /* no workers, no watchdog */
+        run_batch(&alone, 0);
+        exec_teardown(run, 0);
         return;
     }
+    struct lockstep *ls = lockstep_for(run);
     const struct program *p = run->program;
     unsigned bound = run->config->watchdog_seconds;
-    struct worker *workers = workers_for(run);
-    for (size_t i = 0; i < p->count;) {
-        const struct op *op = &p->ops[i];
-        struct worker *w = &workers[op->thread];
+    while (ls->next < p->count) {
+        const struct op *op = &p->ops[ls->next];
+        struct worker *w = &ls->workers[op->thread];
         if (op->kind == OP_BARRIER) { /* one thread at a time: nothing to wait for */
-            i++;
+            ls->next++;
             continue;
         }
         if (op->kind == OP_RESTART) {
@@ -196,16 +246,11 @@ void exec_lockstep(struct run *run)
             start_worker(w);
             run->stats[op->thread].restarts++;
             run->stats[op->thread].ops++;
-            i++;
+            ls->next++;
             continue;
         }
-        size_t end = i + 1;
-        while (end < p->count && p->ops[end].thread == op->thread &&
-               p->ops[end].kind != OP_RESTART && p->ops[end].kind != OP_BARRIER)
-            end++;
-        hand_over(w, BATCH, i, end, bound);
-        i = end;
+        hand_over(ls, w, BATCH, bound);
     }
-    hand_over(&workers[0], TEARDOWN, 0, 0, bound);
-    release_workers(run, workers);
+    hand_over(ls, &ls->workers[0], TEARDOWN, bound);
+    release_lockstep(run, ls);
 }

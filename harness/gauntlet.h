@@ -68,6 +68,7 @@ struct program {
 void program_init(struct program *p);
 void program_append(struct program *p, const struct op *op);
 void program_release(struct program *p);
+void program_clear(struct program *p); /* no operations; the storage stays for reuse */
 unsigned program_thread_count(const struct program *p); /* 1 + highest thread used */
 
 const char *op_kind_name(enum op_kind kind); /* "malloc", "calloc", ... */
@@ -79,6 +80,8 @@ bool op_allocates(enum op_kind kind); /* puts a new block into its slot */
 
 /* codec_binary.c: every byte string decodes to a valid program. */
 void program_decode_binary(const uint8_t *bytes, size_t len, struct program *out);
+/* The same, appended to p (a fuzz target reuses one program's storage). */
+void program_append_binary(const uint8_t *bytes, size_t len, struct program *p);
 /* Fails (returns false, message in err) only for a value with no encoding. */
 bool program_encode_binary(const struct program *p, uint8_t **out, size_t *out_len, char *err,
                            size_t err_len);
@@ -251,6 +254,13 @@ extern void (*report_after_violation)(void);
 extern const char *report_crash_context;
 /* No notes (known deviations) on stderr: a fuzz target runs millions of programs. */
 extern bool report_quiet_notes;
+/* Coverage a fuzz target gives its engine (libFuzzer's extra counters), or
+ * NULL: one counter per accepted block, by kind (calloc or not) and by the
+ * bit length of the requested size. The data loops are not instrumented
+ * (run.h, NO_COVERAGE); this says, at one increment a block, what their
+ * trip counts used to: which block sizes a program reaches. */
+#define SIZE_COVERAGE_CLASSES 65                        /* bit lengths 0..64 */
+extern uint8_t (*size_coverage)[SIZE_COVERAGE_CLASSES]; /* [2]: other calls, calloc */
 
 /* reproducer.c */
 /* Writes to fd a standalone C17 program making the same allocator calls as p

@@ -11,23 +11,21 @@
 #include <string.h>
 
 void oracle_init(struct oracle *o, const struct alloc_policy *policy, size_t cap, bool strict,
-                 bool concurrent)
+                 bool concurrent, bool reused)
 {
-    memset(o, 0, sizeof *o);
     o->policy = policy;
     o->cap = cap;
     o->strict = strict;
     o->concurrent = concurrent;
-    o->blocks = hmem_map(GAUNTLET_MAX_SLOTS * sizeof *o->blocks);
-    o->ranges = hmem_map(GAUNTLET_MAX_SLOTS * sizeof *o->ranges);
-    shadow_map_init(&o->map, o->ranges, GAUNTLET_MAX_SLOTS);
+    if (reused)
+        shadow_map_reuse(&o->map, o->map_storage, GAUNTLET_MAX_SLOTS);
+    else
+        shadow_map_init(&o->map, o->map_storage, GAUNTLET_MAX_SLOTS);
     pthread_mutex_init(&o->lock, NULL);
 }
 
 void oracle_release(struct oracle *o)
 {
-    hmem_unmap(o->blocks, GAUNTLET_MAX_SLOTS * sizeof *o->blocks);
-    hmem_unmap(o->ranges, GAUNTLET_MAX_SLOTS * sizeof *o->ranges);
     pthread_mutex_destroy(&o->lock);
 }
 
@@ -38,35 +36,6 @@ static void lock_shared(struct oracle *o)
 static void unlock_shared(struct oracle *o)
 {
     if (o->concurrent) pthread_mutex_unlock(&o->lock);
-}
-
-bool request_is_impossible(size_t count, size_t size, size_t *bytes)
-{
-    if (__builtin_mul_overflow(count, size, bytes)) {
-        *bytes = SIZE_MAX;
-        return true;
-    }
-    return *bytes > (size_t)PTRDIFF_MAX;
-}
-
-bool oracle_over_cap(struct op_context *c, size_t bytes, size_t released)
-{
-    struct oracle *o = &c->run->oracle;
-    lock_shared(o);
-    bool over = o->live_bytes - released + bytes > o->cap || bytes > o->cap;
-    unlock_shared(o);
-    if (over) c->stats->skipped_over_cap++;
-    return over;
-}
-
-size_t oracle_plain_alignment(const struct oracle *o, size_t size)
-{
-    const size_t fundamental = _Alignof(max_align_t);
-    if (!o->policy->weak_small_alignment || size >= fundamental) return fundamental;
-    size_t align = 1;
-    while (align * 2 <= size)
-        align *= 2;
-    return align;
 }
 
 static void copy_text(char *to, size_t size, const char *from)
@@ -151,11 +120,13 @@ static void check_zeroed(struct op_context *c, unsigned slot, void *p, size_t re
 {
     size_t offset;
     uint8_t value;
-    if (first_nonzero_byte(p, requested, &offset, &value))
+    if (find_nonzero_byte(p, requested, &offset, &value))
         oracle_fail(c, "calloc-zero", (int)slot, NULL,
                     "calloc memory is checked over the whole request",
                     "byte %zu of %zu is 0|byte %zu is 0x%02x", offset, requested, offset, value);
 }
+
+uint8_t (*size_coverage)[SIZE_COVERAGE_CLASSES];
 
 void oracle_accept_block(struct op_context *c, unsigned slot, void *p, size_t requested,
                          size_t required_align, size_t align_requested, bool zeroed,
@@ -163,6 +134,10 @@ void oracle_accept_block(struct op_context *c, unsigned slot, void *p, size_t re
 {
     struct oracle *o = &c->run->oracle;
     const struct allocator *a = c->run->alloc;
+    if (size_coverage) { /* atomic: free-running threads count at once */
+        unsigned bits = requested ? 64 - (unsigned)__builtin_clzll(requested) : 0;
+        __atomic_fetch_add(&size_coverage[zeroed][bits], 1, __ATOMIC_RELAXED);
+    }
     check_alignment(c, slot, p, required_align);
     size_t usable = 0;
     if (a->usable_size) {

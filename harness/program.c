@@ -68,6 +68,11 @@ void program_append(struct program *p, const struct op *op)
     p->ops[p->count++] = *op;
 }
 
+void program_clear(struct program *p)
+{
+    p->count = 0;
+}
+
 void program_release(struct program *p)
 {
     hmem_unmap(p->ops, p->capacity * sizeof *p->ops);

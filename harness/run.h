@@ -1,6 +1,6 @@
 /*
  * run.h — the types shared by the modules that run a program: the shadow
- * model and oracle (oracle*.c, shadow_map.c, pattern.c), the executors
+ * model and oracle (oracle*.c, shadow_map.c, pattern.c, zero_check.c), the executors
  * (exec_*.c) and the report (report.c). The oracle sees a policy, never an
  * allocator; the executors call the allocator and hand the oracle results.
  */
@@ -10,6 +10,16 @@
 #include "gauntlet.h"
 
 #include <pthread.h>
+
+/* Loops over block contents and addresses: their comparisons are data no
+ * fuzzer can steer, and libFuzzer's build traces every comparison with a
+ * call (which cost more than the loops themselves). Excluded from coverage
+ * instrumentation; the checks are the same. */
+#if defined(__clang__)
+#define NO_COVERAGE __attribute__((no_sanitize("coverage")))
+#else
+#define NO_COVERAGE
+#endif
 
 /* ---- pattern.c: block contents ---- */
 
@@ -24,7 +34,10 @@ struct pattern_mismatch {
     uint8_t expected, actual;
 };
 
-bool pattern_is_sampled(size_t size);
+static inline bool pattern_is_sampled(size_t size)
+{
+    return size > PATTERN_FULL_LIMIT;
+}
 void pattern_fill(void *block, size_t size, uint64_t seed);
 /* Verifies bytes [0, limit) of what pattern_fill(block, size, seed) wrote
  * (the same sampling as the fill). */
@@ -38,19 +51,34 @@ bool pattern_verify_span(const void *block, size_t start, size_t end, uint64_t s
 /* First non-zero byte of [0, size), or false when all are zero. */
 bool first_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value);
 
+/* ---- zero_check.c: the same answer, reading only the pages that exist ---- */
+
+bool find_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value);
+
 /* ---- shadow_map.c: live blocks ordered by address ---- */
 
 struct shadow_range {
     uintptr_t start, end; /* [start, end) */
-    int32_t id;           /* the slot */
 };
 
+/* Live ranges sorted by start and disjoint, and the slot of each (a
+ * parallel array): both in one storage block. */
 struct shadow_map {
-    struct shadow_range *ranges; /* sorted by start, disjoint */
+    struct shadow_range *ranges;
+    uint8_t *ids;
     uint32_t count, capacity;
 };
 
-void shadow_map_init(struct shadow_map *m, struct shadow_range *ranges, uint32_t capacity);
+/* Entries past the last kept as padding for the search (shadow_map.c). */
+#define SHADOW_MAP_PADDING 16
+#define SHADOW_MAP_BYTES(capacity)                                                                 \
+    (((size_t)(capacity) + SHADOW_MAP_PADDING) * (sizeof(struct shadow_range) + 1))
+
+/* storage: SHADOW_MAP_BYTES(capacity) bytes, aligned for uintptr_t;
+ * capacity at most 256 (slot numbers are bytes). */
+void shadow_map_init(struct shadow_map *m, void *storage, uint32_t capacity);
+/* The same storage, emptied by removing every range: nothing to rewrite. */
+void shadow_map_reuse(struct shadow_map *m, void *storage, uint32_t capacity);
 /* Inserts [start, end) for slot `id`; when it overlaps a range already in the
  * map, inserts nothing and returns that range's slot; else returns -1. */
 int32_t shadow_map_insert(struct shadow_map *m, int32_t id, uintptr_t start, uintptr_t end);
@@ -72,8 +100,6 @@ struct shadow_block {
 
 struct oracle {
     const struct alloc_policy *policy;
-    struct shadow_block *blocks; /* GAUNTLET_MAX_SLOTS, harness memory */
-    struct shadow_range *ranges;
     struct shadow_map map;
     size_t live_bytes, peak_live_bytes, cap;
     uint64_t generation;
@@ -81,17 +107,23 @@ struct oracle {
     bool concurrent;           /* free-running: the tree and counters are shared */
     pthread_mutex_t lock;      /* guards map, counters and generation when concurrent */
     uint32_t deviations_noted; /* bit per table entry: that known deviation was noted */
+    /* Last: a finished run leaves every block dead and the map empty, so a
+     * run reusing this memory need not clear them (run.c). */
+    struct shadow_block blocks[GAUNTLET_MAX_SLOTS];
+    uintptr_t map_storage[SHADOW_MAP_BYTES(GAUNTLET_MAX_SLOTS) / sizeof(uintptr_t) + 1];
 };
 
 /* ---- run.c / exec_*.c: one program against one allocator ---- */
 
+/* Lives in harness memory (hmem.c), kept from one run to the next. */
 struct run {
     const struct program *program;
     const struct allocator *alloc;
     const struct run_config *config;
-    struct oracle oracle;
-    pthread_mutex_t slot_locks[GAUNTLET_MAX_SLOTS]; /* free-running mode only */
+    uint32_t missing; /* bit per enum op_kind: the allocator lacks the call */
     struct run_stats stats[GAUNTLET_MAX_THREADS];   /* per thread; summed at the end */
+    pthread_mutex_t slot_locks[GAUNTLET_MAX_SLOTS]; /* free-running mode only (exec_free.c) */
+    struct oracle oracle;                           /* last (see struct oracle) */
 };
 
 /* Where an operation is being performed: what the oracle and the report need. */
@@ -113,11 +145,21 @@ void exec_teardown(struct run *run, unsigned thread);
 void exec_lockstep(struct run *run);
 void exec_free_running(struct run *run);
 
-/* oracle.c */
+/* oracle.c: `o` arrives zeroed up to its blocks; `reused`: its blocks and
+ * map are those a finished run left (all dead, empty), else zeroed too. */
 void oracle_init(struct oracle *o, const struct alloc_policy *policy, size_t cap, bool strict,
-                 bool concurrent);
+                 bool concurrent, bool reused);
 void oracle_release(struct oracle *o);
-size_t oracle_plain_alignment(const struct oracle *o, size_t size);
+/* The alignment a plain call's block must have (inline: one per allocation). */
+static inline size_t oracle_plain_alignment(const struct oracle *o, size_t size)
+{
+    const size_t fundamental = _Alignof(max_align_t);
+    if (!o->policy->weak_small_alignment || size >= fundamental) return fundamental;
+    size_t align = 1;
+    while (align * 2 <= size)
+        align *= 2;
+    return align;
+}
 /* Records a new block in `slot` after checking alignment, usable size,
  * overlap, (for calloc) zeroing and (for realloc, `previous` non-NULL) the
  * bytes kept from the previous block; then fills it with a fresh pattern. */
@@ -132,8 +174,25 @@ void oracle_release_block(struct op_context *c, unsigned slot);
 void oracle_restore_block(struct op_context *c, unsigned slot);
 void oracle_check_usable(struct op_context *c, unsigned slot, size_t usable_now);
 /* Byte count of a request, and whether it must fail (overflow or > PTRDIFF_MAX). */
-bool request_is_impossible(size_t count, size_t size, size_t *bytes);
-bool oracle_over_cap(struct op_context *c, size_t bytes, size_t released);
+static inline bool request_is_impossible(size_t count, size_t size, size_t *bytes)
+{
+    if (__builtin_mul_overflow(count, size, bytes)) {
+        *bytes = SIZE_MAX;
+        return true;
+    }
+    return *bytes > (size_t)PTRDIFF_MAX;
+}
+/* Whether a possible request goes over the live-bytes cap (then skipped and
+ * counted); `released` is what the slot gives back. */
+static inline bool oracle_over_cap(struct op_context *c, size_t bytes, size_t released)
+{
+    struct oracle *o = &c->run->oracle;
+    if (o->concurrent) pthread_mutex_lock(&o->lock);
+    bool over = o->live_bytes - released + bytes > o->cap || bytes > o->cap;
+    if (o->concurrent) pthread_mutex_unlock(&o->lock);
+    if (over) c->stats->skipped_over_cap++;
+    return over;
+}
 /* A failed call: errno must be ENOMEM (or a known deviation). */
 void oracle_check_failure_errno(struct op_context *c, int saved_errno, const char *invariant);
 /* True when the allocator's table lists this violation as a known deviation

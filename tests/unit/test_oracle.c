@@ -7,8 +7,10 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
-static struct shadow_range ranges[GAUNTLET_MAX_SLOTS];
+static uintptr_t ranges[SHADOW_MAP_BYTES(GAUNTLET_MAX_SLOTS) / sizeof(uintptr_t) + 1];
 
 START_TEST(map_detects_overlaps_and_neighbours)
 {
@@ -110,6 +112,52 @@ START_TEST(zero_scan_finds_first_nonzero)
 }
 END_TEST
 
+/* The page-table shortcut of the zero check skips only pages that cannot
+ * hold data: every byte that is not zero is still found, whatever backs it. */
+START_TEST(zero_check_skips_only_empty_pages)
+{
+    size_t page = (size_t)getpagesize(), n = 2048 * page;
+    size_t offset;
+    uint8_t value;
+    uint8_t *anon = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(anon, MAP_FAILED);
+    ck_assert(!find_nonzero_byte(anon + 5, n - 9, &offset, &value)); /* untouched */
+    size_t marks[] = {n - 5, 1500 * page + 17, 3 * page, page - 1, 5};
+    for (size_t k = 0; k < sizeof marks / sizeof *marks; k++) {
+        anon[marks[k]] = 0x5a; /* each one earlier than the last */
+        ck_assert(find_nonzero_byte(anon + 5, n - 9, &offset, &value));
+        ck_assert_uint_eq(offset, marks[k] - 5);
+        ck_assert_uint_eq(value, 0x5a);
+    }
+    munmap(anon, n);
+
+    /* Shared memory whose pages are not mapped in this process still has data. */
+    uint8_t *shared = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(shared, MAP_FAILED);
+    shared[700 * page + 3] = 7;
+    ck_assert_int_eq(madvise(shared, n, MADV_DONTNEED), 0);
+    ck_assert(find_nonzero_byte(shared, n, &offset, &value));
+    ck_assert_uint_eq(offset, 700 * page + 3);
+    munmap(shared, n);
+
+    /* So has a private file mapping that was never touched. */
+    char path[] = "/tmp/gauntlet-zero-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    ck_assert_int_eq(ftruncate(fd, (off_t)n), 0);
+    uint8_t byte = 9;
+    ck_assert_int_eq(pwrite(fd, &byte, 1, (off_t)(1200 * page + 1)), 1);
+    uint8_t *file = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    close(fd);
+    ck_assert_ptr_ne(file, MAP_FAILED);
+    ck_assert(find_nonzero_byte(file, n, &offset, &value));
+    ck_assert_uint_eq(offset, 1200 * page + 1);
+    ck_assert_uint_eq(value, 9);
+    munmap(file, n);
+}
+END_TEST
+
 START_TEST(policy_excuses_only_listed_deviations)
 {
     const struct alloc_policy *je = policy_for("jemalloc");
@@ -160,6 +208,7 @@ Suite *oracle_suite(void)
     tcase_add_test(tc, pattern_samples_large_blocks);
     tcase_add_test(tc, pattern_spans_at_any_offset);
     tcase_add_test(tc, zero_scan_finds_first_nonzero);
+    tcase_add_test(tc, zero_check_skips_only_empty_pages);
     tcase_add_test(tc, policy_excuses_only_listed_deviations);
     suite_add_tcase(s, tc);
     return s;
