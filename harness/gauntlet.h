@@ -218,6 +218,8 @@ struct run_config {
     enum exec_mode mode;
     bool strict;       /* known deviations of the allocator are violations too */
     bool keep_threads; /* lock-step threads outlive the run, for the next one (fuzz targets) */
+    bool fill_whole;   /* the pattern in every byte of large blocks too (the stress replay:
+                        * a program uses its memory); verification still samples them */
     const char *program_path; /* for reports and the reproduce command */
 };
 

@@ -183,7 +183,10 @@ void oracle_accept_block(struct op_context *c, unsigned slot, void *p, size_t re
     b->made_by = c->op->kind;
     b->thread = (uint8_t)c->thread;
     b->live = true;
-    pattern_fill(p, requested, b->seed);
+    if (c->run->config->fill_whole)
+        pattern_fill_span(p, 0, requested, b->seed); /* the sampled spans hold the same bytes */
+    else
+        pattern_fill(p, requested, b->seed);
 }
 
 void oracle_verify_contents(struct op_context *c, unsigned slot, size_t limit,

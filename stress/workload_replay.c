@@ -3,7 +3,9 @@
  * finding, a hand-written scenario, or by default a generated 4-thread
  * program), run at full speed: the free-running executor, threads
  * concurrent, with the whole oracle checking every call. The program runs
- * LOOPS times; a phase ends after each. Its live bytes are the oracle's.
+ * LOOPS times; a phase ends after each. Its live bytes are the oracle's,
+ * and every one of them is written (the oracle's fill_whole), so that the
+ * RSS they cost is there to measure.
  */
 #include "cli.h"
 #include "stress.h"
@@ -34,6 +36,7 @@ void workload_replay(struct stress_run *r)
     run_config_default(&config);
     config.mode = MODE_FREE;
     config.program_path = r->params->program_path;
+    config.fill_whole = true; /* every live byte resident, as in the other workloads */
     for (unsigned loop = 1; loop <= LOOPS; loop++) {
         struct run_stats stats;
         run_program(&program, r->alloc, &config, &stats);
