@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # ci/bench-fuzz.sh — `make bench-fuzz`: a benchmark, not a test (it prints,
-# it does not judge). Two tables:
+# it does not judge). Three tables:
 #  1. exec/s of each fuzz target configuration on each installed allocator,
 #     SECONDS (default 20) of libFuzzer (or AFL++) from the seed corpus with
-#     the 32 MiB live cap `gauntlet fuzz` uses, and
-#     the same for 64-operation single-thread generated programs on the
-#     unsanitized libFuzzer build (the figure the 10,000 exec/s target is about);
-#  2. time for `gauntlet fuzz` to find each defective test allocator, median
+#     the 32 MiB live cap `gauntlet fuzz` uses, and for the unsanitized
+#     libFuzzer build a campaign started from 20 generated 64-operation
+#     single-thread programs (corpus gen64; mutations soon add threads,
+#     operations and larger blocks);
+#  2. exec/s of fixed 64-operation single-thread programs, without mutation
+#     (the figure the 10,000 exec/s target is about): small blocks, and the
+#     default size mix (the gen64 programs);
+#  3. time for `gauntlet fuzz` to find each defective test allocator, median
 #     of 3 campaigns of at most 60 s on one core.
 #   ci/bench-fuzz.sh [SECONDS]
 set -uo pipefail
@@ -19,18 +23,18 @@ mapfile -t allocs < <(build/gauntlet list | awk '/^[a-z]/ && $2 != "not" && $1 !
 
 rate_of() { sed -n 's/.*exec\/s: \([0-9]*\).*/\1/p' "$1" | tail -1; }
 
-mkdir -p "$work/small"
-for s in $(seq 1 20); do build/gauntlet gen --seed "$s" --ops 64 -o "$work/small/$s.bin"; done
+mkdir -p "$work/gen64"
+for s in $(seq 1 20); do build/gauntlet gen --seed "$s" --ops 64 -o "$work/gen64/$s.bin"; done
 
 echo "| allocator | configuration | corpus | exec/s |"
 echo "|---|---|---|---|"
 for alloc in "${allocs[@]}"; do
   for config in libfuzzer-none libfuzzer-asan libfuzzer-tsan; do
     mode=lockstep; [ "$config" = libfuzzer-tsan ] && mode=free
-    for corpus in seeds small; do
-      [ "$corpus" = small ] && [ "$config" != libfuzzer-none ] && continue
+    for corpus in seeds gen64; do
+      [ "$corpus" = gen64 ] && [ "$config" != libfuzzer-none ] && continue
       dir=$work/c-$alloc-$config-$corpus && mkdir -p "$dir"
-      src=build/fuzz/seeds; [ "$corpus" = small ] && src=$work/small
+      src=build/fuzz/seeds; [ "$corpus" = gen64 ] && src=$work/gen64
       GAUNTLET_ALLOC=$alloc GAUNTLET_MODE=$mode GAUNTLET_CAP=32MiB ASAN_OPTIONS=detect_leaks=0 \
         TSAN_OPTIONS=report_thread_leaks=0 build/fuzz/$config -max_total_time="$seconds" \
         -max_len=768 -artifact_prefix="$work/" "$dir" "$src" > "$work/log" 2>&1
@@ -45,6 +49,31 @@ for alloc in "${allocs[@]}"; do
     rate=$(sed -n 's/^execs_per_sec *: *\([0-9.]*\).*/\1/p' "$work"/afl/default/fuzzer_stats 2>/dev/null)
     echo "| $alloc | afl | seeds | ${rate:-?} |"
   fi
+done
+
+# The same fixed programs executed through the libFuzzer build, without
+# mutation (file arguments run once each): what one single-thread 64-operation
+# program costs, with small blocks (gen --small) and with the default size mix
+# (blocks up to the 32 MiB cap). 20 programs x 100; median of 3 timings.
+mkdir -p "$work/smallmix"
+for s in $(seq 1 20); do build/gauntlet gen --seed "$s" --ops 64 --small -o "$work/smallmix/$s.bin"; done
+echo
+echo "| allocator | fixed programs (64 ops, 1 thread) | exec/s (median of 3) |"
+echo "|---|---|---|"
+for alloc in "${allocs[@]}"; do
+  for mix in smallmix gen64; do
+    files=()
+    for r in $(seq 1 100); do files+=("$work/$mix"/*.bin); done
+    rates=()
+    for run in 1 2 3; do
+      start=$(date +%s.%N)
+      GAUNTLET_ALLOC=$alloc GAUNTLET_CAP=32MiB build/fuzz/libfuzzer-none "${files[@]}" > /dev/null 2>&1
+      end=$(date +%s.%N)
+      rates+=("$(awk -v n="${#files[@]}" -v a="$start" -v b="$end" 'BEGIN {printf "%.0f", n / (b - a)}')")
+    done
+    label="default mix"; [ "$mix" = smallmix ] && label="small blocks (<= 1 KiB)"
+    echo "| $alloc | $label | $(printf '%s\n' "${rates[@]}" | sort -n | sed -n 2p) |"
+  done
 done
 
 echo
