@@ -231,13 +231,17 @@ static int run_engine(const char *const argv[], const char *log_path, unsigned s
 static int run_libfuzzer(const char *root, const char *target, const struct fuzz_options *o,
                          const char *corpus, const char *log_path)
 {
-    char total[64], prefix[4096], dict[4096], fork[64], seed[64], runs[64];
+    char total[64], prefix[4096], dict[4096], fork[64], seed[64], runs[64], timeout[64];
     snprintf(total, sizeof total, "-max_total_time=%u", o->seconds);
+    /* libFuzzer's own default (1200 s) would outlast most campaigns: a hang
+     * must be a finding, which `gauntlet run`'s watchdog then names. */
+    snprintf(timeout, sizeof timeout, "-timeout=%u", GAUNTLET_DEFAULT_WATCHDOG_SECONDS);
     path_printf(prefix, sizeof prefix, "-artifact_prefix=%s/artifacts/", o->out);
     path_printf(dict, sizeof dict, "-dict=%s/fuzzers/gauntlet.dict", root);
     snprintf(fork, sizeof fork, "-fork=%u", o->jobs);
-    const char *argv[16] = {target, corpus, total, prefix, "-print_final_stats=1", "-max_len=4096"};
-    int n = 6;
+    const char *argv[16] = {target, corpus, total, prefix, timeout, "-print_final_stats=1",
+                            "-max_len=4096"};
+    int n = 7;
     if (access(dict + 6, R_OK) == 0) argv[n++] = dict;
     if (o->jobs > 1) argv[n++] = fork;
     snprintf(seed, sizeof seed, "-seed=%llu", (unsigned long long)o->seed);

@@ -240,6 +240,9 @@ struct run_stats {
 };
 
 #define GAUNTLET_DEFAULT_CAP ((size_t)256 << 20)
+/* An allocator call taking longer than this is a `hang` (run's watchdog, the
+ * fuzz engines' timeout). */
+#define GAUNTLET_DEFAULT_WATCHDOG_SECONDS 10
 void run_config_default(struct run_config *config);
 /* Runs the program; returns when every operation passed. A violation reports
  * and ends the process with status 1 (see report.c). */

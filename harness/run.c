@@ -13,7 +13,7 @@ void run_config_default(struct run_config *config)
 {
     memset(config, 0, sizeof *config);
     config->live_cap = GAUNTLET_DEFAULT_CAP;
-    config->watchdog_seconds = 10;
+    config->watchdog_seconds = GAUNTLET_DEFAULT_WATCHDOG_SECONDS;
     config->mode = MODE_LOCKSTEP;
 }
 
