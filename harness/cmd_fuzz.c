@@ -239,7 +239,7 @@ static int run_libfuzzer(const char *root, const char *target, const struct fuzz
     path_printf(prefix, sizeof prefix, "-artifact_prefix=%s/artifacts/", o->out);
     path_printf(dict, sizeof dict, "-dict=%s/fuzzers/gauntlet.dict", root);
     snprintf(fork, sizeof fork, "-fork=%u", o->jobs);
-    const char *argv[16] = {target, corpus, total, prefix, timeout, "-print_final_stats=1",
+    const char *argv[16] = {target,         corpus, total, prefix, timeout, "-print_final_stats=1",
                             "-max_len=4096"};
     int n = 7;
     if (access(dict + 6, R_OK) == 0) argv[n++] = dict;
