@@ -5,6 +5,7 @@
 #   make bench      the oracle's cost (checked vs raw calls)
 #   make bench-stress  the stress checks' and RSS sampler's cost
 #   make stress-baselines  refresh stress/baselines/<allocator>.json on this machine
+#   make stress-pictures   every allocator on every workload: the README's table and pictures
 # Every target first installs missing packages (ci/install-deps.sh).
 
 CC       ?= cc
@@ -24,7 +25,8 @@ DEFECTS  := $(shell awk '!/^#/ && NF {print $$1}' tests/defective/defects.list 2
 DEFECT_LIBS := $(DEFECTS:%=$(BUILD)/defective/libdefect_%.so)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all run check bench bench-fuzz bench-stress stress-baselines format clean deps fuzz-build
+.PHONY: all run check bench bench-fuzz bench-stress stress-baselines stress-pictures format clean \
+        deps fuzz-build
 all: $(BUILD)/gauntlet $(DEFECT_LIBS)
 
 deps: $(DEPS_STAMP)
@@ -96,6 +98,15 @@ stress-baselines: all
 	  $(BUILD)/gauntlet stress --alloc $$a --workload all --repeat 5 --no-series \
 	    --json stress/baselines/$$a.json || exit $$?; \
 	done
+
+# Every allocator on every workload (the README's table) and its pictures;
+# the ones the README shows are copied to stress/pictures/ (commit them).
+STRESS_PICTURES := phases-server rss-server phases-spike peak-rss fragmentation
+stress-pictures: all
+	$(BUILD)/gauntlet stress --alloc all --workload all --repeat 3 \
+	    --json $(BUILD)/stress-all.json --plot $(BUILD)/stress-all-plots
+	@mkdir -p stress/pictures
+	for p in $(STRESS_PICTURES); do cp $(BUILD)/stress-all-plots/$$p.png stress/pictures/ || exit $$?; done
 
 # Fuzz targets' exec/s and the time to find each defective allocator.
 bench-fuzz: all

@@ -82,7 +82,7 @@ void plot_begin_picture(struct plot *p, const char *name, const char *title)
     char q[400];
     fprintf(p->gp,
             "\nreset\nset terminal pngcairo noenhanced size 1200,700 font 'sans,11'\n"
-            "set output '%s.png'.suffix\nset grid\nset key below\n"
+            "set output '%s.png'.suffix\nset grid\nset key below reverse Left\n"
             "set yrange [0:*]\nset offsets 0, 0, graph 0.08, 0\nset title %s\n",
             name, plot_quoted(title, q, sizeof q));
     json_array_append_new(p->outputs, json_string(name));

@@ -233,7 +233,7 @@ bool plot_rss_by_phase(struct plot *p, const char *workload)
                      workload);
         plot_begin_picture(p, pic, title);
         fprintf(p->gp,
-                "set ylabel 'RSS (MiB)'\nset key outside right top\nset xtics rotate by -30\n"
+                "set ylabel 'RSS (MiB)'\nset key outside right top reverse Left\nset xtics rotate by -30\n"
                 "set xrange [-0.3:%zu.3]\nplot ",
                 json_array_size(names) - 1);
         for (size_t i = 0; i < json_array_size(cols); i++)
