@@ -44,6 +44,8 @@ static bool ready;
  * the replay driver ignore it). */
 __attribute__((
     section("__libfuzzer_extra_counters"))) static uint8_t block_sizes[2][SIZE_COVERAGE_CLASSES];
+__attribute__((
+    section("__libfuzzer_extra_counters"))) static uint8_t address_reuse[REUSE_COVERAGE_CLASSES];
 
 /* report.c calls this after the report; returning lets it _exit(1). */
 static void on_violation(void)
@@ -107,6 +109,7 @@ static void setup(char **argv)
     report_after_violation = on_violation;
     report_quiet_notes = true;
     size_coverage = block_sizes;
+    reuse_coverage = address_reuse;
     ready = true;
 }
 

@@ -259,13 +259,15 @@ extern void (*report_after_violation)(void);
 extern const char *report_crash_context;
 /* No notes (known deviations) on stderr: a fuzz target runs millions of programs. */
 extern bool report_quiet_notes;
-/* Coverage a fuzz target gives its engine (libFuzzer's extra counters), or
- * NULL: one counter per accepted block, by kind (calloc or not) and by the
- * bit length of the requested size. The data loops are not instrumented
- * (run.h, NO_COVERAGE); this says, at one increment a block, what their
- * trip counts used to: which block sizes a program reaches. */
-#define SIZE_COVERAGE_CLASSES 65                        /* bit lengths 0..64 */
+/* Feedback a fuzz target gives its engine (libFuzzer's extra counters), or
+ * NULL (fuzz_feedback.c says what each counts): accepted blocks by kind
+ * (calloc or not) and bit length of the requested size; and accepted blocks
+ * that reuse a recently freed address, [cross-thread free * 2 + allocated
+ * by the freeing thread]. */
+#define SIZE_COVERAGE_CLASSES  65 /* bit lengths 0..64 */
+#define REUSE_COVERAGE_CLASSES 4
 extern uint8_t (*size_coverage)[SIZE_COVERAGE_CLASSES]; /* [2]: other calls, calloc */
+extern uint8_t *reuse_coverage;                         /* [REUSE_COVERAGE_CLASSES] */
 
 /* reproducer.c */
 /* Writes to fd a standalone C17 program making the same allocator calls as p

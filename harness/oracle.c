@@ -126,18 +126,12 @@ static void check_zeroed(struct op_context *c, unsigned slot, void *p, size_t re
                     "byte %zu of %zu is 0|byte %zu is 0x%02x", offset, requested, offset, value);
 }
 
-uint8_t (*size_coverage)[SIZE_COVERAGE_CLASSES];
-
 void oracle_accept_block(struct op_context *c, unsigned slot, void *p, size_t requested,
                          size_t required_align, size_t align_requested, bool zeroed,
                          const struct shadow_block *previous)
 {
     struct oracle *o = &c->run->oracle;
     const struct allocator *a = c->run->alloc;
-    if (size_coverage) { /* atomic: free-running threads count at once */
-        unsigned bits = requested ? 64 - (unsigned)__builtin_clzll(requested) : 0;
-        __atomic_fetch_add(&size_coverage[zeroed][bits], 1, __ATOMIC_RELAXED);
-    }
     check_alignment(c, slot, p, required_align);
     size_t usable = 0;
     if (a->usable_size) {
@@ -153,6 +147,7 @@ void oracle_accept_block(struct op_context *c, unsigned slot, void *p, size_t re
     lock_shared(o);
     int32_t other = shadow_map_insert(&o->map, (int32_t)slot, (uintptr_t)p, (uintptr_t)p + extent);
     uint64_t generation = ++o->generation;
+    feedback_block_accepted(o, (uintptr_t)p, requested, zeroed, c->thread);
     if (other < 0) {
         o->live_bytes += requested;
         if (o->live_bytes > o->peak_live_bytes) o->peak_live_bytes = o->live_bytes;
@@ -210,6 +205,7 @@ void oracle_release_block(struct op_context *c, unsigned slot)
     lock_shared(o);
     shadow_map_remove(&o->map, (uintptr_t)b->ptr);
     o->live_bytes -= b->requested;
+    feedback_block_freed(o, (uintptr_t)b->ptr, b->thread, c->thread);
     unlock_shared(o);
     if (b->thread != c->thread) c->stats->cross_thread++;
 }

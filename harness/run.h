@@ -98,6 +98,8 @@ struct shadow_block {
     bool live;
 };
 
+#define RECENT_FREES 16
+
 struct oracle {
     const struct alloc_policy *policy;
     struct shadow_map map;
@@ -107,6 +109,13 @@ struct oracle {
     bool concurrent;           /* free-running: the tree and counters are shared */
     pthread_mutex_t lock;      /* guards map, counters and generation when concurrent */
     uint32_t deviations_noted; /* bit per table entry: that known deviation was noted */
+    /* The addresses freed last, for the fuzz feedback (fuzz_feedback.c). */
+    struct recent_free {
+        uintptr_t ptr;
+        uint8_t freed_by;
+        bool cross; /* freed by a thread other than its allocator */
+    } recent_frees[RECENT_FREES];
+    unsigned recent_next;
     /* Last: a finished run leaves every block dead and the map empty, so a
      * run reusing this memory need not clear them (run.c). */
     struct shadow_block blocks[GAUNTLET_MAX_SLOTS];
@@ -173,6 +182,13 @@ void oracle_verify_contents(struct op_context *c, unsigned slot, size_t limit,
 void oracle_release_block(struct op_context *c, unsigned slot);
 void oracle_restore_block(struct op_context *c, unsigned slot);
 void oracle_check_usable(struct op_context *c, unsigned slot, size_t usable_now);
+
+/* fuzz_feedback.c: called by the oracle, under its lock, when a block is
+ * freed and when one is accepted; nothing happens outside fuzz targets. */
+void feedback_block_freed(struct oracle *o, uintptr_t ptr, unsigned allocated_by,
+                          unsigned freed_by);
+void feedback_block_accepted(struct oracle *o, uintptr_t ptr, size_t requested, bool zeroed,
+                             unsigned thread);
 /* Byte count of a request, and whether it must fail (overflow or > PTRDIFF_MAX). */
 static inline bool request_is_impossible(size_t count, size_t size, size_t *bytes)
 {
