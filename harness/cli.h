@@ -90,6 +90,7 @@ int cmd_stress(int argc, char **argv);
 int cmd_stress_one(int argc, char **argv);
 int cmd_stress_bench(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 int cmd_upgrade(int argc, char **argv);
 
 /* Allocator names a user may pass to --alloc, with "all" expanded to the

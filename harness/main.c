@@ -28,6 +28,7 @@ static const char main_help[] =
     "  stress --alloc LIST [--workload LIST] [--repeat N] [--json F] [--baseline F] [--plot DIR]\n"
     "                                         fragmentation and RSS per allocator, per workload\n"
     "  compare OLD.json NEW.json              memory regressions between two stress results\n"
+    "  plot RESULTS.json DIR                  the pictures of a stress results document\n"
     "  upgrade --old NAME --new NAME [--time S]\n"
     "                                         is NEW safe: corpus, fuzzing, every workload\n"
     "  stress-bench [--alloc NAME]            the stress checks' and sampler's cost\n"
@@ -54,21 +55,14 @@ int main(int argc, char **argv)
         int (*run)(int, char **);
         bool loads_allocators;
     } commands[] = {
-        {"list", cmd_list, true},
-        {"run", cmd_run, true},
-        {"gen", cmd_gen, false},
-        {"decode", cmd_decode, false},
-        {"encode", cmd_encode, false},
-        {"reproducer", cmd_reproducer, false},
-        {"bench", cmd_bench, true},
-        {"fuzz", cmd_fuzz, true},
-        {"minimize", cmd_minimize, true},
-        {"triage", cmd_triage, true},
-        {"stress", cmd_stress, true},
-        {"stress-one", cmd_stress_one, true},
-        {"compare", cmd_compare, false},
-        {"upgrade", cmd_upgrade, true},
-        {"stress-bench", cmd_stress_bench, true},
+        {"list", cmd_list, true},         {"run", cmd_run, true},
+        {"gen", cmd_gen, false},          {"decode", cmd_decode, false},
+        {"encode", cmd_encode, false},    {"reproducer", cmd_reproducer, false},
+        {"bench", cmd_bench, true},       {"fuzz", cmd_fuzz, true},
+        {"minimize", cmd_minimize, true}, {"triage", cmd_triage, true},
+        {"stress", cmd_stress, true},     {"stress-one", cmd_stress_one, true},
+        {"compare", cmd_compare, false},  {"plot", cmd_plot, false},
+        {"upgrade", cmd_upgrade, true},   {"stress-bench", cmd_stress_bench, true},
     };
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         if (strcmp(command, commands[i].name) != 0) continue;

@@ -27,17 +27,39 @@ static const json_t *first_ok_run(const json_t *doc, const char *alloc, const ch
 }
 
 /* One data set (gnuplot index) of the .dat: seconds, RSS MiB, live MiB. */
-static void write_series(FILE *f, const char *alloc, const json_t *series)
+static void write_point(FILE *f, const json_t *seconds, const json_t *rss, const json_t *live)
 {
+    if (!json_is_number(seconds) || !json_is_number(rss)) return;
+    fprintf(f, "%.6f %.4f ", json_number_value(seconds), json_number_value(rss) / MIB);
+    json_is_number(live) ? fprintf(f, "%.4f\n", json_number_value(live) / MIB) : fputs("NaN\n", f);
+}
+
+/* One data set (gnuplot index) of the .dat: seconds, RSS MiB, live MiB. The
+ * phase ends are measured points too, merged in by time: a short run has few
+ * samples (100 Hz), and its line then still passes through every phase. */
+static void write_series(FILE *f, const char *alloc, const json_t *run)
+{
+    const json_t *series = json_object_get(run, "series"), *phases = json_object_get(run, "phases");
     json_t *t = json_object_get(series, "seconds"), *rss = json_object_get(series, "rss");
     json_t *live = json_object_get(series, "live_bytes");
     char q[400];
     fprintf(f, "# allocator %s\n# seconds rss_mib live_mib\n", plot_quoted(alloc, q, sizeof q));
-    for (size_t i = 0; i < json_array_size(t) && i < json_array_size(rss); i++) {
-        json_t *x = json_array_get(t, i), *y = json_array_get(rss, i), *l = json_array_get(live, i);
-        if (!json_is_number(x) || !json_is_number(y)) continue;
-        fprintf(f, "%.6f %.4f ", json_number_value(x), json_number_value(y) / MIB);
-        json_is_number(l) ? fprintf(f, "%.4f\n", json_number_value(l) / MIB) : fputs("NaN\n", f);
+    size_t i = 0, k = 0,
+           samples = json_array_size(t) < json_array_size(rss) ? json_array_size(t)
+                                                               : json_array_size(rss);
+    while (i < samples || k < json_array_size(phases)) {
+        const json_t *ph = json_array_get(phases, k);
+        const json_t *end = json_object_get(ph, "end_seconds");
+        bool phase_first =
+            k < json_array_size(phases) &&
+            (i == samples || json_number_value(end) <= json_number_value(json_array_get(t, i)));
+        if (phase_first) {
+            write_point(f, end, json_object_get(ph, "rss"), json_object_get(ph, "live_bytes"));
+            k++;
+        } else {
+            write_point(f, json_array_get(t, i), json_array_get(rss, i), json_array_get(live, i));
+            i++;
+        }
     }
     fputs("\n\n", f); /* two blank lines end a gnuplot data set */
 }
@@ -84,7 +106,7 @@ bool plot_rss_over_time(struct plot *p, const char *workload)
         const char *alloc = json_string_value(json_array_get(p->allocators, i));
         const json_t *run = first_ok_run(p->doc, alloc, workload);
         if (run == NULL) continue;
-        write_series(f, alloc, json_object_get(run, "series"));
+        write_series(f, alloc, run);
         fprintf(p->gp, "%s'%s' index %u using 1:2 with lines lw 2 title %s",
                 index ? ", \\\n  " : "", dat, index, plot_quoted(alloc, q, sizeof q));
         index++;
@@ -233,7 +255,8 @@ bool plot_rss_by_phase(struct plot *p, const char *workload)
                      workload);
         plot_begin_picture(p, pic, title);
         fprintf(p->gp,
-                "set ylabel 'RSS (MiB)'\nset key outside right top reverse Left\nset xtics rotate by -30\n"
+                "set ylabel 'RSS (MiB)'\nset key outside right top reverse Left\nset xtics rotate "
+                "by -30\n"
                 "set xrange [-0.3:%zu.3]\nplot ",
                 json_array_size(names) - 1);
         for (size_t i = 0; i < json_array_size(cols); i++)

@@ -351,6 +351,25 @@ START_TEST(plot_draws_pictures)
 }
 END_TEST
 
+/* `gauntlet plot` draws a document made earlier; a missing one is an input error. */
+START_TEST(plot_command_redraws_a_document)
+{
+    char json[256], plots[300];
+    const char *args[] = {"--alloc", "glibc", "--workload", "server", "--scale", "0.02", NULL};
+    json_decref(stress_results(args, json));
+    snprintf(plots, sizeof plots, "%s.plots", json);
+    const char *argv[] = {"gauntlet", "plot", json, plots, NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    check_picture(plots, "phases-server.png", "PNG");
+    check_picture(plots, "rss-server.svg", "<svg");
+    const char *missing[] = {"gauntlet", "plot", "/nonexistent.json", plots, NULL};
+    spawn_run(missing, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "cannot read"));
+}
+END_TEST
+
 /* --requests N: the server serves exactly N, in ten batches, and a baseline
  * measured with another N is refused before anything runs. */
 START_TEST(server_serves_the_requests_asked)
@@ -412,7 +431,7 @@ END_TEST
 
 START_TEST(stress_commands_have_help)
 {
-    const char *commands[] = {"stress", "stress-one", "compare", "upgrade", "stress-bench"};
+    const char *commands[] = {"stress", "stress-one", "compare", "upgrade", "stress-bench", "plot"};
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         const char *argv[] = {"gauntlet", commands[i], "--help", NULL};
         spawn_run(argv, &r);
@@ -440,6 +459,7 @@ Suite *stress_suite(void)
     tcase_add_test(t, bad_baselines_are_input_errors);
     tcase_add_test(t, plot_draws_pictures);
     tcase_add_test(t, server_serves_the_requests_asked);
+    tcase_add_test(t, plot_command_redraws_a_document);
     tcase_add_test(t, upgrade_gives_one_verdict);
     tcase_add_test(t, stress_commands_have_help);
     suite_add_tcase(s, t);
