@@ -3,6 +3,13 @@
  * broker): producer threads only allocate messages and queue them, consumer
  * threads only dequeue, check and free them, so every free is a cross-thread
  * free. Four rounds; a phase ends when a round's queue has drained.
+ *
+ * Consumers start on a round only once the queue is full (or the round's
+ * producers are done). Without that, the round's peak measured how far the
+ * producers ran ahead of the consumers, which is the machine's load and not
+ * the allocator: the same library measured 13% more peak RSS on a loaded
+ * machine than on an idle one, and a baseline flagged it. Primed, every round
+ * peaks at a full queue, whatever the scheduler does.
  */
 #include "stress.h"
 
@@ -21,6 +28,7 @@ struct pipeline {
     pthread_cond_t not_full, not_empty;
     struct sblock queue[QUEUE];
     size_t head, count;
+    bool primed; /* the queue has been full once this round: consumers may go */
     size_t per_producer, first; /* this round's message numbers */
     unsigned producers_left;
 };
@@ -38,7 +46,12 @@ static void *produce(void *arg)
         while (q->count == QUEUE)
             pthread_cond_wait(&q->not_full, &q->lock);
         q->queue[(q->head + q->count++) % QUEUE] = b;
-        pthread_cond_signal(&q->not_empty);
+        if (!q->primed && q->count == QUEUE) {
+            q->primed = true;
+            pthread_cond_broadcast(&q->not_empty);
+        } else if (q->primed) {
+            pthread_cond_signal(&q->not_empty);
+        }
         pthread_mutex_unlock(&q->lock);
     }
     pthread_mutex_lock(&q->lock);
@@ -53,7 +66,7 @@ static void *consume(void *arg)
     struct pipeline *q = arg;
     for (;;) {
         pthread_mutex_lock(&q->lock);
-        while (q->count == 0 && q->producers_left > 0)
+        while ((q->count == 0 || !q->primed) && q->producers_left > 0)
             pthread_cond_wait(&q->not_empty, &q->lock);
         if (q->count == 0) {
             pthread_mutex_unlock(&q->lock);
@@ -79,6 +92,7 @@ void workload_producer_consumer(struct stress_run *r)
     for (unsigned round = 1; round <= ROUNDS; round++) {
         q.first = (round - 1) * PRODUCERS * q.per_producer;
         q.producers_left = PRODUCERS;
+        q.primed = false;
         pthread_t threads[PRODUCERS + CONSUMERS];
         void *args[PRODUCERS][2];
         for (size_t p = 0; p < PRODUCERS; p++) {
