@@ -37,7 +37,7 @@
      defined(DEFECT_CALLOC_OVERFLOW) + defined(DEFECT_HUGE_ERRNO) +                                \
      defined(DEFECT_MEMALIGN_BAD_OK) + defined(DEFECT_FREE_ERRNO) + defined(DEFECT_SPURIOUS_OOM) + \
      defined(DEFECT_CROSS_THREAD) + defined(DEFECT_HANG) + defined(DEFECT_LEAK) +                  \
-     defined(DEFECT_BLOAT) + defined(DEFECT_NONE)) > 1
+     defined(DEFECT_BLOAT) + defined(DEFECT_GARBLE) + defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
@@ -517,6 +517,23 @@ static inline bool spurious_oom(size_t bytes)
 }
 #endif
 
+#ifdef DEFECT_GARBLE
+/* Writes bytes that are not UTF-8, then a first line of 9000 "é" (18 KB,
+ * longer than any cut a reader makes, at an odd offset so that a cut by byte
+ * count splits a character), and aborts. */
+static void garble(void)
+{
+    static char text[2 + 9000 * 2 + 2];
+    size_t n = 0;
+    text[n++] = '\xff';
+    text[n++] = '\xfe';
+    for (int i = 0; i < 9000; i++)
+        text[n++] = '\xc3', text[n++] = '\xa9';
+    text[n++] = '\n';
+    die(text);
+}
+#endif
+
 static void *do_malloc(size_t size)
 {
     if (!libc_ready()) return static_alloc(size, PLAIN_ALIGN);
@@ -524,6 +541,9 @@ static void *do_malloc(size_t size)
     if (size > 4096 && size <= 4352) /* one size class: a bin stuck in a loop */
         for (;;)
             sleep(1);
+#endif
+#ifdef DEFECT_GARBLE
+    if (size >= 1024) garble();
 #endif
     if (impossible(size)) {
 #ifndef DEFECT_HUGE_ERRNO
