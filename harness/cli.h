@@ -28,6 +28,16 @@ void write_output_with(const char *path, output_writer writer, const void *conte
  * and stderr are appended to that file. Returns the wait status (-1: not
  * started). */
 int spawn_wait(const char *const argv[], const char *log_path);
+/* spawn_wait with a deadline: the child leads a process group of its own,
+ * killed whole (SIGKILL) when `seconds` pass (0: no deadline; *timed_out
+ * says so) or when this process gets SIGINT, SIGTERM or SIGHUP meanwhile
+ * (*stop_signal names it: the caller cleans up, then die_of_signal()). */
+int spawn_wait_deadline(const char *const argv[], const char *log_path, double seconds,
+                        bool *timed_out, int *stop_signal);
+/* Ends the process by that signal's default action (exit 128+N if it survives). */
+_Noreturn void die_of_signal(int signal_number);
+/* mkdir -p: true when PATH is a directory afterwards; false with errno. */
+bool make_directories(const char *path);
 /* The repository root: build/gauntlet lives in ROOT/build/ (corpus, fuzzers). */
 void repository_root(char *root, size_t len);
 /* snprintf for paths: a path that does not fit is an input error (exit 2),

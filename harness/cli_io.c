@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -217,15 +219,20 @@ void repository_root(char *root, size_t len)
     }
 }
 
+static void log_actions(posix_spawn_file_actions_t *actions, const char *log_path)
+{
+    posix_spawn_file_actions_init(actions);
+    if (log_path) {
+        posix_spawn_file_actions_addopen(actions, STDOUT_FILENO, log_path,
+                                         O_WRONLY | O_CREAT | O_APPEND, 0644);
+        posix_spawn_file_actions_adddup2(actions, STDOUT_FILENO, STDERR_FILENO);
+    }
+}
+
 int spawn_wait(const char *const argv[], const char *log_path)
 {
     posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    if (log_path) {
-        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path,
-                                         O_WRONLY | O_CREAT | O_APPEND, 0644);
-        posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    }
+    log_actions(&actions, log_path);
     pid_t pid;
     int status = -1;
     if (posix_spawnp(&pid, argv[0], &actions, NULL, (char *const *)argv, environ) == 0)
@@ -233,4 +240,114 @@ int spawn_wait(const char *const argv[], const char *log_path)
             continue;
     posix_spawn_file_actions_destroy(&actions);
     return status;
+}
+
+/* Kills the child's whole process group (it leads it: its pid names the
+ * group until it is reaped) and reaps the child. */
+static int kill_and_reap(pid_t pid)
+{
+    int status = -1;
+    kill(-pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        continue;
+    return status;
+}
+
+/* SIGCHLD and the stop signals are blocked while the child runs and taken
+ * with sigtimedwait: no handler, no race between the child's end and the
+ * wait for it. The child gets the caller's mask back. */
+int spawn_wait_deadline(const char *const argv[], const char *log_path, double seconds,
+                        bool *timed_out, int *stop_signal)
+{
+    *timed_out = false;
+    *stop_signal = 0;
+    sigset_t wanted, saved;
+    sigemptyset(&wanted);
+    sigaddset(&wanted, SIGCHLD);
+    static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof stops / sizeof *stops; i++) {
+        struct sigaction now;
+        if (sigaction(stops[i], NULL, &now) == 0 && now.sa_handler != SIG_IGN) /* nohup, & */
+            sigaddset(&wanted, stops[i]);
+    }
+    sigprocmask(SIG_BLOCK, &wanted, &saved);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setsigmask(&attr, &saved);
+    posix_spawn_file_actions_t actions;
+    log_actions(&actions, log_path);
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_sec += (time_t)seconds;
+    end.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+    if (end.tv_nsec >= 1000000000L) end.tv_sec++, end.tv_nsec -= 1000000000L;
+    pid_t pid;
+    int status = -1;
+    if (posix_spawnp(&pid, argv[0], &actions, &attr, (char *const *)argv, environ) == 0) {
+        for (;;) {
+            pid_t done = waitpid(pid, &status, WNOHANG);
+            if (done == pid) break;
+            if (done < 0 && errno != EINTR) {
+                status = -1;
+                break;
+            }
+            struct timespec now, left = {0, 0};
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if (seconds > 0) {
+                left.tv_sec = end.tv_sec - now.tv_sec;
+                left.tv_nsec = end.tv_nsec - now.tv_nsec;
+                if (left.tv_nsec < 0) left.tv_sec--, left.tv_nsec += 1000000000L;
+                if (left.tv_sec < 0) {
+                    *timed_out = true;
+                    status = kill_and_reap(pid);
+                    break;
+                }
+            }
+            int sig = sigtimedwait(&wanted, NULL, seconds > 0 ? &left : NULL);
+            if (sig > 0 && sig != SIGCHLD) {
+                *stop_signal = sig;
+                status = kill_and_reap(pid);
+                break;
+            }
+            /* SIGCHLD (maybe another child's), the deadline, or EINTR: look again. */
+        }
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    sigprocmask(SIG_SETMASK, &saved, NULL);
+    return status;
+}
+
+_Noreturn void die_of_signal(int signal_number)
+{
+    signal(signal_number, SIG_DFL);
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, signal_number);
+    sigprocmask(SIG_UNBLOCK, &one, NULL);
+    raise(signal_number);
+    _exit(128 + signal_number);
+}
+
+bool make_directories(const char *path)
+{
+    char partial[4096];
+    if (snprintf(partial, sizeof partial, "%s", path) >= (int)sizeof partial) {
+        errno = ENAMETOOLONG;
+        return false;
+    }
+    for (char *p = partial + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(partial, 0755) != 0 && errno != EEXIST) return false;
+            *p = '/';
+        }
+    struct stat st;
+    if (mkdir(partial, 0755) == 0) return true;
+    if (errno != EEXIST) return false;
+    if (stat(partial, &st) == 0 && S_ISDIR(st.st_mode)) return true;
+    errno = ENOTDIR;
+    return false;
 }
