@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gnu/libc-version.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,59 @@ json_t *stress_settings_object(const struct stress_plan *plan)
                      "settle_seconds", p->settle_seconds, "requests", (json_int_t)p->requests);
 }
 
-/* The report a child wrote on stderr, as text (at most 16 KiB). */
+/* The length of the valid UTF-8 character at s (n bytes left), 0 when s
+ * does not start one (a stray byte, an overlong form, a surrogate, a
+ * truncated sequence). */
+static size_t utf8_char(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len = c < 0x80                 ? 1
+                 : c >= 0xC2 && c <= 0xDF ? 2
+                 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4
+                                          : 0;
+    if (len == 0 || len > n) return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) || (c == 0xF0 && s[1] < 0x90) ||
+        (c == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return len;
+}
+
+/* Makes s valid UTF-8 in place (JSON strings must be): a character cut at
+ * the end (by a length limit) is dropped, any other invalid byte becomes '?'. */
+static void utf8_repair(char *s)
+{
+    unsigned char *u = (unsigned char *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_char(u + i, n - i);
+        if (len) {
+            i += len;
+            continue;
+        }
+        size_t want = u[i] >= 0xF0 ? 4 : u[i] >= 0xE0 ? 3 : u[i] >= 0xC2 ? 2 : 1, k = 1;
+        while (i + k < n && (u[i + k] & 0xC0) == 0x80)
+            k++;
+        if (want > 1 && i + k == n && k < want) { /* a character cut at the end */
+            u[i] = '\0';
+            return;
+        }
+        u[i++] = '?';
+    }
+}
+
+/* How many bytes of the valid UTF-8 text s fit in max without cutting a character. */
+static size_t utf8_fit(const char *s, size_t max)
+{
+    size_t n = 0, len;
+    while (s[n] && (len = utf8_char((const unsigned char *)s + n, 4)) && n + len <= max)
+        n += len;
+    return n;
+}
+
+/* The report a child wrote on stderr, as valid UTF-8 text (at most 16 KiB). */
 static void read_report(const char *path, char *out, size_t len)
 {
     out[0] = '\0';
@@ -48,22 +101,65 @@ static void read_report(const char *path, char *out, size_t len)
     ssize_t n = read(fd, out, len - 1);
     close(fd);
     out[n > 0 ? n : 0] = '\0';
+    utf8_repair(out);
 }
 
 static json_t *failed_run(const char *alloc, const struct stress_params *p, unsigned repeat,
                           const char *status, const char *report)
 {
-    char detail[512];
+    char detail[512], name[4096];
     const char *line = report[0] ? report : "the child ended without a report";
-    snprintf(detail, sizeof detail, "%.*s", (int)strcspn(line, "\n"), line);
-    return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "allocator", alloc, "workload", p->workload,
+    size_t first = strcspn(line, "\n");
+    snprintf(detail, sizeof detail, "%.*s", (int)utf8_fit(line, first < 511 ? first : 511), line);
+    snprintf(name, sizeof name, "%s", alloc); /* so:PATH may be any bytes */
+    utf8_repair(name);
+    return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "allocator", name, "workload", p->workload,
                      "repeat", (json_int_t)repeat, "status", status, "detail", detail, "report",
                      report);
 }
 
+double stress_run_timeout(const struct stress_plan *plan)
+{
+    if (plan->timeout_seconds > 0) return plan->timeout_seconds;
+    const struct stress_params *p = &plan->params;
+    double work = p->requests ? fmax(p->scale, (double)p->requests / 2000) : p->scale;
+    return 60 + p->settle_seconds + 600 * work;
+}
+
+static void remove_temp_dir(const char *dir)
+{
+    char path[4096];
+    path_printf(path, sizeof path, "%s/run.json", dir);
+    unlink(path);
+    path_printf(path, sizeof path, "%s/run.err", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* A child killed at its deadline: a hang finding, with the command that
+ * runs it again and whatever it wrote before. */
+static void hang_report(const char *alloc, const struct stress_params *p, unsigned repeat,
+                        double seconds, const char *const *args, char *report, size_t len)
+{
+    static char output[8192];
+    snprintf(output, sizeof output, "%s", report);
+    int n = snprintf(report, len,
+                     "gauntlet stress: hang: %s × %s (repeat %u) did not finish within %.0f s "
+                     "(--timeout); its process group was killed\n  reproduce: gauntlet stress "
+                     "--alloc %s",
+                     alloc, p->workload, repeat + 1, seconds, alloc);
+    for (unsigned i = 0; args[i] && n > 0 && (size_t)n < len; i++)
+        n += snprintf(report + n, len - (size_t)n, " %s", args[i]);
+    if (n > 0 && (size_t)n < len)
+        n += snprintf(report + n, len - (size_t)n, " --timeout %.0f\n", seconds);
+    if (output[0] && n > 0 && (size_t)n < len)
+        snprintf(report + n, len - (size_t)n, "  its output before that:\n%s", output);
+    utf8_repair(report);
+}
+
 /* Runs one child; returns its RUN object (a failed one for a finding or an error). */
 static json_t *run_child(const char *alloc, const struct stress_params *p, unsigned repeat,
-                         const char *dir)
+                         double timeout, const char *dir)
 {
     char json_path[4096], err_path[4096], repeat_text[16];
     path_printf(json_path, sizeof json_path, "%s/run.json", dir);
@@ -78,10 +174,21 @@ static json_t *run_child(const char *alloc, const struct stress_params *p, unsig
 
     unlink(json_path);
     unlink(err_path);
-    int status = spawn_wait(argv, err_path);
+    bool timed_out;
+    int stop;
+    int status = spawn_wait_deadline(argv, err_path, timeout, &timed_out, &stop);
+    if (stop) {
+        fprintf(stderr, "\ngauntlet stress: stopped by signal %d (%s)\n", stop, strsignal(stop));
+        remove_temp_dir(dir);
+        die_of_signal(stop);
+    }
 
     static char report[16384];
     read_report(err_path, report, sizeof report);
+    if (timed_out) {
+        hang_report(alloc, p, repeat, timeout, argv + 8, report, sizeof report);
+        return failed_run(alloc, p, repeat, "finding", report);
+    }
     if (status == -1) {
         snprintf(report, sizeof report, "gauntlet stress: cannot start %s\n", argv[0]);
         return failed_run(alloc, p, repeat, "error", report);
@@ -92,6 +199,7 @@ static json_t *run_child(const char *alloc, const struct stress_params *p, unsig
         if (run) return run;
         snprintf(report, sizeof report, "gauntlet stress: the child's result is unreadable: %s\n",
                  jerr.text);
+        utf8_repair(report);
         return failed_run(alloc, p, repeat, "error", report);
     }
     /* A finding (status 1) or a crash the handler reported; anything else is
@@ -104,29 +212,40 @@ static json_t *run_child(const char *alloc, const struct stress_params *p, unsig
     return failed_run(alloc, p, repeat, finding ? "finding" : "error", report);
 }
 
-static void show_progress(const json_t *run, double seconds)
+/* A run's status; a run that could not be recorded (NULL, no status) is an error. */
+static const char *run_status(const json_t *run)
 {
     const char *status = json_string_value(json_object_get(run, "status"));
+    return status ? status : "error";
+}
+
+static void show_progress(const json_t *run, double seconds)
+{
+    const char *status = run_status(run);
     char peak[32];
     format_bytes((double)json_integer_value(json_object_get(run, "peak_rss")), peak, sizeof peak);
+    const char *detail = json_string_value(json_object_get(run, "detail"));
     if (strcmp(status, "ok") == 0)
         fprintf(stderr, " ok, %.1f s, peak RSS %s\n", seconds, peak);
     else
-        fprintf(stderr, " %s: %s\n", status, json_string_value(json_object_get(run, "detail")));
+        fprintf(stderr, " %s: %s\n", status, detail ? detail : "(no detail)");
 }
 
 json_t *stress_collect(const struct stress_plan *plan, const char *command_line,
                        struct collect_counts *counts)
 {
-    char dir[] = "/tmp/gauntlet-stress-XXXXXX";
+    char dir[4096];
+    const char *tmp = getenv("TMPDIR");
+    path_printf(dir, sizeof dir, "%s/gauntlet-stress-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
     if (mkdtemp(dir) == NULL) {
-        fprintf(stderr, "gauntlet stress: cannot make a temporary directory: %s\n",
+        fprintf(stderr, "gauntlet stress: cannot make a temporary directory %s: %s\n", dir,
                 strerror(errno));
         exit(EXIT_USAGE);
     }
     *counts = (struct collect_counts){0};
     json_t *runs = json_array();
     unsigned total = plan->repeat * plan->workload_count * plan->alloc_count, done = 0;
+    double timeout = stress_run_timeout(plan);
     for (unsigned rep = 0; rep < plan->repeat; rep++)
         for (unsigned w = 0; w < plan->workload_count; w++)
             for (unsigned a = 0; a < plan->alloc_count; a++) {
@@ -136,24 +255,21 @@ json_t *stress_collect(const struct stress_plan *plan, const char *command_line,
                         plan->allocs[a], p.workload, rep + 1, plan->repeat);
                 fflush(stderr);
                 double began = monotonic_seconds();
-                json_t *run = run_child(plan->allocs[a], &p, rep, dir);
+                json_t *run = run_child(plan->allocs[a], &p, rep, timeout, dir);
+                if (run == NULL) /* jansson refused it: never lose the run */
+                    run = failed_run(plan->allocs[a], &p, rep, "error",
+                                     "gauntlet stress: the run's result could not be recorded\n");
                 show_progress(run, monotonic_seconds() - began);
-                const char *status = json_string_value(json_object_get(run, "status"));
-                if (strcmp(status, "finding") == 0) {
-                    counts->findings++;
-                    fputs(json_string_value(json_object_get(run, "report")), stderr);
-                } else if (strcmp(status, "error") == 0) {
-                    counts->errors++;
-                    fputs(json_string_value(json_object_get(run, "report")), stderr);
+                const char *status = run_status(run);
+                const char *report = json_string_value(json_object_get(run, "report"));
+                if (strcmp(status, "ok") != 0) {
+                    counts->findings += strcmp(status, "finding") == 0;
+                    counts->errors += strcmp(status, "finding") != 0;
+                    if (report) fputs(report, stderr);
                 }
-                json_array_append_new(runs, run);
+                if (run) json_array_append_new(runs, run);
             }
-    char path[4096];
-    path_printf(path, sizeof path, "%s/run.json", dir);
-    unlink(path);
-    path_printf(path, sizeof path, "%s/run.err", dir);
-    unlink(path);
-    rmdir(dir);
+    remove_temp_dir(dir);
 
     char created[32];
     time_t now = time(NULL);

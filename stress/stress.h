@@ -197,7 +197,14 @@ struct stress_plan {
     unsigned workload_count;
     unsigned repeat;
     struct stress_params params; /* .workload is set per run */
+    double timeout_seconds;      /* a child still running after this long is a hang (0: default) */
 };
+/* The deadline of each child run of a plan (collect.c): timeout_seconds, or
+ * 60 s + the settle time + 600 s × the work (the scale, or --requests / 2000). */
+double stress_run_timeout(const struct stress_plan *plan);
+#define STRESS_TIMEOUT_HELP                                                                        \
+    "  --timeout SECONDS  a run still going after this long is killed, a hang finding\n"           \
+    "                     (default 60 + settle + 600 × scale)\n"
 struct collect_counts {
     unsigned findings, errors;
 };
