@@ -21,7 +21,8 @@ static const char compare_help[] =
     "Pairing: by allocator name and workload. When each file holds exactly one\n"
     "allocator, they are paired whatever their names (an upgrade, old library vs new,\n"
     "a wrapper vs the allocator it wraps). Otherwise an allocator or workload of NEW\n"
-    "absent from OLD is listed as \"no baseline\" and not judged.\n"
+    "absent from OLD is listed as \"no baseline\" and not judged; one of OLD absent\n"
+    "from NEW is listed as \"missing\".\n"
     "\n"
     "Tolerance: a figure is flagged only when its median moved by more than PCT and by\n"
     "more than its own run-to-run spread ((max - min) / median) in either file.\n"
@@ -35,7 +36,8 @@ static const char compare_help[] =
     "  --all              list every compared figure, not only the flagged ones\n"
     "\n"
     "Exit status: 0 no regression; 1 a regressed figure or a finding; 2 usage error,\n"
-    "or a document that cannot be read or is not a well-formed results document.\n";
+    "a document that cannot be read or is not a well-formed results document, a run\n"
+    "of NEW that errored (failed to run), or nothing compared at all.\n";
 
 struct compare_args {
     struct compare_options options;
@@ -78,7 +80,8 @@ int cmd_compare(int argc, char **argv)
         json_decref(old);
         return EXIT_USAGE;
     }
-    int regressions = stress_compare(old, fresh, &a.options, stdout, err, sizeof err);
+    struct compare_counts counts;
+    int regressions = stress_compare(old, fresh, &a.options, stdout, &counts, err, sizeof err);
     fflush(stdout);
     json_decref(old);
     json_decref(fresh);
@@ -86,5 +89,8 @@ int cmd_compare(int argc, char **argv)
         fprintf(stderr, "gauntlet compare: %s (old: %s, new: %s)\n", err, a.old_path, a.new_path);
         return EXIT_USAGE;
     }
-    return regressions > 0 ? EXIT_FINDING : 0;
+    const char *why;
+    int status = compare_exit_status(&counts, &why);
+    if (why) fprintf(stderr, "gauntlet compare: %s (new: %s)\n", why, a.new_path);
+    return status;
 }

@@ -39,8 +39,10 @@ static void print_help(void)
            "  --tolerance PCT    least change flagged against the baseline (10)\n"
            "  --min-change SIZE  memory changes below this are never flagged (1MiB)\n"
            "  --plot DIR         RSS over time and bar charts, PNG and SVG "
-           "(gnuplot)\n" STRESS_OPTIONS_HELP "\n"
-           "Exit status: 0 fine; 1 a finding or a regression; 2 usage, input or set-up error.\n");
+           "(gnuplot)\n" STRESS_TIMEOUT_HELP STRESS_OPTIONS_HELP "\n"
+           "Exit status: 0 fine; 1 a finding (a hang included) or a regression; 2 usage,\n"
+           "input or set-up error, a run that failed to run, or nothing compared with the\n"
+           "baseline. A finding or regression outranks an error.\n");
 }
 
 unsigned parse_workload_list(const char *command, char *list, const char **names, unsigned capacity)
@@ -51,11 +53,14 @@ unsigned parse_workload_list(const char *command, char *list, const char **names
             names[n++] = workloads[i].name;
         return n;
     }
-    for (char *save = NULL, *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+    char *copy = strdup(list); /* strtok_r cuts it; the original names any usage error */
+    if (copy == NULL) usage_error(command, "out of memory");
+    for (char *save = NULL, *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
         if (workload_find(w) == NULL)
             usage_error(command, "unknown workload '%s' (see gauntlet stress --help)", w);
         if (n < capacity) names[n++] = w;
     }
+    if (n == 0) usage_error(command, "--workload '%s' names no workload", list);
     return n;
 }
 
@@ -179,21 +184,26 @@ int cmd_stress(int argc, char **argv)
     join_command(argc, argv, command, sizeof command);
     struct collect_counts counts;
     json_t *doc = stress_collect(&plan, command, &counts);
-    int status = counts.errors ? EXIT_USAGE : counts.findings ? EXIT_FINDING : 0;
+    bool error = counts.errors > 0, finding = counts.findings > 0;
     if (plot_dir) {
         if (stress_plot(doc, plot_dir, err, sizeof err))
             fprintf(stderr, "gauntlet stress: pictures in %s/\n", plot_dir);
         else {
             fprintf(stderr, "gauntlet stress: %s\n", err);
-            status = EXIT_USAGE;
+            error = true;
         }
     }
     if (no_series) drop_series(doc);
     if (json_path) {
         char *text = json_dumps(doc, JSON_INDENT(1));
-        write_output(json_path, (const uint8_t *)text, strlen(text));
+        if (text) {
+            write_output(json_path, (const uint8_t *)text, strlen(text));
+            fprintf(stderr, "gauntlet stress: results in %s\n", json_path);
+        } else {
+            fprintf(stderr, "gauntlet stress: cannot encode the results for %s\n", json_path);
+            error = true;
+        }
         free(text);
-        fprintf(stderr, "gauntlet stress: results in %s\n", json_path);
     }
     printf("\n");
     stress_print_table(doc, stdout);
@@ -201,16 +211,28 @@ int cmd_stress(int argc, char **argv)
 
     if (baseline) {
         printf("\nagainst the baseline %s:\n", baseline_path);
-        int regressions = stress_compare(baseline, doc, &compare, stdout, err, sizeof err);
+        compare.list_missing = false; /* the baseline may hold more than was asked for */
+        struct compare_counts judged;
+        int regressions = stress_compare(baseline, doc, &compare, stdout, &judged, err, sizeof err);
+        fflush(stdout);
+        const char *why = NULL;
         if (regressions < 0) {
             fprintf(stderr, "gauntlet stress: baseline %s\n", err);
-            return EXIT_USAGE;
+            error = true;
+        } else if (compare_exit_status(&judged, &why) == EXIT_FINDING) {
+            finding = true;
+        } else if (why) {
+            /* Run errors are reported below; an empty comparison is not a pass. */
+            if (judged.errors == 0) fprintf(stderr, "gauntlet stress: baseline: %s\n", why);
+            error = true;
         }
-        if (regressions > 0 && status == 0) status = EXIT_FINDING;
     }
     if (counts.findings)
         fprintf(stderr, "gauntlet stress: %u run(s) caught a defect (reports above)\n",
                 counts.findings);
     if (counts.errors) fprintf(stderr, "gauntlet stress: %u run(s) failed to run\n", counts.errors);
-    return status;
+    json_decref(doc);
+    json_decref(baseline);
+    /* A finding or a regression outranks an error, as in `gauntlet run`. */
+    return finding ? EXIT_FINDING : error ? EXIT_USAGE : 0;
 }

@@ -96,7 +96,8 @@ int cmd_stress_bench(int argc, char **argv)
             struct collect_counts counts;
             settings[k].repeat = 1;
             json_t *doc = stress_collect(&settings[k], "stress-bench", &counts);
-            if (counts.errors || counts.findings) return counts.errors ? EXIT_USAGE : EXIT_FINDING;
+            if (counts.errors || counts.findings)
+                return counts.findings ? EXIT_FINDING : EXIT_USAGE;
             json_array_extend(runs[k], json_object_get(doc, "runs"));
             json_decref(doc);
         }

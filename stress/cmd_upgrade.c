@@ -5,12 +5,16 @@
  * campaign, and every stress workload's content checks; and no memory
  * figure of B may regress beyond the tolerance against A, both measured
  * here, now, alternately (stress_collect interleaves them).
- * Exit 0: safe; 1: B failed a check or regressed; 2: usage or set-up error.
+ * Only B's findings count against it (A's are shown); a run that failed to
+ * run leaves no verdict (exit 2) unless B already failed (exit 1).
+ * Exit 0: safe; 1: B failed a check or regressed; 2: usage or set-up error,
+ * a run that failed to run, or nothing compared.
  */
 #include "cli.h"
 #include "stress.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +30,14 @@ static const char upgrade_help[] =
     "is fuzzed for --time seconds (60; 0 skips it), and runs every stress workload\n"
     "next to OLD (--repeat 3 each, interleaved). One verdict table: correctness\n"
     "(pass/fail with findings), then each memory and speed figure, old vs new.\n"
-    "  --out DIR          fuzz findings, the stress JSON and the pictures\n"
-    "                     (default build/upgrade-out)\n"
-    "  --tolerance PCT, --min-change SIZE   as `gauntlet compare`\n" STRESS_OPTIONS_HELP
-    "Exit status: 0 safe; 1 NEW failed a check or a memory figure regressed;\n"
-    "2 usage or set-up error.\n";
+    "  --out DIR          made first: DIR/fuzz (findings), DIR/fuzz.log,\n"
+    "                     DIR/stress.json and DIR/pictures (default: build/upgrade-out\n"
+    "                     of the repository)\n"
+    "  --tolerance PCT, --min-change SIZE   as `gauntlet compare`\n" STRESS_TIMEOUT_HELP
+        STRESS_OPTIONS_HELP
+    "Exit status: 0 safe; 1 NEW failed a check (a finding of OLD's is shown, not held\n"
+    "against NEW) or a memory figure regressed; 2 usage or set-up error, a stress run\n"
+    "that failed to run, or nothing compared (no verdict). 1 outranks 2.\n";
 
 struct check {
     const char *name;
@@ -117,6 +124,32 @@ static void check_fuzz(const char *alloc, unsigned seconds, const char *out, str
     if (log) fclose(log);
 }
 
+static bool run_of(const json_t *run, const char *alloc)
+{
+    const char *name = json_string_value(json_object_get(run, "allocator"));
+    return name && strcmp(name, alloc) == 0;
+}
+
+/* One allocator's runs: how many, and how many caught a defect or failed to run. */
+struct run_counts {
+    unsigned runs, findings, errors;
+};
+static struct run_counts count_runs(const json_t *doc, const char *alloc)
+{
+    struct run_counts c = {0};
+    size_t i;
+    const json_t *run;
+    json_array_foreach(json_object_get(doc, "runs"), i, run)
+    {
+        if (!run_of(run, alloc)) continue;
+        const char *status = json_string_value(json_object_get(run, "status"));
+        c.runs++;
+        c.findings += status && strcmp(status, "finding") == 0;
+        c.errors += !status || (strcmp(status, "ok") != 0 && strcmp(status, "finding") != 0);
+    }
+    return c;
+}
+
 /* The part of a stress document that concerns one allocator, as a document. */
 static json_t *one_allocator(const json_t *doc, const char *alloc)
 {
@@ -125,8 +158,7 @@ static json_t *one_allocator(const json_t *doc, const char *alloc)
     const json_t *run;
     json_array_foreach(json_object_get(doc, "runs"), i, run)
     {
-        if (strcmp(json_string_value(json_object_get(run, "allocator")), alloc) == 0)
-            json_array_append(runs, (json_t *)run);
+        if (run_of(run, alloc)) json_array_append(runs, (json_t *)run);
     }
     return json_pack("{s:s, s:o, s:o}", "schema", STRESS_SCHEMA, "summary", stress_summarize(runs),
                      "runs", runs);
@@ -139,7 +171,7 @@ static void print_check(const struct check *c)
 
 int cmd_upgrade(int argc, char **argv)
 {
-    const char *old_name = NULL, *new_name = NULL, *out = "build/upgrade-out";
+    const char *old_name = NULL, *new_name = NULL, *out = NULL;
     static const char *names[32];
     const char *allocs[2];
     unsigned fuzz_seconds = 60;
@@ -192,7 +224,20 @@ int cmd_upgrade(int argc, char **argv)
     allocs[0] = old_name;
     allocs[1] = new_name;
     plan.workload_count = parse_workload_list("upgrade", workload_list, names, 32);
-    mkdir(out, 0755);
+    /* The output directory, before anything long runs: by default the
+     * repository's build/upgrade-out, wherever the command is run from. */
+    char default_out[4096];
+    if (out == NULL) {
+        char root[4096];
+        repository_root(root, sizeof root);
+        path_printf(default_out, sizeof default_out, "%s/build/upgrade-out", root);
+        out = default_out;
+    }
+    if (!make_directories(out) || access(out, W_OK | X_OK) != 0) {
+        fprintf(stderr, "gauntlet upgrade: cannot make or write the output directory %s: %s\n", out,
+                strerror(errno));
+        return EXIT_USAGE;
+    }
 
     struct check corpus = {.name = "regression corpus"}, fuzz = {.name = "fuzz campaign"},
                  stress = {.name = "stress content checks"};
@@ -204,32 +249,69 @@ int cmd_upgrade(int argc, char **argv)
     snprintf(command, sizeof command, "gauntlet upgrade (stress part)");
     struct collect_counts counts;
     json_t *doc = stress_collect(&plan, command, &counts);
-    char json_path[4096];
+    bool error = false;
+    char json_path[4096], pictures[4096];
     path_printf(json_path, sizeof json_path, "%s/stress.json", out);
     char *text = json_dumps(doc, JSON_INDENT(1));
-    write_output(json_path, (const uint8_t *)text, strlen(text));
+    if (text)
+        write_output(json_path, (const uint8_t *)text, strlen(text));
+    else {
+        fprintf(stderr, "gauntlet upgrade: cannot encode the stress results for %s\n", json_path);
+        error = true;
+    }
     free(text);
-    if (counts.errors) return EXIT_USAGE;
+    /* The pictures are an extra: without them the verdict stands. */
+    path_printf(pictures, sizeof pictures, "%s/pictures", out);
+    if (stress_plot(doc, pictures, err, sizeof err))
+        fprintf(stderr, "gauntlet upgrade: pictures in %s/\n", pictures);
+    else
+        fprintf(stderr, "gauntlet upgrade: no pictures: %s\n", err);
+
+    /* Only the new allocator's findings judge it; the old one's are shown. */
+    struct run_counts old_runs = count_runs(doc, old_name), new_runs = count_runs(doc, new_name);
     stress.ran = true;
-    stress.passed = counts.findings == 0;
-    snprintf(stress.detail, sizeof stress.detail, "%u runs, %u caught a defect (JSON: %.300s)",
-             plan.repeat * plan.workload_count * 2, counts.findings, json_path);
+    stress.passed = new_runs.findings == 0;
+    int n = snprintf(stress.detail, sizeof stress.detail, "%u runs, %u caught a defect",
+                     new_runs.runs, new_runs.findings);
+    if (new_runs.errors)
+        n += snprintf(stress.detail + n, sizeof stress.detail - (size_t)n, ", %u failed to run",
+                      new_runs.errors);
+    snprintf(stress.detail + n, sizeof stress.detail - (size_t)n, " (JSON: %.300s)", json_path);
 
     printf("\nupgrade: %s -> %s\n\ncorrectness of %s\n", old_name, new_name, new_name);
     print_check(&corpus);
     print_check(&fuzz);
     print_check(&stress);
+    if (old_runs.findings || old_runs.errors)
+        printf("  (%s, the old allocator: %u of %u runs caught a defect, %u failed to run; not "
+               "held against %s)\n",
+               old_name, old_runs.findings, old_runs.runs, old_runs.errors, new_name);
     printf("\nmemory and speed, %s (old) vs %s (new), medians of %u\n", old_name, new_name,
            plan.repeat);
     json_t *old_doc = one_allocator(doc, old_name), *new_doc = one_allocator(doc, new_name);
     compare.show_headlines = true;
-    int regressions = stress_compare(old_doc, new_doc, &compare, stdout, err, sizeof err);
+    struct compare_counts judged;
+    const char *why = NULL;
+    int regressions = stress_compare(old_doc, new_doc, &compare, stdout, &judged, err, sizeof err);
     if (regressions < 0) {
         fprintf(stderr, "gauntlet upgrade: %s\n", err);
-        return EXIT_USAGE;
+        error = true;
+    } else if (compare_exit_status(&judged, &why) == EXIT_USAGE && judged.errors == 0) {
+        fprintf(stderr, "gauntlet upgrade: %s\n", why);
+        error = true;
     }
-    bool safe = corpus.passed && (fuzz.passed || !fuzz.ran) && stress.passed && regressions == 0;
-    printf("\nverdict: %s\n", safe ? "SAFE (no failed check, no memory regression)"
-                                   : "NOT SAFE (see the FAIL and REGRESSED lines above)");
-    return safe ? 0 : EXIT_FINDING;
+    error |= old_runs.errors + new_runs.errors > 0;
+    bool failed = !corpus.passed || (fuzz.ran && !fuzz.passed) || !stress.passed || regressions > 0;
+    if (failed)
+        printf("\nverdict: NOT SAFE (see the FAIL and REGRESSED lines above)\n");
+    else if (error)
+        printf("\nverdict: none: %u stress run(s) failed to run or nothing could be compared "
+               "(see above)\n",
+               old_runs.errors + new_runs.errors);
+    else
+        printf("\nverdict: SAFE (no failed check, no memory regression)\n");
+    json_decref(old_doc);
+    json_decref(new_doc);
+    json_decref(doc);
+    return failed ? EXIT_FINDING : error ? EXIT_USAGE : 0;
 }

@@ -25,18 +25,34 @@
  *   speed   "slower" when shrinkage, "faster" when growth: shown, never counted.
  * Anything else is "ok". A new entry whose status is "finding" counts as one
  * regression (correctness before memory; its figures are still compared);
- * status "error" is shown but not counted.
+ * status "error" is shown and counted apart: a run that did not run is not a
+ * finding, but a gate must not pass on it either. A paired old entry whose
+ * status is not "ok" and that gave no figure to compare is shown as "not
+ * compared".
+ *
+ * Missing. With list_missing, each old entry that no new entry was paired
+ * with is listed as "missing" (an allocator or workload the new document
+ * lacks); `gauntlet stress --baseline` turns it off, as its new document
+ * holds exactly the runs asked for.
  *
  * Output: the pairing line if any, an aligned table of the flagged rows
- * (REGRESSED, slower, FINDING, error, no baseline) or of every row with
- * show_all, then one summary line ("N memory figures regressed (of M
- * compared)" or "no memory regression (M figures compared)", M counting memory
- * and ratio figures, then findings, run errors, slower and unpaired counts).
- * The return value is regressed memory and ratio figures plus findings; -1
- * (nothing printed) for a malformed summary: no "summary" array, an entry
- * without string allocator and workload or a figures object, a figure that is
- * not an object with kind memory/ratio/speed and a numeric median (min and max
- * numeric when present), or a figure whose kind differs between the documents.
+ * (REGRESSED, slower, FINDING, error, not compared, no baseline, missing) or
+ * of every row with show_all, then one summary line ("N memory figures
+ * regressed (of M compared)", "no memory regression (M figures compared)" or
+ * "nothing compared", M counting memory and ratio figures, then findings, run
+ * errors, slower, unpaired and missing counts).
+ * The return value is regressed memory and ratio figures plus findings, the
+ * counts in compare_counts; -1 (nothing printed) for a malformed summary: no
+ * "summary" array, an entry without string allocator and workload or a
+ * figures object, a figure that is not an object with kind memory/ratio/speed
+ * and a numeric median (min and max numeric when present), or a figure whose
+ * kind differs between the documents.
+ *
+ * Exit status (compare_exit_status, for every caller): 1 when anything
+ * regressed or a finding was made; otherwise 2 when a new entry's runs
+ * errored or not one memory or ratio figure was compared (nothing was
+ * judged: a broken run must not pass a gate); otherwise 0. Missing entries
+ * are listed, not counted.
  */
 #include "cli.h"
 #include "stress.h"
@@ -51,7 +67,8 @@
 
 void compare_options_default(struct compare_options *o)
 {
-    *o = (struct compare_options){.tolerance = 0.10, .min_change_bytes = (size_t)1 << 20};
+    *o = (struct compare_options){
+        .tolerance = 0.10, .min_change_bytes = (size_t)1 << 20, .list_missing = true};
 }
 
 enum kind { KIND_MEMORY, KIND_RATIO, KIND_SPEED, KIND_UNKNOWN };
@@ -71,7 +88,7 @@ struct row {
 struct table {
     struct row *rows;
     size_t count, capacity;
-    int regressed, findings, errors, slower, compared, no_baseline;
+    int regressed, findings, errors, slower, compared, no_baseline, missing;
 };
 
 static __attribute__((format(printf, 3, 4))) bool fail(char *err, size_t len, const char *fmt, ...)
@@ -285,7 +302,18 @@ static bool compare_entry(struct table *t, const json_t *old_summary, const char
                  base && field(base, "status") ? field(base, "status") : "-");
         snprintf(r->new, sizeof r->new, "%s", status);
     }
-    if (base) return compare_entries(t, base, e, opt, err, len);
+    if (base) {
+        int compared = t->compared;
+        if (!compare_entries(t, base, e, opt, err, len)) return false;
+        const char *old_status = field(base, "status");
+        if (t->compared == compared && !finding && !error && old_status &&
+            strcmp(old_status, "ok") != 0) { /* the old side has no figures to judge by */
+            struct row *r = add_row(t, e, "status", "not compared");
+            snprintf(r->old, sizeof r->old, "%s", old_status);
+            snprintf(r->new, sizeof r->new, "%s", status ? status : "ok");
+        }
+        return true;
+    }
     t->no_baseline++;
     add_row(t, e, "-", "no baseline");
     return true;
@@ -335,21 +363,56 @@ static void print_summary(const struct table *t, FILE *out)
     if (t->regressed)
         fprintf(out, "%d memory figure%s regressed (of %d compared)", t->regressed,
                 plural(t->regressed), t->compared);
-    else
+    else if (t->compared)
         fprintf(out, "no memory regression (%d figure%s compared)", t->compared,
                 plural(t->compared));
+    else
+        fputs("nothing compared (no memory figure in both documents)", out);
     if (t->findings)
         fprintf(out, "; %d finding%s (counted as regression%s)", t->findings, plural(t->findings),
                 plural(t->findings));
-    if (t->errors) fprintf(out, "; %d run error%s (not counted)", t->errors, plural(t->errors));
+    if (t->errors) fprintf(out, "; %d run error%s (not judged)", t->errors, plural(t->errors));
     if (t->slower)
         fprintf(out, "; %d speed figure%s slower (not counted)", t->slower, plural(t->slower));
     if (t->no_baseline) fprintf(out, "; %d without a baseline", t->no_baseline);
+    if (t->missing) fprintf(out, "; %d missing from the new document", t->missing);
     fputc('\n', out);
 }
 
+/* Old entries no new entry was paired with (by name and workload, or by
+ * workload alone when both documents hold one allocator). */
+static void list_missing(struct table *t, const json_t *old_summary, const json_t *new_summary,
+                         const char *sole)
+{
+    for (size_t i = 0; i < json_array_size(old_summary); i++) {
+        const json_t *e = json_array_get(old_summary, i);
+        bool paired = false;
+        for (size_t k = 0; k < json_array_size(new_summary) && !paired; k++) {
+            const json_t *n = json_array_get(new_summary, k);
+            paired = strcmp(field(n, "workload"), field(e, "workload")) == 0 &&
+                     (sole || strcmp(field(n, "allocator"), field(e, "allocator")) == 0);
+        }
+        if (paired || find_entry(old_summary, field(e, "allocator"), field(e, "workload")) != e)
+            continue; /* paired, or a duplicate of an earlier entry */
+        t->missing++;
+        struct row *r = add_row(t, e, "-", "missing");
+        snprintf(r->old, sizeof r->old, "%s", field(e, "status") ? field(e, "status") : "present");
+    }
+}
+
+int compare_exit_status(const struct compare_counts *c, const char **why)
+{
+    *why = NULL;
+    if (c->regressed + c->findings > 0) return EXIT_FINDING;
+    if (c->errors > 0)
+        *why = "a run failed to run (error): nothing judged for it, so no verdict";
+    else if (c->compared == 0)
+        *why = "nothing compared: no memory figure of the new document has one in the old";
+    return *why ? EXIT_USAGE : 0;
+}
+
 int stress_compare(const json_t *old, const json_t *fresh, const struct compare_options *o,
-                   FILE *out, char *err, size_t err_len)
+                   FILE *out, struct compare_counts *counts, char *err, size_t err_len)
 {
     if (!check_document("old", old, err, err_len) || !check_document("new", fresh, err, err_len) ||
         !stress_settings_comparable(old, fresh, err, err_len))
@@ -366,11 +429,14 @@ int stress_compare(const json_t *old, const json_t *fresh, const struct compare_
             return -1;
         }
     }
+    if (o->list_missing) list_missing(&t, old_summary, new_summary, sole);
     if (sole && strcmp(sole_old, sole_new) != 0)
         fprintf(out, "comparing %s against the baseline of %s\n", sole_new, sole_old);
     if (t.count) print_table(&t, out);
     print_summary(&t, out);
     free(t.rows);
+    if (counts)
+        *counts = (struct compare_counts){t.regressed, t.findings, t.errors, t.compared, t.missing};
     return t.regressed + t.findings;
 }
 

@@ -240,7 +240,20 @@ struct compare_options {
     size_t min_change_bytes; /* memory changes smaller than this are never flagged */
     bool show_all;           /* list every figure, not only the flagged ones */
     bool show_headlines;     /* list the whole-run figures (not per phase) too */
+    bool list_missing;       /* list old entries the new document lacks (default on) */
 };
+/* What a comparison found (besides the table it printed). */
+struct compare_counts {
+    int regressed; /* memory and ratio figures REGRESSED */
+    int findings;  /* new entries with status "finding" */
+    int errors;    /* new entries with status "error" */
+    int compared;  /* memory and ratio figures compared */
+    int missing;   /* old entries the new document lacks (when listed) */
+};
+/* The exit status a comparison's counts call for: 1 for a regression or a
+ * finding; else 2 for a run error or when nothing was compared (why says
+ * which); else 0. */
+int compare_exit_status(const struct compare_counts *c, const char **why);
 void compare_options_default(struct compare_options *o);
 /* Takes argv[*i] if it is --tolerance PCT or --min-change SIZE, advancing *i. */
 bool parse_compare_option(const char *command, int argc, char **argv, int *i,
@@ -248,9 +261,10 @@ bool parse_compare_option(const char *command, int argc, char **argv, int *i,
 /* Compares each allocator × workload summary of `fresh` with the same
  * allocator's in `old` (README, "Regression flags"), printing a table of
  * old, new and change to `out`. Returns the number of regressed memory
- * figures, or -1 with a message in err for a malformed document. */
+ * figures plus findings (counts, when not NULL, has the details), or -1
+ * with a message in err for a malformed document. */
 int stress_compare(const json_t *old, const json_t *fresh, const struct compare_options *o,
-                   FILE *out, char *err, size_t err_len);
+                   FILE *out, struct compare_counts *counts, char *err, size_t err_len);
 
 /* ---- fidelity (fidelity.c) ---- */
 
