@@ -14,6 +14,7 @@ Suite *cli_suite(void);
 Suite *minimize_suite(void);
 Suite *fuzz_suite(void);
 Suite *stress_suite(void);
+Suite *stress_errors_suite(void);
 
 int main(void)
 {
@@ -25,6 +26,7 @@ int main(void)
     srunner_add_suite(runner, minimize_suite());
     srunner_add_suite(runner, fuzz_suite());
     srunner_add_suite(runner, stress_suite());
+    srunner_add_suite(runner, stress_errors_suite());
     srunner_run_all(runner, CK_NORMAL);
     int failed = srunner_ntests_failed(runner);
     srunner_free(runner);
