@@ -13,6 +13,7 @@
 #ifndef GAUNTLET_H
 #define GAUNTLET_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -220,7 +221,9 @@ struct run_config {
     bool keep_threads; /* lock-step threads outlive the run, for the next one (fuzz targets) */
     bool fill_whole;   /* the pattern in every byte of large blocks too (the stress replay:
                         * a program uses its memory); verification still samples them */
-    const char *program_path; /* for reports and the reproduce command */
+    const char *program_path;      /* for reports and the reproduce command */
+    atomic_size_t *live_bytes_out; /* when set, kept equal to the oracle's live bytes (the
+                                    * stress replay's RSS sampler reads it) */
 };
 
 struct run_stats {

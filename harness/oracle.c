@@ -38,6 +38,13 @@ static void unlock_shared(struct oracle *o)
     if (o->concurrent) pthread_mutex_unlock(&o->lock);
 }
 
+/* Called with the counters locked, after each change of live_bytes. */
+static void publish_live_bytes(const struct op_context *c)
+{
+    atomic_size_t *out = c->run->config->live_bytes_out;
+    if (out) atomic_store_explicit(out, c->run->oracle.live_bytes, memory_order_relaxed);
+}
+
 static void copy_text(char *to, size_t size, const char *from)
 {
     size_t len = strnlen(from, size - 1);
@@ -152,6 +159,7 @@ void oracle_accept_block(struct op_context *c, unsigned slot, void *p, size_t re
         o->live_bytes += requested;
         if (o->live_bytes > o->peak_live_bytes) o->peak_live_bytes = o->live_bytes;
         if (o->live_bytes > c->stats->peak_live_bytes) c->stats->peak_live_bytes = o->live_bytes;
+        publish_live_bytes(c);
     }
     unlock_shared(o);
     if (other >= 0) {
@@ -205,6 +213,7 @@ void oracle_release_block(struct op_context *c, unsigned slot)
     lock_shared(o);
     shadow_map_remove(&o->map, (uintptr_t)b->ptr);
     o->live_bytes -= b->requested;
+    publish_live_bytes(c);
     feedback_block_freed(o, (uintptr_t)b->ptr, b->thread, c->thread);
     unlock_shared(o);
     if (b->thread != c->thread) c->stats->cross_thread++;
@@ -217,7 +226,10 @@ void oracle_restore_block(struct op_context *c, unsigned slot)
     lock_shared(o);
     int32_t other = shadow_map_insert(&o->map, (int32_t)slot, (uintptr_t)b->ptr,
                                       (uintptr_t)b->ptr + extent_of(b->requested, b->usable));
-    if (other < 0) o->live_bytes += b->requested;
+    if (other < 0) {
+        o->live_bytes += b->requested;
+        publish_live_bytes(c);
+    }
     unlock_shared(o);
     if (other >= 0)
         oracle_fail(c, "overlap", (int)slot, &o->blocks[other],

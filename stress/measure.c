@@ -23,13 +23,18 @@ static size_t read_file(const char *path, char *buf, size_t len)
     return n > 0 ? (size_t)n : 0;
 }
 
+size_t statm_resident_bytes(const char *statm)
+{
+    unsigned long size, resident;
+    if (sscanf(statm, "%lu %lu", &size, &resident) != 2) return 0;
+    return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
 size_t proc_rss_bytes(void)
 {
     char buf[128];
     if (read_file("/proc/self/statm", buf, sizeof buf) == 0) return 0;
-    unsigned long size, resident;
-    if (sscanf(buf, "%lu %lu", &size, &resident) != 2) return 0;
-    return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+    return statm_resident_bytes(buf);
 }
 
 size_t proc_peak_bytes(void)

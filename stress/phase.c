@@ -21,6 +21,7 @@ void stress_phase(struct stress_run *r, const char *name)
     if (ph->peak_rss < ph->rss) ph->peak_rss = ph->rss; /* two reads, not one snapshot */
     ph->live_bytes = atomic_load(&r->live_bytes);
     ph->peak_live_bytes = atomic_load(&r->phase_peak_live);
+    ph->harness_rss = r->harness_rss;
     ph->stat_count = alloc_stats_read(r->alloc, ph->stats, STRESS_MAX_STATS);
     if (r->params->phase_reset) proc_reset_peak();
     atomic_store(&r->phase_peak_live, ph->live_bytes);

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "stress.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,7 @@ static json_t *phases_array(const struct stress_run *r)
     json_t *a = json_array();
     for (unsigned i = 0; i < r->phase_count; i++) {
         const struct phase_record *ph = &r->phases[i];
-        size_t net = ph->rss > r->harness_rss ? ph->rss - r->harness_rss : 0;
+        size_t net = ph->rss > ph->harness_rss ? ph->rss - ph->harness_rss : 0;
         json_array_append_new(
             a, json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:o, s:o}", "name", ph->name,
                          "end_seconds", ph->end_seconds, "rss", (json_int_t)ph->rss, "peak_rss",
@@ -79,24 +80,29 @@ static json_t *series_object(const struct stress_run *r)
 
 static json_t *run_object(const struct stress_run *r, double seconds, unsigned repeat_index)
 {
-    size_t peak = 0;
-    for (unsigned i = 0; i < r->phase_count; i++)
-        if (r->phases[i].peak_rss > peak) peak = r->phases[i].peak_rss;
+    size_t peak = 0, harness_at_peak = r->harness_rss;
+    for (unsigned i = 0; i < r->phase_count; i++) {
+        if (r->phases[i].peak_rss > peak) {
+            peak = r->phases[i].peak_rss;
+            harness_at_peak = r->phases[i].harness_rss;
+        }
+    }
     size_t peak_live = atomic_load(&r->peak_live_bytes);
-    size_t net_peak = peak > r->harness_rss ? peak - r->harness_rss : 0;
+    size_t net_peak = peak > harness_at_peak ? peak - harness_at_peak : 0;
     uint64_t ops = atomic_load(&r->ops);
     size_t samples = 0;
     if (r->sampler) sampler_samples(r->sampler, &samples);
     const struct stress_params *p = r->params;
     json_t *o = json_pack(
-        "{s:s, s:s, s:s, s:I, s:I, s:f, s:b, s:s, s:f, s:I, s:f, s:{s:I, s:I}, s:I, s:I, s:I, "
+        "{s:s, s:s, s:s, s:I, s:I, s:f, s:b, s:s, s:f, s:I, s:f, s:{s:I, s:I, s:I}, s:I, s:I, s:I, "
         "s:o, s:o, s:{s:I, s:I, s:f, s:f}}",
         "allocator", r->alloc->name, "version", r->alloc->version, "workload", p->workload,
         "repeat", (json_int_t)repeat_index, "seed", (json_int_t)p->seed, "scale", p->scale,
         "checks", p->checks, "status", "ok", "seconds", seconds, "ops", (json_int_t)ops,
         "ops_per_second", seconds > 0 ? (double)ops / seconds : 0.0, "harness",
-        "rss_before_allocator", (json_int_t)r->harness_rss, "mapped_bytes",
-        (json_int_t)hmem_mapped_bytes(), "peak_rss", (json_int_t)peak, "final_rss",
+        "rss_before_allocator", (json_int_t)r->rss_before_allocator, "rss",
+        (json_int_t)r->harness_rss, "mapped_bytes", (json_int_t)hmem_mapped_bytes(), "peak_rss",
+        (json_int_t)peak, "final_rss",
         (json_int_t)(r->phase_count ? r->phases[r->phase_count - 1].rss : 0), "peak_live_bytes",
         (json_int_t)peak_live, "fragmentation",
         peak_live ? json_real((double)net_peak / (double)peak_live) : json_null(), "release_call",
@@ -157,7 +163,7 @@ int cmd_stress_one(int argc, char **argv)
     run.command_line = command;
     run.started = monotonic_seconds();
     if (params.sampler_hz) run.sampler = sampler_start(&run, params.sampler_hz);
-    run.harness_rss = proc_rss_bytes();
+    run.rss_before_allocator = run.harness_rss = proc_rss_bytes();
 
     char err[512];
     if (!allocator_open(alloc_name, &alloc, err, sizeof err)) {
@@ -171,7 +177,13 @@ int cmd_stress_one(int argc, char **argv)
     report_crash_context = crash_context;
     report_install_crash_handlers();
 
-    if (params.phase_reset) proc_reset_peak();
+    if (params.phase_reset && !proc_reset_peak()) {
+        fprintf(stderr,
+                "gauntlet stress: cannot reset the peak RSS through /proc/self/clear_refs (%s); "
+                "per-phase peaks need it (--no-phase-reset measures whole-run peaks)\n",
+                strerror(errno));
+        return EXIT_USAGE;
+    }
     double began = monotonic_seconds();
     w->run(&run);
     double seconds = monotonic_seconds() - began;

@@ -31,9 +31,7 @@ static size_t statm_rss(int fd)
     ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
     if (n <= 0) return 0;
     buf[n] = '\0';
-    unsigned long size, resident;
-    if (sscanf(buf, "%lu %lu", &size, &resident) != 2) return 0;
-    return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+    return statm_resident_bytes(buf);
 }
 
 static void record(struct sampler *s)

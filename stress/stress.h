@@ -45,7 +45,7 @@ struct stress_params {
 void stress_params_default(struct stress_params *p);
 /* options.c: takes argv[*i] if it is one of the run-shaping options (--seed,
  * --scale, --checks, --sampler-hz, --settle, --no-phase-reset, --program,
- * --workload), advancing *i past its value. Bad values are usage errors. */
+ * --requests, --workload), advancing *i past its value. Bad values are usage errors. */
 bool parse_stress_option(const char *command, int argc, char **argv, int *i,
                          struct stress_params *p);
 #define STRESS_OPTIONS_HELP                                                                        \
@@ -62,9 +62,10 @@ unsigned stress_child_args(const struct stress_params *p, char text[][64], const
 
 /* ---- measurement (measure.c) ---- */
 
-size_t proc_rss_bytes(void);  /* VmRSS, from /proc/self/statm */
-size_t proc_peak_bytes(void); /* VmHWM, from /proc/self/status */
-bool proc_reset_peak(void);   /* writes 5 to /proc/self/clear_refs */
+size_t proc_rss_bytes(void);                    /* VmRSS, from /proc/self/statm */
+size_t statm_resident_bytes(const char *statm); /* the same, from a statm line already read */
+size_t proc_peak_bytes(void);                   /* VmHWM, from /proc/self/status */
+bool proc_reset_peak(void);                     /* writes 5 to /proc/self/clear_refs */
 double monotonic_seconds(void);
 /* Transparent huge pages setting ("always", "madvise", "never", "?"). */
 void thp_setting(char *out, size_t len);
@@ -89,11 +90,12 @@ const char *alloc_release(const struct allocator *a);
 
 struct phase_record {
     char name[32];
-    double end_seconds; /* since the workload started */
+    double end_seconds; /* since the run started (the sampler's clock; the allocator opens after) */
     size_t rss;         /* at the phase's end */
     size_t peak_rss;    /* VmHWM over the phase (over the run so far without phase resets) */
     size_t live_bytes;
     size_t peak_live_bytes; /* over the phase */
+    size_t harness_rss;     /* the harness's share of rss: its tables made so far count */
     unsigned stat_count;
     struct alloc_stat stats[STRESS_MAX_STATS];
 };
@@ -113,8 +115,9 @@ struct stress_run {
     atomic_size_t peak_live_bytes; /* over the whole run */
     atomic_size_t phase_peak_live; /* since the current phase started */
     atomic_uint_fast64_t ops;      /* allocator calls */
-    double started;                /* monotonic seconds at the workload's start */
-    size_t harness_rss;            /* RSS before the allocator served anything */
+    double started;                /* monotonic seconds when the run (and its sampler) started */
+    size_t rss_before_allocator;   /* the binary, libc and the harness's buffers */
+    size_t harness_rss;            /* that, plus the workload's tables made resident since */
     struct phase_record phases[STRESS_MAX_PHASES];
     unsigned phase_count;
     const char *release_call; /* what alloc_release made (spike), or NULL */
@@ -277,7 +280,8 @@ int stress_fidelity_table(const char *const *allocs, unsigned alloc_count,
 
 /* ---- pictures (plot.c) ---- */
 
-/* Writes DIR/rss-<workload>.{png,svg} (RSS over time, one line per
+/* Writes DIR/phases-<workload>.{png,svg} (RSS at each phase end),
+ * DIR/rss-<workload>.{png,svg} (RSS over time, one line per
  * allocator) and DIR/peak-rss.{png,svg}, DIR/fragmentation.{png,svg} (bars
  * per allocator × workload) with gnuplot. False with a message on failure. */
 bool stress_plot(const json_t *doc, const char *dir, char *err, size_t err_len);

@@ -28,7 +28,7 @@ struct pipeline {
     pthread_cond_t not_full, not_empty;
     struct sblock queue[QUEUE];
     size_t head, count;
-    bool primed; /* the queue has been full once this round: consumers may go */
+    bool primed;                /* the queue has been full once this round: consumers may go */
     size_t per_producer, first; /* this round's message numbers */
     unsigned producers_left;
 };

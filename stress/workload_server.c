@@ -22,7 +22,8 @@
 struct server {
     struct stress_run *r;
     size_t batch_end;
-    atomic_size_t next_request;
+    atomic_size_t next_request; /* the next request to claim */
+    atomic_size_t served;       /* requests served so far: names the phases */
     bool quit;
     pthread_barrier_t start, done;
     struct sblock *cache;
@@ -68,8 +69,10 @@ static void *worker(void *arg)
     for (;;) {
         pthread_barrier_wait(&s->start);
         if (s->quit) return NULL;
-        for (size_t i; (i = atomic_fetch_add(&s->next_request, 1)) < s->batch_end;)
+        for (size_t i; (i = atomic_fetch_add(&s->next_request, 1)) < s->batch_end;) {
             serve(s, i);
+            atomic_fetch_add(&s->served, 1);
+        }
         pthread_barrier_wait(&s->done);
     }
 }
@@ -78,6 +81,8 @@ void workload_server(struct stress_run *r)
 {
     static struct server s;
     s.r = r;
+    s.batch_end = 0;
+    atomic_store(&s.served, 0);
     s.cache_slots = scaled(r, 4000, 64);
     s.cache = stress_table(r, s.cache_slots * sizeof *s.cache);
     for (int i = 0; i < CACHE_STRIPES; i++)
@@ -98,11 +103,14 @@ void workload_server(struct stress_run *r)
 
     size_t requests = r->params->requests ? r->params->requests : scaled(r, REQUESTS, BATCHES);
     for (unsigned b = 1; b <= BATCHES; b++) {
+        /* Every worker's last claim overshot the previous batch's end:
+         * restart the count there, or each batch would skip WORKERS requests. */
+        atomic_store(&s.next_request, s.batch_end);
         s.batch_end = requests * b / BATCHES;
         pthread_barrier_wait(&s.start);
         pthread_barrier_wait(&s.done);
         char name[32];
-        snprintf(name, sizeof name, "requests:%zu", s.batch_end);
+        snprintf(name, sizeof name, "requests:%zu", atomic_load(&s.served));
         stress_phase(r, name);
     }
     s.quit = true;

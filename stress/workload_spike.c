@@ -1,9 +1,15 @@
 /*
  * workload_spike.c — a burst of load, then quiet (a batch job inside a
  * service, a traffic spike): allocate a large volume, free all of it, then
- * stay idle for a settle window longer than the allocators' purge delays
+ * stay quiet for a settle window longer than the allocators' purge delays
  * (jemalloc's dirty decay is 10 s), then ask the allocator to release its
  * free memory explicitly. What RSS each step leaves is the figure.
+ *
+ * Quiet is not silent: every 10 ms a trickle of small requests comes in, as
+ * health checks reach an idle service. The allocators purge only from inside
+ * their own calls (jemalloc without its background thread, mimalloc, glibc
+ * at free), so a process that made no call at all kept every byte for all of
+ * them, and the settle window measured nothing.
  */
 #include "stress.h"
 
@@ -17,10 +23,21 @@ static size_t spike_size(struct rng *g)
     return rng_below(g, 4) == 0 ? rng_log_size(g, 16, 512) : rng_log_size(g, 1024, 256 << 10);
 }
 
-static void idle(double seconds)
+enum { TRICKLE_OBJECTS = 64 };
+#define TRICKLE_PERIOD_NS 10000000L
+
+static void quiet(struct stress_run *r, struct rng *g, double seconds)
 {
-    struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0) {
+    struct sblock trickle[TRICKLE_OBJECTS];
+    uint64_t tag = (uint64_t)1 << 62; /* apart from the spike's and the warm blocks' */
+    for (double end = monotonic_seconds() + seconds; monotonic_seconds() < end;) {
+        for (size_t k = 0; k < TRICKLE_OBJECTS; k++)
+            sblock_alloc(r, &trickle[k], rng_log_size(g, 16, 512), tag++);
+        for (size_t k = 0; k < TRICKLE_OBJECTS; k++)
+            sblock_free(r, &trickle[k]);
+        struct timespec ts = {0, TRICKLE_PERIOD_NS};
+        while (nanosleep(&ts, &ts) != 0) {
+        }
     }
 }
 
@@ -51,7 +68,7 @@ void workload_spike(struct stress_run *r)
     }
     stress_phase(r, "freed");
 
-    idle(r->params->settle_seconds);
+    quiet(r, &g, r->params->settle_seconds);
     stress_phase(r, "settled");
 
     r->release_call = alloc_release(r->alloc);

@@ -80,7 +80,8 @@ void workload_thread_churn(struct stress_run *r)
         }
         for (size_t t = 0; t < THREADS_PER_ROUND; t++)
             pthread_join(threads[t], NULL);
-        if (round % (rounds / PHASES) == 0 && round / (rounds / PHASES) <= PHASES) {
+        /* Phase k ends at round k × rounds / PHASES: the last at the last round. */
+        if (round * PHASES / rounds != (round - 1) * PHASES / rounds) {
             char name[32];
             snprintf(name, sizeof name, "rounds:%zu", round);
             stress_phase(r, name);
