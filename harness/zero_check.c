@@ -41,21 +41,41 @@
 
 /* /proc/self/pagemap, opened once per process: a descriptor inherited
  * across fork() describes the parent's pages, so the pid is kept with it
- * (one word: pid << 32 | descriptor; 0 before the first open). */
+ * (one word: pid << 32 | descriptor, UINT32_MAX for "not to be trusted";
+ * 0 before the first open). */
 static _Atomic uint64_t pagemap_owner;
+
+NO_COVERAGE static bool read_entries(int fd, uintptr_t page, size_t pages, uint64_t *entries);
+
+/* Whether the pagemap tells the truth: a page just written must show as
+ * present (or swapped). An emulated or blanked pagemap (all zeros) would
+ * have every page skipped as empty; then every byte is read instead. */
+NO_COVERAGE static bool pagemap_trustworthy(int fd)
+{
+    volatile uint8_t probe[1];
+    probe[0] = 1;
+    uint64_t entry;
+    return read_entries(fd, (uintptr_t)probe, 1, &entry) && (entry & (PM_PRESENT | PM_SWAP)) != 0 &&
+           probe[0] == 1;
+}
 
 NO_COVERAGE static int pagemap(void)
 {
     uint64_t pid = (uint64_t)getpid(), seen = atomic_load(&pagemap_owner);
-    if (seen >> 32 == pid) return (int)(uint32_t)seen;
+    if (seen >> 32 == pid) return (uint32_t)seen == UINT32_MAX ? -1 : (int)(uint32_t)seen;
     int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
-    if (atomic_compare_exchange_strong(&pagemap_owner, &seen, pid << 32 | (uint32_t)fd)) {
-        /* Another process's descriptor, which no thread here can be using. */
-        if (seen != 0) close((int)(uint32_t)seen);
-        return fd;
+    uint32_t kept = (uint32_t)fd;
+    if (!pagemap_trustworthy(fd)) {
+        close(fd);
+        fd = -1;
+        kept = UINT32_MAX;
     }
-    close(fd); /* another thread got there first: read this range instead */
+    /* A descriptor inherited from the parent (seen) is left open: this
+     * process may have closed it and reused the number since (it is
+     * O_CLOEXEC, and gone at the next exec). */
+    if (atomic_compare_exchange_strong(&pagemap_owner, &seen, pid << 32 | kept)) return fd;
+    if (fd >= 0) close(fd); /* another thread got there first: read this range instead */
     return -1;
 }
 
