@@ -13,7 +13,7 @@
 _Static_assert(GAUNTLET_MAX_SLOTS <= 256, "slot numbers are kept in one byte");
 
 /* Starts of the (nonexistent) entries past the last: never below a key, so
- * the final count always looks at LINEAR_SPAN entries (a fixed, unrolled
+ * the final count always looks at SHADOW_MAP_PADDING entries (a fixed, unrolled
  * loop) however few remain. */
 #define PAST_END UINTPTR_MAX
 
