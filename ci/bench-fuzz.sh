@@ -11,7 +11,8 @@
 #     (the figure the 10,000 exec/s target is about): small blocks, and the
 #     default size mix (the gen64 programs);
 #  3. time for `gauntlet fuzz` to find each defective test allocator, median
-#     of 3 campaigns of at most 60 s on one core.
+#     of 3 campaigns of at most 60 s on one core (a campaign that could not
+#     run, exit 2, shows as an error with its message).
 #   ci/bench-fuzz.sh [SECONDS]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -83,14 +84,24 @@ while read -r name invariant _; do
   case "$name" in ''|'#'*) continue ;; esac
   [ "$invariant" = "-" ] && continue
   times=()
+  errors=()
   for run in 1 2 3; do
     start=$(date +%s.%N)
     taskset -c 0 build/gauntlet fuzz --alloc "so:build/defective/libdefect_$name.so" --time 60 \
-      --out "$work/d-$name-$run" > /dev/null 2>&1
+      --out "$work/d-$name-$run" > /dev/null 2> "$work/d-$name-$run.err"
     found=$?
     end=$(date +%s.%N)
-    if [ $found -eq 1 ]; then times+=("$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}')"); else times+=(">60"); fi
+    # 1: found; 0: nothing found in 60 s; anything else (2): the campaign did not run.
+    case $found in
+      1) times+=("$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}')") ;;
+      0) times+=(">60") ;;
+      *) errors+=("run $run exit $found: $(grep -m1 '^gauntlet' "$work/d-$name-$run.err")") ;;
+    esac
   done
-  median=$(printf '%s\n' "${times[@]}" | sed 's/>60/999/' | sort -n | sed -n 2p | sed 's/^999$/not found in 60/')
+  if [ ${#errors[@]} -gt 0 ]; then
+    median="error (${errors[0]})"
+  else
+    median=$(printf '%s\n' "${times[@]}" | sed 's/>60/999/' | sort -n | sed -n 2p | sed 's/^999$/not found in 60/')
+  fi
   echo "| $name | $invariant | $median |"
 done < tests/defective/defects.list
