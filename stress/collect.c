@@ -34,10 +34,11 @@ static json_t *environment_object(void)
 json_t *stress_settings_object(const struct stress_plan *plan)
 {
     const struct stress_params *p = &plan->params;
-    return json_pack("{s:I, s:f, s:I, s:b, s:I, s:b, s:f, s:I}", "seed", (json_int_t)p->seed,
+    return json_pack("{s:I, s:f, s:I, s:b, s:I, s:b, s:f, s:I, s:s?}", "seed", (json_int_t)p->seed,
                      "scale", p->scale, "repeat", (json_int_t)plan->repeat, "checks", p->checks,
                      "sampler_hz", (json_int_t)p->sampler_hz, "phase_reset", p->phase_reset,
-                     "settle_seconds", p->settle_seconds, "requests", (json_int_t)p->requests);
+                     "settle_seconds", p->settle_seconds, "requests", (json_int_t)p->requests,
+                     "program", p->program_path);
 }
 
 /* The length of the valid UTF-8 character at s (n bytes left), 0 when s

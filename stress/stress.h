@@ -38,7 +38,7 @@ struct stress_params {
     bool checks;              /* content pattern written and verified; off: plain memset */
     unsigned sampler_hz;      /* 0: no sampler */
     bool phase_reset;         /* reset VmHWM at each phase start (per-phase peaks) */
-    double settle_seconds;    /* spike: the idle window before "settled" */
+    double settle_seconds;    /* spike: the quiet window before "settled" */
     const char *program_path; /* replay: the program (NULL: a generated one) */
     uint64_t requests;        /* server: requests served (0: 2,000 × scale) */
 };
@@ -53,7 +53,7 @@ bool parse_stress_option(const char *command, int argc, char **argv, int *i,
     "  --scale F          multiplies every workload's counts (1.0; make check uses 0.02)\n"        \
     "  --checks on|off    content pattern written and verified (on); off: memset only\n"           \
     "  --sampler-hz N     RSS samples per second (100; 0: none)\n"                                 \
-    "  --settle SECONDS   spike: the idle window before \"settled\" (12)\n"                        \
+    "  --settle SECONDS   spike: the quiet window before \"settled\" (12)\n"                        \
     "  --no-phase-reset   peaks over the whole run instead of per phase (see README)\n"            \
     "  --program FILE     replay: the program to replay (default: a generated one)\n"              \
     "  --requests N       server: requests served, in 10 batches (2000 × scale)\n"
