@@ -12,10 +12,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,7 +39,9 @@ static const char fuzz_help[] =
     "                executions of run's 256MiB; findings replay with the same cap)\n"
     "  --corpus DIR  the corpus to grow (default OUT/corpus, seeded from corpus/seeds)\n"
     "  --out DIR     where artifacts and findings go (default build/fuzz-out/NAME)\n"
-    "Exit status: 0 nothing found; 1 a finding; 2 usage or set-up error.\n";
+    "SIGINT or SIGTERM stops the engine (every process of it) and prints the summary\n"
+    "so far. Exit status: 0 nothing found; 1 a finding; 2 usage or set-up error,\n"
+    "including an engine that did not run and a crash file no replay could judge.\n";
 
 static bool make_directory(const char *path)
 {
@@ -131,6 +135,19 @@ static void ensure_target(const char *root, const char *target)
     }
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag;
+    if (ftw->level > 0) remove(path);
+    return 0;
+}
+
+/* Removes what DIR holds (not DIR itself). */
+static void empty_directory(const char *dir)
+{
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* An empty corpus starts from the hand-written seeds and regressions, as binary. */
 static void seed_corpus(const char *root, const char *corpus)
 {
@@ -179,6 +196,41 @@ static void stat_value(const char *path, const char *key, char *value, size_t le
     fclose(f);
 }
 
+/* The engine did not run (it exited with an error or a signal, or made no
+ * executions) and left no crash file: a set-up error, with the end of its log. */
+static _Noreturn void engine_failed(const struct campaign *c)
+{
+    int s = c->engine_status;
+    char how[96];
+    if (WIFSIGNALED(s))
+        snprintf(how, sizeof how, "died of signal %d (%s)", WTERMSIG(s), strsignal(WTERMSIG(s)));
+    else if (WIFEXITED(s) && WEXITSTATUS(s) != 0)
+        snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(s));
+    else
+        snprintf(how, sizeof how, "exited with status 0");
+    fprintf(stderr,
+            "gauntlet fuzz: the engine (%s) %s after %llu executions without leaving a crash "
+            "file: it did not fuzz. The end of its log (%s):\n",
+            c->target, how, (unsigned long long)c->round_executions, c->log_path);
+    /* The last lines the round appended. */
+    char tail[12][240];
+    unsigned lines = 0;
+    FILE *f = fopen(c->log_path, "r");
+    if (f && fseek(f, c->round_log_from, SEEK_SET) == 0) {
+        char buf[240];
+        bool line_start = true;
+        while (fgets(buf, sizeof buf, f)) {
+            if (line_start) snprintf(tail[lines++ % 12], sizeof tail[0], "%s", buf);
+            line_start = strchr(buf, '\n') != NULL; /* the rest of a long line is dropped */
+        }
+    }
+    if (f) fclose(f);
+    if (lines == 0) fprintf(stderr, "    (nothing)\n");
+    for (unsigned i = lines > 12 ? lines - 12 : 0; i < lines; i++)
+        fprintf(stderr, "    %.*s\n", (int)strcspn(tail[i % 12], "\n"), tail[i % 12]);
+    exit(EXIT_USAGE);
+}
+
 /* Executions and their rate over every round; coverage as the engine last said. */
 static void print_summary(const struct campaign *c, const char *log_path)
 {
@@ -218,12 +270,13 @@ int cmd_fuzz(int argc, char **argv)
         path_printf(default_corpus, sizeof default_corpus, "%s/corpus", o.out);
         o.corpus = default_corpus;
     }
-    char artifacts[4500], findings[4500], unconfirmed[4500];
+    char artifacts[4500], findings[4500], unconfirmed[4500], engine_tmp[4500];
     path_printf(artifacts, sizeof artifacts, "%s/artifacts", o.out);
+    path_printf(engine_tmp, sizeof engine_tmp, "%s/tmp", o.out);
     path_printf(findings, sizeof findings, "%s/findings", o.out);
     path_printf(unconfirmed, sizeof unconfirmed, "%s/unconfirmed", o.out);
     if (!make_directory(o.corpus) || !make_directory(artifacts) || !make_directory(findings) ||
-        !make_directory(unconfirmed)) {
+        !make_directory(unconfirmed) || !make_directory(engine_tmp)) {
         fprintf(stderr, "gauntlet fuzz: cannot create %s: %s\n", o.out, strerror(errno));
         return EXIT_USAGE;
     }
@@ -237,6 +290,9 @@ int cmd_fuzz(int argc, char **argv)
      * jobs could all start on one. */
     if (o.jobs > 1) setenv("GAUNTLET_CPU", "none", 1);
     if (strcmp(o.san, "tsan") == 0) setenv("GAUNTLET_MODE", "free", 1);
+    /* libFuzzer -fork keeps its jobs' corpora in TMPDIR and removes them only
+     * when it ends by itself: a stopped engine's are removed after its round. */
+    setenv("TMPDIR", engine_tmp, 1);
     fprintf(stderr, "gauntlet fuzz: %s on %s for %u s (%u job%s), corpus %s, log %s\n", o.engine,
             o.alloc, o.seconds, o.jobs, o.jobs > 1 ? "s" : "", o.corpus, log_path);
     fflush(stdout);
@@ -244,16 +300,31 @@ int cmd_fuzz(int argc, char **argv)
      * its file alone (it needed an earlier input's heap state) is set aside,
      * and the campaign goes on for the time that is left, from then on past
      * such crashes (struct campaign, keep_going). */
-    struct campaign c = {.root = root, .o = &o};
+    struct campaign c = {.root = root, .target = target, .log_path = log_path, .o = &o};
     time_t deadline = time(NULL) + o.seconds;
     setenv("AFL_AUTORESUME", "1", 1);
+    engine_setup();
     for (;;) {
-        unsigned before = c.unconfirmed;
+        unsigned before = c.unconfirmed, confirmed_before = c.confirmed;
         if (strcmp(o.engine, "afl") == 0)
             run_afl(&c, target, log_path);
         else
             run_libfuzzer(&c, target, log_path);
-        collect_findings(&c);
+        empty_directory(engine_tmp);
+        /* The engine has stopped: every file it left, complete, is judged. */
+        collect_findings(&c, true);
+        if (engine_interrupted()) {
+            fprintf(stderr, "gauntlet fuzz: stopped by signal %d (%s); the summary so far:\n",
+                    engine_interrupted(), strsignal(engine_interrupted()));
+            break;
+        }
+        bool left_files = c.confirmed != confirmed_before || c.unconfirmed != before;
+        bool failed = !WIFEXITED(c.engine_status) || WEXITSTATUS(c.engine_status) != 0;
+        /* Zero executions is judged over the campaign: a later round (libFuzzer
+         * -fork, its corpus merged first) may spend a short time left on that. */
+        if (!c.engine_stopped && !left_files &&
+            (failed || (c.executions == 0 && c.confirmed + c.unconfirmed == 0)))
+            engine_failed(&c);
         time_t now = time(NULL);
         if (c.confirmed || c.unconfirmed == before || now + 1 >= deadline) break;
         o.seconds = (unsigned)(deadline - now);

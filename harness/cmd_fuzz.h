@@ -16,7 +16,7 @@ struct fuzz_options {
 };
 
 struct campaign {
-    const char *root;
+    const char *root, *target, *log_path;
     struct fuzz_options *o;
     unsigned confirmed, unconfirmed;
     /* An input failed only after earlier inputs' heap state: from then on the
@@ -25,6 +25,11 @@ struct campaign {
     bool keep_going;
     uint64_t executions;   /* over every round */
     double engine_seconds; /* likewise */
+    /* The last round: how its engine ended, what it did, where its log starts. */
+    int engine_status;   /* the wait status of the engine (AFL++: the main instance) */
+    bool engine_stopped; /* stopped by gauntlet fuzz (a finding, a signal, an overrun) */
+    uint64_t round_executions;
+    long round_log_from;
 };
 
 /* cmd_fuzz_engine.c: one round of the engine, until its time limit, its first
@@ -32,12 +37,20 @@ struct campaign {
  * executions and seconds to the campaign. */
 void run_libfuzzer(struct campaign *c, const char *target, const char *log_path);
 void run_afl(struct campaign *c, const char *target, const char *log_path);
-
+/* Every engine runs in a process group of its own (its fork jobs, AFL++'s
+ * instances), stopped whole: SIGTERM, at most 5 s, then SIGKILL. Installs the
+ * forwarding of SIGINT/SIGTERM/SIGHUP to the engines and an atexit handler
+ * that stops whatever engine is still running, whatever path exits. */
+void engine_setup(void);
+/* The signal that asked the campaign to stop (0: none). */
+int engine_interrupted(void);
 /* cmd_fuzz_findings.c: every crash or hang file the engines left, confirmed by
  * `gauntlet run` in a fresh process: a finding is saved in OUT/findings/;
  * one that does not reproduce goes to OUT/unconfirmed/ (and out of the
- * corpus). */
-void collect_findings(struct campaign *c);
+ * corpus). While the engine runs (final false) a file is taken only once it
+ * is non-empty and unchanged since the previous call (the engine may still be
+ * writing it); final: every file. */
+void collect_findings(struct campaign *c, bool final);
 size_t count_files(const char *dir, const char *prefix);
 
 #endif

@@ -11,7 +11,9 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 size_t count_files(const char *dir, const char *prefix)
@@ -100,7 +102,12 @@ static void confirm(struct campaign *c, const char *file)
         .cap = c->o->cap,
     };
     struct replay r;
-    if (replay_program_file(&options, file, &r) && r.status == REPLAY_FAIL) {
+    /* After SIGINT/SIGTERM the campaign only stops; a replay that the signal
+     * cut short (Ctrl-C reaches it too) would be read as a crash. */
+    if (engine_interrupted()) return;
+    bool replayed = replay_program_file(&options, file, &r);
+    if (engine_interrupted()) return;
+    if (replayed && r.status == REPLAY_FAIL) {
         c->confirmed++;
         save_finding(c, file, &r);
         unlink(file); /* saved as OUT/findings/...bin: not confirmed twice */
@@ -119,7 +126,56 @@ static void confirm(struct campaign *c, const char *file)
     }
 }
 
-static void confirm_all_in(struct campaign *c, const char *dir, bool engine_prefixes)
+/* What a crash file looked like at the previous poll: a file the engine may
+ * still be writing (libFuzzer writes with fopen and fwrite, not atomically)
+ * is judged only once it is non-empty and unchanged over a poll. */
+struct seen_file {
+    char *path;
+    off_t size;
+    struct timespec mtime;
+    bool present;
+};
+static struct seen_file *seen;
+static size_t seen_count, seen_room;
+
+static bool settled(const char *path, const struct stat *st)
+{
+    for (size_t i = 0; i < seen_count; i++) {
+        if (strcmp(seen[i].path, path) != 0) continue;
+        bool same = seen[i].size == st->st_size && seen[i].mtime.tv_sec == st->st_mtim.tv_sec &&
+                    seen[i].mtime.tv_nsec == st->st_mtim.tv_nsec;
+        seen[i].size = st->st_size;
+        seen[i].mtime = st->st_mtim;
+        seen[i].present = true;
+        return same && st->st_size > 0;
+    }
+    if (seen_count == seen_room) {
+        seen_room = seen_room ? 2 * seen_room : 16;
+        seen = realloc(seen, seen_room * sizeof *seen);
+        if (seen == NULL) abort();
+    }
+    char *copy = strdup(path);
+    if (copy == NULL) abort();
+    seen[seen_count++] = (struct seen_file){copy, st->st_size, st->st_mtim, true};
+    return false;
+}
+
+/* Forgets the files not met by this poll (judged, or gone). */
+static void forget_absent(void)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < seen_count; i++) {
+        if (seen[i].present) {
+            seen[i].present = false;
+            seen[kept++] = seen[i];
+        } else {
+            free(seen[i].path);
+        }
+    }
+    seen_count = kept;
+}
+
+static void confirm_all_in(struct campaign *c, const char *dir, bool engine_prefixes, bool final)
 {
     DIR *d = opendir(dir);
     if (d == NULL) return;
@@ -131,26 +187,29 @@ static void confirm_all_in(struct campaign *c, const char *dir, bool engine_pref
         if (!wanted) continue;
         char path[8192];
         path_printf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (!settled(path, &st) && !final) continue;
         confirm(c, path);
     }
     closedir(d);
 }
 
-void collect_findings(struct campaign *c)
+void collect_findings(struct campaign *c, bool final)
 {
     char dir[4200];
     path_printf(dir, sizeof dir, "%s/artifacts", c->o->out);
-    confirm_all_in(c, dir, true);
+    confirm_all_in(c, dir, true, final);
     path_printf(dir, sizeof dir, "%s/afl", c->o->out);
     DIR *d = opendir(dir);
-    if (d == NULL) return;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
         if (e->d_name[0] == '.') continue;
         for (int kind = 0; kind < 2; kind++) {
             char sub[8400];
             path_printf(sub, sizeof sub, "%s/%s/%s", dir, e->d_name, kind ? "hangs" : "crashes");
-            confirm_all_in(c, sub, false);
+            confirm_all_in(c, sub, false, final);
         }
     }
-    closedir(d);
+    if (d) closedir(d);
+    forget_absent();
 }

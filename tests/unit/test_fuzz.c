@@ -1,16 +1,88 @@
 /*
  * test_fuzz.c — `gauntlet fuzz` end to end: a short smoke campaign per
- * installed allocator finds nothing, and campaigns against the defective
- * allocators find each defect (bounded in time), confirmed in a fresh process
- * and saved with the invariant, the decoded program and the replay command.
+ * installed allocator fuzzes and finds nothing, and campaigns against the
+ * defective allocators find each defect (bounded in time), confirmed in a
+ * fresh process and saved with the invariant, the decoded program and the
+ * replay command. Stand-in engines (scripts in a copy of the build tree:
+ * gauntlet finds its engines beside itself) check what it makes of an engine
+ * that cannot run and of a crash file still being written.
  */
 #include "spawn.h"
 
 #include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
 
 static struct spawned r;
+
+/* The executions the summary line counts. */
+static unsigned long long summary_executions(const char *out)
+{
+    const char *summary = strstr(out, "summary: ");
+    ck_assert_msg(summary != NULL, "no summary: %s", out);
+    const char *colon = strstr(summary, "): ");
+    ck_assert_msg(colon != NULL, "summary without counts: %s", summary);
+    return strtoull(colon + 3, NULL, 10);
+}
+
+/* A running process whose command line mentions `text` (not this one), or
+ * NULL: what a campaign must not leave behind. */
+static const char *process_mentioning(const char *text)
+{
+    static char found[512];
+    DIR *proc = opendir("/proc");
+    ck_assert_ptr_nonnull(proc);
+    const char *result = NULL;
+    for (struct dirent *e; result == NULL && (e = readdir(proc)) != NULL;) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == (int)getpid()) continue;
+        char path[300], cmdline[4096];
+        snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+        int fd = open(path, O_RDONLY);
+        if (fd < 0) continue;
+        ssize_t n = read(fd, cmdline, sizeof cmdline - 1);
+        close(fd);
+        if (n <= 0) continue;
+        for (ssize_t i = 0; i < n; i++)
+            if (cmdline[i] == '\0') cmdline[i] = ' ';
+        cmdline[n] = '\0';
+        if (strstr(cmdline, text)) {
+            snprintf(found, sizeof found, "pid %.16s: %.400s", e->d_name, cmdline);
+            result = found;
+        }
+    }
+    closedir(proc);
+    return result;
+}
+
+/* ROOT/build/gauntlet, a copy of the one under test, with `script` as its
+ * engine ROOT/build/fuzz/ENGINE; the copy's path goes to gauntlet. */
+static void fake_build(const char *root, const char *engine, const char *script, char *gauntlet,
+                       size_t len)
+{
+    char dir[256], path[300];
+    snprintf(dir, sizeof dir, "%s/build/fuzz", root);
+    const char *mkdir_argv[] = {"mkdir", "-p", dir, NULL};
+    spawn_run(mkdir_argv, &r);
+    ck_assert_int_eq(r.status, 0);
+    snprintf(gauntlet, len, "%s/build/gauntlet", root);
+    const char *cp_argv[] = {"cp", gauntlet_path(), gauntlet, NULL};
+    spawn_run(cp_argv, &r);
+    ck_assert_int_eq(r.status, 0);
+    snprintf(path, sizeof path, "%s/%s", dir, engine);
+    write_file(path, script);
+    ck_assert_int_eq(chmod(path, 0755), 0);
+}
 
 START_TEST(smoke_campaign_per_allocator_is_clean)
 {
@@ -23,8 +95,106 @@ START_TEST(smoke_campaign_per_allocator_is_clean)
                           "4000",     "--time", "60",      "--out",    out,      NULL};
     spawn_run(argv, &r);
     ck_assert_msg(r.status == 0, "%s: exit %d\n%s\n%s", allocs[_i], r.status, r.out, r.err);
-    ck_assert_msg(strstr(r.out, "summary: libfuzzer on") && strstr(r.out, "executions"),
-                  "no summary: %s", r.out);
+    ck_assert_msg(strstr(r.out, "summary: libfuzzer on") != NULL, "no summary: %s", r.out);
+    /* It fuzzed: --runs bounds the executions, so all of them were made. */
+    ck_assert_msg(summary_executions(r.out) >= 4000, "%s: %s", allocs[_i], r.out);
+}
+END_TEST
+
+/* An engine that exits at once, with an error or without executing anything,
+ * and leaves no crash file: a set-up error (exit 2) quoting its log, never
+ * "nothing found". */
+static const char *const broken_engines[] = {
+    "#!/bin/sh\necho 'stand-in engine: cannot load the target' >&2\nexit 1\n",
+    "#!/bin/sh\necho 'stand-in engine: cannot load the target'\nexit 0\n",
+    "#!/bin/sh\necho 'stand-in engine: cannot load the target'\nkill -SEGV $$\n",
+};
+
+START_TEST(engine_that_cannot_run_is_an_error)
+{
+    char root[64], gauntlet[128], out[128];
+    make_temp_dir(root, sizeof root);
+    fake_build(root, "libfuzzer-none", broken_engines[_i], gauntlet, sizeof gauntlet);
+    snprintf(out, sizeof out, "%s/out", root);
+    const char *argv[] = {gauntlet, "fuzz", "--alloc", "glibc", "--time", "5", "--out", out, NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 2, "engine %d: exit %d\n%s\n%s", _i, r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.err, "did not fuzz") && strstr(r.err, "cannot load the target"),
+                  "engine %d: %s", _i, r.err);
+    ck_assert_ptr_null(strstr(r.out, "summary: "));
+}
+END_TEST
+
+/* SIGTERM to a campaign in libFuzzer's fork mode: it stops the engine and
+ * every job (its process group), prints the summary so far and leaves no
+ * process behind. */
+START_TEST(stopped_campaign_leaves_no_process)
+{
+    char out[64];
+    make_temp_dir(out, sizeof out);
+    const char *argv[] = {gauntlet_path(), "fuzz", "--alloc", "glibc", "--jobs", "2",
+                          "--time",        "60",   "--out",   out,     NULL};
+    FILE *stdout_file = tmpfile(), *stderr_file = tmpfile();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fileno(stdout_file), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, fileno(stderr_file), STDERR_FILENO);
+    pid_t pid;
+    ck_assert_int_eq(posix_spawn(&pid, argv[0], &actions, NULL, (char *const *)argv, environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    sleep(4); /* the engine and its jobs are running */
+    ck_assert_msg(process_mentioning(out) != NULL, "no campaign running");
+    kill(pid, SIGTERM);
+    int status = 0, waited = 0;
+    while (waitpid(pid, &status, WNOHANG) == 0 && waited++ < 300)
+        usleep(100 * 1000);
+    if (waited > 300) kill(pid, SIGKILL), waitpid(pid, &status, 0);
+    ck_assert_msg(waited <= 300, "the campaign did not stop within 30 s of SIGTERM");
+    char text[4096] = "";
+    fseek(stdout_file, 0, SEEK_SET);
+    text[fread(text, 1, sizeof text - 1, stdout_file)] = '\0';
+    fclose(stdout_file);
+    fclose(stderr_file);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d: %s", status, text);
+    ck_assert_msg(strstr(text, "summary: ") != NULL, "no summary: %s", text);
+    const char *left = process_mentioning(out);
+    ck_assert_msg(left == NULL, "left running: %s", left);
+}
+END_TEST
+
+/* A crash file the engine writes in two steps (created empty, filled 3 s
+ * later, as libFuzzer's fopen/fwrite may be seen) is judged when complete,
+ * not replayed empty and set aside. The first round leaves a crash that
+ * passes alone, so the second keeps going and polls its crash files. */
+START_TEST(crash_file_being_written_is_judged_when_complete)
+{
+    char root[64], gauntlet[128], out[128], lib[128], good[128], text[128];
+    make_temp_dir(root, sizeof root);
+    fake_build(root, "libfuzzer-none",
+               "#!/bin/sh\n"
+               "root=$(dirname \"$0\")/../..\n"
+               "for a; do case $a in -artifact_prefix=*) prefix=${a#-artifact_prefix=};; "
+               "-ignore_crashes=1) going=1;; esac; done\n"
+               "echo '#5 DONE cov: 1 exec/s: 5'\n"
+               "if [ -z \"$going\" ]; then printf xyz > \"${prefix}crash-first\"; exit 1; fi\n"
+               "exec 3> \"${prefix}crash-partial\"\n"
+               "sleep 3\n"
+               "cat \"$root/good.bin\" >&3\n"
+               "exit 0\n",
+               gauntlet, sizeof gauntlet);
+    snprintf(out, sizeof out, "%s/out", root);
+    snprintf(lib, sizeof lib, "so:%s/libdefect_misalign.so", defective_dir());
+    snprintf(text, sizeof text, "%s/good.txt", root);
+    snprintf(good, sizeof good, "%s/good.bin", root);
+    write_file(text, "t0 malloc s0 48\nt0 free s0\n"); /* misaligned: 48 = 3 x 16 */
+    const char *encode[] = {"gauntlet", "encode", text, "-o", good, NULL};
+    spawn_run(encode, &r);
+    ck_assert_int_eq(r.status, 0);
+    const char *argv[] = {gauntlet, "fuzz", "--alloc", lib, "--time", "30", "--out", out, NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 1, "exit %d\n%s\n%s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "finding: alignment (") && strstr(r.out, "crash-partial"), "%s",
+                  r.out);
 }
 END_TEST
 
@@ -61,6 +231,10 @@ START_TEST(campaign_finds_each_defect)
     ck_assert_msg(r.status == 1, "%s: exit %d\n%s\n%s", name, r.status, r.out, r.err);
     snprintf(findings, sizeof findings, "finding: %s", invariant);
     ck_assert_msg(strstr(r.out, findings) != NULL, "%s: want `%s` in:\n%s", name, invariant, r.out);
+    /* The engine stopped at the finding (in fork mode, when keeping going)
+     * with every job. */
+    const char *left = process_mentioning(out);
+    ck_assert_msg(left == NULL, "%s: left running: %s", name, left);
     /* The saved finding replays from its file alone. */
     const char *saved = strstr(r.out, "  saved: ");
     ck_assert_ptr_nonnull(saved);
@@ -91,6 +265,10 @@ Suite *fuzz_suite(void)
     TCase *tc = tcase_create("campaigns");
     tcase_set_timeout(tc, 180);
     tcase_add_loop_test(tc, smoke_campaign_per_allocator_is_clean, 0, 4);
+    tcase_add_loop_test(tc, engine_that_cannot_run_is_an_error, 0,
+                        (int)(sizeof broken_engines / sizeof *broken_engines));
+    tcase_add_test(tc, stopped_campaign_leaves_no_process);
+    tcase_add_test(tc, crash_file_being_written_is_judged_when_complete);
     tcase_add_loop_test(tc, campaign_finds_each_defect, 0,
                         (int)(sizeof found_by_fuzzing / sizeof *found_by_fuzzing));
     tcase_add_test(tc, clusterfuzzlite_build_works);
