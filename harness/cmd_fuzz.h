@@ -44,12 +44,18 @@ void run_afl(struct campaign *c, const char *target, const char *log_path);
 void engine_setup(void);
 /* The signal that asked the campaign to stop (0: none). */
 int engine_interrupted(void);
+/* Runs argv alone on one file in a fresh process group (output to out_path),
+ * stopped after `seconds`; returns the wait status, *timed_out when stopped. */
+int run_once(const char *const argv[], const char *out_path, unsigned seconds, bool *timed_out);
+
 /* cmd_fuzz_findings.c: every crash or hang file the engines left, confirmed by
- * `gauntlet run` in a fresh process: a finding is saved in OUT/findings/;
+ * `gauntlet run` in a fresh process (a sanitized campaign: also by its
+ * sanitized target on the file alone): a finding is saved in OUT/findings/;
  * one that does not reproduce goes to OUT/unconfirmed/ (and out of the
  * corpus). While the engine runs (final false) a file is taken only once it
  * is non-empty and unchanged since the previous call (the engine may still be
- * writing it); final: every file. */
+ * writing it); final: every file. A replay that cannot judge a file is a
+ * set-up error (exit 2). */
 void collect_findings(struct campaign *c, bool final);
 size_t count_files(const char *dir, const char *prefix);
 

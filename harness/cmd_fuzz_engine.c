@@ -187,6 +187,26 @@ static pid_t spawn_group(const char *const argv[], const char *out_path, bool tr
     return pid;
 }
 
+int run_once(const char *const argv[], const char *out_path, unsigned seconds, bool *timed_out)
+{
+    pid_t pid = spawn_group(argv, out_path, true);
+    int status = 0;
+    bool gone;
+    *timed_out = false;
+    for (long waited = 0; !(gone = group_gone(pid, &status)); waited += 50) {
+        if (waited >= (long)seconds * 1000 || interrupted) {
+            *timed_out = !interrupted;
+            break;
+        }
+        pause_ms(50);
+    }
+    if (gone)
+        remember_group(pid, false);
+    else
+        stop_group(pid, &status);
+    return status;
+}
+
 /* One round: the engine until it ends, the campaign stops it (a confirmed
  * finding while keeping going, a signal) or it overruns its own limit. Its
  * whole group is stopped before this returns. */

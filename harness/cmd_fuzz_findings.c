@@ -5,7 +5,10 @@
  * OUT/findings/ as the binary program, its text and the report with the
  * command that replays it; a file that does not fail on its own (it needed
  * an earlier input's heap state) is set aside in OUT/unconfirmed/ and taken
- * out of the corpus.
+ * out of the corpus. In a sanitized campaign a file the oracle's replay
+ * passes is run once more by the campaign's own sanitized target, alone in a
+ * fresh process: a sanitizer report in the harness itself (which the
+ * uninstrumented `gauntlet run` cannot see) is a finding too.
  */
 #include "cmd_fuzz.h"
 
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 size_t count_files(const char *dir, const char *prefix)
@@ -32,15 +36,22 @@ static bool write_program_text(int fd, const void *program)
     return program_write_text(program, fd);
 }
 
-static void save_finding(struct campaign *c, const char *file, const struct replay *r)
+/* sanitized: confirmed by the campaign's sanitized target, not by `gauntlet run`. */
+static void save_finding(struct campaign *c, const char *file, const struct replay *r,
+                         bool sanitized)
 {
     const char *invariant = r->invariant[0] ? r->invariant : "crash";
     char base[8192];
     const char *slash = strrchr(file, '/');
     path_printf(base, sizeof base, "%s/findings/%s-%s", c->o->out, invariant,
                 slash ? slash + 1 : file);
-    for (char *p = strrchr(base, '/') + 1; *p; p++)
-        if (*p == ':' || *p == ',') *p = '_'; /* AFL++'s id:000000,sig:06 names */
+    /* AFL++'s id:000000,sig:06 names; "asan: heap-use-after-free" → asan_heap-… */
+    char *to = strrchr(base, '/') + 1;
+    for (const char *from = to; *from; from++) {
+        bool odd = *from == ':' || *from == ',' || *from == ' ';
+        if (!odd || to[-1] != '_') *to++ = odd ? '_' : *from;
+    }
+    *to = '\0';
     uint8_t *bytes;
     size_t len, mapped;
     if (!read_whole_file(file, &bytes, &len, &mapped)) return;
@@ -54,14 +65,25 @@ static void save_finding(struct campaign *c, const char *file, const struct repl
     program_release(&p);
     hmem_unmap(bytes, mapped);
     char text[16384];
-    int n = snprintf(text, sizeof text,
-                     "%s\nreplay: %s/build/gauntlet run --alloc %s%s --cap %s %s.bin\n", r->report,
-                     c->root, c->o->alloc, strcmp(c->o->san, "tsan") == 0 ? " --mode free" : "",
-                     c->o->cap, base);
+    bool tsan = strcmp(c->o->san, "tsan") == 0;
+    int n = sanitized
+                ? snprintf(text, sizeof text,
+                           "%s\nconfirmed by the sanitized fuzz target %s on this file alone, in a "
+                           "fresh process: a sanitizer report in the harness itself, which "
+                           "`gauntlet run` (not instrumented) does not see\n"
+                           "replay: GAUNTLET_ALLOC=%s GAUNTLET_CAP=%s%s %s %s.bin\n",
+                           r->report, c->target, c->o->alloc, c->o->cap,
+                           tsan ? " GAUNTLET_MODE=free" : "", c->target, base)
+                : snprintf(text, sizeof text,
+                           "%s\nreplay: %s/build/gauntlet run --alloc %s%s --cap %s %s.bin\n",
+                           r->report, c->root, c->o->alloc, tsan ? " --mode free" : "", c->o->cap,
+                           base);
     path_printf(path, sizeof path, "%s.report", base);
     write_output(path, (const uint8_t *)text,
                  (size_t)(n < (int)sizeof text ? n : (int)sizeof text - 1));
-    printf("finding: %s (%s)\n  saved: %s.{bin,txt,report}\n", invariant, file, base);
+    printf("finding: %s (%s)%s\n  saved: %s.{bin,txt,report}\n", invariant, file,
+           sanitized ? " [confirmed by the sanitized target alone; gauntlet run passes it]" : "",
+           base);
 }
 
 static bool same_contents(const char *a, const char *b)
@@ -93,6 +115,93 @@ static void drop_from_corpus(const struct campaign *c, const char *file)
     closedir(d);
 }
 
+/* The invariant a sanitized target's output names: the sanitizer's first
+ * report ("asan: heap-use-after-free", "tsan: data race", "ubsan: ..."), else
+ * the oracle's violation, else what libFuzzer says; "" when it never ran
+ * the file. */
+static void sanitized_invariant(const char *output, char *invariant, size_t len)
+{
+    static const char *const names[][2] = {{"AddressSanitizer", "asan"},
+                                           {"ThreadSanitizer", "tsan"},
+                                           {"LeakSanitizer", "lsan"},
+                                           {"MemorySanitizer", "msan"},
+                                           {"UndefinedBehaviorSanitizer", "ubsan"}};
+    invariant[0] = '\0';
+    for (const char *line = output; *line; line += strcspn(line, "\n"), line += *line == '\n') {
+        size_t line_len = strcspn(line, "\n");
+        for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+            char key[64];
+            snprintf(key, sizeof key, "%s: ", names[i][0]);
+            const char *at = strstr(line, key);
+            if (at == NULL || at >= line + line_len || strncmp(line, "SUMMARY", 7) == 0) continue;
+            at += strlen(key);
+            /* "heap-use-after-free on address …", "data race (pid=…)" */
+            size_t kind = strcspn(at, "(\n");
+            const char *on = strstr(at, " on ");
+            if (on && (size_t)(on - at) < kind) kind = (size_t)(on - at);
+            while (kind && at[kind - 1] == ' ')
+                kind--;
+            snprintf(invariant, len, "%s: %.*s", names[i][1], (int)kind, at);
+            return;
+        }
+        const char *ub = strstr(line, "runtime error: ");
+        if (ub && ub < line + line_len) {
+            ub += strlen("runtime error: ");
+            snprintf(invariant, len, "ubsan: %.*s", (int)strcspn(ub, ":\n"), ub);
+            return;
+        }
+    }
+    const char *v = strstr(output, "VIOLATION of `");
+    if (v) {
+        v += strlen("VIOLATION of `");
+        snprintf(invariant, len, "%.*s", (int)strcspn(v, "`"), v);
+    } else if (strstr(output, "libFuzzer: timeout")) {
+        snprintf(invariant, len, "hang");
+    } else if (strstr(output, "libFuzzer: out-of-memory")) {
+        snprintf(invariant, len, "out-of-memory");
+    } else if (strstr(output, "Running: ")) {
+        snprintf(invariant, len, "crash");
+    }
+}
+
+/* A sanitized campaign's second opinion: its own target runs the file alone
+ * (a libFuzzer binary runs a file argument once) in a fresh process. True
+ * with r filled in when that fails. */
+static bool sanitized_target_fails(struct campaign *c, const char *file, struct replay *r)
+{
+    char out_path[4200], timeout[64];
+    path_printf(out_path, sizeof out_path, "%s/sanitized-replay.log", c->o->out);
+    snprintf(timeout, sizeof timeout, "-timeout=%u", GAUNTLET_DEFAULT_WATCHDOG_SECONDS);
+    const char *argv[] = {c->target, timeout, file, NULL};
+    bool timed_out;
+    int status = run_once(argv, out_path, 3 * GAUNTLET_DEFAULT_WATCHDOG_SECONDS + 30, &timed_out);
+    if (engine_interrupted()) return false; /* not judged */
+    uint8_t *bytes;
+    size_t len, mapped;
+    if (!read_whole_file(out_path, &bytes, &len, &mapped)) {
+        fprintf(stderr, "gauntlet fuzz: cannot read %s\n", out_path);
+        exit(EXIT_USAGE);
+    }
+    memset(r, 0, sizeof *r);
+    size_t keep = len < sizeof r->report - 1 ? len : sizeof r->report - 1;
+    memcpy(r->report, bytes, keep); /* the start: the sanitizer's report comes first */
+    hmem_unmap(bytes, mapped);
+    if (!timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0) return false;
+    r->status = REPLAY_FAIL;
+    if (timed_out)
+        snprintf(r->invariant, sizeof r->invariant, "hang");
+    else
+        sanitized_invariant(r->report, r->invariant, sizeof r->invariant);
+    if (r->invariant[0] == '\0') {
+        fprintf(stderr,
+                "gauntlet fuzz: the sanitized target %s could not run %s (status %d); its "
+                "output is in %s\n",
+                c->target, file, status, out_path);
+        exit(EXIT_USAGE);
+    }
+    return true;
+}
+
 static void confirm(struct campaign *c, const char *file)
 {
     struct replay_options options = {
@@ -105,11 +214,24 @@ static void confirm(struct campaign *c, const char *file)
     /* After SIGINT/SIGTERM the campaign only stops; a replay that the signal
      * cut short (Ctrl-C reaches it too) would be read as a crash. */
     if (engine_interrupted()) return;
-    bool replayed = replay_program_file(&options, file, &r);
+    /* A replay that cannot judge the file says nothing about it. */
+    if (!replay_program_file(&options, file, &r)) {
+        fprintf(stderr, "gauntlet fuzz: cannot start `gauntlet run` to replay %s\n", file);
+        exit(EXIT_USAGE);
+    }
     if (engine_interrupted()) return;
-    if (replayed && r.status == REPLAY_FAIL) {
+    if (r.status == REPLAY_ERROR) {
+        fprintf(stderr, "gauntlet fuzz: `gauntlet run` could not replay %s (exit 2): %s\n", file,
+                r.message);
+        exit(EXIT_USAGE);
+    }
+    bool sanitized = false;
+    if (r.status == REPLAY_PASS && strcmp(c->o->san, "none") != 0)
+        sanitized = sanitized_target_fails(c, file, &r);
+    if (engine_interrupted()) return;
+    if (r.status == REPLAY_FAIL) {
         c->confirmed++;
-        save_finding(c, file, &r);
+        save_finding(c, file, &r, sanitized);
         unlink(file); /* saved as OUT/findings/...bin: not confirmed twice */
     } else {
         /* Out of the engine's way, so the next round does not check it again. */

@@ -5,7 +5,8 @@
  * fresh process and saved with the invariant, the decoded program and the
  * replay command. Stand-in engines (scripts in a copy of the build tree:
  * gauntlet finds its engines beside itself) check what it makes of an engine
- * that cannot run and of a crash file still being written.
+ * that cannot run, a crash file still being written, a replay that cannot
+ * judge, and a sanitizer report only the sanitized target sees.
  */
 #include "spawn.h"
 
@@ -198,6 +199,69 @@ START_TEST(crash_file_being_written_is_judged_when_complete)
 }
 END_TEST
 
+/* `gauntlet run` cannot replay a crash file (here: the so: library is gone):
+ * a set-up error, not "not reproduced". */
+START_TEST(replay_error_is_a_setup_error)
+{
+    char root[64], gauntlet[128], out[128], lib[128];
+    make_temp_dir(root, sizeof root);
+    fake_build(root, "libfuzzer-none",
+               "#!/bin/sh\n"
+               "for a; do case $a in -artifact_prefix=*) prefix=${a#-artifact_prefix=};; esac; "
+               "done\n"
+               "rm -f \"${GAUNTLET_ALLOC#so:}\"\n"
+               "printf xyz > \"${prefix}crash-1\"\n"
+               "echo '#5 DONE cov: 1 exec/s: 5'\n"
+               "exit 1\n",
+               gauntlet, sizeof gauntlet);
+    snprintf(out, sizeof out, "%s/out", root);
+    snprintf(lib, sizeof lib, "%s/lib.so", root);
+    char source[256];
+    snprintf(source, sizeof source, "%s/libdefect_none.so", defective_dir());
+    const char *cp_argv[] = {"cp", source, lib, NULL};
+    spawn_run(cp_argv, &r);
+    ck_assert_int_eq(r.status, 0);
+    char alloc[140];
+    snprintf(alloc, sizeof alloc, "so:%s", lib);
+    const char *argv[] = {gauntlet, "fuzz", "--alloc", alloc, "--time", "10", "--out", out, NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 2, "exit %d\n%s\n%s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.err, "could not replay") != NULL, "%s", r.err);
+}
+END_TEST
+
+/* A sanitized campaign's crash that `gauntlet run` (not instrumented) passes:
+ * the sanitized target run on the file alone decides, and the sanitizer's
+ * report names the finding. */
+START_TEST(sanitizer_report_is_confirmed_by_the_sanitized_target)
+{
+    char root[64], gauntlet[128], out[128];
+    make_temp_dir(root, sizeof root);
+    fake_build(root, "libfuzzer-asan",
+               "#!/bin/sh\n"
+               "for a; do case $a in -artifact_prefix=*) prefix=${a#-artifact_prefix=};; -*) ;; "
+               "*) if [ -f \"$a\" ]; then echo \"Running: $a\"; echo '==1==ERROR: "
+               "AddressSanitizer: heap-use-after-free on address 0x602000000010'; exit 1; fi;; "
+               "esac; done\n"
+               "printf xyz > \"${prefix}crash-1\"\n"
+               "echo '#5 DONE cov: 1 exec/s: 5'\n"
+               "exit 1\n",
+               gauntlet, sizeof gauntlet);
+    snprintf(out, sizeof out, "%s/out", root);
+    const char *argv[] = {gauntlet, "fuzz", "--alloc", "glibc", "--san", "asan",
+                          "--time", "10",   "--out",   out,     NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 1, "exit %d\n%s\n%s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "finding: asan: heap-use-after-free") != NULL, "%s", r.out);
+    char report[256];
+    snprintf(report, sizeof report, "%s/findings/asan_heap-use-after-free-crash-1.report", out);
+    const char *cat[] = {"cat", report, NULL};
+    spawn_run(cat, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "confirmed by the sanitized fuzz target"), "%s",
+                  r.out);
+}
+END_TEST
+
 /* Every defect a fuzz campaign can meet. cross_thread's cache outlives an
  * input, so most of its crashes need earlier inputs: the campaign sets them
  * aside and keeps going to one that fails on its own. A hang takes the
@@ -269,6 +333,8 @@ Suite *fuzz_suite(void)
                         (int)(sizeof broken_engines / sizeof *broken_engines));
     tcase_add_test(tc, stopped_campaign_leaves_no_process);
     tcase_add_test(tc, crash_file_being_written_is_judged_when_complete);
+    tcase_add_test(tc, replay_error_is_a_setup_error);
+    tcase_add_test(tc, sanitizer_report_is_confirmed_by_the_sanitized_target);
     tcase_add_loop_test(tc, campaign_finds_each_defect, 0,
                         (int)(sizeof found_by_fuzzing / sizeof *found_by_fuzzing));
     tcase_add_test(tc, clusterfuzzlite_build_works);
