@@ -8,6 +8,7 @@
  */
 #include "cli.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,25 +26,43 @@ static double now_seconds(void)
 }
 
 /* The same calls as the checked run makes for a generated program (which
- * never reaches the live-bytes cap), without any check. */
+ * never reaches the live-bytes cap), without any check. A fair baseline:
+ * the same dispatch on the operation's kind as the executor, the missing
+ * calls looked up once per run as the executor does (run.c), and only the
+ * bookkeeping the calls themselves need (the slot's block, and what a sized
+ * free is given). */
 static void replay_raw(const struct program *p, const struct allocator *a)
 {
     static void *block[GAUNTLET_MAX_SLOTS];
     static size_t size[GAUNTLET_MAX_SLOTS], align[GAUNTLET_MAX_SLOTS];
     static bool resized[GAUNTLET_MAX_SLOTS];
     volatile size_t sink = 0;
+    uint32_t missing = 0;
+    for (unsigned k = 0; k < OP_KIND_COUNT; k++)
+        if (!allocator_has(a, (enum op_kind)k)) missing |= UINT32_C(1) << k;
     for (size_t i = 0; i < p->count; i++) {
         const struct op *op = &p->ops[i];
         unsigned s = op->slot;
         void *q = NULL;
-        if (!allocator_has(a, op->kind)) continue;
+        size_t bytes = op->size, alignment = 0;
+        if (missing & (UINT32_C(1) << op->kind)) continue;
         switch (op->kind) {
         case OP_MALLOC: q = a->malloc(op->size); break;
-        case OP_CALLOC: q = a->calloc(op->count, op->size); break;
-        case OP_ALIGNED_ALLOC: q = a->aligned_alloc(op->align, op->size); break;
-        case OP_MEMALIGN: q = a->memalign(op->align, op->size); break;
+        case OP_CALLOC:
+            q = a->calloc(op->count, op->size);
+            bytes = op->count * op->size;
+            break;
+        case OP_ALIGNED_ALLOC:
+            q = a->aligned_alloc(op->align, op->size);
+            alignment = op->align;
+            break;
+        case OP_MEMALIGN:
+            q = a->memalign(op->align, op->size);
+            alignment = op->align;
+            break;
         case OP_POSIX_MEMALIGN:
             if (a->posix_memalign(&q, op->align, op->size) != 0) q = NULL;
+            alignment = op->align;
             break;
         case OP_REALLOC:
         case OP_REALLOCARRAY: {
@@ -60,18 +79,17 @@ static void replay_raw(const struct program *p, const struct allocator *a)
             block[s] = NULL;
             continue;
         case OP_FREE_SIZED:
-            if (block[s] && a->free_sized && a->free_sized(block[s], size[s], align[s], resized[s]))
-                block[s] = NULL;
+            if (block[s] && a->free_sized(block[s], size[s], align[s], resized[s])) block[s] = NULL;
             continue;
         case OP_USABLE_SIZE:
-            if (block[s] && a->usable_size) sink += a->usable_size(block[s]);
+            if (block[s]) sink += a->usable_size(block[s]);
             continue;
         default: continue;
         }
         if (block[s]) a->free(block[s]);
         block[s] = q;
-        size[s] = op->kind == OP_CALLOC ? op->count * op->size : op->size;
-        align[s] = op_uses_align(op->kind) ? op->align : 0;
+        size[s] = bytes;
+        align[s] = alignment;
         resized[s] = false;
     }
     for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++) {
@@ -79,6 +97,32 @@ static void replay_raw(const struct program *p, const struct allocator *a)
         block[s] = NULL;
     }
     (void)sink;
+}
+
+struct raw_replay {
+    const struct program *program;
+    const struct allocator *alloc;
+};
+
+static void *raw_replay_main(void *arg)
+{
+    const struct raw_replay *r = arg;
+    replay_raw(r->program, r->alloc);
+    return NULL;
+}
+
+/* On a thread of its own, as the lock-step executor runs the checked
+ * program: both start with a fresh thread cache (and, in glibc, the same
+ * kind of arena), not one with the main thread's history. */
+static void replay_raw_on_thread(const struct program *p, const struct allocator *a)
+{
+    struct raw_replay r = {p, a};
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, raw_replay_main, &r) != 0) {
+        replay_raw(p, a);
+        return;
+    }
+    pthread_join(thread, NULL);
 }
 
 static int compare_doubles(const void *x, const void *y)
@@ -115,7 +159,7 @@ static void bench_mix(const struct allocator *a, const char *mix, bool small, si
         double t0 = now_seconds();
         run_program(&p, a, &config, &stats);
         double t1 = now_seconds();
-        replay_raw(&p, a);
+        replay_raw_on_thread(&p, a);
         double t2 = now_seconds();
         checked[r] = t1 - t0;
         raw[r] = t2 - t1;
@@ -131,17 +175,25 @@ static void bench_mix(const struct allocator *a, const char *mix, bool small, si
 int cmd_bench(int argc, char **argv)
 {
     char list[1024] = "all";
+    bool run_small = true, run_default = true;
     uint64_t ops = 200000, repeat = 5;
     for (int i = 1; i < argc; i++) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (is_help(argv[i])) {
-            puts("usage: gauntlet bench [--alloc NAME[,NAME...]|all] [--ops N] [--repeat R]\n\n"
+            puts("usage: gauntlet bench [--alloc NAME[,NAME...]|all] [--mix small|default|all] "
+                 "[--ops N] [--repeat R]\n\n"
                  "Checked operations per second (the whole oracle) against raw calls of the\n"
                  "same generated single-thread program, for small blocks (<= 1 KiB) and the\n"
                  "default size mix; medians of R alternated runs (default 5, N = 200000).");
             return 0;
         } else if (strcmp(argv[i], "--alloc") == 0 && value) {
             snprintf(list, sizeof list, "%s", argv[++i]);
+        } else if (strcmp(argv[i], "--mix") == 0 && value) {
+            const char *mix = argv[++i];
+            run_small = strcmp(mix, "small") == 0 || strcmp(mix, "all") == 0;
+            run_default = strcmp(mix, "default") == 0 || strcmp(mix, "all") == 0;
+            if (!run_small && !run_default)
+                usage_error("bench", "--mix needs small, default or all");
         } else if (strcmp(argv[i], "--ops") == 0 && value) {
             if (!parse_u64_arg(argv[++i], &ops) || ops == 0)
                 usage_error("bench", "--ops needs N > 0");
@@ -169,8 +221,8 @@ int cmd_bench(int argc, char **argv)
         if (pid == 0) {
             struct allocator a;
             if (!allocator_open(names[k], &a, err, sizeof err)) _exit(EXIT_USAGE);
-            bench_mix(&a, "small", true, ops, (unsigned)repeat);
-            bench_mix(&a, "default", false, ops, (unsigned)repeat);
+            if (run_small) bench_mix(&a, "small", true, ops, (unsigned)repeat);
+            if (run_default) bench_mix(&a, "default", false, ops, (unsigned)repeat);
             _exit(0);
         }
         int child;

@@ -78,6 +78,41 @@ START_TEST(pattern_detects_one_changed_byte)
 }
 END_TEST
 
+/* The whole-block fill and verify (overlapping words at the end, no byte
+ * loops) write the bytes pattern_fill_span writes, and name the first
+ * changed byte, for every size up to a few rounds and every byte. */
+START_TEST(pattern_whole_block_matches_spans)
+{
+    enum { MAX = 300 };
+    static uint8_t block[MAX + 1], span[MAX + 1];
+    for (size_t n = 0; n <= MAX; n++) {
+        memset(block, 0xee, sizeof block);
+        memset(span, 0xee, sizeof span);
+        pattern_fill(block + 1, n, 5);
+        pattern_fill_span(span + 1, 0, n, 5);
+        ck_assert(memcmp(block, span, sizeof block) == 0);
+        struct pattern_mismatch m;
+        for (size_t limit = 0; limit <= n; limit += n < 80 ? 1 : 7)
+            ck_assert(pattern_verify(block + 1, n, limit, 5, &m));
+        for (size_t i = 0; i < n; i++) {
+            block[1 + i] ^= 0x01;
+            ck_assert(!pattern_verify(block + 1, n, n, 5, &m));
+            ck_assert_uint_eq(m.offset, i);
+            ck_assert_uint_eq(m.actual, span[1 + i] ^ 0x01);
+            ck_assert_uint_eq(m.expected, span[1 + i]);
+            ck_assert(pattern_verify(block + 1, n, i, 5, &m)); /* limit excludes it */
+            if (i + 1 < n) {
+                block[1 + n - 1] ^= 0x80; /* a later change does not hide the first */
+                ck_assert(!pattern_verify(block + 1, n, n, 5, &m));
+                ck_assert_uint_eq(m.offset, i);
+                block[1 + n - 1] ^= 0x80;
+            }
+            block[1 + i] ^= 0x01;
+        }
+    }
+}
+END_TEST
+
 START_TEST(pattern_samples_large_blocks)
 {
     size_t n = (size_t)3 << 20;
@@ -205,6 +240,7 @@ Suite *oracle_suite(void)
     tcase_add_test(tc, map_detects_overlaps_and_neighbours);
     tcase_add_test(tc, map_agrees_with_linear_model);
     tcase_add_test(tc, pattern_detects_one_changed_byte);
+    tcase_add_test(tc, pattern_whole_block_matches_spans);
     tcase_add_test(tc, pattern_samples_large_blocks);
     tcase_add_test(tc, pattern_spans_at_any_offset);
     tcase_add_test(tc, zero_scan_finds_first_nonzero);
