@@ -195,15 +195,12 @@ int cmd_stress(int argc, char **argv)
     }
     if (no_series) drop_series(doc);
     if (json_path) {
-        char *text = json_dumps(doc, JSON_INDENT(1));
-        if (text) {
-            write_output(json_path, (const uint8_t *)text, strlen(text));
+        if (stress_json_write(json_path, doc, JSON_INDENT(1))) {
             fprintf(stderr, "gauntlet stress: results in %s\n", json_path);
         } else {
             fprintf(stderr, "gauntlet stress: cannot encode the results for %s\n", json_path);
             error = true;
         }
-        free(text);
     }
     printf("\n");
     stress_print_table(doc, stdout);

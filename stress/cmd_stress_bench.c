@@ -18,16 +18,10 @@
 
 static double median_ops(const json_t *doc, const char *alloc, const char *workload)
 {
-    size_t i;
-    const json_t *e;
-    json_array_foreach(json_object_get(doc, "summary"), i, e)
-    {
-        if (strcmp(json_string_value(json_object_get(e, "allocator")), alloc) == 0 &&
-            strcmp(json_string_value(json_object_get(e, "workload")), workload) == 0)
-            return json_number_value(json_object_get(
-                json_object_get(json_object_get(e, "figures"), "ops_per_second"), "median"));
-    }
-    return 0;
+    double median = 0;
+    figure_median(summary_entry(json_object_get(doc, "summary"), alloc, workload), "ops_per_second",
+                  &median);
+    return median;
 }
 
 /* The sampler's CPU seconds per wall second, over every run of a pair. */

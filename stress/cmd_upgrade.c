@@ -252,14 +252,10 @@ int cmd_upgrade(int argc, char **argv)
     bool error = false;
     char json_path[4096], pictures[4096];
     path_printf(json_path, sizeof json_path, "%s/stress.json", out);
-    char *text = json_dumps(doc, JSON_INDENT(1));
-    if (text)
-        write_output(json_path, (const uint8_t *)text, strlen(text));
-    else {
+    if (!stress_json_write(json_path, doc, JSON_INDENT(1))) {
         fprintf(stderr, "gauntlet upgrade: cannot encode the stress results for %s\n", json_path);
         error = true;
     }
-    free(text);
     /* The pictures are an extra: without them the verdict stands. */
     path_printf(pictures, sizeof pictures, "%s/pictures", out);
     if (stress_plot(doc, pictures, err, sizeof err))

@@ -167,17 +167,6 @@ static const char *sole_allocator(const json_t *summary)
     return sole;
 }
 
-static const json_t *find_entry(const json_t *summary, const char *alloc, const char *workload)
-{
-    for (size_t i = 0; i < json_array_size(summary); i++) {
-        const json_t *e = json_array_get(summary, i);
-        if (strcmp(field(e, "allocator"), alloc) == 0 &&
-            strcmp(field(e, "workload"), workload) == 0)
-            return e;
-    }
-    return NULL;
-}
-
 static struct figure read_figure(const json_t *f)
 {
     struct figure r = {kind_of(f), json_number_value(json_object_get(f, "median")), 0};
@@ -291,7 +280,7 @@ static bool compare_entry(struct table *t, const json_t *old_summary, const char
 {
     const char *status = field(e, "status");
     const json_t *base =
-        find_entry(old_summary, sole ? sole : field(e, "allocator"), field(e, "workload"));
+        summary_entry(old_summary, sole ? sole : field(e, "allocator"), field(e, "workload"));
     bool finding = status && strcmp(status, "finding") == 0;
     bool error = status && strcmp(status, "error") == 0;
     t->findings += finding;
@@ -392,7 +381,7 @@ static void list_missing(struct table *t, const json_t *old_summary, const json_
             paired = strcmp(field(n, "workload"), field(e, "workload")) == 0 &&
                      (sole || strcmp(field(n, "allocator"), field(e, "allocator")) == 0);
         }
-        if (paired || find_entry(old_summary, field(e, "allocator"), field(e, "workload")) != e)
+        if (paired || summary_entry(old_summary, field(e, "allocator"), field(e, "workload")) != e)
             continue; /* paired, or a duplicate of an earlier entry */
         t->missing++;
         struct row *r = add_row(t, e, "-", "missing");

@@ -46,8 +46,14 @@ static bool measure(const char *self, const char *alloc, const struct stress_par
     n += stress_child_args(p, text, argv + n);
     argv[n] = NULL;
     unlink(log_path);
-    int status = spawn_wait(argv, log_path);
-    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return false;
+    /* The same deadline as a stress run's: a hanging allocator must not hang the bench. */
+    const struct stress_plan plan = {.params = *p};
+    bool timed_out = false;
+    int stop_signal = 0;
+    int status =
+        spawn_wait_deadline(argv, log_path, stress_run_timeout(&plan), &timed_out, &stop_signal);
+    if (stop_signal) die_of_signal(stop_signal);
+    if (status == -1 || timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return false;
     json_t *run = json_load_file(json_path, 0, NULL);
     if (run == NULL) return false;
     *driver = json_number_value(json_object_get(run, "peak_rss"));

@@ -119,21 +119,13 @@ bool plot_rss_over_time(struct plot *p, const char *workload)
     return plot_close_tmp(p, f, dat, true);
 }
 
-static bool figure_median(const json_t *doc, json_t *alloc, json_t *workload, const char *figure,
-                          double *out)
+/* The median of allocator × workload's figure in the document's summary. */
+static bool median_in(const json_t *doc, const json_t *alloc, const json_t *workload,
+                      const char *figure, double *out)
 {
-    json_t *summary = json_object_get(doc, "summary");
-    for (size_t i = 0; i < json_array_size(summary); i++) {
-        json_t *s = json_array_get(summary, i);
-        json_t *m =
-            json_object_get(json_object_get(json_object_get(s, "figures"), figure), "median");
-        if (json_equal(json_object_get(s, "allocator"), alloc) &&
-            json_equal(json_object_get(s, "workload"), workload) && json_is_number(m)) {
-            *out = json_number_value(m);
-            return true;
-        }
-    }
-    return false;
+    const char *a = json_string_value(alloc), *w = json_string_value(workload);
+    return a && w &&
+           figure_median(summary_entry(json_object_get(doc, "summary"), a, w), figure, out);
 }
 
 /* NAME.dat: a row per workload, a column per allocator, of the figure's
@@ -152,7 +144,7 @@ static void write_table(FILE *f, const struct plot *p, json_t *cols, json_t *row
         for (size_t i = 0; i < json_array_size(cols); i++) {
             double v;
             bool have =
-                figure_median(p->doc, json_array_get(cols, i), json_array_get(rows, j), figure, &v);
+                median_in(p->doc, json_array_get(cols, i), json_array_get(rows, j), figure, &v);
             have ? fprintf(f, " %.6g", v / unit) : fputs(" NaN", f);
         }
     }
@@ -168,8 +160,8 @@ bool plot_bars(struct plot *p, const char *name, const char *figure, double unit
     double v;
     for (size_t i = 0; i < json_array_size(p->allocators); i++)
         for (size_t j = 0; j < json_array_size(p->workloads); j++)
-            if (figure_median(p->doc, json_array_get(p->allocators, i),
-                              json_array_get(p->workloads, j), figure, &v))
+            if (median_in(p->doc, json_array_get(p->allocators, i), json_array_get(p->workloads, j),
+                          figure, &v))
                 plot_add_unique(cols, json_array_get(p->allocators, i)),
                     plot_add_unique(rows, json_array_get(p->workloads, j));
     char dat[100], q[400];
@@ -221,7 +213,7 @@ bool plot_rss_by_phase(struct plot *p, const char *workload)
     for (size_t i = 0; i < json_array_size(p->allocators); i++)
         for (size_t k = 0; k < json_array_size(names); k++) {
             snprintf(key, sizeof key, "rss:%s", json_string_value(json_array_get(names, k)));
-            if (figure_median(p->doc, json_array_get(p->allocators, i), name_of_workload, key, &v))
+            if (median_in(p->doc, json_array_get(p->allocators, i), name_of_workload, key, &v))
                 plot_add_unique(cols, json_array_get(p->allocators, i));
         }
     plot_safe_name(workload, safe, sizeof safe);
@@ -242,7 +234,7 @@ bool plot_rss_by_phase(struct plot *p, const char *workload)
             fputc('"', f);
             snprintf(key, sizeof key, "rss:%s", phase);
             for (size_t i = 0; i < json_array_size(cols); i++)
-                figure_median(p->doc, json_array_get(cols, i), name_of_workload, key, &v)
+                median_in(p->doc, json_array_get(cols, i), name_of_workload, key, &v)
                     ? fprintf(f, " %.6g", v / MIB)
                     : fputs(" NaN", f);
         }

@@ -3,6 +3,7 @@
  * either side of `gauntlet compare`. Writing them is the job of the commands
  * that make them (run_one.c, cmd_stress.c).
  */
+#include "cli.h"
 #include "stress.h"
 
 #include <errno.h>
@@ -70,5 +71,34 @@ bool stress_settings_comparable(const json_t *old, const json_t *fresh, char *er
             return false;
         }
     }
+    return true;
+}
+
+json_t *summary_entry(const json_t *summary, const char *alloc, const char *workload)
+{
+    for (size_t i = 0; i < json_array_size(summary); i++) {
+        json_t *e = json_array_get(summary, i);
+        const char *a = json_string_value(json_object_get(e, "allocator"));
+        const char *w = json_string_value(json_object_get(e, "workload"));
+        if (a && w && strcmp(a, alloc) == 0 && strcmp(w, workload) == 0) return e;
+    }
+    return NULL;
+}
+
+bool figure_median(const json_t *entry, const char *figure, double *median)
+{
+    const json_t *m =
+        json_object_get(json_object_get(json_object_get(entry, "figures"), figure), "median");
+    if (!json_is_number(m)) return false;
+    *median = json_number_value(m);
+    return true;
+}
+
+bool stress_json_write(const char *path, const json_t *doc, size_t flags)
+{
+    char *text = json_dumps(doc, flags);
+    if (text == NULL) return false;
+    write_output(path, (const uint8_t *)text, strlen(text));
+    free(text);
     return true;
 }

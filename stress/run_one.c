@@ -190,11 +190,9 @@ int cmd_stress_one(int argc, char **argv)
     if (run.sampler) sampler_stop(run.sampler);
 
     json_t *result = run_object(&run, seconds, repeat_index);
-    char *text = json_dumps(result, JSON_COMPACT);
-    if (text == NULL) {
+    if (!stress_json_write(json_path, result, JSON_COMPACT)) {
         fprintf(stderr, "gauntlet stress: cannot encode the result\n");
         return EXIT_USAGE;
     }
-    write_output(json_path, (const uint8_t *)text, strlen(text));
     return 0;
 }

@@ -53,7 +53,7 @@ bool parse_stress_option(const char *command, int argc, char **argv, int *i,
     "  --scale F          multiplies every workload's counts (1.0; make check uses 0.02)\n"        \
     "  --checks on|off    content pattern written and verified (on); off: memset only\n"           \
     "  --sampler-hz N     RSS samples per second (100; 0: none)\n"                                 \
-    "  --settle SECONDS   spike: the quiet window before \"settled\" (12)\n"                        \
+    "  --settle SECONDS   spike: the quiet window before \"settled\" (12)\n"                       \
     "  --no-phase-reset   peaks over the whole run instead of per phase (see README)\n"            \
     "  --program FILE     replay: the program to replay (default: a generated one)\n"              \
     "  --requests N       server: requests served, in 10 batches (2000 × scale)\n"
@@ -232,9 +232,17 @@ void format_bytes(double bytes, char *out, size_t len);
  * NULL with a message naming the file when it is missing, is not JSON, or is
  * from another schema version. */
 json_t *stress_results_load(const char *path, char *err, size_t err_len);
+/* Writes doc to path atomically (write_output); false when jansson cannot
+ * encode it (nothing written). */
+bool stress_json_write(const char *path, const json_t *doc, size_t flags);
 /* False, with the setting named in err, when two documents were measured
  * with different workload settings (scale, seed, checks, settle, resets). */
 bool stress_settings_comparable(const json_t *old, const json_t *fresh, char *err, size_t err_len);
+/* The entry of allocator × workload in a "summary" array, or NULL (entries
+ * without string allocator and workload are passed over). */
+json_t *summary_entry(const json_t *summary, const char *alloc, const char *workload);
+/* The median of an entry's figure: false when the entry lacks that figure. */
+bool figure_median(const json_t *entry, const char *figure, double *median);
 
 /* ---- regression flags (compare.c) ---- */
 

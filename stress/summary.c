@@ -61,19 +61,6 @@ static void collect_run(json_t *values, json_t *kinds, const json_t *run)
     }
 }
 
-static json_t *find_entry(json_t *summary, const char *alloc, const char *workload)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(summary, i, e)
-    {
-        if (strcmp(json_string_value(json_object_get(e, "allocator")), alloc) == 0 &&
-            strcmp(json_string_value(json_object_get(e, "workload")), workload) == 0)
-            return e;
-    }
-    return NULL;
-}
-
 json_t *stress_summarize(const json_t *runs)
 {
     json_t *summary = json_array();
@@ -85,7 +72,7 @@ json_t *stress_summarize(const json_t *runs)
         const char *workload = json_string_value(json_object_get(run, "workload"));
         const char *status = json_string_value(json_object_get(run, "status"));
         if (!alloc || !workload || !status) continue;
-        json_t *e = find_entry(summary, alloc, workload);
+        json_t *e = summary_entry(summary, alloc, workload);
         if (e == NULL) {
             e = json_pack("{s:s, s:s, s:I, s:s, s:o, s:o, s:o}", "allocator", alloc, "workload",
                           workload, "repeats", (json_int_t)0, "status", "ok", "phases",

@@ -24,8 +24,9 @@ void format_bytes(double bytes, char *out, size_t len)
 
 static double median_of(const json_t *entry, const char *figure)
 {
-    return json_number_value(
-        json_object_get(json_object_get(json_object_get(entry, "figures"), figure), "median"));
+    double median = 0;
+    figure_median(entry, figure, &median);
+    return median;
 }
 
 static void phase_figure(const json_t *entry, size_t phase, char *out, size_t len)
