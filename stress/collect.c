@@ -34,11 +34,11 @@ static json_t *environment_object(void)
 json_t *stress_settings_object(const struct stress_plan *plan)
 {
     const struct stress_params *p = &plan->params;
-    return json_pack("{s:I, s:f, s:I, s:b, s:I, s:b, s:f, s:I, s:s?}", "seed", (json_int_t)p->seed,
-                     "scale", p->scale, "repeat", (json_int_t)plan->repeat, "checks", p->checks,
-                     "sampler_hz", (json_int_t)p->sampler_hz, "phase_reset", p->phase_reset,
-                     "settle_seconds", p->settle_seconds, "requests", (json_int_t)p->requests,
-                     "program", p->program_path);
+    return json_pack("{s:I, s:f, s:I, s:b, s:I, s:b, s:f, s:I, s:s?, s:b}", "seed",
+                     (json_int_t)p->seed, "scale", p->scale, "repeat", (json_int_t)plan->repeat,
+                     "checks", p->checks, "sampler_hz", (json_int_t)p->sampler_hz, "phase_reset",
+                     p->phase_reset, "settle_seconds", p->settle_seconds, "requests",
+                     (json_int_t)p->requests, "program", p->program_path, "aslr", p->aslr);
 }
 
 /* The length of the valid UTF-8 character at s (n bytes left), 0 when s
@@ -177,7 +177,9 @@ static json_t *run_child(const char *alloc, const struct stress_params *p, unsig
     unlink(err_path);
     bool timed_out;
     int stop;
+    int layout = layout_for_children(p);
     int status = spawn_wait_deadline(argv, err_path, timeout, &timed_out, &stop);
+    layout_restore(layout);
     if (stop) {
         fprintf(stderr, "\ngauntlet stress: stopped by signal %d (%s)\n", stop, strsignal(stop));
         remove_temp_dir(dir);

@@ -26,6 +26,10 @@ bool parse_stress_option(const char *command, int argc, char **argv, int *i,
         p->phase_reset = false;
         return true;
     }
+    if (strcmp(arg, "--aslr") == 0) {
+        p->aslr = true;
+        return true;
+    }
     if (value == NULL) return false;
     if (strcmp(arg, "--seed") == 0) {
         if (!parse_u64_arg(value, &p->seed)) usage_error(command, "--seed needs a number");
@@ -74,6 +78,7 @@ unsigned stress_child_args(const struct stress_params *p, char text[][64], const
     argv[n++] = "--settle";
     ARG("%.17g", p->settle_seconds);
     if (!p->phase_reset) argv[n++] = "--no-phase-reset";
+    if (p->aslr) argv[n++] = "--aslr";
     if (p->requests) {
         argv[n++] = "--requests";
         ARG("%llu", (unsigned long long)p->requests);

@@ -110,6 +110,7 @@ static json_t *run_object(const struct stress_run *r, double seconds, unsigned r
         (json_int_t)p->sampler_hz, "samples", (json_int_t)samples, "cpu_seconds",
         r->sampler ? sampler_cpu_seconds(r->sampler) : 0.0, "wall_seconds",
         r->sampler ? sampler_wall_seconds(r->sampler) : 0.0);
+    json_object_set_new(o, "address_randomization", json_boolean(layout_randomized()));
     json_object_set_new(o, "phases", phases_array(r));
     json_object_set_new(o, "series", series_object(r));
     return o;

@@ -41,11 +41,12 @@ struct stress_params {
     double settle_seconds;    /* spike: the quiet window before "settled" */
     const char *program_path; /* replay: the program (NULL: a generated one) */
     uint64_t requests;        /* server: requests served (0: 2,000 × scale) */
+    bool aslr;                /* children with address-space randomization (measure.c) */
 };
 void stress_params_default(struct stress_params *p);
 /* options.c: takes argv[*i] if it is one of the run-shaping options (--seed,
  * --scale, --checks, --sampler-hz, --settle, --no-phase-reset, --program,
- * --requests, --workload), advancing *i past its value. Bad values are usage errors. */
+ * --requests, --aslr, --workload), advancing *i past its value. Bad values are usage errors. */
 bool parse_stress_option(const char *command, int argc, char **argv, int *i,
                          struct stress_params *p);
 #define STRESS_OPTIONS_HELP                                                                        \
@@ -56,7 +57,8 @@ bool parse_stress_option(const char *command, int argc, char **argv, int *i,
     "  --settle SECONDS   spike: the quiet window before \"settled\" (12)\n"                       \
     "  --no-phase-reset   peaks over the whole run instead of per phase (see README)\n"            \
     "  --program FILE     replay: the program to replay (default: a generated one)\n"              \
-    "  --requests N       server: requests served, in 10 batches (2000 × scale)\n"
+    "  --requests N       server: requests served, in 10 batches (2000 × scale)\n"                \
+    "  --aslr             children with address-space randomization (off: figures repeat)\n"
 /* The options of p as a child's arguments (texts in text[], at most 16). */
 unsigned stress_child_args(const struct stress_params *p, char text[][64], const char **argv);
 
@@ -66,6 +68,13 @@ size_t proc_rss_bytes(void);                    /* VmRSS, from /proc/self/statm 
 size_t statm_resident_bytes(const char *statm); /* the same, from a statm line already read */
 size_t proc_peak_bytes(void);                   /* VmHWM, from /proc/self/status */
 bool proc_reset_peak(void);                     /* writes 5 to /proc/self/clear_refs */
+/* Around the start of a child run: without p->aslr, the children started in
+ * between get a fixed address layout (the personality flag is inherited and
+ * takes effect at exec). Returns what to hand layout_restore. */
+int layout_for_children(const struct stress_params *p);
+void layout_restore(int saved);
+/* Whether this process runs with address-space randomization. */
+bool layout_randomized(void);
 double monotonic_seconds(void);
 /* Transparent huge pages setting ("always", "madvise", "never", "?"). */
 void thp_setting(char *out, size_t len);

@@ -374,6 +374,40 @@ END_TEST
 
 /* --requests N: the server serves exactly N, in ten batches, and a baseline
  * measured with another N is refused before anything runs. */
+/* Children run with a fixed address layout unless --aslr: the same replay
+ * then holds the same RSS every time, and --aslr is recorded, and kept apart
+ * in comparisons. */
+START_TEST(children_run_with_a_fixed_layout_unless_asked)
+{
+    char fixed_json[256], random_json[256];
+    const char *fixed[] = {"--alloc", "glibc",    "--workload", "replay", "--scale",
+                           "0.05",    "--repeat", "3",          NULL};
+    json_t *doc = stress_results(fixed, fixed_json);
+    ck_assert(json_is_false(json_object_get(json_object_get(doc, "settings"), "aslr")));
+    const json_t *runs = json_object_get(doc, "runs");
+    ck_assert_uint_eq(json_array_size(runs), 3);
+    for (size_t i = 0; i < 3; i++) {
+        const json_t *run = json_array_get(runs, i);
+        ck_assert(json_is_false(json_object_get(run, "address_randomization")));
+        ck_assert_msg(number(run, "peak_live_bytes") ==
+                          number(json_array_get(runs, 0), "peak_live_bytes"),
+                      "replay's live bytes are the program's: the same in every run");
+    }
+    const char *randomized[] = {"--alloc", "glibc", "--workload", "replay",
+                                "--scale", "0.05",  "--aslr",     NULL};
+    json_t *other = stress_results(randomized, random_json);
+    ck_assert(json_is_true(json_object_get(json_object_get(other, "settings"), "aslr")));
+    ck_assert(json_is_true(json_object_get(json_array_get(json_object_get(other, "runs"), 0),
+                                           "address_randomization")));
+    const char *compare[] = {"gauntlet", "compare", fixed_json, random_json, NULL};
+    spawn_run(compare, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "aslr"));
+    json_decref(doc);
+    json_decref(other);
+}
+END_TEST
+
 START_TEST(server_serves_the_requests_asked)
 {
     char json[256];
@@ -461,6 +495,7 @@ Suite *stress_suite(void)
     tcase_add_test(t, bad_baselines_are_input_errors);
     tcase_add_test(t, plot_draws_pictures);
     tcase_add_test(t, server_serves_the_requests_asked);
+    tcase_add_test(t, children_run_with_a_fixed_layout_unless_asked);
     tcase_add_test(t, plot_command_redraws_a_document);
     tcase_add_test(t, upgrade_gives_one_verdict);
     tcase_add_test(t, stress_commands_have_help);
