@@ -43,19 +43,6 @@ static const char fuzz_help[] =
     "so far. Exit status: 0 nothing found; 1 a finding; 2 usage or set-up error,\n"
     "including an engine that did not run and a crash file no replay could judge.\n";
 
-static bool make_directory(const char *path)
-{
-    char partial[4096];
-    snprintf(partial, sizeof partial, "%s", path);
-    for (char *p = partial + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(partial, 0755);
-            *p = '/';
-        }
-    return mkdir(partial, 0755) == 0 || errno == EEXIST;
-}
-
 static void parse_options(int argc, char **argv, struct fuzz_options *o)
 {
     for (int i = 1; i < argc; i++) {
@@ -275,8 +262,9 @@ int cmd_fuzz(int argc, char **argv)
     path_printf(engine_tmp, sizeof engine_tmp, "%s/tmp", o.out);
     path_printf(findings, sizeof findings, "%s/findings", o.out);
     path_printf(unconfirmed, sizeof unconfirmed, "%s/unconfirmed", o.out);
-    if (!make_directory(o.corpus) || !make_directory(artifacts) || !make_directory(findings) ||
-        !make_directory(unconfirmed) || !make_directory(engine_tmp)) {
+    if (!make_directories(o.corpus) || !make_directories(artifacts) ||
+        !make_directories(findings) || !make_directories(unconfirmed) ||
+        !make_directories(engine_tmp)) {
         fprintf(stderr, "gauntlet fuzz: cannot create %s: %s\n", o.out, strerror(errno));
         return EXIT_USAGE;
     }

@@ -151,11 +151,8 @@ int cmd_stress(int argc, char **argv)
             no_series = true;
         } else if (strcmp(arg, "--plot") == 0 && value) {
             plot_dir = argv[++i];
-        } else if (strcmp(arg, "--timeout") == 0 && value) {
-            if (!parse_u64_arg(argv[++i], &n) || n == 0 || n > 86400)
-                usage_error("stress", "--timeout needs a number of seconds (1..86400)");
-            plan.timeout_seconds = (double)n;
-        } else if (!parse_compare_option("stress", argc, argv, &i, &compare) &&
+        } else if (!parse_timeout_option("stress", argc, argv, &i, &plan) &&
+                   !parse_compare_option("stress", argc, argv, &i, &compare) &&
                    !parse_stress_option("stress", argc, argv, &i, &plan.params)) {
             usage_error("stress", "unknown or incomplete option '%s'", arg);
         }

@@ -202,11 +202,8 @@ int cmd_upgrade(int argc, char **argv)
             plan.repeat = (unsigned)n;
         } else if (strcmp(arg, "--workload") == 0 && value) {
             workload_list = argv[++i];
-        } else if (strcmp(arg, "--timeout") == 0 && value) {
-            if (!parse_u64_arg(argv[++i], &n) || n == 0 || n > 86400)
-                usage_error("upgrade", "--timeout needs a number of seconds (1..86400)");
-            plan.timeout_seconds = (double)n;
-        } else if (!parse_compare_option("upgrade", argc, argv, &i, &compare) &&
+        } else if (!parse_timeout_option("upgrade", argc, argv, &i, &plan) &&
+                   !parse_compare_option("upgrade", argc, argv, &i, &compare) &&
                    !parse_stress_option("upgrade", argc, argv, &i, &plan.params)) {
             usage_error("upgrade", "unknown or incomplete option '%s'", arg);
         }

@@ -127,6 +127,17 @@ double stress_run_timeout(const struct stress_plan *plan)
     return 60 + p->settle_seconds + 600 * work;
 }
 
+bool parse_timeout_option(const char *command, int argc, char **argv, int *i,
+                          struct stress_plan *plan)
+{
+    uint64_t n;
+    if (strcmp(argv[*i], "--timeout") != 0 || *i + 1 >= argc) return false;
+    if (!parse_u64_arg(argv[++*i], &n) || n == 0 || n > 86400)
+        usage_error(command, "--timeout needs a number of seconds (1..86400)");
+    plan->timeout_seconds = (double)n;
+    return true;
+}
+
 static void remove_temp_dir(const char *dir)
 {
     char path[4096];

@@ -120,12 +120,12 @@ bool plot_rss_over_time(struct plot *p, const char *workload)
 }
 
 /* The median of allocator × workload's figure in the document's summary. */
-static bool median_in(const json_t *doc, const json_t *alloc, const json_t *workload,
+static bool median_in(const json_t *doc, const json_t *alloc, const char *workload,
                       const char *figure, double *out)
 {
-    const char *a = json_string_value(alloc), *w = json_string_value(workload);
-    return a && w &&
-           figure_median(summary_entry(json_object_get(doc, "summary"), a, w), figure, out);
+    const char *a = json_string_value(alloc);
+    return a && workload &&
+           figure_median(summary_entry(json_object_get(doc, "summary"), a, workload), figure, out);
 }
 
 /* NAME.dat: a row per workload, a column per allocator, of the figure's
@@ -143,8 +143,8 @@ static void write_table(FILE *f, const struct plot *p, json_t *cols, json_t *row
         fprintf(f, "\n%s", q);
         for (size_t i = 0; i < json_array_size(cols); i++) {
             double v;
-            bool have =
-                median_in(p->doc, json_array_get(cols, i), json_array_get(rows, j), figure, &v);
+            bool have = median_in(p->doc, json_array_get(cols, i),
+                                  json_string_value(json_array_get(rows, j)), figure, &v);
             have ? fprintf(f, " %.6g", v / unit) : fputs(" NaN", f);
         }
     }
@@ -160,8 +160,8 @@ bool plot_bars(struct plot *p, const char *name, const char *figure, double unit
     double v;
     for (size_t i = 0; i < json_array_size(p->allocators); i++)
         for (size_t j = 0; j < json_array_size(p->workloads); j++)
-            if (median_in(p->doc, json_array_get(p->allocators, i), json_array_get(p->workloads, j),
-                          figure, &v))
+            if (median_in(p->doc, json_array_get(p->allocators, i),
+                          json_string_value(json_array_get(p->workloads, j)), figure, &v))
                 plot_add_unique(cols, json_array_get(p->allocators, i)),
                     plot_add_unique(rows, json_array_get(p->workloads, j));
     char dat[100], q[400];
@@ -207,13 +207,13 @@ static const json_t *phase_names(const json_t *doc, const char *workload)
 bool plot_rss_by_phase(struct plot *p, const char *workload)
 {
     const json_t *names = phase_names(p->doc, workload);
-    json_t *name_of_workload = json_string(workload), *cols = json_array();
+    json_t *cols = json_array();
     char key[120], q[400], safe[180], pic[190], dat[200], title[300];
     double v;
     for (size_t i = 0; i < json_array_size(p->allocators); i++)
         for (size_t k = 0; k < json_array_size(names); k++) {
             snprintf(key, sizeof key, "rss:%s", json_string_value(json_array_get(names, k)));
-            if (median_in(p->doc, json_array_get(p->allocators, i), name_of_workload, key, &v))
+            if (median_in(p->doc, json_array_get(p->allocators, i), workload, key, &v))
                 plot_add_unique(cols, json_array_get(p->allocators, i));
         }
     plot_safe_name(workload, safe, sizeof safe);
@@ -234,7 +234,7 @@ bool plot_rss_by_phase(struct plot *p, const char *workload)
             fputc('"', f);
             snprintf(key, sizeof key, "rss:%s", phase);
             for (size_t i = 0; i < json_array_size(cols); i++)
-                median_in(p->doc, json_array_get(cols, i), name_of_workload, key, &v)
+                median_in(p->doc, json_array_get(cols, i), workload, key, &v)
                     ? fprintf(f, " %.6g", v / MIB)
                     : fputs(" NaN", f);
         }
@@ -258,7 +258,6 @@ bool plot_rss_by_phase(struct plot *p, const char *workload)
         plot_end_picture(p, pic);
         ok = plot_close_tmp(p, f, dat, true);
     }
-    json_decref(name_of_workload);
     json_decref(cols);
     return ok;
 }

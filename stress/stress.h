@@ -214,6 +214,9 @@ struct stress_plan {
 /* The deadline of each child run of a plan (collect.c): timeout_seconds, or
  * 60 s + the settle time + 600 s × the work (the scale, or --requests / 2000). */
 double stress_run_timeout(const struct stress_plan *plan);
+/* Takes argv[*i] if it is --timeout SECONDS, into plan; a bad value is a usage error. */
+bool parse_timeout_option(const char *command, int argc, char **argv, int *i,
+                          struct stress_plan *plan);
 #define STRESS_TIMEOUT_HELP                                                                        \
     "  --timeout SECONDS  a run still going after this long is killed, a hang finding\n"           \
     "                     (default 60 + settle + 600 × scale)\n"
