@@ -3,6 +3,7 @@
 #   make run        the main job: a generated program against every installed allocator
 #   make check      unit tests, the oracle's proofs, the corpus against every allocator
 #   make bench      the oracle's cost (checked vs raw calls)
+#   make bench-parts   where that cost goes on small blocks (pattern, overlap map)
 #   make bench-stress  the stress checks' and RSS sampler's cost
 #   make stress-baselines  refresh stress/baselines/<allocator>.json on this machine
 #   make stress-pictures   every allocator on every workload: the README's table and pictures
@@ -25,7 +26,7 @@ DEFECTS  := $(shell awk '!/^#/ && NF {print $$1}' tests/defective/defects.list 2
 DEFECT_LIBS := $(DEFECTS:%=$(BUILD)/defective/libdefect_%.so)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all run check bench bench-fuzz bench-stress stress-baselines stress-pictures format clean \
+.PHONY: all run check bench bench-parts bench-fuzz bench-stress stress-baselines stress-pictures format clean \
         deps fuzz-build
 all: $(BUILD)/gauntlet $(DEFECT_LIBS)
 
@@ -85,6 +86,10 @@ check: all fuzz-build $(BUILD)/unit_tests
 
 bench: all
 	$(BUILD)/gauntlet bench --alloc all
+
+# The oracle's parts, each left out of a build of its own (build/ablation/).
+bench-parts: all
+	bash ci/bench-oracle-parts.sh
 
 # The stress drivers' own cost: checks on vs off, sampler on vs off.
 bench-stress: all

@@ -100,8 +100,8 @@ static char *describe_sampling(size_t size, char *buf, size_t len)
 {
     if (pattern_is_sampled(size))
         snprintf(buf, len, "checked sampled: head %zu B, tail %zu B, %zu B every %zu B of %zu B",
-                 PATTERN_SAMPLE_EDGE, PATTERN_SAMPLE_EDGE, PATTERN_STRIPE_SIZE, PATTERN_STRIPE_STEP,
-                 size);
+                 PATTERN_SAMPLE_EDGE, PATTERN_SAMPLE_EDGE, PATTERN_STRIPE_SIZE,
+                 pattern_stripe_step(size), size);
     else
         snprintf(buf, len, "checked every byte");
     return buf;

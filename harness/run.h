@@ -26,7 +26,8 @@
 /* Blocks above this are filled and verified sampled: head, tail and stripes. */
 #define PATTERN_FULL_LIMIT  ((size_t)64 << 10)
 #define PATTERN_SAMPLE_EDGE ((size_t)4096)
-#define PATTERN_STRIPE_STEP ((size_t)64 << 10)
+#define PATTERN_STRIPE_STEP ((size_t)64 << 10) /* at most; larger blocks: */
+#define PATTERN_STRIPES_MAX 16                 /* at most this many stripes */
 #define PATTERN_STRIPE_SIZE ((size_t)64)
 
 struct pattern_mismatch {
@@ -37,6 +38,16 @@ struct pattern_mismatch {
 static inline bool pattern_is_sampled(size_t size)
 {
     return size > PATTERN_FULL_LIMIT;
+}
+/* The distance between stripes in a sampled block: 64 KiB, or for blocks
+ * above 1 MiB a whole number of pages that makes PATTERN_STRIPES_MAX
+ * stripes. Each stripe costs a page the allocator may have to fault in (or
+ * have just cleared), so a stripe per 64 KiB made a 32 MiB block cost 512
+ * page faults at each fill and check, most of the default mix's time. */
+static inline size_t pattern_stripe_step(size_t size)
+{
+    size_t step = (size / PATTERN_STRIPES_MAX + 4095) & ~(size_t)4095;
+    return step > PATTERN_STRIPE_STEP ? step : PATTERN_STRIPE_STEP;
 }
 void pattern_fill(void *block, size_t size, uint64_t seed);
 /* Verifies bytes [0, limit) of what pattern_fill(block, size, seed) wrote

@@ -59,6 +59,49 @@ START_TEST(map_agrees_with_linear_model)
 }
 END_TEST
 
+/* The map filled to capacity in a shuffled order and emptied in another:
+ * the moves round up into the padding, so the full map is their edge case.
+ * Each block is 16 bytes with a 16-byte hole after it; each insert is
+ * checked against its neighbours, and the map reused afterwards. */
+START_TEST(map_fills_to_capacity_and_empties)
+{
+    struct shadow_map t;
+    shadow_map_init(&t, ranges, GAUNTLET_MAX_SLOTS);
+    int order[GAUNTLET_MAX_SLOTS];
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < GAUNTLET_MAX_SLOTS; i++)
+            order[i] = i;
+        srand(11 + (unsigned)round);
+        for (int i = GAUNTLET_MAX_SLOTS - 1; i > 0; i--) {
+            int j = rand() % (i + 1), swap = order[i];
+            order[i] = order[j];
+            order[j] = swap;
+        }
+        for (int i = 0; i < GAUNTLET_MAX_SLOTS; i++) {
+            uintptr_t s = 4096 + 32 * (uintptr_t)order[i];
+            ck_assert_int_eq(shadow_map_insert(&t, order[i], s, s + 16), -1);
+            ck_assert_int_eq(shadow_map_insert(&t, 0, s + 15, s + 17), order[i]);
+            ck_assert_int_eq(shadow_map_insert(&t, 0, s - 1, s + 1), order[i]);
+        }
+        ck_assert_uint_eq(t.count, GAUNTLET_MAX_SLOTS);
+        for (int i = 0; i < GAUNTLET_MAX_SLOTS; i++) /* sorted, slots kept */
+            ck_assert_uint_eq(t.ranges[i].start, 4096 + 32 * (uintptr_t)t.ids[i]);
+        ck_assert_int_eq(shadow_map_insert(&t, 0, 4096 - 8, 4096 + 32 * 256), 0);
+        for (int i = GAUNTLET_MAX_SLOTS - 1; i >= 0; i--) {
+            int id = order[(i * 7) % GAUNTLET_MAX_SLOTS];
+            uintptr_t s = 4096 + 32 * (uintptr_t)id;
+            shadow_map_remove(&t, s);
+            ck_assert_int_eq(shadow_map_insert(&t, id, s + 2, s + 30), -1); /* the hole is free */
+            shadow_map_remove(&t, s + 2);
+        }
+        ck_assert_uint_eq(t.count, 0);
+        for (int i = 0; i < GAUNTLET_MAX_SLOTS + SHADOW_MAP_PADDING; i++)
+            ck_assert_uint_eq(t.ranges[i].start, UINTPTR_MAX); /* padding again: reusable */
+        shadow_map_reuse(&t, ranges, GAUNTLET_MAX_SLOTS);
+    }
+}
+END_TEST
+
 START_TEST(pattern_detects_one_changed_byte)
 {
     size_t sizes[] = {1, 7, 8, 9, 100, 4096, 100000};
@@ -78,9 +121,10 @@ START_TEST(pattern_detects_one_changed_byte)
 }
 END_TEST
 
-/* The whole-block fill and verify (overlapping words at the end, no byte
- * loops) write the bytes pattern_fill_span writes, and name the first
- * changed byte, for every size up to a few rounds and every byte. */
+/* The whole-block fill and verify (overlapping windows at both ends, no
+ * byte loops) write the bytes the plain definition gives (one byte at a
+ * time), and name the first changed byte, for every size up to a few
+ * rounds and every byte. */
 START_TEST(pattern_whole_block_matches_spans)
 {
     enum { MAX = 300 };
@@ -89,6 +133,9 @@ START_TEST(pattern_whole_block_matches_spans)
         memset(block, 0xee, sizeof block);
         memset(span, 0xee, sizeof span);
         pattern_fill(block + 1, n, 5);
+        for (size_t i = 0; i < n; i++) /* byte by byte: the pattern's plain definition */
+            pattern_fill_span(span + 1, i, i + 1, 5);
+        ck_assert(memcmp(block, span, sizeof block) == 0);
         pattern_fill_span(span + 1, 0, n, 5);
         ck_assert(memcmp(block, span, sizeof block) == 0);
         struct pattern_mismatch m;
@@ -124,13 +171,19 @@ START_TEST(pattern_samples_large_blocks)
     block[n - 1] ^= 1; /* the tail is checked (it lies past the last stripe step) */
     ck_assert(!pattern_verify(block, n, n, 9, &m));
     block[n - 1] ^= 1;
-    size_t stripe = PATTERN_SAMPLE_EDGE + 10 * PATTERN_STRIPE_STEP;
+    size_t stripe = PATTERN_SAMPLE_EDGE + 10 * pattern_stripe_step(n);
     block[stripe + 3] ^= 1; /* a stripe is checked */
     ck_assert(!pattern_verify(block, n, n, 9, &m));
     block[stripe + 3] ^= 1;
     block[stripe + PATTERN_STRIPE_SIZE + 5] ^= 1; /* between stripes: not */
     ck_assert(pattern_verify(block, n, n, 9, &m));
     free(block);
+    /* A stripe per 64 KiB up to 1 MiB; above, 16 stripes whole pages apart. */
+    ck_assert_uint_eq(pattern_stripe_step((size_t)100 << 10), (size_t)64 << 10);
+    ck_assert_uint_eq(pattern_stripe_step((size_t)1 << 20), (size_t)64 << 10);
+    ck_assert_uint_eq(pattern_stripe_step(n), (size_t)192 << 10);
+    ck_assert_uint_eq(pattern_stripe_step((size_t)32 << 20), (size_t)2 << 20);
+    ck_assert_uint_eq(pattern_stripe_step(((size_t)32 << 20) + 16), ((size_t)2 << 20) + 4096);
 }
 END_TEST
 
@@ -239,6 +292,7 @@ Suite *oracle_suite(void)
     TCase *tc = tcase_create("parts");
     tcase_add_test(tc, map_detects_overlaps_and_neighbours);
     tcase_add_test(tc, map_agrees_with_linear_model);
+    tcase_add_test(tc, map_fills_to_capacity_and_empties);
     tcase_add_test(tc, pattern_detects_one_changed_byte);
     tcase_add_test(tc, pattern_whole_block_matches_spans);
     tcase_add_test(tc, pattern_samples_large_blocks);
