@@ -7,10 +7,15 @@
  * their own lock. `restart` starts the successor thread, then ends; barriers
  * make all threads wait for each other. The calling thread is the watchdog:
  * when no operation has begun or ended for the bound, the thread that is
- * inside an allocator call is reported as hung.
+ * inside an allocator call is reported as hung. It sleeps until a runner
+ * finishes or a second passes: it used to look every 10 ms, so every
+ * program took at least 10 ms, and a ThreadSanitizer fuzz target ran at
+ * 100 programs a second whatever they did.
  */
 #include "run.h"
 
+#include <errno.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
@@ -22,8 +27,8 @@ struct runner {
     size_t resume_at;
     _Atomic pthread_t handle; /* the current OS thread for this number */
     pthread_barrier_t *barrier;
+    sem_t *finished; /* posted once per number, by its last thread, at the end */
     atomic_size_t in_op; /* index of the operation in progress, SIZE_MAX when none */
-    atomic_bool finished;
 };
 
 /* Operations begun or ended by any thread: the watchdog's sign of life. */
@@ -71,7 +76,7 @@ static void *runner_main(void *arg)
         atomic_fetch_add(&ticks, 1);
         pthread_mutex_unlock(&run->slot_locks[op->slot]);
     }
-    atomic_store(&r->finished, true);
+    sem_post(r->finished);
     return NULL;
 }
 
@@ -93,21 +98,23 @@ static _Noreturn void report_hang(struct run *run, struct runner *runners, unsig
 }
 
 /* Waits until every runner finished, watching that operations make progress. */
-static void watch(struct run *run, struct runner *runners, unsigned threads)
+static void watch(struct run *run, struct runner *runners, unsigned threads, sem_t *finished)
 {
-    unsigned bound = run->config->watchdog_seconds, quiet = 0;
+    unsigned bound = run->config->watchdog_seconds, quiet_seconds = 0, done = 0;
     uint64_t last = atomic_load(&ticks);
-    for (;;) {
-        bool all_done = true;
-        for (unsigned t = 0; t < threads; t++)
-            all_done &= atomic_load(&runners[t].finished);
-        if (all_done) return;
-        struct timespec pause = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
-        nanosleep(&pause, NULL);
+    while (done < threads) {
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += 1;
+        if (sem_timedwait(finished, &deadline) == 0) {
+            done++;
+            continue;
+        }
+        if (errno == EINTR) continue;
         uint64_t now = atomic_load(&ticks);
-        quiet = now == last ? quiet + 1 : 0; /* in 10 ms steps */
+        quiet_seconds = now == last ? quiet_seconds + 1 : 0;
         last = now;
-        if (bound && quiet >= bound * 100) report_hang(run, runners, threads, bound);
+        if (bound && quiet_seconds >= bound) report_hang(run, runners, threads, bound);
     }
 }
 
@@ -117,19 +124,23 @@ void exec_free_running(struct run *run)
     struct runner *runners = hmem_map(threads * sizeof *runners);
     pthread_barrier_t barrier;
     pthread_barrier_init(&barrier, NULL, threads);
+    sem_t finished;
+    sem_init(&finished, 0, 0);
     for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++)
         pthread_mutex_init(&run->slot_locks[s], NULL);
     for (unsigned t = 0; t < threads; t++) {
-        runners[t] = (struct runner){.run = run, .number = t, .barrier = &barrier};
+        runners[t] = (struct runner){
+            .run = run, .number = t, .barrier = &barrier, .finished = &finished};
         atomic_store(&runners[t].in_op, SIZE_MAX);
         start_runner(&runners[t], 0);
     }
-    watch(run, runners, threads);
+    watch(run, runners, threads, &finished);
     for (unsigned t = 0; t < threads; t++)
         pthread_join(atomic_load(&runners[t].handle), NULL);
     exec_teardown(run, 0);
     for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++)
         pthread_mutex_destroy(&run->slot_locks[s]);
     pthread_barrier_destroy(&barrier);
+    sem_destroy(&finished);
     hmem_unmap(runners, threads * sizeof *runners);
 }
