@@ -208,9 +208,11 @@ int run_once(const char *const argv[], const char *out_path, unsigned seconds, b
 }
 
 /* One round: the engine until it ends, the campaign stops it (a confirmed
- * finding while keeping going, a signal) or it overruns its own limit. Its
- * whole group is stopped before this returns. */
-static void run_engine(struct campaign *c, const char *const argv[], const char *log_path)
+ * finding while keeping going or from an engine that does not stop at its
+ * helpers' crashes, a signal) or it overruns its own limit. Its whole group
+ * is stopped before this returns. */
+static void run_engine(struct campaign *c, const char *const argv[], const char *log_path,
+                       bool watch_crash_files)
 {
     long from = log_size(log_path);
     pid_t pid = spawn_group(argv, log_path, false);
@@ -231,7 +233,7 @@ static void run_engine(struct campaign *c, const char *const argv[], const char 
             last_status(log_path, from, line, sizeof line);
             fprintf(stderr, "gauntlet fuzz: %lds of %us  %s\n", (long)elapsed, c->o->seconds, line);
         }
-        if (c->keep_going) {
+        if (watch_crash_files) {
             collect_findings(c, false);
             stop = c->confirmed > 0;
         }
@@ -276,7 +278,7 @@ void run_libfuzzer(struct campaign *c, const char *target, const char *log_path)
     if (o->seed) argv[n++] = seed;
     if (o->runs) argv[n++] = runs;
     argv[n] = NULL;
-    run_engine(c, argv, log_path);
+    run_engine(c, argv, log_path, c->keep_going);
     c->round_executions = libfuzzer_executions(log_path, c->round_log_from);
     c->executions += c->round_executions;
 }
@@ -311,7 +313,9 @@ void run_afl(struct campaign *c, const char *target, const char *log_path)
     argv[n++] = target;
     argv[n] = NULL;
     uint64_t before = afl_executions(c);
-    run_engine(c, argv, log_path);
+    /* The main instance stops at its own first crash, not at a secondary's:
+     * theirs are watched for, or they would wait for the main's time limit. */
+    run_engine(c, argv, log_path, c->keep_going || started > 0);
     for (unsigned j = 0; j < started; j++)
         stop_group(secondaries[j], NULL);
     /* A resumed AFL++ carries its counter over from the round before. */

@@ -199,6 +199,51 @@ START_TEST(crash_file_being_written_is_judged_when_complete)
 }
 END_TEST
 
+/* AFL++'s main instance stops at its own first crash, not at a secondary's:
+ * a secondary's crash file is confirmed while the instances run, and the
+ * campaign stops there instead of at its time limit. Stand-in afl-fuzz on
+ * PATH: a secondary writes its crash at once; the main only waits. */
+START_TEST(afl_secondary_crash_stops_the_campaign)
+{
+    char root[64], gauntlet[128], out[128], lib[128], good[128], text[128], bin[128], path[4200];
+    make_temp_dir(root, sizeof root);
+    fake_build(root, "afl", "#!/bin/sh\nexit 0\n", gauntlet, sizeof gauntlet);
+    snprintf(bin, sizeof bin, "%s/bin", root);
+    ck_assert_int_eq(mkdir(bin, 0755), 0);
+    snprintf(path, sizeof path, "%s/afl-fuzz", bin);
+    write_file(path, "#!/bin/sh\n"
+                     "root=$(dirname \"$0\")/..\n"
+                     "while [ $# -gt 0 ]; do case $1 in -S|-M) name=$2; role=$1; shift;; "
+                     "-o) out=$2; shift;; -V) limit=$2; shift;; --) break;; esac; shift; done\n"
+                     "mkdir -p \"$out/$name/crashes\"\n"
+                     "if [ \"$role\" = -S ]; then\n"
+                     "  cp \"$root/good.bin\" \"$out/$name/crashes/id:000000,sig:11,src:000000\"\n"
+                     "fi\n"
+                     "sleep \"$limit\"\n");
+    ck_assert_int_eq(chmod(path, 0755), 0);
+    snprintf(path, sizeof path, "%s:%s", bin, getenv("PATH"));
+    setenv("PATH", path, 1); /* this test's own process (Check forks each test) */
+    snprintf(out, sizeof out, "%s/out", root);
+    snprintf(lib, sizeof lib, "so:%s/libdefect_misalign.so", defective_dir());
+    snprintf(text, sizeof text, "%s/good.txt", root);
+    snprintf(good, sizeof good, "%s/good.bin", root);
+    write_file(text, "t0 malloc s0 48\nt0 free s0\n"); /* misaligned: 48 = 3 x 16 */
+    const char *encode[] = {"gauntlet", "encode", text, "-o", good, NULL};
+    spawn_run(encode, &r);
+    ck_assert_int_eq(r.status, 0);
+    const char *argv[] = {gauntlet, "fuzz",   "--engine", "afl", "--jobs", "2", "--alloc",
+                          lib,      "--time", "60",       "--out", out,    NULL};
+    time_t start = time(NULL);
+    spawn_run(argv, &r);
+    long seconds = (long)(time(NULL) - start);
+    ck_assert_msg(r.status == 1, "exit %d\n%s\n%s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "finding: alignment ("), "%s", r.out);
+    ck_assert_msg(seconds < 40, "stopped after %ld s: at the main instance's limit", seconds);
+    const char *left = process_mentioning(out);
+    ck_assert_msg(left == NULL, "left running: %s", left);
+}
+END_TEST
+
 /* `gauntlet run` cannot replay a crash file (here: the so: library is gone):
  * a set-up error, not "not reproduced". */
 START_TEST(replay_error_is_a_setup_error)
@@ -333,6 +378,7 @@ Suite *fuzz_suite(void)
                         (int)(sizeof broken_engines / sizeof *broken_engines));
     tcase_add_test(tc, stopped_campaign_leaves_no_process);
     tcase_add_test(tc, crash_file_being_written_is_judged_when_complete);
+    tcase_add_test(tc, afl_secondary_crash_stops_the_campaign);
     tcase_add_test(tc, replay_error_is_a_setup_error);
     tcase_add_test(tc, sanitizer_report_is_confirmed_by_the_sanitized_target);
     tcase_add_loop_test(tc, campaign_finds_each_defect, 0,
