@@ -89,7 +89,7 @@ bench: all
 
 # The oracle's parts, each left out of a build of its own (build/ablation/).
 bench-parts: all
-	bash ci/bench-oracle-parts.sh
+	bash ci/bench-oracle-parts.sh 11
 
 # The stress drivers' own cost: checks on vs off, sampler on vs off.
 bench-stress: all

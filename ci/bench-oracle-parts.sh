@@ -10,14 +10,16 @@
 # map (GAUNTLET_ABLATE_MAP: nothing inserted, no overlap found), and both.
 # Each copy runs `gauntlet bench --mix small` in turn with the full build,
 # ROUNDS times (default 5); a part's cost is the checked time per operation
-# it adds, the median over the rounds. "floor" is the checked/raw ratio
-# with both parts gone: what is left of the oracle (executor, judging,
-# usable size, errno, statistics) against the raw calls.
+# it adds, the median over the rounds. "floor" is bench's checked/raw ratio
+# with both parts gone (the median over the rounds): what is left of the
+# oracle (executor, judging, usable size, errno, statistics) against the
+# raw calls.
 #   ci/bench-oracle-parts.sh [ROUNDS] [ALLOCATORS]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
 allocs=${2:-all}
+case $rounds in '' | *[!0-9]* | 0) echo "usage: $0 [ROUNDS >= 1] [ALLOCATORS]" >&2; exit 2 ;; esac
 make -s all >/dev/null || exit 2
 declare -A flags=([full]="" [no-pattern]="-DGAUNTLET_ABLATE_PATTERN" [no-map]="-DGAUNTLET_ABLATE_MAP"
                   [neither]="-DGAUNTLET_ABLATE_PATTERN -DGAUNTLET_ABLATE_MAP")
@@ -35,27 +37,37 @@ for r in $(seq 1 "$rounds"); do
   echo "round $r of $rounds" >&2
   for v in "${variants[@]}"; do
     "$(bin "$v")" bench --alloc "$allocs" --mix small --repeat 3 2>/dev/null |
-      awk -v v="$v" -v r="$r" '$2 == "small" {print $1, v, r, $4, $5}' >> "$work/rates"
+      awk -v v="$v" -v r="$r" '$2 == "small" {sub(/x$/, "", $6); print $1, v, r, $4, $5, $6}' \
+        >> "$work/rates"
   done
 done
 
-# rates: allocator variant round checked_Mops raw_Mops -> ns per operation.
+if [ ! -s "$work/rates" ]; then
+  echo "bench-oracle-parts: gauntlet bench printed no rows (try: build/gauntlet bench --alloc $allocs --mix small)" >&2
+  exit 2
+fi
+
+# rates: allocator variant round checked_Mops raw_Mops ratio -> ns per operation.
 python3 - "$work/rates" <<'EOF'
 import collections, statistics, sys
 ns = collections.defaultdict(lambda: collections.defaultdict(dict))
+ratio = collections.defaultdict(lambda: collections.defaultdict(list))
 raw = collections.defaultdict(list)
 for line in open(sys.argv[1]):
-    a, v, r, checked, rawrate = line.split()
+    a, v, r, checked, rawrate, pair_ratio = line.split()
     ns[a][v][r] = 1e3 / float(checked)
+    ratio[a][v].append(float(pair_ratio))
     raw[a].append(1e3 / float(rawrate))
+def cost(a, v):
+    full = ns[a]["full"]
+    both = [full[r] - ns[a][v][r] for r in full if r in ns[a][v]]
+    return "%.1f" % statistics.median(both) if both else "missing"
 print("allocator  checked ns/op  raw ns/op  pattern ns  map ns  both ns  floor (neither/raw)")
 for a in ns:
     full = ns[a]["full"]
-    def cost(v):
-        return statistics.median(full[r] - ns[a][v][r] for r in full if r in ns[a][v])
-    neither = statistics.median(ns[a]["neither"].values())
-    rawns = statistics.median(raw[a])
-    print("%-10s %13.1f %10.1f %11.1f %7.1f %8.1f %12.2fx" % (
-        a, statistics.median(full.values()), rawns, cost("no-pattern"), cost("no-map"),
-        cost("neither"), neither / rawns))
+    floor = ratio[a]["neither"]
+    print("%-10s %13s %10.1f %11s %7s %8s %12s" % (
+        a, "%.1f" % statistics.median(full.values()) if full else "missing",
+        statistics.median(raw[a]), cost(a, "no-pattern"), cost(a, "no-map"), cost(a, "neither"),
+        "%.2fx" % statistics.median(floor) if floor else "missing"))
 EOF

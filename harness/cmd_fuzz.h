@@ -33,8 +33,8 @@ struct campaign {
 };
 
 /* cmd_fuzz_engine.c: one round of the engine, until its time limit, its first
- * crash, or (keep_going) the first confirmed finding; adds the round's
- * executions and seconds to the campaign. */
+ * crash, or (keep_going, or an AFL++ secondary's crash) the first confirmed
+ * finding; adds the round's executions and seconds to the campaign. */
 void run_libfuzzer(struct campaign *c, const char *target, const char *log_path);
 void run_afl(struct campaign *c, const char *target, const char *log_path);
 /* Every engine runs in a process group of its own (its fork jobs, AFL++'s

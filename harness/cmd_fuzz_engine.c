@@ -2,8 +2,9 @@
  * cmd_fuzz_engine.c — one round of a fuzzing engine for `gauntlet fuzz`: the
  * command line of libFuzzer or AFL++, the process, progress every 10 s, and
  * the round's executions read back from what the engine printed. While the
- * campaign keeps going past crashes, the crash files are confirmed every
- * second and the engine is stopped at the first real finding. Each engine
+ * campaign keeps going past crashes, or AFL++ runs secondaries (its main
+ * instance stops at its own crashes only), the crash files are confirmed
+ * every second and the engine is stopped at the first real finding. Each engine
  * leads a process group of its own, stopped whole (libFuzzer's -fork jobs,
  * AFL++'s secondaries): at the end of a round, at a signal to gauntlet fuzz
  * (forwarded), and at any exit.

@@ -27,7 +27,7 @@ struct runner {
     size_t resume_at;
     _Atomic pthread_t handle; /* the current OS thread for this number */
     pthread_barrier_t *barrier;
-    sem_t *finished; /* posted once per number, by its last thread, at the end */
+    sem_t *finished;     /* posted once per number, by its last thread, at the end */
     atomic_size_t in_op; /* index of the operation in progress, SIZE_MAX when none */
 };
 
@@ -129,8 +129,8 @@ void exec_free_running(struct run *run)
     for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++)
         pthread_mutex_init(&run->slot_locks[s], NULL);
     for (unsigned t = 0; t < threads; t++) {
-        runners[t] = (struct runner){
-            .run = run, .number = t, .barrier = &barrier, .finished = &finished};
+        runners[t] =
+            (struct runner){.run = run, .number = t, .barrier = &barrier, .finished = &finished};
         atomic_store(&runners[t].in_op, SIZE_MAX);
         start_runner(&runners[t], 0);
     }

@@ -28,8 +28,9 @@ static uint8_t pattern_byte(uint64_t base, size_t offset)
 }
 
 /* The regions of a block of `size` bytes that carry the pattern, in order:
- * the whole block, or (sampled) the head, a stripe every PATTERN_STRIPE_STEP
- * bytes, and the tail. *cursor starts at 0; returns false after the last. */
+ * the whole block, or (sampled) the head, a stripe every
+ * pattern_stripe_step(size) bytes, and the tail. *cursor starts at 0;
+ * returns false after the last. */
 NO_COVERAGE static bool next_region(size_t size, size_t *cursor, size_t *start, size_t *end)
 {
     const size_t done = SIZE_MAX;

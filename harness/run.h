@@ -26,8 +26,8 @@
 /* Blocks above this are filled and verified sampled: head, tail and stripes. */
 #define PATTERN_FULL_LIMIT  ((size_t)64 << 10)
 #define PATTERN_SAMPLE_EDGE ((size_t)4096)
-#define PATTERN_STRIPE_STEP ((size_t)64 << 10) /* at most; larger blocks: */
-#define PATTERN_STRIPES_MAX 16                 /* at most this many stripes */
+#define PATTERN_STRIPE_STEP ((size_t)64 << 10) /* the least distance between stripes */
+#define PATTERN_STRIPES_MAX 16                 /* blocks above 1 MiB: at most this many */
 #define PATTERN_STRIPE_SIZE ((size_t)64)
 
 struct pattern_mismatch {
@@ -40,8 +40,8 @@ static inline bool pattern_is_sampled(size_t size)
     return size > PATTERN_FULL_LIMIT;
 }
 /* The distance between stripes in a sampled block: 64 KiB, or for blocks
- * above 1 MiB a whole number of pages that makes PATTERN_STRIPES_MAX
- * stripes. Each stripe costs a page the allocator may have to fault in (or
+ * above 1 MiB the whole number of pages that makes at most
+ * PATTERN_STRIPES_MAX stripes. Each stripe costs a page the allocator may have to fault in (or
  * have just cleared), so a stripe per 64 KiB made a 32 MiB block cost 512
  * page faults at each fill and check, most of the default mix's time. */
 static inline size_t pattern_stripe_step(size_t size)

@@ -231,8 +231,8 @@ START_TEST(afl_secondary_crash_stops_the_campaign)
     const char *encode[] = {"gauntlet", "encode", text, "-o", good, NULL};
     spawn_run(encode, &r);
     ck_assert_int_eq(r.status, 0);
-    const char *argv[] = {gauntlet, "fuzz",   "--engine", "afl", "--jobs", "2", "--alloc",
-                          lib,      "--time", "60",       "--out", out,    NULL};
+    const char *argv[] = {gauntlet, "fuzz",   "--engine", "afl",   "--jobs", "2", "--alloc",
+                          lib,      "--time", "60",       "--out", out,      NULL};
     time_t start = time(NULL);
     spawn_run(argv, &r);
     long seconds = (long)(time(NULL) - start);

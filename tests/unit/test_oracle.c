@@ -59,10 +59,10 @@ START_TEST(map_agrees_with_linear_model)
 }
 END_TEST
 
-/* The map filled to capacity in a shuffled order and emptied in another:
- * the moves round up into the padding, so the full map is their edge case.
- * Each block is 16 bytes with a 16-byte hole after it; each insert is
- * checked against its neighbours, and the map reused afterwards. */
+/* The map filled to capacity in a shuffled order and emptied in another
+ * (the full map is the edge case of the search's padding and of the
+ * moves). Each block is 16 bytes with a 16-byte hole after it; each insert
+ * is checked against its neighbours, and the map reused afterwards. */
 START_TEST(map_fills_to_capacity_and_empties)
 {
     struct shadow_map t;
@@ -178,7 +178,7 @@ START_TEST(pattern_samples_large_blocks)
     block[stripe + PATTERN_STRIPE_SIZE + 5] ^= 1; /* between stripes: not */
     ck_assert(pattern_verify(block, n, n, 9, &m));
     free(block);
-    /* A stripe per 64 KiB up to 1 MiB; above, 16 stripes whole pages apart. */
+    /* A stripe per 64 KiB up to 1 MiB; above, at most 16, whole pages apart. */
     ck_assert_uint_eq(pattern_stripe_step((size_t)100 << 10), (size_t)64 << 10);
     ck_assert_uint_eq(pattern_stripe_step((size_t)1 << 20), (size_t)64 << 10);
     ck_assert_uint_eq(pattern_stripe_step(n), (size_t)192 << 10);

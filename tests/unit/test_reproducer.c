@@ -91,7 +91,12 @@ static const char defective_source[] =
     "void *realloc(void *p, size_t n)\n"
     "{\n"
     "    resolve();\n"
-    "    return is_early(p) ? NULL : next_realloc(p, n);\n"
+    "    if (is_early(p)) return NULL;\n"
+    "    unsigned char *q = next_realloc(p, n);\n"
+    "#ifdef LOSE_BYTE_99999\n"
+    "    if (q != NULL && n == 200000) q[99999] ^= 0x20;\n"
+    "#endif\n"
+    "    return q;\n"
     "}\n"
     "void free(void *p)\n"
     "{\n"
@@ -339,6 +344,27 @@ START_TEST(test_defective_calloc_fails)
 }
 END_TEST
 
+/* A large block's last kept byte lost by realloc: the reproducer checks the
+ * sampled block's tail, as the harness does (it used to step past it). */
+START_TEST(test_sampled_block_tail_is_checked)
+{
+    struct workdir w;
+    workdir_open(&w);
+    char lib[128], allocator[160];
+    build_defective(&w, "-DLOSE_BYTE_99999", lib, sizeof lib, allocator, sizeof allocator);
+    write_reproducer(&w, "repro", "t0 malloc s1 100000\nt0 realloc s1 200000\nt0 free s1\n",
+                     allocator, policy_for(NULL), GAUNTLET_DEFAULT_CAP);
+    compile(&w, "repro", NULL);
+    run(&w, "repro", lib);
+    ck_assert_msg(result.status == 128 + SIGABRT, "status %d:\n%.4000s", result.status, result.err);
+    ck_assert_msg(strstr(result.err, "realloc") && strstr(result.err, "byte 99999 is"), "%.4000s",
+                  result.err);
+    run(&w, "repro", NULL);
+    ck_assert_msg(result.status == 0, "status %d:\n%.4000s", result.status, result.err);
+    workdir_remove(&w);
+}
+END_TEST
+
 START_TEST(test_known_deviation_is_noted_not_fatal)
 {
     struct workdir w;
@@ -544,6 +570,7 @@ Suite *reproducer_suite(void)
     TCase *fails = tcase_create("finds defects");
     tcase_set_timeout(fails, 60);
     tcase_add_test(fails, test_defective_calloc_fails);
+    tcase_add_test(fails, test_sampled_block_tail_is_checked);
     tcase_add_test(fails, test_known_deviation_is_noted_not_fatal);
     tcase_add_test(fails, test_crash_and_hang_name_the_operation);
     suite_add_tcase(s, fails);
