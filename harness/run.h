@@ -41,9 +41,9 @@ static inline bool pattern_is_sampled(size_t size)
 }
 /* The distance between stripes in a sampled block: 64 KiB, or for blocks
  * above 1 MiB the whole number of pages that makes at most
- * PATTERN_STRIPES_MAX stripes. Each stripe costs a page the allocator may have to fault in (or
- * have just cleared), so a stripe per 64 KiB made a 32 MiB block cost 512
- * page faults at each fill and check, most of the default mix's time. */
+ * PATTERN_STRIPES_MAX stripes. Each stripe is a page the allocator may have
+ * to fault in (or have just cleared): a stripe per 64 KiB made a 32 MiB
+ * block touch 512 pages at each fill and check. */
 static inline size_t pattern_stripe_step(size_t size)
 {
     size_t step = (size / PATTERN_STRIPES_MAX + 4095) & ~(size_t)4095;

@@ -188,9 +188,7 @@ static json_t *run_child(const char *alloc, const struct stress_params *p, unsig
     unlink(err_path);
     bool timed_out;
     int stop;
-    int layout = layout_for_children(p);
-    int status = spawn_wait_deadline(argv, err_path, timeout, &timed_out, &stop);
-    layout_restore(layout);
+    int status = spawn_stress_child(argv, err_path, p, timeout, &timed_out, &stop);
     if (stop) {
         fprintf(stderr, "\ngauntlet stress: stopped by signal %d (%s)\n", stop, strsignal(stop));
         remove_temp_dir(dir);

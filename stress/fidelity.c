@@ -50,10 +50,8 @@ static bool measure(const char *self, const char *alloc, const struct stress_par
     const struct stress_plan plan = {.params = *p};
     bool timed_out = false;
     int stop_signal = 0;
-    int layout = layout_for_children(p);
     int status =
-        spawn_wait_deadline(argv, log_path, stress_run_timeout(&plan), &timed_out, &stop_signal);
-    layout_restore(layout);
+        spawn_stress_child(argv, log_path, p, stress_run_timeout(&plan), &timed_out, &stop_signal);
     if (stop_signal) die_of_signal(stop_signal);
     if (status == -1 || timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return false;
     json_t *run = json_load_file(json_path, 0, NULL);

@@ -1,9 +1,11 @@
 /*
  * measure.c — what the kernel says of the process's memory: resident set
  * (statm), its peak (VmHWM) and the reset of that peak (clear_refs), plus
- * the machine settings a memory figure depends on. Reads go through file
+ * the machine settings a memory figure depends on, and the address layout
+ * every stress child is started with. Reads go through file
  * descriptors and stack buffers: no allocation while measuring.
  */
+#include "cli.h"
 #include "stress.h"
 
 #include <fcntl.h>
@@ -75,18 +77,18 @@ void thp_setting(char *out, size_t len)
 
 /* glibc's RSS depends on where the kernel puts the mappings: the same
  * replay, the same calls, took 178 MiB instead of 132 in 3 runs of 32 with
- * randomization, and 132 in every run without. A baseline must compare like with like,
- * so stress children run with a fixed layout unless --aslr asks otherwise. */
-int layout_for_children(const struct stress_params *p)
+ * randomization, and 132 in every run without. A baseline must compare like
+ * with like, so stress children run with a fixed layout unless --aslr asks
+ * otherwise (the personality flag is inherited, and takes effect at exec). */
+int spawn_stress_child(const char *const argv[], const char *log_path,
+                       const struct stress_params *p, double seconds, bool *timed_out,
+                       int *stop_signal)
 {
     int saved = personality(0xffffffff);
     if (saved != -1 && !p->aslr) personality((unsigned long)saved | ADDR_NO_RANDOMIZE);
-    return saved;
-}
-
-void layout_restore(int saved)
-{
+    int status = spawn_wait_deadline(argv, log_path, seconds, timed_out, stop_signal);
     if (saved != -1) personality((unsigned long)saved);
+    return status;
 }
 
 bool layout_randomized(void)

@@ -68,11 +68,11 @@ size_t proc_rss_bytes(void);                    /* VmRSS, from /proc/self/statm 
 size_t statm_resident_bytes(const char *statm); /* the same, from a statm line already read */
 size_t proc_peak_bytes(void);                   /* VmHWM, from /proc/self/status */
 bool proc_reset_peak(void);                     /* writes 5 to /proc/self/clear_refs */
-/* Around the start of a child run: without p->aslr, the children started in
- * between get a fixed address layout (the personality flag is inherited and
- * takes effect at exec). Returns what to hand layout_restore. */
-int layout_for_children(const struct stress_params *p);
-void layout_restore(int saved);
+/* Every stress child starts here: spawn_wait_deadline (cli.h), with a fixed
+ * address layout unless p->aslr. */
+int spawn_stress_child(const char *const argv[], const char *log_path,
+                       const struct stress_params *p, double seconds, bool *timed_out,
+                       int *stop_signal);
 /* Whether this process runs with address-space randomization. */
 bool layout_randomized(void);
 double monotonic_seconds(void);

@@ -28,6 +28,11 @@ const char *defective_dir(void)
     return p ? p : "build/defective";
 }
 
+void defective_library(char *buf, size_t len, const char *defect)
+{
+    snprintf(buf, len, "so:%s/libdefect_%s.so", defective_dir(), defect);
+}
+
 /* Temporary directories go when the test's process ends (Check runs each
  * test in a child of its own), so CI machines do not fill up. */
 static char made[64][128];

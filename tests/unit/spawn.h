@@ -19,6 +19,8 @@ void spawn_run(const char *const argv[], struct spawned *result);
 /* The gauntlet binary and the defective libraries' directory. */
 const char *gauntlet_path(void);
 const char *defective_dir(void);
+/* "so:DIR/libdefect_NAME.so": the allocator name of one defective library. */
+void defective_library(char *buf, size_t len, const char *defect);
 /* Writes text to path (the test fails when it cannot). */
 void write_file(const char *path, const char *text);
 /* A fresh temporary directory for a test's files. */

@@ -163,13 +163,28 @@ START_TEST(stopped_campaign_leaves_no_process)
 }
 END_TEST
 
+/* ROOT/good.bin: a program the misalign defect fails (48 = 3 x 16 bytes
+ * comes back misaligned), for stand-in engines to leave as a crash file;
+ * lib gets that defect's allocator name. */
+static void misaligning_program(const char *root, char *lib, size_t len)
+{
+    char text[128], good[128];
+    defective_library(lib, len, "misalign");
+    snprintf(text, sizeof text, "%s/good.txt", root);
+    snprintf(good, sizeof good, "%s/good.bin", root);
+    write_file(text, "t0 malloc s0 48\nt0 free s0\n");
+    const char *encode[] = {"gauntlet", "encode", text, "-o", good, NULL};
+    spawn_run(encode, &r);
+    ck_assert_int_eq(r.status, 0);
+}
+
 /* A crash file the engine writes in two steps (created empty, filled 3 s
  * later, as libFuzzer's fopen/fwrite may be seen) is judged when complete,
  * not replayed empty and set aside. The first round leaves a crash that
  * passes alone, so the second keeps going and polls its crash files. */
 START_TEST(crash_file_being_written_is_judged_when_complete)
 {
-    char root[64], gauntlet[128], out[128], lib[128], good[128], text[128];
+    char root[64], gauntlet[128], out[128], lib[128];
     make_temp_dir(root, sizeof root);
     fake_build(root, "libfuzzer-none",
                "#!/bin/sh\n"
@@ -184,13 +199,7 @@ START_TEST(crash_file_being_written_is_judged_when_complete)
                "exit 0\n",
                gauntlet, sizeof gauntlet);
     snprintf(out, sizeof out, "%s/out", root);
-    snprintf(lib, sizeof lib, "so:%s/libdefect_misalign.so", defective_dir());
-    snprintf(text, sizeof text, "%s/good.txt", root);
-    snprintf(good, sizeof good, "%s/good.bin", root);
-    write_file(text, "t0 malloc s0 48\nt0 free s0\n"); /* misaligned: 48 = 3 x 16 */
-    const char *encode[] = {"gauntlet", "encode", text, "-o", good, NULL};
-    spawn_run(encode, &r);
-    ck_assert_int_eq(r.status, 0);
+    misaligning_program(root, lib, sizeof lib);
     const char *argv[] = {gauntlet, "fuzz", "--alloc", lib, "--time", "30", "--out", out, NULL};
     spawn_run(argv, &r);
     ck_assert_msg(r.status == 1, "exit %d\n%s\n%s", r.status, r.out, r.err);
@@ -205,7 +214,7 @@ END_TEST
  * PATH: a secondary writes its crash at once; the main only waits. */
 START_TEST(afl_secondary_crash_stops_the_campaign)
 {
-    char root[64], gauntlet[128], out[128], lib[128], good[128], text[128], bin[128], path[4200];
+    char root[64], gauntlet[128], out[128], lib[128], bin[128], path[4200];
     make_temp_dir(root, sizeof root);
     fake_build(root, "afl", "#!/bin/sh\nexit 0\n", gauntlet, sizeof gauntlet);
     snprintf(bin, sizeof bin, "%s/bin", root);
@@ -224,13 +233,7 @@ START_TEST(afl_secondary_crash_stops_the_campaign)
     snprintf(path, sizeof path, "%s:%s", bin, getenv("PATH"));
     setenv("PATH", path, 1); /* this test's own process (Check forks each test) */
     snprintf(out, sizeof out, "%s/out", root);
-    snprintf(lib, sizeof lib, "so:%s/libdefect_misalign.so", defective_dir());
-    snprintf(text, sizeof text, "%s/good.txt", root);
-    snprintf(good, sizeof good, "%s/good.bin", root);
-    write_file(text, "t0 malloc s0 48\nt0 free s0\n"); /* misaligned: 48 = 3 x 16 */
-    const char *encode[] = {"gauntlet", "encode", text, "-o", good, NULL};
-    spawn_run(encode, &r);
-    ck_assert_int_eq(r.status, 0);
+    misaligning_program(root, lib, sizeof lib);
     const char *argv[] = {gauntlet, "fuzz",   "--engine", "afl",   "--jobs", "2", "--alloc",
                           lib,      "--time", "60",       "--out", out,      NULL};
     time_t start = time(NULL);
@@ -334,7 +337,7 @@ START_TEST(campaign_finds_each_defect)
     const char *name = found_by_fuzzing[_i][0], *invariant = found_by_fuzzing[_i][1];
     char out[64], lib[512], findings[128];
     make_temp_dir(out, sizeof out);
-    snprintf(lib, sizeof lib, "so:%s/libdefect_%s.so", defective_dir(), name);
+    defective_library(lib, sizeof lib, name);
     const char *argv[] = {"gauntlet", "fuzz", "--alloc", lib, "--time", "60", "--out", out, NULL};
     spawn_run(argv, &r);
     ck_assert_msg(r.status == 1, "%s: exit %d\n%s\n%s", name, r.status, r.out, r.err);

@@ -14,11 +14,6 @@
 
 static struct spawned r;
 
-static void defect_library(char *buf, size_t len, const char *name)
-{
-    snprintf(buf, len, "so:%s/libdefect_%s.so", defective_dir(), name);
-}
-
 static void generate(const char *path, const char *seed)
 {
     const char *gen[] = {"gauntlet", "gen", "--seed", seed, "--ops", "400", "-o", path, NULL};
@@ -57,7 +52,7 @@ static void minimize_keeps_invariant(const char *defect)
     make_temp_dir(dir, sizeof dir);
     snprintf(program, sizeof program, "%s/big.bin", dir);
     snprintf(minimal, sizeof minimal, "%s/min.txt", dir);
-    defect_library(lib, sizeof lib, defect);
+    defective_library(lib, sizeof lib, defect);
     generate(program, "7");
     const char *run[] = {"gauntlet", "run", "--quiet", "--alloc", lib, program, NULL};
     spawn_run(run, &r);
@@ -137,7 +132,7 @@ START_TEST(triage_groups_findings_that_fail_the_same_way)
 {
     char dir[64], path[256], lib[512];
     make_temp_dir(dir, sizeof dir);
-    defect_library(lib, sizeof lib, "calloc_dirty");
+    defective_library(lib, sizeof lib, "calloc_dirty");
     /* Two findings failing the same way (calloc-zero at a calloc), one that
      * no longer reproduces, and a file that is no finding at all. */
     static const char dirty[] = "t0 malloc s0 100\nt0 calloc s1 10 x 10\n";

@@ -38,11 +38,6 @@ static void load_defects(void)
     fclose(f);
 }
 
-static void library(char *buf, size_t len, const char *name)
-{
-    snprintf(buf, len, "so:%s/libdefect_%s.so", defective_dir(), name);
-}
-
 static bool reported(const char *invariant)
 {
     char want[128];
@@ -55,14 +50,14 @@ START_TEST(each_defect_is_caught_by_its_program)
     ck_assert_int_gt(defect_count, 10);
     const struct defect *d = &defects[_i];
     char lib[512], program[256];
-    library(lib, sizeof lib, d->name);
+    defective_library(lib, sizeof lib, d->name);
     snprintf(program, sizeof program, "tests/defective/programs/%s.txt", d->name);
     const char *argv[] = {"gauntlet", "run", "--timeout", "2", "--alloc", lib, program, NULL};
     spawn_run(argv, &r);
     ck_assert_msg(r.status == 1 && reported(d->invariant), "%s: exit %d, want `%s`:\n%s", d->name,
                   r.status, d->invariant, r.err);
     /* The same program against the correct wrapper: no false alarm. */
-    library(lib, sizeof lib, "none");
+    defective_library(lib, sizeof lib, "none");
     const char *clean[] = {"gauntlet", "run", "--alloc", lib, program, NULL};
     spawn_run(clean, &r);
     ck_assert_msg(r.status == 0, "%s program on libdefect_none: %s", d->name, r.err);
@@ -98,7 +93,7 @@ START_TEST(each_defect_is_caught_by_generated_programs)
     if (strcmp(d->name, "hang") == 0) return;
     char lib[512];
     const char *argv[GEN_SEEDS + 8] = {"gauntlet", "run", "--quiet", "--alloc", lib};
-    library(lib, sizeof lib, d->name);
+    defective_library(lib, sizeof lib, d->name);
     add_generated_programs(argv, 5, 0);
     spawn_run(argv, &r);
     ck_assert_msg(r.status == 1 && reported(d->invariant),
@@ -111,7 +106,7 @@ END_TEST
 START_TEST(cross_thread_defect_needs_cross_thread_frees)
 {
     char lib[512];
-    library(lib, sizeof lib, "cross_thread");
+    defective_library(lib, sizeof lib, "cross_thread");
     const char *argv[GEN_SEEDS + 8] = {"gauntlet", "run", "--quiet", "--alloc", lib};
     add_generated_programs(argv, 5, 1);
     spawn_run(argv, &r);
@@ -124,7 +119,7 @@ END_TEST
 START_TEST(hang_is_caught_in_free_running_mode)
 {
     char lib[512];
-    library(lib, sizeof lib, "hang");
+    defective_library(lib, sizeof lib, "hang");
     const char *argv[] = {"gauntlet", "run",       "--mode",
                           "free",     "--timeout", "1",
                           "--alloc",  lib,         "tests/defective/programs/hang.txt",
@@ -170,7 +165,7 @@ START_TEST(real_allocators_pass_generated_programs)
     run_all_allocators_on(files + 1, "free");
     /* The correct wrapper, judged by the permissive so: table, passes too. */
     char lib[512];
-    library(lib, sizeof lib, "none");
+    defective_library(lib, sizeof lib, "none");
     const char *argv[] = {"gauntlet", "run",    "--quiet", "--alloc", lib,
                           paths[0],   paths[3], paths[5],  NULL};
     spawn_run(argv, &r);

@@ -44,11 +44,6 @@ static const json_t *phase_named(const json_t *run, const char *name)
     return NULL;
 }
 
-static void so_name(char *out, size_t len, const char *defect)
-{
-    snprintf(out, len, "so:%s/libdefect_%s.so", defective_dir(), defect);
-}
-
 /* `gauntlet stress ARGS... --json F` in a fresh directory; it must succeed.
  * Returns the results document, and the path of F in json (256 bytes). */
 static json_t *stress_results(const char *const args[], char *json)
@@ -201,7 +196,7 @@ END_TEST
 START_TEST(content_checks_catch_a_corrupting_allocator)
 {
     char alloc[512], dir[128], json[256];
-    so_name(alloc, sizeof alloc, "scribble");
+    defective_library(alloc, sizeof alloc, "scribble");
     make_temp_dir(dir, sizeof dir);
     snprintf(json, sizeof json, "%s/s.json", dir);
     const char *argv[] = {"gauntlet", "stress", "--alloc", alloc, "--workload", "server",
@@ -223,7 +218,7 @@ END_TEST
 static void stress_against(const char *defect, const char *baseline, const char *json)
 {
     char alloc[512];
-    so_name(alloc, sizeof alloc, defect);
+    defective_library(alloc, sizeof alloc, defect);
     const char *argv[] = {"gauntlet",
                           "stress",
                           "--alloc",
@@ -372,8 +367,6 @@ START_TEST(plot_command_redraws_a_document)
 }
 END_TEST
 
-/* --requests N: the server serves exactly N, in ten batches, and a baseline
- * measured with another N is refused before anything runs. */
 /* Children run with a fixed address layout unless --aslr: the same replay
  * then holds the same RSS every time, and --aslr is recorded, and kept apart
  * in comparisons. */
@@ -408,6 +401,8 @@ START_TEST(children_run_with_a_fixed_layout_unless_asked)
 }
 END_TEST
 
+/* --requests N: the server serves exactly N, in ten batches, and a baseline
+ * measured with another N is refused before anything runs. */
 START_TEST(server_serves_the_requests_asked)
 {
     char json[256];
@@ -436,8 +431,8 @@ END_TEST
 static void upgrade(const char *new_defect, const char *fuzz_seconds, const char *out)
 {
     char old_alloc[512], new_alloc[512];
-    so_name(old_alloc, sizeof old_alloc, "none");
-    so_name(new_alloc, sizeof new_alloc, new_defect);
+    defective_library(old_alloc, sizeof old_alloc, "none");
+    defective_library(new_alloc, sizeof new_alloc, new_defect);
     const char *argv[] = {"gauntlet", "upgrade", "--old",      old_alloc,    "--new",
                           new_alloc,  "--time",  fuzz_seconds, "--workload", "server,fragment",
                           "--scale",  "0.05",    "--repeat",   "2",          "--out",

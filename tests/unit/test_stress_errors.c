@@ -23,11 +23,6 @@
 
 static struct spawned r;
 
-static void library(char *out, size_t len, const char *defect)
-{
-    snprintf(out, len, "so:%s/libdefect_%s.so", defective_dir(), defect);
-}
-
 static json_t *first_run(const char *path)
 {
     json_error_t e;
@@ -62,7 +57,7 @@ static bool empty_directory(const char *path)
 START_TEST(a_report_that_is_not_utf8_is_recorded)
 {
     char alloc[512], dir[128], json[256];
-    library(alloc, sizeof alloc, "garble");
+    defective_library(alloc, sizeof alloc, "garble");
     make_temp_dir(dir, sizeof dir);
     snprintf(json, sizeof json, "%s/g.json", dir);
     const char *argv[] = {"gauntlet", "stress", "--alloc", alloc, "--workload", "server",
@@ -104,7 +99,7 @@ static bool child_alive(const char *a, const char *b)
 START_TEST(a_hang_is_killed_at_the_timeout)
 {
     char alloc[512], dir[128], tmp[256], json[256];
-    library(alloc, sizeof alloc, "hang");
+    defective_library(alloc, sizeof alloc, "hang");
     make_temp_dir(dir, sizeof dir);
     snprintf(tmp, sizeof tmp, "%s/tmp", dir);
     snprintf(json, sizeof json, "%s/h.json", dir);
@@ -193,7 +188,7 @@ END_TEST
 START_TEST(stress_findings_outrank_errors)
 {
     char alloc[512];
-    library(alloc, sizeof alloc, "garble");
+    defective_library(alloc, sizeof alloc, "garble");
     const char *argv[] = {"gauntlet",   "stress",        "--alloc",   alloc,
                           "--workload", "server,replay", "--program", "/nonexistent/p.txt",
                           "--scale",    "0.02",          "--plot",    "/proc/no/such/dir",
@@ -213,8 +208,8 @@ static void upgrade(const char *old_defect, const char *new_defect, const char *
                     const char *workloads, const char *program)
 {
     char old_alloc[512], new_alloc[512];
-    library(old_alloc, sizeof old_alloc, old_defect);
-    library(new_alloc, sizeof new_alloc, new_defect);
+    defective_library(old_alloc, sizeof old_alloc, old_defect);
+    defective_library(new_alloc, sizeof new_alloc, new_defect);
     const char *argv[32] = {"gauntlet", "upgrade", "--old",      old_alloc, "--new",   new_alloc,
                             "--time",   "0",       "--repeat",   "1",       "--scale", "0.02",
                             "--out",    out,       "--workload", workloads};
