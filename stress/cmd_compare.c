@@ -28,7 +28,7 @@ static const char compare_help[] =
     "more than its own run-to-run spread ((max - min) / median) in either file.\n"
     "A memory figure (RSS, peaks, per-phase RSS) regresses when it grew beyond that\n"
     "and by at least SIZE; fragmentation when it grew beyond that and by at least\n"
-    "0.05. Lower operations per second is shown as \"slower\", never counted. A NEW\n"
+    "0.05, or by what SIZE of RSS makes in it when that is more. Lower operations per second is shown as \"slower\", never counted. A NEW\n"
     "summary whose status is \"finding\" counts as a regression.\n"
     "\n"
     "  --tolerance PCT    the least relative change flagged: 10 or 10% (default 10%)\n"

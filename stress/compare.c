@@ -21,7 +21,13 @@
  * shrinkage = new < old / (1 + tol):
  *   memory  REGRESSED when growth and new - old >= min_change_bytes;
  *           "better" when shrinkage and old - new >= min_change_bytes.
- *   ratio   the same with an absolute floor of 0.05 instead of bytes.
+ *   ratio   the same with a floor of 0.05, or of what min_change_bytes is
+ *           as fragmentation when larger: fragmentation is net RSS over
+ *           peak live bytes, so a move smaller than min_change_bytes / live
+ *           is a memory change below the memory floor. On a small run (2 MiB
+ *           live) 0.05 was a fifth of a MiB, and the same library measured
+ *           twice was flagged. The live bytes are estimated as peak RSS /
+ *           fragmentation (at least the real ones: a lower floor).
  *   speed   "slower" when shrinkage, "faster" when growth: shown, never counted.
  * Anything else is "ok". A new entry whose status is "finding" counts as one
  * regression (correctness before memory; its figures are still compared);
@@ -230,13 +236,22 @@ static const char *judge(const struct figure *o, const struct figure *n, double 
     return "ok";
 }
 
+/* The least fragmentation move flagged in the new entry e (see the header). */
+static double ratio_floor(const json_t *e, double fragmentation, const struct compare_options *opt)
+{
+    double peak_rss;
+    if (fragmentation <= 0 || !figure_median(e, "peak_rss", &peak_rss) || peak_rss <= 0)
+        return RATIO_FLOOR;
+    return fmax(RATIO_FLOOR, (double)opt->min_change_bytes * fragmentation / peak_rss);
+}
+
 static void compare_figure(struct table *t, const json_t *e, const char *name, const json_t *of,
                            const json_t *nf, const struct compare_options *opt)
 {
     struct figure o = read_figure(of), n = read_figure(nf);
     double tol = fmax(opt->tolerance, o.spread + n.spread);
     double floor = n.kind == KIND_MEMORY  ? (double)opt->min_change_bytes
-                   : n.kind == KIND_RATIO ? RATIO_FLOOR
+                   : n.kind == KIND_RATIO ? ratio_floor(e, n.median, opt)
                                           : 0;
     const char *verdict = judge(&o, &n, tol, floor);
     bool regressed = strcmp(verdict, "REGRESSED") == 0, slower = strcmp(verdict, "slower") == 0;

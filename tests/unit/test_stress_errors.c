@@ -124,30 +124,35 @@ START_TEST(a_hang_is_killed_at_the_timeout)
 }
 END_TEST
 
-static const char old_doc[] =
-    "{\"schema\": \"gauntlet-stress/1\", \"runs\": [], \"summary\": ["
-    "{\"allocator\": \"glibc\", \"workload\": \"server\", \"status\": \"ok\", \"figures\": "
-    "{\"peak_rss\": {\"kind\": \"memory\", \"median\": 1000000}}},"
-    "{\"allocator\": \"glibc\", \"workload\": \"spike\", \"status\": \"ok\", \"figures\": "
-    "{\"peak_rss\": {\"kind\": \"memory\", \"median\": 1000000}}}]}";
+#define ENTRY(alloc, workload, status, figures)                                                    \
+    "{\"allocator\": \"" alloc "\", \"workload\": \"" workload "\", \"status\": \"" status         \
+    "\", \"figures\": {" figures "}}"
+#define PEAK(median)          "\"peak_rss\": {\"kind\": \"memory\", \"median\": " #median "}"
+#define FRAGMENTATION(median) "\"fragmentation\": {\"kind\": \"ratio\", \"median\": " #median "}"
 
-static void compare_with(const char *dir, const char *name, const char *summary)
+/* `gauntlet compare` of two documents with these summary entries. */
+static void compare_summaries(const char *dir, const char *name, const char *old_summary,
+                              const char *new_summary)
 {
     char old_path[256], new_path[256], doc[2048];
-    snprintf(old_path, sizeof old_path, "%s/old.json", dir);
+    const char *format = "{\"schema\": \"gauntlet-stress/1\", \"runs\": [], \"summary\": [%s]}";
+    snprintf(old_path, sizeof old_path, "%s/%s-old.json", dir, name);
     snprintf(new_path, sizeof new_path, "%s/%s.json", dir, name);
-    write_file(old_path, old_doc);
-    snprintf(doc, sizeof doc,
-             "{\"schema\": \"gauntlet-stress/1\", \"runs\": [], \"summary\": [%s]}", summary);
+    snprintf(doc, sizeof doc, format, old_summary);
+    write_file(old_path, doc);
+    snprintf(doc, sizeof doc, format, new_summary);
     write_file(new_path, doc);
     const char *argv[] = {"gauntlet", "compare", old_path, new_path, NULL};
     spawn_run(argv, &r);
 }
 
-#define ENTRY(alloc, workload, status, figures)                                                    \
-    "{\"allocator\": \"" alloc "\", \"workload\": \"" workload "\", \"status\": \"" status         \
-    "\", \"figures\": {" figures "}}"
-#define PEAK(median) "\"peak_rss\": {\"kind\": \"memory\", \"median\": " #median "}"
+static void compare_with(const char *dir, const char *name, const char *summary)
+{
+    compare_summaries(dir, name,
+                      ENTRY("glibc", "server", "ok", PEAK(1000000)) "," ENTRY("glibc", "spike",
+                                                                              "ok", PEAK(1000000)),
+                      summary);
+}
 
 START_TEST(compare_does_not_pass_a_broken_new_document)
 {
@@ -180,6 +185,28 @@ START_TEST(compare_does_not_pass_a_broken_new_document)
     compare_with(dir, "finding",
                  ENTRY("glibc", "server", "finding", "") "," ENTRY("glibc", "spike", "error", ""));
     ck_assert_msg(r.status == 1, "exit %d: %s%s", r.status, r.out, r.err);
+}
+END_TEST
+
+/* Fragmentation is net RSS over live bytes: on a small run a fifth of a MiB
+ * moves it by 0.2, which flagged the same library measured twice (upgrade
+ * none -> none, realloc-growth at scale 0.02: 1.45 -> 1.68 at 5 MiB peak).
+ * A move is flagged only when it stands for --min-change (1 MiB) of RSS. */
+START_TEST(small_runs_fragmentation_noise_is_not_flagged)
+{
+    char dir[128];
+    make_temp_dir(dir, sizeof dir);
+    compare_summaries(dir, "small",
+                      ENTRY("none", "growth", "ok", PEAK(5000000) "," FRAGMENTATION(1.45)),
+                      ENTRY("none", "growth", "ok", PEAK(5200000) "," FRAGMENTATION(1.68)));
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    ck_assert_ptr_null(strstr(r.out, "REGRESSED"));
+    /* The same move at 100 MiB is 15 MiB of RSS: flagged. */
+    compare_summaries(dir, "large",
+                      ENTRY("none", "growth", "ok", PEAK(100000000) "," FRAGMENTATION(1.45)),
+                      ENTRY("none", "growth", "ok", PEAK(100000000) "," FRAGMENTATION(1.68)));
+    ck_assert_msg(r.status == 1, "exit %d: %s%s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "fragmentation") && strstr(r.out, "REGRESSED"), "%s", r.out);
 }
 END_TEST
 
@@ -253,6 +280,7 @@ Suite *stress_errors_suite(void)
     tcase_add_test(t, a_report_that_is_not_utf8_is_recorded);
     tcase_add_test(t, a_hang_is_killed_at_the_timeout);
     tcase_add_test(t, compare_does_not_pass_a_broken_new_document);
+    tcase_add_test(t, small_runs_fragmentation_noise_is_not_flagged);
     tcase_add_test(t, stress_findings_outrank_errors);
     tcase_add_test(t, upgrade_judges_new_by_its_own_findings);
     suite_add_tcase(s, t);
