@@ -1,33 +1,60 @@
 # Gauntlet — build, tests and benchmarks.
-#   make            build build/gauntlet and the defective test allocators
-#   make run        the main job: a generated program against every installed allocator
-#   make check      unit tests, the oracle's proofs, the corpus against every allocator
-#   make bench      the oracle's cost (checked vs raw calls)
-#   make bench-parts   where that cost goes on small blocks (pattern, overlap map)
-#   make bench-stress  the stress checks' and RSS sampler's cost
+#   make              build build/gauntlet and the defective test allocators
+#   make run          the main job: a generated program against every installed allocator
+#   make check        every test: unit, system (spawning gauntlet), long (campaigns, stress)
+#   make check-fast   the unit and system tests only (under a minute)
+#   make install      gauntlet, the fuzz targets and their data under $(PREFIX) ($(DESTDIR) too)
+#   make bench        the oracle's cost (checked vs raw calls)
+#   make bench-parts  where that cost goes on small blocks (pattern, overlap map)
+#   make bench-stress the stress checks' and RSS sampler's cost
+#   make bench-fuzz   the fuzz targets' speed and time to find each defect
 #   make stress-baselines  refresh stress/baselines/<allocator>.json on this machine
 #   make stress-pictures   every allocator on every workload: the README's table and pictures
 # Every target first installs missing packages (ci/install-deps.sh).
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
+# Link-time optimization: the oracle's path crosses files (executor, oracle,
+# map, pattern) on every operation; make bench measures what it saves.
+LTO      ?= -flto=auto
 # The project's own flags stay even when CFLAGS is given on the command line.
-ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -Iharness -Istress $(CFLAGS)
+BASE_CFLAGS = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread $(CFLAGS) $(LTO)
 LDLIBS   += -ldl -pthread -ljansson -lm
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt)
 
+# Each folder sees its own headers and those it may use, nothing else: a
+# wrong include fails to build. harness/include/ is the library's public face.
+INC_harness  := -Iharness -Iharness/include
+INC_cli      := -Iharness/include -Icli
+INC_campaign := -Iharness/include -Icli -Ifuzzers/campaign
+INC_stress   := -Iharness/include -Icli -Istress
+INC_unit     := -Iharness -Iharness/include -Itests/support
+INC_system   := -Iharness/include -Itests/support
+
 BUILD    := build
-HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
-STRESS_SRC  := $(wildcard stress/*.c)
-HARNESS_OBJ := $(HARNESS_SRC:harness/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/reproducer_template.o \
-               $(STRESS_SRC:stress/%.c=$(BUILD)/obj/stress/%.o)
+OBJ      := $(BUILD)/obj
+LIB      := $(BUILD)/libgauntlet.a
+LIB_SRC  := $(wildcard harness/*.c)
+CLI_SRC  := $(wildcard cli/*.c)
+CAMPAIGN_SRC := $(wildcard fuzzers/campaign/*.c)
+STRESS_SRC := $(wildcard stress/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(OBJ)/%.o) $(OBJ)/harness/embedded.o
+CMD_OBJ  := $(CLI_SRC:%.c=$(OBJ)/%.o) $(CAMPAIGN_SRC:%.c=$(OBJ)/%.o) $(STRESS_SRC:%.c=$(OBJ)/%.o)
+LIB_HDR  := $(wildcard harness/*.h harness/include/*.h)
+
+SUPPORT_SRC := $(wildcard tests/support/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
+SYSTEM_SRC := $(wildcard tests/system/*.c)
+LONG_SRC := $(wildcard tests/long/*.c)
 DEFECTS  := $(shell awk '!/^#/ && NF {print $$1}' tests/defective/defects.list 2>/dev/null) none
 DEFECT_LIBS := $(DEFECTS:%=$(BUILD)/defective/libdefect_%.so)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all run check bench bench-parts bench-fuzz bench-stress stress-baselines stress-pictures format clean \
-        deps fuzz-build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+
+.PHONY: all run check check-fast install bench bench-parts bench-fuzz bench-stress \
+        stress-baselines stress-pictures format clean deps fuzz-build
 all: $(BUILD)/gauntlet $(DEFECT_LIBS)
 
 deps: $(DEPS_STAMP)
@@ -35,39 +62,69 @@ $(DEPS_STAMP): ci/install-deps.sh
 	@bash ci/install-deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
-$(BUILD)/obj/%.o: harness/%.c harness/*.h | $(DEPS_STAMP)
+$(OBJ)/harness/%.o: harness/%.c $(LIB_HDR) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(INC_harness) -c $< -o $@
 
-$(BUILD)/obj/stress/%.o: stress/%.c stress/*.h harness/*.h | $(DEPS_STAMP)
+$(OBJ)/cli/%.o: cli/%.c cli/*.h $(LIB_HDR) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(INC_cli) -c $< -o $@
 
-# The reproducer's fixed code is real C in harness/reproducer_*.c.in; the
-# build turns each file into an array of lines (backslashes and quotes escaped).
-$(BUILD)/obj/reproducer_template.c: harness/reproducer_head.c.in harness/reproducer_body.c.in
+$(OBJ)/fuzzers/campaign/%.o: fuzzers/campaign/%.c fuzzers/campaign/*.h cli/*.h $(LIB_HDR) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	@{ echo '/* Generated from harness/reproducer_*.c.in by the Makefile: do not edit. */'; \
+	$(CC) $(BASE_CFLAGS) $(INC_campaign) -c $< -o $@
+
+$(OBJ)/stress/%.o: stress/%.c stress/*.h cli/*.h $(LIB_HDR) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(INC_stress) -c $< -o $@
+
+# Embedded texts: the reproducer's fixed parts, real C kept in files of their
+# own (harness/reproducer_*.c.in, and rules.h itself, which every reproducer
+# carries verbatim), each turned into an array of lines (backslashes and
+# quotes escaped).
+EMBEDDED := reproducer_head:harness/reproducer_head.c.in rules:harness/include/rules.h \
+            reproducer_body:harness/reproducer_body.c.in
+$(OBJ)/harness/embedded.c: $(foreach e,$(EMBEDDED),$(word 2,$(subst :, ,$(e))))
+	@mkdir -p $(dir $@)
+	@{ echo '/* Generated by the Makefile from the files named below: do not edit. */'; \
 	  echo '#include <stddef.h>'; \
-	  for part in head body; do \
-	    echo "const char *const reproducer_template_$$part[] = {"; \
-	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/",/' harness/reproducer_$$part.c.in; \
+	  for entry in $(EMBEDDED); do \
+	    name=$${entry%%:*}; file=$${entry#*:}; \
+	    echo "/* $$file */"; \
+	    echo "const char *const embedded_$$name[] = {"; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/",/' $$file; \
 	    echo '};'; \
-	    echo "const size_t reproducer_template_$${part}_lines = $$(wc -l < harness/reproducer_$$part.c.in);"; \
+	    echo "const size_t embedded_$${name}_lines = $$(wc -l < $$file);"; \
 	  done; } > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/reproducer_template.o: $(BUILD)/obj/reproducer_template.c
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+$(OBJ)/harness/embedded.o: $(OBJ)/harness/embedded.c
+	$(CC) $(BASE_CFLAGS) -c $< -o $@
 
-$(BUILD)/gauntlet: $(BUILD)/obj/main.o $(HARNESS_OBJ)
-	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/gauntlet: $(CMD_OBJ) $(LIB)
+	$(CC) $(BASE_CFLAGS) $(CMD_OBJ) $(LIB) -o $@ $(LDLIBS)
 
 $(BUILD)/defective/libdefect_%.so: tests/defective/defective.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIC -shared -fno-builtin -DDEFECT_$(shell echo $* | tr a-z A-Z) $< -o $@ -ldl -pthread
+	$(CC) $(BASE_CFLAGS) -fPIC -shared -fno-builtin -DDEFECT_$(shell echo $* | tr a-z A-Z) $< -o $@ -ldl -pthread
 
-$(BUILD)/unit_tests: $(UNIT_SRC) $(HARNESS_OBJ) | $(DEPS_STAMP)
-	$(CC) $(ALL_CFLAGS) $(UNIT_SRC) $(HARNESS_OBJ) -o $@ $(LDLIBS) $(CHECK_LIBS)
+# One runner per test level; each sees only what its level may use.
+$(BUILD)/tests/unit: $(UNIT_SRC) $(SUPPORT_SRC) $(LIB) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(INC_unit) $(UNIT_SRC) $(SUPPORT_SRC) $(LIB) -o $@ $(LDLIBS) $(CHECK_LIBS)
+
+$(BUILD)/tests/system: $(SYSTEM_SRC) $(SUPPORT_SRC) $(LIB) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(INC_system) $(SYSTEM_SRC) $(SUPPORT_SRC) $(LIB) -o $@ $(LDLIBS) $(CHECK_LIBS)
+
+$(BUILD)/tests/long: $(LONG_SRC) $(SUPPORT_SRC) $(LIB) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(INC_system) $(LONG_SRC) $(SUPPORT_SRC) $(LIB) -o $@ $(LDLIBS) $(CHECK_LIBS)
+
+TEST_ENV = GAUNTLET=$(BUILD)/gauntlet DEFECTIVE_DIR=$(BUILD)/defective
 
 # The main job (README's first command).
 run: all
@@ -81,8 +138,14 @@ run: all
 fuzz-build: all
 	bash fuzzers/build.sh
 
-check: all fuzz-build $(BUILD)/unit_tests
-	GAUNTLET=$(BUILD)/gauntlet DEFECTIVE_DIR=$(BUILD)/defective $(BUILD)/unit_tests
+check-fast: all $(BUILD)/tests/unit $(BUILD)/tests/system
+	$(TEST_ENV) bash tests/run-levels.sh $(BUILD)/tests/unit $(BUILD)/tests/system
+
+check: all fuzz-build $(BUILD)/tests/unit $(BUILD)/tests/system $(BUILD)/tests/long
+	$(TEST_ENV) bash tests/run-levels.sh $(BUILD)/tests/unit $(BUILD)/tests/system $(BUILD)/tests/long
+
+install: all fuzz-build
+	bash ci/install.sh "$(DESTDIR)" "$(PREFIX)"
 
 bench: all
 	$(BUILD)/gauntlet bench --alloc all
@@ -95,11 +158,13 @@ bench-parts: all
 bench-stress: all
 	$(BUILD)/gauntlet stress-bench --alloc all --repeat 5 --scale 2
 
-# Per-allocator baselines, measured on this machine (commit the result).
-STRESS_BASELINE_ALLOCS ?= glibc jemalloc mimalloc tcmalloc
+# Per-allocator baselines, measured on this machine (commit the result);
+# every named allocator unless STRESS_BASELINE_ALLOCS names some.
+STRESS_BASELINE_ALLOCS ?=
 stress-baselines: all
 	@mkdir -p stress/baselines
-	for a in $(STRESS_BASELINE_ALLOCS); do \
+	STRESS_BASELINE_ALLOCS="$(STRESS_BASELINE_ALLOCS)"; \
+	for a in $${STRESS_BASELINE_ALLOCS:-$$($(BUILD)/gauntlet list --registry | cut -d' ' -f1)}; do \
 	  $(BUILD)/gauntlet stress --alloc $$a --workload all --repeat 5 --no-series \
 	    --json stress/baselines/$$a.json || exit $$?; \
 	done
@@ -118,7 +183,9 @@ bench-fuzz: all
 	bash ci/bench-fuzz.sh
 
 format:
-	clang-format -i harness/*.c harness/*.h stress/*.c stress/*.h tests/unit/*.c tests/unit/*.h tests/defective/*.c
+	clang-format -i harness/*.c harness/*.h harness/include/*.h cli/*.c cli/*.h \
+	    fuzzers/*.c fuzzers/*.h fuzzers/campaign/*.c fuzzers/campaign/*.h \
+	    stress/*.c stress/*.h tests/*/*.c tests/*/*.h
 
 clean:
 	rm -rf $(BUILD)

@@ -15,10 +15,12 @@ env -u CFLAGS -u CXXFLAGS -u LDFLAGS make -s CC=cc build/gauntlet >/dev/null
 
 objects=()
 work=$(mktemp -d)
+# The library (harness/), as fuzzers/build.sh compiles it: reproducer.c
+# needs texts the Makefile embeds, and no fuzz run writes reproducers.
 for f in harness/*.c; do
-  case "$(basename "$f")" in main.c | cmd_*.c | reproducer.c) continue ;; esac
+  case "$(basename "$f")" in reproducer.c) continue ;; esac
   o="$work/$(basename "$f" .c).o"
-  $CC $CFLAGS -std=c17 -D_GNU_SOURCE -pthread -Iharness -c "$f" -o "$o"
+  $CC $CFLAGS -std=c17 -D_GNU_SOURCE -pthread -Iharness -Iharness/include -c "$f" -o "$o"
   objects+=("$o")
 done
 
@@ -27,17 +29,15 @@ for t in corpus/seeds/*.txt corpus/regressions/*.txt; do
   build/gauntlet encode "$t" -o "$work/seeds/$(basename "$(dirname "$t")")-$(basename "$t" .txt)"
 done
 
-declare -A library=([glibc]="" [jemalloc]=libjemalloc.so.2 [mimalloc]=libmimalloc.so.2
-                    [tcmalloc]=libtcmalloc_minimal.so.4)
-for alloc in glibc jemalloc mimalloc tcmalloc; do
-  lib=${library[$alloc]}
-  if [ -n "$lib" ]; then
+# The named allocators and their libraries, from gauntlet's registry.
+build/gauntlet list --registry | while read -r alloc lib; do
+  if [ "$alloc" != glibc ]; then
     path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
     [ -n "$path" ] || { echo "build.sh: $lib not installed, fuzz_program_$alloc skipped" >&2; continue; }
     cp -L "$path" "$OUT/lib/$lib"
   fi
   fuzzer=fuzz_program_$alloc
-  $CC $CFLAGS -std=c17 -D_GNU_SOURCE -pthread -Iharness -Ifuzzers \
+  $CC $CFLAGS -std=c17 -D_GNU_SOURCE -pthread -Iharness/include -Ifuzzers \
     -DGAUNTLET_DEFAULT_ALLOC="\"$alloc\"" -c fuzzers/fuzz_program.c -o "$work/$fuzzer.o"
   $CXX $CXXFLAGS "$work/$fuzzer.o" "${objects[@]}" $LIB_FUZZING_ENGINE \
     -Wl,-rpath,'$ORIGIN/lib' -ldl -pthread -o "$OUT/$fuzzer"

@@ -10,6 +10,7 @@ packages=(
   libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
   clang clang-14 libclang-rt-14-dev afl++ zip unzip
   libjansson-dev gnuplot-nox time
+  python3-yaml # ci/check-workflows.py reads the GitHub workflows
 )
 
 missing=()

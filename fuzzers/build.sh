@@ -52,18 +52,17 @@ cc=${CC:-cc}
 afl_cc=$(command -v afl-clang-lto || command -v afl-clang-fast || true)
 afl_driver=${AFL_DRIVER:-/usr/lib/afl/libAFLDriver.a}
 
-# The whole harness except the command-line programs: main.c and the
-# commands (cmd_*.c), and reproducer.c (it needs the generated template and
-# no fuzz run writes reproducers). cli_io.c stays: GAUNTLET_CAP is parsed
-# with its parse_size_arg.
+# The library (harness/), compiled anew for each configuration's
+# instrumentation, except reproducer.c: it needs the texts the Makefile
+# embeds, and no fuzz run writes reproducers.
 harness=()
 for f in "$root"/harness/*.c; do
-    case "$(basename "$f")" in main.c | cmd_*.c | reproducer.c) ;; *) harness+=("$f") ;; esac
+    case "$(basename "$f")" in reproducer.c) ;; *) harness+=("$f") ;; esac
 done
 # EXTRA_CFLAGS: more compiler flags, split on blanks (e.g. "-DNDEBUG -O3").
 read -r -a extra <<<"${EXTRA_CFLAGS:-}"
 common=(-std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -g
-    -I"$root/harness" -I"$root/fuzzers" "${extra[@]}")
+    -I"$root/harness" -I"$root/harness/include" -I"$root/fuzzers" "${extra[@]}")
 libs=(-ldl -pthread)
 target=$root/fuzzers/fuzz_program.c
 

@@ -1,11 +1,12 @@
 /*
- * adapter_bind.c — binding an allocator library's standard entry points.
- * Shared by every adapter. A symbol counts only if the library itself defines
- * it: dlsym also searches the library's dependencies (libc), and binding a
+ * adapter_bind.c — binding an allocator library's entry points, shared by
+ * every adapter. A symbol counts only if the library itself defines it:
+ * dlsym also searches the library's dependencies (libc), and binding a
  * missing reallocarray to glibc's would mix two heaps and hide the
- * library's own behaviour.
+ * library's own behaviour. The sized frees live here too: which calls each
+ * kind makes, and (rules.h) which blocks it can take.
  */
-#include "adapter.h"
+#include "internal.h"
 
 #include <dlfcn.h>
 #include <link.h>
@@ -14,6 +15,7 @@
 
 void *adapter_own_symbol(void *handle, const char *name)
 {
+    if (name == NULL) return NULL;
     void *symbol = dlsym(handle, name);
     if (symbol == NULL) return NULL;
     struct link_map *library = NULL;
@@ -22,6 +24,11 @@ void *adapter_own_symbol(void *handle, const char *name)
     if (dladdr(symbol, &where) == 0) return NULL;
     /* A shared object is linked at 0, so its load bias is its load base. */
     return (uintptr_t)where.dli_fbase == (uintptr_t)library->l_addr ? symbol : NULL;
+}
+
+void *allocator_symbol(const struct allocator *a, const char *symbol)
+{
+    return a->handle ? adapter_own_symbol(a->handle, symbol) : NULL;
 }
 
 bool adapter_bind_standard(struct allocator *a, void *handle, char *err, size_t err_len)
@@ -60,4 +67,31 @@ void *adapter_open_library(const char *path, const char *label, char *err, size_
     else
         snprintf(err, err_len, "%s: cannot load %s: %s", label, path, why ? why : "unknown error");
     return NULL;
+}
+
+/* ---- sized frees: one allocator per process, so one set of calls ---- */
+
+static enum sized_free bound_kind;
+static struct sized_free_calls bound_calls;
+
+static bool sized_free(void *p, size_t size, size_t align, bool resized)
+{
+    return rule_sized_free(bound_kind, &bound_calls, p, size, align, resized);
+}
+
+void adapter_bind_sized_free(struct allocator *a, enum sized_free how)
+{
+    struct sized_free_calls calls = {0};
+    void *plain = adapter_own_symbol(a->handle, sized_free_plain_symbol(how));
+    if (how == SIZED_FREE_SDALLOCX)
+        *(void **)&calls.sdallocx = plain;
+    else
+        *(void **)&calls.plain = plain;
+    *(void **)&calls.aligned = adapter_own_symbol(a->handle, sized_free_aligned_symbol(how));
+    a->free_sized = plain ? sized_free : NULL;
+    a->sized_free = plain ? how : SIZED_FREE_NONE;
+    if (plain) {
+        bound_kind = how;
+        bound_calls = calls;
+    }
 }

@@ -3,27 +3,10 @@
  * the way a user validates an allocator build. Its sized free is the C23
  * free_sized / free_aligned_sized when the library defines them.
  */
-#include "adapter.h"
+#include "internal.h"
 
 #include <stdio.h>
 #include <unistd.h>
-
-static void (*c23_free_sized)(void *, size_t);
-static void (*c23_free_aligned_sized)(void *, size_t, size_t);
-
-/* C23: free_sized for blocks from malloc/calloc/realloc, free_aligned_sized
- * for blocks from aligned_alloc (with the same alignment). */
-static bool so_free_sized(void *p, size_t size, size_t align, bool resized)
-{
-    (void)resized;
-    if (align == 0) {
-        c23_free_sized(p, size);
-        return true;
-    }
-    if (c23_free_aligned_sized == NULL) return false;
-    c23_free_aligned_sized(p, align, size);
-    return true;
-}
 
 bool adapter_open_so(struct allocator *a, const char *path, char *err, size_t err_len)
 {
@@ -44,12 +27,5 @@ bool adapter_open_so(struct allocator *a, const char *path, char *err, size_t er
         return false;
     }
     void *handle = adapter_open_library(resolved, a->name, err, err_len);
-    if (handle == NULL || !adapter_bind_standard(a, handle, err, err_len)) return false;
-    *(void **)&c23_free_sized = adapter_own_symbol(handle, "free_sized");
-    *(void **)&c23_free_aligned_sized = adapter_own_symbol(handle, "free_aligned_sized");
-    if (c23_free_sized != NULL) {
-        a->free_sized = so_free_sized;
-        a->free_sized_name = "free_sized";
-    }
-    return true;
+    return handle != NULL && adapter_bind_standard(a, handle, err, err_len);
 }

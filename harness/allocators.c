@@ -1,73 +1,62 @@
 /*
- * allocators.c — opening an allocator by the name users type, and asking it
- * who it is. The list of named allocators lives here.
+ * allocators.c — opening an allocator by the name users type, asking it who
+ * it is, and which calls it has. The named ones are the registry's
+ * (registry.c); a so: library is told apart by its family's marker symbol
+ * and gets that family's known deviations and sized free.
  */
-#include "adapter.h"
+#include "internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-const char *const named_allocators[] = {"glibc", "jemalloc", "mimalloc", "tcmalloc", NULL};
-
-const char *adapter_family(void *handle)
-{
-    if (adapter_own_symbol(handle, "mallctl")) return "jemalloc";
-    if (adapter_own_symbol(handle, "mi_version")) return "mimalloc";
-    if (adapter_own_symbol(handle, "tc_version")) return "tcmalloc";
-    if (adapter_own_symbol(handle, "gnu_get_libc_version")) return "glibc";
-    return NULL;
-}
-
-static void describe_jemalloc(void *handle, char *out, size_t len)
+static void describe_jemalloc(const struct allocator *a, char *out, size_t len)
 {
     int (*mallctl)(const char *, void *, size_t *, void *, size_t);
-    *(void **)&mallctl = adapter_own_symbol(handle, "mallctl");
+    *(void **)&mallctl = allocator_symbol(a, "mallctl");
     const char *version = NULL;
     size_t size = sizeof version;
     if (mallctl && mallctl("version", &version, &size, NULL, 0) == 0 && version)
         snprintf(out, len, "jemalloc %s", version);
 }
 
-static void describe_mimalloc(void *handle, char *out, size_t len)
+static void describe_mimalloc(const struct allocator *a, char *out, size_t len)
 {
     int (*mi_version)(void);
-    *(void **)&mi_version = adapter_own_symbol(handle, "mi_version");
+    *(void **)&mi_version = allocator_symbol(a, "mi_version");
     if (mi_version) {
         int v = mi_version(); /* 209 means 2.0.9 */
         snprintf(out, len, "mimalloc %d.%d.%d", v / 100, v / 10 % 10, v % 10);
     }
 }
 
-static void describe_tcmalloc(void *handle, char *out, size_t len)
+static void describe_tcmalloc(const struct allocator *a, char *out, size_t len)
 {
     const char *(*tc_version)(int *, int *, const char **);
-    *(void **)&tc_version = adapter_own_symbol(handle, "tc_version");
+    *(void **)&tc_version = allocator_symbol(a, "tc_version");
     if (tc_version) snprintf(out, len, "%s", tc_version(NULL, NULL, NULL));
 }
 
-static void describe_glibc(void *handle, char *out, size_t len)
+static void describe_glibc(const struct allocator *a, char *out, size_t len)
 {
     const char *(*version)(void);
-    *(void **)&version = adapter_own_symbol(handle, "gnu_get_libc_version");
+    *(void **)&version = allocator_symbol(a, "gnu_get_libc_version");
     if (version) snprintf(out, len, "glibc %s (ptmalloc)", version());
 }
 
 void adapter_describe_version(struct allocator *a)
 {
-    char said[200] = "";
-    const char *family = adapter_family(a->handle);
-    if (family == NULL)
-        snprintf(said, sizeof said, "unknown version");
-    else if (strcmp(family, "jemalloc") == 0)
-        describe_jemalloc(a->handle, said, sizeof said);
+    char said[200] = "unknown version";
+    const char *family = a->family ? a->family : "";
+    if (strcmp(family, "jemalloc") == 0)
+        describe_jemalloc(a, said, sizeof said);
     else if (strcmp(family, "mimalloc") == 0)
-        describe_mimalloc(a->handle, said, sizeof said);
+        describe_mimalloc(a, said, sizeof said);
     else if (strcmp(family, "tcmalloc") == 0)
-        describe_tcmalloc(a->handle, said, sizeof said);
-    else
-        describe_glibc(a->handle, said, sizeof said);
+        describe_tcmalloc(a, said, sizeof said);
+    else if (strcmp(family, "glibc") == 0)
+        describe_glibc(a, said, sizeof said);
     if (strncmp(a->name, "so:", 3) == 0)
         snprintf(a->version, sizeof a->version, "%s (%s)", a->name + 3, said);
     else
@@ -107,31 +96,40 @@ bool allocator_has(const struct allocator *a, enum op_kind kind)
     }
 }
 
+static bool open_so(struct allocator *a, const char *path, char *err, size_t err_len)
+{
+    if (!adapter_open_so(a, path, err, err_len)) return false;
+    const struct allocator_entry *family = registry_family_of(a->handle);
+    a->family = family ? family->name : NULL;
+    a->policy = family ? family->library_policy : &any_conforming_policy;
+    /* The family's own sized free, as for the named build, so that an upgrade
+     * compares like with like; else C23's, when the library defines it. */
+    if (family) adapter_bind_sized_free(a, family->sized_free);
+    if (a->free_sized == NULL) adapter_bind_sized_free(a, SIZED_FREE_C23);
+    return true;
+}
+
 bool allocator_open(const char *name, struct allocator *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->name, sizeof out->name, "%s", name);
-    bool opened;
-    if (strcmp(name, "glibc") == 0)
-        opened = adapter_open_glibc(out, err, err_len);
-    else if (strcmp(name, "jemalloc") == 0)
-        opened = adapter_open_jemalloc(out, err, err_len);
-    else if (strcmp(name, "mimalloc") == 0)
-        opened = adapter_open_mimalloc(out, err, err_len);
-    else if (strcmp(name, "tcmalloc") == 0)
-        opened = adapter_open_tcmalloc(out, err, err_len);
-    else if (strncmp(name, "so:", 3) == 0)
-        opened = adapter_open_so(out, name + 3, err, err_len);
-    else {
-        snprintf(err, err_len,
-                 "unknown allocator '%s'; available: glibc, jemalloc, mimalloc, tcmalloc, "
-                 "so:PATH (see `gauntlet list`)",
-                 name);
+    const struct allocator_entry *e = registry_find(name);
+    if (e) {
+        if (!e->open(out, err, err_len)) return false;
+        out->family = e->name;
+        out->policy = e->policy;
+        adapter_bind_sized_free(out, e->sized_free);
+    } else if (strncmp(name, "so:", 3) == 0) {
+        if (!open_so(out, name + 3, err, err_len)) return false;
+    } else {
+        char known[256] = "";
+        for (size_t i = 0; allocator_named(i); i++)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s, ",
+                     allocator_named(i));
+        snprintf(err, err_len, "unknown allocator '%s'; available: %sso:PATH (see `gauntlet list`)",
+                 name, known);
         return false;
     }
-    if (!opened) return false;
     adapter_describe_version(out);
-    out->policy = strncmp(name, "so:", 3) == 0 ? policy_for_library(adapter_family(out->handle))
-                                               : policy_for(name);
     return true;
 }

@@ -8,7 +8,9 @@
  * decoder can produce the encoder finds a word (one fixed choice, so encoding
  * is deterministic); values no word produces are refused.
  */
-#include "gauntlet.h"
+#include "internal.h"
+
+#include <string.h>
 
 #include <stdio.h>
 
@@ -319,7 +321,11 @@ void program_decode_binary(const uint8_t *bytes, size_t len, struct program *out
 
 void program_append_binary(const uint8_t *bytes, size_t len, struct program *p)
 {
-    for (size_t at = 0; len - at >= GAUNTLET_RECORD_SIZE; at += GAUNTLET_RECORD_SIZE) {
+    size_t at = 0;
+    if (len >= PROGRAM_BINARY_HEADER_LEN &&
+        memcmp(bytes, PROGRAM_BINARY_HEADER, PROGRAM_BINARY_HEADER_LEN) == 0)
+        at = PROGRAM_BINARY_HEADER_LEN;
+    for (; len - at >= GAUNTLET_RECORD_SIZE; at += GAUNTLET_RECORD_SIZE) {
         struct op op;
         decode_record(bytes + at, &op);
         program_append(p, &op);

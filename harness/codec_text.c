@@ -11,7 +11,7 @@
  * that parses always encodes: decode → print → parse → encode → decode is the
  * identity.
  */
-#include "gauntlet.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <string.h>
@@ -257,27 +257,35 @@ static bool is_blank(uint8_t c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static bool is_text_byte(uint8_t c)
+/* The length of the UTF-8 character at bytes[i] (2 to 4), or 0 when it is
+ * not one (overlong and surrogate forms are accepted: a text file's prose,
+ * not a validator's). */
+static size_t utf8_length(const uint8_t *bytes, size_t len, size_t i)
 {
-    return (c >= 0x20 && c <= 0x7E) || is_blank(c);
+    uint8_t c = bytes[i];
+    size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+    if (n == 0 || i + n > len) return 0;
+    for (size_t k = 1; k < n; k++)
+        if ((bytes[i + k] & 0xC0) != 0x80) return 0;
+    return n;
 }
 
-/* Text when every byte is printable ASCII or blank and the first non-blank
- * byte can start a line of the text form: a comment, a thread or a barrier.
- * Fuzzer inputs almost never pass both tests by chance. */
-bool program_looks_like_text(const uint8_t *bytes, size_t len)
+enum program_form program_form_of(const uint8_t *bytes, size_t len, size_t *not_text_at)
 {
-    /* Comments may hold any non-control byte (UTF-8 prose); the rest of a
-     * line must be printable ASCII. */
-    bool in_comment = false;
+    if (len >= PROGRAM_BINARY_HEADER_LEN &&
+        memcmp(bytes, PROGRAM_BINARY_HEADER, PROGRAM_BINARY_HEADER_LEN) == 0)
+        return FORM_BINARY;
     for (size_t i = 0; i < len; i++) {
-        if (bytes[i] == '#') in_comment = true;
-        if (bytes[i] == '\n') in_comment = false;
-        if (!is_text_byte(bytes[i]) && !(in_comment && bytes[i] >= 0x80)) return false;
+        uint8_t c = bytes[i];
+        if ((c >= 0x20 && c <= 0x7E) || is_blank(c)) continue;
+        size_t n = c >= 0x80 ? utf8_length(bytes, len, i) : 0;
+        if (n == 0) {
+            *not_text_at = i;
+            return FORM_NEITHER;
+        }
+        i += n - 1;
     }
-    for (size_t i = 0; i < len; i++)
-        if (!is_blank(bytes[i])) return bytes[i] == '#' || bytes[i] == 't' || bytes[i] == 'b';
-    return true;
+    return FORM_TEXT;
 }
 
 /* ---- parsing ---- */
@@ -505,6 +513,15 @@ static bool parse_value(struct parser *ps, const struct token *t, bool allow_per
     const char *problem = read_base(&c, allow_per_m, v);
     if (!problem) problem = read_offset(&c, v);
     return !problem || fail_token(ps, t, "bad number ", problem);
+}
+
+bool size_parse(const char *text, size_t *value)
+{
+    struct cursor c = {text, text + strlen(text)};
+    struct value_expr v;
+    if (c.p == c.end || read_base(&c, false, &v) || read_offset(&c, &v)) return false;
+    *value = v.amount;
+    return true;
 }
 
 static size_t evaluate(const struct value_expr *v, size_t m)

@@ -8,7 +8,7 @@
  * entry changes what existing corpus files mean. Keep it sorted and unique
  * (the unit tests check both).
  */
-#include "gauntlet.h"
+#include "internal.h"
 
 #define KiB ((size_t)1 << 10)
 #define MiB ((size_t)1 << 20)

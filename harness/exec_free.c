@@ -5,14 +5,11 @@
  * locked for the whole of an operation on it (allocator call included), so
  * each operation sees a consistent slot; the oracle's shared parts take
  * their own lock. `restart` starts the successor thread, then ends; barriers
- * make all threads wait for each other. The calling thread is the watchdog:
- * when no operation has begun or ended for the bound, the thread that is
- * inside an allocator call is reported as hung. It sleeps until a runner
- * finishes or a second passes: it used to look every 10 ms, so every
- * program took at least 10 ms, and a ThreadSanitizer fuzz target ran at
- * 100 programs a second whatever they did.
+ * make all threads wait for each other. The calling thread is the watchdog
+ * (watchdog.c): when no operation has begun or ended for the bound, the
+ * thread that is inside an allocator call is reported as hung.
  */
-#include "run.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <semaphore.h>
@@ -72,6 +69,7 @@ static void *runner_main(void *arg)
         atomic_store(&r->in_op, i);
         atomic_fetch_add(&ticks, 1);
         exec_op(&c);
+        report_set_current(NULL);
         atomic_store(&r->in_op, SIZE_MAX);
         atomic_fetch_add(&ticks, 1);
         pthread_mutex_unlock(&run->slot_locks[op->slot]);
@@ -80,42 +78,23 @@ static void *runner_main(void *arg)
     return NULL;
 }
 
-static _Noreturn void report_hang(struct run *run, struct runner *runners, unsigned threads,
-                                  unsigned seconds)
-{
-    unsigned hung = 0;
-    for (unsigned t = 0; t < threads; t++)
-        if (atomic_load(&runners[t].in_op) != SIZE_MAX) hung = t;
-    size_t index = atomic_load(&runners[hung].in_op);
-    struct op none = {.kind = OP_BARRIER};
-    const struct op *op = index == SIZE_MAX ? &none : &run->program->ops[index];
-    struct op_context c = {run, index, op, hung, &run->stats[hung]};
-    struct violation v = {.invariant = "hang", .slot = index == SIZE_MAX ? -1 : op->slot};
-    snprintf(v.expected, sizeof v.expected, "some operation begins or ends within %u s", seconds);
-    snprintf(v.actual, sizeof v.actual, "no progress for %u s (free-running threads)", seconds);
-    snprintf(v.detail, sizeof v.detail, "the watchdog bound is --timeout SECONDS");
-    report_violation(&c, &v);
-}
+struct free_running {
+    struct run *run;
+    struct runner *runners;
+    unsigned threads;
+};
 
-/* Waits until every runner finished, watching that operations make progress. */
-static void watch(struct run *run, struct runner *runners, unsigned threads, sem_t *finished)
+/* The watchdog's question: a thread that is inside an operation. */
+static void hung_operation(void *context, struct op_context *c, struct op *none)
 {
-    unsigned bound = run->config->watchdog_seconds, quiet_seconds = 0, done = 0;
-    uint64_t last = atomic_load(&ticks);
-    while (done < threads) {
-        struct timespec deadline;
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_sec += 1;
-        if (sem_timedwait(finished, &deadline) == 0) {
-            done++;
-            continue;
-        }
-        if (errno == EINTR) continue;
-        uint64_t now = atomic_load(&ticks);
-        quiet_seconds = now == last ? quiet_seconds + 1 : 0;
-        last = now;
-        if (bound && quiet_seconds >= bound) report_hang(run, runners, threads, bound);
-    }
+    struct free_running *f = context;
+    unsigned hung = 0;
+    for (unsigned t = 0; t < f->threads; t++)
+        if (atomic_load(&f->runners[t].in_op) != SIZE_MAX) hung = t;
+    size_t index = atomic_load(&f->runners[hung].in_op);
+    none->kind = OP_BARRIER;
+    *c = (struct op_context){f->run, index, index == SIZE_MAX ? none : &f->run->program->ops[index],
+                             hung, &f->run->stats[hung]};
 }
 
 void exec_free_running(struct run *run)
@@ -134,7 +113,10 @@ void exec_free_running(struct run *run)
         atomic_store(&runners[t].in_op, SIZE_MAX);
         start_runner(&runners[t], 0);
     }
-    watch(run, runners, threads, &finished);
+    struct free_running f = {run, runners, threads};
+    struct watchdog watch = {&finished, threads,        run->config->watchdog_seconds,
+                             &ticks,    hung_operation, &f};
+    watchdog_wait(&watch);
     for (unsigned t = 0; t < threads; t++)
         pthread_join(atomic_load(&runners[t].handle), NULL);
     exec_teardown(run, 0);

@@ -9,7 +9,7 @@
  * reported as a hang. Every replay therefore makes the same calls from the
  * same threads in the same order.
  */
-#include "run.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <semaphore.h>
@@ -68,6 +68,7 @@ static size_t run_batch(struct lockstep *ls, unsigned number)
         struct op_context c = {run, i, op, number, &run->stats[number]};
         report_set_current(&c);
         exec_op(&c);
+        report_set_current(NULL);
     }
     return i;
 }
@@ -128,40 +129,18 @@ static void stop_worker(struct worker *w)
     w->started = false;
 }
 
-static _Noreturn void report_hang(struct lockstep *ls, unsigned seconds)
+/* The watchdog's question: which operation makes no progress? */
+static void hung_operation(void *context, struct op_context *c, struct op *teardown_free)
 {
+    struct lockstep *ls = context;
     struct run *run = ls->run;
     unsigned number = atomic_load(&ls->current_thread);
     size_t index = atomic_load(&ls->current);
     bool teardown = atomic_load(&ls->in_teardown);
-    const struct op *op = teardown ? NULL : &run->program->ops[index];
-    struct op teardown_free = {.kind = OP_FREE, .thread = (uint8_t)number};
-    struct op_context c = {run, op ? index : SIZE_MAX, op ? op : &teardown_free, number,
-                           &run->stats[number]};
-    struct violation v = {.invariant = "hang", .slot = c.op->slot};
-    snprintf(v.expected, sizeof v.expected, "the call returns within %u s", seconds);
-    snprintf(v.actual, sizeof v.actual, "no progress for %u s", seconds);
-    snprintf(v.detail, sizeof v.detail, "the watchdog bound is --timeout SECONDS");
-    report_violation(&c, &v);
-}
-
-/* Waits for the program to come back, watching that operations make progress. */
-static void wait_for_workers(struct lockstep *ls, unsigned watchdog_seconds)
-{
-    uint64_t last_ticks = atomic_load(&ls->ticks);
-    unsigned quiet_seconds = 0;
-    for (;;) {
-        struct timespec deadline;
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_sec += 1;
-        if (sem_timedwait(&ls->done, &deadline) == 0) return;
-        if (errno == EINTR) continue;
-        uint64_t ticks = atomic_load(&ls->ticks);
-        quiet_seconds = ticks == last_ticks ? quiet_seconds + 1 : 0;
-        last_ticks = ticks;
-        if (watchdog_seconds && quiet_seconds >= watchdog_seconds)
-            report_hang(ls, watchdog_seconds);
-    }
+    teardown_free->thread = (uint8_t)number;
+    *c = (struct op_context){run, teardown ? SIZE_MAX : index,
+                             teardown ? teardown_free : &run->program->ops[index], number,
+                             &run->stats[number]};
 }
 
 static void hand_over(struct lockstep *ls, struct worker *w, int command, unsigned bound)
@@ -171,7 +150,8 @@ static void hand_over(struct lockstep *ls, struct worker *w, int command, unsign
     atomic_store(&ls->in_teardown, command == TEARDOWN);
     w->command = command;
     sem_post(&w->go);
-    wait_for_workers(ls, bound);
+    struct watchdog watch = {&ls->done, 1, bound, &ls->ticks, hung_operation, ls};
+    watchdog_wait(&watch);
 }
 
 /* Without a watchdog (fuzz targets: the engine's own timeout stands in) a

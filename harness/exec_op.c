@@ -1,44 +1,55 @@
 /*
- * exec_op.c — performing one operation: decide whether the call is made
- * (missing call, implicit free, live-bytes cap), make it through the
- * adapter, and hand what came back to the oracle (oracle_calls.c). The rules
- * are those of SEMANTICS.md; the reproducer (reproducer.c) mirrors them.
+ * exec_op.c — performing one operation: what rules.h plans for it (missing
+ * call, empty slot, implicit free, live-bytes cap), the call through the
+ * adapter, and the oracle's verdict on what came back. The reproducer's
+ * perform() follows the same plan and verdicts.
  */
-#include "run.h"
-#include "sanitizer_hooks.h"
+#include "internal.h"
 
 #include <errno.h>
 
 /* Frees the slot's block (verified first), or free(NULL) for an empty slot. */
-static void exec_free(struct op_context *c, unsigned slot, bool sized)
+static bool exec_free(struct op_context *c, unsigned slot, bool sized)
 {
     const struct allocator *a = c->run->alloc;
-    struct shadow_block *b = &c->run->oracle.blocks[slot];
+    struct shadow_block *s = &c->run->oracle.blocks[slot];
     void *p = NULL;
-    if (b->live) {
-        oracle_verify_contents(c, slot, SIZE_MAX, "contents");
+    if (s->live) {
+        if (!oracle_verify_contents(c, slot, SIZE_MAX, INV_CONTENTS)) return false;
         oracle_release_block(c, slot);
-        b->live = false;
-        p = b->ptr;
+        p = s->ptr;
     }
     errno = ERRNO_SENTINEL;
     GAUNTLET_TSAN_RELEASE();
     if (!sized) {
         a->free(p);
-    } else if (!a->free_sized(p, b->requested, b->align,
-                              b->made_by == OP_REALLOC || b->made_by == OP_REALLOCARRAY)) {
+    } else if (!a->free_sized(p, s->requested, s->align, op_is_realloc(s->made_by))) {
         /* The allocator's sized free cannot take this block: it stays live. */
-        oracle_restore_block(c, slot);
-        b->live = true;
         c->stats->declined_sized_frees++;
-        return;
+        return oracle_restore_block(c, slot);
     }
-    int errno_after = errno;
+    struct call_result r = {.saved_errno = errno};
     c->stats->calls++;
-    oracle_judge_free(c, errno_after);
+    struct verdict v = oracle_judge(c, rule_judge_free, &r);
+    return oracle_verdict_holds(c, &v);
 }
 
-static void *call_allocation(const struct op_context *c, struct call_outcome *r)
+/* A block the verdict accepts: its alignment, then (asked of the allocator
+ * only once that passed) its usable size, then the oracle's other checks. */
+static void accept(struct op_context *c, const struct verdict *v, const struct call_result *r,
+                   const struct shadow_block *previous)
+{
+    if (v->action != ACT_ACCEPT && v->action != ACT_ACCEPT_UNCLAIMED) return;
+    const struct allocator *a = c->run->alloc;
+    unsigned slot = c->op->slot;
+    if (!oracle_check_alignment(c, slot, r->p, v)) return;
+    bool claimed = v->action == ACT_ACCEPT;
+    struct new_block n = {r->p, claimed ? r->bytes : 0, 0, a->usable_size != NULL};
+    if (n.usable_known) n.usable = a->usable_size(r->p);
+    oracle_accept_block(c, slot, &n, v, claimed ? previous : NULL);
+}
+
+static void *call_allocation(const struct op_context *c, struct call_result *r)
 {
     const struct allocator *a = c->run->alloc;
     const struct op *op = c->op;
@@ -58,39 +69,45 @@ static void *call_allocation(const struct op_context *c, struct call_outcome *r)
     }
 }
 
-static void exec_allocate(struct op_context *c)
+static void exec_allocate(struct op_context *c, const struct op_plan *plan)
 {
-    const struct op *op = c->op;
-    if (c->run->oracle.blocks[op->slot].live) {
+    if (plan->implicit_free) {
         c->stats->implicit_frees++;
-        exec_free(c, op->slot, false);
+        if (!exec_free(c, c->op->slot, false)) return;
     }
-    struct call_outcome r = {.untouched = UNTOUCHED_POINTER};
-    r.impossible = request_is_impossible(op->kind == OP_CALLOC ? op->count : 1, op->size, &r.bytes);
-    if (!r.impossible && oracle_over_cap(c, r.bytes, 0)) return;
+    if (plan->plan == PLAN_SKIP_OVER_CAP) {
+        c->stats->skipped_over_cap++;
+        return;
+    }
+    struct call_result r = {
+        .untouched = UNTOUCHED_POINTER, .bytes = plan->bytes, .impossible = plan->impossible};
     errno = 0;
     r.p = call_allocation(c, &r);
     r.saved_errno = errno;
     GAUNTLET_TSAN_ACQUIRE();
     c->stats->calls++;
-    oracle_judge_allocation(c, &r);
+    if (r.p == NULL) c->stats->failed_requests++;
+    struct verdict v = oracle_judge(c, rule_judge_allocation, &r);
+    if (oracle_verdict_holds(c, &v)) accept(c, &v, &r, NULL);
 }
 
-static void exec_reallocate(struct op_context *c)
+static void exec_reallocate(struct op_context *c, const struct op_plan *plan)
 {
     const struct op *op = c->op;
     const struct allocator *a = c->run->alloc;
-    struct shadow_block *b = &c->run->oracle.blocks[op->slot];
-    struct call_outcome r = {0};
-    r.impossible =
-        request_is_impossible(op->kind == OP_REALLOCARRAY ? op->count : 1, op->size, &r.bytes);
-    if (!r.impossible && oracle_over_cap(c, r.bytes, b->live ? b->requested : 0)) return;
-    struct shadow_block previous = *b;
-    if (b->live) {
-        oracle_verify_contents(c, op->slot, SIZE_MAX, "contents");
+    struct shadow_block *s = &c->run->oracle.blocks[op->slot];
+    if (plan->plan == PLAN_SKIP_OVER_CAP) {
+        c->stats->skipped_over_cap++;
+        return;
+    }
+    struct shadow_block previous = *s;
+    struct call_result r = {
+        .bytes = plan->bytes, .impossible = plan->impossible, .had_block = s->live};
+    if (s->live) {
+        if (!oracle_verify_contents(c, op->slot, SIZE_MAX, INV_CONTENTS)) return;
         oracle_release_block(c, op->slot);
     }
-    void *old = b->live ? b->ptr : NULL;
+    void *old = r.had_block ? s->ptr : NULL;
     GAUNTLET_TSAN_RELEASE();
     errno = 0;
     r.p = op->kind == OP_REALLOC ? a->realloc(old, op->size)
@@ -98,47 +115,46 @@ static void exec_reallocate(struct op_context *c)
     r.saved_errno = errno;
     GAUNTLET_TSAN_ACQUIRE();
     c->stats->calls++;
-    oracle_judge_reallocation(c, &r, previous.live ? &previous : NULL);
+    if (r.p == NULL && (r.bytes != 0 || r.impossible)) c->stats->failed_requests++;
+    struct verdict v = oracle_judge(c, rule_judge_reallocation, &r);
+    /* A failed realloc leaves the old block owned and intact: that is
+     * checked before how it failed. */
+    if (v.action == ACT_RESTORE && (!oracle_restore_block(c, op->slot) ||
+                                    !oracle_verify_contents(c, op->slot, SIZE_MAX, INV_REALLOC)))
+        return;
+    if (oracle_verdict_holds(c, &v)) accept(c, &v, &r, r.had_block ? &previous : NULL);
 }
 
 void exec_op(struct op_context *c)
 {
     const struct op *op = c->op;
     const struct allocator *a = c->run->alloc;
-    struct shadow_block *b = &c->run->oracle.blocks[op->slot];
+    struct oracle *o = &c->run->oracle;
+    struct shadow_block *s = &o->blocks[op->slot];
     c->stats->ops++;
-    if (c->run->missing & (UINT32_C(1) << op->kind)) {
-        c->stats->skipped_missing[op->kind]++;
-        return;
+    bool allocating = op_allocates((enum op_kind)op->kind) || op_is_realloc((enum op_kind)op->kind);
+    struct op_plan plan =
+        rule_plan(op, !(c->run->missing & OP_BIT(op->kind)), s->live, s->live ? s->requested : 0,
+                  allocating ? oracle_live_bytes(o) : 0, o->cap);
+    switch (plan.plan) {
+    case PLAN_SKIP_MISSING: c->stats->skipped_missing[op->kind]++; return;
+    case PLAN_SKIP_EMPTY: c->stats->skipped_empty++; return;
+    default: break;
     }
     switch (op->kind) {
     case OP_MALLOC:
     case OP_CALLOC:
     case OP_ALIGNED_ALLOC:
     case OP_POSIX_MEMALIGN:
-    case OP_MEMALIGN: exec_allocate(c); break;
+    case OP_MEMALIGN: exec_allocate(c, &plan); break;
     case OP_REALLOC:
-    case OP_REALLOCARRAY: exec_reallocate(c); break;
+    case OP_REALLOCARRAY: exec_reallocate(c, &plan); break;
     case OP_FREE: exec_free(c, op->slot, false); break;
-    case OP_FREE_SIZED:
-        if (b->live)
-            exec_free(c, op->slot, true);
-        else
-            c->stats->skipped_empty++;
-        break;
-    case OP_CHECK:
-        if (b->live)
-            oracle_verify_contents(c, op->slot, SIZE_MAX, "contents");
-        else
-            c->stats->skipped_empty++;
-        break;
+    case OP_FREE_SIZED: exec_free(c, op->slot, true); break;
+    case OP_CHECK: oracle_verify_contents(c, op->slot, SIZE_MAX, INV_CONTENTS); break;
     case OP_USABLE_SIZE:
-        if (b->live) {
-            c->stats->calls++;
-            oracle_check_usable(c, op->slot, a->usable_size(b->ptr));
-        } else {
-            c->stats->skipped_empty++;
-        }
+        c->stats->calls++;
+        oracle_check_usable(c, op->slot, a->usable_size(s->ptr));
         break;
     default: break; /* restart and barrier belong to the executors */
     }
@@ -153,5 +169,6 @@ NO_COVERAGE void exec_teardown(struct run *run, unsigned thread)
         struct op_context c = {run, SIZE_MAX, &the_free, thread, &run->stats[thread]};
         report_set_current(&c);
         exec_free(&c, slot, false);
+        report_set_current(NULL);
     }
 }

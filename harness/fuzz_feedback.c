@@ -1,9 +1,10 @@
 /*
  * fuzz_feedback.c — what a fuzz target tells its engine beyond the code
- * coverage of the harness (libFuzzer's extra counters; NULL elsewhere, and
- * then nothing here runs). Two signals, one increment each per event:
+ * coverage of the harness (run_config.feedback: libFuzzer's extra counters;
+ * NULL elsewhere, and then nothing here runs). Two signals, one increment
+ * each per event:
  *   - block sizes: the data loops that touch a block are not instrumented
- *     (run.h, NO_COVERAGE); this says what their trip counts used to, the
+ *     (internal.h, NO_COVERAGE); this says what their trip counts would, the
  *     bit length of each accepted block's size, calloc apart;
  *   - reuse: an accepted block whose address a recent free gave back, by
  *     who freed it (the allocating thread or another) and whether the
@@ -12,10 +13,7 @@
  *     cross-thread bugs live in, and the code coverage of the harness does
  *     not see it.
  */
-#include "run.h"
-
-uint8_t (*size_coverage)[SIZE_COVERAGE_CLASSES];
-uint8_t *reuse_coverage;
+#include "internal.h"
 
 /* Atomic: free-running threads count at once. */
 static void count(uint8_t *counter)
@@ -23,24 +21,28 @@ static void count(uint8_t *counter)
     __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
 }
 
-void feedback_block_freed(struct oracle *o, uintptr_t ptr, unsigned allocated_by, unsigned freed_by)
+void feedback_block_freed(struct op_context *c, uintptr_t ptr, unsigned allocated_by)
 {
-    if (reuse_coverage == NULL) return;
+    const struct run_feedback *f = c->run->config->feedback;
+    if (f == NULL || f->address_reuse == NULL) return;
+    struct oracle *o = &c->run->oracle;
     o->recent_frees[o->recent_next++ % RECENT_FREES] =
-        (struct recent_free){ptr, (uint8_t)freed_by, allocated_by != freed_by};
+        (struct recent_free){ptr, (uint8_t)c->thread, allocated_by != c->thread};
 }
 
-void feedback_block_accepted(struct oracle *o, uintptr_t ptr, size_t requested, bool zeroed,
-                             unsigned thread)
+void feedback_block_accepted(struct op_context *c, uintptr_t ptr, size_t requested, bool zeroed)
 {
-    if (size_coverage)
-        count(&size_coverage[zeroed][requested ? 64 - __builtin_clzll(requested) : 0]);
-    if (reuse_coverage == NULL) return;
+    const struct run_feedback *f = c->run->config->feedback;
+    if (f == NULL) return;
+    if (f->block_sizes)
+        count(&f->block_sizes[zeroed][requested ? 64 - __builtin_clzll(requested) : 0]);
+    if (f->address_reuse == NULL) return;
+    struct oracle *o = &c->run->oracle;
     for (unsigned i = 0; i < RECENT_FREES; i++) {
-        struct recent_free *f = &o->recent_frees[i];
-        if (f->ptr != ptr) continue;
-        count(&reuse_coverage[f->cross * 2 + (f->freed_by == thread)]);
-        f->ptr = 0;
+        struct recent_free *r = &o->recent_frees[i];
+        if (r->ptr != ptr) continue;
+        count(&f->address_reuse[r->cross * 2 + (r->freed_by == c->thread)]);
+        r->ptr = 0;
         return;
     }
 }

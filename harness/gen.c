@@ -32,7 +32,7 @@
  * small_only ("small blocks" bench mix): malloc 40, free 33, realloc 17,
  *   calloc 10, sizes (and calloc products) 1 .. 1024, all on thread 0.
  */
-#include "gauntlet.h"
+#include "internal.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
  * a corrupting allocator under test cannot reach it through its own heap, and
  * a measurement can tell the allocator's memory from the harness's.
  */
-#include "gauntlet.h"
+#include "internal.h"
 
 #include <stdatomic.h>
 #include <stdio.h>

@@ -1,26 +1,24 @@
 /*
- * oracle.c — the shadow model of every live block and the checks made on it:
- * alignment, usable size, overlap, contents, zeroing, and the errno of
- * failures. It knows the allocator only through its policy table.
+ * oracle.c — the shadow model of every live block, and the checks made on
+ * it by the rules of rules.h: a call's verdict (with the allocator's known
+ * deviations), then a new block's alignment, usable size, zeroes, overlap
+ * and kept bytes, and every block's contents. It knows the allocator only
+ * through its policy and calls nothing: the usable size of a new block is
+ * asked by the executor and handed in.
  */
-#include "run.h"
+#include "internal.h"
 
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void oracle_init(struct oracle *o, const struct alloc_policy *policy, size_t cap, bool strict,
-                 bool concurrent, bool reused)
+                 bool concurrent)
 {
     o->policy = policy;
     o->cap = cap;
     o->strict = strict;
     o->concurrent = concurrent;
-    if (reused)
-        shadow_map_reuse(&o->map, o->map_storage, GAUNTLET_MAX_SLOTS);
-    else
-        shadow_map_init(&o->map, o->map_storage, GAUNTLET_MAX_SLOTS);
     pthread_mutex_init(&o->lock, NULL);
 }
 
@@ -45,116 +43,106 @@ static void publish_live_bytes(const struct op_context *c)
     if (out) atomic_store_explicit(out, c->run->oracle.live_bytes, memory_order_relaxed);
 }
 
-static void copy_text(char *to, size_t size, const char *from)
-{
-    size_t len = strnlen(from, size - 1);
-    memcpy(to, from, len);
-    to[len] = '\0';
-}
-
-_Noreturn void oracle_fail(struct op_context *c, const char *invariant, int slot,
-                           const struct shadow_block *block, const char *detail,
-                           const char *expected_fmt, ...)
-{
-    struct violation v = {.invariant = invariant, .slot = slot, .block = block};
-    char both[512];
-    va_list args;
-    va_start(args, expected_fmt);
-    vsnprintf(both, sizeof both, expected_fmt, args);
-    va_end(args);
-    char *bar = strchr(both, '|');
-    if (bar) *bar = '\0';
-    copy_text(v.expected, sizeof v.expected, both);
-    copy_text(v.actual, sizeof v.actual, bar ? bar + 1 : "");
-    copy_text(v.detail, sizeof v.detail, detail ? detail : "");
-    report_violation(c, &v);
-}
-
-bool oracle_excused(struct op_context *c, const char *invariant)
+/* A harmed block leaves the oracle's books and its slot: never used,
+ * checked or freed again (the allocator may be inconsistent about it). */
+static void set_aside(struct op_context *c, unsigned slot)
 {
     struct oracle *o = &c->run->oracle;
-    const struct known_deviation *d = policy_excuse(o->policy, invariant, c->op);
-    if (d == NULL || o->strict) return false;
-    c->stats->known_deviations++;
-    uint32_t bit = 1u << ((d - o->policy->deviations) % 32);
+    struct shadow_block *s = &o->blocks[slot];
     lock_shared(o);
-    bool first = !(o->deviations_noted & bit);
-    o->deviations_noted |= bit;
-    unlock_shared(o);
-    if (first) {
-        char note[384];
-        snprintf(note, sizeof note, "known deviation (%s): %s", invariant, d->what);
-        report_note(c, note);
+    if (s->counted) {
+        shadow_map_remove(&o->map, (int32_t)slot);
+        o->live_bytes -= s->requested;
+        publish_live_bytes(c);
     }
-    return true;
+    s->counted = s->live = false;
+    unlock_shared(o);
 }
 
-void oracle_check_failure_errno(struct op_context *c, int saved_errno, const char *invariant)
-{
-    if (saved_errno == ENOMEM || oracle_excused(c, "failure-errno")) return;
-    oracle_fail(c, invariant, c->op->slot, NULL, "a failed allocation must set errno to ENOMEM",
-                "errno ENOMEM (%d)|errno %d (%s)", ENOMEM, saved_errno, strerror(saved_errno));
-}
-
-static char *describe_sampling(size_t size, char *buf, size_t len)
-{
-    if (pattern_is_sampled(size))
-        snprintf(buf, len, "checked sampled: head %zu B, tail %zu B, %zu B every %zu B of %zu B",
-                 PATTERN_SAMPLE_EDGE, PATTERN_SAMPLE_EDGE, PATTERN_STRIPE_SIZE,
-                 pattern_stripe_step(size), size);
-    else
-        snprintf(buf, len, "checked every byte");
-    return buf;
-}
-
-/* The bytes a block claims: its usable size (writable by contract) or at
- * least what was requested, and never nothing, so malloc(0)s stay distinct. */
-static size_t extent_of(size_t requested, size_t usable)
-{
-    size_t extent = usable > requested ? usable : requested;
-    return extent ? extent : 1;
-}
-
-static void check_alignment(struct op_context *c, unsigned slot, void *p, size_t required)
-{
-    if (required > 1 && ((uintptr_t)p & (required - 1)) != 0 && !oracle_excused(c, "alignment"))
-        oracle_fail(c, "alignment", (int)slot, NULL, NULL,
-                    "aligned to %zu|%p (aligned to %zu only)", required, p,
-                    (size_t)((uintptr_t)p & -(uintptr_t)p));
-}
-
-static void check_zeroed(struct op_context *c, unsigned slot, void *p, size_t requested)
-{
-    size_t offset;
-    uint8_t value;
-    if (find_nonzero_byte(p, requested, &offset, &value))
-        oracle_fail(c, "calloc-zero", (int)slot, NULL,
-                    "calloc memory is checked over the whole request",
-                    "byte %zu of %zu is 0|byte %zu is 0x%02x", offset, requested, offset, value);
-}
-
-void oracle_accept_block(struct op_context *c, unsigned slot, void *p, size_t requested,
-                         size_t required_align, size_t align_requested, bool zeroed,
-                         const struct shadow_block *previous)
+void oracle_breach(struct op_context *c, int slot, const struct shadow_block *block,
+                   const struct breach *b, const char *note)
 {
     struct oracle *o = &c->run->oracle;
-    const struct allocator *a = c->run->alloc;
-    check_alignment(c, slot, p, required_align);
-    size_t usable = 0;
-    if (a->usable_size) {
-        usable = a->usable_size(p);
-        if (usable < requested)
-            oracle_fail(c, "usable-size", (int)slot, NULL,
-                        "malloc_usable_size right after the call", "at least %zu|%zu", requested,
-                        usable);
+    struct violation v = {.invariant = b->invariant, .slot = slot, .block = block};
+    rule_describe(b, v.expected, sizeof v.expected, v.actual, sizeof v.actual);
+    snprintf(v.detail, sizeof v.detail, "%s", note ? note : rule_failure_note(b->failure));
+    report_violation(c, &v);
+    const struct run_config *config = c->run->config;
+    if (!config->keep_going || b->invariant == INV_HANG) {
+        if (config->after_violation) config->after_violation();
+        _exit(1);
     }
-    size_t extent = extent_of(requested, usable);
-    if (zeroed) check_zeroed(c, slot, p, requested);
+    c->stats->violations++;
+    lock_shared(o);
+    uint64_t kind = UINT64_C(1) << c->op->kind;
+    if (!(o->violated[b->invariant] & kind)) c->stats->distinct_violations++;
+    o->violated[b->invariant] |= kind;
+    unlock_shared(o);
+    if (slot >= 0 && rule_failure_harms_block(b->failure)) set_aside(c, (unsigned)slot);
+}
 
+/* A known deviation excused a breach: counted, and noted the first time
+ * its table entry excuses anything in this run. */
+static void note_excuse(struct op_context *c, int entry)
+{
+    struct oracle *o = &c->run->oracle;
+    c->stats->known_deviations++;
+    lock_shared(o);
+    bool first = rule_first_note(&o->deviations_noted, entry);
+    unlock_shared(o);
+    if (!first) return;
+    const struct known_deviation *d = &o->policy->deviations[entry];
+    char note[384];
+    snprintf(note, sizeof note, "known deviation (%s): %s", excuse_name(d->excuses), d->what);
+    report_note(c, note);
+}
+
+void oracle_note_excuses(struct op_context *c, uint32_t entries)
+{
+    for (int entry = 0; entries; entry++, entries >>= 1)
+        if (entries & 1) note_excuse(c, entry);
+}
+
+bool oracle_verdict_holds(struct op_context *c, const struct verdict *v)
+{
+    if (v->breach.failure == F_NONE) return true;
+    const struct shadow_block *b = &c->run->oracle.blocks[c->op->slot];
+    oracle_breach(c, c->op->slot, b->live ? b : NULL, &v->breach, NULL);
+    return false;
+}
+
+/* A breach the allocator's table may excuse: true when it did. */
+static bool excused(struct op_context *c, const struct breach *b)
+{
+    struct oracle *o = &c->run->oracle;
+    int entry = rule_excuse_for(b, o->policy->deviations, c->op, o->strict);
+    if (entry >= 0) note_excuse(c, entry);
+    return entry >= 0;
+}
+
+static bool check_zeroed(struct op_context *c, unsigned slot, void *p, size_t requested)
+{
+    struct breach b = rule_no_breach(p);
+    uint8_t value;
+    if (!find_nonzero_byte(p, requested, &b.offset, &value)) return true;
+    b.failure = F_NOT_ZEROED;
+    b.invariant = INV_CALLOC_ZERO;
+    b.want = requested;
+    b.got = value;
+    oracle_breach(c, (int)slot, NULL, &b, NULL);
+    return false;
+}
+
+/* Inserts the block into the overlap map and the live count; false (and a
+ * report) when it overlaps a live block. */
+static bool claim(struct op_context *c, unsigned slot, void *p, size_t requested, size_t extent,
+                  uint64_t *generation)
+{
+    struct oracle *o = &c->run->oracle;
     lock_shared(o);
     int32_t other = shadow_map_insert(&o->map, (int32_t)slot, (uintptr_t)p, (uintptr_t)p + extent);
-    uint64_t generation = ++o->generation;
-    feedback_block_accepted(o, (uintptr_t)p, requested, zeroed, c->thread);
+    *generation = ++o->generation;
+    feedback_block_accepted(c, (uintptr_t)p, requested, c->op->kind == OP_CALLOC);
     if (other < 0) {
         o->live_bytes += requested;
         if (o->live_bytes > o->peak_live_bytes) o->peak_live_bytes = o->live_bytes;
@@ -162,87 +150,130 @@ void oracle_accept_block(struct op_context *c, unsigned slot, void *p, size_t re
         publish_live_bytes(c);
     }
     unlock_shared(o);
-    if (other >= 0) {
-        const struct shadow_block *b = &o->blocks[other];
-        oracle_fail(c, "overlap", (int)slot, b, "live blocks, with their usable sizes",
-                    "[%p, %p) disjoint from live block s%d [%p, %p)|they overlap", p,
-                    (void *)((uintptr_t)p + extent), other, b->ptr,
-                    (void *)((uintptr_t)b->ptr + extent_of(b->requested, b->usable)));
-    }
-
-    struct shadow_block *b = &o->blocks[slot];
-    if (previous) {
-        /* The bytes realloc kept must still carry the previous block's pattern. */
-        *b = *previous;
-        b->ptr = p;
-        oracle_verify_contents(c, slot, requested, "realloc");
-    }
-    b->ptr = p;
-    b->requested = requested;
-    b->usable = usable;
-    b->align = align_requested;
-    b->seed = generation * 1031 + slot;
-    b->made_at = c->index;
-    b->made_by = c->op->kind;
-    b->thread = (uint8_t)c->thread;
-    b->live = true;
-    if (c->run->config->fill_whole)
-        pattern_fill_span(p, 0, requested, b->seed); /* the sampled spans hold the same bytes */
-    else
-        pattern_fill(p, requested, b->seed);
+    if (other < 0) return true;
+    const struct shadow_block *live = &o->blocks[other];
+    struct breach b = rule_no_breach(p);
+    b.failure = F_OVERLAP;
+    b.invariant = INV_OVERLAP;
+    b.extent = extent;
+    b.other_slot = other;
+    b.other = live->ptr;
+    b.other_extent = rule_extent(live->requested, live->usable);
+    oracle_breach(c, (int)slot, live, &b, NULL);
+    return false;
 }
 
-void oracle_verify_contents(struct op_context *c, unsigned slot, size_t limit,
-                            const char *invariant)
+bool oracle_check_alignment(struct op_context *c, unsigned slot, const void *p,
+                            const struct verdict *v)
 {
-    const struct shadow_block *b = &c->run->oracle.blocks[slot];
-    if (limit > b->requested) limit = b->requested;
-    if (pattern_is_sampled(b->requested)) c->stats->sampled_checks++;
+    struct breach b = rule_check_alignment(p, v->required_align);
+    if (b.failure == F_NONE || excused(c, &b)) return true;
+    oracle_breach(c, (int)slot, NULL, &b, NULL);
+    return false;
+}
+
+bool oracle_accept_block(struct op_context *c, unsigned slot, const struct new_block *n,
+                         const struct verdict *v, const struct shadow_block *previous)
+{
+    struct oracle *o = &c->run->oracle;
+    void *p = n->p;
+    size_t usable = n->usable_known ? n->usable : 0;
+    if (n->usable_known) {
+        struct breach b = rule_check_usable(p, n->usable, n->requested);
+        if (b.failure != F_NONE) {
+            oracle_breach(c, (int)slot, NULL, &b, NULL);
+            return false;
+        }
+    }
+    if (v->zeroed && !check_zeroed(c, slot, p, n->requested)) return false;
+    uint64_t generation;
+    if (!claim(c, slot, p, n->requested, rule_extent(n->requested, usable), &generation))
+        return false;
+
+    struct shadow_block *s = &o->blocks[slot];
+    if (previous) {
+        /* The bytes realloc kept must still carry the previous block's pattern. */
+        *s = *previous;
+        s->ptr = p;
+        s->counted = true; /* claimed: set aside, it leaves the books */
+        if (!oracle_verify_contents(c, slot, n->requested, INV_REALLOC)) return false;
+    }
+    s->ptr = p;
+    s->requested = n->requested;
+    s->usable = usable;
+    s->align = v->align_asked;
+    s->seed = pattern_seed(generation, slot);
+    s->made_at = c->index;
+    s->made_by = c->op->kind;
+    s->thread = (uint8_t)c->thread;
+    s->live = s->counted = true;
+    if (c->run->config->fill_whole)
+        pattern_fill_span(p, 0, n->requested, s->seed); /* the sampled spans hold the same bytes */
+    else
+        pattern_fill(p, n->requested, s->seed);
+    return true;
+}
+
+bool oracle_verify_contents(struct op_context *c, unsigned slot, size_t limit,
+                            enum invariant invariant)
+{
+    const struct shadow_block *s = &c->run->oracle.blocks[slot];
+    if (limit > s->requested) limit = s->requested;
+    if (pattern_is_sampled(s->requested)) c->stats->sampled_checks++;
     struct pattern_mismatch m;
-    if (pattern_verify(b->ptr, b->requested, limit, b->seed, &m)) return;
+    if (pattern_verify(s->ptr, s->requested, limit, s->seed, &m)) return true;
     char how[160];
-    oracle_fail(c, invariant, (int)slot, b, describe_sampling(b->requested, how, sizeof how),
-                "byte %zu of the block = 0x%02x (pattern of generation %llu)|0x%02x", m.offset,
-                m.expected, (unsigned long long)(b->seed / 1031), m.actual);
+    rule_describe_sampling(s->requested, how, sizeof how);
+    struct breach b = rule_pattern_breach(invariant, s->ptr, s->seed, m.offset, m.actual);
+    oracle_breach(c, (int)slot, s, &b, how);
+    return false;
 }
 
 void oracle_release_block(struct op_context *c, unsigned slot)
 {
     struct oracle *o = &c->run->oracle;
-    struct shadow_block *b = &o->blocks[slot];
+    struct shadow_block *s = &o->blocks[slot];
     lock_shared(o);
-    shadow_map_remove(&o->map, (uintptr_t)b->ptr);
-    o->live_bytes -= b->requested;
+    s->live = s->counted = false;
+    shadow_map_remove(&o->map, (int32_t)slot);
+    o->live_bytes -= s->requested;
     publish_live_bytes(c);
-    feedback_block_freed(o, (uintptr_t)b->ptr, b->thread, c->thread);
+    feedback_block_freed(c, (uintptr_t)s->ptr, s->thread);
     unlock_shared(o);
-    if (b->thread != c->thread) c->stats->cross_thread++;
+    if (s->thread != c->thread) c->stats->cross_thread++;
 }
 
-void oracle_restore_block(struct op_context *c, unsigned slot)
+bool oracle_restore_block(struct op_context *c, unsigned slot)
 {
     struct oracle *o = &c->run->oracle;
-    struct shadow_block *b = &o->blocks[slot];
+    struct shadow_block *s = &o->blocks[slot];
     lock_shared(o);
-    int32_t other = shadow_map_insert(&o->map, (int32_t)slot, (uintptr_t)b->ptr,
-                                      (uintptr_t)b->ptr + extent_of(b->requested, b->usable));
+    int32_t other = shadow_map_insert(&o->map, (int32_t)slot, (uintptr_t)s->ptr,
+                                      (uintptr_t)s->ptr + rule_extent(s->requested, s->usable));
     if (other < 0) {
-        o->live_bytes += b->requested;
+        o->live_bytes += s->requested;
         publish_live_bytes(c);
+        s->live = s->counted = true;
     }
     unlock_shared(o);
-    if (other >= 0)
-        oracle_fail(c, "overlap", (int)slot, &o->blocks[other],
-                    "after a failed realloc the old block must still be owned",
-                    "old block %p still disjoint from others|it overlaps live block s%d", b->ptr,
-                    other);
+    if (other < 0) return true;
+    struct breach b = rule_no_breach(s->ptr);
+    b.failure = F_OVERLAP_RESTORED;
+    b.invariant = INV_OVERLAP;
+    b.other_slot = other;
+    oracle_breach(c, (int)slot, &o->blocks[other], &b, NULL);
+    return false;
 }
 
-void oracle_check_usable(struct op_context *c, unsigned slot, size_t usable_now)
+bool oracle_check_usable(struct op_context *c, unsigned slot, size_t usable_now)
 {
-    const struct shadow_block *b = &c->run->oracle.blocks[slot];
-    if (usable_now != b->usable)
-        oracle_fail(c, "usable-size", (int)slot, b,
-                    "usable size must not change while the block lives",
-                    "%zu (as right after allocation)|%zu", b->usable, usable_now);
+    const struct shadow_block *s = &c->run->oracle.blocks[slot];
+    if (usable_now == s->usable) return true;
+    struct breach b = rule_no_breach(s->ptr);
+    b.failure = F_USABLE_CHANGED;
+    b.invariant = INV_USABLE_SIZE;
+    b.want = s->usable;
+    b.got = usable_now;
+    oracle_breach(c, (int)slot, s, &b, NULL);
+    return false;
 }

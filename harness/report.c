@@ -1,29 +1,70 @@
 /*
- * report.c — what a person reads when something is wrong: the invariant, the
+ * report.c — what a person reads when something is wrong, and the one line
+ * a parent process reads: the run record. A report names the invariant, the
  * operation (index, text, thread, slot), the block, expected and actual
- * values, the allocator and its version, and the commands that reproduce it.
- * Written with write(2) from stack buffers: the allocator under test may be
- * corrupt, and may be the process's malloc.
+ * values, the allocator and its version, and the commands that reproduce
+ * it. Written with write(2) from stack buffers: the allocator under test may
+ * be corrupt, and may be the process's malloc.
+ *
+ * What a crash report names is set as each operation begins and cleared as
+ * it returns (per thread: the operation in progress; per process: the run in
+ * progress), so a crash between operations (in a thread's exit path, after
+ * its last one returned) never follows a pointer into a frame that is gone.
  */
-#include "run.h"
+#include "internal.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static _Thread_local const struct op_context *current;
-void (*report_after_violation)(void);
 static const char *command_name = "gauntlet";
+static const char *crash_context;
+static _Atomic(struct run *) current_run;
+/* The operation is the program's (or the teardown's, in its frame while the
+ * free runs), and cleared when it returns. */
+static _Thread_local struct {
+    const struct op *op;
+    size_t index;
+    unsigned thread;
+} current;
+static int record_fd = -1;
+/* Set in a child of fork() (report_catch_exit): a copy of the process, made
+ * by the allocator in the middle of an operation, that goes on with it. */
+static atomic_bool in_forked_copy;
 
-void report_set_command_name(const char *argv0)
+static void report_forked_copy(void);
+
+void report_set_command_name(const char *path)
 {
-    command_name = argv0;
+    command_name = path;
 }
+
+void report_set_crash_context(const char *text)
+{
+    crash_context = text;
+}
+
 void report_set_current(const struct op_context *c)
 {
-    current = c;
+    if (c == NULL) {
+        if (atomic_load_explicit(&in_forked_copy, memory_order_relaxed)) report_forked_copy();
+        current.op = NULL;
+        return;
+    }
+    current.op = c->op;
+    current.index = c->index;
+    current.thread = c->thread;
+    atomic_store_explicit(&current_run, c->run, memory_order_relaxed);
+}
+
+void report_run_ended(void)
+{
+    atomic_store(&current_run, NULL);
 }
 
 struct text {
@@ -43,50 +84,97 @@ static void add(struct text *t, const char *fmt, ...)
     if (t->len > sizeof t->buf) t->len = sizeof t->buf;
 }
 
-static void emit(const struct text *t)
+static void emit_to(int fd, const struct text *t)
 {
     size_t done = 0;
     while (done < t->len) {
-        ssize_t n = write(STDERR_FILENO, t->buf + done, t->len - done);
+        ssize_t n = write(fd, t->buf + done, t->len - done);
         if (n <= 0) break;
         done += (size_t)n;
     }
 }
 
+/* ---- the run record ---- */
+
+/* GAUNTLET_RECORD_FD, read once: the parent's pipe, or none. */
+static int record_descriptor(void)
+{
+    static bool read;
+    if (!read) {
+        read = true;
+        const char *fd = getenv(RUN_RECORD_ENV);
+        if (fd && *fd) record_fd = atoi(fd);
+    }
+    return record_fd;
+}
+
+/* One record line: what, a number (signal, status; "-" for none), then the
+ * operation when there is one. */
+static void record(const char *what, const char *detail, bool with_op, size_t index,
+                   const struct op *op)
+{
+    int fd = record_descriptor();
+    if (fd < 0) return;
+    struct text t = {.len = 0};
+    add(&t, "%s%ld %s %s", RUN_RECORD_TAG, (long)getpid(), what, detail);
+    if (with_op) {
+        char line[256];
+        op_format(op, line, sizeof line);
+        add(&t, " %lld %s %s", index == SIZE_MAX ? -1LL : (long long)index,
+            op_kind_name((enum op_kind)op->kind), line);
+    }
+    add(&t, "\n");
+    emit_to(fd, &t);
+}
+
+void report_record_pass(void)
+{
+    record("pass", "-", false, 0, NULL);
+}
+
+/* ---- the report ---- */
+
 static void add_reproduce(struct text *t, const struct run *run)
 {
     const char *path = run->config->program_path ? run->config->program_path : "PROGRAM";
-    const char *mode = run->config->mode == MODE_FREE ? " --mode free" : "";
     char cap[48] = "";
     if (run->config->live_cap != GAUNTLET_DEFAULT_CAP)
         snprintf(cap, sizeof cap, " --cap %zu", run->config->live_cap);
-    add(t, "  reproduce: %s run --alloc %s%s%s%s %s\n", command_name, run->alloc->name, mode, cap,
-        run->config->strict ? " --strict" : "", path);
-    add(t, "  C program: %s reproducer --alloc %s %s > repro.c\n", command_name, run->alloc->name,
-        path);
+    const char *strict = run->config->strict ? " --strict" : "";
+    char format[32] = "";
+    if (run->config->program_format)
+        snprintf(format, sizeof format, " --format %s", run->config->program_format);
+    add(t, "  %s%s run --alloc %s%s%s%s%s %s\n", REPORT_REPRODUCE, command_name, run->alloc->name,
+        run->config->mode == MODE_FREE ? " --mode free" : "", cap, strict, format, path);
+    add(t, "  %s%s reproducer --alloc %s%s%s%s %s > repro.c%s\n", REPORT_C_PROGRAM, command_name,
+        run->alloc->name, cap, strict, format, path,
+        run->config->mode == MODE_FREE ? " (it runs lock-step: a free-running finding may "
+                                         "need several runs or not show)"
+                                       : "");
     if (strcmp(path, "-") == 0)
         add(t, "  (the program came from stdin: save it to a file to replay it)\n");
 }
 
-static void add_operation(struct text *t, const struct op_context *c)
+static void add_operation(struct text *t, const struct run *run, size_t index, const struct op *op,
+                          unsigned thread)
 {
     char line[256];
-    op_format(c->op, line, sizeof line);
-    if (c->index == SIZE_MAX)
-        add(t, "  operation: end of program: %s (freeing what is still live)\n", line);
+    op_format(op, line, sizeof line);
+    if (index == SIZE_MAX)
+        add(t, "  %send of program: %s (freeing what is still live)\n", REPORT_OPERATION, line);
     else
-        add(t, "  operation: #%zu of %zu: %s\n", c->index, c->run->program->count, line);
-    add(t, "  thread:    t%u\n", c->thread);
+        add(t, "  %s#%zu of %zu: %s\n", REPORT_OPERATION, index, run->program->count, line);
+    add(t, "  thread:    t%u\n", thread);
 }
 
-_Noreturn void report_violation(const struct op_context *c, const struct violation *v)
+void report_violation(const struct op_context *c, const struct violation *v)
 {
     const struct run *run = c->run;
     struct text t = {.len = 0};
-    add(&t, "gauntlet: VIOLATION of `%s`\n", v->invariant);
+    add(&t, "%s%s`\n", REPORT_VIOLATION, invariant_name(v->invariant));
     add(&t, "  allocator: %s — %s\n", run->alloc->name, run->alloc->version);
     add(&t, "  program:   %s\n", run->config->program_path ? run->config->program_path : "-");
-    add_operation(&t, c);
+    add_operation(&t, run, c->index, c->op, c->thread);
     if (v->slot >= 0) add(&t, "  slot:      s%d\n", v->slot);
     if (v->block) {
         const struct shadow_block *b = v->block;
@@ -104,42 +192,103 @@ _Noreturn void report_violation(const struct op_context *c, const struct violati
     if (v->detail[0]) add(&t, "  note:      %s\n", v->detail);
     add_reproduce(&t, run);
     fflush(stdout);
-    emit(&t);
-    if (report_after_violation) report_after_violation();
-    _exit(1);
+    emit_to(STDERR_FILENO, &t);
+    record("violation", invariant_name(v->invariant), true, c->index, c->op);
 }
-
-bool report_quiet_notes;
 
 void report_note(const struct op_context *c, const char *message)
 {
-    if (report_quiet_notes) return;
+    if (c->run->config->quiet_notes) return;
     struct text t = {.len = 0};
     char line[256];
     op_format(c->op, line, sizeof line);
     add(&t, "gauntlet: note: %s — %s at operation #%zu (%s)\n", c->run->alloc->name, message,
         c->index, line);
-    emit(&t);
+    emit_to(STDERR_FILENO, &t);
 }
 
-const char *report_crash_context;
+/* ---- a process that ends inside the allocator ---- */
+
+#define INSIDE_THE_CALL "inside the allocator or the oracle"
+
+/* What the report says of a process ending `how` ("died of signal 11
+ * (Segmentation fault)", "was ended by the allocator's exit(3)"), `where`
+ * when it happened in an operation. */
+static void report_end(const char *how, const char *where, const char *what, const char *detail)
+{
+    struct text t = {.len = 0};
+    const struct run *run = atomic_load(&current_run);
+    add(&t, "%s%s`: the process %s", REPORT_ENDED, what, how);
+    if (run && current.op) {
+        add(&t, " %s\n", where);
+        add(&t, "  allocator: %s — %s\n", run->alloc->name, run->alloc->version);
+        add_operation(&t, run, current.index, current.op, current.thread);
+        add_reproduce(&t, run);
+    } else if (run) {
+        add(&t, " between operations (a thread starting or exiting, or the allocator's own "
+                "thread)\n");
+        add(&t, "  allocator: %s — %s\n", run->alloc->name, run->alloc->version);
+        add_reproduce(&t, run);
+    } else {
+        add(&t, "\n%s", crash_context ? crash_context : "");
+    }
+    emit_to(STDERR_FILENO, &t);
+    record(what, detail, current.op != NULL, current.index, current.op);
+}
 
 static void on_crash(int signal_number)
 {
-    struct text t = {.len = 0};
-    const struct op_context *c = current;
-    add(&t, "gauntlet: the process died of signal %d (%s)", signal_number,
-        strsignal(signal_number));
-    if (c != NULL) {
-        add(&t, " inside the allocator or the oracle\n");
-        add(&t, "  allocator: %s — %s\n", c->run->alloc->name, c->run->alloc->version);
-        add_operation(&t, c);
-        add_reproduce(&t, c->run);
-    } else {
-        add(&t, "\n%s", report_crash_context ? report_crash_context : "");
-    }
-    emit(&t);
+    char how[96], number[16];
+    snprintf(how, sizeof how, "died of signal %d (%s)", signal_number, strsignal(signal_number));
+    snprintf(number, sizeof number, "%d", signal_number);
+    report_end(how, INSIDE_THE_CALL, "crash", number);
     _exit(1);
+}
+
+/* exit() called while a program runs: the allocator (or a library it
+ * calls) ended the process in the middle of an operation, which no
+ * allocator may do. */
+static void on_exit_during_run(void)
+{
+    const struct run *run = atomic_load(&current_run);
+    if (run == NULL) return;
+    report_end("was ended by a call of exit()", INSIDE_THE_CALL, "exit", "-");
+    if (run->config->after_violation) run->config->after_violation();
+    _exit(1);
+}
+
+/* An operation returned in a copy of the process (fork() inside the
+ * allocator, the parent going on or not): no allocator may do that. */
+static void report_forked_copy(void)
+{
+    const struct run *run = atomic_load(&current_run);
+    if (run == NULL) return;
+    if (record_descriptor() >=
+        0) { /* a supervisor judges its child, and names this from the record */
+        record("forked", "-", true, current.index, current.op);
+        _exit(1);
+    }
+    report_end("went on in a copy the allocator forked", "(the copy returned from the operation)",
+               "forked", "-");
+    if (run->config->after_violation) run->config->after_violation();
+    _exit(1);
+}
+
+/* Only a fork inside an operation (on its thread, the one the child has):
+ * gauntlet's own children are made between runs. */
+static void on_fork_in_child(void)
+{
+    if (current.op != NULL) atomic_store(&in_forked_copy, true);
+}
+
+void report_catch_exit(void)
+{
+    static bool installed;
+    if (!installed) {
+        atexit(on_exit_during_run);
+        pthread_atfork(NULL, NULL, on_fork_in_child);
+    }
+    installed = true;
 }
 
 void report_install_crash_handlers(void)
@@ -152,4 +301,5 @@ void report_install_crash_handlers(void)
         struct sigaction sa = {.sa_handler = on_crash, .sa_flags = SA_ONSTACK | SA_RESETHAND};
         sigaction(fatal[i], &sa, NULL);
     }
+    report_catch_exit();
 }

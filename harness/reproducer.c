@@ -187,85 +187,6 @@ static void out_count(struct out *o, size_t n, size_t m)
     out_size(o, n);
 }
 
-/* ---- the allocators ---- */
-
-struct family {
-    const char *name;    /* as given to --alloc; "so:" for any library */
-    const char *link;    /* linker flag, or "" */
-    const char *library; /* what the path of the library serving malloc contains */
-    const char *sized;   /* the sized free's definition, or NULL */
-    const char *sized_doc;
-};
-
-static const struct family families[] = {
-    {"glibc", "", "libc.so", NULL,
-     "glibc has no sized free: free_sized operations are skipped, as in Gauntlet"},
-    {"jemalloc", " -ljemalloc", "libjemalloc",
-     "/* sdallocx needs the alignment flag the block was made with: MALLOCX_LG_ALIGN(la) is\n"
-     " * la, the lg of the requested alignment (0 for plain calls); a wrong flag silently\n"
-     " * corrupts jemalloc's bins. */\n"
-     "extern void sdallocx(void *ptr, size_t size, int flags);\n"
-     "static bool sized_free(void *p, size_t size, size_t align, bool resized)\n"
-     "{\n"
-     "    (void)resized;\n"
-     "    /* 5.3.0: aligned_alloc(a, 0) makes an a-byte block but sdallocx(p, 0, ALIGN(a))\n"
-     "     * files it in the 8-byte bin and the heap crashes later (a jemalloc defect):\n"
-     "     * Gauntlet skips that call, and so does this program. */\n"
-     "    if (size == 0 && align > 1) return false;\n"
-     "    int lg = 0;\n"
-     "    while (align > 1) {\n"
-     "        align >>= 1;\n"
-     "        lg++;\n"
-     "    }\n"
-     "    sdallocx(p, size, lg);\n"
-     "    return true;\n"
-     "}\n",
-     "sdallocx(p, size, lg of the requested alignment)"},
-    {"mimalloc", " -lmimalloc", "libmimalloc",
-     "extern void mi_free_size(void *p, size_t size);\n"
-     "static bool sized_free(void *p, size_t size, size_t align, bool resized)\n"
-     "{\n"
-     "    (void)align;\n"
-     "    (void)resized;\n"
-     "    mi_free_size(p, size);\n"
-     "    return true;\n"
-     "}\n",
-     "mi_free_size(p, size)"},
-    {"tcmalloc", " -ltcmalloc_minimal", "libtcmalloc",
-     "/* tc_free_sized derives the size class from the size alone: a block of an aligned\n"
-     " * call needs the aligned variant (its C++ align_val_t is a size_t); blocks made by\n"
-     " * realloc or with a bad alignment have no sized free (they stay live, as in\n"
-     " * Gauntlet). */\n"
-     "extern void tc_free_sized(void *ptr, size_t size);\n"
-     "extern void tc_delete_sized_aligned(void *ptr, size_t size, size_t align);\n"
-     "static bool sized_free(void *p, size_t size, size_t align, bool resized)\n"
-     "{\n"
-     "    if (resized) return false;\n"
-     "    if (align <= 1) {\n"
-     "        tc_free_sized(p, size);\n"
-     "        return true;\n"
-     "    }\n"
-     "    if ((align & (align - 1)) != 0) return false;\n"
-     "    tc_delete_sized_aligned(p, size, align);\n"
-     "    return true;\n"
-     "}\n",
-     "tc_free_sized(p, size), or tc_delete_sized_aligned(p, size, align) for aligned blocks"},
-    {"so:", "", NULL, NULL,
-     "C23 free_sized(p, size), or free_aligned_sized(p, align, size) for blocks of aligned\n"
-     " * calls, when the library defines them; otherwise skipped, as in Gauntlet"},
-};
-
-static const struct family *family_of(const char *name)
-{
-    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
-        const struct family *f = &families[i];
-        if (strcmp(f->name, "so:") == 0 ? strncmp(name, "so:", 3) == 0 && name[3] != '\0'
-                                        : strcmp(f->name, name) == 0)
-            return f;
-    }
-    return NULL;
-}
-
 /* A path for the shell, inside the header comment: quoted unless plainly safe. */
 static void out_shell_word(struct out *o, const char *s)
 {
@@ -285,17 +206,36 @@ static void out_shell_word(struct out *o, const char *s)
     if (!plain) out_comment_char(o, '\'', &prev);
 }
 
-static const char *behaviour_name(enum either_behaviour b)
+/* ---- identifiers of rules.h's enumerations, from its own X-macros ---- */
+
+#define IDENTIFIER(e, ...) [e] = #e,
+static const char *const kind_identifiers[] = {GAUNTLET_OPERATIONS(IDENTIFIER)};
+static const char *const excuse_identifiers[] = {GAUNTLET_EXCUSES(IDENTIFIER)};
+static const char *const scope_identifiers[] = {GAUNTLET_DEVIATION_SCOPES(IDENTIFIER)};
+static const char *const behaviour_identifiers[] = {GAUNTLET_BEHAVIOURS(IDENTIFIER)};
+static const char *const sized_free_identifiers[] = {GAUNTLET_SIZED_FREES(IDENTIFIER)};
+#undef IDENTIFIER
+
+#define COUNT_OF(a) (sizeof(a) / sizeof *(a))
+
+/* An enumerator's identifier, or "?" for a value outside the table (the C
+ * compiler then says so, instead of a reproducer judging by wrong data). */
+static const char *identifier(const char *const *names, size_t count, unsigned value)
 {
-    return b == BEHAVES_YES ? "BEHAVES_YES" : b == BEHAVES_NO ? "BEHAVES_NO" : "BEHAVES_EITHER";
+    return value < count && names[value] ? names[value] : "?";
 }
 
 /* ---- the generated file, part by part ---- */
 
-static void write_header(struct out *o, const struct program *p, const char *allocator,
-                         const struct family *f, const struct alloc_policy *policy, size_t cap)
+static bool is_so(const char *allocator)
 {
-    bool so = f->library == NULL;
+    return strncmp(allocator, "so:", 3) == 0;
+}
+
+static void write_header(struct out *o, const struct program *p,
+                         const struct reproducer_options *opt)
+{
+    const char *allocator = opt->allocator;
     out_str(o, "/*\n * Gauntlet reproducer for ");
     out_comment_text(o, allocator);
     out_str(o, ": ");
@@ -306,13 +246,20 @@ static void write_header(struct out *o, const struct program *p, const char *all
     out_str(o, " *\n"
                " * A standalone C17 program (it needs nothing from Gauntlet) that makes the same\n"
                " * allocator calls as the Gauntlet program it was written from, from the same\n"
-               " * threads in the same order, and checks after each call what Gauntlet checks.\n"
+               " * threads in the same order, and judges each by Gauntlet's own rules (rules.h,\n"
+               " * copied below).\n"
                " *\n"
                " * Build and run:\n"
                " *     cc -std=c17 -O1 -pthread repro.c -o repro");
-    out_str(o, f->link);
+    const char *link = is_so(allocator) ? "" : allocator_link_flag(allocator);
+    if (link[0]) {
+        /* The program names none of the library's symbols (it finds them at
+         * run time): without this a linker with --as-needed drops it. */
+        out_str(o, " -Wl,--no-as-needed ");
+        out_str(o, link);
+    }
     out_str(o, " && ");
-    if (so) {
+    if (is_so(allocator)) {
         /* As Gauntlet opens it: a bare file name means the file here, not a search. */
         const char *path = allocator + 3;
         out_str(o, "LD_PRELOAD=");
@@ -326,10 +273,12 @@ static void write_header(struct out *o, const struct program *p, const char *all
     out_dec(o, p->count);
     out_str(o, " operations passed\" and exits 0, or at the first\n"
                " * violated invariant prints\n"
-               " *     reproducer: op N (TEXT): INVARIANT: details\n"
-               " * to stderr and aborts. A crash inside the allocator names the operation too.\n"
-               " * REPRO_TRACE=1 ./repro prints every call and its result; -DWATCHDOG_SECONDS=N\n"
-               " * changes the bound after which an operation is a hang (10 s).\n"
+               " *     reproducer: op N (TEXT): INVARIANT: expected ..., got ... (note)\n"
+               " * to stderr (Gauntlet's report in one line) and exits 1. A crash, an exit or a\n"
+               " * fork inside the allocator names the operation too (a first process keeps the\n"
+               " * one running the program, to say how it ended). REPRO_TRACE=1 ./repro prints\n"
+               " * every call and its result; -DWATCHDOG_SECONDS=N changes the bound after which\n"
+               " * an operation is a hang (10 s).\n"
                " *\n"
                " * How it runs (Gauntlet's lock-step mode): one pthread per program thread; the\n"
                " * main thread hands each operation to its thread and waits for it, so one runs\n"
@@ -340,17 +289,18 @@ static void write_header(struct out *o, const struct program *p, const char *all
                " * reports.\n"
                " *\n"
                " * Gauntlet's table for this allocator: ");
-    out_comment_text(o, policy->notes ? policy->notes : "(no notes)");
+    out_comment_text(o, opt->policy->notes ? opt->policy->notes : "(no notes)");
+    out_str(o, opt->strict ? " (--strict: known deviations are violations)" : "");
     out_str(o, "\n * Live-bytes cap: ");
-    out_dec(o, cap);
+    out_dec(o, opt->live_cap);
     out_str(o, " bytes (possible requests that would exceed it are skipped).\n"
                " * Sized free: ");
-    out_str(o, f->sized_doc);
+    out_comment_text(o, sized_free_calls(opt->sized_free));
     out_str(o, ".\n"
                " *\n"
-               " * Layout: this comment; includes; the allocator's table (#defines); the checking\n"
-               " * code, the same in every reproducer; the program, one STEP line per operation,\n"
-               " * at the end of the file.\n"
+               " * Layout: this comment; includes; Gauntlet's rules; the allocator's table; the\n"
+               " * checking code, the same in every reproducer; the program, one STEP line per\n"
+               " * operation, at the end of the file.\n"
                " */\n");
 }
 
@@ -368,84 +318,91 @@ static void out_define(struct out *o, const char *name, const char *value, const
     out_str(o, "\n");
 }
 
-/* The table's known deviations, as data the checks consult (excused()). */
-static void write_deviations(struct out *o, const struct alloc_policy *policy)
+static void write_choices(struct out *o, const struct alloc_choices *choices)
 {
-    static const char *const scopes[] = {"DEVIATES_ALWAYS", "DEVIATES_ON_ZERO_SIZE",
-                                         "DEVIATES_ON_BAD_ALIGN"};
-    out_str(o, "/* Known deviations of this allocator: noted, not fatal. */\n"
-               "static const struct deviation deviations[] = {\n");
-    for (const struct known_deviation *d = policy->deviations; d && d->invariant; d++) {
+    out_str(o, "/* Where the standards leave a choice: what this allocator does. */\n"
+               "static const struct alloc_choices choices = {\n");
+#define CHOICE(field, what)                                                                        \
+    out_str(o, "    ." #field " = ");                                                              \
+    out_str(o, identifier(behaviour_identifiers, COUNT_OF(behaviour_identifiers),                  \
+                          (unsigned)choices->field));                                              \
+    out_str(o, ", /* " what " */\n");
+    GAUNTLET_CHOICES(CHOICE)
+#undef CHOICE
+    out_str(o, "};\n");
+}
+
+/* The table's known deviations, as data the checks consult (rules.h). */
+static void write_deviations(struct out *o, const struct known_deviation *table, bool strict)
+{
+    out_str(o, "/* Known deviations of this allocator: noted, not fatal");
+    out_str(o, strict ? " (none: --strict)" : "");
+    out_str(o, ". */\nstatic const struct known_deviation deviations[] = {\n");
+    for (const struct known_deviation *d = table; !strict && d && d->excuses != EXCUSE_NONE; d++) {
         out_str(o, "    {");
-        out_c_string(o, d->invariant);
+        out_str(o, identifier(excuse_identifiers, COUNT_OF(excuse_identifiers), d->excuses));
         out_str(o, ", ");
         bool first = true;
-        for (unsigned k = 0; k < OP_RESTART; k++) {
-            if (!(d->kinds & (1u << k))) continue;
-            out_str(o, first ? "1u << K_" : " | 1u << K_");
+        for (unsigned k = 0; k < OP_KIND_COUNT; k++) {
+            if (!(d->kinds & OP_BIT(k))) continue;
+            out_str(o, first ? "OP_BIT(" : " | OP_BIT(");
+            out_str(o, identifier(kind_identifiers, COUNT_OF(kind_identifiers), k));
+            out_str(o, ")");
             first = false;
-            for (const char *c = op_kind_name((enum op_kind)k); *c; c++) {
-                char upper = *c >= 'a' && *c <= 'z' ? (char)(*c - 'a' + 'A') : *c;
-                out_bytes(o, &upper, 1);
-            }
         }
         if (first) out_str(o, "0");
         out_str(o, ", ");
-        out_str(o, (unsigned)d->scope < 3 ? scopes[d->scope] : "DEVIATES_ALWAYS");
+        out_str(o, identifier(scope_identifiers, COUNT_OF(scope_identifiers), d->scope));
         out_str(o, ",\n     ");
         out_c_string(o, d->what ? d->what : "");
         out_str(o, "},\n");
     }
-    out_str(o, "    {NULL, 0, DEVIATES_ALWAYS, NULL},\n};\n");
+    out_str(o, "    {EXCUSE_NONE, 0, DEVIATES_ALWAYS, NULL},\n};\n");
 }
 
-static void write_config(struct out *o, const struct program *p, const char *allocator,
-                         const struct family *f, const struct alloc_policy *policy, size_t cap)
+/* Part of the path of the library that must serve malloc: a named
+ * allocator's soname up to ".so", or a so: library's file name. */
+static void out_expected_library(struct out *o, const char *allocator)
 {
-    bool so = f->library == NULL;
+    char part[256];
+    if (is_so(allocator)) {
+        const char *path = allocator + 3, *base = strrchr(path, '/');
+        snprintf(part, sizeof part, "%s", base ? base + 1 : path);
+    } else {
+        const char *soname = allocator_soname(allocator), *so = strstr(soname, ".so");
+        snprintf(part, sizeof part, "%.*s", (int)(so ? so + 3 - soname : (long)strlen(soname)),
+                 soname);
+    }
+    out_c_string(o, part);
+}
+
+static void write_config(struct out *o, const struct program *p,
+                         const struct reproducer_options *opt)
+{
     out_str(o, "\n/* ======== the allocator, and what Gauntlet's table allows it ======== */\n\n"
                "#define ALLOCATOR ");
-    out_c_string(o, allocator);
+    out_c_string(o, opt->allocator);
     out_str(o,
             "\n/* Part of the path of the library that must serve malloc (checked at start). */\n"
             "#define EXPECTED_LIBRARY ");
-    if (so) {
-        const char *path = allocator + 3, *base = strrchr(path, '/');
-        out_c_string(o, base ? base + 1 : path);
-    } else {
-        out_c_string(o, f->library);
-    }
+    out_expected_library(o, opt->allocator);
     out_str(o, "\n/* Possible requests that would take the live (requested) bytes above this are "
                "skipped. */\n#define LIVE_CAP (");
-    out_size(o, cap);
+    out_size(o, opt->live_cap);
     out_str(o, ")\n");
-    out_define(o, "WEAK_SMALL_ALIGNMENT", policy->weak_small_alignment ? "1" : "0",
-               "blocks below 16 bytes may be aligned to the largest power of two <= size");
-    out_define(o, "REALLOC_ZERO_FREES", behaviour_name(policy->realloc_zero_frees),
-               "realloc(p, 0) frees p and returns NULL");
-    out_define(o, "MALLOC_ZERO_NULL", behaviour_name(policy->malloc_zero_null),
-               "a zero-byte request returns NULL");
-    out_define(o, "ALIGNED_ALLOC_BAD_ALIGN_ROUNDS",
-               behaviour_name(policy->aligned_alloc_bad_align_rounds),
-               "a bad alignment is rounded up, not refused");
-    out_define(o, "MEMALIGN_BAD_ALIGN_ROUNDS", behaviour_name(policy->memalign_bad_align_rounds),
-               NULL);
-    write_deviations(o, policy);
-    out_str(o, "/* Sized free: ");
-    out_str(o, f->sized_doc);
-    out_str(o, ". */\n");
-    if (so) {
-        out_define(o, "SIZED_FREE_C23", "1", NULL);
-    } else {
-        out_define(o, "SIZED_FREE_C23", "0", NULL);
-        if (f->sized) {
-            out_str(o, f->sized);
-            out_define(o, "SIZED_FREE", "sized_free", NULL);
-        } else {
-            out_define(o, "SIZED_FREE", "NULL", NULL);
-        }
-    }
-    out_str(o, "/* The program's threads (1 + the highest thread number) and operations. */\n");
+    out_define(o, "STRICT", opt->strict ? "1" : "0",
+               "1: the known deviations below are violations too");
+    out_str(o, "#ifndef WATCHDOG_SECONDS\n");
+    out_define(o, "WATCHDOG_SECONDS", "10", "an operation that does not return by then is a hang");
+    out_str(o, "#endif\n");
+    write_choices(o, &opt->policy->choices);
+    write_deviations(o, opt->policy->deviations, opt->strict);
+    out_str(o, "/* The sized free Gauntlet calls for this allocator: ");
+    out_comment_text(o, sized_free_calls(opt->sized_free));
+    out_str(o, ". */\nstatic const enum sized_free sized_free_kind = ");
+    out_str(o,
+            identifier(sized_free_identifiers, COUNT_OF(sized_free_identifiers), opt->sized_free));
+    out_str(o, ";\n/* The program's threads (1 + the highest thread number) and operations. */\n");
     out_str(o, "#define THREADS ");
     out_dec(o, program_thread_count(p));
     out_str(o, "\n#define STEPS ");
@@ -454,7 +411,7 @@ static void write_config(struct out *o, const struct program *p, const char *all
 }
 
 /* One operation, one line: `STEP(n, t, "text", op_KIND(slot, ...)),`. */
-static void write_step(struct out *o, size_t n, const struct op *op, const struct family *f)
+static void write_step(struct out *o, size_t n, const struct op *op, bool has_sized_free)
 {
     char text[256];
     op_format(op, text, sizeof text);
@@ -490,11 +447,7 @@ static void write_step(struct out *o, size_t n, const struct op *op, const struc
         out_size(o, op->align);
     }
     out_str(o, ")),");
-    if (kind == OP_FREE_SIZED && f->library != NULL && f->sized == NULL) {
-        out_str(o, " /* skipped: ");
-        out_str(o, f->name);
-        out_str(o, " has no sized free */");
-    }
+    if (kind == OP_FREE_SIZED && !has_sized_free) out_str(o, " /* skipped: no sized free */");
     out_str(o, "\n");
 }
 
@@ -506,30 +459,36 @@ static void write_lines(struct out *o, const char *const *lines, size_t count)
     }
 }
 
-/* ---- the templates: the generated file's fixed parts ----
- * They are real C, kept in reproducer_head.c.in and reproducer_body.c.in and
- * turned into these arrays of lines by the build (see the Makefile). */
-extern const char *const reproducer_template_head[];
-extern const size_t reproducer_template_head_lines;
-extern const char *const reproducer_template_body[];
-extern const size_t reproducer_template_body_lines;
+/* ---- the embedded texts: the generated file's fixed parts ----
+ * Real C, kept in reproducer_head.c.in, include/rules.h and
+ * reproducer_body.c.in, and turned into arrays of lines by the build. */
+extern const char *const embedded_reproducer_head[];
+extern const size_t embedded_reproducer_head_lines;
+extern const char *const embedded_rules[];
+extern const size_t embedded_rules_lines;
+extern const char *const embedded_reproducer_body[];
+extern const size_t embedded_reproducer_body_lines;
 
-bool reproducer_write(const struct program *p, const char *allocator_name,
-                      const struct alloc_policy *policy, size_t live_cap, int fd)
+bool reproducer_write(const struct program *p, const struct reproducer_options *opt, int fd)
 {
-    const struct family *f = allocator_name ? family_of(allocator_name) : NULL;
-    if (f == NULL || policy == NULL || p == NULL) return false;
+    if (p == NULL || opt == NULL || opt->policy == NULL || opt->allocator == NULL) return false;
+    if (!allocator_is_named(opt->allocator) &&
+        !(is_so(opt->allocator) && opt->allocator[3] != '\0'))
+        return false;
     for (size_t i = 0; i < p->count; i++)
         if (p->ops[i].kind >= OP_KIND_COUNT || p->ops[i].thread >= GAUNTLET_MAX_THREADS)
             return false;
     struct out o = {.fd = fd, .ok = true};
-    write_header(&o, p, allocator_name, f, policy, live_cap);
-    write_lines(&o, reproducer_template_head, reproducer_template_head_lines);
-    write_config(&o, p, allocator_name, f, policy, live_cap);
-    write_lines(&o, reproducer_template_body, reproducer_template_body_lines);
+    write_header(&o, p, opt);
+    write_lines(&o, embedded_reproducer_head, embedded_reproducer_head_lines);
+    out_str(&o,
+            "\n/* ======== Gauntlet's rules (harness/include/rules.h), verbatim ======== */\n\n");
+    write_lines(&o, embedded_rules, embedded_rules_lines);
+    write_config(&o, p, opt);
+    write_lines(&o, embedded_reproducer_body, embedded_reproducer_body_lines);
     out_str(&o, "\nstatic const struct step program[STEPS + 1] = {\n");
     for (size_t i = 0; i < p->count; i++)
-        write_step(&o, i, &p->ops[i], f);
+        write_step(&o, i, &p->ops[i], opt->sized_free != SIZED_FREE_NONE);
     out_str(&o, "    END\n};\n");
     out_flush(&o);
     return o.ok;

@@ -3,7 +3,7 @@
  * memory kept from the previous run), pick the executor, add up the
  * statistics.
  */
-#include "run.h"
+#include "internal.h"
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -35,6 +35,8 @@ void run_stats_sum(const struct run *run, struct run_stats *total)
         total->sampled_checks += s->sampled_checks;
         total->known_deviations += s->known_deviations;
         total->restarts += s->restarts;
+        total->violations += s->violations;
+        total->distinct_violations += s->distinct_violations;
     }
     total->peak_live_bytes = run->oracle.peak_live_bytes;
 }
@@ -59,7 +61,6 @@ void run_program(const struct program *program, const struct allocator *alloc,
     struct run *run = atomic_exchange(&spare_run, NULL);
     /* A finished run leaves no live block and an empty map behind; only
      * its counters need clearing. */
-    bool reused = run != NULL;
     if (run == NULL)
         run = hmem_map(sizeof *run);
     else
@@ -69,14 +70,16 @@ void run_program(const struct program *program, const struct allocator *alloc,
     run->config = config;
     run->missing = missing_kinds(alloc);
     oracle_init(&run->oracle, alloc->policy, config->live_cap, config->strict,
-                config->mode == MODE_FREE, reused);
+                config->mode == MODE_FREE);
     if (config->mode == MODE_FREE)
         exec_free_running(run);
     else
         exec_lockstep(run);
     run_stats_sum(run, total);
+    report_run_ended();
     oracle_release(&run->oracle);
     struct run *none = NULL;
-    if (run->oracle.map.count != 0 || !atomic_compare_exchange_strong(&spare_run, &none, run))
+    if (shadow_map_count(&run->oracle.map) != 0 ||
+        !atomic_compare_exchange_strong(&spare_run, &none, run))
         hmem_unmap(run, sizeof *run);
 }

@@ -1,63 +1,101 @@
 /*
- * shadow_map.c — the live blocks ordered by address, so the overlap check is
- * a search and a look at two neighbours instead of a scan. A sorted array:
- * with at most GAUNTLET_MAX_SLOTS live blocks, moving a few hundred bytes on
- * insert and remove is cheaper than any pointer-chasing tree, and the whole
- * map stays in a few cache lines. The slots live in an array of their own,
- * one byte each, so a move copies 17 bytes per entry, not 24.
+ * shadow_map.c — the live blocks by address, for the overlap check: does a
+ * new range meet a live one? Nothing moves on insert or remove. Each live
+ * range is filed once, by the granule its start falls in, at the level
+ * whose granule is at least its length: 4 KiB, 1 MiB, or (longer) one list.
+ * A range of level k that meets [s, e) starts in one of the granules from
+ * the one before s's to e-1's, so a query walks those buckets' chains at
+ * each level that holds anything (two or three chains of a few entries for
+ * a small block). Chains are linked through per-slot arrays, so insert and
+ * remove are O(1) once the query is done, and zeroed memory is an empty map
+ * (links hold slot + 1; 0 ends a chain).
  */
-#include "run.h"
+#include "internal.h"
 
 #include <string.h>
 
-_Static_assert(GAUNTLET_MAX_SLOTS <= 256, "slot numbers are kept in one byte");
+_Static_assert(GAUNTLET_MAX_SLOTS < UINT16_MAX, "links hold slot + 1 in 16 bits");
 
-/* Starts of the (nonexistent) entries past the last: never below a key, so
- * the final count always looks at SHADOW_MAP_PADDING entries (a fixed, unrolled
- * loop) however few remain. */
-#define PAST_END UINTPTR_MAX
+/* Level k's granule is 1 << level_shift[k]; the last level has none. */
+static const unsigned level_shift[SHADOW_LEVELS - 1] = {12, 20};
 
-void shadow_map_init(struct shadow_map *m, void *storage, uint32_t capacity)
+/* Queries spanning more granules than this scan the level's entries instead. */
+#define MAX_GRANULES 8
+
+static unsigned level_of(uintptr_t length)
 {
-    m->ranges = storage;
-    m->ids = (uint8_t *)(m->ranges + capacity + SHADOW_MAP_PADDING);
-    m->count = 0;
-    m->capacity = capacity;
-    for (uint32_t i = 0; i < capacity + SHADOW_MAP_PADDING; i++)
-        m->ranges[i] = (struct shadow_range){PAST_END, PAST_END};
+    unsigned k = 0;
+    while (k < SHADOW_LEVELS - 1 && length > ((uintptr_t)1 << level_shift[k]))
+        k++;
+    return k;
 }
 
-void shadow_map_reuse(struct shadow_map *m, void *storage, uint32_t capacity)
+static inline unsigned bucket_of(unsigned level, uintptr_t start)
 {
-    m->ranges = storage;
-    m->ids = (uint8_t *)(m->ranges + capacity + SHADOW_MAP_PADDING);
-    m->count = 0;
-    m->capacity = capacity;
+    if (level == SHADOW_LEVELS - 1) return 0;
+    uint64_t granule = (uint64_t)(start >> level_shift[level]);
+    return (unsigned)((granule * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - SHADOW_BUCKET_BITS));
 }
 
-/* Index of the first range whose start is > key. Halving down to
- * SHADOW_MAP_PADDING candidates (branch-free: the step is a mask, since the
- * addresses are random and a branch would mispredict at every step), then
- * counting the starts ≤ key among them: independent comparisons, where
- * each further halving step would wait for the load before it. */
-NO_COVERAGE static uint32_t upper_bound(const struct shadow_map *m, uintptr_t key)
+NO_COVERAGE static inline bool meets(const struct shadow_range *r, uintptr_t start, uintptr_t end)
 {
-    const struct shadow_range *base = m->ranges;
-    uint32_t n = m->count;
-    while (n > SHADOW_MAP_PADDING) {
-        uint32_t half = n / 2;
-        base += half & -(uint32_t)(base[half - 1].start <= key);
-        n -= half;
+    return r->start < end && start < r->end;
+}
+
+/* The first entry of a chain that meets [start, end), or -1. */
+NO_COVERAGE static inline int32_t walk(const struct shadow_map *m, uint16_t link, uintptr_t start,
+                                       uintptr_t end)
+{
+    for (; link; link = m->next[link - 1])
+        if (meets(&m->range[link - 1], start, end)) return link - 1;
+    return -1;
+}
+
+/* Every entry of a level, for a query too long to walk granule by granule. */
+NO_COVERAGE static int32_t scan_level(const struct shadow_map *m, unsigned level, uintptr_t start,
+                                      uintptr_t end)
+{
+    for (unsigned b = 0; b < SHADOW_BUCKETS; b++) {
+        int32_t hit = walk(m, m->heads[level][b], start, end);
+        if (hit >= 0) return hit;
     }
-    uint32_t b0 = 0, b1 = 0, b2 = 0, b3 = 0; /* four sums: no chain through one adder */
-    for (uint32_t i = 0; i < SHADOW_MAP_PADDING; i += 4) {
-        b0 += base[i].start <= key;
-        b1 += base[i + 1].start <= key;
-        b2 += base[i + 2].start <= key;
-        b3 += base[i + 3].start <= key;
+    return -1;
+}
+
+/* Level k's ranges meeting [start, end). */
+NO_COVERAGE static int32_t find_at_level(const struct shadow_map *m, unsigned k, uintptr_t start,
+                                         uintptr_t end)
+{
+    unsigned shift = level_shift[k];
+    uintptr_t first = start >> shift, last = (end - 1) >> shift;
+    if (first > 0) first--; /* a range of this level may begin one granule before */
+    if (last - first >= MAX_GRANULES) return scan_level(m, k, start, end);
+    for (uintptr_t g = first; g <= last; g++) {
+        int32_t hit = walk(m, m->heads[k][bucket_of(k, g << shift)], start, end);
+        if (hit >= 0) return hit;
     }
-    uint32_t at = (uint32_t)(base - m->ranges) + b0 + b1 + b2 + b3;
-    return at < m->count ? at : m->count; /* a key of PAST_END counts the padding too */
+    return -1;
+}
+
+NO_COVERAGE static int32_t find(const struct shadow_map *m, uintptr_t start, uintptr_t end)
+{
+    int32_t hit = -1;
+    for (unsigned k = 0; k < SHADOW_LEVELS - 1 && hit < 0; k++)
+        if (m->count[k]) hit = find_at_level(m, k, start, end);
+    if (hit < 0 && m->count[SHADOW_LEVELS - 1])
+        hit = walk(m, m->heads[SHADOW_LEVELS - 1][0], start, end);
+    return hit;
+}
+
+/* Of the ranges meeting [start, end), the lowest slot: a report names the
+ * same live block whichever the chains met first (a reproducer scans the
+ * slots in order). Removed ranges are {0, 0} and meet nothing. */
+NO_COVERAGE static int32_t lowest_meeting(const struct shadow_map *m, uintptr_t start,
+                                          uintptr_t end)
+{
+    for (int32_t id = 0; id < GAUNTLET_MAX_SLOTS; id++)
+        if (meets(&m->range[id], start, end)) return id;
+    return -1;
 }
 
 int32_t shadow_map_insert(struct shadow_map *m, int32_t id, uintptr_t start, uintptr_t end)
@@ -65,29 +103,40 @@ int32_t shadow_map_insert(struct shadow_map *m, int32_t id, uintptr_t start, uin
 #ifdef GAUNTLET_ABLATE_MAP /* ci/bench-oracle-parts.sh only: a build that checks nothing */
     return -1;
 #endif
-    uint32_t at = upper_bound(m, start);
-    if (at > 0 && m->ranges[at - 1].end > start) return m->ids[at - 1];
-    if (at < m->count && m->ranges[at].start < end) return m->ids[at];
-    if (m->count == m->capacity) return id; /* cannot happen: one range per slot */
-    size_t after = m->count - at;
-    memmove(&m->ranges[at + 1], &m->ranges[at], after * sizeof *m->ranges);
-    memmove(&m->ids[at + 1], &m->ids[at], after);
-    m->ranges[at] = (struct shadow_range){start, end};
-    m->ids[at] = (uint8_t)id;
-    m->count++;
+    if (find(m, start, end) >= 0) return lowest_meeting(m, start, end);
+    unsigned level = level_of(end - start), b = bucket_of(level, start);
+    uint16_t link = (uint16_t)(id + 1), head = m->heads[level][b];
+    m->range[id] = (struct shadow_range){start, end};
+    m->level[id] = (uint8_t)level;
+    m->next[id] = head;
+    m->prev[id] = 0;
+    if (head) m->prev[head - 1] = link;
+    m->heads[level][b] = link;
+    m->count[level]++;
     return -1;
 }
 
-void shadow_map_remove(struct shadow_map *m, uintptr_t start)
+void shadow_map_remove(struct shadow_map *m, int32_t id)
 {
 #ifdef GAUNTLET_ABLATE_MAP
     return;
 #endif
-    uint32_t at = upper_bound(m, start);
-    if (at == 0 || m->ranges[at - 1].start != start) return;
-    size_t after = m->count - at;
-    memmove(&m->ranges[at - 1], &m->ranges[at], after * sizeof *m->ranges);
-    memmove(&m->ids[at - 1], &m->ids[at], after);
-    m->count--;
-    m->ranges[m->count] = (struct shadow_range){PAST_END, PAST_END};
+    unsigned level = m->level[id];
+    uint16_t next = m->next[id], prev = m->prev[id];
+    if (prev)
+        m->next[prev - 1] = next;
+    else
+        m->heads[level][bucket_of(level, m->range[id].start)] = next;
+    if (next) m->prev[next - 1] = prev;
+    m->next[id] = m->prev[id] = 0;
+    m->range[id] = (struct shadow_range){0, 0};
+    m->count[level]--;
+}
+
+uint32_t shadow_map_count(const struct shadow_map *m)
+{
+    uint32_t n = 0;
+    for (unsigned k = 0; k < SHADOW_LEVELS; k++)
+        n += m->count[k];
+    return n;
 }

@@ -13,7 +13,7 @@
  * coverage: which way a range is read is the harness's business, and a
  * fuzzer rewarded for reaching the page walk would dwell on large callocs.
  */
-#include "run.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,6 @@
  * gperftools MallocExtension_*); the symbols are looked up in the allocator's
  * own library, so a so:PATH build of a family is read the same way.
  */
-#include "adapter.h"
 #include "stress.h"
 
 #include <stdbool.h>
@@ -20,10 +19,10 @@ static unsigned add(struct alloc_stat *out, unsigned n, unsigned capacity, const
     return n;
 }
 
-static unsigned jemalloc_stats(void *handle, struct alloc_stat *out, unsigned capacity)
+static unsigned jemalloc_stats(const struct allocator *a, struct alloc_stat *out, unsigned capacity)
 {
     mallctl_fn mallctl;
-    *(void **)&mallctl = adapter_own_symbol(handle, "mallctl");
+    *(void **)&mallctl = allocator_symbol(a, "mallctl");
     if (mallctl == NULL) return 0;
     /* Statistics are snapshots refreshed by writing the epoch. */
     uint64_t epoch = 1;
@@ -40,10 +39,10 @@ static unsigned jemalloc_stats(void *handle, struct alloc_stat *out, unsigned ca
     return n;
 }
 
-static unsigned mimalloc_stats(void *handle, struct alloc_stat *out, unsigned capacity)
+static unsigned mimalloc_stats(const struct allocator *a, struct alloc_stat *out, unsigned capacity)
 {
     void (*info)(size_t *, size_t *, size_t *, size_t *, size_t *, size_t *, size_t *, size_t *);
-    *(void **)&info = adapter_own_symbol(handle, "mi_process_info");
+    *(void **)&info = allocator_symbol(a, "mi_process_info");
     if (info == NULL) return 0;
     size_t elapsed, user, sys, rss, peak_rss, commit, peak_commit, faults;
     info(&elapsed, &user, &sys, &rss, &peak_rss, &commit, &peak_commit, &faults);
@@ -59,10 +58,10 @@ struct glibc_mallinfo2 {
     size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
 };
 
-static unsigned glibc_stats(void *handle, struct alloc_stat *out, unsigned capacity)
+static unsigned glibc_stats(const struct allocator *a, struct alloc_stat *out, unsigned capacity)
 {
     struct glibc_mallinfo2 (*mallinfo2)(void);
-    *(void **)&mallinfo2 = adapter_own_symbol(handle, "mallinfo2");
+    *(void **)&mallinfo2 = allocator_symbol(a, "mallinfo2");
     if (mallinfo2 == NULL) return 0;
     struct glibc_mallinfo2 m = mallinfo2();
     unsigned n = add(out, 0, capacity, "mallinfo2.arena", (double)m.arena);
@@ -72,10 +71,10 @@ static unsigned glibc_stats(void *handle, struct alloc_stat *out, unsigned capac
     return add(out, n, capacity, "mallinfo2.keepcost", (double)m.keepcost);
 }
 
-static unsigned tcmalloc_stats(void *handle, struct alloc_stat *out, unsigned capacity)
+static unsigned tcmalloc_stats(const struct allocator *a, struct alloc_stat *out, unsigned capacity)
 {
     int (*property)(const char *, size_t *);
-    *(void **)&property = adapter_own_symbol(handle, "MallocExtension_GetNumericProperty");
+    *(void **)&property = allocator_symbol(a, "MallocExtension_GetNumericProperty");
     if (property == NULL) return 0;
     static const char *const names[] = {
         "generic.current_allocated_bytes", "generic.heap_size", "tcmalloc.pageheap_free_bytes",
@@ -90,21 +89,21 @@ static unsigned tcmalloc_stats(void *handle, struct alloc_stat *out, unsigned ca
 
 unsigned alloc_stats_read(const struct allocator *a, struct alloc_stat *out, unsigned capacity)
 {
-    const char *family = adapter_family(a->handle);
+    const char *family = a->family;
     if (family == NULL) return 0;
-    if (strcmp(family, "jemalloc") == 0) return jemalloc_stats(a->handle, out, capacity);
-    if (strcmp(family, "mimalloc") == 0) return mimalloc_stats(a->handle, out, capacity);
-    if (strcmp(family, "tcmalloc") == 0) return tcmalloc_stats(a->handle, out, capacity);
-    return glibc_stats(a->handle, out, capacity);
+    if (strcmp(family, "jemalloc") == 0) return jemalloc_stats(a, out, capacity);
+    if (strcmp(family, "mimalloc") == 0) return mimalloc_stats(a, out, capacity);
+    if (strcmp(family, "tcmalloc") == 0) return tcmalloc_stats(a, out, capacity);
+    return glibc_stats(a, out, capacity);
 }
 
 const char *alloc_release(const struct allocator *a)
 {
-    const char *family = adapter_family(a->handle);
+    const char *family = a->family;
     if (family == NULL) return NULL;
     if (strcmp(family, "jemalloc") == 0) {
         mallctl_fn mallctl;
-        *(void **)&mallctl = adapter_own_symbol(a->handle, "mallctl");
+        *(void **)&mallctl = allocator_symbol(a, "mallctl");
         /* 4096 is MALLCTL_ARENAS_ALL: every arena's dirty and muzzy pages. */
         if (mallctl && mallctl("arena.4096.purge", NULL, NULL, NULL, 0) == 0)
             return "mallctl(\"arena.4096.purge\")";
@@ -112,20 +111,20 @@ const char *alloc_release(const struct allocator *a)
     }
     if (strcmp(family, "mimalloc") == 0) {
         void (*collect)(bool);
-        *(void **)&collect = adapter_own_symbol(a->handle, "mi_collect");
+        *(void **)&collect = allocator_symbol(a, "mi_collect");
         if (collect == NULL) return NULL;
         collect(true);
         return "mi_collect(true)";
     }
     if (strcmp(family, "tcmalloc") == 0) {
         void (*release)(void);
-        *(void **)&release = adapter_own_symbol(a->handle, "MallocExtension_ReleaseFreeMemory");
+        *(void **)&release = allocator_symbol(a, "MallocExtension_ReleaseFreeMemory");
         if (release == NULL) return NULL;
         release();
         return "MallocExtension_ReleaseFreeMemory()";
     }
     int (*trim)(size_t);
-    *(void **)&trim = adapter_own_symbol(a->handle, "malloc_trim");
+    *(void **)&trim = allocator_symbol(a, "malloc_trim");
     if (trim == NULL) return NULL;
     trim(0);
     return "malloc_trim(0)";

@@ -16,7 +16,7 @@
  * which more than doubled a workload of small scattered frees (make
  * bench-stress). realloc always verifies the kept bytes' spans.
  */
-#include "run.h"
+#include "stress.h"
 #include "stress.h"
 
 #include <stdarg.h>

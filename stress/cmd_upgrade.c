@@ -48,16 +48,14 @@ struct check {
 /* Every program of corpus/regressions and corpus/seeds against the new allocator. */
 static void check_corpus(const char *alloc, struct check *c)
 {
-    char root[4096];
-    repository_root(root, sizeof root);
     static const char *const dirs[] = {"corpus/regressions", "corpus/seeds"};
-    struct replay_options o = {.alloc = alloc};
+    struct run_options o = {.alloc = alloc};
     unsigned total = 0, failed = 0;
     c->ran = true;
     c->detail[0] = '\0';
     for (size_t d = 0; d < 2; d++) {
         char dir[4096];
-        path_printf(dir, sizeof dir, "%s/%s", root, dirs[d]);
+        path_printf(dir, sizeof dir, "%s/%s", data_dir(), dirs[d]);
         DIR *dh = opendir(dir);
         if (dh == NULL) {
             fprintf(stderr, "gauntlet upgrade: cannot read %s\n", dir);
@@ -67,13 +65,13 @@ static void check_corpus(const char *alloc, struct check *c)
             if (e->d_name[0] == '.') continue;
             char path[8192];
             path_printf(path, sizeof path, "%s/%s", dir, e->d_name);
-            struct replay r;
+            struct child_verdict r;
             total++;
-            if (!replay_program_file(&o, path, &r) || r.status == REPLAY_ERROR) {
+            if (!child_run_file(&o, path, &r) || r.status == VERDICT_ERROR) {
                 fprintf(stderr, "gauntlet upgrade: cannot replay %s: %s\n", path, r.message);
                 exit(EXIT_USAGE);
             }
-            if (r.status == REPLAY_FAIL) {
+            if (r.status == VERDICT_FAIL) {
                 if (failed++ == 0)
                     snprintf(c->detail, sizeof c->detail, "%.200s: %s (%s)", e->d_name, r.invariant,
                              r.kind);
@@ -100,13 +98,15 @@ static void check_fuzz(const char *alloc, unsigned seconds, const char *out, str
     snprintf(time_text, sizeof time_text, "%u", seconds);
     path_printf(fuzz_out, sizeof fuzz_out, "%s/fuzz", out);
     path_printf(log_path, sizeof log_path, "%s/fuzz.log", out);
-    const char *argv[] = {"/proc/self/exe", "fuzz",    "--alloc", alloc,    "--san", "none",
-                          "--time",         time_text, "--out",   fuzz_out, NULL};
+    const char *argv[] = {self_path(), "fuzz",    "--alloc", alloc,    "--san", "none",
+                          "--time",    time_text, "--out",   fuzz_out, NULL};
     fprintf(stderr, "gauntlet upgrade: fuzzing %s for %u s (log: %s)...\n", alloc, seconds,
             log_path);
     unlink(log_path);
-    int status = spawn_wait(argv, log_path);
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    struct process campaign = {.argv = argv, .out_path = log_path};
+    int status = process_run(&campaign, 0);
+    process_honour_stop(&campaign);
+    int code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     if (code != 0 && code != EXIT_FINDING) {
         fprintf(stderr, "gauntlet upgrade: the fuzz campaign could not run (status %d); see %s\n",
                 code, log_path);
@@ -221,13 +221,12 @@ int cmd_upgrade(int argc, char **argv)
     allocs[0] = old_name;
     allocs[1] = new_name;
     plan.workload_count = parse_workload_list("upgrade", workload_list, names, 32);
-    /* The output directory, before anything long runs: by default the
-     * repository's build/upgrade-out, wherever the command is run from. */
+    /* The output directory, before anything long runs: by default
+     * upgrade-out under the output root (locations.c), wherever the command
+     * is run from. */
     char default_out[4096];
     if (out == NULL) {
-        char root[4096];
-        repository_root(root, sizeof root);
-        path_printf(default_out, sizeof default_out, "%s/build/upgrade-out", root);
+        path_printf(default_out, sizeof default_out, "%s/upgrade-out", output_root());
         out = default_out;
     }
     if (!make_directories(out) || access(out, W_OK | X_OK) != 0) {
@@ -240,7 +239,10 @@ int cmd_upgrade(int argc, char **argv)
                  stress = {.name = "stress content checks"};
     fprintf(stderr, "gauntlet upgrade: replaying the corpus against %s...\n", new_name);
     check_corpus(new_name, &corpus);
-    if (fuzz_seconds > 0) check_fuzz(new_name, fuzz_seconds, out, &fuzz);
+    if (fuzz_seconds > 0)
+        check_fuzz(new_name, fuzz_seconds, out, &fuzz);
+    else
+        snprintf(fuzz.detail, sizeof fuzz.detail, "--time 0");
 
     char command[256];
     snprintf(command, sizeof command, "gauntlet upgrade (stress part)");

@@ -178,22 +178,16 @@ static json_t *run_child(const char *alloc, const struct stress_params *p, unsig
     path_printf(err_path, sizeof err_path, "%s/run.err", dir);
     snprintf(repeat_text, sizeof repeat_text, "%u", repeat);
     char text[16][64];
-    const char *argv[40] = {"/proc/self/exe", "stress-one", "--alloc",        alloc,
-                            "--json",         json_path,    "--repeat-index", repeat_text};
+    const char *argv[40] = {self_path(), "stress-one", "--alloc",        alloc,
+                            "--json",    json_path,    "--repeat-index", repeat_text};
     unsigned n = 8;
     n += stress_child_args(p, text, argv + n);
     argv[n] = NULL;
 
     unlink(json_path);
     unlink(err_path);
-    bool timed_out;
-    int stop;
-    int status = spawn_stress_child(argv, err_path, p, timeout, &timed_out, &stop);
-    if (stop) {
-        fprintf(stderr, "\ngauntlet stress: stopped by signal %d (%s)\n", stop, strsignal(stop));
-        remove_temp_dir(dir);
-        die_of_signal(stop);
-    }
+    bool timed_out, leftovers;
+    int status = spawn_stress_child(argv, err_path, p, timeout, &timed_out, &leftovers);
 
     static char report[16384];
     read_report(err_path, report, sizeof report);
@@ -204,6 +198,29 @@ static json_t *run_child(const char *alloc, const struct stress_params *p, unsig
     if (status == -1) {
         snprintf(report, sizeof report, "gauntlet stress: cannot start %s\n", argv[0]);
         return failed_run(alloc, p, repeat, "error", report);
+    }
+    /* Ended well without its results: only the allocator ends it so (what
+     * it forked may go on: said too, as `run` says it). */
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && access(json_path, F_OK) != 0) {
+        snprintf(report + strlen(report), sizeof report - strlen(report),
+                 "gauntlet: FINDING `exit`: the stress child exited with status 0 before its "
+                 "workload ended, without writing its results: the allocator ended it%s\n",
+                 leftovers ? " (and left a process running, now killed)" : "");
+        utf8_repair(report);
+        return failed_run(alloc, p, repeat, "finding", report);
+    }
+    /* A copy the allocator forked reports itself, and the child may still
+     * finish well: the report decides. */
+    if (strstr(report, REPORT_ENDED)) {
+        utf8_repair(report);
+        return failed_run(alloc, p, repeat, "finding", report);
+    }
+    if (leftovers) {
+        snprintf(report + strlen(report), sizeof report - strlen(report),
+                 "gauntlet: FINDING `forked`: the stress child left a process running (the "
+                 "allocator forked): its process group was killed\n");
+        utf8_repair(report);
+        return failed_run(alloc, p, repeat, "finding", report);
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         json_error_t jerr;

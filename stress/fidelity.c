@@ -48,11 +48,9 @@ static bool measure(const char *self, const char *alloc, const struct stress_par
     unlink(log_path);
     /* The same deadline as a stress run's: a hanging allocator must not hang the bench. */
     const struct stress_plan plan = {.params = *p};
-    bool timed_out = false;
-    int stop_signal = 0;
+    bool timed_out = false, leftovers = false;
     int status =
-        spawn_stress_child(argv, log_path, p, stress_run_timeout(&plan), &timed_out, &stop_signal);
-    if (stop_signal) die_of_signal(stop_signal);
+        spawn_stress_child(argv, log_path, p, stress_run_timeout(&plan), &timed_out, &leftovers);
     if (status == -1 || timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return false;
     json_t *run = json_load_file(json_path, 0, NULL);
     if (run == NULL) return false;
@@ -72,13 +70,12 @@ int stress_fidelity_table(const char *const *allocs, unsigned alloc_count,
                 TIME_COMMAND);
         return EXIT_USAGE;
     }
-    char self[4096], dir[] = "/tmp/gauntlet-fidelity-XXXXXX";
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (len <= 0 || mkdtemp(dir) == NULL) {
+    char dir[] = "/tmp/gauntlet-fidelity-XXXXXX";
+    const char *self = self_path();
+    if (mkdtemp(dir) == NULL) {
         fprintf(stderr, "gauntlet stress-bench: cannot set up the fidelity runs\n");
         return EXIT_USAGE;
     }
-    self[len] = '\0';
     printf("\nfidelity: the driver's peak RSS against /usr/bin/time -v's maximum resident set\n"
            "size, one run each at scale %g without per-phase resets\n",
            base->scale);

@@ -82,12 +82,16 @@ void thp_setting(char *out, size_t len)
  * otherwise (the personality flag is inherited, and takes effect at exec). */
 int spawn_stress_child(const char *const argv[], const char *log_path,
                        const struct stress_params *p, double seconds, bool *timed_out,
-                       int *stop_signal)
+                       bool *leftovers)
 {
     int saved = personality(0xffffffff);
     if (saved != -1 && !p->aslr) personality((unsigned long)saved | ADDR_NO_RANDOMIZE);
-    int status = spawn_wait_deadline(argv, log_path, seconds, timed_out, stop_signal);
+    struct process child = {.argv = argv, .out_path = log_path};
+    int status = process_run(&child, seconds);
     if (saved != -1) personality((unsigned long)saved);
+    process_honour_stop(&child);
+    *timed_out = child.timed_out;
+    *leftovers = child.leftovers;
     return status;
 }
 

@@ -7,10 +7,11 @@
  */
 #include "plot.h"
 
+#include "cli.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -97,20 +98,12 @@ void plot_end_picture(struct plot *p, const char *name)
 }
 
 /* The last non-empty line gnuplot wrote to stderr: its error, since it stops at the first. */
-static void read_last_line(int fd, char *last, size_t len)
+static void last_line(const char *text, char *last, size_t len)
 {
-    char buf[512], line[256];
-    size_t n = 0;
-    ssize_t got;
-    while ((got = read(fd, buf, sizeof buf)) != 0 && (got > 0 || errno == EINTR)) {
-        for (ssize_t i = 0; i < got; i++) {
-            if (buf[i] != '\n' && n + 1 < sizeof line) line[n++] = buf[i];
-            if (buf[i] != '\n') continue;
-            if (n > 0) line[n] = '\0', snprintf(last, len, "%s", line);
-            n = 0;
-        }
+    for (const char *line = text; *line; line += strcspn(line, "\n"), line += *line == '\n') {
+        size_t n = strcspn(line, "\n");
+        if (n > 0) snprintf(last, len, "%.*s", (int)n, line);
     }
-    if (n > 0) line[n] = '\0', snprintf(last, len, "%s", line);
 }
 
 /* gnuplot plot.gp, in the directory so the script's names are relative;
@@ -118,33 +111,23 @@ static void read_last_line(int fd, char *last, size_t len)
  * vfork-like child and passes its errno back). */
 static bool run_gnuplot(struct plot *p)
 {
-    char *argv[] = {"gnuplot", "-e", "suffix='.tmp'", "plot.gp", NULL}, last[256] = "no message";
-    int fds[2], status = 0, rc = 0;
-    pid_t pid = -1;
-    posix_spawn_file_actions_t fa;
-    if (pipe2(fds, O_CLOEXEC) != 0 || (rc = posix_spawn_file_actions_init(&fa)) != 0) {
-        snprintf(p->err, p->err_len, "cannot run gnuplot: %s", strerror(rc ? rc : errno));
-        return false;
-    }
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], STDERR_FILENO);
-    posix_spawn_file_actions_addchdir_np(&fa, p->dir);
-    rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    if (rc == 0) read_last_line(fds[0], last, sizeof last);
-    close(fds[0]);
-    while (rc == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        continue;
-    if (rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
-    if (rc == ENOENT)
+    const char *argv[] = {"gnuplot", "-e", "suffix='.tmp'", "plot.gp", NULL};
+    char err[4096], last[256] = "no message";
+    struct process gnuplot = {
+        .argv = argv, .quiet = true, .err = err, .err_size = sizeof err, .directory = p->dir};
+    int status = process_run(&gnuplot, 0);
+    process_honour_stop(&gnuplot);
+    if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+    if (status == -1 && errno == ENOENT) {
         snprintf(p->err, p->err_len, "gnuplot not found (make installs gnuplot-nox)");
-    else if (rc != 0)
-        snprintf(p->err, p->err_len, "cannot run gnuplot in %s: %s", p->dir, strerror(rc));
-    else
+    } else if (status == -1) {
+        snprintf(p->err, p->err_len, "cannot run gnuplot in %s: %s", p->dir, strerror(errno));
+    } else {
+        last_line(err, last, sizeof last);
         snprintf(p->err, p->err_len, "gnuplot failed on %s/plot.gp (%s %d): %s", p->dir,
                  WIFEXITED(status) ? "exit status" : "signal",
                  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), last);
+    }
     return false;
 }
 

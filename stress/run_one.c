@@ -175,7 +175,7 @@ int cmd_stress_one(int argc, char **argv)
     snprintf(crash_context, sizeof crash_context,
              "  allocator: %s — %s\n  workload:  %s (stress)\n  reproduce: %s\n", alloc.name,
              alloc.version, params.workload, command);
-    report_crash_context = crash_context;
+    report_set_crash_context(crash_context);
     report_install_crash_handlers();
 
     if (params.phase_reset && !proc_reset_peak()) {

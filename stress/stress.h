@@ -68,11 +68,13 @@ size_t proc_rss_bytes(void);                    /* VmRSS, from /proc/self/statm 
 size_t statm_resident_bytes(const char *statm); /* the same, from a statm line already read */
 size_t proc_peak_bytes(void);                   /* VmHWM, from /proc/self/status */
 bool proc_reset_peak(void);                     /* writes 5 to /proc/self/clear_refs */
-/* Every stress child starts here: spawn_wait_deadline (cli.h), with a fixed
- * address layout unless p->aslr. */
+/* Every stress child starts here (cli.h, process_run), with a fixed
+ * address layout unless p->aslr; a stop signal ends gauntlet (its group
+ * stopped first). *leftovers: the child's group had members after it ended
+ * (the allocator forked). */
 int spawn_stress_child(const char *const argv[], const char *log_path,
                        const struct stress_params *p, double seconds, bool *timed_out,
-                       int *stop_signal);
+                       bool *leftovers);
 /* Whether this process runs with address-space randomization. */
 bool layout_randomized(void);
 double monotonic_seconds(void);

@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #if (defined(DEFECT_MISALIGN) + defined(DEFECT_ALIGNED_MISALIGN) + defined(DEFECT_USABLE_SHORT) +  \
@@ -37,7 +38,13 @@
      defined(DEFECT_CALLOC_OVERFLOW) + defined(DEFECT_HUGE_ERRNO) +                                \
      defined(DEFECT_MEMALIGN_BAD_OK) + defined(DEFECT_FREE_ERRNO) + defined(DEFECT_SPURIOUS_OOM) + \
      defined(DEFECT_CROSS_THREAD) + defined(DEFECT_HANG) + defined(DEFECT_LEAK) +                  \
-     defined(DEFECT_BLOAT) + defined(DEFECT_GARBLE) + defined(DEFECT_NONE)) > 1
+     defined(DEFECT_BLOAT) + defined(DEFECT_GARBLE) + defined(DEFECT_FAMILY_MISALIGN) +            \
+     defined(DEFECT_EXIT_IN_FREE) + defined(DEFECT_FORK_IN_MALLOC) +                               \
+     defined(DEFECT_FORK_PARENT_EXITS) + defined(DEFECT_CRASH_NTH) +                               \
+     defined(DEFECT_CRASH_HISTORY) + defined(DEFECT_READONLY_BLOCK) +                              \
+     defined(DEFECT_THREAD_EXIT_CRASH) + defined(DEFECT_ABORT_MALLOC) +                            \
+     defined(DEFECT_QUIET_EXIT) + defined(DEFECT_FORK_BOTH_GO_ON) + defined(DEFECT_NULL_ALWAYS) +  \
+     defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
@@ -534,9 +541,108 @@ static void garble(void)
 }
 #endif
 
+/* ---- hostile defects: an allocator that ends, forks or crashes the process ----
+ * Each is triggered by one request size, so that the process's own calls
+ * (the loader's, libc's) never meet it and a program asks for it on purpose. */
+
+#define HOSTILE_SIZE 777
+
+#if defined(DEFECT_FORK_IN_MALLOC) || defined(DEFECT_FORK_PARENT_EXITS)
+/* A child that outlives the caller's run, holding every descriptor it
+ * inherited (a pipe to a parent that waits for its end, say). */
+static void fork_off(bool parent_exits)
+{
+    pid_t pid = fork();
+    if (pid < 0) return;
+    if (parent_exits ? pid > 0 : pid == 0) {
+        if (parent_exits) _exit(0);
+        for (;;)
+            sleep(60);
+    }
+}
+#endif
+
+#ifdef DEFECT_THREAD_EXIT_CRASH
+/* A thread-local destructor that crashes: the first call of each thread
+ * registers it, and the thread's exit runs it. */
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static void crash_at_exit(void *value)
+{
+    (void)value;
+    *(volatile int *)(uintptr_t)16 = 1;
+}
+static void make_exit_key(void)
+{
+    pthread_key_create(&exit_key, crash_at_exit);
+}
+static void arm_thread_exit(void)
+{
+    pthread_once(&exit_key_once, make_exit_key);
+    if (pthread_getspecific(exit_key) == NULL) pthread_setspecific(exit_key, (void *)1);
+}
+#endif
+
+/* Whatever the hostile defect does at a malloc of `size`; may not return. */
+static void *hostile_malloc(size_t size, bool *served)
+{
+    *served = false;
+    (void)size;
+#ifdef DEFECT_FORK_IN_MALLOC
+    if (size == HOSTILE_SIZE) fork_off(false);
+#endif
+#ifdef DEFECT_FORK_PARENT_EXITS
+    if (size == HOSTILE_SIZE) fork_off(true);
+#endif
+#ifdef DEFECT_FORK_BOTH_GO_ON
+    if (size == HOSTILE_SIZE) fork(); /* parent and child both return the block */
+#endif
+#ifdef DEFECT_CRASH_NTH
+    /* Counted over requests of whole thousands, which only a program makes. */
+    static atomic_uint calls;
+    if (size % 1000 == 0 && size > 0 && atomic_fetch_add(&calls, 1) + 1 == 50)
+        *(volatile int *)(uintptr_t)16 = 1;
+#endif
+#ifdef DEFECT_CRASH_HISTORY
+    /* Counted over every program the process runs: a fuzz target crashes
+     * after enough inputs, and no single input crashes alone. */
+    static atomic_uint calls;
+    if (atomic_fetch_add(&calls, 1) + 1 == 20000) *(volatile int *)(uintptr_t)16 = 1;
+#endif
+#ifdef DEFECT_READONLY_BLOCK
+    if (size == HOSTILE_SIZE) {
+        static void *page;
+        if (page == NULL) page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        *served = true;
+        return page == MAP_FAILED ? NULL : page;
+    }
+#endif
+#ifdef DEFECT_QUIET_EXIT
+    if (size == HOSTILE_SIZE) _exit(0); /* no atexit handler runs: no word from anyone */
+#endif
+#ifdef DEFECT_ABORT_MALLOC
+    if (size == HOSTILE_SIZE) abort();
+#endif
+#ifdef DEFECT_THREAD_EXIT_CRASH
+    arm_thread_exit();
+#endif
+#ifdef DEFECT_NULL_ALWAYS
+    /* Every request a program makes (the loader's and libc's own are smaller). */
+    if (size >= 100) {
+        *served = true;
+        errno = ENOMEM;
+        return NULL;
+    }
+#endif
+    return NULL;
+}
+
 static void *do_malloc(size_t size)
 {
     if (!libc_ready()) return static_alloc(size, PLAIN_ALIGN);
+    bool served;
+    void *hostile = hostile_malloc(size, &served);
+    if (served) return hostile;
 #ifdef DEFECT_HANG
     if (size > 4096 && size <= 4352) /* one size class: a bin stuck in a loop */
         for (;;)
@@ -606,6 +712,9 @@ static void *do_calloc(size_t n, size_t m)
 static void do_free(void *p)
 {
     if (p == NULL) return;
+#ifdef DEFECT_EXIT_IN_FREE
+    if (block_size(p) == HOSTILE_SIZE) exit(0);
+#endif
     int saved_errno = errno;
 #ifdef DEFECT_FREE_ERRNO
     bool even = block_size(p) % 2 == 0;
@@ -726,6 +835,9 @@ static void *aligned_core(size_t align, size_t size)
     size_t shift = 0;
 #ifdef DEFECT_ALIGNED_MISALIGN
     if (align >= 64) shift = 32; /* 32-aligned, never 64-aligned */
+#endif
+#ifdef DEFECT_FAMILY_MISALIGN
+    if (align >= 256) shift = 128; /* 128-aligned, as mimalloc 2.0.9 in its deviation's scope */
 #endif
     void *p = core_alloc(size, align, false, shift);
     registry_add(p);
@@ -874,3 +986,13 @@ __attribute__((constructor)) static void defective_init(void)
     pthread_atfork(fork_prepare, fork_release, fork_release);
 #endif
 }
+
+#ifdef DEFECT_FAMILY_MISALIGN
+/* mimalloc's marker: gauntlet takes this library for a mimalloc build and
+ * judges it with mimalloc's known deviations. */
+int mi_version(void);
+int mi_version(void)
+{
+    return 999;
+}
+#endif

@@ -662,23 +662,39 @@ START_TEST(written_text_has_a_header)
 }
 END_TEST
 
-static bool looks_like_text(const char *s)
+static enum program_form form_of(const char *s, size_t len, size_t *at)
 {
-    return program_looks_like_text((const uint8_t *)s, strlen(s));
+    return program_form_of((const uint8_t *)s, len, at);
 }
 
+/* Text is every byte text (the parser then says what is wrong), binary
+ * begins with the header, anything else is neither, at its first non-text
+ * byte: no file is silently read as a binary program by its look. */
 START_TEST(text_is_told_from_binary)
 {
-    ck_assert(program_looks_like_text(NULL, 0));
-    ck_assert(looks_like_text(" \r\n\t\n"));
-    ck_assert(looks_like_text("# comment\nt0 malloc s1 1\n"));
-    ck_assert(looks_like_text("\n  t0 malloc s1 1"));
-    ck_assert(looks_like_text("barrier\n"));
-    ck_assert(!looks_like_text("malloc s1 1"));
-    ck_assert(!looks_like_text("t0 malloc s1 \x80"));
-    ck_assert(!program_looks_like_text((const uint8_t *)"t0\0", 3));
-    uint8_t record[12] = {0};
-    ck_assert(!program_looks_like_text(record, sizeof record));
+    size_t at = 0;
+    ck_assert_int_eq(program_form_of(NULL, 0, &at), FORM_TEXT);
+    ck_assert_int_eq(form_of(" \r\n\t\n", 5, &at), FORM_TEXT);
+    ck_assert_int_eq(form_of("# comment\nt0 malloc s1 1\n", 25, &at), FORM_TEXT);
+    ck_assert_int_eq(form_of("malloc s1 1", 11, &at), FORM_TEXT); /* text, with an error */
+    ck_assert_int_eq(form_of("\xef\xbb\xbft0 malloc s1 1", 17, &at), FORM_TEXT); /* a BOM */
+    ck_assert_int_eq(form_of("# \xc2\xb5s\n", 6, &at), FORM_TEXT);               /* µ */
+    ck_assert_int_eq(form_of("t0 malloc s1 \x80", 14, &at), FORM_NEITHER);
+    ck_assert_uint_eq(at, 13);
+    ck_assert_int_eq(form_of("t0\0", 3, &at), FORM_NEITHER);
+    ck_assert_uint_eq(at, 2);
+    ck_assert_int_eq(form_of("t0 malloc\v s1 1", 15, &at), FORM_NEITHER);
+    ck_assert_uint_eq(at, 9);
+    uint8_t record[24] = {0};
+    ck_assert_int_eq(program_form_of(record, 12, &at), FORM_NEITHER);
+    memcpy(record, PROGRAM_BINARY_HEADER, PROGRAM_BINARY_HEADER_LEN);
+    ck_assert_int_eq(program_form_of(record, 24, &at), FORM_BINARY);
+    /* The header is skipped by the decoder: one zero record, one malloc. */
+    struct program p;
+    program_decode_binary(record, 24, &p);
+    ck_assert_uint_eq(p.count, 1);
+    ck_assert_int_eq(p.ops[0].kind, OP_MALLOC);
+    program_release(&p);
 }
 END_TEST
 

@@ -1,0 +1,225 @@
+/*
+ * cmd_run.c — `gauntlet run`: programs against an allocator (or all of the
+ * installed ones). Each (allocator, file) runs in a child of its own, so one
+ * program's corruption or crash cannot touch the next, every finding
+ * reproduces from its file alone, and an allocator that ends or forks the
+ * process is caught by its parent (child_run.c). When a parent already
+ * supervises this process (its run record is wanted), or with --no-fork for
+ * a debugger, the one program runs here.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char run_help[] =
+    "usage: gauntlet run --alloc NAME[,NAME...]|all [options] FILE...\n"
+    "\n"
+    "Runs each program (text or binary, auto-detected; - for stdin) against the\n"
+    "allocator, checking every result against the oracle (see README).\n"
+    "\n"
+    "  --alloc NAME     glibc, jemalloc, mimalloc, tcmalloc, so:PATH, a comma-separated\n"
+    "                   list, or all (every installed named allocator)\n"
+    "  --mode MODE      lockstep (default: deterministic, one operation at a time on\n"
+    "                   the thread the program names) or free (threads run at once)\n"
+    "  --cap SIZE       live-bytes cap, default 256MiB; larger possible requests are skipped\n"
+    "  --timeout SECONDS  an allocator call making no progress this long is a hang (10)\n"
+    "  --strict         the allocator's known deviations count as violations\n"
+    "  --keep-going     report every violation and go on (the harmed block set aside);\n"
+    "                   a hang or a crash still ends the program\n"
+    "  --format F       auto (default: text, or binary with gauntlet's header), text or\n"
+    "                   binary (an engine's crash file)\n"
+    "  --quiet          print nothing when a program passes\n"
+    "  --no-fork        run the one program in this process (for a debugger)\n"
+    "\n"
+    "Exit status: 0 every program passed; 1 an invariant was violated (report on\n"
+    "stderr); 2 usage, input or set-up error.\n";
+
+struct run_command {
+    const char *allocs[16];
+    unsigned alloc_count;
+    struct run_config config;
+    enum input_format format;
+    bool quiet, no_fork;
+};
+
+static int parse_options(int argc, char **argv, struct run_command *o)
+{
+    run_config_default(&o->config);
+    /* The options that shape a run are the ones minimize and triage pass on
+     * to it: one parser validates them (child_run.c). */
+    struct run_options shaping = {0};
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+        const char *arg = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (is_help(arg)) {
+            fputs(run_help, stdout);
+            exit(0);
+        } else if (strcmp(arg, "--alloc") == 0 && value) {
+            o->alloc_count = add_allocator_names("run", argv[++i], o->allocs, o->alloc_count, 16);
+        } else if (parse_run_option("run", argc, argv, &i, &shaping)) {
+            continue;
+        } else if (strcmp(arg, "--quiet") == 0) {
+            o->quiet = true;
+        } else if (strcmp(arg, "--no-fork") == 0) {
+            o->no_fork = true;
+        } else if (strcmp(arg, "--keep-going") == 0) {
+            o->config.keep_going = true;
+        } else if (strcmp(arg, "--") == 0) {
+            i++;
+            break;
+        } else {
+            usage_error("run", "unknown option or missing value: %s", arg);
+        }
+    }
+    if (o->alloc_count == 0) usage_error("run", "--alloc NAME is required");
+    if (i == argc) usage_error("run", "no program FILE given");
+    uint64_t seconds;
+    if (shaping.mode)
+        o->config.mode = strcmp(shaping.mode, "free") == 0 ? MODE_FREE : MODE_LOCKSTEP;
+    if (shaping.timeout && parse_u64_arg(shaping.timeout, &seconds))
+        o->config.watchdog_seconds = (unsigned)seconds;
+    if (shaping.cap) parse_size_arg(shaping.cap, &o->config.live_cap);
+    if (shaping.format) {
+        o->format = parse_format_arg("run", shaping.format);
+        if (o->format != FORMAT_AUTO) o->config.program_format = shaping.format;
+    }
+    o->config.strict = shaping.strict;
+    return i;
+}
+
+static void print_summary(const char *alloc, const char *path, const struct program *p,
+                          const struct run_stats *s)
+{
+    printf("%s %-10s %s: %zu ops, %u threads, %llu calls, peak live %zu B",
+           s->violations ? "FAIL" : "PASS", alloc, path, p->count, program_thread_count(p),
+           (unsigned long long)s->calls, s->peak_live_bytes);
+    if (s->violations)
+        printf(", %llu violations (%llu distinct by invariant and operation kind)",
+               (unsigned long long)s->violations, (unsigned long long)s->distinct_violations);
+    uint64_t missing = 0;
+    for (unsigned k = 0; k < OP_KIND_COUNT; k++)
+        missing += s->skipped_missing[k];
+    if (s->cross_thread) printf(", %llu cross-thread", (unsigned long long)s->cross_thread);
+    if (s->restarts) printf(", %llu restarts", (unsigned long long)s->restarts);
+    if (s->failed_requests)
+        printf(", %llu failed as required", (unsigned long long)s->failed_requests);
+    if (missing) {
+        printf(", skipped (allocator lacks it):");
+        for (unsigned k = 0; k < OP_KIND_COUNT; k++)
+            if (s->skipped_missing[k])
+                printf(" %s×%llu", op_kind_name(k), (unsigned long long)s->skipped_missing[k]);
+    }
+    if (s->declined_sized_frees)
+        printf(", %llu sized frees declined by the adapter",
+               (unsigned long long)s->declined_sized_frees);
+    if (s->skipped_over_cap)
+        printf(", %llu over cap skipped", (unsigned long long)s->skipped_over_cap);
+    if (s->sampled_checks) printf(", %llu sampled checks", (unsigned long long)s->sampled_checks);
+    if (s->known_deviations)
+        printf(", %llu known deviations", (unsigned long long)s->known_deviations);
+    printf("\n");
+    fflush(stdout);
+}
+
+/* Runs one file against one allocator in this process: 0 passed, 1 a
+ * violation (more than one, with --keep-going). */
+static int run_one(const char *alloc_name, const char *path, const struct run_command *o)
+{
+    struct allocator alloc;
+    char err[1024];
+    if (!allocator_open(alloc_name, &alloc, err, sizeof err)) {
+        fprintf(stderr, "gauntlet run: %s\n", err);
+        exit(EXIT_USAGE);
+    }
+    struct program p;
+    load_program(path, o->format, &p);
+    struct run_config config = o->config;
+    config.program_path = path;
+    struct run_stats stats;
+    run_program(&p, &alloc, &config, &stats);
+    if (!o->quiet || stats.violations) print_summary(alloc_name, path, &p, &stats);
+    program_release(&p);
+    if (stats.violations) return EXIT_FINDING;
+    report_record_pass();
+    return 0;
+}
+
+struct one_run {
+    const char *alloc, *path;
+    const struct run_command *o;
+};
+
+static int run_one_call(void *arg)
+{
+    const struct one_run *r = arg;
+    return run_one(r->alloc, r->path, r->o);
+}
+
+#define PROGRESS_SECONDS 10
+
+/* One program in a child: 0 passed, 1 a finding, 2 an error. A child that
+ * ended without its record gets the report the harness could not write. */
+static int run_in_child(const char *alloc_name, const char *path, const struct run_command *o)
+{
+    struct one_run r = {alloc_name, path, o};
+    struct process p = {.call = run_one_call, .arg = &r, .want_record = true};
+    if (!process_start(&p)) {
+        fprintf(stderr, "gauntlet run: cannot start a child: %s\n", strerror(errno));
+        return EXIT_USAGE;
+    }
+    /* A long program is not silent: a line every PROGRESS_SECONDS. */
+    unsigned waited = 0;
+    while (!process_await(&p, PROGRESS_SECONDS) && !p.stop_signal) {
+        waited += PROGRESS_SECONDS;
+        fprintf(stderr, "gauntlet run: %s on %s: still running after %u s\n", path, alloc_name,
+                waited);
+    }
+    process_stop(&p); /* a stop signal: the group ends */
+    process_honour_stop(&p);
+    struct child_verdict v;
+    child_verdict_read(&p, &v);
+    if (v.report[0]) fprintf(stderr, "%s  program: %s on %s\n", v.report, path, alloc_name);
+    return (int)v.status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct run_command o = {.format = FORMAT_AUTO};
+    int first = parse_options(argc, argv, &o);
+    int files = argc - first;
+    /* Input errors first, before anything runs: every file must load. */
+    for (int f = first; f < argc; f++) {
+        if (strcmp(argv[f], "-") == 0 && files > 1)
+            usage_error("run", "- (stdin) must be the only FILE");
+        if (strcmp(argv[f], "-") != 0) {
+            struct program p;
+            load_program(argv[f], o.format, &p);
+            program_release(&p);
+        }
+    }
+    for (unsigned a = 0; a < o.alloc_count; a++) {
+        char err[1024];
+        if (!allocator_installed(o.allocs[a], err, sizeof err)) {
+            fprintf(stderr, "gauntlet run: %s\n", err);
+            return EXIT_USAGE;
+        }
+    }
+    report_install_crash_handlers();
+    bool supervised = getenv(RUN_RECORD_ENV) != NULL;
+    if (o.alloc_count == 1 && files == 1 && (supervised || o.no_fork))
+        return run_one(o.allocs[0], argv[first], &o);
+    bool finding = false, error = false;
+    for (unsigned a = 0; a < o.alloc_count; a++)
+        for (int f = first; f < argc; f++) {
+            int status = run_in_child(o.allocs[a], argv[f], &o);
+            finding |= status == EXIT_FINDING;
+            error |= status != 0 && status != EXIT_FINDING;
+        }
+    return finding ? EXIT_FINDING : error ? EXIT_USAGE : 0;
+}

@@ -1,0 +1,66 @@
+/*
+ * campaign.h — shared by the modules of `gauntlet fuzz`: cmd_fuzz.c
+ * (options, corpus, the campaign's rounds, the summary), engine.c (running
+ * libFuzzer or AFL++ and watching them) and findings.c (confirming each
+ * crash file in a fresh process and saving it). cmd_triage.c sits beside
+ * them: the distinct findings of a campaign directory.
+ */
+#ifndef GAUNTLET_CAMPAIGN_H
+#define GAUNTLET_CAMPAIGN_H
+
+#include "cli.h"
+
+struct fuzz_options {
+    const char *alloc, *engine, *san, *corpus, *out, *cap;
+    unsigned seconds, jobs;
+    uint64_t seed, runs; /* 0: the engine's choice / no bound */
+};
+
+struct campaign {
+    const char *target, *log_path;
+    struct fuzz_options *o;
+    unsigned confirmed, unconfirmed;
+    /* An input failed only after earlier inputs' heap state: from then on the
+     * engine fuzzes past crashes (libFuzzer -fork with -ignore_crashes, each
+     * job a fresh process) and crash files are confirmed while it runs. */
+    bool keep_going;
+    uint64_t executions;   /* over every round */
+    double engine_seconds; /* likewise */
+    /* The last round: how its engine ended, what it did, where its log starts. */
+    int engine_status;   /* the wait status of the engine (AFL++: the main instance) */
+    bool engine_stopped; /* stopped by gauntlet fuzz (a finding, a signal, an overrun) */
+    uint64_t round_executions;
+    long round_log_from;
+    /* The engine exited 0 by itself without its closing line: ended from
+     * inside the target without a crash (libFuzzer only; AFL++ runs its
+     * target in processes of its own). */
+    bool ended_silently;
+    unsigned silent_ends; /* rounds that ended so: a finding without an input */
+};
+
+/* Below this much room a campaign's files may be cut short: it stops. */
+#define CAMPAIGN_MIN_ROOM ((uint64_t)1 << 20)
+/* Exits 2, saying so, when the file system holding PATH has less room. */
+void require_room(const char *path);
+
+/* engine.c: one round of the engine, until its time limit, its first
+ * crash, or (keep_going, or an AFL++ secondary's crash) the first confirmed
+ * finding; adds the round's executions and seconds to the campaign. */
+void run_libfuzzer(struct campaign *c, const char *target, const char *log_path);
+void run_afl(struct campaign *c, const char *target, const char *log_path);
+/* Runs argv alone on one file in a fresh process group (output to out_path),
+ * stopped after `seconds`; returns the wait status, *timed_out when stopped. */
+int run_once(const char *const argv[], const char *out_path, unsigned seconds, bool *timed_out);
+
+/* cmd_fuzz_findings.c: every crash or hang file the engines left, confirmed by
+ * `gauntlet run` in a fresh process (a sanitized campaign: also by its
+ * sanitized target on the file alone): a finding is saved in OUT/findings/;
+ * one that does not reproduce goes to OUT/unconfirmed/ (and out of the
+ * corpus). While the engine runs (final false) a file is taken only once it
+ * is non-empty and unchanged since the previous call (the engine may still be
+ * writing it); final: every file. A replay that cannot judge a file is a
+ * set-up error (exit 2). */
+void collect_findings(struct campaign *c, bool final);
+size_t count_files(const char *dir, const char *prefix);
+
+#endif

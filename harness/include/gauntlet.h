@@ -1,0 +1,297 @@
+/*
+ * gauntlet.h — the public header of libgauntlet (harness/): programs and
+ * their two forms, the generator, the allocators, running a program under
+ * the oracle, and the reproducer. The command (cli/), the fuzz targets and
+ * their campaign driver (fuzzers/) and the stress drivers (stress/) use
+ * this header and rules.h only; the library's own modules share
+ * harness/internal.h besides.
+ *
+ * Data flows one way:
+ *   program bytes → decoder (codec_*.c) → executor (exec_*.c, threads)
+ *   → allocator adapter (adapter_*.c) → oracle (oracle*.c) → report (report.c)
+ * Adapters know nothing of the oracle; the oracle knows nothing of which
+ * allocator it checks (it only sees a `struct alloc_policy`).
+ */
+#ifndef GAUNTLET_H
+#define GAUNTLET_H
+
+#include "rules.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- programs (program.c) ---- */
+
+#define GAUNTLET_RECORD_SIZE 12
+
+/* A program; its array lives in harness memory (hmem.c), never in the
+ * allocator under test. */
+struct program {
+    struct op *ops;
+    size_t count;
+    size_t capacity;
+};
+
+void program_init(struct program *p);
+void program_append(struct program *p, const struct op *op);
+void program_release(struct program *p);
+void program_clear(struct program *p); /* no operations; the storage stays for reuse */
+unsigned program_thread_count(const struct program *p); /* 1 + highest thread used */
+
+/* ---- the binary form (codec_binary.c): every byte string is a program ---- */
+
+/* What binary files gauntlet writes begin with (one record's room), so that
+ * they are recognised; the decoder skips it wherever it reads. */
+#define PROGRAM_BINARY_HEADER     "\x7fGAUNTLET\x01\x00\x00"
+#define PROGRAM_BINARY_HEADER_LEN 12
+
+void program_decode_binary(const uint8_t *bytes, size_t len, struct program *out);
+/* The same, appended to p (a fuzz target reuses one program's storage). */
+void program_append_binary(const uint8_t *bytes, size_t len, struct program *p);
+/* Fails (returns false, message in err) only for a value with no encoding. */
+bool program_encode_binary(const struct program *p, uint8_t **out, size_t *out_len, char *err,
+                           size_t err_len);
+size_t size_word_decode(uint32_t word);
+bool size_word_encode(size_t value, uint32_t *word);
+size_t count_word_decode(uint32_t word, size_t element_size);
+bool count_word_encode(size_t count, size_t element_size, uint32_t *word);
+size_t align_byte_decode(uint8_t byte);
+bool align_byte_encode(size_t align, uint8_t *byte);
+
+/* edge_values.c: the deliberate edge sizes the encoding reaches. */
+extern const size_t edge_sizes[];
+extern const size_t edge_size_count;
+
+/* ---- the text form (codec_text.c) ---- */
+
+/* Parses the text form; on error returns false with "FILE:LINE:COL: message". */
+bool program_parse_text(const char *text, size_t len, const char *filename, struct program *out,
+                        char *err, size_t err_len);
+/* One operation as one line of text, without the newline. */
+void op_format(const struct op *op, char *buf, size_t buf_len);
+void size_format(size_t value, char *buf, size_t buf_len);
+/* A size in the text form's syntax (100, 4KiB, 2^20, SIZE_MAX-7, …). */
+bool size_parse(const char *text, size_t *value);
+/* Writes the whole program as text (with a header comment) to fd. */
+bool program_write_text(const struct program *p, int fd);
+/* Which form a file's bytes are in: binary when they begin with the
+ * header; text when every byte is printable ASCII, a tab, a line end or
+ * part of a UTF-8 character (the parser then says what is wrong with it);
+ * else neither, *not_text_at the offset of the first byte that is not text. */
+enum program_form { FORM_TEXT, FORM_BINARY, FORM_NEITHER };
+enum program_form program_form_of(const uint8_t *bytes, size_t len, size_t *not_text_at);
+
+/* ---- the generator (gen.c): seeded programs, drawn through the binary fields ---- */
+
+struct gen_params {
+    uint64_t seed;
+    size_t ops;       /* number of operations (default 64) */
+    unsigned threads; /* 1 .. GAUNTLET_MAX_THREADS (default 1) */
+    unsigned slots;   /* slots in use, 1 .. GAUNTLET_MAX_SLOTS (default 32) */
+    bool small_only;  /* sizes ≤ 1 KiB, plain calls only: the "small blocks" bench mix */
+};
+void gen_params_default(struct gen_params *params);
+void program_generate(const struct gen_params *params, struct program *out);
+
+/* ---- harness memory (hmem.c): mmap-backed, never the allocator under test ---- */
+
+void *hmem_map(size_t bytes); /* zeroed; exits with status 2 when the OS refuses */
+void hmem_unmap(void *p, size_t bytes);
+void *hmem_remap(void *p, size_t old_bytes, size_t new_bytes);
+size_t hmem_mapped_bytes(void); /* the harness's own share, for measurements */
+
+/* ---- allocators (registry.c, adapter_*.c, policy.c) ---- */
+
+/* What an allocator may do where the standards leave a choice, and the
+ * standard violations known in its version (policy.c; the README prints it). */
+struct alloc_policy {
+    struct alloc_choices choices;
+    const struct known_deviation *deviations; /* ends with EXCUSE_NONE; NULL: none */
+    const char *notes;                        /* one line shown by `gauntlet list` */
+};
+
+struct allocator {
+    char name[256];     /* "glibc", "jemalloc", …, or "so:PATH" */
+    char version[256];  /* what the allocator says of itself */
+    const char *family; /* "glibc", "jemalloc", "mimalloc", "tcmalloc", or NULL (unknown) */
+    void *handle;       /* dlopen handle */
+    const struct alloc_policy *policy;
+    /* Standard calls; NULL where the allocator lacks one (skipped, counted). */
+    void *(*malloc)(size_t);
+    void *(*calloc)(size_t, size_t);
+    void *(*realloc)(void *, size_t);
+    void *(*reallocarray)(void *, size_t, size_t);
+    void (*free)(void *);
+    void *(*aligned_alloc)(size_t, size_t);
+    int (*posix_memalign)(void **, size_t, size_t);
+    void *(*memalign)(size_t, size_t);
+    size_t (*usable_size)(void *);
+    /* Sized free; align is the alignment the block was requested with (0
+     * for plain calls), resized tells a block made by realloc. Returns
+     * false, freeing nothing, for a block it cannot take
+     * (rule_sized_free_takes). NULL when the allocator has none. */
+    bool (*free_sized)(void *p, size_t size, size_t align, bool resized);
+    enum sized_free sized_free;
+};
+
+/* Opens NAME ("glibc", "jemalloc", "mimalloc", "tcmalloc", "so:PATH").
+ * On failure returns false with a message naming what is missing. A so:
+ * library of a known family (told by its marker symbols) gets that family's
+ * known deviations. */
+bool allocator_open(const char *name, struct allocator *out, char *err, size_t err_len);
+/* The i-th named allocator, in the order `all` means; NULL past the last. */
+const char *allocator_named(size_t i);
+bool allocator_is_named(const char *name);
+/* The library a named allocator is (its soname), its linker flag for a
+ * reproducer (e.g. "-ljemalloc"), and part of the path of the library that
+ * must serve malloc; NULL for unknown names. */
+const char *allocator_soname(const char *name);
+const char *allocator_link_flag(const char *name);
+/* The sized free gauntlet binds for a named allocator (when its library
+ * defines it); SIZED_FREE_NONE for other names. */
+enum sized_free allocator_sized_free(const char *name);
+/* A symbol the allocator's library defines itself (not its dependencies), or NULL. */
+void *allocator_symbol(const struct allocator *a, const char *symbol);
+/* Call first thing in main (before any thread): re-executes the process once
+ * with GLIBC_TUNABLES reserving static TLS, which dlopen() of jemalloc (and
+ * any initial-exec-TLS allocator) needs. */
+void allocator_prepare_process(char **argv);
+/* Whether the allocator has the call an operation kind makes. */
+bool allocator_has(const struct allocator *a, enum op_kind kind);
+/* The policy of a named allocator; any other name gets the permissive one. */
+const struct alloc_policy *policy_for(const char *allocator_name);
+
+/* ---- a run: one program against one allocator (run.c, exec_*.c, oracle*.c, report.c) ---- */
+
+enum exec_mode { MODE_LOCKSTEP, MODE_FREE };
+
+/* What a fuzz target tells its engine beyond the harness's code coverage
+ * (fuzz_feedback.c says what each counts): accepted blocks by kind (calloc
+ * or not) and bit length of the requested size; accepted blocks that reuse a
+ * recently freed address, [cross-thread free * 2 + allocated by the freeing
+ * thread]. */
+#define SIZE_COVERAGE_CLASSES  65 /* bit lengths 0..64 */
+#define REUSE_COVERAGE_CLASSES 4
+struct run_feedback {
+    uint8_t (*block_sizes)[SIZE_COVERAGE_CLASSES]; /* [2]: other calls, calloc */
+    uint8_t *address_reuse;                        /* [REUSE_COVERAGE_CLASSES] */
+};
+
+struct run_config {
+    size_t live_cap;           /* bytes; requests above it are made only when they must fail */
+    unsigned watchdog_seconds; /* an allocator call taking longer is a `hang`; 0: no
+                                * watchdog (then single-thread programs run inline) */
+    enum exec_mode mode;
+    bool strict;       /* known deviations of the allocator are violations too */
+    bool keep_going;   /* a violation is reported and the run goes on, the harmed block set
+                        * aside (a hang still ends it); else the first one ends the process */
+    bool keep_threads; /* lock-step threads outlive the run, for the next one (fuzz targets) */
+    bool fill_whole;   /* the pattern in every byte of large blocks too (the stress replay:
+                        * a program uses its memory); verification still samples them */
+    bool quiet_notes;  /* no notes (known deviations) on stderr: fuzz targets run millions */
+    const char *program_path;      /* for reports and the reproduce command */
+    const char *program_format;    /* "text" or "binary" when the file was read as told, not as
+                                    * detected: the reproduce commands say so too */
+    atomic_size_t *live_bytes_out; /* when set, kept equal to the oracle's live bytes (the
+                                    * stress replay's RSS sampler reads it) */
+    const struct run_feedback *feedback; /* fuzz targets only, else NULL */
+    /* Called after a violation's report, before the process ends with
+     * status 1 (a fuzz target aborts, so that the engine keeps the input). */
+    void (*after_violation)(void);
+};
+
+struct run_stats {
+    uint64_t ops;                            /* operations performed */
+    uint64_t calls;                          /* allocator calls made */
+    uint64_t skipped_missing[OP_KIND_COUNT]; /* the allocator lacks the call */
+    uint64_t skipped_over_cap;
+    uint64_t skipped_empty;        /* free_sized/check/usable_size on an empty slot */
+    uint64_t declined_sized_frees; /* blocks the adapter's sized free cannot take */
+    uint64_t implicit_frees;
+    uint64_t failed_requests; /* NULL results (impossible ones included) */
+    uint64_t cross_thread;    /* frees/reallocs of another thread's block */
+    uint64_t sampled_checks;  /* content checks of large blocks, sampled */
+    uint64_t known_deviations;
+    uint64_t restarts;
+    uint64_t violations;          /* reported (more than one only with keep_going) */
+    uint64_t distinct_violations; /* of them, distinct by invariant and operation kind */
+    size_t peak_live_bytes;
+};
+
+void run_config_default(struct run_config *config);
+/* Runs the program. A violation is reported (report.c) and ends the
+ * process with status 1, unless config->keep_going: then the run goes on
+ * and total->violations counts them. */
+void run_program(const struct program *program, const struct allocator *alloc,
+                 const struct run_config *config, struct run_stats *total);
+
+/* ---- reports (report.c) ---- */
+
+/* The report's lines begin so (the rest of each line is for people). */
+#define REPORT_VIOLATION "gauntlet: VIOLATION of `" /* then the invariant and "`" */
+#define REPORT_ENDED                                                                               \
+    "gauntlet: FINDING `" /* then crash, exit, forked or hang, "`: the process …" */
+#define REPORT_OPERATION "operation: "
+#define REPORT_REPRODUCE "reproduce: "
+#define REPORT_C_PROGRAM "C program: "
+
+/*
+ * The run record: how a process running a program tells its parent how the
+ * run ended. With GAUNTLET_RECORD_FD=N in its environment, report.c writes
+ * one line to descriptor N: RUN_RECORD_TAG, the writer's pid (a process the
+ * allocator forked cannot speak for the run), then
+ *   pass -                                         every operation passed
+ *   violation INVARIANT INDEX KIND TEXT            INDEX -1: the end of the program
+ *   crash SIGNAL INDEX KIND TEXT | crash SIGNAL    died of a signal (in an operation or not)
+ *   exit - INDEX KIND TEXT | exit -                exit() was called during the run
+ *   forked - INDEX KIND TEXT                       an operation returned in a forked copy
+ * A process that ends with no record ended without a word from the harness.
+ */
+#define RUN_RECORD_ENV "GAUNTLET_RECORD_FD"
+#define RUN_RECORD_TAG "gauntlet-record 1 "
+void report_record_pass(void);
+
+/* The command a report tells the user to run again (argv[0] of `gauntlet`). */
+void report_set_command_name(const char *path);
+/* Installs handlers that turn a crash inside the allocator, an exit()
+ * during a run, or an operation that returns in a copy of the process the
+ * allocator forked, into a report and a record. */
+void report_install_crash_handlers(void);
+/* Only the exit() and fork parts (a fuzz target: its engine handles
+ * signals); after the report, run_config.after_violation runs (a fuzz target
+ * aborts, so that the engine keeps the input). */
+void report_catch_exit(void);
+/* What a crash outside any program's operation reports (the stress drivers
+ * set their allocator, workload and reproduce command), or NULL. */
+void report_set_crash_context(const char *text);
+
+/* ---- block contents for the stress drivers (pattern.c): rules.h's pattern ---- */
+
+struct pattern_mismatch {
+    size_t offset;
+    uint8_t expected, actual;
+};
+/* Bytes [start, end) of the pattern of `seed`, unsampled: the stress drivers
+ * write whole blocks (a program uses its memory) and choose what to verify. */
+void pattern_fill_span(void *block, size_t start, size_t end, uint64_t seed);
+bool pattern_verify_span(const void *block, size_t start, size_t end, uint64_t seed,
+                         struct pattern_mismatch *mismatch);
+
+/* ---- the reproducer (reproducer.c) ---- */
+
+struct reproducer_options {
+    const char *allocator; /* as given to --alloc: a named allocator or so:PATH */
+    const struct alloc_policy *policy;
+    size_t live_cap;
+    bool strict;                /* the allocator's known deviations are violations */
+    enum sized_free sized_free; /* the one Gauntlet binds for it (struct allocator) */
+};
+/* Writes to fd a standalone C17 program making the same allocator calls as p
+ * (lock-step, same threads, same order) and judging them by rules.h, which
+ * it carries verbatim; its header comment says how to build and run it.
+ * False for an unknown allocator name or a failed write. */
+bool reproducer_write(const struct program *p, const struct reproducer_options *o, int fd);
+
+#endif

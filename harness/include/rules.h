@@ -1,0 +1,1094 @@
+/*
+ * rules.h — the contract every allocator is held to, written once: the
+ * operations a program is made of, the invariants, what each call's result
+ * must be (impossible requests, alignments, failures and their errno), the
+ * choices the standards leave to an allocator, the scopes of known
+ * deviations, the content pattern, and the messages a violation is reported
+ * with. Pure definitions: no allocator is called and nothing is stored here.
+ *
+ * Two users, one text. The oracle (harness/oracle*.c) includes this header;
+ * `gauntlet reproducer` copies it verbatim into every C program it writes
+ * (the build embeds it), so a reproducer judges each call by these very
+ * functions and cannot drift from `gauntlet run`. Hence plain C17 with the
+ * standard headers only, every function `static inline`, no tables as
+ * variables (X-macros and switches instead), and names that read well in a
+ * reproducer. SEMANTICS.md states the same rules in prose.
+ */
+#ifndef GAUNTLET_RULES_H
+#define GAUNTLET_RULES_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Functions on every call's path: inlined where the compiler allows it,
+ * so that a judge passed by pointer becomes a direct, inlined call. */
+#if defined(__GNUC__)
+#define RULES_HOT static inline __attribute__((always_inline))
+#else
+#define RULES_HOT static inline
+#endif
+
+/* ======== the program model ======== */
+
+#define GAUNTLET_MAX_THREADS 8
+#define GAUNTLET_MAX_SLOTS   256
+
+/* Every operation kind: X(KIND, name, uses slot, size, count, align, allocates).
+ * `size` is the byte count or, for calloc and reallocarray, the element size;
+ * `count` the element count; `allocates`: puts a new block into its slot. */
+#define GAUNTLET_OPERATIONS(X)                                                                     \
+    X(OP_MALLOC, "malloc", 1, 1, 0, 0, 1)                                                          \
+    X(OP_CALLOC, "calloc", 1, 1, 1, 0, 1)                                                          \
+    X(OP_REALLOC, "realloc", 1, 1, 0, 0, 0)                                                        \
+    X(OP_REALLOCARRAY, "reallocarray", 1, 1, 1, 0, 0)                                              \
+    X(OP_FREE, "free", 1, 0, 0, 0, 0)                                                              \
+    X(OP_FREE_SIZED, "free_sized", 1, 0, 0, 0, 0)                                                  \
+    X(OP_ALIGNED_ALLOC, "aligned_alloc", 1, 1, 0, 1, 1)                                            \
+    X(OP_POSIX_MEMALIGN, "posix_memalign", 1, 1, 0, 1, 1)                                          \
+    X(OP_MEMALIGN, "memalign", 1, 1, 0, 1, 1)                                                      \
+    X(OP_CHECK, "check", 1, 0, 0, 0, 0)                                                            \
+    X(OP_USABLE_SIZE, "usable_size", 1, 0, 0, 0, 0)                                                \
+    X(OP_RESTART, "restart", 0, 0, 0, 0, 0)                                                        \
+    X(OP_BARRIER, "barrier", 0, 0, 0, 0, 0)
+
+enum op_kind {
+#define RULES_ENUM(kind, ...) kind,
+    GAUNTLET_OPERATIONS(RULES_ENUM)
+#undef RULES_ENUM
+        OP_KIND_COUNT
+};
+
+#define OP_BIT(kind) (UINT32_C(1) << (kind))
+
+/*
+ * One operation, in decoded values; fields its kind does not use are 0, so
+ * that binary → op → text → op → binary is exact.
+ */
+struct op {
+    uint8_t kind;   /* enum op_kind */
+    uint8_t thread; /* 0 .. GAUNTLET_MAX_THREADS-1; 0 for barrier */
+    uint8_t slot;   /* 0 .. GAUNTLET_MAX_SLOTS-1; 0 for restart and barrier */
+    size_t size;
+    size_t count;
+    size_t align;
+};
+
+static inline const char *op_kind_name(enum op_kind kind)
+{
+    switch (kind) {
+#define RULES_NAME(kind, name, ...)                                                                \
+    case kind: return name;
+        GAUNTLET_OPERATIONS(RULES_NAME)
+#undef RULES_NAME
+    default: return "?";
+    }
+}
+
+/* The op_uses_* facts, one switch per column of the table. */
+/* clang-format off */
+#define RULES_COLUMN(function, column)                                                             \
+    static inline bool function(enum op_kind kind)                                                 \
+    {                                                                                              \
+        switch (kind) {                                                                            \
+            GAUNTLET_OPERATIONS(column)                                                            \
+        default: return false;                                                                     \
+        }                                                                                          \
+    }
+#define RULES_SLOT(kind, name, slot, size, count, align, allocates) case kind: return slot;
+#define RULES_SIZE(kind, name, slot, size, count, align, allocates) case kind: return size;
+#define RULES_COUNT(kind, name, slot, size, count, align, allocates) case kind: return count;
+#define RULES_ALIGN(kind, name, slot, size, count, align, allocates) case kind: return align;
+#define RULES_ALLOCATES(kind, name, slot, size, count, align, allocates) case kind: return allocates;
+/* clang-format on */
+RULES_COLUMN(op_uses_slot, RULES_SLOT)
+RULES_COLUMN(op_uses_size, RULES_SIZE)
+RULES_COLUMN(op_uses_count, RULES_COUNT)
+RULES_COLUMN(op_uses_align, RULES_ALIGN)
+RULES_COLUMN(op_allocates, RULES_ALLOCATES)
+#undef RULES_SLOT
+#undef RULES_SIZE
+#undef RULES_COUNT
+#undef RULES_ALIGN
+#undef RULES_ALLOCATES
+#undef RULES_COLUMN
+
+static inline bool op_is_realloc(enum op_kind kind)
+{
+    return kind == OP_REALLOC || kind == OP_REALLOCARRAY;
+}
+
+/* ======== invariants ======== */
+
+/* X(INVARIANT, name as reported). */
+#define GAUNTLET_INVARIANTS(X)                                                                     \
+    X(INV_ALIGNMENT, "alignment")                                                                  \
+    X(INV_USABLE_SIZE, "usable-size")                                                              \
+    X(INV_OVERLAP, "overlap")                                                                      \
+    X(INV_CONTENTS, "contents")                                                                    \
+    X(INV_REALLOC, "realloc")                                                                      \
+    X(INV_CALLOC_ZERO, "calloc-zero")                                                              \
+    X(INV_IMPOSSIBLE_REQUEST, "impossible-request")                                                \
+    X(INV_ALIGNED_ARGS, "aligned-args")                                                            \
+    X(INV_FREE_ERRNO, "free-errno")                                                                \
+    X(INV_UNEXPECTED_FAILURE, "unexpected-failure")                                                \
+    X(INV_IMPLEMENTATION_CHOICE, "implementation-choice")                                          \
+    X(INV_HANG, "hang")
+
+enum invariant {
+#define RULES_ENUM(inv, name) inv,
+    GAUNTLET_INVARIANTS(RULES_ENUM)
+#undef RULES_ENUM
+        INV_COUNT
+};
+
+static inline const char *invariant_name(enum invariant inv)
+{
+    switch (inv) {
+#define RULES_NAME(inv, name)                                                                      \
+    case inv: return name;
+        GAUNTLET_INVARIANTS(RULES_NAME)
+#undef RULES_NAME
+    default: return "?";
+    }
+}
+
+/* ======== the allocator's choices, and its known deviations ======== */
+
+/* Where the standards leave a choice: what an allocator does. */
+#define GAUNTLET_BEHAVIOURS(X)                                                                     \
+    X(BEHAVES_NO, "no")                                                                            \
+    X(BEHAVES_YES, "yes")                                                                          \
+    X(BEHAVES_EITHER, "either")
+
+enum behaviour {
+#define RULES_ENUM(b, name) b,
+    GAUNTLET_BEHAVIOURS(RULES_ENUM)
+#undef RULES_ENUM
+};
+
+/* The choices, X(field, what BEHAVES_YES means). */
+#define GAUNTLET_CHOICES(X)                                                                        \
+    X(weak_small_alignment, "plain blocks below 16 bytes may be aligned to the largest power "     \
+                            "of two <= size only (C23 7.24.3)")                                    \
+    X(realloc_zero_frees, "realloc(p, 0) frees p and returns NULL")                                \
+    X(malloc_zero_null, "a zero-byte request returns NULL")                                        \
+    X(aligned_alloc_bad_align_rounds, "aligned_alloc with alignment 0 or not a power of two "      \
+                                      "rounds it up and returns a block, instead of failing")      \
+    X(memalign_bad_align_rounds, "memalign likewise")
+
+struct alloc_choices {
+#define RULES_FIELD(field, what) enum behaviour field;
+    GAUNTLET_CHOICES(RULES_FIELD)
+#undef RULES_FIELD
+};
+
+/*
+ * A known deviation excuses one rule, for the listed operation kinds, within
+ * a scope: the violation is noted (once per run and entry) and counted
+ * instead of failing; with --strict it fails. X(EXCUSE, name in the policy
+ * table). "failure-errno" excuses a failed call that did not set errno to
+ * ENOMEM, whichever invariant required it.
+ */
+#define GAUNTLET_EXCUSES(X)                                                                        \
+    X(EXCUSE_NONE, "")                                                                             \
+    X(EXCUSE_ALIGNMENT, "alignment")                                                               \
+    X(EXCUSE_IMPOSSIBLE_REQUEST, "impossible-request")                                             \
+    X(EXCUSE_ALIGNED_ARGS, "aligned-args")                                                         \
+    X(EXCUSE_FAILURE_ERRNO, "failure-errno")                                                       \
+    X(EXCUSE_FREE_ERRNO, "free-errno")
+
+enum excuse {
+#define RULES_ENUM(e, name) e,
+    GAUNTLET_EXCUSES(RULES_ENUM)
+#undef RULES_ENUM
+};
+
+static inline const char *excuse_name(enum excuse e)
+{
+    switch (e) {
+#define RULES_NAME(e, name)                                                                        \
+    case e: return name;
+        GAUNTLET_EXCUSES(RULES_NAME)
+#undef RULES_NAME
+    default: return "?";
+    }
+}
+
+/* Which calls of the listed kinds a deviation covers: X(SCOPE, description). */
+#define GAUNTLET_DEVIATION_SCOPES(X)                                                               \
+    X(DEVIATES_ALWAYS, "every call")                                                               \
+    X(DEVIATES_ON_ZERO_SIZE, "zero-byte requests")                                                 \
+    X(DEVIATES_ON_BAD_ALIGN, "alignment 0 or not a power of two")                                  \
+    X(DEVIATES_ON_SMALL_OVERALIGNED, "256 <= alignment <= size <= 1024")
+
+enum deviation_scope {
+#define RULES_ENUM(scope, what) scope,
+    GAUNTLET_DEVIATION_SCOPES(RULES_ENUM)
+#undef RULES_ENUM
+};
+
+struct known_deviation {
+    enum excuse excuses; /* EXCUSE_NONE ends a table */
+    uint32_t kinds;      /* OP_BIT per operation kind */
+    enum deviation_scope scope;
+    const char *what;
+};
+
+static inline bool rule_in_scope(enum deviation_scope scope, const struct op *op)
+{
+    switch (scope) {
+    case DEVIATES_ON_ZERO_SIZE:
+        return op->size == 0 || (op_uses_count((enum op_kind)op->kind) && op->count == 0);
+    case DEVIATES_ON_BAD_ALIGN: return op->align == 0 || (op->align & (op->align - 1)) != 0;
+    case DEVIATES_ON_SMALL_OVERALIGNED:
+        return op->align >= 256 && op->align <= op->size && op->size <= 1024;
+    case DEVIATES_ALWAYS: return true;
+    }
+    return false;
+}
+
+/* The index of the entry of `table` that excuses `excuse` for `op`, or -1. */
+static inline int rule_find_excuse(const struct known_deviation *table, enum excuse excuse,
+                                   const struct op *op)
+{
+    for (int i = 0; table && table[i].excuses != EXCUSE_NONE; i++)
+        if (table[i].excuses == excuse && (table[i].kinds & OP_BIT(op->kind)) &&
+            rule_in_scope(table[i].scope, op))
+            return i;
+    return -1;
+}
+
+/* A deviation is noted the first time its entry excuses something in a run:
+ * true then, once per entry (`noted` holds one bit per entry). */
+static inline bool rule_first_note(uint32_t *noted, int entry)
+{
+    uint32_t bit = UINT32_C(1) << (entry % 32);
+    bool first = !(*noted & bit);
+    *noted |= bit;
+    return first;
+}
+
+/* ======== requests ======== */
+
+/* errno before a free: a value no allocator sets, so any change shows. */
+#define ERRNO_SENTINEL 0x4747
+/* *p before posix_memalign: it must stay untouched when the call fails. */
+#define UNTOUCHED_POINTER ((void *)(uintptr_t)0x5a5a5a5a5a5a5a50u)
+/* A failure is held against the allocator only up to this alignment. */
+#define FAILURE_FREE_ALIGN_LIMIT ((size_t)8 << 20)
+/* The live-bytes cap of `gauntlet run` and of reproducers, unless --cap says otherwise. */
+#define GAUNTLET_DEFAULT_CAP ((size_t)256 << 20)
+/* An allocator call not returning within this many seconds is a `hang`. */
+#define GAUNTLET_DEFAULT_WATCHDOG_SECONDS 10
+
+static inline bool rule_is_power_of_two(size_t x)
+{
+    return x != 0 && (x & (x - 1)) == 0;
+}
+
+/* The byte count n*m of a request (saturated), and whether it must fail:
+ * n*m overflows, or it is above PTRDIFF_MAX. */
+RULES_HOT bool rule_request_is_impossible(size_t count, size_t size, size_t *bytes)
+{
+    if (size != 0 && count > SIZE_MAX / size) {
+        *bytes = SIZE_MAX;
+        return true;
+    }
+    *bytes = count * size;
+    return *bytes > (size_t)PTRDIFF_MAX;
+}
+
+/* The count a request multiplies by its size: n for calloc and
+ * reallocarray, 1 for the rest. */
+static inline size_t rule_request_count(const struct op *op)
+{
+    return op_uses_count((enum op_kind)op->kind) ? op->count : 1;
+}
+
+/* The alignment a plain call's block must have: alignof(max_align_t), or
+ * for smaller blocks where the allocator may, the largest power of two <= size. */
+RULES_HOT size_t rule_plain_alignment(enum behaviour weak_small_alignment, size_t bytes)
+{
+    const size_t fundamental = _Alignof(max_align_t);
+    if (weak_small_alignment == BEHAVES_NO || bytes >= fundamental) return fundamental;
+    size_t align = 1;
+    while (align * 2 <= bytes)
+        align *= 2;
+    return align;
+}
+
+/* The least power of two >= x (0 when there is none in size_t). */
+RULES_HOT size_t rule_next_power_of_two(size_t x)
+{
+    size_t p = 1;
+    while (p < x && p != 0)
+        p <<= 1;
+    return p;
+}
+
+/* The bytes a live block claims: its usable size (writable by contract) or
+ * at least what was requested, never nothing, so malloc(0)s stay distinct. */
+RULES_HOT size_t rule_extent(size_t requested, size_t usable)
+{
+    size_t extent = usable > requested ? usable : requested;
+    return extent ? extent : 1;
+}
+
+/* What happens to an operation before its call (SEMANTICS.md). */
+enum plan {
+    PLAN_CALL,         /* the call is made */
+    PLAN_SKIP_MISSING, /* the allocator lacks the call: skipped whole, implicit free too */
+    PLAN_SKIP_EMPTY,   /* free_sized, check and usable_size of an empty slot */
+    PLAN_SKIP_OVER_CAP /* a possible request over the live-bytes cap (after any implicit free) */
+};
+
+struct op_plan {
+    enum plan plan;
+    bool implicit_free; /* an allocating call's slot holds a block: freed first, with free */
+    bool impossible;    /* the request must fail (always made) */
+    size_t bytes;       /* the request's byte count, saturated */
+};
+
+/* `slot_bytes`: what the slot's block holds (0 when empty), given back by
+ * the implicit free or the realloc. */
+RULES_HOT struct op_plan rule_plan(const struct op *op, bool has_call, bool slot_live,
+                                   size_t slot_bytes, size_t live_bytes, size_t cap)
+{
+    struct op_plan p = {PLAN_CALL, false, false, 0};
+    enum op_kind kind = (enum op_kind)op->kind;
+    if (!has_call) {
+        p.plan = PLAN_SKIP_MISSING;
+        return p;
+    }
+    if ((kind == OP_FREE_SIZED || kind == OP_CHECK || kind == OP_USABLE_SIZE) && !slot_live) {
+        p.plan = PLAN_SKIP_EMPTY;
+        return p;
+    }
+    if (!op_allocates(kind) && !op_is_realloc(kind)) return p;
+    p.implicit_free = op_allocates(kind) && slot_live;
+    p.impossible = rule_request_is_impossible(rule_request_count(op), op->size, &p.bytes);
+    size_t released = slot_live ? slot_bytes : 0;
+    if (!p.impossible && (live_bytes - released + p.bytes > cap || p.bytes > cap))
+        p.plan = PLAN_SKIP_OVER_CAP;
+    return p;
+}
+
+/* ======== failure messages ======== */
+
+/*
+ * Every way a call can break a rule: X(FAILURE, excuse that may cover it,
+ * whether the slot's block is harmed, note). The invariant is the verdict's
+ * (some failures count under more than one); expected and actual are
+ * written by rule_describe(). A harmed block is set aside when a run goes on
+ * past a violation: never used, checked or freed again.
+ */
+/* clang-format off */
+#define GAUNTLET_FAILURES(X)                                                                       \
+    X(F_NONE, EXCUSE_NONE, 0, "")                                                                  \
+    X(F_MISALIGNED, EXCUSE_ALIGNMENT, 1, "")                                                       \
+    X(F_USABLE_SHORT, EXCUSE_NONE, 1, "malloc_usable_size right after the call")                   \
+    X(F_USABLE_CHANGED, EXCUSE_NONE, 1, "usable size must not change while the block lives")       \
+    X(F_NOT_ZEROED, EXCUSE_NONE, 1, "calloc memory is checked over the whole request")             \
+    X(F_OVERLAP, EXCUSE_NONE, 1, "live blocks, with their usable sizes")                           \
+    X(F_OVERLAP_RESTORED, EXCUSE_NONE, 1, "after a failed realloc the old block must still be owned") \
+    X(F_PATTERN, EXCUSE_NONE, 1, "")                                                               \
+    X(F_FREE_ERRNO, EXCUSE_FREE_ERRNO, 0, "free must leave errno unchanged")                       \
+    X(F_ERRNO_NOT_ENOMEM, EXCUSE_FAILURE_ERRNO, 0, "a failed allocation must set errno to ENOMEM") \
+    X(F_WROTE_P, EXCUSE_NONE, 0, "posix_memalign must not write *p when it fails")                 \
+    X(F_NOT_EINVAL, EXCUSE_NONE, 0, "an invalid alignment")                                        \
+    X(F_STATUS_NOT_ENOMEM, EXCUSE_NONE, 0, "")                                                     \
+    X(F_SPURIOUS_ENOMEM, EXCUSE_NONE, 0, "a possible request within the live-bytes cap")           \
+    X(F_SPURIOUS_NULL, EXCUSE_NONE, 0, "a possible request within the live-bytes cap")             \
+    X(F_ZERO_NULL, EXCUSE_NONE, 0,                                                                 \
+      "this allocator's table says a zero-byte request returns a unique pointer")                  \
+    X(F_IMPOSSIBLE_BLOCK, EXCUSE_IMPOSSIBLE_REQUEST, 1,                                            \
+      "a request above PTRDIFF_MAX or whose n*m overflows")                                        \
+    X(F_BAD_ALIGN_BLOCK, EXCUSE_ALIGNED_ARGS, 1, "an invalid alignment must be refused")           \
+    X(F_REALLOC_ZERO_NULL, EXCUSE_NONE, 0,                                                         \
+      "this allocator's table says realloc(p, 0) returns a block")                                 \
+    X(F_REALLOC_NULL_ZERO_NULL, EXCUSE_NONE, 0, "realloc(NULL, 0) must behave as malloc(0)")       \
+    X(F_REALLOC_ZERO_BLOCK, EXCUSE_NONE, 1, "this allocator's table says realloc(p, 0) frees")     \
+    X(F_HANG, EXCUSE_NONE, 0, "the watchdog bound is --timeout SECONDS")
+/* clang-format on */
+
+enum failure {
+#define RULES_ENUM(f, excuse, harms, note) f,
+    GAUNTLET_FAILURES(RULES_ENUM)
+#undef RULES_ENUM
+};
+
+static inline enum excuse rule_failure_excuse(enum failure f)
+{
+    switch (f) {
+#define RULES_EXCUSE(f, excuse, harms, note)                                                       \
+    case f: return excuse;
+        GAUNTLET_FAILURES(RULES_EXCUSE)
+#undef RULES_EXCUSE
+    }
+    return EXCUSE_NONE;
+}
+
+static inline const char *rule_failure_note(enum failure f)
+{
+    switch (f) {
+#define RULES_NOTE(f, excuse, harms, note)                                                         \
+    case f: return note;
+        GAUNTLET_FAILURES(RULES_NOTE)
+#undef RULES_NOTE
+    }
+    return "";
+}
+
+/* Whether the breach leaves the slot's block unfit for use (set aside). */
+static inline bool rule_failure_harms_block(enum failure f)
+{
+    switch (f) {
+#define RULES_HARMS(f, excuse, harms, note)                                                        \
+    case f: return harms;
+        GAUNTLET_FAILURES(RULES_HARMS)
+#undef RULES_HARMS
+    }
+    return false;
+}
+
+/* A broken rule, with the values its message names (which ones: see
+ * rule_describe). */
+struct breach {
+    enum failure failure; /* F_NONE: nothing broken */
+    enum invariant invariant;
+    const void *p;       /* the block returned or involved */
+    size_t want, got;    /* alignments, sizes, errno values, statuses, bytes */
+    size_t offset;       /* a byte's offset in the block */
+    uint64_t generation; /* the pattern's */
+    size_t extent;       /* overlap: the new block's extent */
+    int other_slot;      /* overlap: the live block's slot */
+    const void *other;   /* overlap: its start */
+    size_t other_extent;
+};
+
+RULES_HOT struct breach rule_no_breach(const void *p)
+{
+    struct breach b = {.failure = F_NONE, .invariant = INV_COUNT, .p = p, .other_slot = -1};
+    return b;
+}
+
+/* The report's `expected` and `actual` lines of a breach. */
+static inline void rule_describe(const struct breach *b, char *expected, size_t expected_len,
+                                 char *actual, size_t actual_len)
+{
+    const char *p = (const char *)b->p, *other = (const char *)b->other;
+#define EXPECT(...) snprintf(expected, expected_len, __VA_ARGS__)
+#define ACTUAL(...) snprintf(actual, actual_len, __VA_ARGS__)
+    expected[0] = actual[0] = '\0';
+    switch (b->failure) {
+    case F_NONE: break;
+    case F_MISALIGNED:
+        EXPECT("aligned to %zu", b->want);
+        ACTUAL("%p (aligned to %zu only)", b->p, (size_t)((uintptr_t)p & -(uintptr_t)p));
+        break;
+    case F_USABLE_SHORT:
+        EXPECT("at least %zu", b->want);
+        ACTUAL("%zu", b->got);
+        break;
+    case F_USABLE_CHANGED:
+        EXPECT("%zu (as right after allocation)", b->want);
+        ACTUAL("%zu", b->got);
+        break;
+    case F_NOT_ZEROED:
+        EXPECT("byte %zu of %zu is 0", b->offset, b->want);
+        ACTUAL("byte %zu is 0x%02x", b->offset, (unsigned)b->got);
+        break;
+    case F_OVERLAP:
+        EXPECT("[%p, %p) disjoint from live block s%d [%p, %p)", b->p,
+               (const void *)(p + b->extent), b->other_slot, b->other,
+               (const void *)(other + b->other_extent));
+        ACTUAL("they overlap");
+        break;
+    case F_OVERLAP_RESTORED:
+        EXPECT("old block %p still disjoint from others", b->p);
+        ACTUAL("it overlaps live block s%d", b->other_slot);
+        break;
+    case F_PATTERN:
+        EXPECT("byte %zu is 0x%02x (the pattern of generation %llu)", b->offset, (unsigned)b->want,
+               (unsigned long long)b->generation);
+        ACTUAL("0x%02x", (unsigned)b->got);
+        break;
+    case F_FREE_ERRNO:
+        EXPECT("errno unchanged (%d)", ERRNO_SENTINEL);
+        ACTUAL("errno changed to %d", (int)b->got);
+        break;
+    case F_ERRNO_NOT_ENOMEM:
+        EXPECT("errno ENOMEM (%d)", ENOMEM);
+        ACTUAL("errno %d", (int)b->got);
+        break;
+    case F_WROTE_P:
+        EXPECT("*p unchanged");
+        ACTUAL("*p changed to %p (returned %d)", b->p, (int)b->got);
+        break;
+    case F_NOT_EINVAL:
+        EXPECT("EINVAL");
+        ACTUAL("returned %d", (int)b->got);
+        break;
+    case F_STATUS_NOT_ENOMEM:
+        EXPECT("ENOMEM");
+        ACTUAL("returned %d", (int)b->got);
+        break;
+    case F_SPURIOUS_ENOMEM:
+        EXPECT("a block");
+        ACTUAL("ENOMEM");
+        break;
+    case F_SPURIOUS_NULL:
+        EXPECT("a block");
+        ACTUAL("NULL (errno %d)", (int)b->got);
+        break;
+    case F_ZERO_NULL:
+    case F_REALLOC_ZERO_NULL:
+    case F_REALLOC_NULL_ZERO_NULL:
+        EXPECT("a block");
+        ACTUAL("NULL");
+        break;
+    case F_IMPOSSIBLE_BLOCK:
+        EXPECT("NULL with errno ENOMEM");
+        ACTUAL("a block at %p", b->p);
+        break;
+    case F_BAD_ALIGN_BLOCK:
+        EXPECT("%s", b->want ? "EINVAL" : "NULL");
+        ACTUAL("a block at %p", b->p);
+        break;
+    case F_REALLOC_ZERO_BLOCK:
+        EXPECT("NULL");
+        ACTUAL("a block at %p", b->p);
+        break;
+    case F_HANG:
+        EXPECT("the call returns within %zu s", b->want);
+        ACTUAL("no progress for %zu s", b->want);
+        break;
+    }
+#undef EXPECT
+#undef ACTUAL
+}
+
+/* ======== judging a call's result ======== */
+
+/* What an aligned call's alignment argument allows. */
+enum align_verdict {
+    ALIGN_VALID,
+    ALIGN_MUST_FAIL, /* the call must refuse it */
+    ALIGN_ROUNDED,   /* the allocator rounds it up to a power of two */
+    ALIGN_EITHER     /* refused or rounded: both allowed */
+};
+
+RULES_HOT enum align_verdict rule_judge_alignment(const struct op *op,
+                                                  const struct alloc_choices *choices)
+{
+    enum op_kind kind = (enum op_kind)op->kind;
+    if (!op_uses_align(kind)) return ALIGN_VALID;
+    if (kind == OP_POSIX_MEMALIGN)
+        return rule_is_power_of_two(op->align) && op->align >= sizeof(void *) ? ALIGN_VALID
+                                                                              : ALIGN_MUST_FAIL;
+    if (rule_is_power_of_two(op->align)) return ALIGN_VALID;
+    enum behaviour rounds = kind == OP_ALIGNED_ALLOC ? choices->aligned_alloc_bad_align_rounds
+                                                     : choices->memalign_bad_align_rounds;
+    return rounds == BEHAVES_YES  ? ALIGN_ROUNDED
+           : rounds == BEHAVES_NO ? ALIGN_MUST_FAIL
+                                  : ALIGN_EITHER;
+}
+
+/* What a call came back with. */
+struct call_result {
+    void *p;         /* the block returned (posix_memalign: *p when it returned 0) */
+    int status;      /* posix_memalign's return value */
+    void *untouched; /* posix_memalign's *p after a failure */
+    int saved_errno; /* errno right after the call (set to 0 before it) */
+    size_t bytes;    /* the request's byte count (n*m, saturated) */
+    bool impossible; /* the request must fail */
+    bool had_block;  /* realloc: the slot held a block */
+};
+
+/* What to do with the result, whether or not a rule was broken. */
+enum action {
+    ACT_NOTHING, /* no block (a failure as allowed, or a skipped free) */
+    ACT_ACCEPT,  /* a new block: check it (from rule_check_alignment on) and record it */
+    ACT_ACCEPT_UNCLAIMED /* a block for an impossible request, excused: kept, none of it claimed */,
+    ACT_EMPTIED, /* realloc(p, 0) or realloc(NULL, 0) returned NULL: the slot is empty */
+    ACT_RESTORE  /* a realloc failed: the old block is still owned (and verified) */
+};
+
+struct verdict {
+    enum action action;
+    struct breach breach;  /* failure F_NONE when every rule held */
+    size_t required_align; /* ACT_ACCEPT: the alignment the block must have */
+    size_t align_asked;    /* the alignment it was requested with; 0 for plain calls */
+    bool zeroed;           /* calloc: every requested byte must read 0 */
+};
+
+RULES_HOT struct verdict rule_verdict(void)
+{
+    struct verdict v = {.action = ACT_NOTHING, .breach = rule_no_breach(NULL)};
+    return v;
+}
+
+RULES_HOT struct verdict rule_breach(struct verdict v, enum failure f, enum invariant inv)
+{
+    v.breach.failure = f;
+    v.breach.invariant = inv;
+    return v;
+}
+
+/* A failure's errno: ENOMEM, or the invariant that required it is broken. */
+RULES_HOT struct verdict rule_failure_errno(struct verdict v, int saved_errno, enum invariant inv,
+                                            unsigned excused)
+{
+    if (saved_errno == ENOMEM || (excused & (1u << EXCUSE_FAILURE_ERRNO))) return v;
+    v.breach.got = (size_t)saved_errno;
+    return rule_breach(v, F_ERRNO_NOT_ENOMEM, inv);
+}
+
+/* posix_memalign reports through its return value and must leave *p alone. */
+static inline struct verdict rule_judge_posix_memalign_failure(struct verdict v,
+                                                               const struct op *op,
+                                                               const struct call_result *r,
+                                                               enum align_verdict align)
+{
+    enum invariant inv = align == ALIGN_MUST_FAIL ? INV_ALIGNED_ARGS
+                         : r->impossible          ? INV_IMPOSSIBLE_REQUEST
+                                                  : INV_UNEXPECTED_FAILURE;
+    v.breach.got = (size_t)r->status;
+    if (r->untouched != UNTOUCHED_POINTER) {
+        v.breach.p = r->untouched;
+        return rule_breach(v, F_WROTE_P, inv);
+    }
+    if (align == ALIGN_MUST_FAIL)
+        return r->status == EINVAL || (r->impossible && r->status == ENOMEM)
+                   ? v
+                   : rule_breach(v, F_NOT_EINVAL, inv);
+    if (r->status != ENOMEM) return rule_breach(v, F_STATUS_NOT_ENOMEM, inv);
+    if (!r->impossible && op->align <= FAILURE_FREE_ALIGN_LIMIT)
+        return rule_breach(v, F_SPURIOUS_ENOMEM, INV_UNEXPECTED_FAILURE);
+    return v;
+}
+
+/*
+ * malloc, calloc, aligned_alloc, posix_memalign, memalign. `excused`: a bit
+ * per enum excuse the allocator's table grants for this call (see
+ * rule_judge_excused).
+ */
+RULES_HOT struct verdict rule_judge_allocation(const struct op *op, const struct call_result *r,
+                                               const struct alloc_choices *choices,
+                                               unsigned excused)
+{
+    struct verdict v = rule_verdict();
+    enum op_kind kind = (enum op_kind)op->kind;
+    enum align_verdict align = rule_judge_alignment(op, choices);
+    if (r->p == NULL) {
+        if (kind == OP_POSIX_MEMALIGN)
+            return r->status == 0 ? v /* POSIX: a zero-byte success may be a null pointer */
+                                  : rule_judge_posix_memalign_failure(v, op, r, align);
+        if (align == ALIGN_MUST_FAIL || align == ALIGN_EITHER) return v;
+        /* aligned_alloc whose size is not a multiple of the alignment: C11
+         * made it undefined, C17 allows it; an allocator may refuse. */
+        if (kind == OP_ALIGNED_ALLOC && op->align && op->size % op->align != 0 &&
+            choices->aligned_alloc_bad_align_rounds == BEHAVES_EITHER)
+            return v;
+        if (r->impossible)
+            return rule_failure_errno(v, r->saved_errno, INV_IMPOSSIBLE_REQUEST, excused);
+        if (op->align > FAILURE_FREE_ALIGN_LIMIT)
+            return rule_failure_errno(v, r->saved_errno, INV_UNEXPECTED_FAILURE, excused);
+        if (r->bytes == 0)
+            return choices->malloc_zero_null == BEHAVES_NO
+                       ? rule_breach(v, F_ZERO_NULL, INV_IMPLEMENTATION_CHOICE)
+                       : v;
+        v.breach.got = (size_t)r->saved_errno;
+        return rule_breach(v, F_SPURIOUS_NULL, INV_UNEXPECTED_FAILURE);
+    }
+    v.breach.p = r->p;
+    if (r->impossible) {
+        if (!(excused & (1u << EXCUSE_IMPOSSIBLE_REQUEST)))
+            return rule_breach(v, F_IMPOSSIBLE_BLOCK, INV_IMPOSSIBLE_REQUEST);
+        /* How much of the block is real is unknowable: kept, none of it claimed. */
+        v.action = ACT_ACCEPT_UNCLAIMED;
+        v.required_align = 1;
+        return v;
+    }
+    if (align == ALIGN_MUST_FAIL && !(excused & (1u << EXCUSE_ALIGNED_ARGS))) {
+        v.breach.want = kind == OP_POSIX_MEMALIGN; /* EINVAL rather than NULL */
+        return rule_breach(v, F_BAD_ALIGN_BLOCK, INV_ALIGNED_ARGS);
+    }
+    v.action = ACT_ACCEPT;
+    bool aligned_call = op_uses_align(kind);
+    v.required_align = aligned_call ? rule_next_power_of_two(op->align)
+                                    : rule_plain_alignment(choices->weak_small_alignment, r->bytes);
+    v.align_asked = aligned_call ? op->align : 0;
+    v.zeroed = kind == OP_CALLOC;
+    return v;
+}
+
+/* realloc and reallocarray. */
+RULES_HOT struct verdict rule_judge_reallocation(const struct op *op, const struct call_result *r,
+                                                 const struct alloc_choices *choices,
+                                                 unsigned excused)
+{
+    struct verdict v = rule_verdict();
+    (void)op;
+    if (r->p == NULL && r->bytes == 0 && !r->impossible) {
+        /* realloc(p, 0) and realloc(NULL, 0): the allocator's table decides. */
+        v.action = ACT_EMPTIED; /* freed; if it was not, it is merely leaked */
+        enum behaviour allowed =
+            r->had_block ? choices->realloc_zero_frees : choices->malloc_zero_null;
+        if (allowed == BEHAVES_NO)
+            return rule_breach(v, r->had_block ? F_REALLOC_ZERO_NULL : F_REALLOC_NULL_ZERO_NULL,
+                               INV_IMPLEMENTATION_CHOICE);
+        return v;
+    }
+    if (r->p == NULL) {
+        v.action = r->had_block ? ACT_RESTORE : ACT_NOTHING;
+        if (r->impossible)
+            return rule_failure_errno(v, r->saved_errno, INV_IMPOSSIBLE_REQUEST, excused);
+        v.breach.got = (size_t)r->saved_errno;
+        return rule_breach(v, F_SPURIOUS_NULL, INV_UNEXPECTED_FAILURE);
+    }
+    v.breach.p = r->p;
+    if (r->impossible) {
+        if (!(excused & (1u << EXCUSE_IMPOSSIBLE_REQUEST)))
+            return rule_breach(v, F_IMPOSSIBLE_BLOCK, INV_IMPOSSIBLE_REQUEST);
+        v.action = ACT_ACCEPT_UNCLAIMED;
+        v.required_align = 1;
+        return v;
+    }
+    if (r->had_block && r->bytes == 0 && choices->realloc_zero_frees == BEHAVES_YES)
+        return rule_breach(v, F_REALLOC_ZERO_BLOCK, INV_IMPLEMENTATION_CHOICE);
+    v.action = ACT_ACCEPT;
+    v.required_align = rule_plain_alignment(choices->weak_small_alignment, r->bytes);
+    return v;
+}
+
+/* free and the sized frees: errno (r->saved_errno, set to ERRNO_SENTINEL
+ * before the call) must be as it was. */
+RULES_HOT struct verdict rule_judge_free(const struct op *op, const struct call_result *r,
+                                         const struct alloc_choices *choices, unsigned excused)
+{
+    struct verdict v = rule_verdict();
+    (void)op;
+    (void)choices;
+    if (r->saved_errno == ERRNO_SENTINEL || (excused & (1u << EXCUSE_FREE_ERRNO))) return v;
+    v.breach.got = (size_t)r->saved_errno;
+    return rule_breach(v, F_FREE_ERRNO, INV_FREE_ERRNO);
+}
+
+/* The first check a new block goes through: its alignment. The others
+ * follow in this order, each needing memory or the allocator: usable size
+ * (rule_check_usable), calloc's zeroes, overlap with the live blocks, the
+ * bytes a realloc kept; then the block gets its pattern. */
+RULES_HOT struct breach rule_check_alignment(const void *p, size_t required)
+{
+    struct breach b = rule_no_breach(p);
+    b.want = required;
+    if (required > 1 && ((uintptr_t)p & (required - 1)) != 0) {
+        b.failure = F_MISALIGNED;
+        b.invariant = INV_ALIGNMENT;
+    }
+    return b;
+}
+
+/* An allocator call that made no progress for `seconds`. */
+static inline struct breach rule_hang(size_t seconds)
+{
+    struct breach b = rule_no_breach(NULL);
+    b.failure = F_HANG;
+    b.invariant = INV_HANG;
+    b.want = seconds;
+    return b;
+}
+
+RULES_HOT struct breach rule_check_usable(const void *p, size_t usable, size_t requested)
+{
+    struct breach b = rule_no_breach(p);
+    b.want = requested;
+    b.got = usable;
+    if (usable < requested) {
+        b.failure = F_USABLE_SHORT;
+        b.invariant = INV_USABLE_SIZE;
+    }
+    return b;
+}
+
+/* The entry of the allocator's table that excuses this breach of `op`, or
+ * -1 (always -1 with `strict`). */
+RULES_HOT int rule_excuse_for(const struct breach *b, const struct known_deviation *table,
+                              const struct op *op, bool strict)
+{
+    enum excuse wanted = rule_failure_excuse(b->failure);
+    if (strict || wanted == EXCUSE_NONE) return -1;
+    return rule_find_excuse(table, wanted, op);
+}
+
+typedef struct verdict (*rule_judge)(const struct op *op, const struct call_result *r,
+                                     const struct alloc_choices *choices, unsigned excused);
+
+/*
+ * Judges a call with the allocator's known deviations: a breach that an
+ * entry of `table` excuses is judged again with that excuse granted, until
+ * what is left is excused by nothing. *entries_used has a bit per entry
+ * that excused something: the caller counts each and notes it
+ * (rule_first_note).
+ */
+RULES_HOT struct verdict rule_judge_excused(rule_judge judge, const struct op *op,
+                                            const struct call_result *r,
+                                            const struct alloc_choices *choices,
+                                            const struct known_deviation *table, bool strict,
+                                            uint32_t *entries_used)
+{
+    unsigned excused = 0;
+    *entries_used = 0;
+    for (;;) {
+        struct verdict v = judge(op, r, choices, excused);
+        int entry = rule_excuse_for(&v.breach, table, op, strict);
+        unsigned bit = 1u << rule_failure_excuse(v.breach.failure);
+        if (entry < 0 || (excused & bit)) return v;
+        excused |= bit;
+        *entries_used |= UINT32_C(1) << (entry % 32);
+    }
+}
+
+/* ======== sized frees ======== */
+
+/* How an allocator frees a block given its size: X(SIZED_FREE, its call for
+ * blocks of plain calls, its call for blocks of aligned calls, what it does). */
+#define GAUNTLET_SIZED_FREES(X)                                                                    \
+    X(SIZED_FREE_NONE, NULL, NULL, "none: free_sized operations are skipped")                      \
+    X(SIZED_FREE_SDALLOCX, "sdallocx", NULL, "sdallocx(p, size, lg of the requested alignment)")   \
+    X(SIZED_FREE_MI_FREE_SIZE, "mi_free_size", NULL, "mi_free_size(p, size)")                      \
+    X(SIZED_FREE_TC_FREE_SIZED, "tc_free_sized", "tc_delete_sized_aligned",                        \
+      "tc_free_sized(p, size), or tc_delete_sized_aligned(p, size, align) for aligned blocks")     \
+    X(SIZED_FREE_C23, "free_sized", "free_aligned_sized",                                          \
+      "C23 free_sized(p, size), or free_aligned_sized(p, align, size) for aligned blocks")
+
+enum sized_free {
+#define RULES_ENUM(how, plain, aligned, calls) how,
+    GAUNTLET_SIZED_FREES(RULES_ENUM)
+#undef RULES_ENUM
+};
+
+/* The symbols a sized free is bound by (NULL: none of that kind). */
+static inline const char *sized_free_plain_symbol(enum sized_free how)
+{
+    switch (how) {
+#define RULES_NAME(how, plain, aligned, calls)                                                     \
+    case how: return plain;
+        GAUNTLET_SIZED_FREES(RULES_NAME)
+#undef RULES_NAME
+    }
+    return NULL;
+}
+
+static inline const char *sized_free_aligned_symbol(enum sized_free how)
+{
+    switch (how) {
+#define RULES_NAME(how, plain, aligned, calls)                                                     \
+    case how: return aligned;
+        GAUNTLET_SIZED_FREES(RULES_NAME)
+#undef RULES_NAME
+    }
+    return NULL;
+}
+
+static inline const char *sized_free_calls(enum sized_free how)
+{
+    switch (how) {
+#define RULES_NAME(how, plain, aligned, calls)                                                     \
+    case how: return calls;
+        GAUNTLET_SIZED_FREES(RULES_NAME)
+#undef RULES_NAME
+    }
+    return "?";
+}
+
+/*
+ * Whether an allocator's sized free can take a block made with `align`
+ * (0 for plain calls; `resized`: by realloc). A block it cannot take stays
+ * live and the operation is counted as declined, never forced:
+ *  - jemalloc 5.3.0: aligned_alloc(a, 0) makes an a-byte block, but
+ *    nallocx(0, MALLOCX_ALIGN(a)) is 8, so sdallocx(p, 0, ALIGN(a)) files it
+ *    in the wrong bin and the heap crashes later (a jemalloc defect, README);
+ *  - gperftools 2.10: tc_free_sized derives the size class from the size
+ *    alone, so an aligned block needs the aligned variant and a bad alignment
+ *    has none; and realloc shrinks blocks in place, so the new size names the
+ *    wrong class (found by gauntlet, README);
+ *  - C23: free_aligned_sized for blocks of aligned calls, when defined.
+ */
+static inline bool rule_sized_free_takes(enum sized_free how, size_t size, size_t align,
+                                         bool resized, bool has_aligned_variant)
+{
+    switch (how) {
+    case SIZED_FREE_SDALLOCX: return !(size == 0 && align > 1);
+    case SIZED_FREE_MI_FREE_SIZE: return true;
+    case SIZED_FREE_TC_FREE_SIZED:
+        if (resized) return false;
+        return align <= 1 || (rule_is_power_of_two(align) && has_aligned_variant);
+    case SIZED_FREE_C23: return align == 0 || has_aligned_variant;
+    case SIZED_FREE_NONE: return false;
+    }
+    return false;
+}
+
+/* lg2 of a power of two: jemalloc's MALLOCX_LG_ALIGN flag (0 for plain calls). */
+static inline int rule_lg_align(size_t align)
+{
+    int lg = 0;
+    while (align > 1) {
+        align >>= 1;
+        lg++;
+    }
+    return lg;
+}
+
+/* A sized free's calls, bound from the symbols above. */
+struct sized_free_calls {
+    void (*plain)(void *p, size_t size);
+    /* tc_delete_sized_aligned(p, size, align); free_aligned_sized(p, align, size) */
+    void (*aligned)(void *p, size_t a, size_t b);
+    void (*sdallocx)(void *p, size_t size, int flags);
+};
+
+/* Frees p with the sized free `how`, when it can take the block; false
+ * (nothing freed) when it cannot. */
+static inline bool rule_sized_free(enum sized_free how, const struct sized_free_calls *calls,
+                                   void *p, size_t size, size_t align, bool resized)
+{
+    if (!rule_sized_free_takes(how, size, align, resized, calls->aligned != NULL)) return false;
+    switch (how) {
+    case SIZED_FREE_SDALLOCX: calls->sdallocx(p, size, rule_lg_align(align)); break;
+    case SIZED_FREE_TC_FREE_SIZED:
+        if (align <= 1)
+            calls->plain(p, size);
+        else
+            calls->aligned(p, size, align);
+        break;
+    case SIZED_FREE_C23:
+        if (align == 0)
+            calls->plain(p, size);
+        else
+            calls->aligned(p, align, size);
+        break;
+    case SIZED_FREE_MI_FREE_SIZE: calls->plain(p, size); break;
+    case SIZED_FREE_NONE: return false;
+    }
+    return true;
+}
+
+/* ======== block contents ======== */
+
+/*
+ * Byte i of a block holds byte (i % 8), little-endian, of the word
+ * pattern_base(seed) + (i / 8) * PATTERN_STEP: every block and generation
+ * has its own pattern, a shifted or truncated copy shows. A block's seed is
+ * generation * PATTERN_SEED_SLOTS + slot. Blocks above PATTERN_FULL_LIMIT
+ * carry it sampled: the head, the tail, and a stripe every
+ * pattern_stripe_step(size) bytes between (pattern_next_region).
+ */
+#define PATTERN_STEP        UINT64_C(0x9E3779B97F4A7C15)
+#define PATTERN_SEED_SLOTS  1031
+#define PATTERN_FULL_LIMIT  ((size_t)64 << 10)
+#define PATTERN_SAMPLE_EDGE ((size_t)4096)
+#define PATTERN_STRIPE_STEP ((size_t)64 << 10) /* the least distance between stripes */
+#define PATTERN_STRIPES_MAX 16                 /* blocks above 1 MiB: at most this many */
+#define PATTERN_STRIPE_SIZE ((size_t)64)
+
+static inline uint64_t pattern_seed(uint64_t generation, unsigned slot)
+{
+    return generation * PATTERN_SEED_SLOTS + slot;
+}
+
+static inline uint64_t pattern_generation(uint64_t seed)
+{
+    return seed / PATTERN_SEED_SLOTS;
+}
+
+static inline uint64_t pattern_base(uint64_t seed)
+{
+    uint64_t z = seed + UINT64_C(0x632BE59BD9B4E019);
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+static inline uint8_t pattern_byte(uint64_t base, size_t offset)
+{
+    uint64_t word = base + (uint64_t)(offset / 8) * PATTERN_STEP;
+    return (uint8_t)(word >> (8 * (offset % 8)));
+}
+
+static inline bool pattern_is_sampled(size_t size)
+{
+    return size > PATTERN_FULL_LIMIT;
+}
+
+/* The distance between stripes: 64 KiB, or for blocks above 1 MiB the
+ * whole number of pages that makes at most PATTERN_STRIPES_MAX stripes.
+ * Each stripe is a page the allocator may have to fault in (or have just
+ * cleared) at every fill and check. */
+static inline size_t pattern_stripe_step(size_t size)
+{
+    size_t step = (size / PATTERN_STRIPES_MAX + 4095) & ~(size_t)4095;
+    return step > PATTERN_STRIPE_STEP ? step : PATTERN_STRIPE_STEP;
+}
+
+/* The byte ranges of a block of `size` bytes that carry the pattern, in
+ * order: *cursor starts at 0; false after the last. The tail comes last
+ * even when a stripe step ends past the block. */
+static inline bool pattern_next_region(size_t size, size_t *cursor, size_t *start, size_t *end)
+{
+    const size_t done = SIZE_MAX;
+    if (*cursor == done || size == 0) return false;
+    if (!pattern_is_sampled(size)) {
+        *start = 0;
+        *end = size;
+        *cursor = done;
+        return true;
+    }
+    size_t tail = size - PATTERN_SAMPLE_EDGE;
+    if (*cursor == 0) {
+        *start = 0;
+        *end = *cursor = PATTERN_SAMPLE_EDGE;
+    } else if (*cursor + PATTERN_STRIPE_SIZE <= tail) {
+        *start = *cursor;
+        *end = *cursor + PATTERN_STRIPE_SIZE;
+        *cursor += pattern_stripe_step(size);
+    } else {
+        *start = tail;
+        *end = size;
+        *cursor = done;
+    }
+    return true;
+}
+
+/* A breach of the pattern: byte `offset` read `actual`. `inv` is contents
+ * (a block that should be untouched) or realloc (the bytes a realloc kept). */
+static inline struct breach rule_pattern_breach(enum invariant inv, const void *p, uint64_t seed,
+                                                size_t offset, uint8_t actual)
+{
+    struct breach b = rule_no_breach(p);
+    b.failure = F_PATTERN;
+    b.invariant = inv;
+    b.want = pattern_byte(pattern_base(seed), offset);
+    b.got = actual;
+    b.offset = offset;
+    b.generation = pattern_generation(seed);
+    return b;
+}
+
+/* How a block's contents were checked, for the report's note. */
+static inline void rule_describe_sampling(size_t size, char *buf, size_t len)
+{
+    if (pattern_is_sampled(size))
+        snprintf(buf, len, "checked sampled: head %zu B, tail %zu B, %zu B every %zu B of %zu B",
+                 PATTERN_SAMPLE_EDGE, PATTERN_SAMPLE_EDGE, PATTERN_STRIPE_SIZE,
+                 pattern_stripe_step(size), size);
+    else
+        snprintf(buf, len, "checked every byte");
+}
+
+#endif

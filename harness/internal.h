@@ -1,0 +1,318 @@
+/*
+ * internal.h — what the library's modules share with each other and with
+ * no one else: a section per file, in the order data flows (allocators,
+ * oracle, executors, report). The rest of the tree sees gauntlet.h and
+ * rules.h only; the unit tests may look in here.
+ */
+#ifndef GAUNTLET_INTERNAL_H
+#define GAUNTLET_INTERNAL_H
+
+#include "gauntlet.h"
+
+#include <pthread.h>
+#include <semaphore.h>
+
+/* Loops over block contents and addresses: their comparisons are data no
+ * fuzzer can steer, and libFuzzer's build traces every comparison with a
+ * call (which cost more than the loops themselves). Excluded from coverage
+ * instrumentation; the checks are the same. */
+#if defined(__clang__)
+#define NO_COVERAGE __attribute__((no_sanitize("coverage")))
+#else
+#define NO_COVERAGE
+#endif
+
+/* ---- registry.c: every named allocator, once ---- */
+
+struct allocator_entry {
+    const char *name;      /* as given to --alloc */
+    const char *soname;    /* the library opened (glibc: reached through its own handle) */
+    const char *marker;    /* a symbol only this family defines: tells a so: build's family */
+    const char *link_flag; /* a reproducer's linker flag ("" for glibc) */
+    enum sized_free sized_free;
+    const struct alloc_policy *policy;         /* the named allocator's table */
+    const struct alloc_policy *library_policy; /* a so: build of this family's */
+    /* Fills the allocator's calls (name already set); false with a message. */
+    bool (*open)(struct allocator *a, char *err, size_t err_len);
+};
+
+const struct allocator_entry *registry_find(const char *name);
+/* The entry of the family whose marker the library defines, or NULL. */
+const struct allocator_entry *registry_family_of(void *handle);
+
+/* ---- adapter_bind.c: binding a library's standard entry points ---- */
+
+/* dlsym restricted to symbols the library itself defines (not its dependencies). */
+void *adapter_own_symbol(void *handle, const char *name);
+/* Binds the standard calls; fails only when malloc or free is missing. */
+bool adapter_bind_standard(struct allocator *a, void *handle, char *err, size_t err_len);
+void *adapter_open_library(const char *path, const char *label, char *err, size_t err_len);
+/* Binds the sized free the registry names, when the library defines it. */
+void adapter_bind_sized_free(struct allocator *a, enum sized_free how);
+
+/* ---- adapter_named.c, adapter_so.c: opening each kind of allocator ---- */
+
+bool adapter_open_glibc(struct allocator *a, char *err, size_t err_len);
+/* jemalloc, mimalloc, tcmalloc: their soname from the registry entry of a->name. */
+bool adapter_open_named(struct allocator *a, char *err, size_t err_len);
+bool adapter_open_so(struct allocator *a, const char *path, char *err, size_t err_len);
+/* Fills a->version from whatever the library reveals (mallctl, mi_version, …). */
+void adapter_describe_version(struct allocator *a);
+
+/* ---- policy.c: the per-allocator tables ---- */
+
+extern const struct alloc_policy glibc_policy, jemalloc_policy, mimalloc_policy, tcmalloc_policy;
+/* so:PATH: every choice the standards allow; of a known family, plus its
+ * known deviations. */
+extern const struct alloc_policy any_conforming_policy, jemalloc_library_policy,
+    mimalloc_library_policy, tcmalloc_library_policy;
+
+/* ---- pattern.c: rules.h's pattern, written and read fast ---- */
+
+void pattern_fill(void *block, size_t size, uint64_t seed);
+/* Verifies bytes [0, limit) of what pattern_fill(block, size, seed) wrote
+ * (the same sampling as the fill). */
+bool pattern_verify(const void *block, size_t size, size_t limit, uint64_t seed,
+                    struct pattern_mismatch *mismatch);
+/* First non-zero byte of [0, size), or false when all are zero. */
+bool first_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value);
+
+/* ---- zero_check.c: the same answer, reading only the pages that exist ---- */
+
+bool find_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value);
+
+/* ---- shadow_map.c: live blocks by address, for the overlap check ---- */
+
+struct shadow_range {
+    uintptr_t start, end; /* [start, end) */
+};
+
+#define SHADOW_LEVELS      3 /* ranges up to 4 KiB, up to 1 MiB, longer */
+#define SHADOW_BUCKET_BITS 8
+#define SHADOW_BUCKETS     (1u << SHADOW_BUCKET_BITS)
+
+/* Zeroed memory is an empty map; a map whose every range was removed is
+ * empty again (nothing to rewrite between runs). */
+struct shadow_map {
+    struct shadow_range range[GAUNTLET_MAX_SLOTS];               /* by slot */
+    uint16_t next[GAUNTLET_MAX_SLOTS], prev[GAUNTLET_MAX_SLOTS]; /* chain links: slot + 1 */
+    uint8_t level[GAUNTLET_MAX_SLOTS];
+    uint16_t heads[SHADOW_LEVELS][SHADOW_BUCKETS];
+    uint32_t count[SHADOW_LEVELS];
+};
+
+/* Inserts [start, end) for slot `id` (not in the map); when it meets
+ * ranges already there, inserts nothing and returns the lowest of their
+ * slots; else returns -1. */
+int32_t shadow_map_insert(struct shadow_map *m, int32_t id, uintptr_t start, uintptr_t end);
+void shadow_map_remove(struct shadow_map *m, int32_t id);
+uint32_t shadow_map_count(const struct shadow_map *m);
+
+/* ---- oracle.c: the shadow model of every live block ---- */
+
+struct shadow_block {
+    void *ptr;
+    size_t requested;
+    size_t usable; /* 0 when the allocator has no usable-size call */
+    size_t align;  /* the alignment it was requested with; 0 for plain calls */
+    uint64_t seed;
+    size_t made_at;  /* operation index */
+    uint8_t made_by; /* enum op_kind */
+    uint8_t thread;  /* allocating thread */
+    bool live;       /* in the slot, to be used, checked and freed */
+    bool counted;    /* in the overlap map and the live bytes (the oracle's books) */
+};
+
+#define RECENT_FREES 16
+
+struct oracle {
+    const struct alloc_policy *policy;
+    size_t live_bytes, peak_live_bytes, cap;
+    uint64_t generation;
+    bool strict;
+    bool concurrent;              /* free-running: the map and counters are shared */
+    pthread_mutex_t lock;         /* guards map, counters and generation when concurrent */
+    uint32_t deviations_noted;    /* bit per table entry: that known deviation was noted */
+    uint64_t violated[INV_COUNT]; /* bit per operation kind: a violation was reported */
+    /* The addresses freed last, for the fuzz feedback (fuzz_feedback.c). */
+    struct recent_free {
+        uintptr_t ptr;
+        uint8_t freed_by;
+        bool cross; /* freed by a thread other than its allocator */
+    } recent_frees[RECENT_FREES];
+    unsigned recent_next;
+    /* Last: a finished run leaves every block dead and the map empty, so a
+     * run reusing this memory need not clear them (run.c). */
+    struct shadow_block blocks[GAUNTLET_MAX_SLOTS];
+    struct shadow_map map;
+};
+
+/* ---- run.c / exec_*.c: one program against one allocator ---- */
+
+/* Lives in harness memory (hmem.c), kept from one run to the next. */
+struct run {
+    const struct program *program;
+    const struct allocator *alloc;
+    const struct run_config *config;
+    uint32_t missing; /* bit per enum op_kind: the allocator lacks the call */
+    struct run_stats stats[GAUNTLET_MAX_THREADS];   /* per thread; summed at the end */
+    pthread_mutex_t slot_locks[GAUNTLET_MAX_SLOTS]; /* free-running mode only (exec_free.c) */
+    struct oracle oracle;                           /* last (see struct oracle) */
+};
+
+/* Where an operation is being performed: what the oracle and the report need. */
+struct op_context {
+    struct run *run;
+    size_t index; /* SIZE_MAX during the end-of-program teardown */
+    const struct op *op;
+    unsigned thread;
+    struct run_stats *stats;
+};
+
+/* exec_op.c: one operation on the calling thread (not restart/barrier). */
+void exec_op(struct op_context *c);
+/* Verifies and frees every live block (end of program), on the calling thread. */
+void exec_teardown(struct run *run, unsigned thread);
+
+/* exec_lockstep.c / exec_free.c: run the whole program; return normally when
+ * every operation passed (a violation never returns). */
+void exec_lockstep(struct run *run);
+void exec_free_running(struct run *run);
+
+/* watchdog.c: the calling thread's wait while the program's threads run,
+ * for `posts` posts of `done`. The bound counts whole seconds in which
+ * `ticks` (operations begun or ended) did not move; then the operation in
+ * progress, as `hung` names it, is reported as a `hang`. */
+struct watchdog {
+    sem_t *done;
+    unsigned posts;
+    unsigned bound_seconds; /* 0: no bound */
+    atomic_uint_fast64_t *ticks;
+    /* Fills *c with the operation making no progress (`teardown_free` is
+     * storage for the end-of-program free it may name). */
+    void (*hung)(void *context, struct op_context *c, struct op *teardown_free);
+    void *context;
+};
+void watchdog_wait(const struct watchdog *w);
+
+/* oracle.c: `o` arrives zeroed up to its blocks; its blocks and map are
+ * zeroed too, or as a finished run left them (all dead, the map empty). */
+void oracle_init(struct oracle *o, const struct alloc_policy *policy, size_t cap, bool strict,
+                 bool concurrent);
+void oracle_release(struct oracle *o);
+/* The live bytes now (under the oracle's lock when concurrent). */
+static inline size_t oracle_live_bytes(struct oracle *o)
+{
+    if (!o->concurrent) return o->live_bytes;
+    pthread_mutex_lock(&o->lock);
+    size_t live = o->live_bytes;
+    pthread_mutex_unlock(&o->lock);
+    return live;
+}
+/* A new block, as the executor found it right after the call. */
+struct new_block {
+    void *p;
+    size_t requested;
+    size_t usable;     /* the allocator's usable size of it */
+    bool usable_known; /* the allocator has a usable-size call */
+};
+/* A new block's first check (rules.h): its alignment. The executor asks the
+ * usable size only after it passed. */
+bool oracle_check_alignment(struct op_context *c, unsigned slot, const void *p,
+                            const struct verdict *v);
+/* The other checks of a new block in `slot`, in rules.h's order (usable
+ * size, calloc's zeroes, overlap, the bytes a realloc kept from
+ * `previous`), then records it with a fresh pattern. False on a violation. */
+bool oracle_accept_block(struct op_context *c, unsigned slot, const struct new_block *n,
+                         const struct verdict *v, const struct shadow_block *previous);
+/* Verifies bytes [0, limit) of the slot's block. */
+bool oracle_verify_contents(struct op_context *c, unsigned slot, size_t limit,
+                            enum invariant invariant);
+/* Takes the block out of the overlap map and the live count, and marks it
+ * dead (before the allocator may reuse its memory). The oracle is the one
+ * writer of a block's liveness. */
+void oracle_release_block(struct op_context *c, unsigned slot);
+/* Puts a released block back (a failed realloc, a declined sized free). */
+bool oracle_restore_block(struct op_context *c, unsigned slot);
+bool oracle_check_usable(struct op_context *c, unsigned slot, size_t usable_now);
+/* Known deviations that excused something: counted, each noted the first
+ * time it does in a run. */
+void oracle_note_excuses(struct op_context *c, uint32_t entries);
+/* Judges a call by rules.h with the allocator's known deviations (each
+ * noted once per run and entry, and counted). Inline: the judge is then a
+ * direct call the compiler can inline too, on every operation's path. */
+static inline struct verdict oracle_judge(struct op_context *c, rule_judge judge,
+                                          const struct call_result *r)
+{
+    const struct oracle *o = &c->run->oracle;
+    uint32_t entries;
+    struct verdict v = rule_judge_excused(judge, c->op, r, &o->policy->choices,
+                                          o->policy->deviations, o->strict, &entries);
+    if (entries) oracle_note_excuses(c, entries);
+    return v;
+}
+/* True when the verdict found no breach; else reports it. */
+bool oracle_verdict_holds(struct op_context *c, const struct verdict *v);
+/* Reports a breach of rules.h by the operation in `c`, about `slot`'s
+ * block (or none: -1); `block` is the shadow of the block involved, if any.
+ * Then the process ends with status 1, or (run_config.keep_going) the run
+ * goes on with the slot's block set aside when the breach harmed it. */
+void oracle_breach(struct op_context *c, int slot, const struct shadow_block *block,
+                   const struct breach *b, const char *note);
+
+/* fuzz_feedback.c: called by the oracle, under its lock, when a block is
+ * freed and when one is accepted; nothing happens outside fuzz targets. */
+void feedback_block_freed(struct op_context *c, uintptr_t ptr, unsigned allocated_by);
+void feedback_block_accepted(struct op_context *c, uintptr_t ptr, size_t requested, bool zeroed);
+
+/* ---- report.c ---- */
+
+struct violation {
+    enum invariant invariant;
+    int slot;                         /* -1 when none */
+    const struct shadow_block *block; /* the block involved, or NULL */
+    char expected[256];
+    char actual[256];
+    char detail[256]; /* e.g. how the contents were checked */
+};
+/* Prints the report, and the run record when one is wanted. */
+void report_violation(const struct op_context *c, const struct violation *v);
+void report_note(const struct op_context *c, const char *message);
+/* What a crash report names: the operation in progress on this thread (NULL
+ * between operations), copied; and its run, until report_run_ended(). */
+void report_set_current(const struct op_context *c);
+void report_run_ended(void);
+void run_stats_sum(const struct run *run, struct run_stats *total);
+
+/* ---- sanitizer hooks (header-only) ----
+ * TSan cannot see an allocator recycle memory between threads (glibc,
+ * mimalloc and tcmalloc hand a block freed by one thread to another without
+ * a lock TSan intercepts), so the oracle's writes to a recycled block look
+ * like a race with the previous owner's. A release on one global before
+ * every free or realloc, and an acquire on it after every allocation
+ * returns, give TSan the happens-before edge the allocator really provides.
+ * Outside TSan builds both expand to nothing. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GAUNTLET_UNDER_TSAN 1
+#endif
+#endif
+#if !defined(GAUNTLET_UNDER_TSAN) && defined(__SANITIZE_THREAD__)
+#define GAUNTLET_UNDER_TSAN 1
+#endif
+
+#ifdef GAUNTLET_UNDER_TSAN
+/* The runtime's documented entry points (sanitizer/tsan_interface.h). */
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+/* One synchronisation object for the whole process: weak, so that every
+ * translation unit shares it. */
+__attribute__((weak)) char gauntlet_tsan_recycling;
+#define GAUNTLET_TSAN_ACQUIRE() __tsan_acquire(&gauntlet_tsan_recycling)
+#define GAUNTLET_TSAN_RELEASE() __tsan_release(&gauntlet_tsan_recycling)
+#else
+#define GAUNTLET_TSAN_ACQUIRE() ((void)0)
+#define GAUNTLET_TSAN_RELEASE() ((void)0)
+#endif
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * registry.c — every named allocator, once: its name, library, family
+ * marker, sized free, reproducer link flag, policy and opener. Everything
+ * else that needs to know "which allocators are there" asks here.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+static const struct allocator_entry entries[] = {
+    {"glibc", "libc.so.6", "gnu_get_libc_version", "", SIZED_FREE_NONE, &glibc_policy,
+     &any_conforming_policy, adapter_open_glibc},
+    {"jemalloc", "libjemalloc.so.2", "mallctl", "-ljemalloc", SIZED_FREE_SDALLOCX, &jemalloc_policy,
+     &jemalloc_library_policy, adapter_open_named},
+    {"mimalloc", "libmimalloc.so.2", "mi_version", "-lmimalloc", SIZED_FREE_MI_FREE_SIZE,
+     &mimalloc_policy, &mimalloc_library_policy, adapter_open_named},
+    {"tcmalloc", "libtcmalloc_minimal.so.4", "tc_version", "-ltcmalloc_minimal",
+     SIZED_FREE_TC_FREE_SIZED, &tcmalloc_policy, &tcmalloc_library_policy, adapter_open_named},
+};
+#define ENTRY_COUNT (sizeof entries / sizeof *entries)
+
+const char *allocator_named(size_t i)
+{
+    return i < ENTRY_COUNT ? entries[i].name : NULL;
+}
+
+const struct allocator_entry *registry_find(const char *name)
+{
+    for (size_t i = 0; name && i < ENTRY_COUNT; i++)
+        if (strcmp(entries[i].name, name) == 0) return &entries[i];
+    return NULL;
+}
+
+/* glibc last: every library links against libc, whose marker the own-symbol
+ * lookup excludes anyway; the others are told apart first. */
+const struct allocator_entry *registry_family_of(void *handle)
+{
+    for (size_t i = ENTRY_COUNT; i-- > 0;)
+        if (adapter_own_symbol(handle, entries[i].marker)) return &entries[i];
+    return NULL;
+}
+
+bool allocator_is_named(const char *name)
+{
+    return registry_find(name) != NULL;
+}
+
+const char *allocator_soname(const char *name)
+{
+    const struct allocator_entry *e = registry_find(name);
+    return e ? e->soname : NULL;
+}
+
+const char *allocator_link_flag(const char *name)
+{
+    const struct allocator_entry *e = registry_find(name);
+    return e ? e->link_flag : NULL;
+}
+
+enum sized_free allocator_sized_free(const char *name)
+{
+    const struct allocator_entry *e = registry_find(name);
+    return e ? e->sized_free : SIZED_FREE_NONE;
+}
+
+const struct alloc_policy *policy_for(const char *allocator_name)
+{
+    const struct allocator_entry *e = registry_find(allocator_name);
+    return e ? e->policy : &any_conforming_policy;
+}

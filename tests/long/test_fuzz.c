@@ -1,0 +1,365 @@
+/*
+ * test_fuzz.c — `gauntlet fuzz` end to end: a short smoke campaign per
+ * installed allocator fuzzes and finds nothing, and campaigns against the
+ * defective allocators find each defect (bounded in time), confirmed in a
+ * fresh process and saved with the invariant, the decoded program and the
+ * replay command. Stand-in engines (scripts in a copy of the build tree:
+ * gauntlet finds its engines beside itself) check what it makes of an engine
+ * that cannot run, a crash file still being written, a replay that cannot
+ * judge, and a sanitizer report only the sanitized target sees.
+ */
+#include "campaigns.h"
+#include "command.h"
+#include "gauntlet.h"
+#include "verdicts.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static struct spawned r;
+
+/* The executions the summary line counts. */
+static unsigned long long summary_executions(const char *out)
+{
+    const char *summary = strstr(out, "summary: ");
+    ck_assert_msg(summary != NULL, "no summary: %s", out);
+    const char *colon = strstr(summary, "): ");
+    ck_assert_msg(colon != NULL, "summary without counts: %s", summary);
+    return strtoull(colon + 3, NULL, 10);
+}
+
+START_TEST(smoke_campaign_per_allocator_is_clean)
+{
+    const char *allocs[] = {"glibc", "jemalloc", "mimalloc", "tcmalloc"};
+    char out[64];
+    make_temp_dir(out, sizeof out);
+    /* A repeatable campaign (fixed seed, bounded executions): CI must not
+     * depend on how fast this machine happens to be. */
+    const char *argv[] = {"gauntlet", "fuzz",   "--alloc", allocs[_i], "--seed", "1", "--runs",
+                          "4000",     "--time", "60",      "--out",    out,      NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 0, "%s: exit %d\n%s\n%s", allocs[_i], r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "summary: libfuzzer on") != NULL, "no summary: %s", r.out);
+    /* It fuzzed: --runs bounds the executions, so all of them were made. */
+    ck_assert_msg(summary_executions(r.out) >= 4000, "%s: %s", allocs[_i], r.out);
+}
+END_TEST
+
+/* An engine that exits at once, with an error or without executing anything,
+ * and leaves no crash file: a set-up error (exit 2) quoting its log, never
+ * "nothing found". */
+static const char *const broken_engines[] = {
+    "#!/bin/sh\necho 'stand-in engine: cannot load the target' >&2\nexit 1\n",
+    "#!/bin/sh\necho 'stand-in engine: cannot load the target'\nexit 0\n",
+    "#!/bin/sh\necho 'stand-in engine: cannot load the target'\nkill -SEGV $$\n",
+};
+
+START_TEST(engine_that_cannot_run_is_an_error)
+{
+    char root[64], gauntlet[128], out[128];
+    make_temp_dir(root, sizeof root);
+    fake_build(root, "libfuzzer-none", broken_engines[_i], gauntlet, sizeof gauntlet);
+    snprintf(out, sizeof out, "%s/out", root);
+    const char *argv[] = {gauntlet, "fuzz", "--alloc", "glibc", "--time", "5", "--out", out, NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 2, "engine %d: exit %d\n%s\n%s", _i, r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.err, "did not fuzz") && strstr(r.err, "cannot load the target"),
+                  "engine %d: %s", _i, r.err);
+    ck_assert_ptr_null(strstr(r.out, "summary: "));
+}
+END_TEST
+
+/* SIGTERM to a campaign in libFuzzer's fork mode: it stops the engine and
+ * every job (its process group), prints the summary so far, leaves no
+ * process behind, and dies of the signal (a stopped campaign did not pass). */
+START_TEST(stopped_campaign_leaves_no_process)
+{
+    char out[64];
+    make_temp_dir(out, sizeof out);
+    const char *argv[] = {gauntlet_path(), "fuzz", "--alloc", "glibc", "--jobs", "2",
+                          "--time",        "60",   "--out",   out,     NULL};
+    FILE *stdout_file = tmpfile(), *stderr_file = tmpfile();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fileno(stdout_file), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, fileno(stderr_file), STDERR_FILENO);
+    pid_t pid;
+    ck_assert_int_eq(posix_spawn(&pid, argv[0], &actions, NULL, (char *const *)argv, environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    sleep(4); /* the engine and its jobs are running */
+    ck_assert_msg(process_mentioning(out) != NULL, "no campaign running");
+    kill(pid, SIGTERM);
+    int status = 0, waited = 0;
+    while (waitpid(pid, &status, WNOHANG) == 0 && waited++ < 300)
+        usleep(100 * 1000);
+    if (waited > 300) kill(pid, SIGKILL), waitpid(pid, &status, 0);
+    ck_assert_msg(waited <= 300, "the campaign did not stop within 30 s of SIGTERM");
+    char text[4096] = "";
+    fseek(stdout_file, 0, SEEK_SET);
+    text[fread(text, 1, sizeof text - 1, stdout_file)] = '\0';
+    fclose(stdout_file);
+    fclose(stderr_file);
+    ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM, "status %d: %s", status,
+                  text);
+    ck_assert_msg(strstr(text, "summary: ") != NULL, "no summary: %s", text);
+    const char *left = process_mentioning(out);
+    ck_assert_msg(left == NULL, "left running: %s", left);
+}
+END_TEST
+
+/* ROOT/good.bin: a program the misalign defect fails (48 = 3 x 16 bytes
+ * comes back misaligned), for stand-in engines to leave as a crash file;
+ * lib gets that defect's allocator name. */
+static void misaligning_program(const char *root, char *lib, size_t len)
+{
+    char text[128], good[128];
+    defective_library(lib, len, "misalign");
+    snprintf(text, sizeof text, "%s/good.txt", root);
+    snprintf(good, sizeof good, "%s/good.bin", root);
+    write_file(text, "t0 malloc s0 48\nt0 free s0\n");
+    const char *encode[] = {"gauntlet", "encode", text, "-o", good, NULL};
+    spawn_run(encode, &r);
+    ck_assert_int_eq(r.status, 0);
+}
+
+/* A crash file the engine writes in two steps (created empty, filled 3 s
+ * later, as libFuzzer's fopen/fwrite may be seen) is judged when complete,
+ * not replayed empty and set aside. The first round leaves a crash that
+ * passes alone, so the second keeps going and polls its crash files. */
+START_TEST(crash_file_being_written_is_judged_when_complete)
+{
+    char root[64], gauntlet[128], out[128], lib[128];
+    make_temp_dir(root, sizeof root);
+    fake_build(root, "libfuzzer-none",
+               "#!/bin/sh\n"
+               "root=$(dirname \"$0\")/../..\n"
+               "for a; do case $a in -artifact_prefix=*) prefix=${a#-artifact_prefix=};; "
+               "-ignore_crashes=1) going=1;; esac; done\n"
+               "echo '#5 DONE cov: 1 exec/s: 5'\n"
+               "if [ -z \"$going\" ]; then printf xyz > \"${prefix}crash-first\"; exit 1; fi\n"
+               "exec 3> \"${prefix}crash-partial\"\n"
+               "sleep 3\n"
+               "cat \"$root/good.bin\" >&3\n"
+               "exit 0\n",
+               gauntlet, sizeof gauntlet);
+    snprintf(out, sizeof out, "%s/out", root);
+    misaligning_program(root, lib, sizeof lib);
+    const char *argv[] = {gauntlet, "fuzz", "--alloc", lib, "--time", "30", "--out", out, NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 1, "exit %d\n%s\n%s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "finding: alignment\n") && strstr(r.out, "crash-partial"), "%s",
+                  r.out);
+}
+END_TEST
+
+/* AFL++'s main instance stops at its own first crash, not at a secondary's:
+ * a secondary's crash file is confirmed while the instances run, and the
+ * campaign stops there instead of at its time limit. Stand-in afl-fuzz on
+ * PATH: a secondary writes its crash at once; the main only waits. */
+START_TEST(afl_secondary_crash_stops_the_campaign)
+{
+    char root[64], gauntlet[128], out[128], lib[128], bin[128], path[4200];
+    make_temp_dir(root, sizeof root);
+    fake_build(root, "afl", "#!/bin/sh\nexit 0\n", gauntlet, sizeof gauntlet);
+    snprintf(bin, sizeof bin, "%s/bin", root);
+    ck_assert_int_eq(mkdir(bin, 0755), 0);
+    snprintf(path, sizeof path, "%s/afl-fuzz", bin);
+    write_file(path, "#!/bin/sh\n"
+                     "root=$(dirname \"$0\")/..\n"
+                     "while [ $# -gt 0 ]; do case $1 in -S|-M) name=$2; role=$1; shift;; "
+                     "-o) out=$2; shift;; -V) limit=$2; shift;; --) break;; esac; shift; done\n"
+                     "mkdir -p \"$out/$name/crashes\"\n"
+                     "if [ \"$role\" = -S ]; then\n"
+                     "  cp \"$root/good.bin\" \"$out/$name/crashes/id:000000,sig:11,src:000000\"\n"
+                     "fi\n"
+                     "sleep \"$limit\"\n");
+    ck_assert_int_eq(chmod(path, 0755), 0);
+    snprintf(path, sizeof path, "%s:%s", bin, getenv("PATH"));
+    setenv("PATH", path, 1); /* this test's own process (Check forks each test) */
+    snprintf(out, sizeof out, "%s/out", root);
+    misaligning_program(root, lib, sizeof lib);
+    const char *argv[] = {gauntlet, "fuzz",   "--engine", "afl",   "--jobs", "2", "--alloc",
+                          lib,      "--time", "60",       "--out", out,      NULL};
+    time_t start = time(NULL);
+    spawn_run(argv, &r);
+    long seconds = (long)(time(NULL) - start);
+    ck_assert_msg(r.status == 1, "exit %d\n%s\n%s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "finding: alignment\n"), "%s", r.out);
+    ck_assert_msg(seconds < 40, "stopped after %ld s: at the main instance's limit", seconds);
+    const char *left = process_mentioning(out);
+    ck_assert_msg(left == NULL, "left running: %s", left);
+}
+END_TEST
+
+/* `gauntlet run` cannot replay a crash file (here: the so: library is gone):
+ * a set-up error, not "not reproduced". */
+START_TEST(replay_error_is_a_setup_error)
+{
+    char root[64], gauntlet[128], out[128], lib[128];
+    make_temp_dir(root, sizeof root);
+    fake_build(root, "libfuzzer-none",
+               "#!/bin/sh\n"
+               "for a; do case $a in -artifact_prefix=*) prefix=${a#-artifact_prefix=};; esac; "
+               "done\n"
+               "rm -f \"${GAUNTLET_ALLOC#so:}\"\n"
+               "printf xyz > \"${prefix}crash-1\"\n"
+               "echo '#5 DONE cov: 1 exec/s: 5'\n"
+               "exit 1\n",
+               gauntlet, sizeof gauntlet);
+    snprintf(out, sizeof out, "%s/out", root);
+    snprintf(lib, sizeof lib, "%s/lib.so", root);
+    char source[256];
+    snprintf(source, sizeof source, "%s/libdefect_none.so", defective_dir());
+    const char *cp_argv[] = {"cp", source, lib, NULL};
+    spawn_run(cp_argv, &r);
+    ck_assert_int_eq(r.status, 0);
+    char alloc[140];
+    snprintf(alloc, sizeof alloc, "so:%s", lib);
+    const char *argv[] = {gauntlet, "fuzz", "--alloc", alloc, "--time", "10", "--out", out, NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 2, "exit %d\n%s\n%s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.err, "could not replay") != NULL, "%s", r.err);
+}
+END_TEST
+
+/* A sanitized campaign's crash that `gauntlet run` (not instrumented) passes:
+ * the sanitized target run on the file alone decides, and the sanitizer's
+ * report names the finding. */
+START_TEST(sanitizer_report_is_confirmed_by_the_sanitized_target)
+{
+    char root[64], gauntlet[128], out[128];
+    make_temp_dir(root, sizeof root);
+    fake_build(root, "libfuzzer-asan",
+               "#!/bin/sh\n"
+               "for a; do case $a in -artifact_prefix=*) prefix=${a#-artifact_prefix=};; -*) ;; "
+               "*) if [ -f \"$a\" ]; then echo \"Running: $a\"; echo '==1==ERROR: "
+               "AddressSanitizer: heap-use-after-free on address 0x602000000010'; exit 1; fi;; "
+               "esac; done\n"
+               "printf xyz > \"${prefix}crash-1\"\n"
+               "echo '#5 DONE cov: 1 exec/s: 5'\n"
+               "exit 1\n",
+               gauntlet, sizeof gauntlet);
+    snprintf(out, sizeof out, "%s/out", root);
+    const char *argv[] = {gauntlet, "fuzz", "--alloc", "glibc", "--san", "asan",
+                          "--time", "10",   "--out",   out,     NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 1, "exit %d\n%s\n%s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "finding: asan: heap-use-after-free") != NULL, "%s", r.out);
+    char report[256];
+    snprintf(report, sizeof report, "%s/findings/crash-1.report", out);
+    const char *cat[] = {"cat", report, NULL};
+    spawn_run(cat, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "confirmed by the sanitized fuzz target"), "%s",
+                  r.out);
+}
+END_TEST
+
+/* Every defect a fuzz campaign can meet. cross_thread's cache outlives an
+ * input, so most of its crashes need earlier inputs: the campaign sets them
+ * aside and keeps going to one that fails on its own. A hang takes the
+ * engine's timeout and the confirming replay's watchdog (10 s each). */
+static const char *const found_by_fuzzing[][2] = {
+    {"misalign", "alignment"},
+    {"usable_short", "usable-size"},
+    {"overlap", "overlap"},
+    {"scribble", "contents"},
+    {"realloc_truncate", "realloc"},
+    {"calloc_dirty", "calloc-zero"},
+    {"free_errno", "free-errno"},
+    {"aligned_misalign", "alignment"},
+    {"calloc_overflow", "impossible-request"},
+    {"memalign_bad_ok", "aligned-args"},
+    {"spurious_oom", "unexpected-failure"},
+    {"realloc_fail_damages", "realloc"},
+    {"huge_errno", "impossible-request"},
+    {"cross_thread", "overlap"},
+    {"hang", "hang"},
+};
+
+START_TEST(campaign_finds_each_defect)
+{
+    const char *name = found_by_fuzzing[_i][0], *invariant = found_by_fuzzing[_i][1];
+    char out[64], lib[512], findings[128];
+    make_temp_dir(out, sizeof out);
+    defective_library(lib, sizeof lib, name);
+    const char *argv[] = {"gauntlet", "fuzz", "--alloc", lib, "--time", "60", "--out", out, NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 1, "%s: exit %d\n%s\n%s", name, r.status, r.out, r.err);
+    snprintf(findings, sizeof findings, "finding: %s", invariant);
+    ck_assert_msg(strstr(r.out, findings) != NULL, "%s: want `%s` in:\n%s", name, invariant, r.out);
+    /* The engine stopped at the finding (in fork mode, when keeping going)
+     * with every job. */
+    const char *left = process_mentioning(out);
+    ck_assert_msg(left == NULL, "%s: left running: %s", name, left);
+    /* The saved finding replays from its file alone. */
+    const char *saved = strstr(r.out, "  saved: ");
+    ck_assert_ptr_nonnull(saved);
+    char base[512];
+    sscanf(saved, "  saved: %511[^.{].", base);
+    char bin[600];
+    snprintf(bin, sizeof bin, "%s.bin", base);
+    const char *replay[] = {"gauntlet", "run",      "--alloc", lib, "--cap",
+                            "32MiB",    "--format", "binary",  bin, NULL};
+    spawn_run(replay, &r);
+    ck_assert_msg(r.status == 1, "%s: replay of %s exit %d", name, bin, r.status);
+    /* So does the command its saved report gives, as written: a user's
+     * shell runs it (no /proc/self/exe, which there is the shell). */
+    char report_path[600], command[2048];
+    snprintf(report_path, sizeof report_path, "%s.report", base);
+    const char *cat[] = {"cat", report_path, NULL};
+    spawn_run(cat, &r);
+    report_line(r.out, REPORT_REPRODUCE, command, sizeof command);
+    ck_assert_msg(strstr(command, "/proc/self") == NULL, "%s: %s", name, command);
+    const char *again[] = {"sh", "-c", command, NULL};
+    spawn_run(again, &r);
+    ck_assert_msg(r.status == 1, "%s: `%s` exit %d\n%s", name, command, r.status, r.err);
+}
+END_TEST
+
+/* The ClusterFuzzLite build, run as OSS-Fuzz would (environment set by hand),
+ * with each sanitizer ci/github/cflite_*.yml fuzz with. */
+static const char *const clusterfuzzlite_sanitizers[] = {"address", "undefined"};
+
+START_TEST(clusterfuzzlite_build_works)
+{
+    const char *argv[] = {"bash", "ci/test-clusterfuzzlite.sh", clusterfuzzlite_sanitizers[_i],
+                          NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 0, "exit %d\n%s\n%s", r.status, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "fuzz_program_glibc ran"));
+}
+END_TEST
+
+Suite *fuzz_suite(void)
+{
+    Suite *s = suite_create("fuzz");
+    TCase *tc = tcase_create("campaigns");
+    tcase_set_timeout(tc, 180);
+    tcase_add_loop_test(tc, smoke_campaign_per_allocator_is_clean, 0, 4);
+    tcase_add_loop_test(tc, engine_that_cannot_run_is_an_error, 0,
+                        (int)(sizeof broken_engines / sizeof *broken_engines));
+    tcase_add_test(tc, stopped_campaign_leaves_no_process);
+    tcase_add_test(tc, crash_file_being_written_is_judged_when_complete);
+    tcase_add_test(tc, afl_secondary_crash_stops_the_campaign);
+    tcase_add_test(tc, replay_error_is_a_setup_error);
+    tcase_add_test(tc, sanitizer_report_is_confirmed_by_the_sanitized_target);
+    tcase_add_loop_test(tc, campaign_finds_each_defect, 0,
+                        (int)(sizeof found_by_fuzzing / sizeof *found_by_fuzzing));
+    tcase_add_loop_test(
+        tc, clusterfuzzlite_build_works, 0,
+        (int)(sizeof clusterfuzzlite_sanitizers / sizeof *clusterfuzzlite_sanitizers));
+    suite_add_tcase(s, tc);
+    return s;
+}

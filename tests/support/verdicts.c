@@ -1,0 +1,164 @@
+/*
+ * verdicts.c — reading the verdicts of `gauntlet run` and of a reproducer
+ * (verdicts.h).
+ */
+#include "verdicts.h"
+
+#include "command.h"
+#include "gauntlet.h"
+
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct spawned result;
+
+/* The first line of `text` that starts with `prefix` (after spaces), or NULL. */
+static const char *line_starting(const char *text, const char *prefix)
+{
+    for (const char *line = text; *line; line += strcspn(line, "\n"), line += *line == '\n') {
+        const char *start = line + strspn(line, " ");
+        if (strncmp(start, prefix, strlen(prefix)) == 0) return start;
+    }
+    return NULL;
+}
+
+/* The verdict of a command that ended with `status`: true when it passed. */
+static bool passed(int status, struct judged *out)
+{
+    memset(out, 0, sizeof *out);
+    out->index = -1;
+    out->passed = status == 0;
+    snprintf(out->text, sizeof out->text, "%s", out->passed ? "PASS" : "");
+    return out->passed;
+}
+
+void judge_by_run(const struct judging *j, const char *file, struct judged *out)
+{
+    char seconds[16];
+    const char *alloc = j->alloc;
+    snprintf(seconds, sizeof seconds, "%u", j->timeout);
+    const char *argv[] = {"gauntlet",
+                          "run",
+                          "--alloc",
+                          alloc,
+                          "--timeout",
+                          seconds,
+                          j->strict ? "--strict" : file,
+                          j->strict ? file : NULL,
+                          NULL};
+    spawn_run(argv, &result);
+    if (passed(result.status, out)) return;
+    ck_assert_msg(result.status == 1, "gauntlet run --alloc %s %s: status %d\n%.2000s", alloc, file,
+                  result.status, result.err);
+    const char *v = line_starting(result.err, REPORT_VIOLATION);
+    const char *ended = line_starting(result.err, REPORT_ENDED);
+    const char *op = line_starting(result.err, REPORT_OPERATION);
+    ck_assert_msg(v || ended, "no report from gauntlet run:\n%.2000s", result.err);
+    v = v ? v + strlen(REPORT_VIOLATION) : ended + strlen(REPORT_ENDED);
+    snprintf(out->invariant, sizeof out->invariant, "%.*s", (int)strcspn(v, "`"), v);
+    if (op) {
+        op += strlen(REPORT_OPERATION);
+        if (op[0] == '#') out->index = strtoll(op + 1, NULL, 10);
+    }
+    snprintf(out->text, sizeof out->text, "%s at %.*s", out->invariant,
+             op ? (int)strcspn(op, "\n") : 14, op ? op : "(no operation)");
+}
+
+/* The build-and-run command of the reproducer's header comment. */
+static void header_command(const char *source, unsigned timeout, char *command, size_t len)
+{
+    const char *cc = strstr(source, "cc -std=c17 ");
+    ck_assert_ptr_nonnull(cc);
+    size_t line = strcspn(cc, "\n");
+    snprintf(command, len, "cc -std=c17 -DWATCHDOG_SECONDS=%u %.*s", timeout,
+             (int)(line - strlen("cc -std=c17 ")), cc + strlen("cc -std=c17 "));
+}
+
+bool judge_by_reproducer(const struct judging *j, const char *file, const char *dir,
+                         struct judged *out)
+{
+    char c_file[512];
+    const char *alloc = j->alloc;
+    snprintf(c_file, sizeof c_file, "%s/repro.c", dir);
+    const char *write[] = {"gauntlet", "reproducer", "--alloc", alloc,
+                           file,       "-o",         c_file,    j->strict ? "--strict" : NULL,
+                           NULL};
+    spawn_run(write, &result);
+    ck_assert_msg(result.status == 0, "gauntlet reproducer --alloc %s %s: status %d\n%.2000s",
+                  alloc, file, result.status, result.err);
+    return judge_reproducer_file(dir, j->timeout, out);
+}
+
+bool judge_reproducer_file(const char *dir, unsigned timeout, struct judged *out)
+{
+    char c_file[512];
+    snprintf(c_file, sizeof c_file, "%s/repro.c", dir);
+    static char source[1 << 20];
+    FILE *f = fopen(c_file, "r");
+    ck_assert_ptr_nonnull(f);
+    source[fread(source, 1, sizeof source - 1, f)] = '\0';
+    fclose(f);
+    char command[1024], shell[1200];
+    header_command(source, timeout, command, sizeof command);
+    const char *build_end = strstr(command, " && ");
+    ck_assert_ptr_nonnull(build_end);
+    snprintf(shell, sizeof shell, "cd '%s' && %.*s", dir, (int)(build_end - command), command);
+    const char *build[] = {"sh", "-c", shell, NULL};
+    spawn_run(build, &result);
+    if (result.status != 0 && strstr(result.err, "cannot find -l")) return false;
+    ck_assert_msg(result.status == 0, "%s:\n%.2000s", shell, result.err);
+    snprintf(shell, sizeof shell, "cd '%s' && %s", dir, build_end + 4);
+    const char *run[] = {"sh", "-c", shell, NULL};
+    spawn_run(run, &result);
+    /* Passed: exit 0 and the line that says so, never one without the other. */
+    bool said_passed = strstr(result.err, " operations passed\n") != NULL;
+    ck_assert_msg((result.status == 0) == said_passed, "%s: status %d against its words:\n%.2000s",
+                  shell, result.status, result.err);
+    if (passed(result.status, out)) return true;
+    /* "reproducer: op N (TEXT): INVARIANT: …" or "reproducer: end of program (TEXT): …" */
+    const char *line = result.err;
+    for (;; line += strcspn(line, "\n") + 1) {
+        line = strstr(line, "reproducer: ");
+        ck_assert_msg(line != NULL, "%s: status %d, no verdict:\n%.2000s", shell, result.status,
+                      result.err);
+        const char *after = strstr(line, "): ");
+        if (after == NULL || after > line + strcspn(line, "\n")) continue;
+        after += 3;
+        if (strncmp(after, "note: ", 6) == 0) continue;
+        if (strncmp(line, "reproducer: op ", 15) == 0) out->index = strtoll(line + 15, NULL, 10);
+        snprintf(out->invariant, sizeof out->invariant, "%.*s", (int)strcspn(after, ":"), after);
+        break;
+    }
+    snprintf(out->text, sizeof out->text, "%.*s", (int)strcspn(line, "\n"), line);
+    return true;
+}
+
+void report_line(const char *text, const char *prefix, char *line, size_t len)
+{
+    const char *at = line_starting(text, prefix);
+    ck_assert_msg(at != NULL, "no line starting \"%s\" in:\n%.2000s", prefix, text);
+    at += strlen(prefix);
+    snprintf(line, len, "%.*s", (int)strcspn(at, "\n"), at);
+}
+
+/* How a process ended where the harness could not say at which operation
+ * (a crash between operations, a process that ended or forked without a
+ * record): a reproducer naming the operation it was at agrees. */
+static bool end_without_operation(const struct judged *run)
+{
+    return run->index == -1 &&
+           (strcmp(run->invariant, "crash") == 0 || strcmp(run->invariant, "exit") == 0 ||
+            strcmp(run->invariant, "forked") == 0);
+}
+
+void assert_same_verdict(const char *what, const struct judged *run, const struct judged *repro)
+{
+    bool same = run->passed == repro->passed &&
+                (run->passed || (strcmp(run->invariant, repro->invariant) == 0 &&
+                                 (run->index == repro->index || end_without_operation(run))));
+    ck_assert_msg(same, "%s: gauntlet run says %s; its reproducer says %s", what, run->text,
+                  repro->text);
+}

@@ -1,0 +1,42 @@
+/*
+ * verdicts.h — what the agreement tests compare: how `gauntlet run` and a
+ * compiled reproducer judged one program on one allocator, read from their
+ * output (the report's lines, gauntlet.h; the reproducer's one-line
+ * message), and the reproducer built and run exactly as its header says.
+ */
+#ifndef GAUNTLET_TEST_VERDICTS_H
+#define GAUNTLET_TEST_VERDICTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct judged {
+    bool passed;
+    char invariant[64]; /* "crash" for a signal, "hang" for the watchdog */
+    long long index;    /* the operation; -1: the end of the program */
+    char text[320];     /* what was read, for messages */
+};
+
+/* How both judge: the allocator, the watchdog's bound, --strict. */
+struct judging {
+    const char *alloc;
+    unsigned timeout;
+    bool strict;
+};
+
+/* `gauntlet run --alloc ALLOC --timeout S [--strict] FILE`. */
+void judge_by_run(const struct judging *j, const char *file, struct judged *out);
+/* `gauntlet reproducer --alloc ALLOC [--strict] FILE`, compiled and run in
+ * DIR by the command its header gives (with -DWATCHDOG_SECONDS=S). False
+ * when the allocator's library cannot be linked here (the caller skips). */
+bool judge_by_reproducer(const struct judging *j, const char *file, const char *dir,
+                         struct judged *out);
+/* The same for a reproducer already written to DIR/repro.c. */
+bool judge_reproducer_file(const char *dir, unsigned timeout, struct judged *out);
+/* The line of a report (or any output) after `prefix`, up to its end. */
+void report_line(const char *text, const char *prefix, char *line, size_t len);
+/* Fails the test, naming both, unless they agree: both passed, or the same
+ * invariant at the same operation. */
+void assert_same_verdict(const char *what, const struct judged *run, const struct judged *repro);
+
+#endif

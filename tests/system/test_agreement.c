@@ -1,0 +1,136 @@
+/*
+ * test_agreement.c — the reproducer judges as `gauntlet run` does: every
+ * defective allocator, on its own program and on a generated threaded one,
+ * gets the same verdict from both (the same invariant at the same
+ * operation, or both pass). The reproducer is written by `gauntlet
+ * reproducer`, built and run by the command its header gives. The corpus
+ * against every named allocator is tests/long/test_corpus_agreement.c.
+ */
+#include "command.h"
+#include "gauntlet.h"
+#include "runner.h"
+#include "verdicts.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_DEFECTS 64
+#define WATCHDOG    2 /* seconds: the hang defect is judged by both watchdogs */
+
+/* The defects of tests/defective/defects.list, in order. */
+static unsigned read_defects(char names[][32])
+{
+    FILE *f = fopen("tests/defective/defects.list", "r");
+    ck_assert_msg(f != NULL, "cannot read tests/defective/defects.list");
+    unsigned n = 0;
+    char line[512];
+    while (n < MAX_DEFECTS && fgets(line, sizeof line, f))
+        if (line[0] != '#' && sscanf(line, "%31s", names[n]) == 1) n++;
+    fclose(f);
+    ck_assert_uint_gt(n, 0);
+    return n;
+}
+
+static void agree(const char *alloc, const char *file, const char *dir)
+{
+    struct judged run, repro;
+    const struct judging j = {alloc, WATCHDOG, false};
+    judge_by_run(&j, file, &run);
+    ck_assert(judge_by_reproducer(&j, file, dir, &repro));
+    char what[4096];
+    snprintf(what, sizeof what, "%s on %s", file, alloc);
+    assert_same_verdict(what, &run, &repro);
+}
+
+START_TEST(each_defect_agrees_on_its_program)
+{
+    static char names[MAX_DEFECTS][32];
+    unsigned n = read_defects(names);
+    unsigned compared = 0;
+    char dir[128];
+    make_temp_dir(dir, sizeof dir);
+    for (unsigned i = 0; i < n; i++) {
+        char program[256], alloc[256];
+        snprintf(program, sizeof program, "tests/defective/programs/%.31s.txt", names[i]);
+        if (access(program, R_OK) != 0) continue; /* the stress-only defects */
+        defective_library(alloc, sizeof alloc, names[i]);
+        agree(alloc, program, dir);
+        compared++;
+    }
+    ck_assert_uint_ge(compared, 15); /* one defect per invariant at least */
+}
+END_TEST
+
+START_TEST(each_defect_agrees_on_a_generated_program)
+{
+    static char names[MAX_DEFECTS][32];
+    unsigned n = read_defects(names);
+    char dir[128], program[256];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(program, sizeof program, "%s/generated.bin", dir);
+    const char *gen[] = {"gauntlet",  "gen", "--seed", "5",     "--ops", "400",
+                         "--threads", "3",   "-o",     program, NULL};
+    static struct spawned r;
+    spawn_run(gen, &r);
+    ck_assert_int_eq(r.status, 0);
+    for (unsigned i = 0; i < n; i++) {
+        char alloc[512];
+        defective_library(alloc, sizeof alloc, names[i]);
+        agree(alloc, program, dir);
+    }
+    agree("glibc", program, dir);
+}
+END_TEST
+
+/* The commands a report prints are the run again: its "reproduce:" line
+ * gives the same verdict, and its "C program:" line writes a reproducer
+ * that gives it too, with the run's live-bytes cap (the first request is
+ * over it: run skips it, and so must the reproducer, or it meets the defect
+ * at the wrong operation). */
+START_TEST(report_commands_reproduce_the_run)
+{
+    char dir[128], program[256], lib[256], line[1024], shell[1400];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(program, sizeof program, "%s/capped.txt", dir);
+    write_file(program, "t0 malloc s1 5500\nt0 malloc s2 5100\n");
+    defective_library(lib, sizeof lib, "spurious_oom");
+    static struct spawned r;
+    const char *run[] = {"gauntlet", "run", "--alloc", lib, "--cap", "5200", program, NULL};
+    spawn_run(run, &r);
+    ck_assert_msg(r.status == 1 && strstr(r.err, "#1 of 2: t0 malloc s2 5100"), "%d:\n%s", r.status,
+                  r.err);
+    report_line(r.err, REPORT_REPRODUCE, line, sizeof line);
+    ck_assert_msg(strstr(line, "/proc/self") == NULL && strstr(line, "--cap 5200"), "%s", line);
+    const char *again[] = {"sh", "-c", line, NULL};
+    static struct spawned r2;
+    spawn_run(again, &r2);
+    ck_assert_msg(r2.status == 1 && strstr(r2.err, "#1 of 2: t0 malloc s2 5100"), "%s: %d\n%s",
+                  line, r2.status, r2.err);
+    report_line(r.err, REPORT_C_PROGRAM, line, sizeof line);
+    char *into = strstr(line, "> repro.c");
+    ck_assert_ptr_nonnull(into);
+    snprintf(shell, sizeof shell, "%.*s> '%s/repro.c'", (int)(into - line), line, dir);
+    const char *write[] = {"sh", "-c", shell, NULL};
+    spawn_run(write, &r2);
+    ck_assert_msg(r2.status == 0, "%s: %d\n%s", shell, r2.status, r2.err);
+    struct judged by_run = {.index = 1}, by_reproducer;
+    snprintf(by_run.invariant, sizeof by_run.invariant, "unexpected-failure");
+    snprintf(by_run.text, sizeof by_run.text, "unexpected-failure at #1");
+    ck_assert(judge_reproducer_file(dir, WATCHDOG, &by_reproducer));
+    assert_same_verdict(program, &by_run, &by_reproducer);
+}
+END_TEST
+
+Suite *agreement_suite(void)
+{
+    Suite *s = suite_create("agreement");
+    TCase *tc = tcase_create("run and reproducer");
+    tcase_set_timeout(tc, 240); /* a reproducer compiled per program */
+    tcase_add_test(tc, each_defect_agrees_on_its_program);
+    tcase_add_test(tc, each_defect_agrees_on_a_generated_program);
+    tcase_add_test(tc, report_commands_reproduce_the_run);
+    suite_add_tcase(s, tc);
+    return s;
+}

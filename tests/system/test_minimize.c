@@ -1,0 +1,191 @@
+/*
+ * test_minimize.c — `gauntlet minimize` and `gauntlet triage`: a generated
+ * program failing on a defective allocator shrinks to a few operations that
+ * fail the same way from their file alone; a passing program is refused; and
+ * triage groups findings that fail the same way into one line.
+ */
+#include "command.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+static struct spawned r;
+
+static void generate(const char *path, const char *seed)
+{
+    const char *gen[] = {"gauntlet", "gen", "--seed", seed, "--ops", "400", "-o", path, NULL};
+    spawn_run(gen, &r);
+    ck_assert_int_eq(r.status, 0);
+}
+
+/* The invariant a failing run reports, or "" when none. */
+static void reported_invariant(char *buf, size_t len)
+{
+    buf[0] = '\0';
+    const char *v = strstr(r.err, "VIOLATION of `");
+    if (v == NULL) return;
+    v += strlen("VIOLATION of `");
+    snprintf(buf, len, "%.*s", (int)strcspn(v, "`"), v);
+}
+
+/* Operation lines of a text program (not comments, not blank). */
+static int count_operations(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[512];
+    int ops = 0;
+    while (fgets(line, sizeof line, f)) {
+        const char *s = line + strspn(line, " \t");
+        if (*s != '#' && *s != '\n' && *s != '\0') ops++;
+    }
+    fclose(f);
+    return ops;
+}
+
+static void minimize_keeps_invariant(const char *defect)
+{
+    char dir[64], program[128], minimal[128], lib[512], invariant[64];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(program, sizeof program, "%s/big.bin", dir);
+    snprintf(minimal, sizeof minimal, "%s/min.txt", dir);
+    defective_library(lib, sizeof lib, defect);
+    generate(program, "7");
+    const char *run[] = {"gauntlet", "run", "--quiet", "--alloc", lib, program, NULL};
+    spawn_run(run, &r);
+    ck_assert_msg(r.status == 1, "the generated program does not fail on %s", defect);
+    reported_invariant(invariant, sizeof invariant);
+    ck_assert_str_ne(invariant, "");
+
+    const char *min[] = {"gauntlet", "minimize", "--alloc", lib, program, "-o", minimal, NULL};
+    spawn_run(min, &r);
+    ck_assert_msg(r.status == 0, "minimize exit %d:\n%s", r.status, r.err);
+    int ops = count_operations(minimal);
+    ck_assert_msg(ops >= 1 && ops <= 10, "%s: %d operations left of 400", defect, ops);
+
+    const char *again[] = {"gauntlet", "run", "--quiet", "--alloc", lib, minimal, NULL};
+    spawn_run(again, &r);
+    char now[64];
+    reported_invariant(now, sizeof now);
+    ck_assert_msg(r.status == 1 && strcmp(now, invariant) == 0,
+                  "minimal program: exit %d, `%s` instead of `%s`", r.status, now, invariant);
+}
+
+START_TEST(minimize_calloc_dirty_to_a_few_operations)
+{
+    minimize_keeps_invariant("calloc_dirty");
+}
+END_TEST
+
+START_TEST(minimize_scribble_to_a_few_operations)
+{
+    minimize_keeps_invariant("scribble");
+}
+END_TEST
+
+START_TEST(minimize_refuses_a_passing_program)
+{
+    char dir[64], program[128];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(program, sizeof program, "%s/ok.bin", dir);
+    generate(program, "3");
+    const char *min[] = {"gauntlet", "minimize", "--alloc", "glibc", program, NULL};
+    spawn_run(min, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "does not fail"));
+    ck_assert_str_eq(r.out, "");
+}
+END_TEST
+
+START_TEST(minimize_needs_alloc)
+{
+    const char *min[] = {"gauntlet", "minimize", "corpus/seeds/every-operation.txt", NULL};
+    spawn_run(min, &r);
+    ck_assert_int_eq(r.status, 2);
+}
+END_TEST
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    ck_assert(in && out);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A program written as a binary file (what an engine leaves), by encode. */
+static void write_binary(const char *dir, const char *path, const char *text)
+{
+    char source[256];
+    snprintf(source, sizeof source, "%s/source.txt", dir);
+    write_text(source, text);
+    const char *encode[] = {"gauntlet", "encode", source, "-o", path, NULL};
+    spawn_run(encode, &r);
+    ck_assert_int_eq(r.status, 0);
+    unlink(source);
+}
+
+START_TEST(triage_groups_findings_that_fail_the_same_way)
+{
+    char dir[64], path[256], lib[512];
+    make_temp_dir(dir, sizeof dir);
+    defective_library(lib, sizeof lib, "calloc_dirty");
+    /* Two findings failing the same way (calloc-zero at a calloc), one that
+     * no longer reproduces, and a file that is no finding at all. */
+    static const char dirty[] = "t0 malloc s0 100\nt0 calloc s1 10 x 10\n";
+    snprintf(path, sizeof path, "%s/crash-one", dir);
+    write_binary(dir, path, dirty); /* engines' files are binary */
+    snprintf(path, sizeof path, "%s/findings", dir);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/findings/two.txt", dir);
+    write_text(path, "t1 calloc s3 1000 x 1\n");
+    snprintf(path, sizeof path, "%s/timeout-passes", dir);
+    write_binary(dir, path, "t0 malloc s0 100\nt0 free s0\n");
+    snprintf(path, sizeof path, "%s/README", dir);
+    copy_file("corpus/seeds/every-operation.txt", path);
+
+    const char *triage[] = {"gauntlet", "triage", "--alloc", lib, dir, NULL};
+    spawn_run(triage, &r);
+    ck_assert_msg(r.status == 1, "triage exit %d:\n%s%s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "2×") && strstr(r.out, "`calloc-zero` at calloc"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "1 distinct"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "did not reproduce") && strstr(r.out, "timeout-passes"), "%s",
+                  r.out);
+    ck_assert_msg(strstr(r.out, "README") == NULL, "not a finding, but replayed:\n%s", r.out);
+
+    /* Against a correct allocator nothing reproduces: exit 0. */
+    const char *clean[] = {"gauntlet", "triage", "--alloc", "glibc", dir, NULL};
+    spawn_run(clean, &r);
+    ck_assert_msg(r.status == 0, "triage on glibc exit %d:\n%s", r.status, r.out);
+}
+END_TEST
+
+Suite *minimize_suite(void)
+{
+    Suite *s = suite_create("minimize");
+    TCase *tc = tcase_create("minimize and triage");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, minimize_calloc_dirty_to_a_few_operations);
+    tcase_add_test(tc, minimize_scribble_to_a_few_operations);
+    tcase_add_test(tc, minimize_refuses_a_passing_program);
+    tcase_add_test(tc, minimize_needs_alloc);
+    tcase_add_test(tc, triage_groups_findings_that_fail_the_same_way);
+    suite_add_tcase(s, tc);
+    return s;
+}

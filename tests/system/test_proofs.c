@@ -1,0 +1,259 @@
+/*
+ * test_proofs.c — proof that the oracle works: every deliberately defective
+ * allocator of tests/defective is caught with the invariant it breaks (by its
+ * hand-written program, and by generated programs within a bounded number of
+ * seeds), the correct wrapper and the real allocators pass, and every program
+ * of corpus/ runs clean against every installed allocator.
+ */
+#include "command.h"
+#include "gauntlet.h"
+
+#include <check.h>
+#include <glob.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEFECTS 64
+#define GEN_SEEDS   12
+
+struct defect {
+    char name[64];
+    char invariant[64];
+};
+/* The defects that break an invariant or end the process (stress-only ones
+ * have "-"), and of those the ones generated programs can find: the
+ * invariants', but the hang's; the hang and the hostile ends are made by
+ * one exact size (or count) that only their own programs ask for. */
+static struct defect defects[MAX_DEFECTS], generated[MAX_DEFECTS];
+static int defect_count, generated_count;
+static bool list_read;
+static struct spawned r;
+
+static void load_defects(void)
+{
+    FILE *f = fopen("tests/defective/defects.list", "r");
+    if (f == NULL) return;
+    list_read = true;
+    char line[512];
+    while (fgets(line, sizeof line, f) && defect_count < MAX_DEFECTS) {
+        struct defect *d = &defects[defect_count];
+        if (line[0] == '#' || sscanf(line, "%63s %63s", d->name, d->invariant) != 2) continue;
+        if (strcmp(d->invariant, "-") == 0) continue;
+        defect_count++;
+        static const char *const ends[] = {"hang", "crash", "exit", "forked"};
+        bool by_generation = true;
+        for (size_t e = 0; e < sizeof ends / sizeof *ends; e++)
+            by_generation &= strcmp(d->invariant, ends[e]) != 0;
+        if (by_generation) generated[generated_count++] = *d;
+    }
+    fclose(f);
+}
+
+/* The loops below register one run per defect: a list that could not be
+ * read would register none and pass having proved nothing. */
+START_TEST(defects_are_loaded)
+{
+    ck_assert_msg(list_read, "cannot read tests/defective/defects.list (run from the root)");
+    ck_assert_int_ge(defect_count, 15);
+    ck_assert_int_ge(generated_count, 15);
+}
+END_TEST
+
+/* A violation of the invariant, or a process that ended so (crash, exit,
+ * forked: the report's FINDING line). */
+static bool reported(const char *invariant)
+{
+    char want[128], ended[128];
+    snprintf(want, sizeof want, "%s%s`", REPORT_VIOLATION, invariant);
+    snprintf(ended, sizeof ended, "%s%s`", REPORT_ENDED, invariant);
+    return strstr(r.err, want) != NULL || strstr(r.err, ended) != NULL;
+}
+
+START_TEST(each_defect_is_caught_by_its_program)
+{
+    const struct defect *d = &defects[_i];
+    char lib[512], program[256];
+    defective_library(lib, sizeof lib, d->name);
+    snprintf(program, sizeof program, "tests/defective/programs/%s.txt", d->name);
+    const char *argv[] = {"gauntlet", "run", "--timeout", "2", "--alloc", lib, program, NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 1 && reported(d->invariant), "%s: exit %d, want `%s`:\n%s", d->name,
+                  r.status, d->invariant, r.err);
+    /* The same program against the correct wrapper: no false alarm. */
+    defective_library(lib, sizeof lib, "none");
+    const char *clean[] = {"gauntlet", "run", "--alloc", lib, program, NULL};
+    spawn_run(clean, &r);
+    ck_assert_msg(r.status == 0, "%s program on libdefect_none: %s", d->name, r.err);
+}
+END_TEST
+
+/* Writes GEN_SEEDS generated programs (seeds 1..GEN_SEEDS, 400 operations;
+ * threads: the given number, or 0 for 1 and 4 alternately) and appends their
+ * paths to argv from index n, NULL-terminated. */
+static void add_generated_programs(const char **argv, int n, int threads)
+{
+    static char dir[64], paths[GEN_SEEDS][128];
+    make_temp_dir(dir, sizeof dir);
+    for (int seed = 1; seed <= GEN_SEEDS; seed++) {
+        char s[16], t[16];
+        snprintf(s, sizeof s, "%d", seed);
+        snprintf(t, sizeof t, "%d", threads ? threads : seed % 2 ? 1 : 4);
+        snprintf(paths[seed - 1], sizeof paths[seed - 1], "%s/%d.bin", dir, seed);
+        const char *gen[] = {"gauntlet", "gen", "--seed",        s,   "--ops", "400", "--threads",
+                             t,          "-o",  paths[seed - 1], NULL};
+        spawn_run(gen, &r);
+        ck_assert_int_eq(r.status, 0);
+        argv[n++] = paths[seed - 1];
+    }
+    argv[n] = NULL;
+}
+
+/* Generated programs find the defect within GEN_SEEDS seeds (the hang needs
+ * one exact size, which only its own program asks for). */
+START_TEST(each_defect_is_caught_by_generated_programs)
+{
+    const struct defect *d = &generated[_i];
+    char lib[512];
+    const char *argv[GEN_SEEDS + 8] = {"gauntlet", "run", "--quiet", "--alloc", lib};
+    defective_library(lib, sizeof lib, d->name);
+    add_generated_programs(argv, 5, 0);
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 1 && reported(d->invariant),
+                  "%s: not caught by %d generated programs", d->name, GEN_SEEDS);
+}
+END_TEST
+
+/* The cross-thread defect is invisible to single-thread programs: rule 10
+ * needs its own proof, not a side effect of another invariant's. */
+START_TEST(cross_thread_defect_needs_cross_thread_frees)
+{
+    char lib[512];
+    defective_library(lib, sizeof lib, "cross_thread");
+    const char *argv[GEN_SEEDS + 8] = {"gauntlet", "run", "--quiet", "--alloc", lib};
+    add_generated_programs(argv, 5, 1);
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 0, "single-thread programs tripped the cross-thread defect:\n%s",
+                  r.err);
+}
+END_TEST
+
+/* The watchdog of the free-running executor names the hung call too. */
+START_TEST(hang_is_caught_in_free_running_mode)
+{
+    char lib[512];
+    defective_library(lib, sizeof lib, "hang");
+    const char *argv[] = {"gauntlet", "run",       "--mode",
+                          "free",     "--timeout", "1",
+                          "--alloc",  lib,         "tests/defective/programs/hang.txt",
+                          NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 1 && reported("hang"), "exit %d:\n%s", r.status, r.err);
+    ck_assert_ptr_nonnull(strstr(r.err, "malloc s"));
+}
+END_TEST
+
+/* --keep-going: every violation is reported and the run goes on, each
+ * harmed block set aside (never freed again, so the end of the program
+ * raises nothing more); the correct wrapper still passes. */
+START_TEST(keep_going_reports_every_violation)
+{
+    char dir[64], program[128], lib[512];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(program, sizeof program, "%s/three.txt", dir);
+    write_file(program, "t0 malloc s1 96\nt0 malloc s2 100\nt0 malloc s3 99\n"
+                        "t0 malloc s4 33\nt0 free s2\nt0 free s1\n");
+    defective_library(lib, sizeof lib, "misalign");
+    const char *once[] = {"gauntlet", "run", "--alloc", lib, program, NULL};
+    spawn_run(once, &r);
+    ck_assert_msg(r.status == 1 && strstr(r.err, "#0 of 6") && !strstr(r.err, "#2 of 6"), "%s",
+                  r.err);
+    const char *all[] = {"gauntlet", "run", "--keep-going", "--alloc", lib, program, NULL};
+    spawn_run(all, &r);
+    ck_assert_msg(r.status == 1, "exit %d\n%s", r.status, r.err);
+    ck_assert(strstr(r.err, "#0 of 6") && strstr(r.err, "#2 of 6") && strstr(r.err, "#3 of 6"));
+    ck_assert_msg(strstr(r.out, "FAIL") && strstr(r.out, "3 violations (1 distinct"), "%s", r.out);
+    ck_assert_ptr_null(strstr(r.err, "end of program"));
+    defective_library(lib, sizeof lib, "none");
+    spawn_run(all, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "PASS"), "%s%s", r.out, r.err);
+}
+END_TEST
+
+static void run_all_allocators_on(const char *const files[], const char *mode)
+{
+    const char *allocs[] = {"glibc", "jemalloc", "mimalloc", "tcmalloc", NULL};
+    for (const char **a = allocs; *a; a++) {
+        const char *argv[80] = {"gauntlet", "run", "--quiet", "--mode", mode, "--alloc", *a};
+        int n = 7;
+        for (int i = 0; files[i] && n < 78; i++)
+            argv[n++] = files[i];
+        argv[n] = NULL;
+        spawn_run(argv, &r);
+        ck_assert_msg(r.status == 0, "%s (%s mode) raised an alarm:\n%s", *a, mode, r.err);
+    }
+}
+
+START_TEST(real_allocators_pass_generated_programs)
+{
+    static char paths[40][128];
+    const char *files[41] = {0};
+    char dir[64];
+    make_temp_dir(dir, sizeof dir);
+    for (int i = 0; i < 40; i++) {
+        char seed[16], threads[8];
+        snprintf(seed, sizeof seed, "%d", 1000 + i);
+        snprintf(threads, sizeof threads, "%d", 1 + i % 8);
+        snprintf(paths[i], sizeof paths[i], "%s/%d.bin", dir, i);
+        const char *gen[] = {"gauntlet",  "gen",   "--seed", seed,     "--ops", "1500",
+                             "--threads", threads, "-o",     paths[i], NULL};
+        spawn_run(gen, &r);
+        files[i] = paths[i];
+    }
+    run_all_allocators_on(files, "lockstep");
+    files[12] = NULL; /* free-running: the threaded ones among the first dozen */
+    run_all_allocators_on(files + 1, "free");
+    /* The correct wrapper, judged by the permissive so: table, passes too. */
+    char lib[512];
+    defective_library(lib, sizeof lib, "none");
+    const char *argv[] = {"gauntlet", "run",    "--quiet", "--alloc", lib,
+                          paths[0],   paths[3], paths[5],  NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 0, "libdefect_none raised an alarm:\n%s", r.err);
+}
+END_TEST
+
+START_TEST(corpus_runs_clean_on_every_allocator)
+{
+    glob_t g;
+    ck_assert_int_eq(glob("corpus/*/*", 0, NULL, &g), 0);
+    ck_assert_int_gt((int)g.gl_pathc, 0);
+    const char *files[80] = {0};
+    for (size_t i = 0; i < g.gl_pathc && i < 79; i++)
+        files[i] = g.gl_pathv[i];
+    run_all_allocators_on(files, "lockstep");
+    globfree(&g);
+}
+END_TEST
+
+Suite *proofs_suite(void)
+{
+    load_defects();
+    Suite *s = suite_create("proofs");
+    TCase *tc = tcase_create("defects");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, defects_are_loaded);
+    tcase_add_loop_test(tc, each_defect_is_caught_by_its_program, 0, defect_count);
+    tcase_add_loop_test(tc, each_defect_is_caught_by_generated_programs, 0, generated_count);
+    tcase_add_test(tc, hang_is_caught_in_free_running_mode);
+    tcase_add_test(tc, cross_thread_defect_needs_cross_thread_frees);
+    tcase_add_test(tc, keep_going_reports_every_violation);
+    suite_add_tcase(s, tc);
+    TCase *real = tcase_create("real allocators");
+    tcase_set_timeout(real, 600);
+    tcase_add_test(real, real_allocators_pass_generated_programs);
+    tcase_add_test(real, corpus_runs_clean_on_every_allocator);
+    suite_add_tcase(s, real);
+    return s;
+}

@@ -1,0 +1,303 @@
+/*
+ * test_rules.c — rules.h, the contract the oracle and every reproducer
+ * share: each rule's verdicts at its edges, and the tables' completeness (a
+ * failure without a message, a deviation scope without a test, would fail
+ * here before it could mislead a report).
+ */
+#include "internal.h"
+
+#include <check.h>
+#include <string.h>
+
+static const struct alloc_choices strict_choices = {
+    .weak_small_alignment = BEHAVES_NO,
+    .realloc_zero_frees = BEHAVES_YES,
+    .malloc_zero_null = BEHAVES_NO,
+    .aligned_alloc_bad_align_rounds = BEHAVES_NO,
+    .memalign_bad_align_rounds = BEHAVES_NO,
+};
+
+START_TEST(impossible_requests)
+{
+    size_t bytes;
+    ck_assert(!rule_request_is_impossible(1, PTRDIFF_MAX, &bytes));
+    ck_assert_uint_eq(bytes, (size_t)PTRDIFF_MAX);
+    ck_assert(rule_request_is_impossible(1, (size_t)PTRDIFF_MAX + 1, &bytes));
+    ck_assert(rule_request_is_impossible(SIZE_MAX / 16 + 1, 16, &bytes));
+    ck_assert_uint_eq(bytes, SIZE_MAX); /* saturated */
+    ck_assert(!rule_request_is_impossible(SIZE_MAX / 16 / 2, 16, &bytes));
+    ck_assert(!rule_request_is_impossible(SIZE_MAX, 0, &bytes));
+    ck_assert_uint_eq(bytes, 0);
+}
+END_TEST
+
+START_TEST(plain_alignment)
+{
+    ck_assert_uint_eq(rule_plain_alignment(BEHAVES_NO, 1), 16);
+    ck_assert_uint_eq(rule_plain_alignment(BEHAVES_YES, 1), 1);
+    ck_assert_uint_eq(rule_plain_alignment(BEHAVES_YES, 7), 4);
+    ck_assert_uint_eq(rule_plain_alignment(BEHAVES_YES, 8), 8);
+    ck_assert_uint_eq(rule_plain_alignment(BEHAVES_YES, 15), 8);
+    ck_assert_uint_eq(rule_plain_alignment(BEHAVES_YES, 16), 16);
+    ck_assert_uint_eq(rule_plain_alignment(BEHAVES_YES, 0), 1);
+}
+END_TEST
+
+START_TEST(alignment_arguments)
+{
+    struct alloc_choices rounds = strict_choices;
+    rounds.aligned_alloc_bad_align_rounds = BEHAVES_YES;
+    rounds.memalign_bad_align_rounds = BEHAVES_EITHER;
+    struct op pm = {.kind = OP_POSIX_MEMALIGN, .size = 10, .align = 4};
+    ck_assert_int_eq(rule_judge_alignment(&pm, &rounds), ALIGN_MUST_FAIL); /* < sizeof(void *) */
+    pm.align = 24;
+    ck_assert_int_eq(rule_judge_alignment(&pm, &rounds), ALIGN_MUST_FAIL);
+    pm.align = 64;
+    ck_assert_int_eq(rule_judge_alignment(&pm, &rounds), ALIGN_VALID);
+    struct op aa = {.kind = OP_ALIGNED_ALLOC, .size = 10, .align = 24};
+    ck_assert_int_eq(rule_judge_alignment(&aa, &rounds), ALIGN_ROUNDED);
+    ck_assert_int_eq(rule_judge_alignment(&aa, &strict_choices), ALIGN_MUST_FAIL);
+    struct op ma = {.kind = OP_MEMALIGN, .size = 10, .align = 0};
+    ck_assert_int_eq(rule_judge_alignment(&ma, &rounds), ALIGN_EITHER);
+    struct op m = {.kind = OP_MALLOC, .size = 10};
+    ck_assert_int_eq(rule_judge_alignment(&m, &strict_choices), ALIGN_VALID);
+}
+END_TEST
+
+/* Every scope has a call inside it and one outside (a new scope without a
+ * case here fails the count). */
+START_TEST(deviation_scopes)
+{
+    static const struct {
+        enum deviation_scope scope;
+        struct op in, out;
+    } cases[] = {
+        {DEVIATES_ALWAYS, {.kind = OP_MALLOC, .size = 1}, {.kind = OP_MALLOC}},
+        {DEVIATES_ON_ZERO_SIZE,
+         {.kind = OP_CALLOC, .size = 8, .count = 0},
+         {.kind = OP_CALLOC, .size = 8, .count = 1}},
+        {DEVIATES_ON_BAD_ALIGN,
+         {.kind = OP_MEMALIGN, .size = 8, .align = 24},
+         {.kind = OP_MEMALIGN, .size = 8, .align = 32}},
+        {DEVIATES_ON_SMALL_OVERALIGNED,
+         {.kind = OP_POSIX_MEMALIGN, .size = 1024, .align = 1024},
+         {.kind = OP_POSIX_MEMALIGN, .size = 1025, .align = 1024}},
+    };
+    unsigned scopes = 0;
+#define COUNT_SCOPE(scope, what) scopes++;
+    GAUNTLET_DEVIATION_SCOPES(COUNT_SCOPE)
+#undef COUNT_SCOPE
+    ck_assert_uint_eq(scopes, sizeof cases / sizeof *cases);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ck_assert(rule_in_scope(cases[i].scope, &cases[i].in));
+        if (cases[i].scope != DEVIATES_ALWAYS)
+            ck_assert(!rule_in_scope(cases[i].scope, &cases[i].out));
+    }
+}
+END_TEST
+
+/* Every failure has an invariant-independent message: expected and actual. */
+START_TEST(every_failure_is_described)
+{
+    enum failure all[] = {
+#define LIST(f, excuse, harms, note) f,
+        GAUNTLET_FAILURES(LIST)
+#undef LIST
+    };
+    for (size_t i = 1; i < sizeof all / sizeof *all; i++) {
+        struct breach b = rule_no_breach((void *)0x1000);
+        b.failure = all[i];
+        char expected[256], actual[256];
+        rule_describe(&b, expected, sizeof expected, actual, sizeof actual);
+        ck_assert_msg(expected[0] && actual[0], "failure %zu has no message", i);
+    }
+}
+END_TEST
+
+static struct verdict judge_alloc(enum op_kind kind, size_t size, size_t align, void *p,
+                                  int saved_errno, const struct alloc_choices *choices,
+                                  unsigned excused)
+{
+    struct op op = {.kind = kind, .size = size, .count = kind == OP_CALLOC ? 1 : 0, .align = align};
+    struct call_result r = {.p = p, .untouched = UNTOUCHED_POINTER, .saved_errno = saved_errno};
+    r.impossible = rule_request_is_impossible(rule_request_count(&op), size, &r.bytes);
+    if (kind == OP_POSIX_MEMALIGN) r.status = p ? 0 : saved_errno;
+    return rule_judge_allocation(&op, &r, choices, excused);
+}
+
+START_TEST(allocation_verdicts)
+{
+    void *block = (void *)(uintptr_t)0x10000;
+    struct verdict v = judge_alloc(OP_MALLOC, 100, 0, block, 0, &strict_choices, 0);
+    ck_assert_int_eq(v.action, ACT_ACCEPT);
+    ck_assert_uint_eq(v.required_align, 16);
+    v = judge_alloc(OP_MALLOC, SIZE_MAX, 0, NULL, ENOMEM, &strict_choices, 0);
+    ck_assert_int_eq(v.breach.failure, F_NONE);
+    v = judge_alloc(OP_MALLOC, SIZE_MAX, 0, NULL, 0, &strict_choices, 0);
+    ck_assert_int_eq(v.breach.failure, F_ERRNO_NOT_ENOMEM);
+    ck_assert_int_eq(v.breach.invariant, INV_IMPOSSIBLE_REQUEST);
+    v = judge_alloc(OP_MALLOC, SIZE_MAX, 0, NULL, 0, &strict_choices, 1u << EXCUSE_FAILURE_ERRNO);
+    ck_assert_int_eq(v.breach.failure, F_NONE);
+    v = judge_alloc(OP_MALLOC, SIZE_MAX, 0, block, 0, &strict_choices, 0);
+    ck_assert_int_eq(v.breach.failure, F_IMPOSSIBLE_BLOCK);
+    v = judge_alloc(OP_MALLOC, SIZE_MAX, 0, block, 0, &strict_choices,
+                    1u << EXCUSE_IMPOSSIBLE_REQUEST);
+    ck_assert_int_eq(v.action, ACT_ACCEPT_UNCLAIMED);
+    v = judge_alloc(OP_MALLOC, 100, 0, NULL, ENOMEM, &strict_choices, 0);
+    ck_assert_int_eq(v.breach.failure, F_SPURIOUS_NULL);
+    ck_assert_int_eq(v.breach.invariant, INV_UNEXPECTED_FAILURE);
+    v = judge_alloc(OP_MALLOC, 0, 0, NULL, 0, &strict_choices, 0);
+    ck_assert_int_eq(v.breach.failure, F_ZERO_NULL);
+    v = judge_alloc(OP_ALIGNED_ALLOC, 100, 24, block, 0, &strict_choices, 0);
+    ck_assert_int_eq(v.breach.failure, F_BAD_ALIGN_BLOCK);
+    v = judge_alloc(OP_ALIGNED_ALLOC, 100, 24, NULL, EINVAL, &strict_choices, 0);
+    ck_assert_int_eq(v.breach.failure, F_NONE);
+    v = judge_alloc(OP_CALLOC, 100, 0, block, 0, &strict_choices, 0);
+    ck_assert(v.zeroed);
+    v = judge_alloc(OP_POSIX_MEMALIGN, 100, 24, NULL, EINVAL, &strict_choices, 0);
+    ck_assert_int_eq(v.breach.failure, F_NONE);
+    v = judge_alloc(OP_POSIX_MEMALIGN, 100, 24, NULL, ENOMEM, &strict_choices, 0);
+    ck_assert_int_eq(v.breach.failure, F_NOT_EINVAL);
+    ck_assert_int_eq(v.breach.invariant, INV_ALIGNED_ARGS);
+    v = judge_alloc(OP_POSIX_MEMALIGN, 100, 64, NULL, ENOMEM, &strict_choices, 0);
+    ck_assert_int_eq(v.breach.failure, F_SPURIOUS_ENOMEM);
+}
+END_TEST
+
+START_TEST(reallocation_verdicts)
+{
+    void *block = (void *)(uintptr_t)0x10000;
+    struct op op = {.kind = OP_REALLOC, .size = 0};
+    struct call_result r = {.p = NULL, .bytes = 0, .had_block = true};
+    struct alloc_choices returns_block = strict_choices;
+    returns_block.realloc_zero_frees = BEHAVES_NO;
+    ck_assert_int_eq(rule_judge_reallocation(&op, &r, &strict_choices, 0).action, ACT_EMPTIED);
+    ck_assert_int_eq(rule_judge_reallocation(&op, &r, &returns_block, 0).breach.failure,
+                     F_REALLOC_ZERO_NULL);
+    r.p = block;
+    ck_assert_int_eq(rule_judge_reallocation(&op, &r, &strict_choices, 0).breach.failure,
+                     F_REALLOC_ZERO_BLOCK);
+    op.size = 100;
+    r = (struct call_result){.p = NULL, .bytes = 100, .saved_errno = ENOMEM, .had_block = true};
+    struct verdict v = rule_judge_reallocation(&op, &r, &strict_choices, 0);
+    ck_assert_int_eq(v.action, ACT_RESTORE);
+    ck_assert_int_eq(v.breach.failure, F_SPURIOUS_NULL);
+    r.impossible = true;
+    v = rule_judge_reallocation(&op, &r, &strict_choices, 0);
+    ck_assert_int_eq(v.action, ACT_RESTORE);
+    ck_assert_int_eq(v.breach.failure, F_NONE);
+}
+END_TEST
+
+/* Excuses are granted one after another, each entry reported as used. */
+START_TEST(excuses_are_judged_again)
+{
+    static const struct known_deviation table[] = {
+        {EXCUSE_FREE_ERRNO, OP_BIT(OP_FREE), DEVIATES_ALWAYS, "free sets errno"},
+        {EXCUSE_FAILURE_ERRNO, OP_BIT(OP_MALLOC), DEVIATES_ALWAYS, "no ENOMEM"},
+        {EXCUSE_NONE, 0, DEVIATES_ALWAYS, NULL},
+    };
+    struct op op = {.kind = OP_MALLOC, .size = SIZE_MAX};
+    struct call_result r = {.bytes = SIZE_MAX, .impossible = true, .saved_errno = 0};
+    uint32_t used;
+    struct verdict v =
+        rule_judge_excused(rule_judge_allocation, &op, &r, &strict_choices, table, false, &used);
+    ck_assert_int_eq(v.breach.failure, F_NONE);
+    ck_assert_uint_eq(used, 1u << 1);
+    v = rule_judge_excused(rule_judge_allocation, &op, &r, &strict_choices, table, true, &used);
+    ck_assert_int_eq(v.breach.failure, F_ERRNO_NOT_ENOMEM);
+    ck_assert_uint_eq(used, 0);
+    uint32_t noted = 0;
+    ck_assert(rule_first_note(&noted, 1));
+    ck_assert(!rule_first_note(&noted, 1));
+    ck_assert(rule_first_note(&noted, 0));
+}
+END_TEST
+
+START_TEST(operation_plans)
+{
+    struct op m = {.kind = OP_MALLOC, .slot = 1, .size = 100};
+    struct op_plan p = rule_plan(&m, false, false, 0, 0, 1000);
+    ck_assert_int_eq(p.plan, PLAN_SKIP_MISSING);
+    p = rule_plan(&m, true, true, 50, 950, 1000);
+    ck_assert_int_eq(p.plan, PLAN_CALL); /* the implicit free gives 50 back */
+    ck_assert(p.implicit_free);
+    p = rule_plan(&m, true, false, 0, 950, 1000);
+    ck_assert_int_eq(p.plan, PLAN_SKIP_OVER_CAP);
+    struct op huge = {.kind = OP_MALLOC, .size = SIZE_MAX};
+    p = rule_plan(&huge, true, false, 0, 950, 1000);
+    ck_assert_int_eq(p.plan, PLAN_CALL); /* impossible: always made */
+    struct op check = {.kind = OP_CHECK, .slot = 3};
+    ck_assert_int_eq(rule_plan(&check, true, false, 0, 0, 1000).plan, PLAN_SKIP_EMPTY);
+    struct op f = {.kind = OP_FREE, .slot = 3};
+    ck_assert_int_eq(rule_plan(&f, true, false, 0, 0, 1000).plan, PLAN_CALL); /* free(NULL) */
+    struct op r = {.kind = OP_REALLOC, .slot = 3, .size = 600};
+    ck_assert_int_eq(rule_plan(&r, true, true, 500, 900, 1000).plan, PLAN_CALL);
+    ck_assert_int_eq(rule_plan(&r, true, true, 400, 900, 1000).plan, PLAN_SKIP_OVER_CAP);
+}
+END_TEST
+
+START_TEST(sized_free_takes)
+{
+    ck_assert(!rule_sized_free_takes(SIZED_FREE_SDALLOCX, 0, 64, false, false));
+    ck_assert(rule_sized_free_takes(SIZED_FREE_SDALLOCX, 1, 64, true, false));
+    ck_assert(!rule_sized_free_takes(SIZED_FREE_TC_FREE_SIZED, 10, 0, true, true));
+    ck_assert(rule_sized_free_takes(SIZED_FREE_TC_FREE_SIZED, 10, 64, false, true));
+    ck_assert(!rule_sized_free_takes(SIZED_FREE_TC_FREE_SIZED, 10, 24, false, true));
+    ck_assert(!rule_sized_free_takes(SIZED_FREE_C23, 10, 64, false, false));
+    ck_assert(rule_sized_free_takes(SIZED_FREE_C23, 10, 0, false, false));
+    ck_assert(!rule_sized_free_takes(SIZED_FREE_NONE, 10, 0, false, false));
+    ck_assert_int_eq(rule_lg_align(4096), 12);
+    ck_assert_int_eq(rule_lg_align(0), 0);
+}
+END_TEST
+
+/* pattern.c's fast fill writes rules.h's definition, byte for byte, in the
+ * regions pattern_next_region gives, and nothing between them. */
+START_TEST(fast_pattern_is_the_definition)
+{
+    static const size_t sizes[] = {0,      1,       7,       8,        9,        63,
+                                   64,     65,      300,     4095,     65536,    65537,
+                                   200000, 1048576, 1048577, 3u << 20, 32u << 20};
+    uint8_t *block = hmem_map(32u << 20);
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        size_t n = sizes[k];
+        uint64_t seed = pattern_seed(k + 3, 17), base = pattern_base(seed);
+        memset(block, 0xee, n);
+        pattern_fill(block, n, seed);
+        size_t cursor = 0, start, end, covered = 0, expect_from = 0;
+        while (pattern_next_region(n, &cursor, &start, &end)) {
+            /* The bytes just before a region and just after the last are untouched. */
+            for (size_t i = start >= expect_from + 64 ? start - 64 : expect_from; i < start; i++)
+                ck_assert_msg(block[i] == 0xee, "size %zu: byte %zu written between regions", n, i);
+            for (size_t i = start; i < end; i++)
+                ck_assert_msg(block[i] == pattern_byte(base, i), "size %zu: byte %zu", n, i);
+            covered += end - start;
+            expect_from = end;
+        }
+        ck_assert(n == 0 || covered > 0);
+        ck_assert_uint_eq(expect_from, n); /* the tail is the last region */
+        ck_assert(n == 0 || pattern_is_sampled(n) || covered == n);
+    }
+    hmem_unmap(block, 32u << 20);
+}
+END_TEST
+
+Suite *rules_suite(void)
+{
+    Suite *s = suite_create("rules");
+    TCase *tc = tcase_create("rules");
+    tcase_add_test(tc, impossible_requests);
+    tcase_add_test(tc, plain_alignment);
+    tcase_add_test(tc, alignment_arguments);
+    tcase_add_test(tc, deviation_scopes);
+    tcase_add_test(tc, every_failure_is_described);
+    tcase_add_test(tc, allocation_verdicts);
+    tcase_add_test(tc, reallocation_verdicts);
+    tcase_add_test(tc, excuses_are_judged_again);
+    tcase_add_test(tc, operation_plans);
+    tcase_add_test(tc, sized_free_takes);
+    tcase_add_test(tc, fast_pattern_is_the_definition);
+    suite_add_tcase(s, tc);
+    return s;
+}
