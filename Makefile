@@ -8,6 +8,7 @@
 #   make bench-parts  where that cost goes on small blocks (pattern, overlap map)
 #   make bench-stress the stress checks' and RSS sampler's cost
 #   make bench-fuzz   the fuzz targets' speed and time to find each defect
+#   make bench-upgrade-aa  how often upgrading an allocator to its own file says SAFE
 #   make stress-baselines  refresh stress/baselines/<allocator>.json on this machine
 #   make stress-pictures   every allocator on every workload: the README's table and pictures
 # Every target first installs missing packages (ci/install-deps.sh).
@@ -54,7 +55,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 
 .PHONY: all run check check-fast install bench bench-parts bench-fuzz bench-stress \
-        stress-baselines stress-pictures format clean deps fuzz-build
+        bench-upgrade-aa stress-baselines stress-pictures format clean deps fuzz-build
 all: $(BUILD)/gauntlet $(DEFECT_LIBS)
 
 deps: $(DEPS_STAMP)
@@ -181,6 +182,14 @@ stress-pictures: all
 # Fuzz targets' exec/s and the time to find each defective allocator.
 bench-fuzz: all
 	bash ci/bench-fuzz.sh
+
+# False alarms of the upgrade verdict: each allocator against its own file,
+# AA_RUNS upgrades per workload (hours at 100: see the script).
+AA_RUNS ?= 100
+AA_ALLOCS ?=
+AA_WORKLOADS ?=
+bench-upgrade-aa: all
+	bash ci/bench-upgrade-aa.sh $(AA_RUNS) "$(AA_ALLOCS)" "$(AA_WORKLOADS)"
 
 format:
 	clang-format -i harness/*.c harness/*.h harness/include/*.h cli/*.c cli/*.h \

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,43 +94,46 @@ static int parse_options(int argc, char **argv, struct run_command *o)
     return i;
 }
 
-static void print_summary(const char *alloc, const char *path, const struct program *p,
+static void print_summary(FILE *out, const char *alloc, const char *path, const struct program *p,
                           const struct run_stats *s)
 {
-    printf("%s %-10s %s: %zu ops, %u threads, %llu calls, peak live %zu B",
-           s->violations ? "FAIL" : "PASS", alloc, path, p->count, program_thread_count(p),
-           (unsigned long long)s->calls, s->peak_live_bytes);
+    fprintf(out, "%s %-10s %s: %zu ops, %u threads, %llu calls, peak live %zu B",
+            s->violations ? "FAIL" : "PASS", alloc, path, p->count, program_thread_count(p),
+            (unsigned long long)s->calls, s->peak_live_bytes);
     if (s->violations)
-        printf(", %llu violations (%llu distinct by invariant and operation kind)",
-               (unsigned long long)s->violations, (unsigned long long)s->distinct_violations);
+        fprintf(out, ", %llu violations (%llu distinct by invariant and operation kind)",
+                (unsigned long long)s->violations, (unsigned long long)s->distinct_violations);
     uint64_t missing = 0;
     for (unsigned k = 0; k < OP_KIND_COUNT; k++)
         missing += s->skipped_missing[k];
-    if (s->cross_thread) printf(", %llu cross-thread", (unsigned long long)s->cross_thread);
-    if (s->restarts) printf(", %llu restarts", (unsigned long long)s->restarts);
+    if (s->cross_thread) fprintf(out, ", %llu cross-thread", (unsigned long long)s->cross_thread);
+    if (s->restarts) fprintf(out, ", %llu restarts", (unsigned long long)s->restarts);
     if (s->failed_requests)
-        printf(", %llu failed as required", (unsigned long long)s->failed_requests);
+        fprintf(out, ", %llu failed as required", (unsigned long long)s->failed_requests);
     if (missing) {
-        printf(", skipped (allocator lacks it):");
+        fprintf(out, ", skipped (allocator lacks it):");
         for (unsigned k = 0; k < OP_KIND_COUNT; k++)
             if (s->skipped_missing[k])
-                printf(" %s×%llu", op_kind_name(k), (unsigned long long)s->skipped_missing[k]);
+                fprintf(out, " %s×%llu", op_kind_name(k),
+                        (unsigned long long)s->skipped_missing[k]);
     }
     if (s->declined_sized_frees)
-        printf(", %llu sized frees declined by the adapter",
-               (unsigned long long)s->declined_sized_frees);
+        fprintf(out, ", %llu sized frees declined by the adapter",
+                (unsigned long long)s->declined_sized_frees);
     if (s->skipped_over_cap)
-        printf(", %llu over cap skipped", (unsigned long long)s->skipped_over_cap);
-    if (s->sampled_checks) printf(", %llu sampled checks", (unsigned long long)s->sampled_checks);
+        fprintf(out, ", %llu over cap skipped", (unsigned long long)s->skipped_over_cap);
+    if (s->sampled_checks)
+        fprintf(out, ", %llu sampled checks", (unsigned long long)s->sampled_checks);
     if (s->known_deviations)
-        printf(", %llu known deviations", (unsigned long long)s->known_deviations);
-    printf("\n");
-    fflush(stdout);
+        fprintf(out, ", %llu known deviations", (unsigned long long)s->known_deviations);
+    fprintf(out, "\n");
+    fflush(out);
 }
 
 /* Runs one file against one allocator in this process: 0 passed, 1 a
- * violation (more than one, with --keep-going). */
-static int run_one(const char *alloc_name, const char *path, const struct run_command *o)
+ * violation (more than one, with --keep-going). The summary line goes to
+ * `out`. */
+static int run_one(const char *alloc_name, const char *path, const struct run_command *o, FILE *out)
 {
     struct allocator alloc;
     char err[1024];
@@ -143,22 +147,31 @@ static int run_one(const char *alloc_name, const char *path, const struct run_co
     config.program_path = path;
     struct run_stats stats;
     run_program(&p, &alloc, &config, &stats);
-    if (!o->quiet || stats.violations) print_summary(alloc_name, path, &p, &stats);
+    if (!o->quiet || stats.violations) print_summary(out, alloc_name, path, &p, &stats);
     program_release(&p);
     if (stats.violations) return EXIT_FINDING;
     report_record_pass();
     return 0;
 }
 
+/* A child's summary line waits in a page it shares with the parent: a PASS
+ * the child saw is no pass when the child then turns out to have left a
+ * process behind or a copy that went on, and the parent alone knows. */
+#define SUMMARY_BYTES 8192
+
 struct one_run {
     const char *alloc, *path;
     const struct run_command *o;
+    char *summary; /* SUMMARY_BYTES, shared */
 };
 
 static int run_one_call(void *arg)
 {
     const struct one_run *r = arg;
-    return run_one(r->alloc, r->path, r->o);
+    FILE *out = fmemopen(r->summary, SUMMARY_BYTES, "w");
+    int status = run_one(r->alloc, r->path, r->o, out ? out : stdout);
+    if (out) fclose(out);
+    return status;
 }
 
 #define PROGRESS_SECONDS 10
@@ -167,10 +180,18 @@ static int run_one_call(void *arg)
  * ended without its record gets the report the harness could not write. */
 static int run_in_child(const char *alloc_name, const char *path, const struct run_command *o)
 {
-    struct one_run r = {alloc_name, path, o};
+    char *summary = mmap(NULL, SUMMARY_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                         -1, 0); /* zeroed */
+    if (summary == MAP_FAILED) {
+        fprintf(stderr, "gauntlet run: cannot map a page for the child's summary: %s\n",
+                strerror(errno));
+        return EXIT_USAGE;
+    }
+    struct one_run r = {alloc_name, path, o, summary};
     struct process p = {.call = run_one_call, .arg = &r, .want_record = true};
     if (!process_start(&p)) {
         fprintf(stderr, "gauntlet run: cannot start a child: %s\n", strerror(errno));
+        munmap(summary, SUMMARY_BYTES);
         return EXIT_USAGE;
     }
     /* A long program is not silent: a line every PROGRESS_SECONDS. */
@@ -184,6 +205,11 @@ static int run_in_child(const char *alloc_name, const char *path, const struct r
     process_honour_stop(&p);
     struct child_verdict v;
     child_verdict_read(&p, &v);
+    if (v.status == VERDICT_PASS || strncmp(summary, "FAIL", 4) == 0) {
+        fputs(summary, stdout);
+        fflush(stdout);
+    }
+    munmap(summary, SUMMARY_BYTES);
     if (v.report[0]) fprintf(stderr, "%s  program: %s on %s\n", v.report, path, alloc_name);
     return (int)v.status;
 }
@@ -213,7 +239,7 @@ int cmd_run(int argc, char **argv)
     report_install_crash_handlers();
     bool supervised = getenv(RUN_RECORD_ENV) != NULL;
     if (o.alloc_count == 1 && files == 1 && (supervised || o.no_fork))
-        return run_one(o.allocs[0], argv[first], &o);
+        return run_one(o.allocs[0], argv[first], &o, stdout);
     bool finding = false, error = false;
     for (unsigned a = 0; a < o.alloc_count; a++)
         for (int f = first; f < argc; f++) {

@@ -110,7 +110,7 @@ int cmd_stress_bench(int argc, char **argv)
             double on = median_ops(normal, allocs[a], measured[w]);
             double raw = median_ops(unchecked, allocs[a], measured[w]);
             double nosample = median_ops(unsampled, allocs[a], measured[w]);
-            printf("%-12.12s %-18s %11.3f %11.3f %7.2f× %11.3f %8.2f%% %8.3f%%\n", allocs[a],
+            printf("%-12s %-18s %11.3f %11.3f %7.2f× %11.3f %8.2f%% %8.3f%%\n", allocs[a],
                    measured[w], on / 1e6, raw / 1e6, on > 0 ? raw / on : 0, nosample / 1e6,
                    nosample > 0 ? 100 * (1 - on / nosample) : 0,
                    100 * sampler_share(normal, allocs[a], measured[w]));

@@ -4,7 +4,10 @@
  * verdict: B must pass the regression corpus and the seeds, a short fuzz
  * campaign, and every stress workload's content checks; and no memory
  * figure of B may regress beyond the tolerance against A, both measured
- * here, now, alternately (stress_collect interleaves them).
+ * here, now, alternately (stress_collect interleaves them). A workload with
+ * a figure that moved or was too noisy to judge is measured again, as many
+ * repeats more, before the verdict (measure_again). A figure still too
+ * noisy, or measured after unlike actions, is listed and does not decide.
  * Only B's findings count against it (A's are shown); a run that failed to
  * run leaves no verdict (exit 2) unless B already failed (exit 1).
  * Exit 0: safe; 1: B failed a check or regressed; 2: usage or set-up error,
@@ -164,6 +167,51 @@ static json_t *one_allocator(const json_t *doc, const char *alloc)
                      "runs", runs);
 }
 
+/* The workloads whose figures moved beyond the tolerance or were too noisy
+ * to judge are measured again, as many repeats more, both sides
+ * interleaved, and their runs added to doc: a figure that lands in one of
+ * two modes run by run (jemalloc's clock-driven purging) can draw all of
+ * one side's repeats from one mode by chance, and an upgrade must not be
+ * NOT SAFE on that draw. Returns how many workloads were measured again. */
+static unsigned measure_again(json_t *doc, const struct stress_plan *plan,
+                              const struct compare_options *compare, const char *command)
+{
+    json_t *old_doc = one_allocator(doc, plan->allocs[0]);
+    json_t *new_doc = one_allocator(doc, plan->allocs[1]);
+    struct compare_counts judged;
+    char err[1024];
+    const char *again[COMPARE_MAX_FLAGGED];
+    unsigned count = 0;
+    FILE *sink = fopen("/dev/null", "w");
+    if (sink && stress_compare(old_doc, new_doc, compare, sink, &judged, err, sizeof err) >= 0)
+        for (unsigned f = 0; f < judged.flagged_count; f++)
+            for (unsigned w = 0; w < plan->workload_count; w++)
+                if (strcmp(plan->workloads[w], judged.flagged[f]) == 0)
+                    again[count++] = plan->workloads[w];
+    if (sink) fclose(sink);
+    json_decref(old_doc);
+    json_decref(new_doc);
+    if (count == 0) return 0;
+    fprintf(stderr,
+            "gauntlet upgrade: %u workload(s) moved or were too noisy to judge in %u "
+            "repeats; measuring them %u times more:",
+            count, plan->repeat, plan->repeat);
+    for (unsigned w = 0; w < count; w++)
+        fprintf(stderr, " %s", again[w]);
+    fputc('\n', stderr);
+    struct stress_plan more = *plan;
+    more.workloads = again;
+    more.workload_count = count;
+    more.first_repeat = plan->repeat;
+    struct collect_counts counts;
+    json_t *extra = stress_collect(&more, command, &counts);
+    json_t *runs = json_object_get(doc, "runs");
+    json_array_extend(runs, json_object_get(extra, "runs"));
+    json_object_set_new(doc, "summary", stress_summarize(runs));
+    json_decref(extra);
+    return count;
+}
+
 static void print_check(const struct check *c)
 {
     printf("  %-22s %-5s %s\n", c->name, !c->ran ? "skip" : c->passed ? "PASS" : "FAIL", c->detail);
@@ -248,6 +296,7 @@ int cmd_upgrade(int argc, char **argv)
     snprintf(command, sizeof command, "gauntlet upgrade (stress part)");
     struct collect_counts counts;
     json_t *doc = stress_collect(&plan, command, &counts);
+    unsigned measured_again = measure_again(doc, &plan, &compare, command);
     bool error = false;
     char json_path[4096], pictures[4096];
     path_printf(json_path, sizeof json_path, "%s/stress.json", out);
@@ -281,11 +330,14 @@ int cmd_upgrade(int argc, char **argv)
         printf("  (%s, the old allocator: %u of %u runs caught a defect, %u failed to run; not "
                "held against %s)\n",
                old_name, old_runs.findings, old_runs.runs, old_runs.errors, new_name);
-    printf("\nmemory and speed, %s (old) vs %s (new), medians of %u\n", old_name, new_name,
+    printf("\nmemory and speed, %s (old) vs %s (new), medians of %u", old_name, new_name,
            plan.repeat);
+    if (measured_again)
+        printf(" (of %u for the %u workload(s) measured again)", 2 * plan.repeat, measured_again);
+    putchar('\n');
     json_t *old_doc = one_allocator(doc, old_name), *new_doc = one_allocator(doc, new_name);
     compare.show_headlines = true;
-    struct compare_counts judged;
+    struct compare_counts judged = {0};
     const char *why = NULL;
     int regressions = stress_compare(old_doc, new_doc, &compare, stdout, &judged, err, sizeof err);
     if (regressions < 0) {
@@ -303,8 +355,12 @@ int cmd_upgrade(int argc, char **argv)
         printf("\nverdict: none: %u stress run(s) failed to run or nothing could be compared "
                "(see above)\n",
                old_runs.errors + new_runs.errors);
-    else
-        printf("\nverdict: SAFE (no failed check, no memory regression)\n");
+    else {
+        printf("\nverdict: SAFE (no failed check, no memory regression");
+        if (judged.noisy) printf("; %d figure(s) too noisy to judge", judged.noisy);
+        if (judged.unlike) printf("; %d not comparable", judged.unlike);
+        printf(judged.noisy + judged.unlike ? ": see above)\n" : ")\n");
+    }
     json_decref(old_doc);
     json_decref(new_doc);
     json_decref(doc);

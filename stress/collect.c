@@ -280,13 +280,14 @@ json_t *stress_collect(const struct stress_plan *plan, const char *command_line,
             for (unsigned a = 0; a < plan->alloc_count; a++) {
                 struct stress_params p = plan->params;
                 p.workload = plan->workloads[w];
+                unsigned index = plan->first_repeat + rep;
                 fprintf(stderr, "gauntlet stress: [%u/%u] %s × %s (repeat %u/%u)...", ++done, total,
-                        plan->allocs[a], p.workload, rep + 1, plan->repeat);
+                        plan->allocs[a], p.workload, index + 1, plan->first_repeat + plan->repeat);
                 fflush(stderr);
                 double began = monotonic_seconds();
-                json_t *run = run_child(plan->allocs[a], &p, rep, timeout, dir);
+                json_t *run = run_child(plan->allocs[a], &p, index, timeout, dir);
                 if (run == NULL) /* jansson refused it: never lose the run */
-                    run = failed_run(plan->allocs[a], &p, rep, "error",
+                    run = failed_run(plan->allocs[a], &p, index, "error",
                                      "gauntlet stress: the run's result could not be recorded\n");
                 show_progress(run, monotonic_seconds() - began);
                 const char *status = run_status(run);

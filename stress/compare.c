@@ -14,25 +14,37 @@
  *
  * Figures. Only figures present in both entries are compared, by their
  * medians. A side's spread is (max - min) / median (0 when the median is 0 or
- * min/max are absent). The tolerance of a figure is the larger of the
- * option's tolerance and the sum of both spreads (either median may sit
- * anywhere in its side's range), so a change is flagged only beyond the
- * measured run-to-run noise. With growth = new > old × (1 + tol) and
- * shrinkage = new < old / (1 + tol):
- *   memory  REGRESSED when growth and new - old >= min_change_bytes;
- *           "better" when shrinkage and old - new >= min_change_bytes.
- *   ratio   the same with a floor of 0.05, or of what min_change_bytes is
- *           as fragmentation when larger: fragmentation is net RSS over
- *           peak live bytes, so a move smaller than min_change_bytes / live
- *           is a memory change below the memory floor. On a small run (2 MiB
- *           live) 0.05 was a fifth of a MiB, and the same library measured
- *           twice was flagged. The live bytes are estimated as peak RSS /
- *           fragmentation (at least the real ones: a lower floor).
- *   speed   "slower" when shrinkage, "faster" when growth: shown, never counted.
- * Anything else is "ok". A new entry whose status is "finding" counts as one
- * regression (correctness before memory; its figures are still compared);
- * status "error" is shown and counted apart: a run that did not run is not a
- * finding, but a gate must not pass on it either. A paired old entry whose
+ * min/max are absent). Each figure has a floor, the least move that counts:
+ *   memory  min_change_bytes;
+ *   ratio   0.05, or what min_change_bytes is as fragmentation when larger:
+ *           fragmentation is net RSS over peak live bytes, so a move smaller
+ *           than min_change_bytes / live is a memory change below the memory
+ *           floor (on a small run 0.05 is a fifth of a MiB). The live bytes
+ *           are estimated as peak RSS / fragmentation (at least the real
+ *           ones: a lower floor);
+ *   speed   none: "slower" or "faster" beyond the widened tolerance below,
+ *           shown, never counted.
+ * A memory or ratio median that moved by less than the option's tolerance or
+ * the floor is "ok". One that moved beyond both is REGRESSED (or "better")
+ * when it moved beyond the widened tolerance too, the larger of the option's
+ * and the sum of both spreads (either median may sit anywhere in its side's
+ * range), and the sides' values do not interleave: every new value beyond
+ * every old one by the option's tolerance. Otherwise the repeats did not pin
+ * the figure down (a figure that lands in one of two modes run by run, a
+ * side wider than the tolerance) and it is "too noisy" to judge: listed and
+ * counted apart, neither a regression nor ok; `gauntlet upgrade` measures
+ * such workloads again (compare_counts.flagged).
+ *
+ * Like with like. A phase's figures are compared only when both sides
+ * asked their allocator the same kind of thing just before it (SUMMARY
+ * "actions": nothing, a release call, or a release call the allocator does
+ * not have, "none"): a library that exports no malloc_trim measured after
+ * nothing is not worse than glibc measured after malloc_trim. Such figures
+ * are listed as "not comparable" and counted apart.
+ *
+ * Status. A new entry whose status is "finding" counts as one regression (correctness before
+ * memory; its figures are still compared); status "error" is shown and counted apart: a run that
+ * did not run is not a finding, but a gate must not pass on it either. A paired old entry whose
  * status is not "ok" and that gave no figure to compare is shown as "not
  * compared".
  *
@@ -42,17 +54,16 @@
  * holds exactly the runs asked for.
  *
  * Output: the pairing line if any, an aligned table of the flagged rows
- * (REGRESSED, slower, FINDING, error, not compared, no baseline, missing) or
+ * (REGRESSED, too noisy, not comparable, slower, FINDING, error, not
+ * compared, no baseline, missing) or
  * of every row with show_all, then one summary line ("N memory figures
  * regressed (of M compared)", "no memory regression (M figures compared)" or
- * "nothing compared", M counting memory and ratio figures, then findings, run
- * errors, slower, unpaired and missing counts).
+ * "nothing compared", M counting memory and ratio figures, then too noisy,
+ * not comparable, findings, run errors, slower, unpaired and missing counts).
  * The return value is regressed memory and ratio figures plus findings, the
- * counts in compare_counts; -1 (nothing printed) for a malformed summary: no
- * "summary" array, an entry without string allocator and workload or a
- * figures object, a figure that is not an object with kind memory/ratio/speed
- * and a numeric median (min and max numeric when present), or a figure whose
- * kind differs between the documents.
+ * counts in compare_counts; -1 (nothing printed) for a malformed summary
+ * (stress_summary_valid, results.c) or a figure whose kind differs between
+ * the documents.
  *
  * Exit status (compare_exit_status, for every caller): 1 when anything
  * regressed or a finding was made; otherwise 2 when a new entry's runs
@@ -65,7 +76,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,11 +87,9 @@ void compare_options_default(struct compare_options *o)
         .tolerance = 0.10, .min_change_bytes = (size_t)1 << 20, .list_missing = true};
 }
 
-enum kind { KIND_MEMORY, KIND_RATIO, KIND_SPEED, KIND_UNKNOWN };
-
 struct figure {
-    enum kind kind;
-    double median, spread;
+    enum figure_kind kind;
+    double median, min, max, spread;
 };
 
 struct row {
@@ -94,67 +102,9 @@ struct row {
 struct table {
     struct row *rows;
     size_t count, capacity;
-    int regressed, findings, errors, slower, compared, no_baseline, missing;
+    int regressed, findings, errors, slower, compared, no_baseline, missing, noisy, unlike;
+    struct compare_counts *counts; /* where the flagged workloads go, or NULL */
 };
-
-static __attribute__((format(printf, 3, 4))) bool fail(char *err, size_t len, const char *fmt, ...)
-{
-    va_list args;
-    va_start(args, fmt);
-    vsnprintf(err, len, fmt, args);
-    va_end(args);
-    return false;
-}
-
-static enum kind kind_of(const json_t *f)
-{
-    const char *k = json_string_value(json_object_get(f, "kind"));
-    if (k == NULL) return KIND_UNKNOWN;
-    if (strcmp(k, "memory") == 0) return KIND_MEMORY;
-    if (strcmp(k, "ratio") == 0) return KIND_RATIO;
-    if (strcmp(k, "speed") == 0) return KIND_SPEED;
-    return KIND_UNKNOWN;
-}
-
-static bool optional_number(const json_t *f, const char *key)
-{
-    const json_t *v = json_object_get(f, key);
-    return v == NULL || json_is_number(v);
-}
-
-static bool check_entry(const char *side, size_t i, const json_t *e, char *err, size_t len)
-{
-    const json_t *figures = json_object_get(e, "figures");
-    if (!json_is_object(e) || !json_is_string(json_object_get(e, "allocator")) ||
-        !json_is_string(json_object_get(e, "workload")) || !json_is_object(figures))
-        return fail(err, len, "%s document: summary[%zu] lacks allocator, workload or figures",
-                    side, i);
-    const json_t *status = json_object_get(e, "status");
-    if (status && !json_is_string(status))
-        return fail(err, len, "%s document: summary[%zu].status is not a string", side, i);
-    const char *name;
-    const json_t *f;
-    json_object_foreach((json_t *)figures, name, f)
-    {
-        if (!json_is_object(f) || kind_of(f) == KIND_UNKNOWN ||
-            !json_is_number(json_object_get(f, "median")) || !optional_number(f, "min") ||
-            !optional_number(f, "max"))
-            return fail(err, len,
-                        "%s document: summary[%zu].figures.%s is not an object with a known "
-                        "kind and numeric median (and min, max)",
-                        side, i, name);
-    }
-    return true;
-}
-
-static bool check_document(const char *side, const json_t *doc, char *err, size_t len)
-{
-    const json_t *summary = json_object_get(doc, "summary");
-    if (!json_is_array(summary)) return fail(err, len, "%s document: no \"summary\" array", side);
-    for (size_t i = 0; i < json_array_size(summary); i++)
-        if (!check_entry(side, i, json_array_get(summary, i), err, len)) return false;
-    return true;
-}
 
 static const char *field(const json_t *e, const char *key)
 {
@@ -175,14 +125,18 @@ static const char *sole_allocator(const json_t *summary)
 
 static struct figure read_figure(const json_t *f)
 {
-    struct figure r = {kind_of(f), json_number_value(json_object_get(f, "median")), 0};
+    double median = json_number_value(json_object_get(f, "median"));
+    struct figure r = {figure_kind(f), median, median, median, 0};
     const json_t *min = json_object_get(f, "min"), *max = json_object_get(f, "max");
-    if (min && max && r.median > 0)
-        r.spread = (json_number_value(max) - json_number_value(min)) / r.median;
+    if (min && max) {
+        r.min = json_number_value(min);
+        r.max = json_number_value(max);
+        if (r.median > 0) r.spread = (r.max - r.min) / r.median;
+    }
     return r;
 }
 
-static void format_value(char *out, size_t len, enum kind kind, double v)
+static void format_value(char *out, size_t len, enum figure_kind kind, double v)
 {
     static const char *const rates[] = {"/s", "k/s", "M/s", "G/s"};
     unsigned u = 0;
@@ -226,14 +180,56 @@ static struct row *add_row(struct table *t, const json_t *e, const char *figure,
     return r;
 }
 
-static const char *judge(const struct figure *o, const struct figure *n, double tol, double floor)
+/* base is the option's tolerance, tol that widened by the spreads. A median
+ * that moved beyond base (and the floor) is judged: REGRESSED (or better)
+ * when it moved beyond tol too and the sides' values do not interleave,
+ * every new one beyond every old one by base; otherwise the repeats did not
+ * pin the figure down (a figure with two modes, a side wider than the
+ * tolerance) and it is "too noisy", neither REGRESSED nor ok. */
+static const char *judge(const struct figure *o, const struct figure *n, double tol, double base,
+                         double floor)
 {
-    bool grew = n->median > o->median * (1 + tol), shrank = n->median < o->median / (1 + tol);
     double diff = n->median - o->median;
-    if (n->kind == KIND_SPEED) return shrank ? "slower" : grew ? "faster" : "ok";
-    if (grew && diff >= floor) return "REGRESSED";
-    if (shrank && -diff >= floor) return "better";
+    if (n->kind == KIND_SPEED)
+        return n->median < o->median / (1 + tol)   ? "slower"
+               : n->median > o->median * (1 + tol) ? "faster"
+                                                   : "ok";
+    if (n->median > o->median * (1 + base) && diff >= floor)
+        return n->median > o->median * (1 + tol) && n->min > o->max * (1 + base) ? "REGRESSED"
+                                                                                 : "too noisy";
+    if (n->median < o->median / (1 + base) && -diff >= floor)
+        return n->median < o->median / (1 + tol) && n->max * (1 + base) < o->min ? "better"
+                                                                                 : "too noisy";
     return "ok";
+}
+
+/* What the entry's runs asked of the allocator before the figure's phase
+ * ("rss:released" → the action of "released"): NULL when nothing. */
+static const char *action_before(const json_t *e, const char *figure)
+{
+    const char *phase = strchr(figure, ':');
+    return phase ? field(json_object_get(e, "actions"), phase + 1) : NULL;
+}
+
+/* Figures are alike when both sides asked their allocator the same kind of
+ * thing first: nothing, a release call (each allocator's own), or a
+ * release call it does not have ("none"). Repeats that differed ("mixed")
+ * are alike with nothing. */
+static bool same_action(const char *old, const char *new)
+{
+    if (old == NULL || new == NULL) return old == new;
+    if (strcmp(old, "mixed") == 0 || strcmp(new, "mixed") == 0) return false;
+    return (strcmp(old, "none") == 0) == (strcmp(new, "none") == 0);
+}
+
+/* Remembers a workload with a regressed or noisy figure, once. */
+static void flag_workload(struct table *t, const char *workload)
+{
+    struct compare_counts *c = t->counts;
+    if (c == NULL) return;
+    for (unsigned i = 0; i < c->flagged_count; i++)
+        if (strcmp(c->flagged[i], workload) == 0) return;
+    if (c->flagged_count < COMPARE_MAX_FLAGGED) c->flagged[c->flagged_count++] = workload;
 }
 
 /* The least fragmentation move flagged in the new entry e (see the header). */
@@ -245,21 +241,32 @@ static double ratio_floor(const json_t *e, double fragmentation, const struct co
     return fmax(RATIO_FLOOR, (double)opt->min_change_bytes * fragmentation / peak_rss);
 }
 
-static void compare_figure(struct table *t, const json_t *e, const char *name, const json_t *of,
-                           const json_t *nf, const struct compare_options *opt)
+static void compare_figure(struct table *t, const json_t *base, const json_t *e, const char *name,
+                           const json_t *of, const json_t *nf, const struct compare_options *opt)
 {
     struct figure o = read_figure(of), n = read_figure(nf);
+    const char *old_action = action_before(base, name), *new_action = action_before(e, name);
+    if (!same_action(old_action, new_action)) {
+        t->unlike++;
+        struct row *r = add_row(t, e, name, "not comparable");
+        snprintf(r->old, sizeof r->old, "%.20s", old_action ? old_action : "nothing");
+        snprintf(r->new, sizeof r->new, "%.20s", new_action ? new_action : "nothing");
+        return;
+    }
     double tol = fmax(opt->tolerance, o.spread + n.spread);
     double floor = n.kind == KIND_MEMORY  ? (double)opt->min_change_bytes
                    : n.kind == KIND_RATIO ? ratio_floor(e, n.median, opt)
                                           : 0;
-    const char *verdict = judge(&o, &n, tol, floor);
+    const char *verdict = judge(&o, &n, tol, opt->tolerance, floor);
     bool regressed = strcmp(verdict, "REGRESSED") == 0, slower = strcmp(verdict, "slower") == 0;
+    bool noisy = strcmp(verdict, "too noisy") == 0;
     t->regressed += regressed;
+    t->noisy += noisy;
     t->slower += slower;
     t->compared += n.kind != KIND_SPEED;
+    if (regressed || noisy) flag_workload(t, field(e, "workload"));
     bool headline = opt->show_headlines && strchr(name, ':') == NULL;
-    if (!regressed && !slower && !opt->show_all && !headline) return;
+    if (!regressed && !noisy && !slower && !opt->show_all && !headline) return;
     struct row *r = add_row(t, e, name, verdict);
     format_value(r->old, sizeof r->old, o.kind, o.median);
     format_value(r->new, sizeof r->new, n.kind, n.median);
@@ -278,13 +285,14 @@ static bool compare_entries(struct table *t, const json_t *base, const json_t *e
     {
         const json_t *of = json_object_get(old_figures, name);
         if (of == NULL) continue;
-        if (kind_of(of) != kind_of(nf))
-            return fail(err, len,
-                        "figure %s of %s × %s has kind %s in the old document, %s "
-                        "in the new",
-                        name, field(e, "allocator"), field(e, "workload"), field(of, "kind"),
-                        field(nf, "kind"));
-        compare_figure(t, e, name, of, nf, opt);
+        if (figure_kind(of) != figure_kind(nf)) {
+            snprintf(err, len,
+                     "figure %s of %s × %s has kind %s in the old document, %s in the new", name,
+                     field(e, "allocator"), field(e, "workload"), field(of, "kind"),
+                     field(nf, "kind"));
+            return false;
+        }
+        compare_figure(t, base, e, name, of, nf, opt);
     }
     return true;
 }
@@ -372,6 +380,10 @@ static void print_summary(const struct table *t, FILE *out)
                 plural(t->compared));
     else
         fputs("nothing compared (no memory figure in both documents)", out);
+    if (t->noisy) fprintf(out, "; %d too noisy to judge (the repeats interleave)", t->noisy);
+    if (t->unlike)
+        fprintf(out, "; %d not comparable (the sides asked their allocator different things)",
+                t->unlike);
     if (t->findings)
         fprintf(out, "; %d finding%s (counted as regression%s)", t->findings, plural(t->findings),
                 plural(t->findings));
@@ -418,14 +430,16 @@ int compare_exit_status(const struct compare_counts *c, const char **why)
 int stress_compare(const json_t *old, const json_t *fresh, const struct compare_options *o,
                    FILE *out, struct compare_counts *counts, char *err, size_t err_len)
 {
-    if (!check_document("old", old, err, err_len) || !check_document("new", fresh, err, err_len) ||
+    if (!stress_summary_valid("old", old, err, err_len) ||
+        !stress_summary_valid("new", fresh, err, err_len) ||
         !stress_settings_comparable(old, fresh, err, err_len))
         return -1;
     const json_t *old_summary = json_object_get(old, "summary");
     const json_t *new_summary = json_object_get(fresh, "summary");
     const char *sole_old = sole_allocator(old_summary), *sole_new = sole_allocator(new_summary);
     const char *sole = sole_old && sole_new ? sole_old : NULL;
-    struct table t = {0};
+    struct table t = {.counts = counts};
+    if (counts) counts->flagged_count = 0;
     for (size_t i = 0; i < json_array_size(new_summary); i++) {
         if (!compare_entry(&t, old_summary, sole, json_array_get(new_summary, i), o, err,
                            err_len)) {
@@ -439,8 +453,15 @@ int stress_compare(const json_t *old, const json_t *fresh, const struct compare_
     if (t.count) print_table(&t, out);
     print_summary(&t, out);
     free(t.rows);
-    if (counts)
-        *counts = (struct compare_counts){t.regressed, t.findings, t.errors, t.compared, t.missing};
+    if (counts) {
+        counts->regressed = t.regressed;
+        counts->findings = t.findings;
+        counts->errors = t.errors;
+        counts->compared = t.compared;
+        counts->missing = t.missing;
+        counts->noisy = t.noisy;
+        counts->unlike = t.unlike;
+    }
     return t.regressed + t.findings;
 }
 

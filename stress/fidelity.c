@@ -90,7 +90,7 @@ int stress_fidelity_table(const char *const *allocs, unsigned alloc_count,
             p.settle_seconds = 0;
             double driver = 0, kernel = 0, harness = 0;
             if (!measure(self, allocs[a], &p, dir, &driver, &kernel, &harness)) {
-                printf("%-12.12s %-18s  run failed (log in %s)\n", allocs[a], p.workload, dir);
+                printf("%-12s %-18s  run failed (log in %s)\n", allocs[a], p.workload, dir);
                 worst = EXIT_FINDING;
                 continue;
             }
@@ -98,7 +98,7 @@ int stress_fidelity_table(const char *const *allocs, unsigned alloc_count,
             format_bytes(driver, d, sizeof d);
             format_bytes(kernel, k, sizeof k);
             format_bytes(harness, h, sizeof h);
-            printf("%-12.12s %-18s %12s %12s %8.4f %12s %7.1f%%\n", allocs[a], p.workload, d, k,
+            printf("%-12s %-18s %12s %12s %8.4f %12s %7.1f%%\n", allocs[a], p.workload, d, k,
                    driver / kernel, h, 100 * harness / driver);
         }
     printf("ratio: driver / kernel (target within 2%%); harness: the process's RSS before the\n"

@@ -1,8 +1,9 @@
 /*
  * phase.c — the figures taken at each phase end of a workload: RSS, the
  * phase's peak RSS (VmHWM, reset at the phase's start through clear_refs
- * when the run asks for per-phase peaks), live bytes and their peak, and
- * the allocator's own statistics. Also the workloads' bookkeeping tables,
+ * when the run asks for per-phase peaks), live bytes and their peak, the
+ * allocator's own statistics, and what the workload asked of the allocator
+ * just before (a release call). Also the workloads' bookkeeping tables,
  * which count as the harness's memory.
  */
 #include "stress.h"
@@ -12,9 +13,15 @@
 
 void stress_phase(struct stress_run *r, const char *name)
 {
+    stress_phase_after(r, name, "");
+}
+
+void stress_phase_after(struct stress_run *r, const char *name, const char *action)
+{
     if (r->phase_count == STRESS_MAX_PHASES) return;
     struct phase_record *ph = &r->phases[r->phase_count++];
     snprintf(ph->name, sizeof ph->name, "%s", name);
+    snprintf(ph->action, sizeof ph->action, "%s", action);
     ph->end_seconds = monotonic_seconds() - r->started;
     ph->rss = proc_rss_bytes();
     ph->peak_rss = proc_peak_bytes();

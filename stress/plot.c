@@ -133,6 +133,8 @@ static bool run_gnuplot(struct plot *p)
 
 bool stress_plot(const json_t *doc, const char *dir, char *err, size_t err_len)
 {
+    /* What compare refuses is not drawn either (a negative figure would fall below the axes). */
+    if (!stress_summary_valid("the", doc, err, err_len)) return false;
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         snprintf(err, err_len, "%s: cannot make the directory: %s", dir, strerror(errno));
         return false;

@@ -7,6 +7,7 @@
 #include "stress.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,80 @@ bool stress_settings_comparable(const json_t *old, const json_t *fresh, char *er
             return false;
         }
     }
+    return true;
+}
+
+enum figure_kind figure_kind(const json_t *f)
+{
+    const char *k = json_string_value(json_object_get(f, "kind"));
+    if (k == NULL) return KIND_UNKNOWN;
+    if (strcmp(k, "memory") == 0) return KIND_MEMORY;
+    if (strcmp(k, "ratio") == 0) return KIND_RATIO;
+    if (strcmp(k, "speed") == 0) return KIND_SPEED;
+    return KIND_UNKNOWN;
+}
+
+static bool fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool fail(char *err, size_t len, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(err, len, fmt, args);
+    va_end(args);
+    return false;
+}
+
+/* Absent, or a number no figure can be below: memory, ratios and speeds are never negative. */
+static bool optional_amount(const json_t *f, const char *key)
+{
+    const json_t *v = json_object_get(f, key);
+    return v == NULL || (json_is_number(v) && json_number_value(v) >= 0);
+}
+
+static bool figure_valid(const json_t *f)
+{
+    return json_is_object(f) && figure_kind(f) != KIND_UNKNOWN &&
+           json_is_number(json_object_get(f, "median")) && optional_amount(f, "median") &&
+           optional_amount(f, "min") && optional_amount(f, "max");
+}
+
+static bool entry_valid(const char *side, size_t i, const json_t *e, char *err, size_t len)
+{
+    const json_t *figures = json_object_get(e, "figures"), *actions = json_object_get(e, "actions");
+    if (!json_is_object(e) || !json_is_string(json_object_get(e, "allocator")) ||
+        !json_is_string(json_object_get(e, "workload")) || !json_is_object(figures))
+        return fail(err, len, "%s document: summary[%zu] lacks allocator, workload or figures",
+                    side, i);
+    const json_t *status = json_object_get(e, "status");
+    if (status && !json_is_string(status))
+        return fail(err, len, "%s document: summary[%zu].status is not a string", side, i);
+    const char *name;
+    const json_t *v;
+    json_object_foreach((json_t *)figures, name, v)
+    {
+        if (!figure_valid(v))
+            return fail(err, len,
+                        "%s document: summary[%zu].figures.%s is not an object with a known "
+                        "kind and a median (and min, max) that are numbers of at least 0",
+                        side, i, name);
+    }
+    if (actions && !json_is_object(actions))
+        return fail(err, len, "%s document: summary[%zu].actions is not an object", side, i);
+    json_object_foreach((json_t *)actions, name, v)
+    {
+        if (!json_is_string(v))
+            return fail(err, len, "%s document: summary[%zu].actions.%s is not a string", side, i,
+                        name);
+    }
+    return true;
+}
+
+bool stress_summary_valid(const char *side, const json_t *doc, char *err, size_t len)
+{
+    const json_t *summary = json_object_get(doc, "summary");
+    if (!json_is_array(summary)) return fail(err, len, "%s document: no \"summary\" array", side);
+    for (size_t i = 0; i < json_array_size(summary); i++)
+        if (!entry_valid(side, i, json_array_get(summary, i), err, len)) return false;
     return true;
 }
 

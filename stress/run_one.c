@@ -61,6 +61,8 @@ static json_t *phases_array(const struct stress_run *r)
                          ph->live_bytes ? json_real((double)net / (double)ph->live_bytes)
                                         : json_null(),
                          "allocator_stats", stats_object(ph)));
+        if (ph->action[0])
+            json_object_set_new(json_array_get(a, i), "action", json_string(ph->action));
     }
     return a;
 }

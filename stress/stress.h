@@ -107,6 +107,7 @@ struct phase_record {
     size_t live_bytes;
     size_t peak_live_bytes; /* over the phase */
     size_t harness_rss;     /* the harness's share of rss: its tables made so far count */
+    char action[64]; /* what the workload asked of the allocator just before (empty: nothing) */
     unsigned stat_count;
     struct alloc_stat stats[STRESS_MAX_STATS];
 };
@@ -138,6 +139,12 @@ struct stress_run {
 /* Ends the current phase: records its figures under `name` and starts the
  * next one (resetting VmHWM when the params ask for it). */
 void stress_phase(struct stress_run *r, const char *name);
+/* The same, for a phase that ends right after the workload asked the
+ * allocator for something beyond malloc and free (a release call): `action`
+ * names the call, or "none" when the allocator has no such call. A
+ * comparison judges that phase's figures only between runs that did the
+ * same (compare.c). */
+void stress_phase_after(struct stress_run *r, const char *name, const char *action);
 /* A workload's bookkeeping (block tables): harness memory, made resident at
  * once and added to the harness's share of the RSS. */
 void *stress_table(struct stress_run *r, size_t bytes);
@@ -210,6 +217,7 @@ struct stress_plan {
     const char *const *workloads;
     unsigned workload_count;
     unsigned repeat;
+    unsigned first_repeat;       /* the index of the first repeat (more of an earlier plan) */
     struct stress_params params; /* .workload is set per run */
     double timeout_seconds;      /* a child still running after this long is a hang (0: default) */
 };
@@ -252,6 +260,16 @@ bool stress_json_write(const char *path, const json_t *doc, size_t flags);
 /* False, with the setting named in err, when two documents were measured
  * with different workload settings (scale, seed, checks, settle, resets). */
 bool stress_settings_comparable(const json_t *old, const json_t *fresh, char *err, size_t err_len);
+/* False, with the entry and figure named in err, when the document's
+ * "summary" is malformed: not an array; an entry without string allocator
+ * and workload or a figures object; a figure that is not an object with
+ * kind memory/ratio/speed and a median (min and max when present) that is
+ * a number of at least 0; "actions" that are not strings. `side` names the
+ * document in err ("old", "new", "the"). compare and plot both require it. */
+bool stress_summary_valid(const char *side, const json_t *doc, char *err, size_t len);
+enum figure_kind { KIND_MEMORY, KIND_RATIO, KIND_SPEED, KIND_UNKNOWN };
+/* A summary figure's "kind", KIND_UNKNOWN for anything else. */
+enum figure_kind figure_kind(const json_t *figure);
 /* The entry of allocator × workload in a "summary" array, or NULL (entries
  * without string allocator and workload are passed over). */
 json_t *summary_entry(const json_t *summary, const char *alloc, const char *workload);
@@ -267,6 +285,7 @@ struct compare_options {
     bool show_headlines;     /* list the whole-run figures (not per phase) too */
     bool list_missing;       /* list old entries the new document lacks (default on) */
 };
+#define COMPARE_MAX_FLAGGED 32
 /* What a comparison found (besides the table it printed). */
 struct compare_counts {
     int regressed; /* memory and ratio figures REGRESSED */
@@ -274,6 +293,12 @@ struct compare_counts {
     int errors;    /* new entries with status "error" */
     int compared;  /* memory and ratio figures compared */
     int missing;   /* old entries the new document lacks (when listed) */
+    int noisy;     /* memory and ratio figures too noisy to judge (not counted as regressed) */
+    int unlike;    /* figures not compared: the sides asked their allocator different things */
+    /* Workloads with a REGRESSED or too noisy figure (names in the new
+     * document), for a caller that can measure them again. */
+    const char *flagged[COMPARE_MAX_FLAGGED];
+    unsigned flagged_count;
 };
 /* The exit status a comparison's counts call for: 1 for a regression or a
  * finding; else 2 for a run error or when nothing was compared (why says

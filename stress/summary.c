@@ -3,7 +3,9 @@
  * allocator × workload, each figure's median, minimum, maximum and values
  * over the repeats (only runs that completed count). Medians, because the
  * machines are shared and noisy; the range, because the tolerance of a
- * comparison grows with the spread it measured.
+ * comparison grows with the spread it measured. Also what each phase
+ * asked of the allocator (a release call), so that a comparison can tell
+ * figures of like actions from unlike.
  */
 #include "stress.h"
 
@@ -61,6 +63,34 @@ static void collect_run(json_t *values, json_t *kinds, const json_t *run)
     }
 }
 
+/* The run's phase actions ({phase: action}), merged into the entry's:
+ * repeats that asked different things make the phase's action "mixed". */
+static void merge_actions(json_t *e, const json_t *run)
+{
+    json_t *mine = json_object();
+    size_t i;
+    const json_t *phase;
+    json_array_foreach(json_object_get(run, "phases"), i, phase)
+    {
+        const json_t *name = json_object_get(phase, "name"),
+                     *action = json_object_get(phase, "action");
+        if (json_is_string(name) && json_is_string(action))
+            json_object_set(mine, json_string_value(name), (json_t *)action);
+    }
+    json_t *kept = json_object_get(e, "actions");
+    if (kept == NULL) {
+        json_object_set_new(e, "actions", mine);
+        return;
+    }
+    const char *name;
+    json_t *action;
+    json_object_foreach(mine, name, action) if (!json_equal(action, json_object_get(kept, name)))
+        json_object_set_new(kept, name, json_string("mixed"));
+    json_object_foreach(kept, name, action) if (json_object_get(mine, name) == NULL)
+        json_object_set_new(kept, name, json_string("mixed"));
+    json_decref(mine);
+}
+
 json_t *stress_summarize(const json_t *runs)
 {
     json_t *summary = json_array();
@@ -97,6 +127,7 @@ json_t *stress_summarize(const json_t *runs)
                 json_array_append(names, json_object_get(phase, "name"));
         }
         collect_run(json_object_get(e, "values"), json_object_get(e, "kinds"), run);
+        merge_actions(e, run);
     }
     /* Turn the collected values into figures. */
     json_t *e;

@@ -37,7 +37,7 @@ static void phase_figure(const json_t *entry, size_t phase, char *out, size_t le
     format_bytes(median_of(entry, key), out, len);
 }
 
-static void print_row(const json_t *e, FILE *out)
+static void print_row(const json_t *e, int name_width, FILE *out)
 {
     const char *status = json_string_value(json_object_get(e, "status"));
     const json_t *phases = json_object_get(e, "phases");
@@ -47,18 +47,19 @@ static void print_row(const json_t *e, FILE *out)
     phase_figure(e, json_array_size(phases) - 1, end, sizeof end);
     const char *last = json_string_value(json_array_get(phases, json_array_size(phases) - 1));
     if (json_array_size(phases) == 0) {
-        fprintf(out, "%-28.28s %-18s  %s\n", json_string_value(json_object_get(e, "allocator")),
+        fprintf(out, "%-*s %-18s  %s\n", name_width,
+                json_string_value(json_object_get(e, "allocator")),
                 json_string_value(json_object_get(e, "workload")), status);
         return;
     }
-    fprintf(out, "%-28.28s %-18s %11s %11s %11s %-15.15s %6.2f %9.3f %s\n",
+    fprintf(out, "%-*s %-18s %11s %11s %11s %-15.15s %6.2f %9.3f %s\n", name_width,
             json_string_value(json_object_get(e, "allocator")),
             json_string_value(json_object_get(e, "workload")), start, peak, end, last ? last : "",
             median_of(e, "fragmentation"), median_of(e, "ops_per_second") / 1e6, status);
 }
 
 /* The seed's question: the service's memory at start-up and after N requests. */
-static void print_server(const json_t *summary, FILE *out)
+static void print_server(const json_t *summary, int name_width, FILE *out)
 {
     size_t i;
     const json_t *e;
@@ -71,14 +72,14 @@ static void print_server(const json_t *summary, FILE *out)
             continue;
         size_t n = json_array_size(phases), picks[] = {0, 1, n / 2, n - 1};
         if (!header) {
-            fprintf(out, "\nserver: RSS at start-up and after N requests (medians)\n%-28s",
-                    "allocator");
+            fprintf(out, "\nserver: RSS at start-up and after N requests (medians)\n%-*s",
+                    name_width, "allocator");
             for (size_t k = 0; k < 4; k++)
                 fprintf(out, " %14.14s", json_string_value(json_array_get(phases, picks[k])));
             fprintf(out, " %14s\n", "growth");
             header = true;
         }
-        fprintf(out, "%-28.28s", json_string_value(json_object_get(e, "allocator")));
+        fprintf(out, "%-*s", name_width, json_string_value(json_object_get(e, "allocator")));
         for (size_t k = 0; k < 4; k++) {
             char v[32];
             phase_figure(e, picks[k], v, sizeof v);
@@ -92,15 +93,31 @@ static void print_server(const json_t *summary, FILE *out)
     }
 }
 
+/* Allocator names are printed whole: two builds of one library differ only
+ * at the end of their paths. */
+static int name_width(const json_t *summary)
+{
+    int width = (int)strlen("allocator");
+    size_t i;
+    const json_t *e;
+    json_array_foreach(summary, i, e)
+    {
+        const char *name = json_string_value(json_object_get(e, "allocator"));
+        if (name && (int)strlen(name) > width) width = (int)strlen(name);
+    }
+    return width;
+}
+
 void stress_print_table(const json_t *doc, FILE *out)
 {
     const json_t *summary = json_object_get(doc, "summary");
-    fprintf(out, "%-28s %-18s %11s %11s %11s %-15s %6s %9s %s\n", "allocator", "workload",
+    int width = name_width(summary);
+    fprintf(out, "%-*s %-18s %11s %11s %11s %-15s %6s %9s %s\n", width, "allocator", "workload",
             "start RSS", "peak RSS", "end RSS", "(end phase)", "frag", "Mops/s", "status");
     size_t i;
     const json_t *e;
-    json_array_foreach(summary, i, e) print_row(e, out);
-    print_server(summary, out);
+    json_array_foreach(summary, i, e) print_row(e, width, out);
+    print_server(summary, width, out);
     fprintf(out, "\nRSS: the whole process (harness included: see \"harness\" in the JSON); "
                  "frag: (peak RSS - harness RSS) / peak live bytes.\n");
 }

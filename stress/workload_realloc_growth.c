@@ -6,10 +6,10 @@
  * checked across every move.
  *
  * The threads take turns of TURN steps, handing a baton. Run at once, how
- * far one had grown its buffers when the other peaked was the scheduler's
- * doing, and so was the peak of their sum: the same jemalloc measured
- * against itself differed by 14% in fragmentation, and was flagged. In
- * turns, the live bytes at every step are the seed's.
+ * far one had grown its buffers when the other peaked would be the
+ * scheduler's doing, and so would the peak of their sum, and the same
+ * allocator measured against itself would differ. In turns, the live bytes
+ * at every step are the seed's.
  */
 #include "stress.h"
 

@@ -72,7 +72,7 @@ void workload_spike(struct stress_run *r)
     stress_phase(r, "settled");
 
     r->release_call = alloc_release(r->alloc);
-    stress_phase(r, "released");
+    stress_phase_after(r, "released", r->release_call ? r->release_call : "none");
     for (size_t k = 0; k < WARM; k++)
         sblock_free(r, &warm[k]);
 }

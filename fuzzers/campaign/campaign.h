@@ -51,6 +51,10 @@ void run_afl(struct campaign *c, const char *target, const char *log_path);
 /* Runs argv alone on one file in a fresh process group (output to out_path),
  * stopped after `seconds`; returns the wait status, *timed_out when stopped. */
 int run_once(const char *const argv[], const char *out_path, unsigned seconds, bool *timed_out);
+/* afl_queue.c: copies every input queued by the AFL++ instances under
+ * afl_out into corpus (named by a hash of the bytes; ones there already are
+ * passed over); returns how many were added. A write error exits 2. */
+unsigned afl_queue_to_corpus(const char *afl_out, const char *corpus);
 
 /* cmd_fuzz_findings.c: every crash or hang file the engines left, confirmed by
  * `gauntlet run` in a fresh process (a sanitized campaign: also by its

@@ -227,4 +227,5 @@ void run_afl(struct campaign *c, const char *target, const char *log_path)
     uint64_t after = afl_executions(c);
     c->round_executions = after >= before ? after - before : after;
     c->executions += c->round_executions;
+    afl_queue_to_corpus(afl_out, o->corpus);
 }

@@ -44,7 +44,7 @@
      defined(DEFECT_CRASH_HISTORY) + defined(DEFECT_READONLY_BLOCK) +                              \
      defined(DEFECT_THREAD_EXIT_CRASH) + defined(DEFECT_ABORT_MALLOC) +                            \
      defined(DEFECT_QUIET_EXIT) + defined(DEFECT_FORK_BOTH_GO_ON) + defined(DEFECT_NULL_ALWAYS) +  \
-     defined(DEFECT_NONE)) > 1
+     defined(DEFECT_BIMODAL) + defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
@@ -339,6 +339,56 @@ static void core_release(void *p)
     void *base = header_of(p)->base;
     if (base != NULL) libc_free(base);
 }
+
+/* ---- DEFECT_BIMODAL: memory that some runs hold and others do not, in a
+ * sequence the test chooses, so that a comparison's handling of a figure
+ * with two modes can be proved without waiting for an allocator's clock to
+ * split it. Only `gauntlet stress-one` processes take a letter: the corpus
+ * replays of an upgrade load the library too. */
+#ifdef DEFECT_BIMODAL
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+
+#define BIMODAL_BYTES ((size_t)24 << 20)
+
+static bool in_stress_run(void)
+{
+    char args[4096];
+    int fd = open("/proc/self/cmdline", O_RDONLY);
+    ssize_t n = fd < 0 ? -1 : read(fd, args, sizeof args - 1);
+    if (fd >= 0) close(fd);
+    if (n <= 0) return false;
+    args[n] = '\0';
+    for (ssize_t i = 0; i < n; i += (ssize_t)strlen(args + i) + 1)
+        if (strcmp(args + i, "stress-one") == 0) return true;
+    return false;
+}
+
+/* The counter file's number, incremented under its lock; -1 on any failure. */
+static long take_ticket(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT, 0600);
+    if (fd < 0 || flock(fd, LOCK_EX) != 0) return -1;
+    char text[24] = {0};
+    long ticket = pread(fd, text, sizeof text - 1, 0) > 0 ? strtol(text, NULL, 10) : 0;
+    int len = snprintf(text, sizeof text, "%ld\n", ticket + 1);
+    bool written = pwrite(fd, text, (size_t)len, 0) == len;
+    close(fd);
+    return written ? ticket : -1;
+}
+
+__attribute__((constructor)) static void bimodal_start(void)
+{
+    const char *modes = getenv("GAUNTLET_TEST_MODES"), *path = getenv("GAUNTLET_TEST_MODES_FILE");
+    if (modes == NULL || path == NULL || !in_stress_run()) return;
+    long ticket = take_ticket(path);
+    if (ticket < 0 || (size_t)ticket >= strlen(modes) || modes[ticket] != 'H') return;
+    void *held =
+        mmap(NULL, BIMODAL_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (held != MAP_FAILED) memset(held, 1, BIMODAL_BYTES);
+}
+#endif
 
 /* ---- DEFECT_SCRIBBLE: a registry of live blocks, one of which gets a byte
  * flipped every few frees ---- */

@@ -203,6 +203,48 @@ START_TEST(afl_secondary_crash_stops_the_campaign)
 }
 END_TEST
 
+/* What AFL++ queued reaches --corpus (libFuzzer writes its corpus itself):
+ * stand-in afl-fuzz that queues two inputs, one of them twice. */
+START_TEST(afl_queue_reaches_the_corpus)
+{
+    char root[64], gauntlet[128], out[128], corpus[128], bin[128], path[4200];
+    make_temp_dir(root, sizeof root);
+    fake_build(root, "afl", "#!/bin/sh\nexit 0\n", gauntlet, sizeof gauntlet);
+    snprintf(bin, sizeof bin, "%s/bin", root);
+    ck_assert_int_eq(mkdir(bin, 0755), 0);
+    snprintf(path, sizeof path, "%s/afl-fuzz", bin);
+    write_file(path, "#!/bin/sh\n"
+                     "while [ $# -gt 0 ]; do case $1 in -M|-S) name=$2; shift;; "
+                     "-o) out=$2; shift;; --) break;; esac; shift; done\n"
+                     "mkdir -p \"$out/$name/queue/.state\"\n"
+                     "printf 'first input' > \"$out/$name/queue/id:000000,orig:a\"\n"
+                     "printf 'second input' > \"$out/$name/queue/id:000001,src:000000\"\n"
+                     "printf 'first input' > \"$out/$name/queue/id:000002,src:000001\"\n"
+                     "printf 'state' > \"$out/$name/queue/.state/x\"\n"
+                     "printf 'execs_done : 500\\n' > \"$out/$name/fuzzer_stats\"\n");
+    ck_assert_int_eq(chmod(path, 0755), 0);
+    snprintf(path, sizeof path, "%s:%s", bin, getenv("PATH"));
+    setenv("PATH", path, 1); /* this test's own process (Check forks each test) */
+    snprintf(out, sizeof out, "%s/out", root);
+    snprintf(corpus, sizeof corpus, "%s/corpus", root);
+    ck_assert_int_eq(mkdir(corpus, 0755), 0);
+    snprintf(path, sizeof path, "%s/seed", corpus);
+    write_file(path, "seed");
+    const char *argv[] = {gauntlet, "fuzz",  "--engine", "afl",      "--alloc", "glibc", "--time",
+                          "5",      "--out", out,        "--corpus", corpus,    NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 0, "exit %d\n%s\n%s", r.status, r.out, r.err);
+    DIR *d = opendir(corpus);
+    ck_assert_ptr_nonnull(d);
+    unsigned from_afl = 0, others = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (e->d_name[0] != '.') strncmp(e->d_name, "afl-", 4) == 0 ? from_afl++ : others++;
+    closedir(d);
+    ck_assert_msg(from_afl == 2 && others == 1, "%u inputs from AFL++ (want 2), %u others",
+                  from_afl, others);
+}
+END_TEST
+
 /* `gauntlet run` cannot replay a crash file (here: the so: library is gone):
  * a set-up error, not "not reproduced". */
 START_TEST(replay_error_is_a_setup_error)
@@ -353,6 +395,7 @@ Suite *fuzz_suite(void)
     tcase_add_test(tc, stopped_campaign_leaves_no_process);
     tcase_add_test(tc, crash_file_being_written_is_judged_when_complete);
     tcase_add_test(tc, afl_secondary_crash_stops_the_campaign);
+    tcase_add_test(tc, afl_queue_reaches_the_corpus);
     tcase_add_test(tc, replay_error_is_a_setup_error);
     tcase_add_test(tc, sanitizer_report_is_confirmed_by_the_sanitized_target);
     tcase_add_loop_test(tc, campaign_finds_each_defect, 0,

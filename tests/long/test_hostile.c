@@ -1,12 +1,13 @@
 /*
  * test_hostile.c — allocators that end the process (exit, abort, a crash, a
  * fork whose parent leaves) or fork children that outlive the program, taken
- * through every command after `run`: minimize keeps the finding, triage
- * replays it, stress reports it as a finding, a fuzz campaign seeded with the
- * program finds it, upgrade calls the allocator NOT SAFE; and a crash that
- * needs the history of many inputs is a finding of the campaign, not an
- * error. The defects are those of tests/defective/defects.list whose run
- * ends the process (the hang aside: each of its runs waits the watchdog out).
+ * through `run` in both modes, every time, and every command after it:
+ * minimize keeps the finding, triage replays it, stress reports it as a
+ * finding, a fuzz campaign seeded with the program finds it, upgrade calls
+ * the allocator NOT SAFE; and a crash that needs the history of many inputs
+ * is a finding of the campaign, not an error. The defects are those of
+ * tests/defective/defects.list whose run ends the process (the hang aside:
+ * each of its runs waits the watchdog out).
  */
 #include "command.h"
 #include "gauntlet.h"
@@ -64,6 +65,31 @@ START_TEST(endings_are_loaded)
 {
     ck_assert_msg(ending_count >= 6, "only %d ending defects in tests/defective/defects.list",
                   ending_count);
+}
+END_TEST
+
+/* Threads that run free end the process from any thread, at any moment:
+ * each run, not only most, must report how it ended, and never also say
+ * PASS (a copy that went on, a process left behind: the program passed in
+ * the child's eyes only). */
+START_TEST(both_modes_report_the_end_every_time)
+{
+    const struct ending *e = &endings[_i];
+    char lib[512], program[256];
+    defective_library(lib, sizeof lib, e->defect);
+    program_of(e, program, sizeof program);
+    static const char *const modes[] = {"lockstep", "free"};
+    for (int m = 0; m < 2; m++)
+        for (int attempt = 0; attempt < 3; attempt++) {
+            const char *run[] = {"gauntlet", "run", "--mode", modes[m],
+                                 "--alloc",  lib,   program,  NULL};
+            spawn_run(run, &r);
+            assert_finding(modes[m], e);
+            ck_assert_msg(strstr(r.out, "PASS ") == NULL,
+                          "%s in %s mode: a PASS line beside the "
+                          "finding:\n%s",
+                          e->defect, modes[m], r.out);
+        }
 }
 END_TEST
 
@@ -206,6 +232,7 @@ Suite *hostile_suite(void)
     TCase *tc = tcase_create("ends");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, endings_are_loaded);
+    tcase_add_loop_test(tc, both_modes_report_the_end_every_time, 0, ending_count);
     tcase_add_loop_test(tc, minimize_keeps_the_end, 0, ending_count);
     tcase_add_loop_test(tc, triage_replays_the_end, 0, ending_count);
     tcase_add_loop_test(tc, stress_reports_the_end, 0, ending_count);

@@ -53,7 +53,8 @@ static bool empty_directory(const char *path)
 }
 
 /* libdefect_garble writes \xff\xfe and 9000 "é" on one line, then aborts:
- * the parent used to crash (jansson refused the report). */
+ * the report is recorded, repaired to UTF-8 (jansson refuses anything else),
+ * and the parent goes on. */
 START_TEST(a_report_that_is_not_utf8_is_recorded)
 {
     char alloc[512], dir[128], json[256];
@@ -189,9 +190,9 @@ START_TEST(compare_does_not_pass_a_broken_new_document)
 END_TEST
 
 /* Fragmentation is net RSS over live bytes: on a small run a fifth of a MiB
- * moves it by 0.2, which flagged the same library measured twice (upgrade
- * none -> none, realloc-growth at scale 0.02: 1.45 -> 1.68 at 5 MiB peak).
- * A move is flagged only when it stands for --min-change (1 MiB) of RSS. */
+ * moves it by 0.2, as the same library measured twice can (realloc-growth at
+ * scale 0.02: 1.45 -> 1.68 at 5 MiB peak). A move is flagged only when it
+ * stands for --min-change (1 MiB) of RSS. */
 START_TEST(small_runs_fragmentation_noise_is_not_flagged)
 {
     char dir[128];

@@ -364,7 +364,7 @@ START_TEST(test_defective_calloc_fails)
 END_TEST
 
 /* A large block's last kept byte lost by realloc: the reproducer checks the
- * sampled block's tail, as the harness does (it used to step past it). */
+ * sampled block's tail, as the harness does, not stepping past it. */
 START_TEST(test_sampled_block_tail_is_checked)
 {
     struct workdir w;
