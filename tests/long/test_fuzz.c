@@ -164,30 +164,39 @@ START_TEST(crash_file_being_written_is_judged_when_complete)
 }
 END_TEST
 
+/* A build under root whose afl-fuzz, first on PATH, is `script`. */
+static void stand_in_afl(const char *root, const char *script, char *gauntlet, size_t len)
+{
+    char bin[128], path[4200];
+    fake_build(root, "afl", "#!/bin/sh\nexit 0\n", gauntlet, len);
+    snprintf(bin, sizeof bin, "%s/bin", root);
+    ck_assert_int_eq(mkdir(bin, 0755), 0);
+    snprintf(path, sizeof path, "%s/afl-fuzz", bin);
+    write_file(path, script);
+    ck_assert_int_eq(chmod(path, 0755), 0);
+    snprintf(path, sizeof path, "%s:%s", bin, getenv("PATH"));
+    setenv("PATH", path, 1); /* this test's own process (Check forks each test) */
+}
+
 /* AFL++'s main instance stops at its own first crash, not at a secondary's:
  * a secondary's crash file is confirmed while the instances run, and the
  * campaign stops there instead of at its time limit. Stand-in afl-fuzz on
  * PATH: a secondary writes its crash at once; the main only waits. */
 START_TEST(afl_secondary_crash_stops_the_campaign)
 {
-    char root[64], gauntlet[128], out[128], lib[128], bin[128], path[4200];
+    char root[64], gauntlet[128], out[128], lib[128];
     make_temp_dir(root, sizeof root);
-    fake_build(root, "afl", "#!/bin/sh\nexit 0\n", gauntlet, sizeof gauntlet);
-    snprintf(bin, sizeof bin, "%s/bin", root);
-    ck_assert_int_eq(mkdir(bin, 0755), 0);
-    snprintf(path, sizeof path, "%s/afl-fuzz", bin);
-    write_file(path, "#!/bin/sh\n"
-                     "root=$(dirname \"$0\")/..\n"
-                     "while [ $# -gt 0 ]; do case $1 in -S|-M) name=$2; role=$1; shift;; "
-                     "-o) out=$2; shift;; -V) limit=$2; shift;; --) break;; esac; shift; done\n"
-                     "mkdir -p \"$out/$name/crashes\"\n"
-                     "if [ \"$role\" = -S ]; then\n"
-                     "  cp \"$root/good.bin\" \"$out/$name/crashes/id:000000,sig:11,src:000000\"\n"
-                     "fi\n"
-                     "sleep \"$limit\"\n");
-    ck_assert_int_eq(chmod(path, 0755), 0);
-    snprintf(path, sizeof path, "%s:%s", bin, getenv("PATH"));
-    setenv("PATH", path, 1); /* this test's own process (Check forks each test) */
+    stand_in_afl(root,
+                 "#!/bin/sh\n"
+                 "root=$(dirname \"$0\")/..\n"
+                 "while [ $# -gt 0 ]; do case $1 in -S|-M) name=$2; role=$1; shift;; "
+                 "-o) out=$2; shift;; -V) limit=$2; shift;; --) break;; esac; shift; done\n"
+                 "mkdir -p \"$out/$name/crashes\"\n"
+                 "if [ \"$role\" = -S ]; then\n"
+                 "  cp \"$root/good.bin\" \"$out/$name/crashes/id:000000,sig:11,src:000000\"\n"
+                 "fi\n"
+                 "sleep \"$limit\"\n",
+                 gauntlet, sizeof gauntlet);
     snprintf(out, sizeof out, "%s/out", root);
     misaligning_program(root, lib, sizeof lib);
     const char *argv[] = {gauntlet, "fuzz",   "--engine", "afl",   "--jobs", "2", "--alloc",
@@ -207,24 +216,19 @@ END_TEST
  * stand-in afl-fuzz that queues two inputs, one of them twice. */
 START_TEST(afl_queue_reaches_the_corpus)
 {
-    char root[64], gauntlet[128], out[128], corpus[128], bin[128], path[4200];
+    char root[64], gauntlet[128], out[128], corpus[128], path[256];
     make_temp_dir(root, sizeof root);
-    fake_build(root, "afl", "#!/bin/sh\nexit 0\n", gauntlet, sizeof gauntlet);
-    snprintf(bin, sizeof bin, "%s/bin", root);
-    ck_assert_int_eq(mkdir(bin, 0755), 0);
-    snprintf(path, sizeof path, "%s/afl-fuzz", bin);
-    write_file(path, "#!/bin/sh\n"
-                     "while [ $# -gt 0 ]; do case $1 in -M|-S) name=$2; shift;; "
-                     "-o) out=$2; shift;; --) break;; esac; shift; done\n"
-                     "mkdir -p \"$out/$name/queue/.state\"\n"
-                     "printf 'first input' > \"$out/$name/queue/id:000000,orig:a\"\n"
-                     "printf 'second input' > \"$out/$name/queue/id:000001,src:000000\"\n"
-                     "printf 'first input' > \"$out/$name/queue/id:000002,src:000001\"\n"
-                     "printf 'state' > \"$out/$name/queue/.state/x\"\n"
-                     "printf 'execs_done : 500\\n' > \"$out/$name/fuzzer_stats\"\n");
-    ck_assert_int_eq(chmod(path, 0755), 0);
-    snprintf(path, sizeof path, "%s:%s", bin, getenv("PATH"));
-    setenv("PATH", path, 1); /* this test's own process (Check forks each test) */
+    stand_in_afl(root,
+                 "#!/bin/sh\n"
+                 "while [ $# -gt 0 ]; do case $1 in -M|-S) name=$2; shift;; "
+                 "-o) out=$2; shift;; --) break;; esac; shift; done\n"
+                 "mkdir -p \"$out/$name/queue/.state\"\n"
+                 "printf 'first input' > \"$out/$name/queue/id:000000,orig:a\"\n"
+                 "printf 'second input' > \"$out/$name/queue/id:000001,src:000000\"\n"
+                 "printf 'first input' > \"$out/$name/queue/id:000002,src:000001\"\n"
+                 "printf 'state' > \"$out/$name/queue/.state/x\"\n"
+                 "printf 'execs_done : 500\\n' > \"$out/$name/fuzzer_stats\"\n",
+                 gauntlet, sizeof gauntlet);
     snprintf(out, sizeof out, "%s/out", root);
     snprintf(corpus, sizeof corpus, "%s/corpus", root);
     ck_assert_int_eq(mkdir(corpus, 0755), 0);
