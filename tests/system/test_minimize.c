@@ -146,7 +146,7 @@ START_TEST(triage_groups_findings_that_fail_the_same_way)
     char dir[64], path[256], lib[512];
     make_temp_dir(dir, sizeof dir);
     defective_library(lib, sizeof lib, "calloc_dirty");
-    /* Two findings failing the same way (calloc-zero at a calloc), one that
+    /* Three findings failing the same way (calloc-zero at a calloc), one that
      * no longer reproduces, and a file that is no finding at all. */
     static const char dirty[] = "t0 malloc s0 100\nt0 calloc s1 10 x 10\n";
     snprintf(path, sizeof path, "%s/crash-one", dir);
@@ -155,6 +155,11 @@ START_TEST(triage_groups_findings_that_fail_the_same_way)
     ck_assert_int_eq(mkdir(path, 0755), 0);
     snprintf(path, sizeof path, "%s/findings/two.txt", dir);
     write_text(path, "t1 calloc s3 1000 x 1\n");
+    /* A saved finding is NAME.bin and NAME.txt: one finding, counted once. */
+    snprintf(path, sizeof path, "%s/findings/three.bin", dir);
+    write_binary(dir, path, "t0 calloc s2 50 x 2\n");
+    snprintf(path, sizeof path, "%s/findings/three.txt", dir);
+    write_text(path, "t0 calloc s2 50 x 2\n");
     snprintf(path, sizeof path, "%s/timeout-passes", dir);
     write_binary(dir, path, "t0 malloc s0 100\nt0 free s0\n");
     snprintf(path, sizeof path, "%s/README", dir);
@@ -163,7 +168,7 @@ START_TEST(triage_groups_findings_that_fail_the_same_way)
     const char *triage[] = {"gauntlet", "triage", "--alloc", lib, dir, NULL};
     spawn_run(triage, &r);
     ck_assert_msg(r.status == 1, "triage exit %d:\n%s%s", r.status, r.out, r.err);
-    ck_assert_msg(strstr(r.out, "2×") && strstr(r.out, "`calloc-zero` at calloc"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "3×") && strstr(r.out, "`calloc-zero` at calloc"), "%s", r.out);
     ck_assert_msg(strstr(r.out, "1 distinct"), "%s", r.out);
     ck_assert_msg(strstr(r.out, "did not reproduce") && strstr(r.out, "timeout-passes"), "%s",
                   r.out);
