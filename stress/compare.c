@@ -42,9 +42,10 @@
  * nothing is not worse than glibc measured after malloc_trim. Such figures
  * are listed as "not comparable" and counted apart.
  *
- * Status. A new entry whose status is "finding" counts as one regression (correctness before
- * memory; its figures are still compared); status "error" is shown and counted apart: a run that
- * did not run is not a finding, but a gate must not pass on it either. A paired old entry whose
+ * Status. A new entry whose status is "finding" counts as one regression
+ * (correctness before memory; its figures are still compared); status
+ * "error" is shown and counted apart: a run that did not run is not a
+ * finding, but a gate must not pass on it either. A paired old entry whose
  * status is not "ok" and that gave no figure to compare is shown as "not
  * compared".
  *
@@ -55,15 +56,13 @@
  *
  * Output: the pairing line if any, an aligned table of the flagged rows
  * (REGRESSED, too noisy, not comparable, slower, FINDING, error, not
- * compared, no baseline, missing) or
- * of every row with show_all, then one summary line ("N memory figures
- * regressed (of M compared)", "no memory regression (M figures compared)" or
- * "nothing compared", M counting memory and ratio figures, then too noisy,
- * not comparable, findings, run errors, slower, unpaired and missing counts).
- * The return value is regressed memory and ratio figures plus findings, the
- * counts in compare_counts; -1 (nothing printed) for a malformed summary
- * (stress_summary_valid, results.c) or a figure whose kind differs between
- * the documents.
+ * compared, no baseline, missing) or of every row with show_all, then one
+ * summary line ("N memory figures regressed (of M compared)", "no memory
+ * regression (M figures compared)" or "nothing compared", M counting memory and ratio figures, then
+ * too noisy, not comparable, findings, run errors, slower, unpaired and missing counts). The return
+ * value is regressed memory and ratio figures plus findings, the counts in compare_counts; -1
+ * (nothing printed) for a malformed summary (stress_summary_valid, results.c) or a figure whose
+ * kind differs between the documents.
  *
  * Exit status (compare_exit_status, for every caller): 1 when anything
  * regressed or a finding was made; otherwise 2 when a new entry's runs
@@ -214,7 +213,7 @@ static const char *action_before(const json_t *e, const char *figure)
 /* Figures are alike when both sides asked their allocator the same kind of
  * thing first: nothing, a release call (each allocator's own), or a
  * release call it does not have ("none"). Repeats that differed ("mixed")
- * are alike with nothing. */
+ * are alike with nothing, not even another "mixed". */
 static bool same_action(const char *old, const char *new)
 {
     if (old == NULL || new == NULL) return old == new;
@@ -222,7 +221,7 @@ static bool same_action(const char *old, const char *new)
     return (strcmp(old, "none") == 0) == (strcmp(new, "none") == 0);
 }
 
-/* Remembers a workload with a regressed or noisy figure, once. */
+/* Remembers a workload to measure again, once. */
 static void flag_workload(struct table *t, const char *workload)
 {
     struct compare_counts *c = t->counts;
@@ -264,7 +263,8 @@ static void compare_figure(struct table *t, const json_t *base, const json_t *e,
     t->noisy += noisy;
     t->slower += slower;
     t->compared += n.kind != KIND_SPEED;
-    if (regressed || noisy) flag_workload(t, field(e, "workload"));
+    /* Only what may be a regression is worth measuring again. */
+    if (regressed || (noisy && n.median > o.median)) flag_workload(t, field(e, "workload"));
     bool headline = opt->show_headlines && strchr(name, ':') == NULL;
     if (!regressed && !noisy && !slower && !opt->show_all && !headline) return;
     struct row *r = add_row(t, e, name, verdict);

@@ -295,8 +295,8 @@ struct compare_counts {
     int missing;   /* old entries the new document lacks (when listed) */
     int noisy;     /* memory and ratio figures too noisy to judge (not counted as regressed) */
     int unlike;    /* figures not compared: the sides asked their allocator different things */
-    /* Workloads with a REGRESSED or too noisy figure (names in the new
-     * document), for a caller that can measure them again. */
+    /* Workloads with a REGRESSED figure or one too noisy that grew (names
+     * in the new document), for a caller that can measure them again. */
     const char *flagged[COMPARE_MAX_FLAGGED];
     unsigned flagged_count;
 };
