@@ -285,43 +285,35 @@ bool process_start(struct process *p)
 
 /* ---- waiting ---- */
 
-/* Reads what the pipes hold now; closes each at its end. */
-static void drain(struct process *p)
+/* Appends what one pipe holds now to buf (NUL-terminated, the rest
+ * dropped once full); closes the pipe at its end or on an error. */
+static void drain_pipe(int *fd, char *buf, size_t size, size_t *used)
 {
     char chunk[4096];
     ssize_t n;
-    while (p->err_fd >= 0 && (n = read(p->err_fd, chunk, sizeof chunk)) != 0) {
+    while (*fd >= 0 && (n = read(*fd, chunk, sizeof chunk)) != 0) {
         if (n < 0) {
             if (errno == EINTR) continue;
-            if (errno == EAGAIN) break;
-            n = 0;
+            if (errno == EAGAIN) return;
+            break;
         }
-        size_t room = p->err_size - 1 - p->err_used, keep = (size_t)n < room ? (size_t)n : room;
-        memcpy(p->err + p->err_used, chunk, keep);
-        p->err_used += keep;
-        p->err[p->err_used] = '\0';
-        if (n == 0) break;
+        size_t room = size - 1 - *used, keep = (size_t)n < room ? (size_t)n : room;
+        memcpy(buf + *used, chunk, keep);
+        *used += keep;
+        buf[*used] = '\0';
     }
-    if (p->err_fd >= 0 && n == 0) {
-        close(p->err_fd);
-        p->err_fd = -1;
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
     }
-    while (p->record_fd >= 0 && (n = read(p->record_fd, chunk, sizeof chunk - 1)) != 0) {
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN) break;
-            n = 0;
-        }
-        size_t used = strlen(p->record), room = sizeof p->record - 1 - used;
-        size_t keep = (size_t)n < room ? (size_t)n : room;
-        memcpy(p->record + used, chunk, keep);
-        p->record[used + keep] = '\0';
-        if (n == 0) break;
-    }
-    if (p->record_fd >= 0 && n == 0) {
-        close(p->record_fd);
-        p->record_fd = -1;
-    }
+}
+
+/* Reads what the pipes hold now; closes each at its end. */
+static void drain(struct process *p)
+{
+    drain_pipe(&p->err_fd, p->err, p->err_size, &p->err_used);
+    size_t record_used = strlen(p->record);
+    drain_pipe(&p->record_fd, p->record, sizeof p->record, &record_used);
 }
 
 /* The leader has ended: reaped, pipes read, the rest of its group given

@@ -448,10 +448,10 @@ int stress_compare(const json_t *old, const json_t *fresh, const struct compare_
         }
     }
     if (o->list_missing) list_missing(&t, old_summary, new_summary, sole);
-    if (sole && strcmp(sole_old, sole_new) != 0)
+    if (out && sole && strcmp(sole_old, sole_new) != 0)
         fprintf(out, "comparing %s against the baseline of %s\n", sole_new, sole_old);
-    if (t.count) print_table(&t, out);
-    print_summary(&t, out);
+    if (out && t.count) print_table(&t, out);
+    if (out) print_summary(&t, out);
     free(t.rows);
     if (counts) {
         counts->regressed = t.regressed;

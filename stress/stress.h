@@ -310,9 +310,10 @@ bool parse_compare_option(const char *command, int argc, char **argv, int *i,
                           struct compare_options *o);
 /* Compares each allocator × workload summary of `fresh` with the same
  * allocator's in `old` (README, "Regression flags"), printing a table of
- * old, new and change to `out`. Returns the number of regressed memory
- * figures plus findings (counts, when not NULL, has the details), or -1
- * with a message in err for a malformed document. */
+ * old, new and change to `out` (NULL: nothing printed, counts only).
+ * Returns the number of regressed memory figures plus findings (counts,
+ * when not NULL, has the details), or -1 with a message in err for a
+ * malformed document. */
 int stress_compare(const json_t *old, const json_t *fresh, const struct compare_options *o,
                    FILE *out, struct compare_counts *counts, char *err, size_t err_len);
 

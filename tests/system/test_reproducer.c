@@ -198,6 +198,17 @@ static void run(const struct workdir *w, const char *name, const char *preload)
     spawn_run(argv, &result);
 }
 
+/* The reproducer of `text` written (default cap), compiled with `cflags`
+ * and run with `preload` (NULL: none): the outcome is in `result`. */
+static void reproduce(const struct workdir *w, const char *name, const char *text,
+                      const char *allocator, const struct alloc_policy *policy, const char *cflags,
+                      const char *preload)
+{
+    write_reproducer(w, name, text, allocator, policy, GAUNTLET_DEFAULT_CAP);
+    compile(w, name, cflags);
+    run(w, name, preload);
+}
+
 /* Builds the defective library with one -D flag into DIR/libdefect.so. */
 /* Builds the test's preload library with one defect; its path goes to lib,
  * and its allocator name ("so:PATH") to allocator. */
@@ -235,9 +246,7 @@ static void expect_pass_on_glibc(const char *text, size_t ops)
 {
     struct workdir w;
     workdir_open(&w);
-    write_reproducer(&w, "repro", text, "glibc", policy_for("glibc"), GAUNTLET_DEFAULT_CAP);
-    compile(&w, "repro", NULL);
-    run(&w, "repro", NULL);
+    reproduce(&w, "repro", text, "glibc", policy_for("glibc"), NULL, NULL);
     char passed[64];
     snprintf(passed, sizeof passed, "reproducer: all %zu operations passed\n", ops);
     ck_assert_msg(result.status == 0 && strstr(result.err, passed) != NULL,
@@ -298,9 +307,7 @@ START_TEST(test_threaded_program_passes)
                                "t1 check s5\n";
     struct workdir w;
     workdir_open(&w);
-    write_reproducer(&w, "repro", text, "glibc", policy_for("glibc"), GAUNTLET_DEFAULT_CAP);
-    compile(&w, "repro", NULL);
-    run(&w, "repro", NULL);
+    reproduce(&w, "repro", text, "glibc", policy_for("glibc"), NULL, NULL);
     ck_assert_msg(result.status == 0, "status %d:\n%.4000s", result.status, result.err);
     ck_assert_ptr_nonnull(strstr(result.err, "reproducer: all 15 operations passed\n"));
     /* Each operation ran: the trace names them in program order. */
@@ -371,10 +378,8 @@ START_TEST(test_sampled_block_tail_is_checked)
     workdir_open(&w);
     char lib[128], allocator[160];
     build_defective(&w, "-DLOSE_BYTE_99999", lib, sizeof lib, allocator, sizeof allocator);
-    write_reproducer(&w, "repro", "t0 malloc s1 100000\nt0 realloc s1 200000\nt0 free s1\n",
-                     allocator, policy_for("so:"), GAUNTLET_DEFAULT_CAP);
-    compile(&w, "repro", NULL);
-    run(&w, "repro", lib);
+    reproduce(&w, "repro", "t0 malloc s1 100000\nt0 realloc s1 200000\nt0 free s1\n", allocator,
+              policy_for("so:"), NULL, lib);
     ck_assert_msg(result.status == 1, "status %d:\n%.4000s", result.status, result.err);
     ck_assert_msg(strstr(result.err, "realloc") && strstr(result.err, "byte 99999 is"), "%.4000s",
                   result.err);
@@ -392,9 +397,7 @@ START_TEST(test_known_deviation_is_noted_not_fatal)
     static const char text[] = "t0 malloc s1 100\nt0 free s1\nt0 malloc s2 200\n";
 
     /* A table without the deviation: free-errno is a violation. */
-    write_reproducer(&w, "strict", text, allocator, policy_for("so:"), GAUNTLET_DEFAULT_CAP);
-    compile(&w, "strict", NULL);
-    run(&w, "strict", lib);
+    reproduce(&w, "strict", text, allocator, policy_for("so:"), NULL, lib);
     ck_assert_msg(result.status == 1 &&
                       strstr(result.err, "reproducer: op 1 (t0 free s1): free-errno: ") != NULL,
                   "status %d:\n%.4000s", result.status, result.err);
@@ -406,9 +409,7 @@ START_TEST(test_known_deviation_is_noted_not_fatal)
     };
     struct alloc_policy lenient = *policy_for("so:");
     lenient.deviations = deviations;
-    write_reproducer(&w, "lenient", text, allocator, &lenient, GAUNTLET_DEFAULT_CAP);
-    compile(&w, "lenient", NULL);
-    run(&w, "lenient", lib);
+    reproduce(&w, "lenient", text, allocator, &lenient, NULL, lib);
     ck_assert_msg(result.status == 0, "status %d:\n%.4000s", result.status, result.err);
     ck_assert_ptr_nonnull(strstr(result.err, "reproducer: op 1 (t0 free s1): note: known "
                                              "deviation (free-errno): test: free sets errno\n"));
@@ -423,20 +424,16 @@ START_TEST(test_crash_and_hang_name_the_operation)
     workdir_open(&w);
     char lib[128], allocator[160];
     build_defective(&w, "-DCRASH_4321", lib, sizeof lib, allocator, sizeof allocator);
-    write_reproducer(&w, "crash", "t0 malloc s1 10\nt1 malloc s2 4321\n", allocator,
-                     policy_for("so:"), GAUNTLET_DEFAULT_CAP);
-    compile(&w, "crash", NULL);
-    run(&w, "crash", lib);
+    reproduce(&w, "crash", "t0 malloc s1 10\nt1 malloc s2 4321\n", allocator, policy_for("so:"),
+              NULL, lib);
     ck_assert_msg(
         result.status == 1 &&
             strstr(result.err, "reproducer: op 1 (t1 malloc s2 4321): crash: signal 11") != NULL,
         "status %d:\n%.4000s", result.status, result.err);
 
     build_defective(&w, "-DHANG_4242", lib, sizeof lib, allocator, sizeof allocator);
-    write_reproducer(&w, "hang", "t0 malloc s1 10\nt0 malloc s2 4242\n", allocator,
-                     policy_for("so:"), GAUNTLET_DEFAULT_CAP);
-    compile(&w, "hang", "-DWATCHDOG_SECONDS=1");
-    run(&w, "hang", lib);
+    reproduce(&w, "hang", "t0 malloc s1 10\nt0 malloc s2 4242\n", allocator, policy_for("so:"),
+              "-DWATCHDOG_SECONDS=1", lib);
     ck_assert_msg(result.status == 1 &&
                       strstr(result.err, "reproducer: op 1 (t0 malloc s2 4242): hang: ") != NULL,
                   "status %d:\n%.4000s", result.status, result.err);
