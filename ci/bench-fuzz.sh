@@ -87,7 +87,7 @@ while read -r name invariant _; do
   errors=()
   for run in 1 2 3; do
     start=$(date +%s.%N)
-    taskset -c 0 build/gauntlet fuzz --alloc "so:build/defective/libdefect_$name.so" --time 60 \
+    taskset -c 0 build/gauntlet fuzz --stop-at-first --alloc "so:build/defective/libdefect_$name.so" --time 60 \
       --out "$work/d-$name-$run" > /dev/null 2> "$work/d-$name-$run.err"
     found=$?
     end=$(date +%s.%N)

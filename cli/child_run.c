@@ -41,10 +41,10 @@ static bool parse_record(const char *record, pid_t leader, struct child_verdict 
     }
     line += strlen(RUN_RECORD_TAG);
     line += strcspn(line, " ");
-    char what[32] = "", detail[64] = "", kind[32] = "";
+    char what[32] = "", detail[FINDING_SIGNATURE_MAX] = "", kind[32] = "";
     long long index = -1;
     int used = 0;
-    int fields = sscanf(line, " %31s %63s %lld %31s %n", what, detail, &index, kind, &used);
+    int fields = sscanf(line, " %31s %95s %lld %31s %n", what, detail, &index, kind, &used);
     if (fields < 2) return false;
     v->index = fields >= 3 ? index : -1;
     snprintf(v->kind, sizeof v->kind, "%s", fields >= 4 ? kind : "?");
@@ -55,10 +55,13 @@ static bool parse_record(const char *record, pid_t leader, struct child_verdict 
         v->status = VERDICT_PASS;
     } else if (strcmp(what, "violation") == 0) {
         v->status = VERDICT_FAIL;
-        snprintf(v->invariant, sizeof v->invariant, "%s", detail);
+        snprintf(v->signature, sizeof v->signature, "%s", detail);
+        snprintf(v->invariant, sizeof v->invariant, "%.*s", (int)strcspn(detail, "/"), detail);
     } else if (strcmp(what, "crash") == 0 || strcmp(what, "exit") == 0) {
         v->status = VERDICT_FAIL;
         snprintf(v->invariant, sizeof v->invariant, "%s", what);
+        if (strcmp(what, "crash") == 0)
+            snprintf(v->signature, sizeof v->signature, "crash/signal-%s/%s", detail, v->kind);
     } else {
         return false;
     }
@@ -118,7 +121,13 @@ void child_verdict_read(const struct process *p, struct child_verdict *v)
                               : "the process left a process running after its program passed "
                                 "(the allocator forked): its process group was killed");
     }
-    if (v->status != VERDICT_FAIL) v->invariant[0] = v->operation[0] = '\0';
+    if (v->status != VERDICT_FAIL)
+        v->invariant[0] = v->operation[0] = v->signature[0] = '\0';
+    else if (v->signature[0] == '\0' && !p->timed_out && WIFSIGNALED(p->status))
+        snprintf(v->signature, sizeof v->signature, "%s/signal-%d/%s", v->invariant,
+                 WTERMSIG(p->status), v->kind);
+    else if (v->signature[0] == '\0') /* an exit, a fork or a hang, and where */
+        snprintf(v->signature, sizeof v->signature, "%s/-/%s", v->invariant, v->kind);
 }
 
 bool child_run_file(const struct run_options *o, const char *path, struct child_verdict *out)
@@ -130,6 +139,7 @@ bool child_run_file(const struct run_options *o, const char *path, struct child_
     if (o->strict) argv[n++] = "--strict";
     if (o->format) argv[n++] = "--format", argv[n++] = o->format;
     if (o->cap) argv[n++] = "--cap", argv[n++] = o->cap;
+    if (o->known) argv[n++] = "--known", argv[n++] = o->known;
     argv[n++] = "--";
     argv[n++] = path;
     argv[n] = NULL;
@@ -173,6 +183,10 @@ bool parse_run_option(const char *command, int argc, char **argv, int *i, struct
     } else if (strcmp(arg, "--cap") == 0) {
         parse_cap_arg(command, value);
         o->cap = value;
+    } else if (strcmp(arg, "--known") == 0) {
+        static struct known_findings check; /* read once here, to refuse a bad file early */
+        load_known_findings(command, value, &check);
+        o->known = value;
     } else {
         return false;
     }

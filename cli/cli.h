@@ -45,6 +45,9 @@ void load_program(const char *path, enum input_format format, struct program *ou
 /* Reads a whole file into harness memory; false with errno on failure
  * (EFBIG: more than files.c's limit, far above any program). */
 bool read_whole_file(const char *path, uint8_t **bytes, size_t *len, size_t *mapped);
+/* Adds a --known file's signatures to k; a usage error (exit 2, naming
+ * `command`) when it cannot be read or a line is not a signature. */
+void load_known_findings(const char *command, const char *path, struct known_findings *k);
 /* Writes bytes to PATH atomically (temporary file, fsync, rename), or to
  * stdout when path is NULL or "-". Exits 2 with a message on failure. */
 void write_output(const char *path, const uint8_t *bytes, size_t len);
@@ -138,6 +141,7 @@ struct run_options {
     const char *timeout; /* NULL: run's default watchdog */
     const char *format;  /* NULL: auto-detected; "binary" for engines' crash files */
     const char *cap;     /* NULL: run's default live-bytes cap */
+    const char *known;   /* NULL: none; else a --known file (checked when parsed) */
     bool strict;
 };
 
@@ -151,7 +155,9 @@ bool parse_run_option(const char *command, int argc, char **argv, int *i, struct
     "  --strict           the allocator's known deviations count as violations\n"                  \
     "  --cap SIZE         the live-bytes cap of each run (as the campaign used)\n"                 \
     "  --format F         how to read the program: auto (default), text or binary (an\n"           \
-    "                     engine's crash file has no header: binary)\n"
+    "                     engine's crash file has no header: binary)\n"                            \
+    "  --known FILE       pass over violations whose signature a line of FILE matches\n"           \
+    "                     (a shell pattern, or a saved report's signature: lines)\n"
 
 enum verdict_status { VERDICT_PASS = 0, VERDICT_FAIL = 1, VERDICT_ERROR = 2 };
 
@@ -161,9 +167,10 @@ struct child_verdict {
     char invariant[64];  /* as reported; "crash", "hang", "exit", "forked", "no-record" … */
     char operation[256]; /* the operation's text, "" if none */
     char kind[32];       /* its operation kind ("malloc", …), "?" if none */
-    long long index;     /* the operation's index, -1: end of program or none */
-    char message[256];   /* the first line of its stderr, for errors */
-    char report[8192];   /* its whole stderr (truncated), for saving */
+    char signature[FINDING_SIGNATURE_MAX]; /* what tells it from other findings (gauntlet.h) */
+    long long index;                       /* the operation's index, -1: end of program or none */
+    char message[256];                     /* the first line of its stderr, for errors */
+    char report[8192];                     /* its whole stderr (truncated), for saving */
 };
 
 /* Reads a child's end into a verdict: its run record when it wrote one,

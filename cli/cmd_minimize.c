@@ -1,6 +1,6 @@
 /*
  * cmd_minimize.c — `gauntlet minimize`: shrinks a failing program to a small
- * one that still violates the same invariant (delta debugging over the
+ * one that still fails with the same signature (delta debugging over the
  * operations, then a pass simplifying single operations). Every candidate
  * is judged by child_run_file (child_run.c) in a fresh process.
  */
@@ -19,8 +19,11 @@ static const char minimize_help[] =
     "usage: gauntlet minimize --alloc NAME [options] FILE [-o OUT]\n"
     "\n"
     "Shrinks a program that violates an invariant on the allocator to a small one\n"
-    "that still violates the same invariant (a crash counts as the invariant\n"
-    "`crash`). Every candidate is written to a file and run in a fresh process.\n"
+    "that still fails with the same signature (invariant, failure, operation, size\n"
+    "band: the same bug, not merely the same invariant; a crash is `crash/signal-N/OP`).\n"
+    "With --known, known findings are passed over, so a program whose first finding\n"
+    "is known shrinks to its new one. Every candidate is written to a file and run\n"
+    "in a fresh process.\n"
     "\n"
     "  --alloc NAME       glibc, jemalloc, mimalloc, tcmalloc or so:PATH\n" RUN_OPTIONS_HELP
     "  --max-runs N       stop after N runs (2000), printing the smallest found\n"
@@ -90,7 +93,7 @@ static bool write_ops(int fd, const void *context)
 }
 
 /* Writes ops[0..count) as text to the candidate file and runs it: true when
- * it fails with the original invariant. */
+ * it fails with the original signature. */
 static bool still_fails(struct minimize *m, const struct op *ops, size_t count)
 {
     if (m->runs >= m->max_runs) {
@@ -109,7 +112,7 @@ static bool still_fails(struct minimize *m, const struct op *ops, size_t count)
         remove_temporaries(m);
         exit(EXIT_USAGE);
     }
-    return r.status == VERDICT_FAIL && strcmp(r.invariant, m->original.invariant) == 0;
+    return r.status == VERDICT_FAIL && strcmp(r.signature, m->original.signature) == 0;
 }
 
 static void progress(const struct minimize *m)
@@ -201,11 +204,12 @@ static bool write_minimized(int fd, const void *context)
                      "# minimized by gauntlet minimize from %s\n"
                      "# allocator: %s%s%s%s\n"
                      "# invariant: %s (originally at: %s)\n"
+                     "# signature: %s\n"
                      "# operations: %zu before, %zu after (%lu runs%s)\n",
                      m->input, m->run.alloc, m->run.mode ? ", mode " : "",
                      m->run.mode ? m->run.mode : "", m->run.strict ? ", strict" : "",
                      m->original.invariant, m->original.operation[0] ? m->original.operation : "?",
-                     m->original_count, m->count, m->runs,
+                     m->original.signature, m->original_count, m->count, m->runs,
                      m->exhausted ? ", run budget spent: may not be minimal" : "");
     if (n < 0 || (size_t)n >= sizeof header) n = (int)strlen(header);
     for (int done = 0; done < n;) {
@@ -250,8 +254,8 @@ static void learn_original(struct minimize *m)
                 m->input, m->run.alloc);
         exit(EXIT_USAGE);
     }
-    fprintf(stderr, "gauntlet minimize: %s violates `%s` on %s at: %s\n", m->input,
-            m->original.invariant, m->run.alloc,
+    fprintf(stderr, "gauntlet minimize: %s fails with %s on %s at: %s\n", m->input,
+            m->original.signature, m->run.alloc,
             m->original.operation[0] ? m->original.operation : "?");
 }
 
@@ -276,9 +280,9 @@ int cmd_minimize(int argc, char **argv)
      * candidate (text) would be judged against the wrong baseline. */
     if (!still_fails(&m, m.ops, m.count)) {
         fprintf(stderr,
-                "gauntlet minimize: %s, rerun from its text form, no longer violates `%s` "
+                "gauntlet minimize: %s, rerun from its text form, no longer fails with %s "
                 "(a flaky finding?)\n",
-                m.input, m.original.invariant);
+                m.input, m.original.signature);
         remove_temporaries(&m);
         return EXIT_USAGE;
     }
@@ -290,8 +294,8 @@ int cmd_minimize(int argc, char **argv)
                 "gauntlet minimize: stopped after %lu runs (--max-runs); the result "
                 "still fails but may not be minimal\n",
                 m.runs);
-    fprintf(stderr, "gauntlet minimize: %zu → %zu operations, `%s`, %lu runs\n", m.original_count,
-            m.count, m.original.invariant, m.runs);
+    fprintf(stderr, "gauntlet minimize: %zu → %zu operations, %s, %lu runs\n", m.original_count,
+            m.count, m.original.signature, m.runs);
     struct minimized_output out = {&m};
     write_output_with(m.output, write_minimized, &out);
     return 0;

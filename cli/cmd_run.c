@@ -30,8 +30,12 @@ static const char run_help[] =
     "  --cap SIZE       live-bytes cap, default 256MiB; larger possible requests are skipped\n"
     "  --timeout SECONDS  an allocator call making no progress this long is a hang (10)\n"
     "  --strict         the allocator's known deviations count as violations\n"
-    "  --keep-going     report every violation and go on (the harmed block set aside);\n"
-    "                   a hang or a crash still ends the program\n"
+    "  --keep-going     go on past violations (the harmed block set aside): each\n"
+    "                   distinct one is reported once, and the end lists them all with\n"
+    "                   counts; a hang or a crash still ends the program\n"
+    "  --known FILE     pass over violations whose signature matches a line of FILE (a\n"
+    "                   shell pattern such as alignment/*/memalign/*, or a saved report's\n"
+    "                   `signature:` lines): a known bug never hides a new one\n"
     "  --format F       auto (default: text, or binary with gauntlet's header), text or\n"
     "                   binary (an engine's crash file)\n"
     "  --quiet          print nothing when a program passes\n"
@@ -91,6 +95,12 @@ static int parse_options(int argc, char **argv, struct run_command *o)
         if (o->format != FORMAT_AUTO) o->config.program_format = shaping.format;
     }
     o->config.strict = shaping.strict;
+    if (shaping.known) {
+        static struct known_findings known;
+        load_known_findings("run", shaping.known, &known);
+        o->config.known = &known;
+        o->config.known_path = shaping.known;
+    }
     return i;
 }
 
@@ -101,8 +111,10 @@ static void print_summary(FILE *out, const char *alloc, const char *path, const 
             s->violations ? "FAIL" : "PASS", alloc, path, p->count, program_thread_count(p),
             (unsigned long long)s->calls, s->peak_live_bytes);
     if (s->violations)
-        fprintf(out, ", %llu violations (%llu distinct by invariant and operation kind)",
-                (unsigned long long)s->violations, (unsigned long long)s->distinct_violations);
+        fprintf(out, ", %llu violations (%llu distinct)", (unsigned long long)s->violations,
+                (unsigned long long)s->distinct_violations);
+    if (s->known_findings)
+        fprintf(out, ", %llu known passed over", (unsigned long long)s->known_findings);
     uint64_t missing = 0;
     for (unsigned k = 0; k < OP_KIND_COUNT; k++)
         missing += s->skipped_missing[k];

@@ -62,6 +62,18 @@ bool read_whole_file(const char *path, uint8_t **bytes, size_t *len, size_t *map
     return true;
 }
 
+void load_known_findings(const char *command, const char *path, struct known_findings *k)
+{
+    uint8_t *bytes;
+    size_t len, mapped;
+    if (!read_whole_file(path, &bytes, &len, &mapped))
+        usage_error(command, "cannot read --known %s: %s", path, strerror(errno));
+    char error[256];
+    bool parsed = known_findings_parse((const char *)bytes, len, k, error, sizeof error);
+    hmem_unmap(bytes, mapped);
+    if (!parsed) usage_error(command, "--known %s: %s", path, error);
+}
+
 void load_program(const char *path, enum input_format format, struct program *out)
 {
     uint8_t *bytes;

@@ -15,6 +15,8 @@
  *                   so that a finding replays with the same cap
  *   GAUNTLET_CPU    lock-step only: the CPU the process is pinned to
  *                   (default: the one it started on), or "none"
+ *   GAUNTLET_KNOWN  a --known file: violations it names are passed over (the
+ *                   campaign lists there what it has already found)
  * A violation is reported on stderr, then abort()s so that the engine keeps
  * the input as a crash.
  */
@@ -79,6 +81,21 @@ static void pin_to_one_cpu(void)
         fprintf(stderr, "fuzz_program: cannot pin to CPU %d; running unpinned\n", cpu);
 }
 
+static void load_known(const char *path)
+{
+    static struct known_findings known;
+    static char text[KNOWN_FINDINGS_MAX * FINDING_SIGNATURE_MAX * 2];
+    FILE *f = fopen(path, "r");
+    if (f == NULL) setup_error("cannot read GAUNTLET_KNOWN", path);
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    char error[256];
+    if (!known_findings_parse(text, len, &known, error, sizeof error))
+        setup_error("GAUNTLET_KNOWN: not a --known file:", error);
+    config.known = &known;
+    config.known_path = path;
+}
+
 static void setup(char **argv)
 {
     allocator_prepare_process(argv);
@@ -102,6 +119,11 @@ static void setup(char **argv)
     const char *cap = getenv("GAUNTLET_CAP");
     if (cap && (!size_parse(cap, &config.live_cap) || config.live_cap == 0))
         setup_error("GAUNTLET_CAP needs a size such as 64MiB, not", cap);
+
+    /* The campaign's known findings (gauntlet fuzz keeps OUT/known.txt):
+     * passed over, so that the engine goes on to new ones. */
+    const char *known_path = getenv("GAUNTLET_KNOWN");
+    if (known_path && *known_path) load_known(known_path);
 
     const char *name = getenv("GAUNTLET_ALLOC");
     char err[512];

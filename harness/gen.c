@@ -10,19 +10,25 @@
  * Default mix (weights per operation, roughly percent):
  *   malloc 30, free 22, realloc 14, calloc 7, check 5, usable_size 4,
  *   reallocarray 3, free_sized 3, aligned_alloc 3, posix_memalign 3,
- *   memalign 2; with threads > 1 also restart 1 and barrier 1.
+ *   memalign 2, restart 1 (a fresh thread's first calls, one thread or
+ *   several); with threads > 1 also barrier 1.
  *   Sizes: log-scaled, exponent weighted so the median is about 100 B and
- *   almost all are below 64 KiB; 2 % are 64 KiB .. 8 MiB, 1 % are 0;
+ *   almost all are below 64 KiB; 2 % are 64 KiB .. 32 MiB, 1 % are 0;
  *   4 % are edge sizes ± a small delta (mode 2), 1 % extreme (mode 3,
  *   impossible requests such as PTRDIFF_MAX+d or SIZE_MAX-d).
  *   calloc / reallocarray: element sizes 1 .. 511 (rarely 0), counts sized so
  *   the product follows the size mix; 3 % relative counts (n×m overflowing or
  *   beyond PTRDIFF_MAX), 2 % edge counts.
- *   Alignments: 85 % valid powers of two (mostly 8 .. 4 KiB, some 2 MiB),
- *   15 % invalid or huge (0, 3·2^k, 2^k+1, 2^32 and above).
+ *   Alignments: 85 % valid powers of two (mostly 8 .. 4 KiB, some 2 .. 8 MiB),
+ *   15 % invalid or huge (0, 3·2^k, 2^k+1, 2^32 and above). Half the
+ *   requests aligned to 64 KiB .. 8 MiB ask for one to four times the
+ *   alignment, ± a few KiB.
+ *   A realloc that shrinks a block is followed, one time in four, by the
+ *   free_sized of that block.
  *   Targets: allocations mostly go to empty slots (the rest replace a live
  *   block: an implicit free); free, free_sized, check, usable_size and
- *   realloc mostly target slots the generator believes occupied. With
+ *   realloc mostly target slots the generator believes occupied (a realloc
+ *   of an empty slot asks for 0 bytes one time in ten). With
  *   threads > 1, operations come in runs on one thread (mean length 6), and
  *   about a third of the operations aimed at live blocks pick one another
  *   thread allocated (cross-thread frees and reallocs).
@@ -130,6 +136,7 @@ struct gen {
     bool small_only;
     unsigned thread; /* the thread of the current run */
     size_t live;
+    int sized_free_next; /* a slot a shrinking realloc just left: free_sized it next, or -1 */
     struct slot_belief slot[GAUNTLET_MAX_SLOTS];
 };
 
@@ -153,7 +160,7 @@ static uint32_t log_word(struct gen *g, unsigned exponent)
 
 static unsigned ordinary_exponent(struct gen *g)
 {
-    if (rng_percent(&g->rng, 2)) return 16 + rng_below(&g->rng, 7); /* 64 KiB .. 8 MiB */
+    if (rng_percent(&g->rng, 2)) return 16 + rng_below(&g->rng, 9); /* 64 KiB .. 32 MiB */
     return rng_weighted(&g->rng, exponent_weights, ORDINARY_EXPONENTS);
 }
 
@@ -276,7 +283,7 @@ static void draw_request(struct gen *g, enum op_kind kind, size_t replaced, stru
 
 /* Weight of log2(alignment) for valid alignments: mostly 8 .. 4096. */
 static const unsigned align_exponent_weights[24] = {1, 1, 1, 6, 10, 10, 10, 8, 6, 5, 4, 4,
-                                                    6, 2, 2, 1, 2,  1,  1,  1, 1, 3, 1, 1};
+                                                    6, 2, 2, 1, 2,  1,  1,  1, 1, 3, 3, 2};
 
 static uint8_t draw_align_byte(struct gen *g)
 {
@@ -390,7 +397,9 @@ static void default_weights(const struct gen *g, unsigned *w)
     };
     for (unsigned k = 0; k < OP_KIND_COUNT; k++)
         w[k] = base[k];
-    if (g->threads == 1) w[OP_RESTART] = w[OP_BARRIER] = 0;
+    /* A single thread restarts too: a fresh thread's first call is a path
+     * of its own in allocators with per-thread caches. */
+    if (g->threads == 1) w[OP_BARRIER] = 0;
 }
 
 static void small_weights(unsigned *w)
@@ -434,16 +443,45 @@ static void write_header(const struct gen *g, enum op_kind kind, unsigned slot, 
     rec[AT_SLOT] = op_uses_slot(kind) ? (uint8_t)slot : 0;
 }
 
+/* Half of the requests with an alignment of 64 KiB .. 8 MiB ask for about
+ * one to four times the alignment: where allocators carve aligned extents
+ * out of larger ones, and their bookkeeping has failed at the edges. */
+static void near_multiple_of_alignment(struct gen *g, enum op_kind kind, size_t align,
+                                       size_t replaced, struct request *rq)
+{
+    if (g->small_only || align < (64u << 10) || align > (8u << 20) || (align & (align - 1)) ||
+        !rng_percent(&g->rng, 50))
+        return;
+    size_t size = align * (1 + rng_below(&g->rng, 4)) + (size_t)(int64_t)small_delta(g, 4096);
+    struct request near = {.size = size};
+    if (size_word_encode(size, &near.size_word) && acceptable(g, kind, &near, replaced)) *rq = near;
+}
+
 static void generate_request_op(struct gen *g, enum op_kind kind, uint8_t *rec)
 {
     unsigned slot = op_allocates(kind) ? target_for_allocation(g) : target_live_block(g, 80);
     const struct slot_belief *s = &g->slot[slot];
     struct request rq;
     draw_request(g, kind, s->occupied ? s->bytes : 0, &rq);
+    /* realloc(NULL, 0) is where allocators have disagreed with their own
+     * malloc(0) (a choice held for the run: rules.h): asked often enough
+     * that a program meets both. */
+    if (op_is_realloc(kind) && !s->occupied && !g->small_only && rng_percent(&g->rng, 10))
+        rq = (struct request){.count_word = op_uses_count(kind) ? 1u << 25 : 0,
+                              .count = op_uses_count(kind)};
     write_header(g, kind, slot, rec);
+    if (op_uses_align(kind)) {
+        rec[AT_ALIGN] = draw_align_byte(g);
+        near_multiple_of_alignment(g, kind, align_byte_decode(rec[AT_ALIGN]),
+                                   s->occupied ? s->bytes : 0, &rq);
+    }
     put_word(rec, AT_SIZE_WORD, rq.size_word);
     put_word(rec, AT_COUNT_WORD, rq.count_word);
-    if (op_uses_align(kind)) rec[AT_ALIGN] = draw_align_byte(g);
+    /* A block a realloc shrank (often in place) then freed with its new
+     * size: allocators have lost track of the size class there. */
+    if (op_is_realloc(kind) && s->occupied && rq.size < s->bytes && !g->small_only &&
+        rng_percent(&g->rng, 25))
+        g->sized_free_next = (int)slot;
     believe_request(g, kind, slot, &rq);
 }
 
@@ -455,6 +493,14 @@ static void generate_slot_op(struct gen *g, enum op_kind kind, unsigned slot, ui
 
 static void generate_op(struct gen *g, uint8_t *rec)
 {
+    if (g->sized_free_next >= 0) {
+        unsigned slot = (unsigned)g->sized_free_next;
+        g->sized_free_next = -1;
+        if (g->slot[slot].occupied) {
+            generate_slot_op(g, OP_FREE_SIZED, slot, rec);
+            return;
+        }
+    }
     maybe_switch_thread(g);
     if (g->live > LIVE_HIGH_WATER) {
         generate_slot_op(g, OP_FREE, largest_block(g), rec);
@@ -489,6 +535,7 @@ void program_generate(const struct gen_params *params, struct program *out)
         .threads = params->small_only ? 1 : clamp(params->threads, 1, GAUNTLET_MAX_THREADS),
         .slots = clamp(params->slots, 1, GAUNTLET_MAX_SLOTS),
         .small_only = params->small_only,
+        .sized_free_next = -1,
     };
     rng_seed(&g.rng, params->seed);
     uint8_t chunk[CHUNK_OPS * GAUNTLET_RECORD_SIZE];

@@ -125,15 +125,40 @@ struct shadow_block {
 
 #define RECENT_FREES 16
 
+/* ---- findings.c: a violation's signature, and the run's distinct findings ---- */
+
+/* What a signature is made of (gauntlet.h says how it reads). */
+struct finding_key {
+    uint8_t invariant; /* enum invariant */
+    uint8_t failure;   /* enum failure */
+    uint8_t kind;      /* enum op_kind */
+    uint8_t band;      /* the request's size band */
+    bool cross;        /* the block was made by another thread */
+};
+#define RUN_FINDINGS_MAX 32
+/* One distinct finding of a run, as first met. */
+struct run_finding {
+    struct finding_key key;
+    bool known;           /* passed over (run_config.known) */
+    uint64_t count;       /* occurrences */
+    size_t first_index;   /* the operation (SIZE_MAX: the end of the program) */
+    uint8_t first_thread; /* its thread */
+};
+struct finding_key finding_key_of(const struct op *op, const struct shadow_block *block,
+                                  unsigned thread, const struct breach *b);
+void finding_signature(const struct finding_key *key, char *out, size_t len);
+
 struct oracle {
     const struct alloc_policy *policy;
     size_t live_bytes, peak_live_bytes, cap;
     uint64_t generation;
     bool strict;
-    bool concurrent;              /* free-running: the map and counters are shared */
-    pthread_mutex_t lock;         /* guards map, counters and generation when concurrent */
-    uint32_t deviations_noted;    /* bit per table entry: that known deviation was noted */
-    uint64_t violated[INV_COUNT]; /* bit per operation kind: a violation was reported */
+    bool concurrent;           /* free-running: the map and counters are shared */
+    pthread_mutex_t lock;      /* guards map, counters and generation when concurrent */
+    uint32_t deviations_noted; /* bit per table entry: that known deviation was noted */
+    struct held_choices held;  /* rules.h: the choices this run's calls showed */
+    struct run_finding findings[RUN_FINDINGS_MAX]; /* distinct, in order met */
+    unsigned finding_count;
     /* The addresses freed last, for the fuzz feedback (fuzz_feedback.c). */
     struct recent_free {
         uintptr_t ptr;
@@ -238,6 +263,10 @@ bool oracle_check_usable(struct op_context *c, unsigned slot, size_t usable_now)
 /* Known deviations that excused something: counted, each noted the first
  * time it does in a run. */
 void oracle_note_excuses(struct op_context *c, uint32_t entries);
+/* rules.h's rule_hold_choice on the run's held choices (under the oracle's
+ * lock when concurrent). */
+struct verdict oracle_hold_choice(struct op_context *c, struct verdict v, rule_judge judge,
+                                  const struct call_result *r);
 /* Judges a call by rules.h with the allocator's known deviations (each
  * noted once per run and entry, and counted). Inline: the judge is then a
  * direct call the compiler can inline too, on every operation's path. */
@@ -249,6 +278,8 @@ static inline struct verdict oracle_judge(struct op_context *c, rule_judge judge
     struct verdict v = rule_judge_excused(judge, c->op, r, &o->policy->choices,
                                           o->policy->deviations, o->strict, &entries);
     if (entries) oracle_note_excuses(c, entries);
+    bool yes;
+    if (rule_shown_choice(judge, c->op, r, &yes) >= 0) v = oracle_hold_choice(c, v, judge, r);
     return v;
 }
 /* True when the verdict found no breach; else reports it. */
@@ -274,10 +305,14 @@ struct violation {
     char expected[256];
     char actual[256];
     char detail[256]; /* e.g. how the contents were checked */
+    char signature[FINDING_SIGNATURE_MAX];
 };
 /* Prints the report, and the run record when one is wanted. */
 void report_violation(const struct op_context *c, const struct violation *v);
 void report_note(const struct op_context *c, const char *message);
+/* At the end of a run that went on past a violation or a known finding:
+ * each distinct finding once, with its count and first occurrence. */
+void report_findings(const struct run *run);
 /* What a crash report names: the operation in progress on this thread (NULL
  * between operations), copied; and its run, until report_run_ended(). */
 void report_set_current(const struct op_context *c);

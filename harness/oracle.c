@@ -59,25 +59,66 @@ static void set_aside(struct op_context *c, unsigned slot)
     unlock_shared(o);
 }
 
+static bool same_key(const struct finding_key *a, const struct finding_key *b)
+{
+    return a->invariant == b->invariant && a->failure == b->failure && a->kind == b->kind &&
+           a->band == b->band && a->cross == b->cross;
+}
+
+/* Counts an occurrence of the finding; true the first time the run meets it
+ * (and always once the table is full: reported rather than lost). */
+static bool count_finding(struct op_context *c, const struct finding_key *key, bool known)
+{
+    struct oracle *o = &c->run->oracle;
+    lock_shared(o);
+    bool first = true;
+    for (unsigned i = 0; i < o->finding_count; i++)
+        if (same_key(&o->findings[i].key, key)) {
+            o->findings[i].count++;
+            first = false;
+            break;
+        }
+    if (first && o->finding_count < RUN_FINDINGS_MAX)
+        o->findings[o->finding_count++] = (struct run_finding){.key = *key,
+                                                               .known = known,
+                                                               .count = 1,
+                                                               .first_index = c->index,
+                                                               .first_thread = (uint8_t)c->thread};
+    unlock_shared(o);
+    return first;
+}
+
 void oracle_breach(struct op_context *c, int slot, const struct shadow_block *block,
                    const struct breach *b, const char *note)
 {
-    struct oracle *o = &c->run->oracle;
-    struct violation v = {.invariant = b->invariant, .slot = slot, .block = block};
-    rule_describe(b, v.expected, sizeof v.expected, v.actual, sizeof v.actual);
-    snprintf(v.detail, sizeof v.detail, "%s", note ? note : rule_failure_note(b->failure));
-    report_violation(c, &v);
     const struct run_config *config = c->run->config;
-    if (!config->keep_going || b->invariant == INV_HANG) {
-        if (config->after_violation) config->after_violation();
-        _exit(1);
+    struct violation v = {.invariant = b->invariant, .slot = slot, .block = block};
+    struct finding_key key = finding_key_of(c->op, block, c->thread, b);
+    finding_signature(&key, v.signature, sizeof v.signature);
+    bool fatal = b->invariant == INV_HANG; /* the hung call still holds its thread */
+    bool known = !fatal && config->known && known_findings_match(config->known, v.signature);
+    bool first = count_finding(c, &key, known);
+    if (known) {
+        c->stats->known_findings++;
+        if (first) {
+            char message[160];
+            snprintf(message, sizeof message, "known finding %s passed over (--known)",
+                     v.signature);
+            report_note(c, message);
+        }
+    } else {
+        if (first || !config->keep_going || fatal) {
+            rule_describe(b, v.expected, sizeof v.expected, v.actual, sizeof v.actual);
+            snprintf(v.detail, sizeof v.detail, "%s", note ? note : rule_failure_note(b->failure));
+            report_violation(c, &v);
+        }
+        if (!config->keep_going || fatal) {
+            if (config->after_violation) config->after_violation();
+            _exit(1);
+        }
+        c->stats->violations++;
+        if (first) c->stats->distinct_violations++;
     }
-    c->stats->violations++;
-    lock_shared(o);
-    uint64_t kind = UINT64_C(1) << c->op->kind;
-    if (!(o->violated[b->invariant] & kind)) c->stats->distinct_violations++;
-    o->violated[b->invariant] |= kind;
-    unlock_shared(o);
     if (slot >= 0 && rule_failure_harms_block(b->failure)) set_aside(c, (unsigned)slot);
 }
 
@@ -109,6 +150,16 @@ bool oracle_verdict_holds(struct op_context *c, const struct verdict *v)
     const struct shadow_block *b = &c->run->oracle.blocks[c->op->slot];
     oracle_breach(c, c->op->slot, b->live ? b : NULL, &v->breach, NULL);
     return false;
+}
+
+struct verdict oracle_hold_choice(struct op_context *c, struct verdict v, rule_judge judge,
+                                  const struct call_result *r)
+{
+    struct oracle *o = &c->run->oracle;
+    lock_shared(o);
+    v = rule_hold_choice(v, judge, c->op, r, &o->held, c->index);
+    unlock_shared(o);
+    return v;
 }
 
 /* A breach the allocator's table may excuse: true when it did. */

@@ -144,13 +144,19 @@ static void add_reproduce(struct text *t, const struct run *run)
     char format[32] = "";
     if (run->config->program_format)
         snprintf(format, sizeof format, " --format %s", run->config->program_format);
-    add(t, "  %s%s run --alloc %s%s%s%s%s %s\n", REPORT_REPRODUCE, command_name, run->alloc->name,
-        run->config->mode == MODE_FREE ? " --mode free" : "", cap, strict, format, path);
-    add(t, "  %s%s reproducer --alloc %s%s%s%s %s > repro.c%s\n", REPORT_C_PROGRAM, command_name,
+    char known[4200] = "";
+    if (run->config->known_path)
+        snprintf(known, sizeof known, " --known %s", run->config->known_path);
+    add(t, "  %s%s run --alloc %s%s%s%s%s%s %s\n", REPORT_REPRODUCE, command_name, run->alloc->name,
+        run->config->mode == MODE_FREE ? " --mode free" : "", cap, strict, format, known, path);
+    add(t, "  %s%s reproducer --alloc %s%s%s%s %s > repro.c%s%s\n", REPORT_C_PROGRAM, command_name,
         run->alloc->name, cap, strict, format, path,
         run->config->mode == MODE_FREE ? " (it runs lock-step: a free-running finding may "
                                          "need several runs or not show)"
-                                       : "");
+                                       : "",
+        run->config->known_path ? " (it stops at the first violation, a known one too: "
+                                  "`minimize --known` the program first)"
+                                : "");
     if (strcmp(path, "-") == 0)
         add(t, "  (the program came from stdin: save it to a file to replay it)\n");
 }
@@ -190,10 +196,37 @@ void report_violation(const struct op_context *c, const struct violation *v)
     add(&t, "  expected:  %s\n", v->expected);
     add(&t, "  actual:    %s\n", v->actual);
     if (v->detail[0]) add(&t, "  note:      %s\n", v->detail);
+    add(&t, "  %s%s\n", REPORT_SIGNATURE, v->signature);
     add_reproduce(&t, run);
     fflush(stdout);
     emit_to(STDERR_FILENO, &t);
-    record("violation", invariant_name(v->invariant), true, c->index, c->op);
+    record("violation", v->signature, true, c->index, c->op);
+}
+
+void report_findings(const struct run *run)
+{
+    const struct oracle *o = &run->oracle;
+    if (o->finding_count == 0 || run->config->after_violation) return;
+    struct text t = {.len = 0};
+    unsigned known = 0;
+    for (unsigned i = 0; i < o->finding_count; i++)
+        known += o->findings[i].known;
+    add(&t, "%s%u distinct in this run", REPORT_FINDINGS, o->finding_count - known);
+    if (known) add(&t, ", %u known passed over", known);
+    add(&t, " (signature, occurrences, first occurrence)\n");
+    for (unsigned i = 0; i < o->finding_count; i++) {
+        const struct run_finding *f = &o->findings[i];
+        char signature[FINDING_SIGNATURE_MAX], line[256] = "the end of the program";
+        finding_signature(&f->key, signature, sizeof signature);
+        if (f->first_index != SIZE_MAX) {
+            char op[200];
+            op_format(&run->program->ops[f->first_index], op, sizeof op);
+            snprintf(line, sizeof line, "#%zu: %s", f->first_index, op);
+        }
+        add(&t, "  %-44s %6llu×  %s%s\n", signature, (unsigned long long)f->count, line,
+            f->known ? "  (known: passed over)" : "");
+    }
+    emit_to(STDERR_FILENO, &t);
 }
 
 void report_note(const struct op_context *c, const char *message)

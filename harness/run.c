@@ -37,6 +37,7 @@ void run_stats_sum(const struct run *run, struct run_stats *total)
         total->restarts += s->restarts;
         total->violations += s->violations;
         total->distinct_violations += s->distinct_violations;
+        total->known_findings += s->known_findings;
     }
     total->peak_live_bytes = run->oracle.peak_live_bytes;
 }
@@ -76,6 +77,7 @@ void run_program(const struct program *program, const struct allocator *alloc,
     else
         exec_lockstep(run);
     run_stats_sum(run, total);
+    report_findings(run);
     report_run_ended();
     oracle_release(&run->oracle);
     struct run *none = NULL;

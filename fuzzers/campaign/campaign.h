@@ -12,14 +12,23 @@
 
 struct fuzz_options {
     const char *alloc, *engine, *san, *corpus, *out, *cap;
+    const char *known; /* --known FILE, or NULL */
     unsigned seconds, jobs;
     uint64_t seed, runs; /* 0: the engine's choice / no bound */
+    bool stop_at_first;  /* stop at the first new finding, not only at the time limit */
 };
 
 struct campaign {
     const char *target, *log_path;
     struct fuzz_options *o;
     unsigned confirmed, unconfirmed;
+    /* What the campaign passes over: --known, the findings saved in
+     * OUT/findings before it, and each new one it confirms; kept in
+     * OUT/known.txt, which the targets read (GAUNTLET_KNOWN) and the replays
+     * are given (--known). A crash file whose finding is known is a repeat. */
+    struct known_findings *known;
+    char known_path[4200];
+    unsigned repeats;
     /* An input failed only after earlier inputs' heap state: from then on the
      * engine fuzzes past crashes (libFuzzer -fork with -ignore_crashes, each
      * job a fresh process) and crash files are confirmed while it runs. */
@@ -65,6 +74,9 @@ unsigned afl_queue_to_corpus(const char *afl_out, const char *corpus);
  * writing it); final: every file. A replay that cannot judge a file is a
  * set-up error (exit 2). */
 void collect_findings(struct campaign *c, bool final);
+/* The campaign's known findings at its start: --known and the reports saved
+ * in OUT/findings/; writes OUT/known.txt. */
+void start_known(struct campaign *c);
 size_t count_files(const char *dir, const char *prefix);
 
 #endif

@@ -29,9 +29,16 @@ static const char fuzz_help[] =
     "                     [--time SECONDS] [--jobs N] [--corpus DIR] [--out DIR]\n"
     "\n"
     "Fuzzes the allocator with the harness's binary programs until the time limit\n"
-    "(default 60 s) or the first finding. Builds the target when missing. Findings\n"
-    "are confirmed in a fresh process and saved in OUT/findings/ with the report,\n"
-    "the decoded program and the command that replays them.\n"
+    "(default 60 s). Builds the target when missing. Findings are confirmed in a\n"
+    "fresh process and saved in OUT/findings/ with the report, the decoded program\n"
+    "and the command that replays them. Each new finding's signature joins\n"
+    "OUT/known.txt, which the target then passes over, so the campaign goes on to\n"
+    "the next bug instead of finding the first one again; a crash file whose\n"
+    "finding is already known is counted as a repeat (kept in OUT/repeats/).\n"
+    "  --known FILE  findings to pass over from the start (signatures, shell\n"
+    "                patterns, or saved reports); the reports already in\n"
+    "                OUT/findings/ are known too\n"
+    "  --stop-at-first  stop at the first new finding\n"
     "  --engine E    libfuzzer (default) or afl (AFL++, persistent mode)\n"
     "  --san S       none (default; the build so:PATH libraries run in), asan\n"
     "                (AddressSanitizer+UBSan on the harness) or tsan (threads run free)\n"
@@ -82,6 +89,12 @@ static void parse_options(int argc, char **argv, struct fuzz_options *o)
             o->corpus = argv[++i];
         } else if (strcmp(arg, "--out") == 0 && value) {
             o->out = argv[++i];
+        } else if (strcmp(arg, "--known") == 0 && value) {
+            static struct known_findings check; /* refused early when unreadable */
+            load_known_findings("fuzz", argv[++i], &check);
+            o->known = value;
+        } else if (strcmp(arg, "--stop-at-first") == 0) {
+            o->stop_at_first = true;
         } else {
             usage_error("fuzz", "unknown option or missing value: %s", arg);
         }
@@ -304,9 +317,11 @@ static void print_summary(const struct campaign *c, const char *log_path)
     }
     double rate = c->engine_seconds > 0 ? (double)c->executions / c->engine_seconds : 0;
     printf("summary: %s on %s (%s, san %s): %llu executions, %.0f exec/s, coverage %s, corpus %zu, "
-           "findings %u confirmed, %u history-dependent (failed, but not alone); log %s\n",
+           "findings %u new, %u repeats of known ones, %u history-dependent (failed, but not "
+           "alone); log %s\n",
            c->o->engine, c->o->alloc, c->o->engine, c->o->san, (unsigned long long)c->executions,
-           rate, coverage, count_files(c->o->corpus, ""), c->confirmed, c->unconfirmed, log_path);
+           rate, coverage, count_files(c->o->corpus, ""), c->confirmed, c->repeats, c->unconfirmed,
+           log_path);
 }
 
 int cmd_fuzz(int argc, char **argv)
@@ -328,14 +343,15 @@ int cmd_fuzz(int argc, char **argv)
         path_printf(default_corpus, sizeof default_corpus, "%s/corpus", o.out);
         o.corpus = default_corpus;
     }
-    char artifacts[4500], findings[4500], unconfirmed[4500], engine_tmp[4500];
+    char artifacts[4500], findings[4500], unconfirmed[4500], engine_tmp[4500], repeats[4500];
     path_printf(artifacts, sizeof artifacts, "%s/artifacts", o.out);
     path_printf(engine_tmp, sizeof engine_tmp, "%s/tmp", o.out);
     path_printf(findings, sizeof findings, "%s/findings", o.out);
     path_printf(unconfirmed, sizeof unconfirmed, "%s/unconfirmed", o.out);
+    path_printf(repeats, sizeof repeats, "%s/repeats", o.out);
     if (!make_directories(o.corpus) || !make_directories(artifacts) ||
         !make_directories(findings) || !make_directories(unconfirmed) ||
-        !make_directories(engine_tmp)) {
+        !make_directories(repeats) || !make_directories(engine_tmp)) {
         fprintf(stderr, "gauntlet fuzz: cannot create %s: %s\n", o.out, strerror(errno));
         return EXIT_USAGE;
     }
@@ -363,11 +379,13 @@ int cmd_fuzz(int argc, char **argv)
      * and the campaign goes on for the time that is left, from then on past
      * such crashes (struct campaign, keep_going). */
     struct campaign c = {.target = target, .log_path = log_path, .o = &o};
+    start_known(&c);
+    setenv("GAUNTLET_KNOWN", c.known_path, 1);
     time_t deadline = time(NULL) + o.seconds;
     setenv("AFL_AUTORESUME", "1", 1);
     process_defer_stop_signals(); /* a stopped campaign still prints its summary */
     for (;;) {
-        unsigned before = c.unconfirmed, confirmed_before = c.confirmed;
+        unsigned before = c.unconfirmed, confirmed_before = c.confirmed, repeats = c.repeats;
         if (strcmp(o.engine, "afl") == 0)
             run_afl(&c, target, log_path);
         else
@@ -382,7 +400,8 @@ int cmd_fuzz(int argc, char **argv)
                     process_interrupted(), strsignal(process_interrupted()));
             break;
         }
-        bool left_files = c.confirmed != confirmed_before || c.unconfirmed != before;
+        bool left_files =
+            c.confirmed != confirmed_before || c.unconfirmed != before || c.repeats != repeats;
         if (c.ended_silently && !left_files) {
             c.silent_ends++;
             break;
@@ -394,13 +413,13 @@ int cmd_fuzz(int argc, char **argv)
             (failed || (c.executions == 0 && c.confirmed + c.unconfirmed == 0)))
             engine_failed(&c);
         time_t now = time(NULL);
-        if (c.confirmed || c.unconfirmed == before || now + 1 >= deadline) break;
+        if ((o.stop_at_first && c.confirmed) || !left_files || now + 1 >= deadline) break;
         o.seconds = (unsigned)(deadline - now);
         c.keep_going = true;
         fprintf(stderr,
-                "gauntlet fuzz: going on for the %u s left, past crashes that need "
-                "earlier inputs\n",
-                o.seconds);
+                "gauntlet fuzz: going on for the %u s left, past %u known finding%s "
+                "(%s) and crashes that need earlier inputs\n",
+                o.seconds, c.known->count, c.known->count == 1 ? "" : "s", c.known_path);
     }
     /* Crash files that failed in the campaign but not alone in a fresh
      * process: a crash of this allocator all the same, which needed the

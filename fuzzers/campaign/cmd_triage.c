@@ -3,9 +3,9 @@
  * campaign. Collects the engines' finding files (libFuzzer's crash-, timeout-,
  * oom- and leak- files in DIR; AFL++'s id: files in DIR/INSTANCE/crashes;
  * .txt and .bin files in DIR/findings), replays each in a fresh process
- * (child_run_file, child_run.c), and groups them by (allocator,
- * invariant, kind of the operation reported), so that a thousand crash files
- * of one bug read as one line.
+ * (child_run_file, child_run.c), and groups them by allocator and
+ * signature (gauntlet.h), so that a thousand crash files of one bug read as
+ * one line.
  */
 #include "cli.h"
 
@@ -19,8 +19,9 @@ static const char triage_help[] =
     "usage: gauntlet triage --alloc NAME[,NAME...]|all [options] DIR\n"
     "\n"
     "Replays every finding of a campaign directory in a fresh process and lists the\n"
-    "distinct ones, keyed by allocator, invariant and the kind of the operation the\n"
-    "report names, with a count and one representative file. Findings are:\n"
+    "distinct ones, keyed by allocator and the finding's signature (invariant,\n"
+    "failure, operation, size band), with a count and one representative file.\n"
+    "Findings are:\n"
     "  DIR/crash-*, DIR/timeout-*, DIR/oom-*, DIR/leak-*     (libFuzzer)\n"
     "  DIR/*/crashes/id:*                                    (AFL++)\n"
     "  DIR/findings/*.txt, DIR/findings/*.bin\n"
@@ -37,6 +38,7 @@ struct finding_key {
     const char *alloc;
     char invariant[64];
     char kind[32];
+    char signature[FINDING_SIGNATURE_MAX];
     unsigned count;
     char representative[PATH_MAX_LEN];
     char operation[256];
@@ -199,15 +201,14 @@ static struct finding_key *key_for(struct triage *t, const char *alloc,
 {
     for (size_t k = 0; k < t->key_count; k++) {
         struct finding_key *key = &t->keys[k];
-        if (strcmp(key->alloc, alloc) == 0 && strcmp(key->invariant, r->invariant) == 0 &&
-            strcmp(key->kind, r->kind) == 0)
-            return key;
+        if (strcmp(key->alloc, alloc) == 0 && strcmp(key->signature, r->signature) == 0) return key;
     }
     if (t->key_count == MAX_KEYS) return NULL;
     struct finding_key *key = &t->keys[t->key_count++];
     key->alloc = alloc;
     snprintf(key->invariant, sizeof key->invariant, "%s", r->invariant);
     snprintf(key->kind, sizeof key->kind, "%s", r->kind);
+    snprintf(key->signature, sizeof key->signature, "%s", r->signature);
     return key;
 }
 
@@ -256,11 +257,11 @@ static size_t replay_all(struct triage *t)
 
 static void print_keys(const struct triage *t)
 {
-    if (t->key_count) printf("distinct findings (allocator, invariant, operation kind):\n");
+    if (t->key_count) printf("distinct findings (allocator, signature):\n");
     for (size_t k = 0; k < t->key_count; k++) {
         const struct finding_key *key = &t->keys[k];
-        printf("  %4u×  %-10s `%s` at %s — e.g. %s (%s)\n", key->count, key->alloc, key->invariant,
-               key->kind, key->representative,
+        printf("  %4u×  %-10s %s: `%s` at %s — e.g. %s (%s)\n", key->count, key->alloc,
+               key->signature, key->invariant, key->kind, key->representative,
                key->operation[0] ? key->operation : "no operation named");
     }
 }

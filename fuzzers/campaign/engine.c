@@ -124,6 +124,7 @@ static void run_engine(struct campaign *c, const char *const argv[], const char 
     start_engine(&engine, argv, log_path, false);
     time_t start = time(NULL);
     bool stop = false;
+    unsigned confirmed_before = c->confirmed;
     while (!stop && !process_await(&engine, 1.0) && !engine.stop_signal) {
         time_t elapsed = time(NULL) - start;
         if (elapsed % 10 == 0) {
@@ -133,7 +134,8 @@ static void run_engine(struct campaign *c, const char *const argv[], const char 
         }
         if (watch_crash_files) {
             collect_findings(c, false);
-            stop = c->confirmed > 0;
+            /* A new finding: the next round's target passes over it. */
+            stop = c->confirmed > confirmed_before;
         }
         if (elapsed > (time_t)c->o->seconds + 120) /* the engine ignored its own limit */
             stop = true;

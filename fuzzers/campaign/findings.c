@@ -51,6 +51,15 @@ static void finding_base(const struct campaign *c, const char *file, char *base,
         if (!odd || to[-1] != '_') *to++ = odd ? '_' : *from;
     }
     *to = '\0';
+    /* One input can fail again in a later round with another finding (the
+     * first one known by then): it gets a name of its own. */
+    size_t used = strlen(base);
+    char bin[8300];
+    for (unsigned n = 2; used + 16 < len; n++) {
+        path_printf(bin, sizeof bin, "%s.bin", base);
+        if (access(bin, F_OK) != 0) break;
+        snprintf(base + used, len - used, "-%u", n);
+    }
 }
 
 /* A confirmed finding: the program (already at BASE.bin, the file the
@@ -86,9 +95,12 @@ static void save_finding(struct campaign *c, const char *base, const struct chil
     path_printf(path, sizeof path, "%s.report", base);
     write_output(path, (const uint8_t *)text,
                  (size_t)(n < (int)sizeof text ? n : (int)sizeof text - 1));
-    printf("finding: %s%s\n  saved: %s.{bin,txt,report}\n", invariant,
+    path_printf(path, sizeof path, "%s.known", base);
+    bool with_known = access(path, F_OK) == 0;
+    printf("finding: %s%s\n  saved: %s.{bin,txt,report%s}\n",
+           r->signature[0] ? r->signature : invariant,
            sanitized ? " [confirmed by the sanitized target alone; gauntlet run passes it]" : "",
-           base);
+           base, with_known ? ",known" : "");
 }
 
 static bool same_contents(const char *a, const char *b)
@@ -169,6 +181,21 @@ static void sanitized_invariant(const char *output, char *invariant, size_t len)
     }
 }
 
+/* "asan: heap-use-after-free" signs as asan/heap-use-after-free. */
+static void sanitizer_signature(const char *invariant, char *out, size_t len)
+{
+    size_t j = 0;
+    for (const char *from = invariant; *from && j + 1 < len; from++) {
+        if (from[0] == ':' && from[1] == ' ') {
+            out[j++] = '/';
+            from++;
+        } else {
+            out[j++] = *from == ' ' ? '-' : *from;
+        }
+    }
+    out[j] = '\0';
+}
+
 /* A sanitized campaign's second opinion: its own target runs the file alone
  * (a libFuzzer binary runs a file argument once) in a fresh process. True
  * with r filled in when that fails. */
@@ -224,9 +251,92 @@ static void refuse_cut_short(const char *file)
     exit(EXIT_USAGE);
 }
 
-/* The crash file is moved to OUT/findings/ first and replayed there, so that
- * the report names the file the finding is kept as; a file that does not
- * reproduce moves on to OUT/unconfirmed/. */
+/* ---- known findings ---- */
+
+static bool write_known(int fd, const void *context)
+{
+    const struct known_findings *k = context;
+    static const char head[] = "# what this campaign passes over: --known, earlier saved "
+                               "findings, and each new one it confirmed\n";
+    bool ok = write(fd, head, sizeof head - 1) == (ssize_t)(sizeof head - 1);
+    for (unsigned i = 0; ok && i < k->count; i++)
+        ok = dprintf(fd, "%s\n", k->patterns[i]) > 0;
+    return ok;
+}
+
+static void learn_finding(struct campaign *c, const char *signature)
+{
+    if (signature[0] == '\0' || known_findings_match(c->known, signature)) return;
+    if (c->known->count < KNOWN_FINDINGS_MAX)
+        snprintf(c->known->patterns[c->known->count++], FINDING_SIGNATURE_MAX, "%s", signature);
+    write_output_with(c->known_path, write_known, c->known);
+}
+
+void start_known(struct campaign *c)
+{
+    c->known = hmem_map(sizeof *c->known);
+    if (c->o->known) load_known_findings("fuzz", c->o->known, c->known);
+    char dir[4200];
+    path_printf(dir, sizeof dir, "%s/findings", c->o->out);
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        size_t n = strlen(e->d_name);
+        if (n < 8 || strcmp(e->d_name + n - 7, ".report") != 0) continue;
+        char path[8300];
+        path_printf(path, sizeof path, "%s/%s", dir, e->d_name);
+        uint8_t *bytes;
+        size_t len, mapped;
+        if (!read_whole_file(path, &bytes, &len, &mapped)) continue;
+        /* A report without a signature (a sanitizer's) names no finding to pass over. */
+        char error[256];
+        if (memmem(bytes, len, REPORT_SIGNATURE, strlen(REPORT_SIGNATURE)))
+            known_findings_parse((const char *)bytes, len, c->known, error, sizeof error);
+        hmem_unmap(bytes, mapped);
+    }
+    if (d) closedir(d);
+    path_printf(c->known_path, sizeof c->known_path, "%s/known.txt", c->o->out);
+    write_output_with(c->known_path, write_known, c->known);
+    if (c->known->count)
+        fprintf(stderr, "gauntlet fuzz: passing over %u known finding%s (%s)\n", c->known->count,
+                c->known->count == 1 ? "" : "s", c->known_path);
+}
+
+/* Moves a judged file out of the engine's way, into OUT/SUBDIR/; says so
+ * for the first three of a kind (a campaign may meet hundreds). */
+static void set_aside_file(const struct campaign *c, const char *file, const char *subdir,
+                           unsigned nth, const char *what)
+{
+    const char *slash = strrchr(file, '/');
+    char to[8192];
+    path_printf(to, sizeof to, "%s/%s/%s", c->o->out, subdir, slash ? slash + 1 : file);
+    if (rename(file, to) != 0) {
+        fprintf(stderr, "gauntlet fuzz: cannot move %s to %s: %s\n", file, to, strerror(errno));
+        exit(EXIT_USAGE);
+    }
+    if (nth <= 3)
+        printf("%s: kept as %s%s\n", what, to,
+               nth == 3 ? " (further ones: counted in the summary)" : "");
+}
+
+/* A crash file whose finding the campaign already knows: its replay fails
+ * with a known signature, or passes over a known one (the engine's target
+ * had not learnt it yet) and fails without --known. */
+static bool is_repeat(struct campaign *c, const struct run_options *options, const char *file,
+                      const struct child_verdict *r)
+{
+    if (r->status == VERDICT_FAIL) return known_findings_match(c->known, r->signature);
+    if (r->status != VERDICT_PASS || c->known->count == 0) return false;
+    struct run_options plain = *options;
+    plain.known = NULL;
+    struct child_verdict again;
+    return child_run_file(&plain, file, &again) && again.status == VERDICT_FAIL &&
+           known_findings_match(c->known, again.signature);
+}
+
+/* The crash file is moved to OUT/findings/ first and replayed there (with
+ * the known findings passed over), so that the report names the file the
+ * finding is kept as; a repeat of a known finding moves on to OUT/repeats/,
+ * a file that does not reproduce to OUT/unconfirmed/. */
 static void confirm(struct campaign *c, const char *file)
 {
     struct run_options options = {
@@ -247,6 +357,14 @@ static void confirm(struct campaign *c, const char *file)
         fprintf(stderr, "gauntlet fuzz: cannot move %s to %s: %s\n", file, kept, strerror(errno));
         exit(EXIT_USAGE);
     }
+    /* The known findings as they are now, kept beside the finding: its
+     * report's commands name this copy, which later findings do not change. */
+    char known[8300];
+    path_printf(known, sizeof known, "%s.known", base);
+    if (c->known->count) {
+        write_output_with(known, write_known, c->known);
+        options.known = known;
+    }
     /* A replay that cannot judge the file says nothing about it. */
     if (!child_run_file(&options, kept, &r)) {
         fprintf(stderr, "gauntlet fuzz: cannot start `gauntlet run` to replay %s\n", kept);
@@ -254,6 +372,7 @@ static void confirm(struct campaign *c, const char *file)
     }
     if (process_interrupted()) {
         rename(kept, file); /* judged by nobody: back where it was */
+        unlink(known);
         return;
     }
     if (r.status == VERDICT_ERROR) {
@@ -264,28 +383,27 @@ static void confirm(struct campaign *c, const char *file)
     bool sanitized = false;
     if (r.status == VERDICT_PASS && strcmp(c->o->san, "none") != 0)
         sanitized = sanitized_target_fails(c, kept, &r);
+    if (sanitized) sanitizer_signature(r.invariant, r.signature, sizeof r.signature);
     if (process_interrupted()) {
         rename(kept, file);
+        unlink(known);
         return;
     }
-    if (r.status == VERDICT_FAIL) {
+    bool repeat = is_repeat(c, &options, kept, &r);
+    if (repeat || r.status != VERDICT_FAIL) unlink(known);
+    if (repeat) {
+        drop_from_corpus(c, kept);
+        set_aside_file(c, kept, "repeats", ++c->repeats,
+                       "a repeat of a known finding (the campaign passes over it)");
+    } else if (r.status == VERDICT_FAIL) {
         c->confirmed++;
         save_finding(c, base, &r, sanitized);
+        learn_finding(c, r.signature);
     } else {
         /* Out of the engine's way, so the next round does not check it again. */
-        c->unconfirmed++;
-        const char *slash = strrchr(file, '/');
-        char unconfirmed[8192];
-        path_printf(unconfirmed, sizeof unconfirmed, "%s/unconfirmed/%s", c->o->out,
-                    slash ? slash + 1 : file);
         drop_from_corpus(c, kept);
-        rename(kept, unconfirmed);
-        /* A campaign that keeps going past such crashes may meet hundreds. */
-        if (c->unconfirmed <= 3)
-            printf("failed in the campaign, not alone in a fresh process (history-dependent): "
-                   "kept as %s%s\n",
-                   unconfirmed,
-                   c->unconfirmed == 3 ? " (further ones: counted in the summary)" : "");
+        set_aside_file(c, kept, "unconfirmed", ++c->unconfirmed,
+                       "failed in the campaign, not alone in a fresh process (history-dependent)");
     }
 }
 

@@ -163,6 +163,27 @@ bool allocator_has(const struct allocator *a, enum op_kind kind);
 /* The policy of a named allocator; any other name gets the permissive one. */
 const struct alloc_policy *policy_for(const char *allocator_name);
 
+/* ---- findings and their signatures (findings.c) ----
+ * A violation's signature tells two bugs apart without naming the run:
+ *   INVARIANT/FAILURE/OPERATION/SIZE-BAND[/cross]
+ * e.g. `contents/pattern/free/small/cross`. The band is the request's
+ * (zero, small <= 1 KiB, medium <= 64 KiB, large <= 4 MiB, huge, impossible);
+ * `cross` marks a block another thread made. A process that ends inside the
+ * allocator has `crash/signal-N/OPERATION`, `exit/-/OPERATION`, ... */
+#define FINDING_SIGNATURE_MAX 96
+#define KNOWN_FINDINGS_MAX    256
+/* Signatures to pass over (--known): shell patterns (fnmatch), one a line. */
+struct known_findings {
+    unsigned count;
+    char patterns[KNOWN_FINDINGS_MAX][FINDING_SIGNATURE_MAX];
+};
+/* Reads a --known file's text: one pattern a line (`#` starts a comment), or
+ * any text with `signature: SIG` lines (a saved report). Adds to k; false with
+ * `error` filled when a line is neither, or there are too many. */
+bool known_findings_parse(const char *text, size_t len, struct known_findings *k, char *error,
+                          size_t error_len);
+bool known_findings_match(const struct known_findings *k, const char *signature);
+
 /* ---- a run: one program against one allocator (run.c, exec_*.c, oracle*.c, report.c) ---- */
 
 enum exec_mode { MODE_LOCKSTEP, MODE_FREE };
@@ -184,9 +205,12 @@ struct run_config {
     unsigned watchdog_seconds; /* an allocator call taking longer is a `hang`; 0: no
                                 * watchdog (then single-thread programs run inline) */
     enum exec_mode mode;
-    bool strict;       /* known deviations of the allocator are violations too */
-    bool keep_going;   /* a violation is reported and the run goes on, the harmed block set
-                        * aside (a hang still ends it); else the first one ends the process */
+    bool strict;     /* known deviations of the allocator are violations too */
+    bool keep_going; /* a violation is reported and the run goes on, the harmed block set
+                      * aside (a hang still ends it); else the first one ends the process */
+    const struct known_findings *known; /* violations whose signature matches are counted and
+                                         * passed over (set aside), never ending the run */
+    const char *known_path;             /* the file they came from, for the reproduce command */
     bool keep_threads; /* lock-step threads outlive the run, for the next one (fuzz targets) */
     bool fill_whole;   /* the pattern in every byte of large blocks too (the stress replay:
                         * a program uses its memory); verification still samples them */
@@ -216,7 +240,8 @@ struct run_stats {
     uint64_t known_deviations;
     uint64_t restarts;
     uint64_t violations;          /* reported (more than one only with keep_going) */
-    uint64_t distinct_violations; /* of them, distinct by invariant and operation kind */
+    uint64_t distinct_violations; /* of them, distinct by signature */
+    uint64_t known_findings;      /* violations passed over as known (run_config.known) */
     size_t peak_live_bytes;
 };
 
@@ -236,6 +261,8 @@ void run_program(const struct program *program, const struct allocator *alloc,
 #define REPORT_OPERATION "operation: "
 #define REPORT_REPRODUCE "reproduce: "
 #define REPORT_C_PROGRAM "C program: "
+#define REPORT_SIGNATURE "signature: "
+#define REPORT_FINDINGS  "gauntlet: FINDINGS: "
 
 /*
  * The run record: how a process running a program tells its parent how the
@@ -243,7 +270,8 @@ void run_program(const struct program *program, const struct allocator *alloc,
  * one line to descriptor N: RUN_RECORD_TAG, the writer's pid (a process the
  * allocator forked cannot speak for the run), then
  *   pass -                                         every operation passed
- *   violation INVARIANT INDEX KIND TEXT            INDEX -1: the end of the program
+ *   violation SIGNATURE INDEX KIND TEXT            INDEX -1: the end of the program; the
+ *                                                  signature begins with the invariant
  *   crash SIGNAL INDEX KIND TEXT | crash SIGNAL    died of a signal (in an operation or not)
  *   exit - INDEX KIND TEXT | exit -                exit() was called during the run
  *   forked - INDEX KIND TEXT                       an operation returned in a forked copy

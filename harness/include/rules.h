@@ -411,7 +411,9 @@ RULES_HOT struct op_plan rule_plan(const struct op *op, bool has_call, bool slot
       "this allocator's table says realloc(p, 0) returns a block")                                 \
     X(F_REALLOC_NULL_ZERO_NULL, EXCUSE_NONE, 0, "realloc(NULL, 0) must behave as malloc(0)")       \
     X(F_REALLOC_ZERO_BLOCK, EXCUSE_NONE, 1, "this allocator's table says realloc(p, 0) frees")     \
-    X(F_HANG, EXCUSE_NONE, 0, "the watchdog bound is --timeout SECONDS")
+    X(F_HANG, EXCUSE_NONE, 0, "the watchdog bound is --timeout SECONDS")                          \
+    X(F_CHOICE_CHANGED, EXCUSE_NONE, 0,                                                            \
+      "a choice the standards leave to the allocator holds for the whole run")
 /* clang-format on */
 
 enum failure {
@@ -453,6 +455,42 @@ static inline bool rule_failure_harms_block(enum failure f)
     }
     return false;
 }
+
+/*
+ * Choices held for a whole run. Where an allocator's table allows either
+ * behaviour (BEHAVES_EITHER), the first call that shows one fixes it for the
+ * rest of the run: an allocator may choose, but not call by call (a block
+ * for malloc(0) and NULL for realloc(NULL, 0) is a bug, whichever is right).
+ * X(HELD, what "yes" means, the table's choice it narrows).
+ */
+#define GAUNTLET_HELD_CHOICES(X)                                                                   \
+    X(HELD_ZERO_NULL, "a zero-byte request returns NULL", malloc_zero_null)                        \
+    X(HELD_REALLOC_ZERO_FREES, "realloc(p, 0) frees p and returns NULL", realloc_zero_frees)
+
+enum held_choice {
+#define RULES_ENUM(held, what, field) held,
+    GAUNTLET_HELD_CHOICES(RULES_ENUM)
+#undef RULES_ENUM
+        HELD_CHOICE_COUNT
+};
+
+static inline const char *held_choice_what(size_t choice)
+{
+    switch (choice) {
+#define RULES_WHAT(held, what, field)                                                              \
+    case held: return what;
+        GAUNTLET_HELD_CHOICES(RULES_WHAT)
+#undef RULES_WHAT
+    }
+    return "?";
+}
+
+/* What a run has seen of each held choice. */
+struct held_choices {
+    uint8_t shown[HELD_CHOICE_COUNT];    /* 0: not yet; 1: no; 2: yes */
+    size_t shown_at[HELD_CHOICE_COUNT];  /* the operation that showed it */
+    uint8_t shown_by[HELD_CHOICE_COUNT]; /* its enum op_kind */
+};
 
 /* A broken rule, with the values its message names (which ones: see
  * rule_describe). */
@@ -565,6 +603,15 @@ static inline void rule_describe(const struct breach *b, char *expected, size_t 
     case F_HANG:
         EXPECT("the call returns within %zu s", b->want);
         ACTUAL("no progress for %zu s", b->want);
+        break;
+    case F_CHOICE_CHANGED:
+        EXPECT("%s, as %s at operation #%zu did (\"%s\": %s)", b->want ? "NULL" : "a block",
+               op_kind_name((enum op_kind)b->other_extent), b->offset, held_choice_what(b->got),
+               b->want ? "yes" : "no");
+        if (b->p)
+            ACTUAL("a block at %p", b->p);
+        else
+            ACTUAL("NULL");
         break;
     }
 #undef EXPECT
@@ -851,6 +898,46 @@ RULES_HOT struct verdict rule_judge_excused(rule_judge judge, const struct op *o
         excused |= bit;
         *entries_used |= UINT32_C(1) << (entry % 32);
     }
+}
+
+/* Which held choice a call's result shows, if any (*yes: how it chose).
+ * Only calls whose result the choice alone decides: a zero-byte malloc,
+ * calloc or realloc of no block (realloc(NULL, 0) behaves as malloc(0)),
+ * and a zero-byte realloc of a block; never a free (an allocating
+ * operation's implicit free is judged with that operation in hand). */
+RULES_HOT int rule_shown_choice(rule_judge judge, const struct op *op, const struct call_result *r,
+                                bool *yes)
+{
+    enum op_kind kind = (enum op_kind)op->kind;
+    if (judge == rule_judge_free || r->bytes != 0 || r->impossible) return -1;
+    *yes = r->p == NULL;
+    if (op_is_realloc(kind)) return r->had_block ? HELD_REALLOC_ZERO_FREES : HELD_ZERO_NULL;
+    return kind == OP_MALLOC || kind == OP_CALLOC ? HELD_ZERO_NULL : -1;
+}
+
+/* The verdict, unless it holds and the call chose otherwise than an earlier
+ * one of the run (operation `index`); the first to show a choice fixes it. */
+RULES_HOT struct verdict rule_hold_choice(struct verdict v, rule_judge judge, const struct op *op,
+                                          const struct call_result *r, struct held_choices *held,
+                                          size_t index)
+{
+    bool yes;
+    int choice = rule_shown_choice(judge, op, r, &yes);
+    if (choice < 0 || v.breach.failure != F_NONE) return v;
+    uint8_t now = yes ? 2 : 1;
+    if (held->shown[choice] == 0) {
+        held->shown[choice] = now;
+        held->shown_at[choice] = index;
+        held->shown_by[choice] = op->kind;
+        return v;
+    }
+    if (held->shown[choice] == now) return v;
+    v.breach.p = r->p;
+    v.breach.want = held->shown[choice] == 2; /* NULL, as chosen first */
+    v.breach.got = (size_t)choice;
+    v.breach.offset = held->shown_at[choice];
+    v.breach.other_extent = held->shown_by[choice];
+    return rule_breach(v, F_CHOICE_CHANGED, INV_IMPLEMENTATION_CHOICE);
 }
 
 /* ======== sized frees ======== */

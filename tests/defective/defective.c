@@ -44,7 +44,7 @@
      defined(DEFECT_CRASH_HISTORY) + defined(DEFECT_READONLY_BLOCK) +                              \
      defined(DEFECT_THREAD_EXIT_CRASH) + defined(DEFECT_ABORT_MALLOC) +                            \
      defined(DEFECT_QUIET_EXIT) + defined(DEFECT_FORK_BOTH_GO_ON) + defined(DEFECT_NULL_ALWAYS) +  \
-     defined(DEFECT_BIMODAL) + defined(DEFECT_NONE)) > 1
+     defined(DEFECT_BIMODAL) + defined(DEFECT_ZERO_INCONSISTENT) + defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
@@ -800,6 +800,10 @@ static void *realloc_fails(void *p)
 
 static void *do_realloc(void *p, size_t size)
 {
+#ifdef DEFECT_ZERO_INCONSISTENT
+    /* malloc(0) gives a block, realloc(NULL, 0) gives NULL (mimalloc #622). */
+    if (p == NULL && size == 0) return NULL;
+#endif
     if (p == NULL) return do_malloc(size);
     if (impossible(size)) return realloc_fails(p);
     if (size == 0) {

@@ -156,10 +156,11 @@ START_TEST(crash_file_being_written_is_judged_when_complete)
                gauntlet, sizeof gauntlet);
     snprintf(out, sizeof out, "%s/out", root);
     misaligning_program(root, lib, sizeof lib);
-    const char *argv[] = {gauntlet, "fuzz", "--alloc", lib, "--time", "30", "--out", out, NULL};
+    const char *argv[] = {gauntlet, "fuzz", "--stop-at-first", "--alloc", lib,
+                          "--time", "30",   "--out",           out,       NULL};
     spawn_run(argv, &r);
     ck_assert_msg(r.status == 1, "exit %d\n%s\n%s", r.status, r.out, r.err);
-    ck_assert_msg(strstr(r.out, "finding: alignment\n") && strstr(r.out, "crash-partial"), "%s",
+    ck_assert_msg(strstr(r.out, "finding: alignment/") && strstr(r.out, "crash-partial"), "%s",
                   r.out);
 }
 END_TEST
@@ -199,13 +200,14 @@ START_TEST(afl_secondary_crash_stops_the_campaign)
                  gauntlet, sizeof gauntlet);
     snprintf(out, sizeof out, "%s/out", root);
     misaligning_program(root, lib, sizeof lib);
-    const char *argv[] = {gauntlet, "fuzz",   "--engine", "afl",   "--jobs", "2", "--alloc",
-                          lib,      "--time", "60",       "--out", out,      NULL};
+    const char *argv[] = {
+        gauntlet,  "fuzz", "--stop-at-first", "--engine", "afl",   "--jobs", "2",
+        "--alloc", lib,    "--time",          "60",       "--out", out,      NULL};
     time_t start = time(NULL);
     spawn_run(argv, &r);
     long seconds = (long)(time(NULL) - start);
     ck_assert_msg(r.status == 1, "exit %d\n%s\n%s", r.status, r.out, r.err);
-    ck_assert_msg(strstr(r.out, "finding: alignment\n"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "finding: alignment/"), "%s", r.out);
     ck_assert_msg(seconds < 40, "stopped after %ld s: at the main instance's limit", seconds);
     const char *left = process_mentioning(out);
     ck_assert_msg(left == NULL, "left running: %s", left);
@@ -298,11 +300,11 @@ START_TEST(sanitizer_report_is_confirmed_by_the_sanitized_target)
                "exit 1\n",
                gauntlet, sizeof gauntlet);
     snprintf(out, sizeof out, "%s/out", root);
-    const char *argv[] = {gauntlet, "fuzz", "--alloc", "glibc", "--san", "asan",
-                          "--time", "10",   "--out",   out,     NULL};
+    const char *argv[] = {gauntlet, "fuzz", "--stop-at-first", "--alloc", "glibc", "--san", "asan",
+                          "--time", "10",   "--out",           out,       NULL};
     spawn_run(argv, &r);
     ck_assert_msg(r.status == 1, "exit %d\n%s\n%s", r.status, r.out, r.err);
-    ck_assert_msg(strstr(r.out, "finding: asan: heap-use-after-free") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "finding: asan/heap-use-after-free") != NULL, "%s", r.out);
     char report[256];
     snprintf(report, sizeof report, "%s/findings/crash-1.report", out);
     const char *cat[] = {"cat", report, NULL};
@@ -340,7 +342,8 @@ START_TEST(campaign_finds_each_defect)
     char out[64], lib[512], findings[128];
     make_temp_dir(out, sizeof out);
     defective_library(lib, sizeof lib, name);
-    const char *argv[] = {"gauntlet", "fuzz", "--alloc", lib, "--time", "60", "--out", out, NULL};
+    const char *argv[] = {"gauntlet", "fuzz", "--stop-at-first", "--alloc", lib,
+                          "--time",   "60",   "--out",           out,       NULL};
     spawn_run(argv, &r);
     ck_assert_msg(r.status == 1, "%s: exit %d\n%s\n%s", name, r.status, r.out, r.err);
     snprintf(findings, sizeof findings, "finding: %s", invariant);
@@ -374,6 +377,48 @@ START_TEST(campaign_finds_each_defect)
 }
 END_TEST
 
+/* The signatures of the "finding:" lines of a campaign's output, one a line. */
+static unsigned finding_lines(const char *out, char lines[][FINDING_SIGNATURE_MAX], unsigned room)
+{
+    unsigned n = 0;
+    for (const char *at = out; n < room && (at = strstr(at, "finding: ")) != NULL; at++)
+        if (at == out || at[-1] == '\n') sscanf(at, "finding: %95s", lines[n++]);
+    return n;
+}
+
+/* A campaign goes on past each finding to the next (each confirmed finding
+ * joins OUT/known.txt, which the target then passes over) until its time
+ * limit; a later campaign on the same OUT passes over them all. */
+START_TEST(campaign_goes_on_past_each_finding)
+{
+    char out[64], lib[512], known[128];
+    char first[16][FINDING_SIGNATURE_MAX], later[16][FINDING_SIGNATURE_MAX];
+    make_temp_dir(out, sizeof out);
+    defective_library(lib, sizeof lib, "misalign");
+    const char *argv[] = {"gauntlet", "fuzz", "--alloc", lib, "--time", "20", "--out", out, NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 1, "exit %d\n%s\n%s", r.status, r.out, r.err);
+    unsigned found = finding_lines(r.out, first, 16);
+    ck_assert_msg(found >= 2, "only %u finding(s) in 20 s:\n%s", found, r.out);
+    for (unsigned i = 0; i < found; i++)
+        for (unsigned j = i + 1; j < found; j++)
+            ck_assert_msg(strcmp(first[i], first[j]) != 0, "%s found twice:\n%s", first[i], r.out);
+    snprintf(known, sizeof known, "%s/known.txt", out);
+    const char *cat[] = {"cat", known, NULL};
+    spawn_run(cat, &r);
+    for (unsigned i = 0; i < found; i++)
+        ck_assert_msg(strstr(r.out, first[i]), "%s not in known.txt:\n%s", first[i], r.out);
+
+    const char *again[] = {"gauntlet", "fuzz", "--alloc", lib, "--time", "8", "--out", out, NULL};
+    spawn_run(again, &r);
+    ck_assert_msg(strstr(r.err, "passing over"), "%s", r.err);
+    unsigned more = finding_lines(r.out, later, 16);
+    for (unsigned i = 0; i < more; i++)
+        for (unsigned j = 0; j < found; j++)
+            ck_assert_msg(strcmp(later[i], first[j]) != 0, "%s found again:\n%s", later[i], r.out);
+}
+END_TEST
+
 /* The ClusterFuzzLite build, run as OSS-Fuzz would (environment set by hand),
  * with each sanitizer ci/github/cflite_*.yml fuzz with. */
 static const char *const clusterfuzzlite_sanitizers[] = {"address", "undefined"};
@@ -402,6 +447,7 @@ Suite *fuzz_suite(void)
     tcase_add_test(tc, afl_queue_reaches_the_corpus);
     tcase_add_test(tc, replay_error_is_a_setup_error);
     tcase_add_test(tc, sanitizer_report_is_confirmed_by_the_sanitized_target);
+    tcase_add_test(tc, campaign_goes_on_past_each_finding);
     tcase_add_loop_test(tc, campaign_finds_each_defect, 0,
                         (int)(sizeof found_by_fuzzing / sizeof *found_by_fuzzing));
     tcase_add_loop_test(

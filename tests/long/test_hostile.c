@@ -164,8 +164,8 @@ START_TEST(fuzz_finds_the_end_from_its_seed)
     const char *encode[] = {"gauntlet", "encode", program, "-o", seed, NULL};
     spawn_run(encode, &r);
     ck_assert_msg(r.status == 0, "encode: %s", r.err);
-    const char *fuzz[] = {"gauntlet", "fuzz", "--alloc", lib, "--time", "60",
-                          "--corpus", corpus, "--out",   out, NULL};
+    const char *fuzz[] = {"gauntlet", "fuzz", "--stop-at-first", "--alloc", lib, "--time", "60",
+                          "--corpus", corpus, "--out",           out,       NULL};
     spawn_run(fuzz, &r);
     ck_assert_msg(r.status == FINDING_STATUS, "fuzz on %s: status %d:\n%.3000s\n%.3000s", e->defect,
                   r.status, r.out, r.err);
@@ -180,7 +180,8 @@ START_TEST(history_dependent_crash_is_a_finding)
     defective_library(lib, sizeof lib, "crash_history");
     make_temp_dir(dir, sizeof dir);
     snprintf(out, sizeof out, "%s/out", dir);
-    const char *fuzz[] = {"gauntlet", "fuzz", "--alloc", lib, "--time", "120", "--out", out, NULL};
+    const char *fuzz[] = {"gauntlet", "fuzz", "--stop-at-first", "--alloc", lib,
+                          "--time",   "120",  "--out",           out,       NULL};
     spawn_run(fuzz, &r);
     ck_assert_msg(r.status == FINDING_STATUS, "status %d:\n%.3000s\n%.3000s", r.status, r.out,
                   r.err);

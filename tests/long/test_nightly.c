@@ -60,7 +60,8 @@ static const char standin_gauntlet[] =
     "    echo 'finding: alignment'; n=1 ;;\n"
     "esac\n"
     "echo \"summary: $e on $a ($e, san $s): 1234 executions, 56 exec/s, coverage 78, corpus 2, "
-    "findings ${n:-0} confirmed, 0 history-dependent (failed, but not alone); log $out/fuzz.log\"\n"
+    "findings ${n:-0} new, 0 repeats of known ones, 0 history-dependent (failed, but not alone); "
+    "log $out/fuzz.log\"\n"
     "[ \"$how\" = finding ] && exit 1\n"
     "exit 0\n";
 

@@ -5,6 +5,7 @@
 #include "runner.h"
 
 Suite *cli_suite(void);
+Suite *findings_suite(void);
 Suite *proofs_suite(void);
 Suite *reproducer_suite(void);
 Suite *agreement_suite(void);
@@ -12,7 +13,7 @@ Suite *minimize_suite(void);
 
 int main(void)
 {
-    static const suite_maker suites[] = {cli_suite, proofs_suite, reproducer_suite, agreement_suite,
-                                         minimize_suite};
+    static const suite_maker suites[] = {cli_suite,        findings_suite,  proofs_suite,
+                                         reproducer_suite, agreement_suite, minimize_suite};
     return run_suites("system", suites, sizeof suites / sizeof *suites);
 }

@@ -154,33 +154,6 @@ START_TEST(hang_is_caught_in_free_running_mode)
 }
 END_TEST
 
-/* --keep-going: every violation is reported and the run goes on, each
- * harmed block set aside (never freed again, so the end of the program
- * raises nothing more); the correct wrapper still passes. */
-START_TEST(keep_going_reports_every_violation)
-{
-    char dir[64], program[128], lib[512];
-    make_temp_dir(dir, sizeof dir);
-    snprintf(program, sizeof program, "%s/three.txt", dir);
-    write_file(program, "t0 malloc s1 96\nt0 malloc s2 100\nt0 malloc s3 99\n"
-                        "t0 malloc s4 33\nt0 free s2\nt0 free s1\n");
-    defective_library(lib, sizeof lib, "misalign");
-    const char *once[] = {"gauntlet", "run", "--alloc", lib, program, NULL};
-    spawn_run(once, &r);
-    ck_assert_msg(r.status == 1 && strstr(r.err, "#0 of 6") && !strstr(r.err, "#2 of 6"), "%s",
-                  r.err);
-    const char *all[] = {"gauntlet", "run", "--keep-going", "--alloc", lib, program, NULL};
-    spawn_run(all, &r);
-    ck_assert_msg(r.status == 1, "exit %d\n%s", r.status, r.err);
-    ck_assert(strstr(r.err, "#0 of 6") && strstr(r.err, "#2 of 6") && strstr(r.err, "#3 of 6"));
-    ck_assert_msg(strstr(r.out, "FAIL") && strstr(r.out, "3 violations (1 distinct"), "%s", r.out);
-    ck_assert_ptr_null(strstr(r.err, "end of program"));
-    defective_library(lib, sizeof lib, "none");
-    spawn_run(all, &r);
-    ck_assert_msg(r.status == 0 && strstr(r.out, "PASS"), "%s%s", r.out, r.err);
-}
-END_TEST
-
 static void run_all_allocators_on(const char *const files[], const char *mode)
 {
     const char *allocs[] = {"glibc", "jemalloc", "mimalloc", "tcmalloc", NULL};
@@ -248,7 +221,6 @@ Suite *proofs_suite(void)
     tcase_add_loop_test(tc, each_defect_is_caught_by_generated_programs, 0, generated_count);
     tcase_add_test(tc, hang_is_caught_in_free_running_mode);
     tcase_add_test(tc, cross_thread_defect_needs_cross_thread_frees);
-    tcase_add_test(tc, keep_going_reports_every_violation);
     suite_add_tcase(s, tc);
     TCase *real = tcase_create("real allocators");
     tcase_set_timeout(real, 600);

@@ -784,11 +784,17 @@ START_TEST(generator_uses_threads_and_crosses_them)
     }
     ck_assert_uint_ge(with_cross_frees, 40);
 
+    /* One thread: no barrier (nothing to wait for), but restarts, so that a
+     * fresh thread's first calls happen without --threads too. */
     struct program single;
-    generate(7, 1, 500, false, &single);
+    generate(7, 1, 2000, false, &single);
     ck_assert_uint_eq(program_thread_count(&single), 1);
-    for (size_t i = 0; i < single.count; i++)
-        ck_assert(single.ops[i].kind != OP_RESTART && single.ops[i].kind != OP_BARRIER);
+    unsigned restarts = 0;
+    for (size_t i = 0; i < single.count; i++) {
+        ck_assert(single.ops[i].kind != OP_BARRIER);
+        restarts += single.ops[i].kind == OP_RESTART;
+    }
+    ck_assert_uint_gt(restarts, 0);
     program_release(&single);
 }
 END_TEST
@@ -866,6 +872,45 @@ START_TEST(generator_keeps_live_bytes_modest)
 }
 END_TEST
 
+/* The paths real allocator bugs were on: realloc(NULL, 0) beside malloc(0),
+ * a shrinking realloc followed by the sized free of that block, and large
+ * alignments asked with sizes of about a multiple of them. */
+START_TEST(generator_reaches_allocator_boundaries)
+{
+    unsigned realloc_of_nothing_zero = 0, shrink_then_sized_free = 0, near_multiple = 0;
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        struct program p;
+        generate(seed, 1 + seed % 4, 1000, false, &p);
+        bool live[GAUNTLET_MAX_SLOTS] = {false};
+        size_t bytes[GAUNTLET_MAX_SLOTS] = {0};
+        for (size_t i = 0; i < p.count; i++) {
+            const struct op *op = &p.ops[i];
+            size_t b = 0;
+            bool possible = op_uses_size(op->kind) && model_bytes(op, &b);
+            if (op_is_realloc(op->kind)) {
+                realloc_of_nothing_zero += !live[op->slot] && op->size == 0;
+                shrink_then_sized_free += live[op->slot] && possible && b < bytes[op->slot] &&
+                                          i + 1 < p.count && p.ops[i + 1].kind == OP_FREE_SIZED &&
+                                          p.ops[i + 1].slot == op->slot;
+            }
+            if (op_uses_align(op->kind) && op->align >= (64u << 10) && op->align <= (8u << 20) &&
+                op->size >= op->align - 4096 && op->size <= 4 * op->align + 4096)
+                near_multiple++;
+            if (op_allocates(op->kind) || op_is_realloc(op->kind)) {
+                if (possible || op_allocates(op->kind)) live[op->slot] = possible;
+                if (possible) bytes[op->slot] = b;
+            } else if (op->kind == OP_FREE || op->kind == OP_FREE_SIZED) {
+                live[op->slot] = false;
+            }
+        }
+        program_release(&p);
+    }
+    ck_assert_uint_gt(realloc_of_nothing_zero, 10);
+    ck_assert_uint_gt(shrink_then_sized_free, 10);
+    ck_assert_uint_gt(near_multiple, 10);
+}
+END_TEST
+
 Suite *codec_suite(void)
 {
     Suite *s = suite_create("codec");
@@ -902,6 +947,7 @@ Suite *codec_suite(void)
     tcase_add_test(gen, generator_uses_threads_and_crosses_them);
     tcase_add_test(gen, small_only_stays_small);
     tcase_add_test(gen, generator_keeps_live_bytes_modest);
+    tcase_add_test(gen, generator_reaches_allocator_boundaries);
     suite_add_tcase(s, gen);
     return s;
 }

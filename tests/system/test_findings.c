@@ -1,0 +1,163 @@
+/*
+ * test_findings.c — findings that do not mask each other: --keep-going
+ * reports each distinct finding once and lists them all, --known passes over
+ * what is known (a pattern list or a saved report) so that a known bug never
+ * hides a new one, and minimize --known shrinks to the new one.
+ */
+#include "command.h"
+#include "gauntlet.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+static struct spawned r;
+
+/* The scribble defect damages a small block (found at #7), then a medium one
+ * (found at #15): two findings, the first of which would hide the second. */
+static const char two_findings[] = "t0 malloc s0 100\nt0 malloc s1 10\nt0 malloc s2 10\n"
+                                   "t0 malloc s3 20\nt0 free s1\nt0 free s2\nt0 free s3\n"
+                                   "t0 check s0\n"
+                                   "t0 malloc s4 5000\nt0 malloc s5 10\nt0 malloc s6 10\n"
+                                   "t0 malloc s7 10\nt0 free s5\nt0 free s6\nt0 free s7\n"
+                                   "t0 check s4\n";
+
+static void setup_files(char *dir, size_t len, char *program, size_t program_len)
+{
+    make_temp_dir(dir, len);
+    snprintf(program, program_len, "%s/two.txt", dir);
+    write_file(program, two_findings);
+}
+
+/* Each harmed block is set aside (never freed again, so the end of the
+ * program raises nothing more); each distinct finding is reported once, and
+ * the end lists them with counts; the correct wrapper still passes. */
+START_TEST(keep_going_reports_each_finding_once)
+{
+    char dir[64], program[128], lib[512];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(program, sizeof program, "%s/three.txt", dir);
+    write_file(program, "t0 malloc s1 96\nt0 malloc s2 100\nt0 malloc s3 99\n"
+                        "t0 malloc s4 33\nt0 free s2\nt0 free s1\n");
+    defective_library(lib, sizeof lib, "misalign");
+    const char *once[] = {"gauntlet", "run", "--alloc", lib, program, NULL};
+    spawn_run(once, &r);
+    ck_assert_msg(r.status == 1 && strstr(r.err, "#0 of 6") && !strstr(r.err, "#2 of 6"), "%s",
+                  r.err);
+    const char *all[] = {"gauntlet", "run", "--keep-going", "--alloc", lib, program, NULL};
+    spawn_run(all, &r);
+    ck_assert_msg(r.status == 1, "exit %d\n%s", r.status, r.err);
+    ck_assert_msg(strstr(r.out, "FAIL") && strstr(r.out, "3 violations (1 distinct)"), "%s", r.out);
+    const char *violation = strstr(r.err, REPORT_VIOLATION);
+    ck_assert_msg(violation && !strstr(violation + 1, REPORT_VIOLATION), "reported twice:\n%s",
+                  r.err);
+    ck_assert_msg(strstr(r.err, REPORT_FINDINGS "1 distinct") &&
+                      strstr(r.err, "alignment/misaligned/malloc/small") &&
+                      strstr(r.err, "3×  #0: t0 malloc s1 96"),
+                  "%s", r.err);
+    ck_assert_ptr_null(strstr(r.err, "end of program"));
+    defective_library(lib, sizeof lib, "none");
+    spawn_run(all, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "PASS"), "%s%s", r.out, r.err);
+}
+END_TEST
+
+START_TEST(known_finding_never_hides_a_new_one)
+{
+    char dir[64], program[128], lib[512], known[160];
+    setup_files(dir, sizeof dir, program, sizeof program);
+    defective_library(lib, sizeof lib, "scribble");
+    const char *plain[] = {"gauntlet", "run", "--alloc", lib, program, NULL};
+    spawn_run(plain, &r);
+    ck_assert_msg(r.status == 1 && strstr(r.err, "#7 of 16") && !strstr(r.err, "#15 of 16"), "%s",
+                  r.err);
+    snprintf(known, sizeof known, "%s/known", dir);
+    write_file(known, "# seen before\ncontents/*/-/small\n");
+    const char *with_known[] = {"gauntlet", "run", "--known", known, "--alloc", lib, program, NULL};
+    spawn_run(with_known, &r);
+    ck_assert_msg(r.status == 1, "exit %d\n%s", r.status, r.err);
+    ck_assert_msg(strstr(r.err, "known finding contents/pattern/-/small passed over"), "%s", r.err);
+    ck_assert_msg(strstr(r.err, "#15 of 16") &&
+                      strstr(r.err, "signature: contents/pattern/-/medium"),
+                  "the new finding is hidden:\n%s", r.err);
+    /* The report's own command runs with the same --known. */
+    ck_assert_msg(strstr(r.err, "--known"), "%s", r.err);
+}
+END_TEST
+
+/* A saved report is a --known file: what it found is passed over. */
+START_TEST(saved_report_is_a_known_file)
+{
+    char dir[64], program[128], lib[512], report[160];
+    setup_files(dir, sizeof dir, program, sizeof program);
+    defective_library(lib, sizeof lib, "scribble");
+    const char *keep_going[] = {"gauntlet", "run", "--keep-going", "--alloc", lib, program, NULL};
+    spawn_run(keep_going, &r);
+    ck_assert_int_eq(r.status, 1);
+    snprintf(report, sizeof report, "%s/report", dir);
+    write_file(report, r.err);
+    const char *with_report[] = {"gauntlet", "run", "--known", report,
+                                 "--alloc",  lib,   program,   NULL};
+    spawn_run(with_report, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "PASS") && strstr(r.out, "2 known passed over"),
+                  "exit %d\n%s%s", r.status, r.out, r.err);
+}
+END_TEST
+
+START_TEST(unreadable_or_foreign_known_file_is_a_usage_error)
+{
+    char dir[64], program[128], known[160];
+    setup_files(dir, sizeof dir, program, sizeof program);
+    snprintf(known, sizeof known, "%s/known", dir);
+    write_file(known, "the usual bugs\n");
+    const char *foreign[] = {"gauntlet", "run",   "--known", known,
+                             "--alloc",  "glibc", program,   NULL};
+    spawn_run(foreign, &r);
+    ck_assert_msg(r.status == 2 && strstr(r.err, "not a signature") && strstr(r.err, "usual bugs"),
+                  "exit %d\n%s", r.status, r.err);
+    const char *missing[] = {"gauntlet", "run",   "--known", "/nonexistent/known",
+                             "--alloc",  "glibc", program,   NULL};
+    spawn_run(missing, &r);
+    ck_assert_msg(r.status == 2 && strstr(r.err, "cannot read"), "exit %d\n%s", r.status, r.err);
+}
+END_TEST
+
+/* With the first finding known, minimize keeps the second (the same
+ * signature), not whatever fails first. */
+START_TEST(minimize_with_known_shrinks_to_the_new_finding)
+{
+    char dir[64], program[128], lib[512], known[160], out[160];
+    setup_files(dir, sizeof dir, program, sizeof program);
+    defective_library(lib, sizeof lib, "scribble");
+    snprintf(known, sizeof known, "%s/known", dir);
+    write_file(known, "contents/pattern/-/small\n");
+    snprintf(out, sizeof out, "%s/min.txt", dir);
+    const char *minimize[] = {"gauntlet", "minimize", "--known", known, "--alloc",
+                              lib,        program,    "-o",      out,   NULL};
+    spawn_run(minimize, &r);
+    ck_assert_msg(r.status == 0, "exit %d\n%s", r.status, r.err);
+    const char *run[] = {"gauntlet", "run", "--known", known, "--alloc", lib, out, NULL};
+    spawn_run(run, &r);
+    ck_assert_msg(r.status == 1 && strstr(r.err, "signature: contents/pattern/-/medium"), "%s",
+                  r.err);
+    const char *cat[] = {"cat", out, NULL};
+    spawn_run(cat, &r);
+    ck_assert_msg(strstr(r.out, "# signature: contents/pattern/-/medium") &&
+                      strstr(r.out, "malloc s4 5000"),
+                  "%s", r.out);
+}
+END_TEST
+
+Suite *findings_suite(void)
+{
+    Suite *s = suite_create("findings");
+    TCase *tc = tcase_create("findings");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, keep_going_reports_each_finding_once);
+    tcase_add_test(tc, known_finding_never_hides_a_new_one);
+    tcase_add_test(tc, saved_report_is_a_known_file);
+    tcase_add_test(tc, unreadable_or_foreign_known_file_is_a_usage_error);
+    tcase_add_test(tc, minimize_with_known_shrinks_to_the_new_finding);
+    suite_add_tcase(s, tc);
+    return s;
+}
