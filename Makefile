@@ -54,7 +54,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 
-.PHONY: all run check check-fast install bench bench-parts bench-fuzz bench-stress \
+.PHONY: all run check check-fast install bench bench-parts bench-fuzz bench-coverage bench-stress \
         bench-upgrade-aa stress-baselines stress-pictures format clean deps fuzz-build
 all: $(BUILD)/gauntlet $(DEFECT_LIBS)
 
@@ -105,8 +105,11 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The coverage calls an allocator built for coverage makes (cli/coverage_stubs.c)
+# are exported, so that `gauntlet` loads such a library too.
 $(BUILD)/gauntlet: $(CMD_OBJ) $(LIB)
-	$(CC) $(BASE_CFLAGS) $(CMD_OBJ) $(LIB) -o $@ $(LDLIBS)
+	$(CC) $(BASE_CFLAGS) $(CMD_OBJ) $(LIB) -o $@ $(LDLIBS) \
+	  -Wl,--export-dynamic-symbol=__sanitizer_cov_*
 
 $(BUILD)/defective/libdefect_%.so: tests/defective/defective.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -180,6 +183,10 @@ stress-pictures: all
 	for p in $(STRESS_PICTURES); do cp $(BUILD)/stress-all-plots/$$p.png stress/pictures/ || exit $$?; done
 
 # Fuzz targets' exec/s and the time to find each defective allocator.
+# Coverage of a campaign with the allocator instrumented (build-alloc) and not.
+bench-coverage: all
+	bash ci/bench-coverage.sh 20000
+
 bench-fuzz: all
 	bash ci/bench-fuzz.sh
 

@@ -11,6 +11,7 @@ packages=(
   clang clang-14 libclang-rt-14-dev afl++ zip unzip
   libjansson-dev gnuplot-nox time
   python3-yaml # ci/check-workflows.py reads the GitHub workflows
+  cmake dpkg-dev xz-utils # gauntlet build-alloc (mimalloc; Debian source packages)
 )
 
 missing=()

@@ -5,6 +5,7 @@
 #   PREFIX/lib/gauntlet/fuzz/      the fuzz targets, their options, dictionary and seeds
 #   PREFIX/share/gauntlet/corpus/  the seed and regression programs
 #   PREFIX/share/gauntlet/fuzzers/ the dictionary and libFuzzer options
+#   PREFIX/share/gauntlet/alloc-builds/ build-alloc.sh (`gauntlet build-alloc`)
 #   PREFIX/share/doc/gauntlet/     README.md, FORMAT.md, SEMANTICS.md, SCHEMA.md
 # usage: ci/install.sh DESTDIR PREFIX   (DESTDIR may be empty; PREFIX absolute)
 set -euo pipefail
@@ -18,6 +19,7 @@ cd "$root"
 top=$destdir$prefix
 install -d "$top/bin" "$top/lib/gauntlet/fuzz/seeds" "$top/share/gauntlet/fuzzers" \
   "$top/share/gauntlet/corpus/seeds" "$top/share/gauntlet/corpus/regressions" \
+  "$top/share/gauntlet/alloc-builds" \
   "$top/share/doc/gauntlet"
 install -m 755 build/gauntlet "$top/bin/gauntlet"
 for f in build/fuzz/*; do
@@ -27,6 +29,7 @@ done
 install -m 644 build/fuzz/seeds/* "$top/lib/gauntlet/fuzz/seeds/"
 install -m 644 fuzzers/gauntlet.dict fuzzers/fuzz_program.options "$top/share/gauntlet/fuzzers/"
 install -m 644 corpus/seeds/* "$top/share/gauntlet/corpus/seeds/"
+install -m 755 alloc-builds/build-alloc.sh "$top/share/gauntlet/alloc-builds/"
 install -m 644 corpus/regressions/* "$top/share/gauntlet/corpus/regressions/"
 install -m 644 README.md harness/FORMAT.md harness/SEMANTICS.md stress/SCHEMA.md "$top/share/doc/gauntlet/"
 echo "installed gauntlet in $top (bin, lib/gauntlet/fuzz, share/gauntlet, share/doc/gauntlet)"

@@ -181,6 +181,31 @@ void child_verdict_read(const struct process *p, struct child_verdict *v);
  * not be started. */
 bool child_run_file(const struct run_options *o, const char *path, struct child_verdict *out);
 
+/* ---- classes.c ---- */
+
+/* Opens ALLOC (exit 2 when it cannot be) and probes its size classes into
+ * edges[SIZE_CLASSES_MAX]; says how many on stderr. */
+size_t probe_allocator_classes(const char *command, const char *alloc, size_t *edges);
+
+/* ---- reproducer_check.c: the C reproducer, and whether it reproduces ---- */
+
+/* The options `gauntlet reproducer` writes with for --alloc ALLOC: a so:
+ * path made absolute (into `resolved`), the table and sized free of the
+ * allocator as `gauntlet run` opens it. False with `err` when it cannot be
+ * opened. */
+bool reproducer_options_for(const char *alloc, size_t cap, bool strict, char *resolved,
+                            size_t resolved_len, struct reproducer_options *out, char *err,
+                            size_t err_len);
+/* Writes the reproducer of p to path (atomically; exits 2 on failure). */
+void reproducer_write_file(const char *path, const struct program *p,
+                           const struct reproducer_options *o);
+enum reproduction { REPRODUCTION_FAILS, REPRODUCTION_PASSES, REPRODUCTION_UNKNOWN };
+/* Writes, compiles (as its header says) and runs p's reproducer in `dir`,
+ * in a fresh process: FAILS when it exits 1 as a violation does; `why` says
+ * what happened otherwise. */
+enum reproduction reproducer_reproduces(const struct program *p, const struct reproducer_options *o,
+                                        const char *dir, char *why, size_t why_len);
+
 /* Commands: each returns the process exit status. */
 int cmd_list(int argc, char **argv);
 int cmd_run(int argc, char **argv);
@@ -198,5 +223,6 @@ int cmd_stress_bench(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_upgrade(int argc, char **argv);
+int cmd_build_alloc(int argc, char **argv);
 
 #endif

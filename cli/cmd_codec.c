@@ -9,8 +9,8 @@
 #include <string.h>
 
 static const char gen_help[] =
-    "usage: gauntlet gen --seed N [--ops K] [--threads T] [--slots S] [--small] [--text] [-o "
-    "FILE]\n"
+    "usage: gauntlet gen --seed N [--ops K] [--threads T] [--slots S] [--small]\n"
+    "                    [--alloc NAME] [--text] [-o FILE]\n"
     "\n"
     "A random program drawn from the binary encoding's own distributions; the same\n"
     "seed gives the same program on every machine. Binary by default (--text for the\n"
@@ -18,7 +18,10 @@ static const char gen_help[] =
     "  --ops K       operations (default 64)\n"
     "  --threads T   program threads 1..8 (default 1)\n"
     "  --slots S     slots in use 1..256 (default 32)\n"
-    "  --small       blocks of at most 1 KiB, plain calls only (the bench's small mix)\n";
+    "  --small       blocks of at most 1 KiB, plain calls only (the bench's small mix)\n"
+    "  --alloc NAME  aim at NAME's size classes: probed at start (usable sizes up to\n"
+    "                8 MiB), 4 % of the sizes are then a class edge -1..+2 (the same\n"
+    "                seed and allocator build give the same program)\n";
 
 static bool write_program_text(int fd, const void *program)
 {
@@ -78,6 +81,10 @@ int cmd_gen(int argc, char **argv)
             params.slots = (unsigned)n;
         } else if (strcmp(arg, "--small") == 0) {
             params.small_only = true;
+        } else if (strcmp(arg, "--alloc") == 0 && value) {
+            static size_t edges[SIZE_CLASSES_MAX];
+            params.class_edge_count = probe_allocator_classes("gen", argv[++i], edges);
+            params.class_edges = edges;
         } else if (strcmp(arg, "--text") == 0) {
             text = true;
         } else if (strcmp(arg, "-o") == 0 && value) {

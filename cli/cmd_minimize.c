@@ -45,6 +45,7 @@ struct minimize {
     struct op *trial; /* a candidate under test */
     unsigned long runs;
     bool exhausted;
+    char reproduction[600]; /* what the C reproducer of the result did */
 };
 
 static void parse_minimize_options(int argc, char **argv, struct minimize *m)
@@ -205,11 +206,12 @@ static bool write_minimized(int fd, const void *context)
                      "# allocator: %s%s%s%s\n"
                      "# invariant: %s (originally at: %s)\n"
                      "# signature: %s\n"
+                     "# C reproducer: %s\n"
                      "# operations: %zu before, %zu after (%lu runs%s)\n",
                      m->input, m->run.alloc, m->run.mode ? ", mode " : "",
                      m->run.mode ? m->run.mode : "", m->run.strict ? ", strict" : "",
                      m->original.invariant, m->original.operation[0] ? m->original.operation : "?",
-                     m->original.signature, m->original_count, m->count, m->runs,
+                     m->original.signature, m->reproduction, m->original_count, m->count, m->runs,
                      m->exhausted ? ", run budget spent: may not be minimal" : "");
     if (n < 0 || (size_t)n >= sizeof header) n = (int)strlen(header);
     for (int done = 0; done < n;) {
@@ -259,6 +261,68 @@ static void learn_original(struct minimize *m)
             m->original.operation[0] ? m->original.operation : "?");
 }
 
+/* The C reproducer of the result must fail on the allocator as the run did,
+ * alone in a fresh process (its heap starts as a process's does; the
+ * harness's may not). When the minimized program's does not but the
+ * original's does, the original is kept: a finding whose reproducer passes
+ * is not handed out as minimal. */
+static bool reproducer_fails(struct minimize *m, const struct op *ops, size_t count,
+                             const struct reproducer_options *options, char *why, size_t len)
+{
+    struct program view = {.ops = (struct op *)ops, .count = count, .capacity = count};
+    enum reproduction r = reproducer_reproduces(&view, options, m->dir, why, len);
+    if (r == REPRODUCTION_UNKNOWN) {
+        snprintf(m->reproduction, sizeof m->reproduction, "not checked: %s", why);
+        return true; /* nothing known against it */
+    }
+    return r == REPRODUCTION_FAILS;
+}
+
+static void check_reproducer(struct minimize *m)
+{
+    size_t cap = GAUNTLET_DEFAULT_CAP;
+    if (m->run.cap) parse_size_arg(m->run.cap, &cap);
+    char resolved[4200], err[1024], why[600];
+    struct reproducer_options options;
+    if (!reproducer_options_for(m->run.alloc, cap, m->run.strict, resolved, sizeof resolved,
+                                &options, err, sizeof err)) {
+        snprintf(m->reproduction, sizeof m->reproduction, "not checked: %s", err);
+        return;
+    }
+    m->reproduction[0] = '\0';
+    if (reproducer_fails(m, m->ops, m->count, &options, why, sizeof why)) {
+        if (!m->reproduction[0])
+            snprintf(m->reproduction, sizeof m->reproduction,
+                     "fails on %s as the run did (checked in a fresh process)", m->run.alloc);
+        return;
+    }
+    fprintf(stderr,
+            "gauntlet minimize: the C reproducer of the %zu-operation result does not "
+            "reproduce: %s; trying the original program's\n",
+            m->count, why);
+    struct program original;
+    load_program(m->input,
+                 m->run.format ? parse_format_arg("minimize", m->run.format) : FORMAT_AUTO,
+                 &original);
+    char original_why[600];
+    if (reproducer_fails(m, original.ops, original.count, &options, original_why,
+                         sizeof original_why) &&
+        !m->reproduction[0]) {
+        memcpy(m->ops, original.ops, original.count * sizeof *original.ops);
+        m->count = original.count;
+        snprintf(m->reproduction, sizeof m->reproduction,
+                 "the minimized program's passes (%s): the original program is kept, whose "
+                 "reproducer fails on %s",
+                 why, m->run.alloc);
+    } else if (!m->reproduction[0]) {
+        snprintf(m->reproduction, sizeof m->reproduction,
+                 "PASSES on %s, for the original program too (%s): reproduce with `gauntlet run`",
+                 m->run.alloc, why);
+    }
+    program_release(&original);
+    fprintf(stderr, "gauntlet minimize: C reproducer: %s\n", m->reproduction);
+}
+
 static void make_private_dir(struct minimize *m)
 {
     const char *tmp = getenv("TMPDIR");
@@ -288,6 +352,7 @@ int cmd_minimize(int argc, char **argv)
     }
     reduce_chunks(&m);
     if (simplify_operations(&m)) reduce_chunks(&m);
+    check_reproducer(&m);
     remove_temporaries(&m);
     if (m.exhausted)
         fprintf(stderr,

@@ -20,17 +20,6 @@ static const char reproducer_help[] =
     "same --alloc, --cap and --strict: the allocator's table (a so: library of a\n"
     "known family gets that family's known deviations) and its sized free.\n";
 
-struct reproducer_job {
-    const struct program *program;
-    struct reproducer_options options;
-};
-
-static bool write_reproducer(int fd, const void *context)
-{
-    const struct reproducer_job *job = context;
-    return reproducer_write(job->program, &job->options, fd);
-}
-
 int cmd_reproducer(int argc, char **argv)
 {
     const char *alloc = NULL, *in = NULL, *out = NULL;
@@ -61,31 +50,16 @@ int cmd_reproducer(int argc, char **argv)
     }
     if (alloc == NULL) usage_error("reproducer", "--alloc NAME is required");
     if (in == NULL) usage_error("reproducer", "FILE is required");
-    /* A so: library by its absolute path: the header's command may be run
-     * from another directory. */
-    char resolved[4200];
-    if (strncmp(alloc, "so:", 3) == 0 && alloc[3] != '\0') {
-        char *real = realpath(alloc + 3, NULL);
-        if (real == NULL) {
-            fprintf(stderr, "gauntlet reproducer: %s: %s\n", alloc + 3, strerror(errno));
-            return EXIT_USAGE;
-        }
-        path_printf(resolved, sizeof resolved, "so:%s", real);
-        free(real);
-        alloc = resolved;
-    }
     struct program p;
     load_program(in, format, &p);
-    /* The allocator is opened, as `gauntlet run` opens it, for the policy and
-     * the sized free run would use: a so: library's family shows only then. */
-    struct allocator a;
-    char err[1024];
-    if (!allocator_open(alloc, &a, err, sizeof err)) {
+    char resolved[4200], err[1024];
+    struct reproducer_options options;
+    if (!reproducer_options_for(alloc, cap, strict, resolved, sizeof resolved, &options, err,
+                                sizeof err)) {
         fprintf(stderr, "gauntlet reproducer: %s\n", err);
         return EXIT_USAGE;
     }
-    struct reproducer_job job = {&p, {alloc, a.policy, cap, strict, a.sized_free}};
-    write_output_with(out, write_reproducer, &job);
+    reproducer_write_file(out, &p, &options);
     program_release(&p);
     return 0;
 }

@@ -23,7 +23,7 @@ static const char main_help[] =
     "  bench [--alloc NAME] [--ops N]         oracle cost: checked vs raw calls\n"
     "  fuzz --alloc NAME [--engine E] [--san S] [--time S] [--jobs N]\n"
     "                                         a fuzzing campaign (libFuzzer or AFL++)\n"
-    "  minimize --alloc NAME FILE [-o OUT]    a smaller program violating the same invariant\n"
+    "  minimize --alloc NAME FILE [-o OUT]    a smaller program with the same finding\n"
     "  triage --alloc NAME DIR                the distinct findings of a campaign directory\n"
     "  stress --alloc LIST [--workload LIST] [--repeat N] [--json F] [--baseline F] [--plot DIR]\n"
     "                                         fragmentation and RSS per allocator, per workload\n"
@@ -32,6 +32,8 @@ static const char main_help[] =
     "  upgrade --old NAME --new NAME [--time S]\n"
     "                                         is NEW safe: corpus, fuzzing, every workload\n"
     "  stress-bench [--alloc NAME]            the stress checks' and sampler's cost\n"
+    "  build-alloc NAME[@SUITE]|--src DIR [--with coverage,asan,tsan,debug]\n"
+    "                                         an allocator built from source, for so:PATH\n"
     "\n"
     "NAME: glibc, jemalloc, mimalloc, tcmalloc or so:PATH.\n"
     "Exit status: 0 fine; 1 a finding; 2 usage, input or set-up error.\n";
@@ -56,14 +58,23 @@ int main(int argc, char **argv)
         int (*run)(int, char **);
         bool loads_allocators;
     } commands[] = {
-        {"list", cmd_list, true},         {"run", cmd_run, true},
-        {"gen", cmd_gen, false},          {"decode", cmd_decode, false},
-        {"encode", cmd_encode, false},    {"reproducer", cmd_reproducer, true},
-        {"bench", cmd_bench, true},       {"fuzz", cmd_fuzz, true},
-        {"minimize", cmd_minimize, true}, {"triage", cmd_triage, true},
-        {"stress", cmd_stress, true},     {"stress-one", cmd_stress_one, true},
-        {"compare", cmd_compare, false},  {"plot", cmd_plot, false},
-        {"upgrade", cmd_upgrade, true},   {"stress-bench", cmd_stress_bench, true},
+        {"list", cmd_list, true},
+        {"run", cmd_run, true},
+        {"gen", cmd_gen, true},
+        {"decode", cmd_decode, false},
+        {"encode", cmd_encode, false},
+        {"reproducer", cmd_reproducer, true},
+        {"bench", cmd_bench, true},
+        {"fuzz", cmd_fuzz, true},
+        {"minimize", cmd_minimize, true},
+        {"triage", cmd_triage, true},
+        {"stress", cmd_stress, true},
+        {"stress-one", cmd_stress_one, true},
+        {"compare", cmd_compare, false},
+        {"plot", cmd_plot, false},
+        {"upgrade", cmd_upgrade, true},
+        {"stress-bench", cmd_stress_bench, true},
+        {"build-alloc", cmd_build_alloc, false},
     };
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         if (strcmp(command, commands[i].name) != 0) continue;

@@ -24,6 +24,7 @@
 
 #include "gauntlet.h"
 
+#include <dirent.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,12 +183,51 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* The engine's own children (libFuzzer keeps llvm-symbolizer running once
+ * it has named a new function of an instrumented allocator): read from
+ * /proc only when some child is running. */
+#define CHILDREN_MAX 64
+struct children {
+    unsigned count;
+    long pids[CHILDREN_MAX];
+};
+
+static void list_children(struct children *c)
+{
+    c->count = 0;
+    DIR *tasks = opendir("/proc/self/task");
+    for (struct dirent *t; tasks && (t = readdir(tasks)) != NULL;) {
+        char path[300];
+        snprintf(path, sizeof path, "/proc/self/task/%s/children", t->d_name);
+        FILE *f = t->d_name[0] == '.' ? NULL : fopen(path, "r");
+        for (long pid; f && c->count < CHILDREN_MAX && fscanf(f, "%ld", &pid) == 1;)
+            c->pids[c->count++] = pid;
+        if (f) fclose(f);
+    }
+    if (tasks) closedir(tasks);
+}
+
+static bool some_child_runs(void)
+{
+    return waitpid(-1, NULL, WNOHANG) == 0; /* else no child, or one that ended */
+}
+
 /* A process the allocator started (fork) that outlives its input: a
  * finding, made a crash the engine keeps (`gauntlet run` names it when it
- * confirms the file). One system call an input. */
-static void check_no_process_left(void)
+ * confirms the file). One system call an input while no child runs. */
+static void check_no_process_left(const struct children *before)
 {
-    if (waitpid(-1, NULL, WNOHANG) != 0) return; /* no child, or one that ended */
+    if (!some_child_runs()) return;
+    struct children now;
+    list_children(&now);
+    unsigned new_ones = 0;
+    for (unsigned i = 0; i < now.count; i++) {
+        bool known = false;
+        for (unsigned j = 0; j < before->count; j++)
+            known |= now.pids[i] == before->pids[j];
+        new_ones += !known;
+    }
+    if (new_ones == 0) return;
     fputs("gauntlet: FINDING `forked`: the allocator started a process that outlived the "
           "program\n",
           stderr);
@@ -210,8 +250,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          * file is the crash file it is about to write. */
         config.program_path = fuzz_input_name ? fuzz_input_name : "CRASH_FILE";
         struct run_stats stats;
+        struct children before = {0};
+        if (some_child_runs()) list_children(&before);
         run_program(&program, &allocator, &config, &stats);
-        check_no_process_left();
+        check_no_process_left(&before);
     }
     return 0;
 }

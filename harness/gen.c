@@ -3,7 +3,7 @@
  *
  * The generator writes binary records and the program is their decoding, so
  * every generated value is one the binary form can express, and a program
- * is fully determined by (seed, ops, threads, slots, small_only) on every
+ * is fully determined by (seed, ops, threads, slots, small_only, class edges) on every
  * machine: the PRNG (xoshiro256** seeded through splitmix64) is local and
  * nothing depends on the platform's rand().
  *
@@ -14,6 +14,8 @@
  *   several); with threads > 1 also barrier 1.
  *   Sizes: log-scaled, exponent weighted so the median is about 100 B and
  *   almost all are below 64 KiB; 2 % are 64 KiB .. 32 MiB, 1 % are 0;
+ *   with an allocator's class edges (gen_params), 4 % are one of them
+ *   -1 .. +2;
  *   4 % are edge sizes ± a small delta (mode 2), 1 % extreme (mode 3,
  *   impossible requests such as PTRDIFF_MAX+d or SIZE_MAX-d).
  *   calloc / reallocarray: element sizes 1 .. 511 (rarely 0), counts sized so
@@ -136,7 +138,9 @@ struct gen {
     bool small_only;
     unsigned thread; /* the thread of the current run */
     size_t live;
-    int sized_free_next; /* a slot a shrinking realloc just left: free_sized it next, or -1 */
+    int sized_free_next;       /* a slot a shrinking realloc just left: free_sized it next, or -1 */
+    const size_t *class_edges; /* gen_params' */
+    size_t class_edge_count;
     struct slot_belief slot[GAUNTLET_MAX_SLOTS];
 };
 
@@ -191,12 +195,23 @@ static uint32_t extreme_word(struct gen *g)
     return 3u << 30 | a << 24 | ((uint32_t)delta & 0xFFFFFF);
 }
 
+/* One of the allocator's class edges, -1 .. +2: the last size of a class,
+ * the first of the next, and their neighbours. */
+static bool class_edge_word(struct gen *g, uint32_t *word)
+{
+    size_t edge = g->class_edges[rng_below(&g->rng, (uint32_t)g->class_edge_count)];
+    size_t size = edge + rng_below(&g->rng, 4) - 1;
+    return size_word_encode(size, word);
+}
+
 static uint32_t size_word_for_default(struct gen *g)
 {
     unsigned roll = rng_below(&g->rng, 100);
+    uint32_t word;
     if (roll < 1) return 0;
     if (roll < 5) return edge_word(g);
     if (roll < 6) return extreme_word(g);
+    if (roll < 10 && g->class_edge_count && class_edge_word(g, &word)) return word;
     return log_word(g, ordinary_exponent(g));
 }
 
@@ -536,6 +551,8 @@ void program_generate(const struct gen_params *params, struct program *out)
         .slots = clamp(params->slots, 1, GAUNTLET_MAX_SLOTS),
         .small_only = params->small_only,
         .sized_free_next = -1,
+        .class_edges = params->class_edges,
+        .class_edge_count = params->class_edges ? params->class_edge_count : 0,
     };
     rng_seed(&g.rng, params->seed);
     uint8_t chunk[CHUNK_OPS * GAUNTLET_RECORD_SIZE];

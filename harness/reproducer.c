@@ -232,6 +232,16 @@ static bool is_so(const char *allocator)
     return strncmp(allocator, "so:", 3) == 0;
 }
 
+struct reproducer_recipe reproducer_recipe(const char *allocator)
+{
+    struct reproducer_recipe r = {.link_flag = "", .preload = NULL};
+    if (is_so(allocator))
+        r.preload = allocator + 3;
+    else
+        r.link_flag = allocator_link_flag(allocator);
+    return r;
+}
+
 static void write_header(struct out *o, const struct program *p,
                          const struct reproducer_options *opt)
 {
@@ -251,17 +261,15 @@ static void write_header(struct out *o, const struct program *p,
                " *\n"
                " * Build and run:\n"
                " *     cc -std=c17 -O1 -pthread repro.c -o repro");
-    const char *link = is_so(allocator) ? "" : allocator_link_flag(allocator);
-    if (link[0]) {
-        /* The program names none of the library's symbols (it finds them at
-         * run time): without this a linker with --as-needed drops it. */
-        out_str(o, " -Wl,--no-as-needed ");
-        out_str(o, link);
+    struct reproducer_recipe recipe = reproducer_recipe(allocator);
+    if (recipe.link_flag[0]) {
+        out_str(o, " " REPRODUCER_KEEP_LINKED " ");
+        out_str(o, recipe.link_flag);
     }
     out_str(o, " && ");
-    if (is_so(allocator)) {
+    if (recipe.preload) {
         /* As Gauntlet opens it: a bare file name means the file here, not a search. */
-        const char *path = allocator + 3;
+        const char *path = recipe.preload;
         out_str(o, "LD_PRELOAD=");
         if (path[0] != '/' && path[0] != '.') out_str(o, "./");
         out_shell_word(o, path);

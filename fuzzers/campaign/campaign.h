@@ -28,6 +28,7 @@ struct campaign {
      * are given (--known). A crash file whose finding is known is a repeat. */
     struct known_findings *known;
     char known_path[4200];
+    char dict_path[4200]; /* OUT/fuzz.dict (dictionary.c) */
     unsigned repeats;
     /* An input failed only after earlier inputs' heap state: from then on the
      * engine fuzzes past crashes (libFuzzer -fork with -ignore_crashes, each
@@ -74,6 +75,9 @@ unsigned afl_queue_to_corpus(const char *afl_out, const char *corpus);
  * writing it); final: every file. A replay that cannot judge a file is a
  * set-up error (exit 2). */
 void collect_findings(struct campaign *c, bool final);
+/* dictionary.c: writes OUT/fuzz.dict, gauntlet.dict and the allocator's
+ * probed size-class edges, and names it in c->dict_path. */
+void write_campaign_dictionary(struct campaign *c);
 /* The campaign's known findings at its start: --known and the reports saved
  * in OUT/findings/; writes OUT/known.txt. */
 void start_known(struct campaign *c);

@@ -380,6 +380,7 @@ int cmd_fuzz(int argc, char **argv)
      * such crashes (struct campaign, keep_going). */
     struct campaign c = {.target = target, .log_path = log_path, .o = &o};
     start_known(&c);
+    write_campaign_dictionary(&c);
     setenv("GAUNTLET_KNOWN", c.known_path, 1);
     time_t deadline = time(NULL) + o.seconds;
     setenv("AFL_AUTORESUME", "1", 1);

@@ -155,7 +155,7 @@ void run_libfuzzer(struct campaign *c, const char *target, const char *log_path)
     char total[64], prefix[4096], dict[4096], fork[64], seed[64], runs[64], timeout[64];
     snprintf(total, sizeof total, "-max_total_time=%u", o->seconds);
     path_printf(prefix, sizeof prefix, "-artifact_prefix=%s/artifacts/", o->out);
-    path_printf(dict, sizeof dict, "-dict=%s/fuzzers/gauntlet.dict", data_dir());
+    path_printf(dict, sizeof dict, "-dict=%s", c->dict_path);
     snprintf(fork, sizeof fork, "-fork=%u", o->jobs);
     /* libFuzzer's own default (1200 s) would outlast most campaigns: a hang
      * must be a finding, which `gauntlet run`'s watchdog then names. */
@@ -208,13 +208,14 @@ void run_afl(struct campaign *c, const char *target, const char *log_path)
         char name[32], log[4200];
         snprintf(name, sizeof name, "secondary%u", j);
         path_printf(log, sizeof log, "%s/afl-%s.log", o->out, name);
-        const char *argv[] = {"afl-fuzz", "-S", name,  "-i", o->corpus, "-o",
-                              afl_out,    "-V", limit, "--", target,    NULL};
+        const char *argv[] = {"afl-fuzz", "-S",  name, "-i",         o->corpus, "-o",   afl_out,
+                              "-V",       limit, "-x", c->dict_path, "--",      target, NULL};
         start_engine(&secondaries[started++], argv, log, true);
     }
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
-    const char *argv[16] = {"afl-fuzz", "-M", "main", "-i", o->corpus, "-o", afl_out, "-V", limit};
+    const char *argv[18] = {"afl-fuzz", "-M", "main", "-i", o->corpus, "-o", afl_out, "-V", limit};
     int n = 9;
+    argv[n++] = "-x", argv[n++] = c->dict_path;
     if (o->seed) argv[n++] = "-s", argv[n++] = seed;
     argv[n++] = "--";
     argv[n++] = target;

@@ -91,9 +91,23 @@ struct gen_params {
     unsigned threads; /* 1 .. GAUNTLET_MAX_THREADS (default 1) */
     unsigned slots;   /* slots in use, 1 .. GAUNTLET_MAX_SLOTS (default 32) */
     bool small_only;  /* sizes ≤ 1 KiB, plain calls only: the "small blocks" bench mix */
+    /* An allocator's class edges (size_classes_probe), or none: 4 % of the
+     * sizes are then one of them -1, 0, +1 or +2. */
+    const size_t *class_edges;
+    size_t class_edge_count;
 };
 void gen_params_default(struct gen_params *params);
 void program_generate(const struct gen_params *params, struct program *out);
+
+/* ---- size classes (size_classes.c) ---- */
+
+/* The last byte of each of the allocator's size classes up to `limit` (a
+ * block's usable size), ascending; where classes are dense, one in each
+ * sixteenth of a doubling. 0 when it has no usable-size call. */
+struct allocator;
+size_t size_classes_probe(const struct allocator *a, size_t limit, size_t *edges, size_t max_edges);
+#define SIZE_CLASSES_LIMIT ((size_t)8 << 20)
+#define SIZE_CLASSES_MAX   512
 
 /* ---- harness memory (hmem.c): mmap-backed, never the allocator under test ---- */
 
@@ -316,6 +330,17 @@ struct reproducer_options {
     bool strict;                /* the allocator's known deviations are violations */
     enum sized_free sized_free; /* the one Gauntlet binds for it (struct allocator) */
 };
+/* How a reproducer for `allocator` is built and run: `cc -std=c17 -O1
+ * -pthread repro.c -o repro`, then REPRODUCER_KEEP_LINKED and link_flag when
+ * link_flag is not empty (the program names none of the library's symbols:
+ * without it a linker with --as-needed drops the library); run with
+ * LD_PRELOAD=preload when preload is not NULL (so:PATH). */
+#define REPRODUCER_KEEP_LINKED "-Wl,--no-as-needed"
+struct reproducer_recipe {
+    const char *link_flag;
+    const char *preload;
+};
+struct reproducer_recipe reproducer_recipe(const char *allocator);
 /* Writes to fd a standalone C17 program making the same allocator calls as p
  * (lock-step, same threads, same order) and judging them by rules.h, which
  * it carries verbatim; its header comment says how to build and run it.

@@ -4,6 +4,7 @@
  */
 #include "runner.h"
 
+Suite *build_alloc_suite(void);
 Suite *fuzz_suite(void);
 Suite *stress_suite(void);
 Suite *stress_errors_suite(void);
@@ -17,8 +18,8 @@ Suite *verdicts_suite(void);
 int main(void)
 {
     static const suite_maker suites[] = {
-        fuzz_suite,    stress_suite,  stress_errors_suite,   corpus_agreement_suite,
-        install_suite, hostile_suite, campaign_faults_suite, nightly_suite,
-        verdicts_suite};
+        fuzz_suite,     stress_suite,     stress_errors_suite,   corpus_agreement_suite,
+        install_suite,  hostile_suite,    campaign_faults_suite, nightly_suite,
+        verdicts_suite, build_alloc_suite};
     return run_suites("long", suites, sizeof suites / sizeof *suites);
 }

@@ -54,6 +54,12 @@ START_TEST(smoke_campaign_per_allocator_is_clean)
     ck_assert_msg(strstr(r.out, "summary: libfuzzer on") != NULL, "no summary: %s", r.out);
     /* It fuzzed: --runs bounds the executions, so all of them were made. */
     ck_assert_msg(summary_executions(r.out) >= 4000, "%s: %s", allocs[_i], r.out);
+    /* With a dictionary aimed at this allocator's own size classes. */
+    char dict[128];
+    snprintf(dict, sizeof dict, "%s/fuzz.dict", out);
+    const char *grep[] = {"grep", "-c", "^class_", dict, NULL};
+    spawn_run(grep, &r);
+    ck_assert_msg(r.status == 0 && atoi(r.out) >= 30, "%s: %s class edges", allocs[_i], r.out);
 }
 END_TEST
 

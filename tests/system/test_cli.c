@@ -13,7 +13,9 @@ static struct spawned r;
 
 START_TEST(help_on_every_command)
 {
-    const char *commands[] = {"list", "run", "gen", "decode", "encode", "reproducer", "bench"};
+    const char *commands[] = {"list",       "run",     "gen",      "decode",  "encode",
+                              "reproducer", "bench",   "minimize", "triage",  "fuzz",
+                              "stress",     "compare", "plot",     "upgrade", "build-alloc"};
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         const char *argv[] = {"gauntlet", commands[i], "--help", NULL};
         spawn_run(argv, &r);
@@ -184,6 +186,35 @@ START_TEST(gen_decode_encode_round_trip_through_files)
 }
 END_TEST
 
+/* gen --alloc aims at the allocator's probed classes, and stays a
+ * function of its inputs: the same seed and allocator, the same program. */
+START_TEST(gen_aims_at_an_allocators_classes)
+{
+    char dir[64], first[128], second[128], plain[128];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(first, sizeof first, "%s/a.bin", dir);
+    snprintf(second, sizeof second, "%s/b.bin", dir);
+    snprintf(plain, sizeof plain, "%s/c.bin", dir);
+    const char *gen[] = {"gauntlet", "gen",      "--seed", "9",   "--ops", "500",
+                         "--alloc",  "jemalloc", "-o",     first, NULL};
+    spawn_run(gen, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.err, "size-class edges of jemalloc"), "%s", r.err);
+    gen[9] = second;
+    spawn_run(gen, &r);
+    const char *same[] = {"cmp", first, second, NULL};
+    spawn_run(same, &r);
+    ck_assert_int_eq(r.status, 0);
+    const char *unaimed[] = {"gauntlet", "gen", "--seed", "9", "--ops", "500", "-o", plain, NULL};
+    spawn_run(unaimed, &r);
+    const char *differ[] = {"cmp", "-s", first, plain, NULL};
+    spawn_run(differ, &r);
+    ck_assert_int_eq(r.status, 1);
+    const char *bad[] = {"gauntlet", "gen", "--seed", "9", "--alloc", "nosuch", NULL};
+    spawn_run(bad, &r);
+    ck_assert_int_eq(r.status, 2);
+}
+END_TEST
+
 START_TEST(lockstep_runs_are_identical)
 {
     char dir[64], bin[128];
@@ -216,6 +247,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, endless_input_is_an_error);
     tcase_add_test(tc, cap_above_the_machine_is_refused);
     tcase_add_test(tc, gen_decode_encode_round_trip_through_files);
+    tcase_add_test(tc, gen_aims_at_an_allocators_classes);
     tcase_add_test(tc, lockstep_runs_are_identical);
     suite_add_tcase(s, tc);
     return s;

@@ -66,6 +66,10 @@ static void minimize_keeps_invariant(const char *defect)
     ck_assert_msg(r.status == 0, "minimize exit %d:\n%s", r.status, r.err);
     int ops = count_operations(minimal);
     ck_assert_msg(ops >= 1 && ops <= 10, "%s: %d operations left of 400", defect, ops);
+    /* Accepted only with a C reproducer that fails too, alone in a fresh process. */
+    const char *cat[] = {"cat", minimal, NULL};
+    spawn_run(cat, &r);
+    ck_assert_msg(strstr(r.out, "# C reproducer: fails on "), "%s", r.out);
 
     const char *again[] = {"gauntlet", "run", "--quiet", "--alloc", lib, minimal, NULL};
     spawn_run(again, &r);

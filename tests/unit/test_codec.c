@@ -911,6 +911,52 @@ START_TEST(generator_reaches_allocator_boundaries)
 }
 END_TEST
 
+/* Per thousand plain requests, those within -1 .. +2 of a class edge. */
+static unsigned aimed_per_mille(const struct gen_params *params, const size_t *edges, size_t count)
+{
+    struct program p;
+    program_generate(params, &p);
+    unsigned sized = 0, aimed = 0;
+    for (size_t i = 0; i < p.count; i++) {
+        if (!op_uses_size(p.ops[i].kind) || op_uses_count(p.ops[i].kind)) continue;
+        sized++;
+        for (size_t e = 0; e < count; e++)
+            if (p.ops[i].size + 1 >= edges[e] && p.ops[i].size <= edges[e] + 2) {
+                aimed++;
+                break;
+            }
+    }
+    program_release(&p);
+    return sized ? 1000 * aimed / sized : 0;
+}
+
+/* An allocator's class edges, learnt from its usable sizes: glibc's first
+ * chunk holds 24 bytes, the edges rise, and a generator given them aims
+ * about 4 % more of its sizes at them (-1 .. +2) than chance does. */
+START_TEST(size_classes_are_probed_and_aimed_at)
+{
+    struct allocator glibc;
+    char err[256];
+    ck_assert_msg(allocator_open("glibc", &glibc, err, sizeof err), "%s", err);
+    static size_t edges[SIZE_CLASSES_MAX];
+    size_t count = size_classes_probe(&glibc, SIZE_CLASSES_LIMIT, edges, SIZE_CLASSES_MAX);
+    ck_assert_uint_ge(count, 50);
+    ck_assert_uint_eq(edges[0], 24);
+    for (size_t i = 1; i < count; i++)
+        ck_assert_uint_gt(edges[i], edges[i - 1]);
+
+    struct gen_params params;
+    gen_params_default(&params);
+    params.ops = 20000;
+    unsigned by_chance = aimed_per_mille(&params, edges, count);
+    params.class_edges = edges;
+    params.class_edge_count = count;
+    unsigned aimed = aimed_per_mille(&params, edges, count);
+    ck_assert_msg(aimed >= by_chance + 25, "%u per mille at a class edge, %u by chance", aimed,
+                  by_chance);
+}
+END_TEST
+
 Suite *codec_suite(void)
 {
     Suite *s = suite_create("codec");
@@ -948,6 +994,7 @@ Suite *codec_suite(void)
     tcase_add_test(gen, small_only_stays_small);
     tcase_add_test(gen, generator_keeps_live_bytes_modest);
     tcase_add_test(gen, generator_reaches_allocator_boundaries);
+    tcase_add_test(gen, size_classes_are_probed_and_aimed_at);
     suite_add_tcase(s, gen);
     return s;
 }
