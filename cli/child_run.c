@@ -140,6 +140,7 @@ bool child_run_file(const struct run_options *o, const char *path, struct child_
     if (o->format) argv[n++] = "--format", argv[n++] = o->format;
     if (o->cap) argv[n++] = "--cap", argv[n++] = o->cap;
     if (o->known) argv[n++] = "--known", argv[n++] = o->known;
+    if (o->repeat) argv[n++] = "--repeat", argv[n++] = o->repeat;
     argv[n++] = "--";
     argv[n++] = path;
     argv[n] = NULL;
@@ -183,6 +184,10 @@ bool parse_run_option(const char *command, int argc, char **argv, int *i, struct
     } else if (strcmp(arg, "--cap") == 0) {
         parse_cap_arg(command, value);
         o->cap = value;
+    } else if (strcmp(arg, "--repeat") == 0) {
+        if (!parse_u64_arg(value, &seconds) || seconds == 0 || seconds > 10000)
+            usage_error(command, "--repeat needs a number of runs (1..10000)");
+        o->repeat = value;
     } else if (strcmp(arg, "--known") == 0) {
         static struct known_findings check; /* read once here, to refuse a bad file early */
         load_known_findings(command, value, &check);

@@ -47,6 +47,7 @@ static const char run_help[] =
 struct run_command {
     const char *allocs[16];
     unsigned alloc_count;
+    unsigned long repeat; /* runs of each program, each in a fresh child */
     struct run_config config;
     enum input_format format;
     bool quiet, no_fork;
@@ -95,6 +96,9 @@ static int parse_options(int argc, char **argv, struct run_command *o)
         if (o->format != FORMAT_AUTO) o->config.program_format = shaping.format;
     }
     o->config.strict = shaping.strict;
+    uint64_t repeat = 1;
+    if (shaping.repeat) parse_u64_arg(shaping.repeat, &repeat);
+    o->repeat = (unsigned long)repeat;
     if (shaping.known) {
         static struct known_findings known;
         load_known_findings("run", shaping.known, &known);
@@ -189,8 +193,11 @@ static int run_one_call(void *arg)
 #define PROGRESS_SECONDS 10
 
 /* One program in a child: 0 passed, 1 a finding, 2 an error. A child that
- * ended without its record gets the report the harness could not write. */
-static int run_in_child(const char *alloc_name, const char *path, const struct run_command *o)
+ * ended without its record gets the report the harness could not write.
+ * A repeat prints its pass quietly (`show_pass` false), and a failure only
+ * when none was shown before (`show_failure`). */
+static int run_in_child(const char *alloc_name, const char *path, const struct run_command *o,
+                        bool show_pass, bool show_failure)
 {
     char *summary = mmap(NULL, SUMMARY_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
                          -1, 0); /* zeroed */
@@ -201,6 +208,9 @@ static int run_in_child(const char *alloc_name, const char *path, const struct r
     }
     struct one_run r = {alloc_name, path, o, summary};
     struct process p = {.call = run_one_call, .arg = &r, .want_record = true};
+    /* A repeat's stderr is held, and shown only for its failure's sake. */
+    static char held[1 << 16];
+    if (!show_pass) p.err = held, p.err_size = sizeof held;
     if (!process_start(&p)) {
         fprintf(stderr, "gauntlet run: cannot start a child: %s\n", strerror(errno));
         munmap(summary, SUMMARY_BYTES);
@@ -217,13 +227,32 @@ static int run_in_child(const char *alloc_name, const char *path, const struct r
     process_honour_stop(&p);
     struct child_verdict v;
     child_verdict_read(&p, &v);
-    if (v.status == VERDICT_PASS || strncmp(summary, "FAIL", 4) == 0) {
+    bool show = v.status == VERDICT_PASS ? show_pass : show_failure;
+    if (show && (v.status == VERDICT_PASS || strncmp(summary, "FAIL", 4) == 0)) {
         fputs(summary, stdout);
         fflush(stdout);
     }
     munmap(summary, SUMMARY_BYTES);
-    if (v.report[0]) fprintf(stderr, "%s  program: %s on %s\n", v.report, path, alloc_name);
+    if (show && v.report[0])
+        fprintf(stderr, "%s  program: %s on %s\n", v.report, path, alloc_name);
     return (int)v.status;
+}
+
+/* The program o->repeat times, each in a fresh child: the first run as
+ * always, then only the first failure's report; with repeats, a line says
+ * in how many runs it failed. */
+static int run_repeatedly(const char *alloc_name, const char *path, const struct run_command *o)
+{
+    unsigned long failed = 0;
+    for (unsigned long k = 0; k < o->repeat; k++) {
+        int status = run_in_child(alloc_name, path, o, k == 0, failed == 0);
+        if (status != 0 && status != EXIT_FINDING) return EXIT_USAGE;
+        failed += status == EXIT_FINDING;
+    }
+    if (o->repeat > 1)
+        printf("%s %-10s %s: failed %lu of %lu runs (%.0f %%)\n", failed ? "FAIL" : "PASS",
+               alloc_name, path, failed, o->repeat, 100.0 * (double)failed / (double)o->repeat);
+    return failed ? EXIT_FINDING : 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -250,12 +279,12 @@ int cmd_run(int argc, char **argv)
     }
     report_install_crash_handlers();
     bool supervised = getenv(RUN_RECORD_ENV) != NULL;
-    if (o.alloc_count == 1 && files == 1 && (supervised || o.no_fork))
+    if (o.alloc_count == 1 && files == 1 && (supervised || (o.no_fork && o.repeat == 1)))
         return run_one(o.allocs[0], argv[first], &o, stdout);
     bool finding = false, error = false;
     for (unsigned a = 0; a < o.alloc_count; a++)
         for (int f = first; f < argc; f++) {
-            int status = run_in_child(o.allocs[a], argv[f], &o);
+            int status = run_repeatedly(o.allocs[a], argv[f], &o);
             finding |= status == EXIT_FINDING;
             error |= status != 0 && status != EXIT_FINDING;
         }

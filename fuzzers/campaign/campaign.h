@@ -16,6 +16,7 @@ struct fuzz_options {
     unsigned seconds, jobs;
     uint64_t seed, runs; /* 0: the engine's choice / no bound */
     bool stop_at_first;  /* stop at the first new finding, not only at the time limit */
+    bool free_running;   /* threads run at once (--mode free, or --san tsan) */
 };
 
 struct campaign {

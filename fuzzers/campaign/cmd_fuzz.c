@@ -39,6 +39,9 @@ static const char fuzz_help[] =
     "                patterns, or saved reports); the reports already in\n"
     "                OUT/findings/ are known too\n"
     "  --stop-at-first  stop at the first new finding\n"
+    "  --mode M      lockstep (default; free with --san tsan) or free: the program's\n"
+    "                threads run at once, so races inside the allocator can happen; a\n"
+    "                crash file is confirmed by up to 20 runs (`run --repeat 20`)\n"
     "  --engine E    libfuzzer (default) or afl (AFL++, persistent mode)\n"
     "  --san S       none (default; the build so:PATH libraries run in), asan\n"
     "                (AddressSanitizer+UBSan on the harness) or tsan (threads run free)\n"
@@ -95,6 +98,10 @@ static void parse_options(int argc, char **argv, struct fuzz_options *o)
             o->known = value;
         } else if (strcmp(arg, "--stop-at-first") == 0) {
             o->stop_at_first = true;
+        } else if (strcmp(arg, "--mode") == 0 && value) {
+            if (strcmp(value, "free") != 0 && strcmp(value, "lockstep") != 0)
+                usage_error("fuzz", "--mode must be lockstep or free, not '%s'", value);
+            o->free_running = strcmp(argv[++i], "free") == 0;
         } else {
             usage_error("fuzz", "unknown option or missing value: %s", arg);
         }
@@ -367,7 +374,8 @@ int cmd_fuzz(int argc, char **argv)
     /* The target pins a lock-step process to the CPU it starts on; parallel
      * jobs could all start on one. */
     if (o.jobs > 1) setenv("GAUNTLET_CPU", "none", 1);
-    if (strcmp(o.san, "tsan") == 0) setenv("GAUNTLET_MODE", "free", 1);
+    if (strcmp(o.san, "tsan") == 0) o.free_running = true;
+    if (o.free_running) setenv("GAUNTLET_MODE", "free", 1);
     /* libFuzzer -fork keeps its jobs' corpora in TMPDIR and removes them only
      * when it ends by itself: a stopped engine's are removed after its round. */
     setenv("TMPDIR", engine_tmp, 1);

@@ -26,6 +26,11 @@
 
 extern char **environ;
 
+/* Inputs up to 2,048 operations: some allocator bugs need long histories
+ * (pages that fill and move). libFuzzer lengthens its inputs gradually
+ * (-len_control), so short programs still come first. */
+#define CAMPAIGN_MAX_LEN "-max_len=24576"
+
 /* Where the log ends now: a round reads only what it appended. */
 static long log_size(const char *log_path)
 {
@@ -161,7 +166,7 @@ void run_libfuzzer(struct campaign *c, const char *target, const char *log_path)
      * must be a finding, which `gauntlet run`'s watchdog then names. */
     snprintf(timeout, sizeof timeout, "-timeout=%u", GAUNTLET_DEFAULT_WATCHDOG_SECONDS);
     const char *argv[20] = {
-        target, o->corpus, total, prefix, timeout, "-print_final_stats=1", "-max_len=4096"};
+        target, o->corpus, total, prefix, timeout, "-print_final_stats=1", CAMPAIGN_MAX_LEN};
     int n = 7;
     if (access(dict + 6, R_OK) == 0) argv[n++] = dict;
     if (o->jobs > 1 || c->keep_going) argv[n++] = fork;

@@ -82,7 +82,6 @@ static void save_finding(struct campaign *c, const char *base, const struct chil
     program_release(&p);
     hmem_unmap(bytes, mapped);
     char text[16384];
-    bool tsan = strcmp(c->o->san, "tsan") == 0;
     int n = sanitized
                 ? snprintf(text, sizeof text,
                            "%s\nconfirmed by the sanitized fuzz target %s on this file alone, in a "
@@ -90,7 +89,7 @@ static void save_finding(struct campaign *c, const char *base, const struct chil
                            "`gauntlet run` (not instrumented) does not see\n"
                            "replay: GAUNTLET_ALLOC=%s GAUNTLET_CAP=%s%s %s %s.bin\n",
                            r->report, c->target, c->o->alloc, c->o->cap,
-                           tsan ? " GAUNTLET_MODE=free" : "", c->target, base)
+                           c->o->free_running ? " GAUNTLET_MODE=free" : "", c->target, base)
                 : snprintf(text, sizeof text, "%s", r->report);
     path_printf(path, sizeof path, "%s.report", base);
     write_output(path, (const uint8_t *)text,
@@ -341,7 +340,10 @@ static void confirm(struct campaign *c, const char *file)
 {
     struct run_options options = {
         .alloc = c->o->alloc,
-        .mode = strcmp(c->o->san, "tsan") == 0 ? "free" : NULL,
+        /* A free-running finding may be a race: it is confirmed when any of
+         * 20 runs fails, and its report says in how many. */
+        .mode = c->o->free_running ? "free" : NULL,
+        .repeat = c->o->free_running ? "20" : NULL,
         .format = "binary", /* the engines' files have no text header to detect */
         .cap = c->o->cap,
     };

@@ -148,6 +148,28 @@ START_TEST(minimize_with_known_shrinks_to_the_new_finding)
 }
 END_TEST
 
+/* --repeat runs a program again in fresh processes (a free-running race
+ * fails in some runs only): the rate is said, one report is printed. */
+START_TEST(repeat_says_in_how_many_runs_it_failed)
+{
+    char dir[64], program[128], lib[512];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(program, sizeof program, "%s/one.txt", dir);
+    write_file(program, "t0 malloc s1 96\nt1 free s1\n");
+    defective_library(lib, sizeof lib, "misalign");
+    const char *repeat[] = {"gauntlet", "run",    "--repeat", "3",     "--mode",
+                            "free",     "--alloc", lib,       program, NULL};
+    spawn_run(repeat, &r);
+    ck_assert_msg(r.status == 1 && strstr(r.out, "failed 3 of 3 runs (100 %)"), "%s", r.out);
+    const char *violation = strstr(r.err, REPORT_VIOLATION);
+    ck_assert_msg(violation && !strstr(violation + 1, REPORT_VIOLATION), "%s", r.err);
+    defective_library(lib, sizeof lib, "none");
+    repeat[7] = lib;
+    spawn_run(repeat, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "failed 0 of 3 runs"), "%s", r.out);
+}
+END_TEST
+
 Suite *findings_suite(void)
 {
     Suite *s = suite_create("findings");
@@ -158,6 +180,7 @@ Suite *findings_suite(void)
     tcase_add_test(tc, saved_report_is_a_known_file);
     tcase_add_test(tc, unreadable_or_foreign_known_file_is_a_usage_error);
     tcase_add_test(tc, minimize_with_known_shrinks_to_the_new_finding);
+    tcase_add_test(tc, repeat_says_in_how_many_runs_it_failed);
     suite_add_tcase(s, tc);
     return s;
 }
