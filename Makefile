@@ -54,7 +54,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 
-.PHONY: all run check check-fast install bench bench-parts bench-fuzz bench-coverage bench-stress \
+.PHONY: all run check check-fast install bench bench-parts bench-fuzz bench-coverage bench-mutants bench-stress \
         bench-upgrade-aa stress-baselines stress-pictures format clean deps fuzz-build
 all: $(BUILD)/gauntlet $(DEFECT_LIBS)
 
@@ -183,6 +183,10 @@ stress-pictures: all
 	for p in $(STRESS_PICTURES); do cp $(BUILD)/stress-all-plots/$$p.png stress/pictures/ || exit $$?; done
 
 # Fuzz targets' exec/s and the time to find each defective allocator.
+# Faults injected into mimalloc's source: killed by Gauntlet and by its own suite.
+bench-mutants: all
+	bash ci/bench-mutants.sh 40 1 8
+
 # Coverage of a campaign with the allocator instrumented (build-alloc) and not.
 bench-coverage: all
 	bash ci/bench-coverage.sh 20000

@@ -158,8 +158,8 @@ bool parse_run_option(const char *command, int argc, char **argv, int *i, struct
     "  --format F         how to read the program: auto (default), text or binary (an\n"           \
     "                     engine's crash file has no header: binary)\n"                            \
     "  --known FILE       pass over violations whose signature a line of FILE matches\n"           \
-    "                     (a shell pattern, or a saved report's signature: lines)\n"              \
-    "  --repeat N         run each program N times, each in a fresh process: it fails when\n"     \
+    "                     (a shell pattern, or a saved report's signature: lines)\n"               \
+    "  --repeat N         run each program N times, each in a fresh process: it fails when\n"      \
     "                     any run does, and says in how many (a free-running race)\n"
 
 enum verdict_status { VERDICT_PASS = 0, VERDICT_FAIL = 1, VERDICT_ERROR = 2 };

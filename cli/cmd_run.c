@@ -233,8 +233,7 @@ static int run_in_child(const char *alloc_name, const char *path, const struct r
         fflush(stdout);
     }
     munmap(summary, SUMMARY_BYTES);
-    if (show && v.report[0])
-        fprintf(stderr, "%s  program: %s on %s\n", v.report, path, alloc_name);
+    if (show && v.report[0]) fprintf(stderr, "%s  program: %s on %s\n", v.report, path, alloc_name);
     return (int)v.status;
 }
 

@@ -139,10 +139,9 @@ struct finding_key {
 /* One distinct finding of a run, as first met. */
 struct run_finding {
     struct finding_key key;
-    bool known;           /* passed over (run_config.known) */
-    uint64_t count;       /* occurrences */
-    size_t first_index;   /* the operation (SIZE_MAX: the end of the program) */
-    uint8_t first_thread; /* its thread */
+    bool known;         /* passed over (run_config.known) */
+    uint64_t count;     /* occurrences */
+    size_t first_index; /* the operation (SIZE_MAX: the end of the program) */
 };
 struct finding_key finding_key_of(const struct op *op, const struct shadow_block *block,
                                   unsigned thread, const struct breach *b);

@@ -79,11 +79,8 @@ static bool count_finding(struct op_context *c, const struct finding_key *key, b
             break;
         }
     if (first && o->finding_count < RUN_FINDINGS_MAX)
-        o->findings[o->finding_count++] = (struct run_finding){.key = *key,
-                                                               .known = known,
-                                                               .count = 1,
-                                                               .first_index = c->index,
-                                                               .first_thread = (uint8_t)c->thread};
+        o->findings[o->finding_count++] =
+            (struct run_finding){.key = *key, .known = known, .count = 1, .first_index = c->index};
     unlock_shared(o);
     return first;
 }

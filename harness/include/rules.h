@@ -402,6 +402,7 @@ RULES_HOT struct op_plan rule_plan(const struct op *op, bool has_call, bool slot
     X(F_STATUS_NOT_ENOMEM, EXCUSE_NONE, 0, "")                                                     \
     X(F_SPURIOUS_ENOMEM, EXCUSE_NONE, 0, "a possible request within the live-bytes cap")           \
     X(F_SPURIOUS_NULL, EXCUSE_NONE, 0, "a possible request within the live-bytes cap")             \
+    X(F_NULL_SUCCESS, EXCUSE_NONE, 0, "only a zero-byte posix_memalign may succeed with NULL")    \
     X(F_ZERO_NULL, EXCUSE_NONE, 0,                                                                 \
       "this allocator's table says a zero-byte request returns a unique pointer")                  \
     X(F_IMPOSSIBLE_BLOCK, EXCUSE_IMPOSSIBLE_REQUEST, 1,                                            \
@@ -582,6 +583,10 @@ static inline void rule_describe(const struct breach *b, char *expected, size_t 
         EXPECT("a block");
         ACTUAL("NULL (errno %d)", (int)b->got);
         break;
+    case F_NULL_SUCCESS:
+        EXPECT("a block in *p, or an error number");
+        ACTUAL("returned 0 with *p = NULL");
+        break;
     case F_ZERO_NULL:
     case F_REALLOC_ZERO_NULL:
     case F_REALLOC_NULL_ZERO_NULL:
@@ -731,9 +736,13 @@ RULES_HOT struct verdict rule_judge_allocation(const struct op *op, const struct
     enum op_kind kind = (enum op_kind)op->kind;
     enum align_verdict align = rule_judge_alignment(op, choices);
     if (r->p == NULL) {
-        if (kind == OP_POSIX_MEMALIGN)
-            return r->status == 0 ? v /* POSIX: a zero-byte success may be a null pointer */
-                                  : rule_judge_posix_memalign_failure(v, op, r, align);
+        if (kind == OP_POSIX_MEMALIGN) {
+            if (r->status == 0 && op->size == 0)
+                return v; /* POSIX: a zero-byte success may be a null pointer */
+            if (r->status == 0 && !r->impossible && align != ALIGN_MUST_FAIL)
+                return rule_breach(v, F_NULL_SUCCESS, INV_UNEXPECTED_FAILURE);
+            return rule_judge_posix_memalign_failure(v, op, r, align);
+        }
         if (align == ALIGN_MUST_FAIL || align == ALIGN_EITHER) return v;
         /* aligned_alloc whose size is not a multiple of the alignment: C11
          * made it undefined, C17 allows it; an allocator may refuse. */

@@ -44,7 +44,8 @@
      defined(DEFECT_CRASH_HISTORY) + defined(DEFECT_READONLY_BLOCK) +                              \
      defined(DEFECT_THREAD_EXIT_CRASH) + defined(DEFECT_ABORT_MALLOC) +                            \
      defined(DEFECT_QUIET_EXIT) + defined(DEFECT_FORK_BOTH_GO_ON) + defined(DEFECT_NULL_ALWAYS) +  \
-     defined(DEFECT_BIMODAL) + defined(DEFECT_ZERO_INCONSISTENT) + defined(DEFECT_NONE)) > 1
+     defined(DEFECT_BIMODAL) + defined(DEFECT_ZERO_INCONSISTENT) +                                 \
+     defined(DEFECT_POSIX_MEMALIGN_NULL) + defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
@@ -933,6 +934,13 @@ static int do_posix_memalign(void **out, size_t align, size_t size)
         return EINVAL;
 #endif
     }
+#ifdef DEFECT_POSIX_MEMALIGN_NULL
+    /* The defect: a request of 3000 bytes or more "succeeds" with no block. */
+    if (size >= 3000 && size <= ((size_t)1 << 40)) {
+        *out = NULL;
+        return 0;
+    }
+#endif
     void *p = aligned_core(align, size);
     errno = saved_errno;
     if (p == NULL) return ENOMEM;

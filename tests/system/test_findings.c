@@ -157,8 +157,8 @@ START_TEST(repeat_says_in_how_many_runs_it_failed)
     snprintf(program, sizeof program, "%s/one.txt", dir);
     write_file(program, "t0 malloc s1 96\nt1 free s1\n");
     defective_library(lib, sizeof lib, "misalign");
-    const char *repeat[] = {"gauntlet", "run",    "--repeat", "3",     "--mode",
-                            "free",     "--alloc", lib,       program, NULL};
+    const char *repeat[] = {"gauntlet", "run",     "--repeat", "3",     "--mode",
+                            "free",     "--alloc", lib,        program, NULL};
     spawn_run(repeat, &r);
     ck_assert_msg(r.status == 1 && strstr(r.out, "failed 3 of 3 runs (100 %)"), "%s", r.out);
     const char *violation = strstr(r.err, REPORT_VIOLATION);

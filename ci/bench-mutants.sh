@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# ci/bench-mutants.sh — `make bench-mutants`: a benchmark, not a test (it
+# prints, it does not judge). Faults injected into mimalloc's source (the
+# Debian source package `gauntlet build-alloc` fetches), one single-line
+# mutant at a time from ci/mutate.py's fixed random sample, each judged by
+#   Gauntlet: PROGRAMS generated programs (`gen --alloc`, 3,000 operations,
+#             1, 2 and 4 threads) run against the mutant (`run --alloc so:`);
+#   mimalloc's own suite: its test-api, test-api-fill and test-stress (8
+#             threads, scale 50, 10 iterations: its default of 32 threads
+#             takes minutes on 2 cores), built from the same tree.
+# A mutant whose library has the same machine code as the original is
+# equivalent and not counted; one whose library does not load, or does not
+# build, is counted apart. Prints a line per mutant and the table.
+#   ci/bench-mutants.sh [MUTANTS] [SEED] [PROGRAMS]   (defaults: 40, 1, 8)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mutants=${1:-40} seed=${2:-1} programs=${3:-8}
+make -s all > /dev/null || exit 2
+root=$(pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The source, as build-alloc fetched it (a plain build also warms its cache).
+build/gauntlet build-alloc mimalloc > "$work/plain.txt" 2> "$work/plain.log" || {
+  cat "$work/plain.log" >&2
+  exit 2
+}
+src=$(ls -d build/allocs/src/bookworm/mimalloc-*/ | head -n 1)
+cp -a "$src" "$work/tree"
+tree=$work/tree
+files=(src/alloc.c src/alloc-aligned.c src/alloc-posix.c src/heap.c src/page.c src/page-queue.c
+  src/segment.c src/segment-cache.c src/arena.c src/os.c src/bitmap.c src/region.c src/init.c)
+
+build() {
+  make -C "$tree/out" -j"$(nproc)" mimalloc mimalloc-test-api mimalloc-test-api-fill \
+    mimalloc-test-stress > "$work/build.log" 2>&1
+}
+text_of() { objcopy -O binary --only-section=.text "$tree/out/libmimalloc.so" "$1"; }
+
+(cd "$tree" && cmake -S . -B out -DCMAKE_BUILD_TYPE=Release -DMI_BUILD_TESTS=ON \
+  -DMI_BUILD_STATIC=OFF -DMI_BUILD_OBJECT=OFF > "$work/cmake.log" 2>&1) || { cat "$work/cmake.log" >&2; exit 2; }
+build || { tail "$work/build.log" >&2; exit 2; }
+text_of "$work/original.text"
+
+# The programs, aimed at the original's size classes.
+for s in $(seq 1 "$programs"); do
+  threads=$(( (s % 3 == 0) ? 4 : (s % 3 == 1) ? 1 : 2 ))
+  build/gauntlet gen --seed "$s" --ops 3000 --threads "$threads" \
+    --alloc "so:$tree/out/libmimalloc.so" -o "$work/p$s.bin" 2> /dev/null
+done
+progs=("$work"/p*.bin)
+
+# Both judges against the original first: a judge that fails it judges nothing.
+build/gauntlet run --quiet --timeout 10 --alloc "so:$tree/out/libmimalloc.so" "${progs[@]}" \
+  > /dev/null 2>&1 || { echo "bench-mutants: Gauntlet fails the original build" >&2; exit 2; }
+own_suite() {
+  (cd "$tree/out" && timeout 120 ./mimalloc-test-api > /dev/null 2>&1 &&
+    timeout 120 ./mimalloc-test-api-fill > /dev/null 2>&1 &&
+    timeout 120 ./mimalloc-test-stress 8 50 10 > /dev/null 2>&1)
+}
+own_suite || { echo "bench-mutants: mimalloc's own suite fails the original build" >&2; exit 2; }
+
+python3 ci/mutate.py list "$tree" "${files[@]}" --sample "$mutants" --seed "$seed" > "$work/mutants.txt"
+equivalent=0 unbuildable=0 judged=0 by_gauntlet=0 by_suite=0 by_both=0 survived=0
+echo "| mutant | operator | Gauntlet | own suite |"
+echo "|---|---|---|---|"
+while IFS= read -r mutant; do
+  IFS=$'\t' read -r file line operator _ <<< "$mutant"
+  cp "$tree/$file" "$work/backup.c"
+  python3 ci/mutate.py apply "$tree" "$mutant"
+  verdict_g="" verdict_s=""
+  if ! build; then
+    unbuildable=$((unbuildable + 1)) verdict_g="does not build" verdict_s="-"
+  else
+    text_of "$work/mutant.text"
+    if cmp -s "$work/original.text" "$work/mutant.text"; then
+      equivalent=$((equivalent + 1)) verdict_g="equivalent (same code)" verdict_s="-"
+    else
+      judged=$((judged + 1))
+      build/gauntlet run --quiet --timeout 10 --alloc "so:$tree/out/libmimalloc.so" "${progs[@]}" \
+        > "$work/run.txt" 2>&1
+      status=$?
+      if [ $status = 1 ]; then
+        verdict_g="killed: $(grep -m1 -o 'signature: [^ ]*\|FINDING `[a-z]*`' "$work/run.txt" | head -n 1)"
+      elif [ $status = 0 ]; then verdict_g="survived"
+      else verdict_g="could not judge (exit $status)"
+      fi
+      if own_suite; then verdict_s="survived"; else verdict_s="killed"; fi
+      g=0 o=0
+      [ "${verdict_g#killed}" != "$verdict_g" ] && g=1
+      [ "$verdict_s" = killed ] && o=1
+      by_gauntlet=$((by_gauntlet + g)) by_suite=$((by_suite + o)) by_both=$((by_both + g * o))
+      [ $g = 0 ] && [ $o = 0 ] && survived=$((survived + 1))
+    fi
+  fi
+  cp "$work/backup.c" "$tree/$file"
+  echo "| $file:$line | $operator | $verdict_g | $verdict_s |"
+done < "$work/mutants.txt"
+build > /dev/null 2>&1
+
+pct() { [ "$2" -gt 0 ] && echo "$((100 * $1 / $2)) %" || echo "-"; }
+echo
+echo "| mimalloc $(basename "$src") | mutants |"
+echo "|---|---|"
+echo "| sampled | $mutants (seed $seed) |"
+echo "| equivalent (same machine code) | $equivalent |"
+echo "| do not build | $unbuildable |"
+echo "| judged | $judged |"
+echo "| killed by Gauntlet (gen + run, $programs programs) | $by_gauntlet ($(pct "$by_gauntlet" "$judged")) |"
+echo "| killed by mimalloc's test-api, test-api-fill and test-stress | $by_suite ($(pct "$by_suite" "$judged")) |"
+echo "| killed by both | $by_both |"
+echo "| survived both | $survived |"
