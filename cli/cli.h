@@ -186,8 +186,9 @@ bool child_run_file(const struct run_options *o, const char *path, struct child_
 
 /* ---- classes.c ---- */
 
-/* Opens ALLOC (exit 2 when it cannot be) and probes its size classes into
- * edges[SIZE_CLASSES_MAX]; says how many on stderr. */
+/* Probes ALLOC's size classes into edges[SIZE_CLASSES_MAX] in a supervised
+ * child (exit 2 when ALLOC is not installed); says how many on stderr, or
+ * that the probe crashed or hung (then none). */
 size_t probe_allocator_classes(const char *command, const char *alloc, size_t *edges);
 
 /* ---- reproducer_check.c: the C reproducer, and whether it reproduces ---- */

@@ -23,7 +23,8 @@ struct dictionary {
 static bool write_dictionary(int fd, const void *context)
 {
     const struct dictionary *d = context;
-    if (write(fd, d->shared, d->shared_len) != (ssize_t)d->shared_len) return false;
+    if (d->shared_len && write(fd, d->shared, d->shared_len) != (ssize_t)d->shared_len)
+        return false;
     if (dprintf(fd, "\n## this allocator's size-class edges (probed), -1/0/+1\n") < 0) return false;
     for (size_t i = 0; i < d->edge_count; i++)
         for (int delta = -1; delta <= 1; delta++) {
@@ -41,15 +42,14 @@ void write_campaign_dictionary(struct campaign *c)
 {
     char shared_path[4200];
     path_printf(shared_path, sizeof shared_path, "%s/fuzzers/gauntlet.dict", data_dir());
-    uint8_t *bytes;
-    size_t len, mapped;
-    if (!read_whole_file(shared_path, &bytes, &len, &mapped)) {
-        fprintf(stderr, "gauntlet fuzz: cannot read %s: %s\n", shared_path, strerror(errno));
-        exit(EXIT_USAGE);
-    }
+    /* A tree without the shared dictionary (a stripped installation) still
+     * gets the allocator's own entries. */
+    uint8_t *bytes = NULL;
+    size_t len = 0, mapped = 0;
+    if (!read_whole_file(shared_path, &bytes, &len, &mapped)) len = 0;
     static size_t edges[SIZE_CLASSES_MAX];
     struct dictionary d = {bytes, len, edges, probe_allocator_classes("fuzz", c->o->alloc, edges)};
     path_printf(c->dict_path, sizeof c->dict_path, "%s/fuzz.dict", c->o->out);
     write_output_with(c->dict_path, write_dictionary, &d);
-    hmem_unmap(bytes, mapped);
+    if (bytes) hmem_unmap(bytes, mapped);
 }
