@@ -263,38 +263,37 @@ static void learn_original(struct minimize *m)
 
 /* The C reproducer of the result must fail on the allocator as the run did,
  * alone in a fresh process (its heap starts as a process's does; the
- * harness's may not). When the minimized program's does not but the
- * original's does, the original is kept: a finding whose reproducer passes
+ * harness's may not). When the minimized program's passes but the
+ * original's fails, the original is kept: a finding whose reproducer passes
  * is not handed out as minimal. */
-static bool reproducer_fails(struct minimize *m, const struct op *ops, size_t count,
-                             const struct reproducer_options *options, char *why, size_t len)
+static enum reproduction reproduction_of(struct minimize *m, const struct op *ops, size_t count,
+                                         const struct reproducer_options *options, char *why,
+                                         size_t len)
 {
     struct program view = {.ops = (struct op *)ops, .count = count, .capacity = count};
-    enum reproduction r = reproducer_reproduces(&view, options, m->dir, why, len);
-    if (r == REPRODUCTION_UNKNOWN) {
-        snprintf(m->reproduction, sizeof m->reproduction, "not checked: %s", why);
-        return true; /* nothing known against it */
-    }
-    return r == REPRODUCTION_FAILS;
+    return reproducer_reproduces(&view, options, m->dir, why, len);
 }
 
 static void check_reproducer(struct minimize *m)
 {
     size_t cap = GAUNTLET_DEFAULT_CAP;
     if (m->run.cap) parse_size_arg(m->run.cap, &cap);
-    char resolved[4200], err[1024], why[600];
+    char resolved[4200], err[1024], why[600], original_why[600];
     struct reproducer_options options;
     if (!reproducer_options_for(m->run.alloc, cap, m->run.strict, resolved, sizeof resolved,
                                 &options, err, sizeof err)) {
         snprintf(m->reproduction, sizeof m->reproduction, "not checked: %s", err);
         return;
     }
-    m->reproduction[0] = '\0';
-    if (reproducer_fails(m, m->ops, m->count, &options, why, sizeof why)) {
-        if (!m->reproduction[0])
-            snprintf(m->reproduction, sizeof m->reproduction,
-                     "fails on %s as the run did (checked in a fresh process)", m->run.alloc);
+    switch (reproduction_of(m, m->ops, m->count, &options, why, sizeof why)) {
+    case REPRODUCTION_FAILS:
+        snprintf(m->reproduction, sizeof m->reproduction,
+                 "fails on %s as the run did (checked in a fresh process)", m->run.alloc);
         return;
+    case REPRODUCTION_UNKNOWN:
+        snprintf(m->reproduction, sizeof m->reproduction, "not checked: %s", why);
+        return;
+    case REPRODUCTION_PASSES: break;
     }
     fprintf(stderr,
             "gauntlet minimize: the C reproducer of the %zu-operation result does not "
@@ -304,20 +303,26 @@ static void check_reproducer(struct minimize *m)
     load_program(m->input,
                  m->run.format ? parse_format_arg("minimize", m->run.format) : FORMAT_AUTO,
                  &original);
-    char original_why[600];
-    if (reproducer_fails(m, original.ops, original.count, &options, original_why,
-                         sizeof original_why) &&
-        !m->reproduction[0]) {
+    switch (reproduction_of(m, original.ops, original.count, &options, original_why,
+                            sizeof original_why)) {
+    case REPRODUCTION_FAILS:
         memcpy(m->ops, original.ops, original.count * sizeof *original.ops);
         m->count = original.count;
         snprintf(m->reproduction, sizeof m->reproduction,
                  "the minimized program's passes (%s): the original program is kept, whose "
                  "reproducer fails on %s",
                  why, m->run.alloc);
-    } else if (!m->reproduction[0]) {
+        break;
+    case REPRODUCTION_PASSES:
         snprintf(m->reproduction, sizeof m->reproduction,
                  "PASSES on %s, for the original program too (%s): reproduce with `gauntlet run`",
                  m->run.alloc, why);
+        break;
+    case REPRODUCTION_UNKNOWN:
+        snprintf(m->reproduction, sizeof m->reproduction,
+                 "PASSES on %s (%s); the original's could not be checked (%s)", m->run.alloc, why,
+                 original_why);
+        break;
     }
     program_release(&original);
     fprintf(stderr, "gauntlet minimize: C reproducer: %s\n", m->reproduction);

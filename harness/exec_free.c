@@ -118,7 +118,7 @@ void exec_free_running(struct run *run)
                              &ticks,    hung_operation, &f};
     watchdog_wait(&watch);
     for (unsigned t = 0; t < threads; t++)
-        pthread_join(atomic_load(&runners[t].handle), NULL);
+        watchdog_join(atomic_load(&runners[t].handle), run, t, SIZE_MAX);
     exec_teardown(run, 0);
     for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++)
         pthread_mutex_destroy(&run->slot_locks[s]);

@@ -120,12 +120,13 @@ static void start_worker(struct worker *w)
     w->started = true;
 }
 
-static void stop_worker(struct worker *w)
+/* index: the restart that stops it, or SIZE_MAX (the end of the program). */
+static void stop_worker(struct worker *w, size_t index)
 {
     if (!w->started) return;
     w->command = EXIT;
     sem_post(&w->go);
-    pthread_join(w->thread, NULL);
+    watchdog_join(w->thread, w->ls->run, w->number, index);
     w->started = false;
 }
 
@@ -196,7 +197,7 @@ static void release_lockstep(struct run *run, struct lockstep *ls)
         return;
     }
     for (unsigned t = 0; t < GAUNTLET_MAX_THREADS; t++) {
-        stop_worker(&ls->workers[t]);
+        stop_worker(&ls->workers[t], SIZE_MAX);
         sem_destroy(&ls->workers[t].go);
     }
     sem_destroy(&ls->done);
@@ -222,7 +223,7 @@ void exec_lockstep(struct run *run)
             continue;
         }
         if (op->kind == OP_RESTART) {
-            stop_worker(w);
+            stop_worker(w, ls->next);
             start_worker(w);
             run->stats[op->thread].restarts++;
             run->stats[op->thread].ops++;

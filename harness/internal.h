@@ -218,6 +218,11 @@ struct watchdog {
     void *context;
 };
 void watchdog_wait(const struct watchdog *w);
+/* Joins program thread `number` as it exits (after its last operation, or
+ * at the `restart` at `index`; SIZE_MAX: the end of the program), within the
+ * run's watchdog bound: an allocator whose thread-exit path makes no
+ * progress is a `hang` there, not a run that never ends. */
+void watchdog_join(pthread_t thread, struct run *run, unsigned number, size_t index);
 
 /* oracle.c: `o` arrives zeroed up to its blocks; its blocks and map are
  * zeroed too, or as a finished run left them (all dead, the map empty). */

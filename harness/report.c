@@ -166,7 +166,9 @@ static void add_operation(struct text *t, const struct run *run, size_t index, c
 {
     char line[256];
     op_format(op, line, sizeof line);
-    if (index == SIZE_MAX)
+    if (index == SIZE_MAX && op->kind == OP_RESTART)
+        add(t, "  %send of program: thread t%u exits\n", REPORT_OPERATION, thread);
+    else if (index == SIZE_MAX)
         add(t, "  %send of program: %s (freeing what is still live)\n", REPORT_OPERATION, line);
     else
         add(t, "  %s#%zu of %zu: %s\n", REPORT_OPERATION, index, run->program->count, line);

@@ -10,6 +10,26 @@
 #include <errno.h>
 #include <time.h>
 
+void watchdog_join(pthread_t thread, struct run *run, unsigned number, size_t index)
+{
+    unsigned bound = run->config->watchdog_seconds;
+    if (bound == 0) {
+        pthread_join(thread, NULL);
+        return;
+    }
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += bound;
+    int status;
+    while ((status = pthread_timedjoin_np(thread, NULL, &deadline)) == EINTR)
+        ;
+    if (status != ETIMEDOUT) return;
+    struct op exiting = {.kind = OP_RESTART, .thread = (uint8_t)number};
+    struct op_context c = {run, index, &exiting, number, &run->stats[number]};
+    struct breach b = rule_hang(bound);
+    oracle_breach(&c, -1, NULL, &b, RULE_THREAD_EXIT_HANG_NOTE);
+}
+
 void watchdog_wait(const struct watchdog *w)
 {
     uint64_t last = atomic_load(w->ticks);

@@ -849,6 +849,12 @@ RULES_HOT struct breach rule_check_alignment(const void *p, size_t required)
     return b;
 }
 
+/* A thread that does not finish exiting: its last operation returned, and
+ * the allocator's thread-exit path (its destructors) never does. */
+#define RULE_THREAD_EXIT_HANG_NOTE                                                                 \
+    "the thread's exit (the allocator's thread-exit path, after its last operation) made no "      \
+    "progress"
+
 /* An allocator call that made no progress for `seconds`. */
 static inline struct breach rule_hang(size_t seconds)
 {

@@ -45,7 +45,8 @@
      defined(DEFECT_THREAD_EXIT_CRASH) + defined(DEFECT_ABORT_MALLOC) +                            \
      defined(DEFECT_QUIET_EXIT) + defined(DEFECT_FORK_BOTH_GO_ON) + defined(DEFECT_NULL_ALWAYS) +  \
      defined(DEFECT_BIMODAL) + defined(DEFECT_ZERO_INCONSISTENT) +                                 \
-     defined(DEFECT_POSIX_MEMALIGN_NULL) + defined(DEFECT_NONE)) > 1
+     defined(DEFECT_POSIX_MEMALIGN_NULL) + defined(DEFECT_THREAD_EXIT_HANG) +                      \
+     defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
@@ -613,15 +614,20 @@ static void fork_off(bool parent_exits)
 }
 #endif
 
-#ifdef DEFECT_THREAD_EXIT_CRASH
-/* A thread-local destructor that crashes: the first call of each thread
- * registers it, and the thread's exit runs it. */
+#if defined(DEFECT_THREAD_EXIT_CRASH) || defined(DEFECT_THREAD_EXIT_HANG)
+/* A thread-local destructor that crashes, or never returns: the first call
+ * of each thread registers it, and the thread's exit runs it. */
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 static void crash_at_exit(void *value)
 {
     (void)value;
+#ifdef DEFECT_THREAD_EXIT_HANG
+    for (;;)
+        sleep(1);
+#else
     *(volatile int *)(uintptr_t)16 = 1;
+#endif
 }
 static void make_exit_key(void)
 {
@@ -674,7 +680,7 @@ static void *hostile_malloc(size_t size, bool *served)
 #ifdef DEFECT_ABORT_MALLOC
     if (size == HOSTILE_SIZE) abort();
 #endif
-#ifdef DEFECT_THREAD_EXIT_CRASH
+#if defined(DEFECT_THREAD_EXIT_CRASH) || defined(DEFECT_THREAD_EXIT_HANG)
     arm_thread_exit();
 #endif
 #ifdef DEFECT_NULL_ALWAYS
