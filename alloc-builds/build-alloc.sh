@@ -29,9 +29,11 @@ and options: a second call with the same ones prints the same path at once.
                             `gauntlet fuzz` (libFuzzer's inline 8-bit counters,
                             PC table and comparison tracing); `gauntlet run`
                             and the other commands load it too
-                  asan      AddressSanitizer inside the allocator (run it with
-                            `gauntlet fuzz --san asan` or LD_PRELOAD=libasan)
-                  tsan      ThreadSanitizer inside the allocator (`--san tsan`)
+                  asan      AddressSanitizer inside the allocator (load it in a
+                            process that has ASan's runtime: LD_PRELOAD=$(clang
+                            -print-file-name=libclang_rt.asan-x86_64.so))
+                  tsan      ThreadSanitizer inside the allocator (likewise, with
+                            libclang_rt.tsan-x86_64.so)
                   debug     the allocator's own assertions: mimalloc
                             MI_DEBUG_FULL, jemalloc --enable-debug, gperftools
                             its debug allocation library
