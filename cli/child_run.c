@@ -189,9 +189,10 @@ bool parse_run_option(const char *command, int argc, char **argv, int *i, struct
             usage_error(command, "--repeat needs a number of runs (1..10000)");
         o->repeat = value;
     } else if (strcmp(arg, "--known") == 0) {
-        static struct known_findings check; /* read once here, to refuse a bad file early */
-        load_known_findings(command, value, &check);
+        static struct known_findings known; /* read here, so a bad file is refused first */
+        load_known_findings(command, value, &known);
         o->known = value;
+        o->known_findings = &known;
     } else {
         return false;
     }

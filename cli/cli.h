@@ -141,8 +141,9 @@ struct run_options {
     const char *timeout; /* NULL: run's default watchdog */
     const char *format;  /* NULL: auto-detected; "binary" for engines' crash files */
     const char *cap;     /* NULL: run's default live-bytes cap */
-    const char *known;   /* NULL: none; else a --known file (checked when parsed) */
-    const char *repeat;  /* NULL: once; else each program this many times (a race's rate) */
+    const char *known;   /* NULL: none; else a --known file, read when parsed into: */
+    const struct known_findings *known_findings;
+    const char *repeat; /* NULL: once; else each program this many times (a race's rate) */
     bool strict;
 };
 

@@ -99,12 +99,8 @@ static int parse_options(int argc, char **argv, struct run_command *o)
     uint64_t repeat = 1;
     if (shaping.repeat) parse_u64_arg(shaping.repeat, &repeat);
     o->repeat = (unsigned long)repeat;
-    if (shaping.known) {
-        static struct known_findings known;
-        load_known_findings("run", shaping.known, &known);
-        o->config.known = &known;
-        o->config.known_path = shaping.known;
-    }
+    o->config.known = shaping.known_findings;
+    o->config.known_path = shaping.known;
     return i;
 }
 

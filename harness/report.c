@@ -208,7 +208,7 @@ void report_violation(const struct op_context *c, const struct violation *v)
 void report_findings(const struct run *run)
 {
     const struct oracle *o = &run->oracle;
-    if (o->finding_count == 0 || run->config->after_violation) return;
+    if (o->finding_count == 0 || run->config->quiet_notes) return; /* a fuzz target's */
     struct text t = {.len = 0};
     unsigned known = 0;
     for (unsigned i = 0; i < o->finding_count; i++)

@@ -228,7 +228,8 @@ struct run_config {
     bool keep_threads; /* lock-step threads outlive the run, for the next one (fuzz targets) */
     bool fill_whole;   /* the pattern in every byte of large blocks too (the stress replay:
                         * a program uses its memory); verification still samples them */
-    bool quiet_notes;  /* no notes (known deviations) on stderr: fuzz targets run millions */
+    bool quiet_notes;  /* no notes (known deviations) and no findings list on stderr: fuzz
+                        * targets run millions */
     const char *program_path;      /* for reports and the reproduce command */
     const char *program_format;    /* "text" or "binary" when the file was read as told, not as
                                     * detected: the reproduce commands say so too */

@@ -462,14 +462,14 @@ static inline bool rule_failure_harms_block(enum failure f)
  * behaviour (BEHAVES_EITHER), the first call that shows one fixes it for the
  * rest of the run: an allocator may choose, but not call by call (a block
  * for malloc(0) and NULL for realloc(NULL, 0) is a bug, whichever is right).
- * X(HELD, what "yes" means, the table's choice it narrows).
+ * X(HELD, what "yes" means).
  */
 #define GAUNTLET_HELD_CHOICES(X)                                                                   \
-    X(HELD_ZERO_NULL, "a zero-byte request returns NULL", malloc_zero_null)                        \
-    X(HELD_REALLOC_ZERO_FREES, "realloc(p, 0) frees p and returns NULL", realloc_zero_frees)
+    X(HELD_ZERO_NULL, "a zero-byte request returns NULL")                                          \
+    X(HELD_REALLOC_ZERO_FREES, "realloc(p, 0) frees p and returns NULL")
 
 enum held_choice {
-#define RULES_ENUM(held, what, field) held,
+#define RULES_ENUM(held, what) held,
     GAUNTLET_HELD_CHOICES(RULES_ENUM)
 #undef RULES_ENUM
         HELD_CHOICE_COUNT
@@ -478,7 +478,7 @@ enum held_choice {
 static inline const char *held_choice_what(size_t choice)
 {
     switch (choice) {
-#define RULES_WHAT(held, what, field)                                                              \
+#define RULES_WHAT(held, what)                                                                     \
     case held: return what;
         GAUNTLET_HELD_CHOICES(RULES_WHAT)
 #undef RULES_WHAT
