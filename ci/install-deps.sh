@@ -12,6 +12,7 @@ packages=(
   libjansson-dev gnuplot-nox time
   python3-yaml # ci/check-workflows.py reads the GitHub workflows
   cmake dpkg-dev xz-utils # gauntlet build-alloc (mimalloc; Debian source packages)
+  sqlite3 python3 # real programs recorded, replayed and measured (tests, bench-fidelity)
 )
 
 missing=()
