@@ -29,8 +29,9 @@ INC_harness  := -Iharness -Iharness/include
 INC_cli      := -Iharness/include -Icli
 INC_campaign := -Iharness/include -Icli -Ifuzzers/campaign
 INC_stress   := -Iharness/include -Icli -Istress
+INC_trace    := -Iharness/include -Icli -Itrace
 INC_unit     := -Iharness -Iharness/include -Itests/support
-INC_system   := -Iharness/include -Itests/support
+INC_system   := -Iharness/include -Itests/support -Itrace # trace_format.h: hand-made traces
 
 BUILD    := build
 OBJ      := $(BUILD)/obj
@@ -39,8 +40,11 @@ LIB_SRC  := $(wildcard harness/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
 CAMPAIGN_SRC := $(wildcard fuzzers/campaign/*.c)
 STRESS_SRC := $(wildcard stress/*.c)
+TRACE_SRC := $(wildcard trace/*.c)
+RECORDER_SRC := $(wildcard trace/recorder/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(OBJ)/%.o) $(OBJ)/harness/embedded.o
-CMD_OBJ  := $(CLI_SRC:%.c=$(OBJ)/%.o) $(CAMPAIGN_SRC:%.c=$(OBJ)/%.o) $(STRESS_SRC:%.c=$(OBJ)/%.o)
+CMD_OBJ  := $(CLI_SRC:%.c=$(OBJ)/%.o) $(CAMPAIGN_SRC:%.c=$(OBJ)/%.o) $(STRESS_SRC:%.c=$(OBJ)/%.o) \
+            $(TRACE_SRC:%.c=$(OBJ)/%.o)
 LIB_HDR  := $(wildcard harness/*.h harness/include/*.h)
 
 SUPPORT_SRC := $(wildcard tests/support/*.c)
@@ -50,13 +54,14 @@ LONG_SRC := $(wildcard tests/long/*.c)
 DEFECTS  := $(shell awk '!/^#/ && NF {print $$1}' tests/defective/defects.list 2>/dev/null) none
 DEFECT_LIBS := $(DEFECTS:%=$(BUILD)/defective/libdefect_%.so)
 DEPS_STAMP := $(BUILD)/.deps-ok
+RECORDER := $(BUILD)/libgauntlet-record.so
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 
 .PHONY: all run check check-fast install bench bench-parts bench-fuzz bench-coverage bench-mutants bench-stress \
         bench-upgrade-aa stress-baselines stress-pictures format clean deps fuzz-build
-all: $(BUILD)/gauntlet $(DEFECT_LIBS)
+all: $(BUILD)/gauntlet $(DEFECT_LIBS) $(RECORDER)
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): ci/install-deps.sh
@@ -78,6 +83,18 @@ $(OBJ)/fuzzers/campaign/%.o: fuzzers/campaign/%.c fuzzers/campaign/*.h cli/*.h $
 $(OBJ)/stress/%.o: stress/%.c stress/*.h cli/*.h $(LIB_HDR) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(INC_stress) -c $< -o $@
+
+$(OBJ)/trace/%.o: trace/%.c trace/*.h cli/*.h $(LIB_HDR) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(INC_trace) -c $< -o $@
+
+# The recording library `gauntlet record` preloads: a library of its own
+# (trace/recorder/), sharing only the trace's layout (trace/trace_format.h).
+# Initial-exec TLS: its thread state must not be allocated through malloc.
+$(RECORDER): $(RECORDER_SRC) trace/recorder/*.h trace/trace_format.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -fPIC -shared -fno-builtin -fvisibility=hidden -ftls-model=initial-exec \
+	  -Itrace -Itrace/recorder $(RECORDER_SRC) -o $@ -ldl -pthread
 
 # Embedded texts: the reproducer's fixed parts, real C kept in files of their
 # own (harness/reproducer_*.c.in, and rules.h itself, which every reproducer
@@ -205,7 +222,8 @@ bench-upgrade-aa: all
 format:
 	clang-format -i harness/*.c harness/*.h harness/include/*.h cli/*.c cli/*.h \
 	    fuzzers/*.c fuzzers/*.h fuzzers/campaign/*.c fuzzers/campaign/*.h \
-	    stress/*.c stress/*.h tests/*/*.c tests/*/*.h
+	    stress/*.c stress/*.h trace/*.c trace/*.h trace/recorder/*.c trace/recorder/*.h \
+	    tests/*/*.c tests/*/*.h
 
 clean:
 	rm -rf $(BUILD)

@@ -3,6 +3,7 @@
 # installed gauntlet finds it (cli/locations.c):
 #   PREFIX/bin/gauntlet
 #   PREFIX/lib/gauntlet/fuzz/      the fuzz targets, their options, dictionary and seeds
+#   PREFIX/lib/gauntlet/libgauntlet-record.so  the recording library (`gauntlet record`)
 #   PREFIX/share/gauntlet/corpus/  the seed and regression programs
 #   PREFIX/share/gauntlet/fuzzers/ the dictionary and libFuzzer options
 #   PREFIX/share/gauntlet/alloc-builds/ build-alloc.sh (`gauntlet build-alloc`)
@@ -22,6 +23,7 @@ install -d "$top/bin" "$top/lib/gauntlet/fuzz/seeds" "$top/share/gauntlet/fuzzer
   "$top/share/gauntlet/alloc-builds" \
   "$top/share/doc/gauntlet"
 install -m 755 build/gauntlet "$top/bin/gauntlet"
+install -m 755 build/libgauntlet-record.so "$top/lib/gauntlet/"
 for f in build/fuzz/*; do
   [ -f "$f" ] || continue
   if [ -x "$f" ]; then install -m 755 "$f" "$top/lib/gauntlet/fuzz/"; else install -m 644 "$f" "$top/lib/gauntlet/fuzz/"; fi
@@ -31,5 +33,5 @@ install -m 644 fuzzers/gauntlet.dict fuzzers/fuzz_program.options "$top/share/ga
 install -m 644 corpus/seeds/* "$top/share/gauntlet/corpus/seeds/"
 install -m 755 alloc-builds/build-alloc.sh "$top/share/gauntlet/alloc-builds/"
 install -m 644 corpus/regressions/* "$top/share/gauntlet/corpus/regressions/"
-install -m 644 README.md harness/FORMAT.md harness/SEMANTICS.md stress/SCHEMA.md "$top/share/doc/gauntlet/"
+install -m 644 README.md harness/FORMAT.md harness/SEMANTICS.md stress/SCHEMA.md trace/TRACE.md "$top/share/doc/gauntlet/"
 echo "installed gauntlet in $top (bin, lib/gauntlet/fuzz, share/gauntlet, share/doc/gauntlet)"

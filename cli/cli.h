@@ -74,6 +74,7 @@ uint64_t machine_memory_limit(void);
 const char *self_path(void);        /* the running gauntlet, as a path any shell can run */
 const char *data_dir(void);         /* holds corpus/ and fuzzers/ (dictionary, options) */
 const char *fuzz_targets_dir(void); /* the built fuzz targets and their seeds/ */
+const char *recorder_path(void);    /* the recording library gauntlet record preloads */
 const char *output_root(void);      /* where default output directories go */
 bool in_source_tree(void);          /* fuzzers/build.sh is at data_dir() */
 
@@ -92,6 +93,7 @@ struct process {
     size_t err_size;
     bool want_record;      /* a pipe for the run record (gauntlet.h, RUN_RECORD_ENV) */
     const char *directory; /* its working directory, or NULL */
+    bool keeps_stdin;      /* reads gauntlet's standard input (else /dev/null) */
     unsigned grace_ms;     /* how long the rest of the group may go on after the leader */
     /* How it went: */
     pid_t pid;
@@ -229,5 +231,7 @@ int cmd_compare(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_upgrade(int argc, char **argv);
 int cmd_build_alloc(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 #endif

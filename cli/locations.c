@@ -6,6 +6,7 @@
  *   data           ROOT                     PREFIX/share/gauntlet
  *                  (corpus/, fuzzers/gauntlet.dict, fuzzers/fuzz_program.options)
  *   fuzz targets   ROOT/build/fuzz          PREFIX/lib/gauntlet/fuzz
+ *   recorder       ROOT/build/libgauntlet-record.so   PREFIX/lib/gauntlet/…
  *   default out    ROOT/build               ./gauntlet-out
  *
  * A source tree can build missing fuzz targets (ROOT/fuzzers/build.sh); an
@@ -27,6 +28,7 @@ static struct {
     char self[PATH_MAX];
     char data[PATH_MAX + 32];
     char targets[PATH_MAX + 32];
+    char recorder[PATH_MAX + 64];
     char out[PATH_MAX + 32];
 } where;
 
@@ -66,6 +68,10 @@ static void find(void)
         snprintf(where.targets, sizeof where.targets, "%s/lib/gauntlet/fuzz", prefix);
         snprintf(where.out, sizeof where.out, "gauntlet-out");
     }
+    /* beside the fuzz targets' folder in both layouts */
+    snprintf(where.recorder, sizeof where.recorder, "%s", where.targets);
+    parent(where.recorder);
+    strcat(where.recorder, "/libgauntlet-record.so");
 }
 
 const char *self_path(void)
@@ -84,6 +90,12 @@ const char *fuzz_targets_dir(void)
 {
     find();
     return where.targets;
+}
+
+const char *recorder_path(void)
+{
+    find();
+    return where.recorder;
 }
 
 const char *output_root(void)

@@ -34,6 +34,9 @@ static const char main_help[] =
     "  stress-bench [--alloc NAME]            the stress checks' and sampler's cost\n"
     "  build-alloc NAME[@SUITE]|--src DIR [--with coverage,asan,tsan,debug]\n"
     "                                         an allocator built from source, for so:PATH\n"
+    "  record [-o TRACE] -- CMD [ARGS...]     every allocation call a real program makes\n"
+    "  trace TRACE [-o PROGRAM]               a recorded trace as a program (--info: what it "
+    "holds)\n"
     "\n"
     "NAME: glibc, jemalloc, mimalloc, tcmalloc or so:PATH.\n"
     "Exit status: 0 fine; 1 a finding; 2 usage, input or set-up error.\n";
@@ -75,6 +78,8 @@ int main(int argc, char **argv)
         {"upgrade", cmd_upgrade, true},
         {"stress-bench", cmd_stress_bench, true},
         {"build-alloc", cmd_build_alloc, false},
+        {"record", cmd_record, false},
+        {"trace", cmd_trace, false},
     };
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         if (strcmp(command, commands[i].name) != 0) continue;

@@ -174,7 +174,7 @@ static _Noreturn void become_child(struct process *p, pid_t parent, int out_fd, 
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     int null = open("/dev/null", O_RDWR);
-    dup2(null, STDIN_FILENO);
+    if (!p->keeps_stdin) dup2(null, STDIN_FILENO);
     if (out_fd >= 0) dup2(out_fd, STDOUT_FILENO);
     if (p->quiet) dup2(null, STDOUT_FILENO);
     if (err_pipe[1] >= 0)

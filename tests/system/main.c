@@ -10,10 +10,12 @@ Suite *proofs_suite(void);
 Suite *reproducer_suite(void);
 Suite *agreement_suite(void);
 Suite *minimize_suite(void);
+Suite *trace_suite(void);
 
 int main(void)
 {
     static const suite_maker suites[] = {cli_suite,        findings_suite,  proofs_suite,
-                                         reproducer_suite, agreement_suite, minimize_suite};
+                                         reproducer_suite, agreement_suite, minimize_suite,
+                                         trace_suite};
     return run_suites("system", suites, sizeof suites / sizeof *suites);
 }

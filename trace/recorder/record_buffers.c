@@ -1,0 +1,187 @@
+/*
+ * record_buffers.c — each recorded thread writes its records into a buffer
+ * of its own, without a lock, and the buffer goes to the trace file in one
+ * write (a chunk) when it fills, when the thread ends, and when the
+ * process exits or execs. Buffers come from a fixed pool of mmap'd blocks;
+ * a thread that finds none free writes each record alone (slower, still
+ * lossless). The order of events across threads is their sequence number,
+ * taken from the counter every image of the process shares.
+ */
+#include "recorder.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RECORDS_PER_BUFFER 1024
+#define MAX_BUFFERS        4096
+
+struct thread_buffer {
+    _Atomic uint32_t count; /* records in it; only its thread adds */
+    uint32_t written;       /* of those, already in the file (under the lock) */
+    atomic_flag lock;       /* held while writing out */
+    _Atomic int in_use;     /* a thread owns it */
+    uint32_t thread;
+    struct trace_record records[RECORDS_PER_BUFFER];
+};
+
+static struct thread_buffer *_Atomic pool[MAX_BUFFERS];
+static __thread struct thread_buffer *mine;
+static __thread uint32_t my_thread;
+static __thread bool recording; /* reentry guard */
+static pthread_key_t exit_key;
+static bool exit_key_made;
+
+uint64_t record_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t record_next_seq(void)
+{
+    return atomic_fetch_add_explicit((_Atomic uint64_t *)&settings.shared->next_seq, 1,
+                                     memory_order_relaxed);
+}
+
+static void write_chunk(const struct trace_record *records, uint32_t count,
+                        enum trace_writer writer, uint32_t thread)
+{
+    struct trace_chunk_header h = {TRACE_CHUNK_MAGIC, count, writer, thread};
+    struct iovec v[2] = {{&h, sizeof h}, {(void *)records, count * sizeof *records}};
+    /* A short write (a full disk) cuts the chunk: the file then ends
+     * there, and the reader says so. */
+    if (writev(settings.fd, v, 2) < 0) return;
+}
+
+void record_write_one(struct trace_record *r, enum trace_writer writer)
+{
+    write_chunk(r, 1, writer, r->thread);
+}
+
+/* Writes out what b holds that is not yet in the file. The owner also
+ * empties it; another thread (exit, exec) only writes. */
+static void write_out(struct thread_buffer *b, bool owner)
+{
+    while (atomic_flag_test_and_set_explicit(&b->lock, memory_order_acquire))
+        ;
+    uint32_t count = atomic_load_explicit(&b->count, memory_order_acquire);
+    if (count > b->written)
+        write_chunk(b->records + b->written, count - b->written, TRACE_WRITER_THREAD, b->thread);
+    b->written = count;
+    if (owner) {
+        atomic_store_explicit(&b->count, 0, memory_order_relaxed);
+        b->written = 0;
+    }
+    atomic_flag_clear_explicit(&b->lock, memory_order_release);
+}
+
+static struct thread_buffer *take_buffer(void)
+{
+    for (unsigned i = 0; i < MAX_BUFFERS; i++) {
+        struct thread_buffer *b = atomic_load(&pool[i]);
+        if (b == NULL) {
+            void *m =
+                mmap(NULL, sizeof *b, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (m == MAP_FAILED) return NULL;
+            struct thread_buffer *fresh = m, *none = NULL;
+            fresh->in_use = 1;
+            if (atomic_compare_exchange_strong(&pool[i], &none, fresh)) return fresh;
+            munmap(m, sizeof *b);
+            b = none;
+        }
+        int idle = 0;
+        if (atomic_compare_exchange_strong(&b->in_use, &idle, 1)) return b;
+    }
+    return NULL;
+}
+
+static void append(const struct trace_record *r)
+{
+    if (mine == NULL || settings.unbuffered) {
+        struct trace_record copy = *r;
+        record_write_one(&copy, TRACE_WRITER_THREAD);
+        return;
+    }
+    uint32_t count = atomic_load_explicit(&mine->count, memory_order_relaxed);
+    mine->records[count] = *r;
+    atomic_store_explicit(&mine->count, count + 1, memory_order_release);
+    if (count + 1 == RECORDS_PER_BUFFER) write_out(mine, true);
+}
+
+/* A thread's first record: its number, its buffer, and the key whose
+ * destructor tells its end. */
+static void thread_starts(void)
+{
+    my_thread = atomic_fetch_add((_Atomic uint32_t *)&settings.shared->next_thread, 1) + 1;
+    struct trace_record start = {.event = TRACE_THREAD_START, .extra = (uint64_t)gettid()};
+    mine = take_buffer();
+    if (mine) mine->thread = my_thread;
+    if (exit_key_made) pthread_setspecific(exit_key, (void *)1);
+    start.seq = record_next_seq();
+    start.time_ns = record_now_ns();
+    start.thread = my_thread;
+    append(&start);
+}
+
+void record_event(struct trace_record *r)
+{
+    if (!settings.active || recording) return;
+    int saved = errno;
+    recording = true;
+    if (my_thread == 0) thread_starts();
+    if (mine == NULL && my_thread != 0) {
+        /* After its end was recorded, a thread can still call (other
+         * key destructors): it gets a buffer again, and the key again. */
+        mine = take_buffer();
+        if (mine) mine->thread = my_thread;
+        if (exit_key_made) pthread_setspecific(exit_key, (void *)1);
+    }
+    r->seq = record_next_seq();
+    r->time_ns = record_now_ns();
+    r->thread = my_thread;
+    append(r);
+    if (settings.mark_every && (r->seq + 1) % settings.mark_every == 0) {
+        recording = false;
+        record_mark(TRACE_MARK_EVERY, "");
+        recording = true;
+    }
+    recording = false;
+    errno = saved;
+}
+
+void record_thread_exit(void *unused)
+{
+    (void)unused;
+    if (!settings.active || mine == NULL) return;
+    struct trace_record end = {.event = TRACE_THREAD_EXIT};
+    record_event(&end);
+    struct thread_buffer *b = mine;
+    mine = NULL;
+    write_out(b, true);
+    atomic_store(&b->in_use, 0);
+}
+
+void record_flush_all(void)
+{
+    if (!settings.active) return;
+    int saved = errno;
+    for (unsigned i = 0; i < MAX_BUFFERS; i++) {
+        struct thread_buffer *b = atomic_load(&pool[i]);
+        if (b == NULL) break;
+        write_out(b, b == mine);
+    }
+    errno = saved;
+}
+
+void record_buffers_setup(void)
+{
+    exit_key_made = pthread_key_create(&exit_key, record_thread_exit) == 0;
+    if (exit_key_made && my_thread != 0) pthread_setspecific(exit_key, (void *)1);
+}

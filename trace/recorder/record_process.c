@@ -1,0 +1,70 @@
+/*
+ * record_process.c — the recorded process's life: start (the constructor
+ * sets up thread ends and marks), fork (the child runs unrecorded, and the
+ * trace says a fork happened), exec (the buffers are written out first; the
+ * new image goes on numbering from the shared counter) and exit (every
+ * buffer written out, then the end record, which says how many events the
+ * process numbered, so that a reader can tell a complete trace).
+ */
+#include "recorder.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+
+static bool ended;
+
+static void forked_parent(void)
+{
+    struct trace_record r = {.event = TRACE_FORK};
+    record_event(&r);
+}
+
+static void forked_child(void)
+{
+    settings.active = false; /* the buffers it inherited are the parent's to write */
+}
+
+__attribute__((constructor)) static void recorder_start(void)
+{
+    recorder_ready();
+    if (!settings.active) return;
+    record_buffers_setup();
+    record_marks_setup();
+    pthread_atfork(NULL, forked_parent, forked_child);
+}
+
+__attribute__((destructor)) static void recorder_end(void)
+{
+    if (!settings.active || ended) return;
+    ended = true;
+    settings.unbuffered = true; /* first: what other threads record from now is written at once */
+    record_flush_all();
+    struct trace_record end = {.event = TRACE_END, .time_ns = record_now_ns()};
+    end.seq = record_next_seq();
+    end.size = end.seq + 1;
+    record_write_one(&end, TRACE_WRITER_ALONE);
+    /* Calls after this (later destructors) are written one by one. */
+}
+
+static void before_exec(void)
+{
+    if (recorder_ready()) record_flush_all();
+}
+
+RECORDER_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+    before_exec();
+    return real.execve(path, argv, envp);
+}
+
+RECORDER_EXPORT int execv(const char *path, char *const argv[])
+{
+    before_exec();
+    return real.execv(path, argv);
+}
+
+RECORDER_EXPORT int execvp(const char *file, char *const argv[])
+{
+    before_exec();
+    return real.execvp(file, argv);
+}
