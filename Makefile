@@ -28,7 +28,7 @@ CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubun
 INC_harness  := -Iharness -Iharness/include
 INC_cli      := -Iharness/include -Icli
 INC_campaign := -Iharness/include -Icli -Ifuzzers/campaign
-INC_stress   := -Iharness/include -Icli -Istress
+INC_stress   := -Iharness/include -Icli -Istress -Itrace # the trace: workload reads traces
 INC_trace    := -Iharness/include -Icli -Itrace
 INC_unit     := -Iharness -Iharness/include -Itests/support
 INC_system   := -Iharness/include -Itests/support -Itrace # trace_format.h: hand-made traces
@@ -80,7 +80,7 @@ $(OBJ)/fuzzers/campaign/%.o: fuzzers/campaign/%.c fuzzers/campaign/*.h cli/*.h $
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(INC_campaign) -c $< -o $@
 
-$(OBJ)/stress/%.o: stress/%.c stress/*.h cli/*.h $(LIB_HDR) | $(DEPS_STAMP)
+$(OBJ)/stress/%.o: stress/%.c stress/*.h cli/*.h trace/*.h $(LIB_HDR) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(INC_stress) -c $< -o $@
 

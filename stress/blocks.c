@@ -17,7 +17,6 @@
  * bench-stress). realloc always verifies the kept bytes' spans.
  */
 #include "stress.h"
-#include "stress.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,7 +37,7 @@ static void raise_to(atomic_size_t *peak, size_t value)
     }
 }
 
-static void count_live(struct stress_run *r, size_t added, size_t removed)
+void stress_count_live(struct stress_run *r, size_t added, size_t removed)
 {
     size_t now = atomic_fetch_add_explicit(&r->live_bytes, added - removed, memory_order_relaxed) +
                  added - removed;
@@ -128,7 +127,7 @@ void sblock_alloc(struct stress_run *r, struct sblock *b, size_t size, uint64_t 
     b->size = size;
     b->tag = tag;
     write_block(r, b, 0);
-    count_live(r, size, 0);
+    stress_count_live(r, size, 0);
 }
 
 void sblock_free(struct stress_run *r, struct sblock *b)
@@ -138,7 +137,7 @@ void sblock_free(struct stress_run *r, struct sblock *b)
         verify(r, b, b->size, "at free:");
     r->alloc->free(b->p);
     atomic_fetch_add_explicit(&r->ops, 1, memory_order_relaxed);
-    count_live(r, 0, b->size);
+    stress_count_live(r, 0, b->size);
     b->p = NULL;
     b->size = 0;
 }
@@ -159,5 +158,5 @@ void sblock_resize(struct stress_run *r, struct sblock *b, size_t new_size)
         write_block(r, b, old_size);
     else if (r->params->checks)
         write_pattern(b); /* the new tail, or all of a block now small */
-    count_live(r, new_size, old_size);
+    stress_count_live(r, new_size, old_size);
 }

@@ -29,6 +29,8 @@ static void print_help(void)
            "  --workload LIST    workloads (default all):\n");
     for (size_t i = 0; i < workload_count; i++)
         printf("      %-18s %s\n", workloads[i].name, workloads[i].models);
+    const struct workload *trace = workload_find(TRACE_WORKLOAD_PREFIX "x");
+    printf("      %-18s %s\n", trace->name, trace->models);
     printf("  --repeat N         runs of each (1); figures are medians\n"
            "  --json FILE        every figure and the RSS time series (stress/SCHEMA.md)\n"
            "  --baseline FILE    compare with an earlier --json document; exit 1 on a\n"

@@ -169,6 +169,8 @@ struct sblock {
 /* malloc through the adapter; the block is written in full (pattern or
  * memset) and counted live. A NULL result is a finding (the process ends). */
 void sblock_alloc(struct stress_run *r, struct sblock *b, size_t size, uint64_t tag);
+/* The live bytes change (and their peaks follow). */
+void stress_count_live(struct stress_run *r, size_t added, size_t removed);
 /* Verifies the contents (sampled), frees, uncounts. No-op on an empty block. */
 void sblock_free(struct stress_run *r, struct sblock *b);
 /* realloc through the adapter: the kept prefix is verified, the grown tail written. */
@@ -208,6 +210,9 @@ void workload_thread_churn(struct stress_run *r);
 void workload_realloc_growth(struct stress_run *r);
 void workload_spike(struct stress_run *r);
 void workload_replay(struct stress_run *r);
+/* `trace:FILE` (workload_trace.c): the file is the name's rest. */
+#define TRACE_WORKLOAD_PREFIX "trace:"
+void workload_trace(struct stress_run *r);
 
 /* ---- the parent: plans, collection, summary, table (collect.c, summary.c, table.c) ---- */
 

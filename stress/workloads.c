@@ -28,8 +28,15 @@ const struct workload workloads[] = {
 };
 const size_t workload_count = sizeof workloads / sizeof *workloads;
 
+/* Not among `all`: it needs a file. */
+static const struct workload trace_workload = {
+    "trace:FILE", "the user's own program: a trace of gauntlet record, replayed call for call",
+    workload_trace};
+
 const struct workload *workload_find(const char *name)
 {
+    if (strncmp(name, TRACE_WORKLOAD_PREFIX, strlen(TRACE_WORKLOAD_PREFIX)) == 0)
+        return name[strlen(TRACE_WORKLOAD_PREFIX)] ? &trace_workload : NULL;
     for (size_t i = 0; i < workload_count; i++)
         if (strcmp(workloads[i].name, name) == 0) return &workloads[i];
     return NULL;

@@ -39,6 +39,9 @@ struct trace_reader {
     size_t chunk_count, chunk_capacity, next_chunk;
     struct trace_cursor **heap; /* the chunks being read, smallest next event first */
     size_t heap_count, heap_capacity;
+#define TRACE_SPARE_CURSORS 64
+    struct trace_cursor *spare[TRACE_SPARE_CURSORS]; /* read, kept for the next chunks */
+    size_t spare_count;
 };
 
 /* Opens and indexes PATH; false with a message naming the file and what is
@@ -57,8 +60,10 @@ const char *trace_event_name(unsigned event);
  * does (its memory is the converter's only one that is not constant). */
 struct address_entry {
     uint64_t ptr;   /* 0: empty */
-    int16_t slot;   /* the program's slot, or ADDRESS_LEFT_OUT */
-    uint8_t thread; /* the program thread that made it */
+    uint64_t block; /* a replay: the block standing for it */
+    uint64_t size;  /* a replay: its requested size */
+    int16_t slot;   /* a conversion: the program's slot, or ADDRESS_LEFT_OUT */
+    uint8_t thread; /* a conversion: the program thread that made it */
 };
 #define ADDRESS_LEFT_OUT (-1)
 struct address_map {

@@ -211,19 +211,41 @@ static void sift_down(struct trace_reader *r, size_t i)
     }
 }
 
+/* Cursors of chunks up to the recorder's buffer size are kept for reuse:
+ * unmapping in a process with other threads costs a TLB shootdown each
+ * time, which dominated a replay's time. Larger ones (written by another
+ * tool) are mapped for the occasion. */
+#define REUSED_CHUNK_RECORDS 1024
+
 static size_t cursor_bytes(uint32_t count)
 {
+    if (count < REUSED_CHUNK_RECORDS) count = REUSED_CHUNK_RECORDS;
     return sizeof(struct trace_cursor) + (size_t)count * sizeof(struct trace_record);
+}
+
+static struct trace_cursor *new_cursor(struct trace_reader *r, uint32_t count)
+{
+    if (count <= REUSED_CHUNK_RECORDS && r->spare_count > 0) return r->spare[--r->spare_count];
+    return hmem_map(cursor_bytes(count));
+}
+
+static void drop_cursor(struct trace_reader *r, struct trace_cursor *c)
+{
+    if (c->chunk.count <= REUSED_CHUNK_RECORDS && r->spare_count < TRACE_SPARE_CURSORS)
+        r->spare[r->spare_count++] = c;
+    else
+        hmem_unmap(c, cursor_bytes(c->chunk.count));
 }
 
 static void open_next_chunk(struct trace_reader *r)
 {
     struct trace_chunk_index *c = &r->chunks[r->next_chunk++];
-    struct trace_cursor *cur = hmem_map(cursor_bytes(c->count));
+    struct trace_cursor *cur = new_cursor(r, c->count);
     cur->chunk = *c;
+    cur->next = 0;
     cur->records = (struct trace_record *)(cur + 1);
     if (!read_at(r->fd, cur->records, (size_t)c->count * sizeof *cur->records, c->offset)) {
-        hmem_unmap(cur, cursor_bytes(c->count)); /* read at open; gone since: nothing to add */
+        drop_cursor(r, cur); /* read at open; gone since: nothing to add */
         return;
     }
     if (r->heap_count == r->heap_capacity) {
@@ -246,7 +268,7 @@ bool trace_next(struct trace_reader *r, struct trace_record *out)
     *out = top->records[top->next++];
     if (top->next == top->chunk.count) {
         r->heap[0] = r->heap[--r->heap_count];
-        hmem_unmap(top, cursor_bytes(top->chunk.count));
+        drop_cursor(r, top);
     }
     if (r->heap_count > 0) sift_down(r, 0);
     return true;
@@ -258,6 +280,8 @@ void trace_close(struct trace_reader *r)
         struct trace_cursor *c = r->heap[--r->heap_count];
         hmem_unmap(c, cursor_bytes(c->chunk.count));
     }
+    while (r->spare_count > 0)
+        hmem_unmap(r->spare[--r->spare_count], cursor_bytes(0));
     if (r->heap) hmem_unmap(r->heap, r->heap_capacity * sizeof *r->heap);
     if (r->chunks) hmem_unmap(r->chunks, r->chunk_capacity * sizeof *r->chunks);
     if (r->fd >= 0) close(r->fd);

@@ -83,6 +83,30 @@ START_TEST(sqlite_recorded_converted_and_run)
 }
 END_TEST
 
+/* The trace's memory, per allocator: its marks are the phases. */
+static void replayed_with_marks_as_phases(const char *dir, const char *trace)
+{
+    char workload[256], json[256];
+    snprintf(workload, sizeof workload, "trace:%s", trace);
+    snprintf(json, sizeof json, "%s/stress.json", dir);
+    const char *stress[] = {"gauntlet",       "stress",     "--alloc",
+                            "glibc,mimalloc", "--workload", workload,
+                            "--json",         json,         NULL};
+    spawn_run(stress, &r);
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    ck_assert_msg(strstr(r.out, "glibc") && strstr(r.out, "mimalloc"), "%s", r.out);
+    FILE *f = fopen(json, "r");
+    ck_assert_ptr_nonnull(f);
+    static char doc[1 << 22];
+    size_t len = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[len] = '\0';
+    ck_assert_msg(strstr(doc, "\"mark-1:start-up\"") && strstr(doc, "\"mark-3:done\""),
+                  "the marks are not phases");
+    ck_assert_msg(strstr(doc, "\"ops\":0,") == NULL, "a run replayed nothing");
+    ck_assert_msg(strstr(doc, "\"ops\":") != NULL, "no run in the document");
+}
+
 /* python3 with its allocator off, run through env (an exec), with threads,
  * a fork, its own marks and a mark by signal. */
 START_TEST(python_threads_marks_fork_and_exec)
@@ -133,6 +157,7 @@ START_TEST(python_threads_marks_fork_and_exec)
     ck_assert_msg(r.status == 0, "%s", r.err);
     ck_assert_msg(strstr(r.out, "cross-thread") || strstr(r.out, "restarts"),
                   "no second thread ran: %s", r.out);
+    replayed_with_marks_as_phases(dir, trace);
 }
 END_TEST
 
