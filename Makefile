@@ -7,6 +7,8 @@
 #   make bench        the oracle's cost (checked vs raw calls)
 #   make bench-parts  where that cost goes on small blocks (pattern, overlap map)
 #   make bench-stress the stress checks' and RSS sampler's cost
+#   make bench-record what recording costs a real program; a long trace converted and replayed
+#   make bench-fidelity a replayed trace's RSS beside the real program's, per allocator and mark
 #   make bench-fuzz   the fuzz targets' speed and time to find each defect
 #   make bench-upgrade-aa  how often upgrading an allocator to its own file says SAFE
 #   make stress-baselines  refresh stress/baselines/<allocator>.json on this machine
@@ -59,7 +61,7 @@ RECORDER := $(BUILD)/libgauntlet-record.so
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 
-.PHONY: all run check check-fast install bench bench-parts bench-fuzz bench-coverage bench-mutants bench-stress \
+.PHONY: all run check check-fast install bench bench-parts bench-fuzz bench-coverage bench-mutants bench-stress bench-record bench-fidelity \
         bench-upgrade-aa stress-baselines stress-pictures format clean deps fuzz-build
 all: $(BUILD)/gauntlet $(DEFECT_LIBS) $(RECORDER)
 
@@ -203,6 +205,15 @@ stress-pictures: all
 # Faults injected into mimalloc's source: killed by Gauntlet and by its own suite.
 bench-mutants: all
 	bash ci/bench-mutants.sh 40 1 8
+
+# What recording costs sqlite3 and python3; a 10-million-call trace converted and replayed.
+bench-record: all
+	bash ci/bench-record.sh 5
+
+# A recorded trace's replay against the real program's RSS at each mark, per allocator
+# (sqlite3, python3, redis-server when installed).
+bench-fidelity: all
+	bash ci/bench-fidelity.sh
 
 # Coverage of a campaign with the allocator instrumented (build-alloc) and not.
 bench-coverage: all

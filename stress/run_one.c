@@ -54,10 +54,11 @@ static json_t *phases_array(const struct stress_run *r)
         const struct phase_record *ph = &r->phases[i];
         size_t net = ph->rss > ph->harness_rss ? ph->rss - ph->harness_rss : 0;
         json_array_append_new(
-            a, json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:o, s:o}", "name", ph->name,
+            a, json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "name", ph->name,
                          "end_seconds", ph->end_seconds, "rss", (json_int_t)ph->rss, "peak_rss",
-                         (json_int_t)ph->peak_rss, "live_bytes", (json_int_t)ph->live_bytes,
-                         "peak_live_bytes", (json_int_t)ph->peak_live_bytes, "rss_per_live",
+                         (json_int_t)ph->peak_rss, "harness_rss", (json_int_t)ph->harness_rss,
+                         "live_bytes", (json_int_t)ph->live_bytes, "peak_live_bytes",
+                         (json_int_t)ph->peak_live_bytes, "rss_per_live",
                          ph->live_bytes ? json_real((double)net / (double)ph->live_bytes)
                                         : json_null(),
                          "allocator_stats", stats_object(ph)));

@@ -3,9 +3,11 @@
  * record` saw it, replayed call for call against the allocator measured,
  * with the trace's marks as the phases (start-up, after N requests, …).
  *
- * Threads: each thread of the trace gets a thread of the replay, created
- * where the trace's thread made its first call and ended where it ended
- * (so the allocator's thread caches come and go as in the process). The
+ * Threads: the process's main thread is replayed on this one (glibc gives
+ * the main thread an arena of its own, mimalloc a heap of its own); each
+ * other thread of the trace gets a thread of the replay, created where the
+ * trace's thread made its first call and ended where it ended (so the
+ * allocator's thread caches come and go as in the process). The
  * threads take turns in the trace's order: the reader hands each run of
  * consecutive calls of one thread (up to BATCH) to that thread and waits
  * for it. So every thread's calls reach the allocator in the process's
@@ -49,15 +51,17 @@ struct replayer {
     struct replay_thread **threads; /* by trace thread number */
     size_t thread_capacity;
     uint64_t calls, skipped, failed;
+    uint32_t main_thread; /* the trace's number for the process's main thread */
 };
 
-static void *made(struct replayer *p, const struct trace_record *r, void *block, size_t size)
+static void *made(struct replayer *p, const struct trace_record *r, void *block, size_t size,
+                  bool written)
 {
     if (block == NULL) {
         p->failed++;
         return NULL;
     }
-    memset(block, FILL, size);
+    if (written) memset(block, FILL, size);
     struct address_entry *e = address_add(&p->blocks, r->ptr_out);
     if (e->block) stress_count_live(p->run, 0, e->size); /* the trace lost its free */
     e->block = (uintptr_t)block;
@@ -85,7 +89,7 @@ static void resize(struct replayer *p, const struct trace_record *r, size_t size
 {
     const struct allocator *a = p->a;
     if (r->ptr_in == 0) {
-        made(p, r, a->realloc(NULL, size), size);
+        made(p, r, a->realloc(NULL, size), size, true);
         return;
     }
     struct address_entry *e = address_find(&p->blocks, r->ptr_in);
@@ -126,10 +130,10 @@ static void replay_call(struct replayer *p, const struct trace_record *r)
     size_t size = r->size, extra = r->extra;
     p->calls++;
     switch (r->event) {
-    case TRACE_MALLOC: made(p, r, a->malloc(size), size); break;
+    case TRACE_MALLOC: made(p, r, a->malloc(size), size, true); break;
     case TRACE_CALLOC:
         if (extra && size > SIZE_MAX / extra) break;
-        made(p, r, a->calloc(extra, size), extra * size);
+        made(p, r, a->calloc(extra, size), extra * size, false);
         break;
     case TRACE_REALLOC: resize(p, r, size); break;
     case TRACE_REALLOCARRAY:
@@ -141,11 +145,11 @@ static void replay_call(struct replayer *p, const struct trace_record *r)
     case TRACE_FREE_ALIGNED_SIZED: release(p, r); break;
     case TRACE_ALIGNED_ALLOC:
     case TRACE_POSIX_MEMALIGN:
-    case TRACE_MEMALIGN: made(p, r, aligned(a, extra, size), size); break;
-    case TRACE_VALLOC: made(p, r, aligned(a, PAGE, size), size); break;
+    case TRACE_MEMALIGN: made(p, r, aligned(a, extra, size), size, true); break;
+    case TRACE_VALLOC: made(p, r, aligned(a, PAGE, size), size, true); break;
     case TRACE_PVALLOC: {
         size_t rounded = size == 0 ? PAGE : (size + PAGE - 1) & ~(size_t)(PAGE - 1);
-        made(p, r, aligned(a, PAGE, rounded), rounded);
+        made(p, r, aligned(a, PAGE, rounded), rounded, true);
         break;
     }
     case TRACE_USABLE_SIZE: {
@@ -202,12 +206,17 @@ static void run_batch(struct replayer *p, uint32_t number, const struct trace_re
                       size_t count)
 {
     if (count == 0) return;
+    atomic_fetch_add(&p->run->ops, count);
+    if (number == p->main_thread) { /* the process's main thread: this one (glibc's main arena) */
+        for (size_t i = 0; i < count; i++)
+            replay_call(p, &batch[i]);
+        return;
+    }
     struct replay_thread *t = thread_for(p, number);
     t->batch = batch;
     t->count = count;
     sem_post(&t->go);
     sem_wait(&t->done);
-    atomic_fetch_add(&p->run->ops, count);
 }
 
 static void end_thread(struct replayer *p, uint32_t number)
@@ -221,10 +230,19 @@ static void end_thread(struct replayer *p, uint32_t number)
     p->threads[number] = NULL; /* its record stays in the harness's table */
 }
 
+/* The replay's own tables (the blocks' addresses, the reader's chunks)
+ * grow with the trace's live set: the harness's share of each phase's RSS
+ * counts them, so that the allocator is not charged for them. */
+static void count_tables(struct stress_run *r, size_t harness_before, size_t mapped_before)
+{
+    size_t mapped = hmem_mapped_bytes();
+    r->harness_rss = harness_before + (mapped > mapped_before ? mapped - mapped_before : 0);
+}
+
 static void mark_phase(struct stress_run *r, const struct trace_record *m)
 {
-    char label[25] = {0}, name[32];
-    memcpy(label, &m->ptr_in, 24);
+    char label[TRACE_LABEL_SIZE], name[32];
+    trace_mark_label(m, label);
     snprintf(name, sizeof name, "mark-%llu%s%s", (unsigned long long)m->extra, label[0] ? ":" : "",
              label);
     if (r->phase_count + 2 < STRESS_MAX_PHASES) stress_phase(r, name);
@@ -233,6 +251,7 @@ static void mark_phase(struct stress_run *r, const struct trace_record *m)
 void workload_trace(struct stress_run *r)
 {
     const char *path = r->params->workload + strlen(TRACE_WORKLOAD_PREFIX);
+    size_t harness_before = r->harness_rss, mapped_before = hmem_mapped_bytes();
     struct trace_reader reader;
     char err[1024];
     if (!trace_open(path, &reader, err, sizeof err)) {
@@ -256,15 +275,19 @@ void workload_trace(struct stress_run *r)
         if (is_call) {
             batch_thread = rec.thread;
             batch[count++] = rec;
+        } else if (rec.event == TRACE_THREAD_START && rec.extra == reader.info.header.pid) {
+            p.main_thread = rec.thread;
         } else if (rec.event == TRACE_THREAD_EXIT) {
             end_thread(&p, rec.thread);
         } else if (rec.event == TRACE_MARK) {
+            count_tables(r, harness_before, mapped_before);
             mark_phase(r, &rec);
         }
     }
     run_batch(&p, batch_thread, batch, count);
     for (size_t t = 0; t < p.thread_capacity; t++)
         end_thread(&p, (uint32_t)t);
+    count_tables(r, harness_before, mapped_before);
     stress_phase(r, "end");
     if (p.skipped || p.failed)
         fprintf(stderr,

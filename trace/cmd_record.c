@@ -27,18 +27,21 @@
 
 static void print_help(void)
 {
-    printf("usage: gauntlet record [-o TRACE] [--mark-signal SIG] [--mark-every K] [--rss-hz N]\n"
-           "                       -- CMD [ARGS...]\n"
+    printf("usage: gauntlet record [-o TRACE] [--alloc NAME] [--mark-signal SIG] [--mark-every K]\n"
+           "                       [--rss-hz N] -- CMD [ARGS...]\n"
            "\n"
            "Runs CMD (searched in PATH, no shell) and records every allocation call it makes:\n"
            "thread, order, time, the call, its sizes and alignment, the pointers in and out,\n"
            "the result and errno; thread starts and ends, forks, phase marks, and the\n"
-           "process's RSS sampled from outside. CMD's own allocator still serves it (preload\n"
-           "one with LD_PRELOAD to record under it). Standard input and output are CMD's.\n"
+           "process's RSS sampled from outside. CMD's own allocator serves it, or the one\n"
+           "--alloc names (preloaded). Standard input and output are CMD's.\n"
            "Only the process started is recorded (and what it execs into), not its children.\n"
            "The trace's format: trace/TRACE.md. `gauntlet trace` reads it.\n"
            "\n"
            "  -o TRACE           where the trace goes (gauntlet.trace)\n"
+           "  --alloc NAME       run CMD on this allocator (jemalloc, mimalloc, tcmalloc,\n"
+           "                     so:PATH; glibc: CMD's own): its RSS samples are then the\n"
+           "                     real process's figures under NAME\n"
            "  --mark-signal SIG  a phase mark each time CMD gets SIG (USR2, or a number):\n"
            "                     `kill -USR2 PID`, to CMD or to gauntlet record\n"
            "  --mark-every K     a phase mark every K events\n"
@@ -52,6 +55,7 @@ static void print_help(void)
 
 struct record_options {
     const char *out;
+    const char *preload; /* --alloc's library, or NULL */
     int mark_signal;
     uint64_t mark_every, rss_hz;
     char **command;
@@ -74,6 +78,23 @@ static int parse_signal(const char *text)
                 text);
 }
 
+/* The library LD_PRELOAD needs for NAME (NULL for glibc: the process's own). */
+static const char *allocator_preload(const char *name)
+{
+    if (strncmp(name, "so:", 3) == 0) {
+        static char path[4096];
+        if (realpath(name + 3, path) == NULL)
+            usage_error("record", "--alloc %s: %s", name, strerror(errno));
+        return path;
+    }
+    if (!allocator_is_named(name))
+        usage_error("record",
+                    "--alloc '%s': not an allocator (glibc, jemalloc, mimalloc, tcmalloc, "
+                    "so:PATH)",
+                    name);
+    return strcmp(name, "glibc") == 0 ? NULL : allocator_soname(name);
+}
+
 static void parse(int argc, char **argv, struct record_options *o)
 {
     *o = (struct record_options){.out = "gauntlet.trace", .rss_hz = 100};
@@ -86,6 +107,8 @@ static void parse(int argc, char **argv, struct record_options *o)
             exit(0);
         } else if (strcmp(a, "-o") == 0 && has_value) {
             o->out = argv[++i];
+        } else if (strcmp(a, "--alloc") == 0 && has_value) {
+            o->preload = allocator_preload(argv[++i]);
         } else if (strcmp(a, "--mark-signal") == 0 && has_value) {
             o->mark_signal = parse_signal(argv[++i]);
         } else if (strcmp(a, "--mark-every") == 0 && has_value) {
@@ -154,10 +177,11 @@ static void set_env_number(const char *name, uint64_t value)
 static int launch_program(void *arg)
 {
     const struct launch *l = arg;
-    const char *preload = getenv("LD_PRELOAD");
+    /* The recorder first, so that it stands in front of the allocator. */
+    const char *preload = getenv("LD_PRELOAD"), *alloc = l->options->preload;
     char value[8192];
-    snprintf(value, sizeof value, "%s%s%s", recorder_path(), preload && *preload ? ":" : "",
-             preload ? preload : "");
+    snprintf(value, sizeof value, "%s%s%s%s%s", recorder_path(), alloc ? ":" : "",
+             alloc ? alloc : "", preload && *preload ? ":" : "", preload ? preload : "");
     setenv("LD_PRELOAD", value, 1);
     setenv(TRACE_ENV_PATH, l->trace_path, 1);
     setenv(TRACE_ENV_SHARED, l->shared_path, 1);
@@ -240,7 +264,28 @@ static void describe_end(int status)
 }
 
 /* True when the trace is whole: every numbered event there, and the end. */
-static bool summarize(const char *path, int status, const char *program)
+/* Says which library served malloc (the first allocator event), and warns
+ * when it is not the one --alloc asked for: a program linked against an
+ * allocator keeps it, and its figures are then that allocator's. */
+static void say_allocator(struct trace_reader *r, const char *asked)
+{
+    struct trace_record rec;
+    for (unsigned n = 0; n < 4096 && trace_next(r, &rec); n++) {
+        if (rec.event != TRACE_ALLOCATOR) continue;
+        const char *served = trace_allocator_name(&rec),
+                   *slash = asked ? strrchr(asked, '/') : NULL;
+        const char *want = slash ? slash + 1 : asked ? asked : "libc.so.6";
+        fprintf(stderr, "gauntlet record: malloc served by %s\n", served);
+        if (strcmp(served, want) != 0)
+            fprintf(stderr,
+                    "gauntlet record: warning: not %s, which was asked for: the program brings its "
+                    "own allocator, and the trace's RSS is that allocator's\n",
+                    want);
+        return;
+    }
+}
+
+static bool summarize(const char *path, int status, const char *program, const char *asked)
 {
     struct trace_reader r;
     char err[512];
@@ -255,6 +300,7 @@ static bool summarize(const char *path, int status, const char *program)
         return false;
     }
     describe_end(status);
+    say_allocator(&r, asked);
     uint64_t missing = i->numbered > i->events ? i->numbered - i->events : 0;
     fprintf(stderr, "gauntlet record: %s: %llu events, %llu RSS samples", path,
             (unsigned long long)i->events, (unsigned long long)i->rss_samples);
@@ -303,10 +349,10 @@ int cmd_record(int argc, char **argv)
         close(s.fd);
         fprintf(stderr, "gauntlet record: stopped by signal %d; the trace is kept\n",
                 p.stop_signal);
-        summarize(o.out, p.status, o.command[0]);
+        summarize(o.out, p.status, o.command[0], o.preload);
         process_honour_stop(&p);
         return EXIT_USAGE;
     }
     close(s.fd);
-    return summarize(o.out, p.status, o.command[0]) ? 0 : EXIT_USAGE;
+    return summarize(o.out, p.status, o.command[0], o.preload) ? 0 : EXIT_USAGE;
 }

@@ -120,13 +120,14 @@ static int print_info(const char *path)
             rss = rec.size;
             if (rss > peak) peak = rss;
         }
+        if (rec.event == TRACE_ALLOCATOR) printf("served by: %s\n", trace_allocator_name(&rec));
         if (rec.event == TRACE_MARK) {
-            char label[25] = {0};
-            memcpy(label, &rec.ptr_in, 24);
-            printf("mark %-4llu at %.3f s, event %llu, RSS %.1f MiB%s%s\n",
+            char label[TRACE_LABEL_SIZE];
+            trace_mark_label(&rec, label);
+            printf("mark %-4llu at %.3f s, event %llu, RSS %.1f MiB (%llu bytes)%s%s\n",
                    (unsigned long long)rec.extra, (double)(rec.time_ns - i->header.start_ns) / 1e9,
-                   (unsigned long long)rec.seq, (double)rss / 1048576.0, label[0] ? ": " : "",
-                   label);
+                   (unsigned long long)rec.seq, (double)rec.size / 1048576.0,
+                   (unsigned long long)rec.size, label[0] ? ": " : "", label);
         }
     }
     printf("duration: %.3f s\n", last > first ? (double)(last - first) / 1e9 : 0.0);

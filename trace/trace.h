@@ -53,6 +53,11 @@ bool trace_open(const char *path, struct trace_reader *r, char *err, size_t err_
 bool trace_next(struct trace_reader *r, struct trace_record *out);
 void trace_close(struct trace_reader *r);
 const char *trace_event_name(unsigned event);
+/* A mark's label (at most 15 characters), NUL-terminated in out. */
+#define TRACE_LABEL_SIZE 17
+void trace_mark_label(const struct trace_record *mark, char out[TRACE_LABEL_SIZE]);
+/* The library an allocator event names (a static buffer, until the next call). */
+const char *trace_allocator_name(const struct trace_record *allocator);
 
 /* ---- trace_addresses.c: the blocks a trace holds, by the address it gave them ---- */
 

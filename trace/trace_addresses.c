@@ -48,7 +48,7 @@ static void grow(struct address_map *m)
 
 struct address_entry *address_add(struct address_map *m, uint64_t ptr)
 {
-    if ((m->count + 1) * 2 > m->capacity) grow(m);
+    if ((m->count + 1) * 4 > m->capacity * 3) grow(m); /* at most three quarters full */
     size_t i = home(m, ptr);
     while (m->entries[i].ptr != 0 && m->entries[i].ptr != ptr)
         i = (i + 1) & (m->capacity - 1);

@@ -193,8 +193,8 @@ static void usable(struct converter *c, const struct trace_record *r, struct op 
 
 static void mark(struct converter *c, const struct trace_record *r)
 {
-    char label[25] = {0}, line[128];
-    memcpy(label, &r->ptr_in, 24);
+    char label[TRACE_LABEL_SIZE], line[128];
+    trace_mark_label(r, label);
     static const char *const sources[] = {"?", "signal", "every", "api"};
     snprintf(line, sizeof line, "# mark %llu %s (%s, event %llu)", (unsigned long long)r->extra,
              label[0] ? label : "-", sources[r->result < 4 ? r->result : 0],

@@ -62,7 +62,8 @@ struct trace_chunk_header {
     X(TRACE_FORK, "fork")                                                                          \
     X(TRACE_MARK, "mark")                                                                          \
     X(TRACE_RSS, "rss")                                                                            \
-    X(TRACE_END, "end")
+    X(TRACE_END, "end")                                                                            \
+    X(TRACE_ALLOCATOR, "allocator")
 
 enum trace_event {
 #define TRACE_EVENT_ENUM(event, name) event,
@@ -79,9 +80,13 @@ enum trace_mark_source { TRACE_MARK_SIGNAL = 1, TRACE_MARK_EVERY = 2, TRACE_MARK
  * byte count (calloc, reallocarray: the element size), extra the count
  * (calloc, reallocarray), the alignment (aligned calls, free_aligned_sized)
  * or the usable size returned; result posix_memalign's return; err errno
- * after a failed call. mark: extra its number, result its source, the 24
- * bytes from ptr_in on (ptr_in, ptr_out, size) its label. rss: size the bytes resident.
- * thread-start: extra the kernel's thread id. end: size the events the process numbered. */
+ * after a failed call. mark: extra its number, result its source, size the
+ * process's resident bytes then, ptr_in and ptr_out its label (16 bytes).
+ * rss: size the bytes resident. thread-start: extra the kernel's thread id.
+ * end: size the events the process numbered. allocator (each image's
+ * first): the 32 bytes from ptr_in on, the file name of the library whose
+ * malloc serves the process.
+ */
 struct trace_record {
     uint64_t seq;     /* the event's place in the process's order (dense from 0) */
     uint64_t time_ns; /* CLOCK_MONOTONIC */

@@ -41,6 +41,20 @@ const char *trace_event_name(unsigned event)
     return event < TRACE_EVENT_COUNT ? names[event] : "?";
 }
 
+void trace_mark_label(const struct trace_record *mark, char out[TRACE_LABEL_SIZE])
+{
+    memcpy(out, &mark->ptr_in, 16); /* ptr_in and ptr_out (trace_format.h) */
+    out[16] = '\0';
+}
+
+const char *trace_allocator_name(const struct trace_record *allocator)
+{
+    static char name[33];
+    memcpy(name, &allocator->ptr_in, 32); /* ptr_in, ptr_out, size and extra */
+    name[32] = '\0';
+    return name;
+}
+
 static bool read_at(int fd, void *buf, size_t len, uint64_t offset)
 {
     size_t done = 0;

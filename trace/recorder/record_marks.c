@@ -8,8 +8,10 @@
 
 #include <signal.h>
 #include <stdatomic.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static uint32_t next_mark_number(void)
 {
@@ -18,9 +20,28 @@ static uint32_t next_mark_number(void)
 
 static void put_label(struct trace_record *r, const char *label)
 {
-    char text[24] = {0};
+    char text[16] = {0};
     strncpy(text, label, sizeof text - 1);
-    memcpy(&r->ptr_in, text, sizeof text); /* ptr_in, ptr_out and size: the label */
+    memcpy(&r->ptr_in, text, sizeof text); /* ptr_in and ptr_out: the label */
+}
+
+/* The process's resident bytes now, from /proc/self/statm, with calls a
+ * signal handler may make (a sample from outside may be 10 ms old, and an
+ * allocator can give back megabytes in that time). 0 when unreadable. */
+static uint64_t resident_now(void)
+{
+    char text[128];
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    text[n] = '\0';
+    const char *c = strchr(text, ' '); /* size, then resident, in pages */
+    uint64_t pages = 0;
+    for (c = c ? c + 1 : text + n; *c >= '0' && *c <= '9'; c++)
+        pages = pages * 10 + (uint64_t)(*c - '0');
+    return pages * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
 void record_mark(enum trace_mark_source source, const char *label)
@@ -28,6 +49,7 @@ void record_mark(enum trace_mark_source source, const char *label)
     if (!settings.active) return;
     struct trace_record r = {.event = TRACE_MARK, .result = (uint16_t)source};
     r.extra = next_mark_number();
+    r.size = resident_now();
     put_label(&r, label ? label : "");
     record_event(&r);
 }
@@ -40,6 +62,7 @@ static void on_mark_signal(int signal_number)
     r.seq = record_next_seq();
     r.time_ns = record_now_ns();
     r.extra = next_mark_number();
+    r.size = resident_now();
     put_label(&r, "signal");
     record_write_one(&r, TRACE_WRITER_ALONE);
 }

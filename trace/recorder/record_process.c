@@ -8,7 +8,9 @@
  */
 #include "recorder.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
+#include <string.h>
 #include <stdbool.h>
 
 static bool ended;
@@ -24,6 +26,23 @@ static void forked_child(void)
     settings.active = false; /* the buffers it inherited are the parent's to write */
 }
 
+/* Which library serves malloc: a program linked against an allocator keeps
+ * it whatever was asked, and a reader must not take it for another. */
+static void record_allocator(void)
+{
+    Dl_info where;
+    const char *name = "?";
+    if (dladdr((void *)real.malloc, &where) && where.dli_fname) {
+        const char *slash = strrchr(where.dli_fname, '/');
+        name = slash ? slash + 1 : where.dli_fname;
+    }
+    struct trace_record r = {.event = TRACE_ALLOCATOR};
+    char text[32] = {0};
+    strncpy(text, name, sizeof text - 1);
+    memcpy(&r.ptr_in, text, sizeof text); /* ptr_in, ptr_out, size and extra */
+    record_event(&r);
+}
+
 __attribute__((constructor)) static void recorder_start(void)
 {
     recorder_ready();
@@ -31,6 +50,7 @@ __attribute__((constructor)) static void recorder_start(void)
     record_buffers_setup();
     record_marks_setup();
     pthread_atfork(NULL, forked_parent, forked_child);
+    record_allocator();
 }
 
 __attribute__((destructor)) static void recorder_end(void)

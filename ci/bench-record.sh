@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# ci/bench-record.sh — make bench-record: what recording costs a real program, and how fast
+# a long trace converts and replays, in how much memory.
+#   1. sqlite3 running ci/real/sqlite.sh's SQL, python3 serving ci/real/requests.py's
+#      requests (PYTHONMALLOC=malloc): wall time unrecorded and recorded, median of RUNS each.
+#   2. a trace of about 10 million calls (requests.py with 2.5x the requests): `gauntlet trace`
+#      to a program and the trace: workload's replay on glibc (no oracle), with their maximum RSS.
+# usage: ci/bench-record.sh [RUNS]     (5)
+set -euo pipefail
+runs=${1:-5}
+root=$(cd "$(dirname "$0")/.." && pwd)
+g=$root/build/gauntlet
+work=$(mktemp -d /tmp/gauntlet-bench-record-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export PYTHONMALLOC=malloc
+sh "$root/ci/real/sqlite.sh" 20000 > "$work/q.sql"
+
+median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+seconds() { /usr/bin/time -f %e "$@" 2>&1 >/dev/null | tail -1; }
+
+measure() { # name, then the command (stdin from $input)
+  local name=$1; shift
+  local plain recorded
+  plain=$(for _ in $(seq "$runs"); do seconds "$@" < "$input"; done | median)
+  recorded=$(for _ in $(seq "$runs"); do
+    seconds "$g" record -o "$work/$name.trace" -- "$@" < "$input"; done | median)
+  local events
+  events=$("$g" trace --info "$work/$name.trace" | awk '/^events:/ {print $2}')
+  awk -v n="$name" -v p="$plain" -v r="$recorded" -v e="$events" -v b="$(stat -c %s "$work/$name.trace")" \
+    'BEGIN {printf "%-8s %8.2f s %9.2f s %6.2fx %12s events %8.1f MiB\n", n, p, r, r / p, e, b / 1048576}'
+}
+
+echo "== recording overhead (median of $runs runs; wall seconds)"
+echo "program  unrecorded   recorded  ratio       trace"
+input=$work/q.sql measure sqlite3 sqlite3 :memory:
+input=/dev/null measure python3 /usr/bin/python3 "$root/ci/real/requests.py" 20000 4
+
+echo
+echo "== a long trace: conversion and replay"
+"$g" record -o "$work/long.trace" -- /usr/bin/python3 "$root/ci/real/requests.py" 50000 10 \
+  >/dev/null 2>"$work/record.log"
+events=$("$g" trace --info "$work/long.trace" | awk '/^events:/ {print $2}')
+echo "trace: $events events, $(( $(stat -c %s "$work/long.trace") >> 20 )) MiB"
+/usr/bin/time -f '%e %M' -o "$work/convert.time" "$g" trace "$work/long.trace" -o "$work/long.txt" 2>/dev/null
+read -r secs kib < "$work/convert.time"
+awk -v s="$secs" -v e="$events" -v k="$kib" \
+  'BEGIN {printf "gauntlet trace:            %6.2f s  %6.2f M events/s  max RSS %6.1f MiB\n", s, e / s / 1e6, k / 1024}'
+/usr/bin/time -f '%e %M' -o "$work/replay.time" "$g" stress-one --alloc glibc \
+  --workload "trace:$work/long.trace" --json "$work/replay.json" >/dev/null 2>&1
+read -r secs kib < "$work/replay.time"
+calls=$(grep -o '"ops":[0-9]*' "$work/replay.json" | head -1 | cut -d: -f2)
+rate=$(grep -o '"ops_per_second":[0-9.]*' "$work/replay.json" | head -1 | cut -d: -f2)
+awk -v s="$secs" -v r="$rate" -v k="$kib" -v c="$calls" \
+  'BEGIN {printf "trace: replay on glibc:    %6.2f s  %6.2f M calls/s   max RSS %6.1f MiB (%s calls)\n", s, r / 1e6, k / 1024, c}'
