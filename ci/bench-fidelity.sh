@@ -48,7 +48,12 @@ record_server() {
 }
 
 programs=(sqlite3 python3)
-command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null && programs+=(redis)
+if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; then
+  programs+=(redis)
+else
+  echo "gauntlet bench-fidelity: SKIP redis: redis-server and redis-benchmark are not installed" \
+    "(apt-get install redis-server redis-tools)" >&2
+fi
 for program in "${programs[@]}"; do
   case $program in
     sqlite3) cmd=(sqlite3 :memory:) ;;
