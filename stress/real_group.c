@@ -7,7 +7,7 @@
  * shell's that waited for it), the phase's peak (the most of the sampled sums and of
  * the sums of each member's VmHWM, which the kernel keeps between samples),
  * the reset of VmHWM through /proc/PID/clear_refs, and the allocator
- * libraries each program maps (read once per process and executable).
+ * libraries the members map.
  *
  * The sampler thread and the main thread (phase ends) both read: one lock.
  */
@@ -24,7 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_SEEN   256
 #define MAX_MAPPED 8
 
 struct real_group {
@@ -38,12 +37,8 @@ struct real_group {
     size_t last_rss; /* the sum at the last sample with the most members seen */
     size_t phase_peak;
     unsigned most_members;
-    struct {
-        pid_t pid;
-        ino_t exe;
-    } seen[MAX_SEEN]; /* programs whose mappings were read */
-    unsigned seen_count;
     char mapped[MAX_MAPPED][256];
+    bool mapped_preload[MAX_MAPPED];
     unsigned mapped_count;
 };
 
@@ -129,11 +124,13 @@ static bool allocator_file(const char *file)
     return false;
 }
 
-static void note_mapped(struct real_group *g, const char *what)
+static void note_mapped(struct real_group *g, const char *what, bool preloaded)
 {
     for (unsigned i = 0; i < g->mapped_count; i++)
         if (strcmp(g->mapped[i], what) == 0) return;
-    if (g->mapped_count < MAX_MAPPED) snprintf(g->mapped[g->mapped_count++], 256, "%s", what);
+    if (g->mapped_count == MAX_MAPPED) return;
+    g->mapped_preload[g->mapped_count] = preloaded;
+    snprintf(g->mapped[g->mapped_count++], 256, "%s", what);
 }
 
 static void read_mappings(struct real_group *g, pid_t pid)
@@ -152,16 +149,17 @@ static void read_mappings(struct real_group *g, pid_t pid)
                                           : g->preload[0] && strcmp(file, g->preload) == 0;
         if (preloaded) {
             g->preload_mapped = true;
-            note_mapped(g, g->preload_named ? base : file);
+            note_mapped(g, g->preload_named ? base : file, true);
         } else if (allocator_file(base)) {
-            note_mapped(g, base);
+            note_mapped(g, base, false);
         }
     }
     fclose(f);
 }
 
-/* Reads a program's mappings once: a process that executes another program
- * is looked at again. False for a member that is still gauntlet's fork. */
+/* Reads a member's mappings: at every sample, since a library can come
+ * late (dlopen) and a sample can fall between exec and the loader's work.
+ * False for a member that is still gauntlet's fork. */
 static bool check_program(struct real_group *g, pid_t pid)
 {
     char path[64];
@@ -169,11 +167,6 @@ static bool check_program(struct real_group *g, pid_t pid)
     snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
     if (stat(path, &st) != 0) return true;
     if (st.st_dev == g->self_dev && st.st_ino == g->self_ino) return false;
-    for (unsigned i = 0; i < g->seen_count; i++)
-        if (g->seen[i].pid == pid && g->seen[i].exe == st.st_ino) return true;
-    if (g->seen_count == MAX_SEEN) return true;
-    g->seen[g->seen_count].pid = pid;
-    g->seen[g->seen_count++].exe = st.st_ino;
     read_mappings(g, pid);
     return true;
 }
@@ -238,12 +231,13 @@ unsigned real_group_most_members(struct real_group *g)
     return n;
 }
 
-json_t *real_group_mapped(struct real_group *g)
+json_t *real_group_mapped(struct real_group *g, bool others_only)
 {
     json_t *a = json_array();
     pthread_mutex_lock(&g->lock);
     for (unsigned i = 0; i < g->mapped_count; i++)
-        json_array_append_new(a, json_string(g->mapped[i]));
+        if (!others_only || !g->mapped_preload[i])
+            json_array_append_new(a, json_string(g->mapped[i]));
     pthread_mutex_unlock(&g->lock);
     return a;
 }

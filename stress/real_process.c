@@ -279,25 +279,28 @@ static json_t *run_to_end(struct real_run *r, double timeout)
  * warning (to be shown in the row) when another one was mapped too. */
 static void check_allocators(struct real_run *r, const char *preload, json_t *run)
 {
-    json_t *mapped = real_group_mapped(r->group);
-    size_t others = json_array_size(mapped) - (preload && real_group_preload_mapped(r->group));
-    char warning[1024];
-    if (others > 0) {
-        char *list = json_dumps(mapped, JSON_ENCODE_ANY | JSON_COMPACT);
+    json_t *others = real_group_mapped(r->group, true);
+    if (json_array_size(others) > 0) {
+        char warning[1024], list[512] = "";
+        size_t i;
+        const json_t *file;
+        json_array_foreach(others, i, file)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                     json_string_value(file));
         if (preload)
             snprintf(warning, sizeof warning,
-                     "the command maps other allocator libraries too (%s): the preloaded %s "
-                     "serves malloc and free, but calls by another's own names go to it",
-                     list ? list : "?", preload);
+                     "the command maps %s too (linked or loaded by the program): the preloaded "
+                     "%s serves malloc and free, but calls by that library's own names go to it",
+                     list, preload);
         else
             snprintf(warning, sizeof warning,
-                     "measured as glibc, but the command maps %s itself (linked in): its "
-                     "malloc is that library's, not glibc's",
-                     list ? list : "?");
-        free(list);
+                     "measured as glibc, but the command maps %s itself (linked or loaded by the "
+                     "program): its malloc may be that library's, not glibc's",
+                     list);
         json_object_set_new(run, "warning", json_string(warning));
     }
-    json_object_set_new(run, "mapped_allocators", mapped);
+    json_decref(others);
+    json_object_set_new(run, "mapped_allocators", real_group_mapped(r->group, false));
 }
 
 static json_t *run_object(struct real_run *r, const char *preload, double seconds)

@@ -265,8 +265,9 @@ void real_group_phase(struct real_group *g, bool reset, size_t *rss, size_t *pea
 /* The most members seen at once. */
 unsigned real_group_most_members(struct real_group *g);
 /* The allocator libraries seen mapped in any member: named allocators'
- * files ("libjemalloc.so.2") and the preloaded library's path. */
-json_t *real_group_mapped(struct real_group *g);
+ * files ("libjemalloc.so.2") and the preloaded library; with others_only,
+ * all but the preloaded one. */
+json_t *real_group_mapped(struct real_group *g, bool others_only);
 /* Whether the preloaded library was seen mapped. */
 bool real_group_preload_mapped(struct real_group *g);
 void real_group_free(struct real_group *g);
