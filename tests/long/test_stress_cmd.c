@@ -111,13 +111,12 @@ static double number(const json_t *o, const char *key)
 }
 
 /* gauntlet stress --alloc ALLOC --cmd "exec python3 server.py PORT" --ready
- * PORT --load "python3 load.py PORT N WHAT" plus extra arguments. */
-static void run_server(const struct scripts *s, const char *alloc, unsigned port, unsigned n,
-                       const char *what, const char *const *extra)
+ * PORT --load LOAD plus extra arguments. */
+static void run_server_with(const struct scripts *s, const char *alloc, unsigned port,
+                            const char *load, const char *const *extra)
 {
-    char cmd[512], load[512], port_text[16];
+    char cmd[512], port_text[16];
     snprintf(cmd, sizeof cmd, "PYTHONMALLOC=malloc exec %s %s %u", PYTHON, s->server, port);
-    snprintf(load, sizeof load, "%s %s %u %u %s", PYTHON, s->load, port, n, what);
     snprintf(port_text, sizeof port_text, "%u", port);
     const char *argv[32] = {"gauntlet", "stress",  "--alloc", alloc, "--cmd",  cmd,
                             "--ready",  port_text, "--load",  load,  "--json", s->json};
@@ -126,6 +125,15 @@ static void run_server(const struct scripts *s, const char *alloc, unsigned port
         argv[k++] = extra[i];
     argv[k] = NULL;
     spawn_run(argv, &r);
+}
+
+/* The same with the load "python3 load.py PORT N WHAT". */
+static void run_server(const struct scripts *s, const char *alloc, unsigned port, unsigned n,
+                       const char *what, const char *const *extra)
+{
+    char load[512];
+    snprintf(load, sizeof load, "%s %s %u %u %s", PYTHON, s->load, port, n, what);
+    run_server_with(s, alloc, port, load, extra);
 }
 
 START_TEST(a_server_is_measured_at_ready_and_after_each_step)
@@ -314,14 +322,8 @@ START_TEST(a_failing_load_is_an_error)
     struct scripts s;
     write_scripts(&s);
     unsigned port = test_port(4);
-    char cmd[512], port_text[16];
-    snprintf(cmd, sizeof cmd, "exec %s %s %u", PYTHON, s.server, port);
-    snprintf(port_text, sizeof port_text, "%u", port);
-    const char *argv[] = {
-        "gauntlet", "stress",  "--alloc", "glibc",  "--cmd",
-        cmd,        "--ready", port_text, "--load", "echo the load broke >&2; exit 3",
-        "--steps",  "2",       NULL};
-    spawn_run(argv, &r);
+    const char *extra[] = {"--steps", "2", NULL};
+    run_server_with(&s, "glibc", port, "echo the load broke >&2; exit 3", extra);
     ck_assert_msg(r.status == 2, "exit %d: %.3000s", r.status, r.err);
     ck_assert_ptr_nonnull(strstr(r.err, "the load command failed at step 1 of 2: exit status 3"));
     ck_assert_ptr_nonnull(strstr(r.err, "the load broke"));
