@@ -37,6 +37,7 @@ struct real_group {
     size_t last_rss; /* the sum at the last sample with the most members seen */
     size_t phase_peak;
     unsigned most_members;
+    unsigned long surveys;
     char mapped[MAX_MAPPED][256];
     bool mapped_preload[MAX_MAPPED];
     unsigned mapped_count;
@@ -157,24 +158,28 @@ static void read_mappings(struct real_group *g, pid_t pid)
     fclose(f);
 }
 
-/* Reads a member's mappings: at every sample, since a library can come
- * late (dlopen) and a sample can fall between exec and the loader's work.
- * False for a member that is still gauntlet's fork. */
-static bool check_program(struct real_group *g, pid_t pid)
+/* Reads a member's mappings, since a library can come late (dlopen) and a
+ * sample can fall between exec and the loader's work: at every sample until
+ * the preloaded library is seen (the first 50 with none), then at every
+ * tenth and at phase ends (`always`); reading them costs more than the rest
+ * of a sample. False for a member that is still gauntlet's fork. */
+static bool check_program(struct real_group *g, pid_t pid, bool always)
 {
     char path[64];
     struct stat st;
     snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
     if (stat(path, &st) != 0) return true;
     if (st.st_dev == g->self_dev && st.st_ino == g->self_ino) return false;
-    read_mappings(g, pid);
+    bool settled = g->preload[0] ? g->preload_mapped : g->surveys > 50;
+    if (always || !settled || g->surveys % 10 == 0) read_mappings(g, pid);
     return true;
 }
 
 /* One pass over /proc (the lock held): sums, peaks, mappings; with `reset`
- * each member's VmHWM is reset afterwards. */
-static size_t survey(struct real_group *g, bool reset)
+ * each member's VmHWM is reset afterwards (at a phase end). */
+static size_t survey(struct real_group *g, bool phase_end, bool reset)
 {
+    g->surveys++;
     DIR *d = opendir("/proc");
     if (d == NULL) return g->last_rss;
     size_t rss_sum = 0, hwm_sum = 0;
@@ -183,7 +188,7 @@ static size_t survey(struct real_group *g, bool reset)
         if (e->d_name[0] < '1' || e->d_name[0] > '9' || group_of(e->d_name) != g->pgid) continue;
         pid_t pid = (pid_t)atoi(e->d_name);
         size_t rss, hwm;
-        if (!check_program(g, pid) || !status_memory(pid, &rss, &hwm)) continue;
+        if (!check_program(g, pid, phase_end) || !status_memory(pid, &rss, &hwm)) continue;
         rss_sum += rss;
         hwm_sum += hwm > rss ? hwm : rss;
         members++;
@@ -209,7 +214,7 @@ size_t real_group_sample(void *group)
 {
     struct real_group *g = group;
     pthread_mutex_lock(&g->lock);
-    size_t rss = survey(g, false);
+    size_t rss = survey(g, false, false);
     pthread_mutex_unlock(&g->lock);
     return rss;
 }
@@ -217,7 +222,7 @@ size_t real_group_sample(void *group)
 void real_group_phase(struct real_group *g, bool reset, size_t *rss, size_t *peak)
 {
     pthread_mutex_lock(&g->lock);
-    *rss = survey(g, reset);
+    *rss = survey(g, true, reset);
     *peak = g->phase_peak > *rss ? g->phase_peak : *rss;
     if (reset) g->phase_peak = *rss;
     pthread_mutex_unlock(&g->lock);
