@@ -20,6 +20,8 @@ static void print_help(void)
 {
     printf("usage: gauntlet stress --alloc NAME[,NAME...|all] [--workload W[,W...]|all]\n"
            "                       [--repeat N] [--json FILE] [--baseline FILE] [--plot DIR]\n"
+           "       gauntlet stress --alloc LIST --cmd \"CMD\" [--ready PORT|Ns]\n"
+           "                       [--load \"LOADCMD\" [--steps N]] [same outputs]\n"
            "\n"
            "Measures fragmentation and RSS per allocator under workloads shaped like real\n"
            "programs; each allocator runs in its own process. Prints a table (and, for the\n"
@@ -41,7 +43,20 @@ static void print_help(void)
            "  --tolerance PCT    least change flagged against the baseline (10)\n"
            "  --min-change SIZE  memory changes below this are never flagged (1MiB)\n"
            "  --plot DIR         RSS over time and bar charts, PNG and SVG "
-           "(gnuplot)\n" STRESS_TIMEOUT_HELP STRESS_OPTIONS_HELP "\n"
+           "(gnuplot)\n" STRESS_TIMEOUT_HELP STRESS_OPTIONS_HELP REAL_OPTIONS_HELP "\n"
+           "A real program (--cmd): CMD runs through /bin/sh -c in a process group of its\n"
+           "own, with the allocator's library in LD_PRELOAD (glibc: nothing preloaded;\n"
+           "so:PATH: PATH); its RSS is the sum of VmRSS over the group, read from /proc at\n"
+           "--sampler-hz. Phases: ready (--ready), step-1..N after each run of --load,\n"
+           "after which the group is stopped (SIGTERM, 5 s, SIGKILL); without --load CMD\n"
+           "runs to its end (phase end). --timeout bounds each load step and a CMD run to\n"
+           "its end. A row warns when CMD maps another allocator's library itself; an\n"
+           "allocator preloaded but never mapped is an error. CMD dying of a signal is a\n"
+           "finding (exit 1); failing to start, never ready, a non-zero exit or a failed\n"
+           "load is an error (exit 2). See stress/README.md, \"Real programs\".\n"
+           "  e.g. gauntlet stress --alloc all --cmd 'exec redis-server --port 7777'\n"
+           "         --ready 7777 --load 'redis-benchmark -p 7777 -n 10000 -q' --steps 5\n"
+           "\n"
            "Exit status: 0 fine; 1 a finding (a hang included) or a regression; 2 usage,\n"
            "input or set-up error, a run that failed to run, or nothing compared with the\n"
            "baseline. A finding or regression outranks an error.\n");
@@ -129,7 +144,8 @@ int cmd_stress(int argc, char **argv)
     const char *json_path = NULL, *baseline_path = NULL, *plot_dir = NULL;
     bool no_series = false;
     char all[] = "all";
-    char *workload_list = all;
+    char *workload_list = NULL;
+    static struct real_command real;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
         uint64_t n;
@@ -153,14 +169,25 @@ int cmd_stress(int argc, char **argv)
             no_series = true;
         } else if (strcmp(arg, "--plot") == 0 && value) {
             plot_dir = argv[++i];
-        } else if (!parse_timeout_option("stress", argc, argv, &i, &plan) &&
+        } else if (!parse_real_option("stress", argc, argv, &i, &real) &&
+                   !parse_timeout_option("stress", argc, argv, &i, &plan) &&
                    !parse_compare_option("stress", argc, argv, &i, &compare) &&
                    !parse_stress_option("stress", argc, argv, &i, &plan.params)) {
             usage_error("stress", "unknown or incomplete option '%s'", arg);
         }
     }
     if (plan.alloc_count == 0) usage_error("stress", "--alloc is required");
-    plan.workload_count = parse_workload_list("stress", workload_list, names, 32);
+    real_command_finish("stress", &real);
+    if (real.cmd) {
+        if (workload_list)
+            usage_error("stress", "--cmd measures CMD, not workloads: no --workload");
+        plan.real = &real;
+        names[0] = real.name;
+        plan.workload_count = 1;
+    } else {
+        plan.workload_count =
+            parse_workload_list("stress", workload_list ? workload_list : all, names, 32);
+    }
 
     /* A baseline that cannot be read is an input error before an hour of runs. */
     char err[1024];

@@ -34,11 +34,12 @@ static json_t *environment_object(void)
 json_t *stress_settings_object(const struct stress_plan *plan)
 {
     const struct stress_params *p = &plan->params;
-    return json_pack("{s:I, s:f, s:I, s:b, s:I, s:b, s:f, s:I, s:s?, s:b}", "seed",
+    return json_pack("{s:I, s:f, s:I, s:b, s:I, s:b, s:f, s:I, s:s?, s:b, s:o*}", "seed",
                      (json_int_t)p->seed, "scale", p->scale, "repeat", (json_int_t)plan->repeat,
                      "checks", p->checks, "sampler_hz", (json_int_t)p->sampler_hz, "phase_reset",
                      p->phase_reset, "settle_seconds", p->settle_seconds, "requests",
-                     (json_int_t)p->requests, "program", p->program_path, "aslr", p->aslr);
+                     (json_int_t)p->requests, "program", p->program_path, "aslr", p->aslr, "cmd",
+                     plan->real ? real_command_object(plan->real) : NULL);
 }
 
 /* The length of the valid UTF-8 character at s (n bytes left), 0 when s
@@ -63,7 +64,7 @@ static size_t utf8_char(const unsigned char *s, size_t n)
 
 /* Makes s valid UTF-8 in place (JSON strings must be): a character cut at
  * the end (by a length limit) is dropped, any other invalid byte becomes '?'. */
-static void utf8_repair(char *s)
+void utf8_repair(char *s)
 {
     unsigned char *u = (unsigned char *)s;
     size_t n = strlen(s);
@@ -105,7 +106,7 @@ static void read_report(const char *path, char *out, size_t len)
     utf8_repair(out);
 }
 
-static json_t *failed_run(const char *alloc, const struct stress_params *p, unsigned repeat,
+json_t *stress_failed_run(const char *alloc, const char *workload, unsigned repeat,
                           const char *status, const char *report)
 {
     char detail[512], name[4096];
@@ -114,7 +115,7 @@ static json_t *failed_run(const char *alloc, const struct stress_params *p, unsi
     snprintf(detail, sizeof detail, "%.*s", (int)utf8_fit(line, first < 511 ? first : 511), line);
     snprintf(name, sizeof name, "%s", alloc); /* so:PATH may be any bytes */
     utf8_repair(name);
-    return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "allocator", name, "workload", p->workload,
+    return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "allocator", name, "workload", workload,
                      "repeat", (json_int_t)repeat, "status", status, "detail", detail, "report",
                      report);
 }
@@ -193,11 +194,11 @@ static json_t *run_child(const char *alloc, const struct stress_params *p, unsig
     read_report(err_path, report, sizeof report);
     if (timed_out) {
         hang_report(alloc, p, repeat, timeout, argv + 8, report, sizeof report);
-        return failed_run(alloc, p, repeat, "finding", report);
+        return stress_failed_run(alloc, p->workload, repeat, "finding", report);
     }
     if (status == -1) {
         snprintf(report, sizeof report, "gauntlet stress: cannot start %s\n", argv[0]);
-        return failed_run(alloc, p, repeat, "error", report);
+        return stress_failed_run(alloc, p->workload, repeat, "error", report);
     }
     /* Ended well without its results: only the allocator ends it so (what
      * it forked may go on: said too, as `run` says it). */
@@ -207,20 +208,20 @@ static json_t *run_child(const char *alloc, const struct stress_params *p, unsig
                  "workload ended, without writing its results: the allocator ended it%s\n",
                  leftovers ? " (and left a process running, now killed)" : "");
         utf8_repair(report);
-        return failed_run(alloc, p, repeat, "finding", report);
+        return stress_failed_run(alloc, p->workload, repeat, "finding", report);
     }
     /* A copy the allocator forked reports itself, and the child may still
      * finish well: the report decides. */
     if (strstr(report, REPORT_ENDED)) {
         utf8_repair(report);
-        return failed_run(alloc, p, repeat, "finding", report);
+        return stress_failed_run(alloc, p->workload, repeat, "finding", report);
     }
     if (leftovers) {
         snprintf(report + strlen(report), sizeof report - strlen(report),
                  "gauntlet: FINDING `forked`: the stress child left a process running (the "
                  "allocator forked): its process group was killed\n");
         utf8_repair(report);
-        return failed_run(alloc, p, repeat, "finding", report);
+        return stress_failed_run(alloc, p->workload, repeat, "finding", report);
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         json_error_t jerr;
@@ -229,7 +230,7 @@ static json_t *run_child(const char *alloc, const struct stress_params *p, unsig
         snprintf(report, sizeof report, "gauntlet stress: the child's result is unreadable: %s\n",
                  jerr.text);
         utf8_repair(report);
-        return failed_run(alloc, p, repeat, "error", report);
+        return stress_failed_run(alloc, p->workload, repeat, "error", report);
     }
     /* A finding (status 1) or a crash the handler reported; anything else is
      * a set-up error (status 2: the allocator did not open, …). */
@@ -238,7 +239,7 @@ static json_t *run_child(const char *alloc, const struct stress_params *p, unsig
     if (WIFSIGNALED(status) && report[0] == '\0')
         snprintf(report, sizeof report, "gauntlet: the stress child died of signal %d (%s)\n",
                  WTERMSIG(status), strsignal(WTERMSIG(status)));
-    return failed_run(alloc, p, repeat, finding ? "finding" : "error", report);
+    return stress_failed_run(alloc, p->workload, repeat, finding ? "finding" : "error", report);
 }
 
 /* A run's status; a run that could not be recorded (NULL, no status) is an error. */
@@ -254,8 +255,10 @@ static void show_progress(const json_t *run, double seconds)
     char peak[32];
     format_bytes((double)json_integer_value(json_object_get(run, "peak_rss")), peak, sizeof peak);
     const char *detail = json_string_value(json_object_get(run, "detail"));
+    const char *warning = json_string_value(json_object_get(run, "warning"));
     if (strcmp(status, "ok") == 0)
-        fprintf(stderr, " ok, %.1f s, peak RSS %s\n", seconds, peak);
+        fprintf(stderr, " ok, %.1f s, peak RSS %s\n%s%s%s", seconds, peak,
+                warning ? "  warning: " : "", warning ? warning : "", warning ? "\n" : "");
     else
         fprintf(stderr, " %s: %s\n", status, detail ? detail : "(no detail)");
 }
@@ -285,10 +288,13 @@ json_t *stress_collect(const struct stress_plan *plan, const char *command_line,
                         plan->allocs[a], p.workload, index + 1, plan->first_repeat + plan->repeat);
                 fflush(stderr);
                 double began = monotonic_seconds();
-                json_t *run = run_child(plan->allocs[a], &p, index, timeout, dir);
+                json_t *run = plan->real ? real_process_run(plan->real, plan->allocs[a], &p, index,
+                                                            timeout, dir)
+                                         : run_child(plan->allocs[a], &p, index, timeout, dir);
                 if (run == NULL) /* jansson refused it: never lose the run */
-                    run = failed_run(plan->allocs[a], &p, index, "error",
-                                     "gauntlet stress: the run's result could not be recorded\n");
+                    run = stress_failed_run(
+                        plan->allocs[a], p.workload, index, "error",
+                        "gauntlet stress: the run's result could not be recorded\n");
                 show_progress(run, monotonic_seconds() - began);
                 const char *status = run_status(run);
                 const char *report = json_string_value(json_object_get(run, "report"));

@@ -80,15 +80,26 @@ void thp_setting(char *out, size_t len)
  * randomization, and 132 in every run without. A baseline must compare like
  * with like, so stress children run with a fixed layout unless --aslr asks
  * otherwise (the personality flag is inherited, and takes effect at exec). */
+int layout_fix(const struct stress_params *p)
+{
+    int saved = personality(0xffffffff);
+    if (saved != -1 && !p->aslr) personality((unsigned long)saved | ADDR_NO_RANDOMIZE);
+    return saved;
+}
+
+void layout_restore(int saved)
+{
+    if (saved != -1) personality((unsigned long)saved);
+}
+
 int spawn_stress_child(const char *const argv[], const char *log_path,
                        const struct stress_params *p, double seconds, bool *timed_out,
                        bool *leftovers)
 {
-    int saved = personality(0xffffffff);
-    if (saved != -1 && !p->aslr) personality((unsigned long)saved | ADDR_NO_RANDOMIZE);
+    int saved = layout_fix(p);
     struct process child = {.argv = argv, .out_path = log_path};
     int status = process_run(&child, seconds);
-    if (saved != -1) personality((unsigned long)saved);
+    layout_restore(saved);
     process_honour_stop(&child);
     *timed_out = child.timed_out;
     *leftovers = child.leftovers;

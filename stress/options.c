@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool parse_double(const char *text, double *value)
+bool stress_parse_double(const char *text, double *value)
 {
     char *end;
     *value = strtod(text, &end);
@@ -34,7 +34,7 @@ bool parse_stress_option(const char *command, int argc, char **argv, int *i,
     if (strcmp(arg, "--seed") == 0) {
         if (!parse_u64_arg(value, &p->seed)) usage_error(command, "--seed needs a number");
     } else if (strcmp(arg, "--scale") == 0) {
-        if (!parse_double(value, &p->scale) || p->scale <= 0 || p->scale > 100)
+        if (!stress_parse_double(value, &p->scale) || p->scale <= 0 || p->scale > 100)
             usage_error(command, "--scale needs a factor in (0, 100], e.g. 0.1");
     } else if (strcmp(arg, "--checks") == 0) {
         if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
@@ -45,7 +45,7 @@ bool parse_stress_option(const char *command, int argc, char **argv, int *i,
             usage_error(command, "--sampler-hz needs a rate in 0..10000 (0: no sampler)");
         p->sampler_hz = (unsigned)n;
     } else if (strcmp(arg, "--settle") == 0) {
-        if (!parse_double(value, &p->settle_seconds) || p->settle_seconds > 3600)
+        if (!stress_parse_double(value, &p->settle_seconds) || p->settle_seconds > 3600)
             usage_error(command, "--settle needs seconds in 0..3600");
     } else if (strcmp(arg, "--requests") == 0) {
         if (!parse_u64_arg(value, &p->requests) || p->requests < 10 || p->requests > 100000000)

@@ -53,8 +53,9 @@ json_t *stress_results_load(const char *path, char *err, size_t err_len)
  * differ for that reason alone: comparing them would flag nothing real. */
 bool stress_settings_comparable(const json_t *old, const json_t *fresh, char *err, size_t err_len)
 {
-    static const char *const keys[] = {"scale",       "seed",     "checks",  "settle_seconds",
-                                       "phase_reset", "requests", "program", "aslr"};
+    static const char *const keys[] = {"scale",          "seed",        "checks",
+                                       "settle_seconds", "phase_reset", "requests",
+                                       "program",        "aslr",        "cmd"};
     const json_t *a = json_object_get(old, "settings"), *b = json_object_get(fresh, "settings");
     if (a == NULL || b == NULL) return true; /* made by one command (upgrade): alike */
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {

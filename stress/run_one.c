@@ -68,7 +68,7 @@ static json_t *phases_array(const struct stress_run *r)
     return a;
 }
 
-static json_t *series_object(const struct stress_run *r)
+json_t *stress_series_object(const struct stress_run *r, bool with_live_bytes)
 {
     json_t *t = json_array(), *rss = json_array(), *live = json_array();
     size_t count = 0;
@@ -78,7 +78,12 @@ static json_t *series_object(const struct stress_run *r)
         json_array_append_new(rss, json_integer((json_int_t)s[i].rss));
         json_array_append_new(live, json_integer((json_int_t)s[i].live_bytes));
     }
-    return json_pack("{s:o, s:o, s:o}", "seconds", t, "rss", rss, "live_bytes", live);
+    json_t *o = json_pack("{s:o, s:o}", "seconds", t, "rss", rss);
+    if (with_live_bytes)
+        json_object_set_new(o, "live_bytes", live);
+    else
+        json_decref(live);
+    return o;
 }
 
 static json_t *run_object(const struct stress_run *r, double seconds, unsigned repeat_index)
@@ -115,7 +120,7 @@ static json_t *run_object(const struct stress_run *r, double seconds, unsigned r
         r->sampler ? sampler_wall_seconds(r->sampler) : 0.0);
     json_object_set_new(o, "address_randomization", json_boolean(layout_randomized()));
     json_object_set_new(o, "phases", phases_array(r));
-    json_object_set_new(o, "series", series_object(r));
+    json_object_set_new(o, "series", stress_series_object(r, true));
     return o;
 }
 

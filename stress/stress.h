@@ -59,6 +59,8 @@ bool parse_stress_option(const char *command, int argc, char **argv, int *i,
     "  --program FILE     replay: the program to replay (default: a generated one)\n"              \
     "  --requests N       server: requests served, in 10 batches (2000 × scale)\n"                \
     "  --aslr             children with address-space randomization (off: figures repeat)\n"
+/* A number of at least 0, the whole text. */
+bool stress_parse_double(const char *text, double *value);
 /* The options of p as a child's arguments (texts in text[], at most 16). */
 unsigned stress_child_args(const struct stress_params *p, char text[][64], const char **argv);
 
@@ -75,6 +77,11 @@ bool proc_reset_peak(void);                     /* writes 5 to /proc/self/clear_
 int spawn_stress_child(const char *const argv[], const char *log_path,
                        const struct stress_params *p, double seconds, bool *timed_out,
                        bool *leftovers);
+/* Sets the address layout the process's next exec gets (fixed unless
+ * p->aslr, as every stress child has it); returns what layout_restore
+ * puts back. */
+int layout_fix(const struct stress_params *p);
+void layout_restore(int saved);
 /* Whether this process runs with address-space randomization. */
 bool layout_randomized(void);
 double monotonic_seconds(void);
@@ -151,11 +158,19 @@ void *stress_table(struct stress_run *r, size_t bytes);
 
 /* sampler.c: a thread recording (time, RSS, live bytes) at `hz`. */
 struct sampler *sampler_start(struct stress_run *r, unsigned hz);
+/* The same with the RSS from read_rss(context) instead of this process's
+ * (a command measured from outside: real_process.c). */
+struct sampler *sampler_start_reading(struct stress_run *r, unsigned hz,
+                                      size_t (*read_rss)(void *context), void *context);
 /* Stops the thread; the samples stay readable until the process ends. */
 void sampler_stop(struct sampler *s);
 const struct sample *sampler_samples(const struct sampler *s, size_t *count);
 double sampler_cpu_seconds(const struct sampler *s);  /* the sampler thread's own CPU time */
 double sampler_wall_seconds(const struct sampler *s); /* how long the thread ran */
+
+/* run_one.c: the run's "series" (stress/SCHEMA.md); without live bytes
+ * for a command measured from outside, which has none to count. */
+json_t *stress_series_object(const struct stress_run *r, bool with_live_bytes);
 
 /* ---- checked blocks (blocks.c) ---- */
 
@@ -216,6 +231,59 @@ void workload_trace(struct stress_run *r);
 
 /* ---- the parent: plans, collection, summary, table (collect.c, summary.c, table.c) ---- */
 
+/* `gauntlet stress --cmd`: a real program measured from outside (real_*.c). */
+struct real_command {
+    const char *cmd;     /* run by /bin/sh -c, the allocator preloaded */
+    const char *load;    /* run by /bin/sh -c `steps` times once ready; NULL: CMD runs to its end */
+    unsigned steps;      /* load runs (1) */
+    unsigned ready_port; /* ready when 127.0.0.1:PORT accepts a connection (0: not a port) */
+    double ready_seconds; /* … or when this long has passed (0 with no port: no ready phase) */
+    double ready_timeout; /* a command not ready after this long is an error (30) */
+    const char *name;     /* the rows' workload name: --name, or cmd:<CMD's first word> */
+};
+/* real_options.c: takes argv[*i] if it is one of --cmd, --load, --steps,
+ * --ready, --ready-timeout, --name, advancing *i past its value. */
+bool parse_real_option(const char *command, int argc, char **argv, int *i, struct real_command *c);
+/* Checks a --cmd's options together and names its rows; usage errors. */
+void real_command_finish(const char *command, struct real_command *c);
+#define REAL_OPTIONS_HELP                                                                          \
+    "  --cmd \"CMD\"        measure a real program instead of workloads (see below)\n"             \
+    "  --load \"LOADCMD\"   run after CMD is ready, --steps times; RSS taken after each\n"         \
+    "  --steps N          load runs (1)\n"                                                         \
+    "  --ready PORT|Ns    CMD is ready when 127.0.0.1:PORT accepts a connection, or after\n"       \
+    "                     N seconds (2s, 0.5s); needed with --load\n"                              \
+    "  --ready-timeout S  a CMD not ready after S seconds is an error (30)\n"                      \
+    "  --name NAME        the rows' workload name (cmd:<CMD's first word>)\n"
+/* real_group.c: a command's process group seen from outside. */
+struct real_group;
+/* Starts watching the group; `preload` is the library preloaded (NULL:
+ * none; a path, or a soname the loader finds), to be found among the
+ * mappings. */
+struct real_group *real_group_watch(pid_t pgid, const char *preload);
+/* The sampler's reader: the sum of the members' VmRSS now (once none is
+ * left: the sum at the last sample that saw the most members), and the
+ * phase's peak kept up to date. */
+size_t real_group_sample(void *group);
+/* Ends a phase: the RSS now (as above) and the phase's peak; with `reset`,
+ * each member's VmHWM is reset for the next phase. */
+void real_group_phase(struct real_group *g, bool reset, size_t *rss, size_t *peak);
+/* The most members seen at once. */
+unsigned real_group_most_members(struct real_group *g);
+/* The allocator libraries seen mapped in any member: named allocators'
+ * files ("libjemalloc.so.2") and the preloaded library; with others_only,
+ * all but the preloaded one. */
+json_t *real_group_mapped(struct real_group *g, bool others_only);
+/* Whether the preloaded library was seen mapped. */
+bool real_group_preload_mapped(struct real_group *g);
+void real_group_free(struct real_group *g);
+/* The settings object's "cmd" (stress/SCHEMA.md). */
+json_t *real_command_object(const struct real_command *c);
+/* real_process.c: CMD under one allocator, measured; its RUN object
+ * (a failed one: an error or a finding). `dir` holds its logs. */
+json_t *real_process_run(const struct real_command *c, const char *alloc,
+                         const struct stress_params *p, unsigned repeat, double timeout,
+                         const char *dir);
+
 struct stress_plan {
     const char *const *allocs;
     unsigned alloc_count;
@@ -225,6 +293,7 @@ struct stress_plan {
     unsigned first_repeat;       /* the index of the first repeat (more of an earlier plan) */
     struct stress_params params; /* .workload is set per run */
     double timeout_seconds;      /* a child still running after this long is a hang (0: default) */
+    const struct real_command *real; /* --cmd: the one "workload" of the plan, or NULL */
 };
 /* The deadline of each child run of a plan (collect.c): timeout_seconds, or
  * 60 s + the settle time + 600 s × the work (the scale, or --requests / 2000). */
@@ -243,6 +312,12 @@ unsigned parse_workload_list(const char *command, char *list, const char **names
                              unsigned capacity);
 /* The document's "settings" object for a plan (stress/SCHEMA.md). */
 json_t *stress_settings_object(const struct stress_plan *plan);
+/* A RUN object for a run that did not complete (stress/SCHEMA.md): the
+ * report's first line is its detail. */
+json_t *stress_failed_run(const char *alloc, const char *workload, unsigned repeat,
+                          const char *status, const char *report);
+/* Makes s valid UTF-8 in place (JSON strings must be). */
+void utf8_repair(char *s);
 /* Runs the plan, one child per run, and returns its results document. */
 json_t *stress_collect(const struct stress_plan *plan, const char *command_line,
                        struct collect_counts *counts);

@@ -8,6 +8,7 @@ Suite *build_alloc_suite(void);
 Suite *fuzz_suite(void);
 Suite *stress_suite(void);
 Suite *stress_errors_suite(void);
+Suite *stress_cmd_suite(void);
 Suite *corpus_agreement_suite(void);
 Suite *install_suite(void);
 Suite *hostile_suite(void);
@@ -18,8 +19,8 @@ Suite *verdicts_suite(void);
 int main(void)
 {
     static const suite_maker suites[] = {
-        fuzz_suite,     stress_suite,     stress_errors_suite,   corpus_agreement_suite,
-        install_suite,  hostile_suite,    campaign_faults_suite, nightly_suite,
-        verdicts_suite, build_alloc_suite};
+        fuzz_suite,     stress_suite,      stress_errors_suite,   corpus_agreement_suite,
+        install_suite,  hostile_suite,     campaign_faults_suite, nightly_suite,
+        verdicts_suite, build_alloc_suite, stress_cmd_suite};
     return run_suites("long", suites, sizeof suites / sizeof *suites);
 }
