@@ -36,7 +36,7 @@ def replay_marks(path):
         raise SystemExit(f"{path}: the replay did not run: {doc.get('detail', doc.get('status'))}")
     heap = {}
     for phase in doc["phases"]:
-        m = re.match(r"mark-(\d+)", phase["name"])
+        m = re.match(r"^(?:mark-)?(\d+)(?::|$)", phase["name"])
         if m:
             heap[int(m.group(1))] = phase["rss"] - phase["harness_rss"]
     return heap

@@ -172,6 +172,19 @@ void stress_print_table(const json_t *doc, FILE *out)
     const char *real_name = json_string_value(json_object_get(real, "name"));
     print_phase_table(summary, "server", "server: RSS at start-up and after N requests (medians)",
                       false, width, out);
+    json_array_foreach(summary, i, e)
+    {
+        const char *w = json_string_value(json_object_get(e, "workload"));
+        bool first = true; /* one table per trace, at its first row */
+        for (size_t k = 0; k < i && first; k++)
+            first = strcmp(w, json_string_value(json_object_get(json_array_get(summary, k),
+                                                                "workload"))) != 0;
+        if (first && strncmp(w, TRACE_WORKLOAD_PREFIX, strlen(TRACE_WORKLOAD_PREFIX)) == 0) {
+            char title[512];
+            snprintf(title, sizeof title, "%s: RSS at each of its marks (medians)", w);
+            print_phase_table(summary, w, title, true, width, out);
+        }
+    }
     if (real_name) {
         char title[256];
         snprintf(title, sizeof title, "%s: RSS at each phase end%s (medians)", real_name,

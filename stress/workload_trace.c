@@ -243,8 +243,11 @@ static void mark_phase(struct stress_run *r, const struct trace_record *m)
 {
     char label[TRACE_LABEL_SIZE], name[32];
     trace_mark_label(m, label);
-    snprintf(name, sizeof name, "mark-%llu%s%s", (unsigned long long)m->extra, label[0] ? ":" : "",
-             label);
+    /* "mark-N", or "N:label" for a mark the program named (a table shows 11 characters) */
+    if (label[0] && m->result == TRACE_MARK_API)
+        snprintf(name, sizeof name, "%llu:%s", (unsigned long long)m->extra, label);
+    else
+        snprintf(name, sizeof name, "mark-%llu", (unsigned long long)m->extra);
     if (r->phase_count + 2 < STRESS_MAX_PHASES) stress_phase(r, name);
 }
 
