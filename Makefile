@@ -9,6 +9,7 @@
 #   make bench-stress the stress checks' and RSS sampler's cost
 #   make bench-record what recording costs a real program; a long trace converted and replayed
 #   make bench-fidelity a replayed trace's RSS beside the real program's, per allocator and mark
+#   make redis-memory  redis-server's RSS at start-up and after N requests, per allocator
 #   make bench-fuzz   the fuzz targets' speed and time to find each defect
 #   make bench-upgrade-aa  how often upgrading an allocator to its own file says SAFE
 #   make stress-baselines  refresh stress/baselines/<allocator>.json on this machine
@@ -33,7 +34,7 @@ INC_campaign := -Iharness/include -Icli -Ifuzzers/campaign
 INC_stress   := -Iharness/include -Icli -Istress -Itrace # the trace: workload reads traces
 INC_trace    := -Iharness/include -Icli -Itrace
 INC_unit     := -Iharness -Iharness/include -Itests/support
-INC_system   := -Iharness/include -Itests/support -Itrace # trace_format.h: hand-made traces
+INC_system   := -Iharness/include -Itests/support -Itrace # trace_codec.h: hand-made traces
 
 BUILD    := build
 OBJ      := $(BUILD)/obj
@@ -61,7 +62,7 @@ RECORDER := $(BUILD)/libgauntlet-record.so
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 
-.PHONY: all run check check-fast install bench bench-parts bench-fuzz bench-coverage bench-mutants bench-stress bench-record bench-fidelity \
+.PHONY: all run check check-fast install bench bench-parts bench-fuzz bench-coverage bench-mutants bench-stress bench-record bench-fidelity redis-memory \
         bench-upgrade-aa stress-baselines stress-pictures format clean deps fuzz-build
 all: $(BUILD)/gauntlet $(DEFECT_LIBS) $(RECORDER)
 
@@ -214,6 +215,11 @@ bench-record: all
 # (sqlite3, python3, redis-server when installed).
 bench-fidelity: all
 	bash ci/bench-fidelity.sh
+
+# The seed's question for a real server: redis-server's RSS at start-up and after N
+# requests, the real process and its replayed trace, per allocator (tables and pictures).
+redis-memory: all
+	bash ci/redis-memory.sh
 
 # Coverage of a campaign with the allocator instrumented (build-alloc) and not.
 bench-coverage: all

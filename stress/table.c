@@ -177,8 +177,8 @@ void stress_print_table(const json_t *doc, FILE *out)
         const char *w = json_string_value(json_object_get(e, "workload"));
         bool first = true; /* one table per trace, at its first row */
         for (size_t k = 0; k < i && first; k++)
-            first = strcmp(w, json_string_value(json_object_get(json_array_get(summary, k),
-                                                                "workload"))) != 0;
+            first = strcmp(w, json_string_value(
+                                  json_object_get(json_array_get(summary, k), "workload"))) != 0;
         if (first && strncmp(w, TRACE_WORKLOAD_PREFIX, strlen(TRACE_WORKLOAD_PREFIX)) == 0) {
             char title[512];
             snprintf(title, sizeof title, "%s: RSS at each of its marks (medians)", w);

@@ -10,6 +10,7 @@
  */
 #include "cli.h"
 #include "trace.h"
+#include "trace_codec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -216,9 +217,11 @@ struct sampler {
 static void write_samples(struct sampler *s)
 {
     if (s->count == 0) return;
-    struct trace_chunk_header h = {TRACE_CHUNK_MAGIC, s->count, TRACE_WRITER_SAMPLER, 0};
+    struct trace_chunk_header h;
+    static uint8_t packed[SAMPLES_PER_CHUNK * TRACE_PACKED_MAX];
+    trace_pack_chunk(&h, s->samples, s->count, TRACE_WRITER_SAMPLER, 0, packed);
     /* One write: the program's threads append to the same file meanwhile. */
-    struct iovec v[2] = {{&h, sizeof h}, {s->samples, s->count * sizeof *s->samples}};
+    struct iovec v[2] = {{&h, sizeof h}, {packed, h.bytes}};
     if (writev(s->fd, v, 2) != (ssize_t)(v[0].iov_len + v[1].iov_len))
         fprintf(stderr, "gauntlet record: cannot write RSS samples: %s\n", strerror(errno));
     s->count = 0;

@@ -6,7 +6,8 @@
  *
  * A trace is a file header, then chunks appended by any number of writers
  * (each recorded thread, the signal handler, `gauntlet record` itself),
- * each chunk a header and its records. All integers are little-endian.
+ * each chunk a header and its records, packed (trace_codec.h). All
+ * integers are little-endian.
  */
 #ifndef GAUNTLET_TRACE_FORMAT_H
 #define GAUNTLET_TRACE_FORMAT_H
@@ -15,7 +16,7 @@
 
 #define TRACE_MAGIC         "GAUNTLET-TRACE\n" /* 15 bytes and its NUL */
 #define TRACE_MAGIC_LEN     16
-#define TRACE_VERSION       1
+#define TRACE_VERSION       2
 #define TRACE_CHUNK_MAGIC   0x4b4e4843u /* "CHNK" */
 #define TRACE_COMMAND_BYTES 472
 
@@ -35,11 +36,16 @@ enum trace_writer {
     TRACE_WRITER_SAMPLER = 2, /* `gauntlet record`: RSS samples */
 };
 
+#define TRACE_CHUNK_HAS_END 1u /* flags: the end record is in it */
+
 struct trace_chunk_header {
-    uint32_t magic; /* TRACE_CHUNK_MAGIC */
-    uint32_t count; /* records that follow */
-    uint32_t writer;
+    uint32_t magic;  /* TRACE_CHUNK_MAGIC */
+    uint32_t count;  /* records that follow */
+    uint32_t writer; /* enum trace_writer */
     uint32_t thread; /* the writer's thread number (0 for the sampler) */
+    uint32_t bytes;  /* the packed records' length */
+    uint32_t flags;
+    uint64_t first_seq, last_seq; /* of its records: the reader's index needs no record */
 };
 
 /* What a record says happened. The calls keep their C names' order. */
@@ -75,7 +81,8 @@ enum trace_event {
 /* Where a mark came from (the record's result field). */
 enum trace_mark_source { TRACE_MARK_SIGNAL = 1, TRACE_MARK_EVERY = 2, TRACE_MARK_API = 3 };
 
-/* One event. What each field holds per event is in TRACE.md; in short:
+/* One event, as the recorder and the reader hold it (the file has it
+ * packed). What each field holds per event is in TRACE.md; in short:
  * calls: ptr_in the pointer given, ptr_out the pointer returned, size the
  * byte count (calloc, reallocarray: the element size), extra the count
  * (calloc, reallocarray), the alignment (aligned calls, free_aligned_sized)
@@ -101,7 +108,7 @@ struct trace_record {
 };
 
 _Static_assert(sizeof(struct trace_record) == 56, "the record is 56 bytes on every build");
-_Static_assert(sizeof(struct trace_chunk_header) == 16, "the chunk header is 16 bytes");
+_Static_assert(sizeof(struct trace_chunk_header) == 40, "the chunk header is 40 bytes");
 _Static_assert(sizeof(struct trace_file_header) == 512, "the file header is 512 bytes");
 
 /* The counters every recorded image of the process shares (a file mapped

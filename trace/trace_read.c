@@ -2,13 +2,14 @@
  * trace_read.c — reading a trace in the order its events happened. The
  * file's chunks come in the order writers wrote them, which is not the
  * order of events: a thread holds its records until its buffer fills. So
- * opening a trace indexes its chunks (headers only, plus each chunk's first
- * sequence number), sorted by that number; reading merges the chunks that
+ * opening a trace indexes its chunks (their headers only), sorted by their
+ * first sequence number; reading merges the chunks that
  * overlap, each loaded whole when its turn comes. Memory stays bounded by
  * the index (a few bytes per thousand events) and the chunks open at once
  * (about one per thread running at the same time), whatever the length.
  */
 #include "trace.h"
+#include "trace_codec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,15 +20,16 @@
 #include <unistd.h>
 
 struct trace_chunk_index {
-    uint64_t offset;    /* of its first record */
+    uint64_t offset;    /* of its packed records */
     uint64_t first_seq; /* its first record's */
-    uint32_t count;
-    uint32_t writer;
+    uint32_t count;     /* whole records (fewer than written when the file is cut in it) */
+    uint32_t writer, thread;
+    uint32_t bytes; /* packed bytes to read */
 };
 
 struct trace_cursor {
     struct trace_chunk_index chunk;
-    uint32_t next;
+    uint32_t next, filled; /* the next record to give, and how many were unpacked */
     struct trace_record *records;
 };
 
@@ -115,48 +117,64 @@ static int by_first_seq(const void *a, const void *b)
     return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
-/* Walks the chunk headers; a file cut inside a chunk keeps that chunk's
+/* How many whole records the packed bytes hold (a chunk the file cuts). */
+static uint32_t whole_records(const uint8_t *packed, uint32_t bytes, uint32_t count,
+                              uint32_t thread)
+{
+    struct trace_packing s = {0, 0, 0};
+    struct trace_record rec;
+    const uint8_t *p = packed, *end = packed + bytes;
+    uint32_t n = 0;
+    while (n < count && (p = trace_unpack(p, end, &rec, &s, thread)) != NULL)
+        n++;
+    return n;
+}
+
+/* Walks the chunk headers (their first and last sequence numbers make the
+ * index: no record is read); a file cut inside a chunk keeps that chunk's
  * whole records. */
 static void index_chunks(struct trace_reader *r, uint64_t file_size)
 {
     struct trace_info *info = &r->info;
     uint64_t at = sizeof(struct trace_file_header);
-    const uint64_t record = sizeof(struct trace_record);
     while (at < file_size) {
         struct trace_chunk_header h;
         if (file_size - at < sizeof h || !read_at(r->fd, &h, sizeof h, at) ||
-            h.magic != TRACE_CHUNK_MAGIC || h.count == 0) {
+            h.magic != TRACE_CHUNK_MAGIC || h.count == 0 || h.bytes < h.count ||
+            h.bytes / TRACE_PACKED_MAX > h.count) {
             info->cut = true;
             info->cut_at = at;
             return;
         }
-        struct trace_chunk_index c = {
-            .offset = at + sizeof h, .count = h.count, .writer = h.writer};
-        uint64_t whole = (file_size - c.offset) / record;
-        if (whole < c.count) {
+        struct trace_chunk_index c = {.offset = at + sizeof h,
+                                      .first_seq = h.first_seq,
+                                      .count = h.count,
+                                      .writer = h.writer,
+                                      .thread = h.thread,
+                                      .bytes = h.bytes};
+        if (file_size - c.offset < h.bytes) {
             info->cut = true;
             info->cut_at = at;
-            c.count = (uint32_t)whole;
+            c.bytes = (uint32_t)(file_size - c.offset);
+            uint8_t *packed = hmem_map(c.bytes + 1);
+            c.count = read_at(r->fd, packed, c.bytes, c.offset)
+                          ? whole_records(packed, c.bytes, c.count, c.thread)
+                          : 0;
+            hmem_unmap(packed, c.bytes + 1);
         }
-        struct trace_record first;
-        if (c.count > 0 && read_at(r->fd, &first, sizeof first, c.offset)) {
-            c.first_seq = first.seq;
+        if (c.count > 0) {
             add_chunk(r, &c);
             info->chunks++;
-            if (c.writer == TRACE_WRITER_SAMPLER)
+            if (c.writer == TRACE_WRITER_SAMPLER) {
                 info->rss_samples += c.count;
-            else
+            } else {
                 info->events += c.count;
-            /* the last record of a chunk holds its highest number */
-            struct trace_record last;
-            if (c.writer != TRACE_WRITER_SAMPLER &&
-                read_at(r->fd, &last, sizeof last, c.offset + (c.count - 1) * record)) {
-                if (last.seq + 1 > info->numbered) info->numbered = last.seq + 1;
-                if (last.event == TRACE_END) info->ended = true;
+                if (!info->cut && h.last_seq + 1 > info->numbered) info->numbered = h.last_seq + 1;
+                if (!info->cut && (h.flags & TRACE_CHUNK_HAS_END)) info->ended = true;
             }
         }
         if (info->cut) return;
-        at = c.offset + (uint64_t)c.count * record;
+        at = c.offset + h.bytes;
     }
 }
 
@@ -228,40 +246,58 @@ static void sift_down(struct trace_reader *r, size_t i)
 /* Cursors of chunks up to the recorder's buffer size are kept for reuse:
  * unmapping in a process with other threads costs a TLB shootdown each
  * time, which dominated a replay's time. Larger ones (written by another
- * tool) are mapped for the occasion. */
+ * tool) are mapped for the occasion. A cursor holds the chunk's records and,
+ * after them, its packed bytes. */
 #define REUSED_CHUNK_RECORDS 1024
 
-static size_t cursor_bytes(uint32_t count)
+static bool reusable(uint32_t count, uint32_t bytes)
 {
-    if (count < REUSED_CHUNK_RECORDS) count = REUSED_CHUNK_RECORDS;
-    return sizeof(struct trace_cursor) + (size_t)count * sizeof(struct trace_record);
+    return count <= REUSED_CHUNK_RECORDS && bytes <= REUSED_CHUNK_RECORDS * TRACE_PACKED_MAX;
 }
 
-static struct trace_cursor *new_cursor(struct trace_reader *r, uint32_t count)
+static size_t cursor_bytes(uint32_t count, uint32_t bytes)
 {
-    if (count <= REUSED_CHUNK_RECORDS && r->spare_count > 0) return r->spare[--r->spare_count];
-    return hmem_map(cursor_bytes(count));
+    if (reusable(count, bytes)) {
+        count = REUSED_CHUNK_RECORDS;
+        bytes = REUSED_CHUNK_RECORDS * TRACE_PACKED_MAX;
+    }
+    return sizeof(struct trace_cursor) + (size_t)count * sizeof(struct trace_record) + bytes;
+}
+
+static struct trace_cursor *new_cursor(struct trace_reader *r, const struct trace_chunk_index *c)
+{
+    if (reusable(c->count, c->bytes) && r->spare_count > 0) return r->spare[--r->spare_count];
+    return hmem_map(cursor_bytes(c->count, c->bytes));
 }
 
 static void drop_cursor(struct trace_reader *r, struct trace_cursor *c)
 {
-    if (c->chunk.count <= REUSED_CHUNK_RECORDS && r->spare_count < TRACE_SPARE_CURSORS)
+    if (reusable(c->chunk.count, c->chunk.bytes) && r->spare_count < TRACE_SPARE_CURSORS)
         r->spare[r->spare_count++] = c;
     else
-        hmem_unmap(c, cursor_bytes(c->chunk.count));
+        hmem_unmap(c, cursor_bytes(c->chunk.count, c->chunk.bytes));
 }
 
 static void open_next_chunk(struct trace_reader *r)
 {
     struct trace_chunk_index *c = &r->chunks[r->next_chunk++];
-    struct trace_cursor *cur = new_cursor(r, c->count);
+    struct trace_cursor *cur = new_cursor(r, c);
     cur->chunk = *c;
     cur->next = 0;
     cur->records = (struct trace_record *)(cur + 1);
-    if (!read_at(r->fd, cur->records, (size_t)c->count * sizeof *cur->records, c->offset)) {
+    uint8_t *packed = (uint8_t *)(cur->records +
+                                  (reusable(c->count, c->bytes) ? REUSED_CHUNK_RECORDS : c->count));
+    struct trace_packing s = {0, 0, 0};
+    const uint8_t *p = packed, *end = packed + c->bytes;
+    uint32_t n = 0;
+    if (read_at(r->fd, packed, c->bytes, c->offset))
+        while (n < c->count && (p = trace_unpack(p, end, &cur->records[n], &s, c->thread)))
+            n++;
+    if (n == 0) {
         drop_cursor(r, cur); /* read at open; gone since: nothing to add */
         return;
     }
+    cur->filled = n;
     if (r->heap_count == r->heap_capacity) {
         size_t bytes = r->heap_capacity * sizeof *r->heap;
         r->heap = hmem_remap(r->heap, bytes, bytes * 2);
@@ -280,7 +316,7 @@ bool trace_next(struct trace_reader *r, struct trace_record *out)
     if (r->heap_count == 0) return false;
     struct trace_cursor *top = r->heap[0];
     *out = top->records[top->next++];
-    if (top->next == top->chunk.count) {
+    if (top->next == top->filled) {
         r->heap[0] = r->heap[--r->heap_count];
         drop_cursor(r, top);
     }
@@ -290,12 +326,10 @@ bool trace_next(struct trace_reader *r, struct trace_record *out)
 
 void trace_close(struct trace_reader *r)
 {
-    while (r->heap_count > 0) {
-        struct trace_cursor *c = r->heap[--r->heap_count];
-        hmem_unmap(c, cursor_bytes(c->chunk.count));
-    }
+    while (r->heap_count > 0)
+        drop_cursor(r, r->heap[--r->heap_count]);
     while (r->spare_count > 0)
-        hmem_unmap(r->spare[--r->spare_count], cursor_bytes(0));
+        hmem_unmap(r->spare[--r->spare_count], cursor_bytes(0, 0));
     if (r->heap) hmem_unmap(r->heap, r->heap_capacity * sizeof *r->heap);
     if (r->chunks) hmem_unmap(r->chunks, r->chunk_capacity * sizeof *r->chunks);
     if (r->fd >= 0) close(r->fd);

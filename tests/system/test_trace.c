@@ -9,7 +9,7 @@
  */
 #include "command.h"
 #include "runner.h"
-#include "trace_format.h"
+#include "trace_codec.h"
 
 #include <check.h>
 #include <stdbool.h>
@@ -217,18 +217,20 @@ START_TEST(unmatched_free_is_skipped_and_said)
                                   .record_size = sizeof(struct trace_record)};
     memcpy(h.magic, TRACE_MAGIC, TRACE_MAGIC_LEN);
     strcpy(h.command, "by hand");
-    struct trace_chunk_header c = {TRACE_CHUNK_MAGIC, 4, TRACE_WRITER_THREAD, 1};
     struct trace_record rec[4] = {
         {.seq = 0, .thread = 1, .event = TRACE_THREAD_START},
         {.seq = 1, .thread = 1, .event = TRACE_MALLOC, .size = 100, .ptr_out = 0x1000},
         {.seq = 2, .thread = 1, .event = TRACE_FREE, .ptr_in = 0xdead0},
         {.seq = 3, .thread = 1, .event = TRACE_END, .size = 4},
     };
+    struct trace_chunk_header c;
+    uint8_t packed[4 * TRACE_PACKED_MAX];
+    trace_pack_chunk(&c, rec, 4, TRACE_WRITER_THREAD, 1, packed);
     FILE *f = fopen(path, "wb");
     ck_assert_ptr_nonnull(f);
     fwrite(&h, sizeof h, 1, f);
     fwrite(&c, sizeof c, 1, f);
-    fwrite(rec, sizeof rec, 1, f);
+    fwrite(packed, c.bytes, 1, f);
     fclose(f);
     const char *convert[] = {"gauntlet", "trace", path, NULL};
     spawn_run(convert, &r);

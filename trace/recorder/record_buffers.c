@@ -4,10 +4,12 @@
  * write (a chunk) when it fills, when the thread ends, and when the
  * process exits or execs. Buffers come from a fixed pool of mmap'd blocks;
  * a thread that finds none free writes each record alone (slower, still
- * lossless). The order of events across threads is their sequence number,
+ * lossless). Records are packed (trace_codec.h) as they are written out.
+ * The order of events across threads is their sequence number,
  * taken from the counter every image of the process shares.
  */
 #include "recorder.h"
+#include "trace_codec.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -28,6 +30,7 @@ struct thread_buffer {
     _Atomic int in_use;     /* a thread owns it */
     uint32_t thread;
     struct trace_record records[RECORDS_PER_BUFFER];
+    uint8_t packed[RECORDS_PER_BUFFER * TRACE_PACKED_MAX]; /* written out from here */
 };
 
 static struct thread_buffer *_Atomic pool[MAX_BUFFERS];
@@ -50,11 +53,13 @@ uint64_t record_next_seq(void)
                                      memory_order_relaxed);
 }
 
+/* packed: room for count * TRACE_PACKED_MAX bytes. */
 static void write_chunk(const struct trace_record *records, uint32_t count,
-                        enum trace_writer writer, uint32_t thread)
+                        enum trace_writer writer, uint32_t thread, uint8_t *packed)
 {
-    struct trace_chunk_header h = {TRACE_CHUNK_MAGIC, count, writer, thread};
-    struct iovec v[2] = {{&h, sizeof h}, {(void *)records, count * sizeof *records}};
+    struct trace_chunk_header h;
+    trace_pack_chunk(&h, records, count, writer, thread, packed);
+    struct iovec v[2] = {{&h, sizeof h}, {packed, h.bytes}};
     /* A short write (a full disk) cuts the chunk: the file then ends
      * there, and the reader says so. */
     if (writev(settings.fd, v, 2) < 0) return;
@@ -62,7 +67,8 @@ static void write_chunk(const struct trace_record *records, uint32_t count,
 
 void record_write_one(struct trace_record *r, enum trace_writer writer)
 {
-    write_chunk(r, 1, writer, r->thread);
+    uint8_t packed[TRACE_PACKED_MAX];
+    write_chunk(r, 1, writer, r->thread, packed);
 }
 
 /* Writes out what b holds that is not yet in the file. The owner also
@@ -73,7 +79,8 @@ static void write_out(struct thread_buffer *b, bool owner)
         ;
     uint32_t count = atomic_load_explicit(&b->count, memory_order_acquire);
     if (count > b->written)
-        write_chunk(b->records + b->written, count - b->written, TRACE_WRITER_THREAD, b->thread);
+        write_chunk(b->records + b->written, count - b->written, TRACE_WRITER_THREAD, b->thread,
+                    b->packed);
     b->written = count;
     if (owner) {
         atomic_store_explicit(&b->count, 0, memory_order_relaxed);

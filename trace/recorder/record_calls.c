@@ -12,9 +12,10 @@
 #include <stdint.h>
 #include <string.h>
 
-static void record_call(enum trace_event event, const void *in, const void *out, size_t size,
-                        size_t extra, int result, bool failed)
+static inline void record_call(enum trace_event event, const void *in, const void *out, size_t size,
+                               size_t extra, int result, bool failed)
 {
+    if (!settings.active) return; /* a process not recorded pays only this */
     struct trace_record r = {.event = (uint8_t)event,
                              .ptr_in = (uintptr_t)in,
                              .ptr_out = (uintptr_t)out,
