@@ -1,5 +1,5 @@
 /*
- * cmd_trace.c — `gauntlet trace [--info] TRACE [-o PROGRAM]`: a recorded
+ * cmd_trace.c — `gauntlet trace [--info] TRACE [-o PROGRAM | --seeds DIR]`: a recorded
  * trace turned into a program of the harness (text form), which `gauntlet
  * run` checks against any allocator, and `minimize`, `reproducer` and
  * `fuzz` (as a seed) take like any program; or, with --info, what the
@@ -10,9 +10,11 @@
 #include "cli.h"
 #include "trace.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void print_help(void)
 {
@@ -29,12 +31,17 @@ static void print_help(void)
            "Each of these is counted on stderr. Marks become comments.\n"
            "\n"
            "  -o PROGRAM   where the program goes (written atomically)\n"
+           "  --limit N    the first N operations only (a program `run` holds whole)\n"
+           "  --seeds DIR  fuzz seeds instead: the program cut into pieces of %d operations,\n"
+           "               in binary form, for `gauntlet fuzz --corpus DIR`\n"
+           "  --seed-count K  at most K seeds, from the trace's start (32)\n"
            "  --info       what the trace holds: calls by kind, threads, marks with the RSS\n"
            "               at each, whether it is complete; converts nothing\n"
            "\n"
            "Exit status: 0 fine (a trace cut short is read to its last whole record, with a\n"
            "warning); 2 usage error, or TRACE is not a readable trace.\n",
-           GAUNTLET_MAX_THREADS, GAUNTLET_MAX_SLOTS, GAUNTLET_MAX_THREADS, GAUNTLET_MAX_SLOTS);
+           GAUNTLET_MAX_THREADS, GAUNTLET_MAX_SLOTS, GAUNTLET_MAX_THREADS, GAUNTLET_MAX_SLOTS,
+           TRACE_SEED_OPERATIONS);
 }
 
 static void open_or_die(const char *path, struct trace_reader *r)
@@ -68,10 +75,16 @@ static void warn_incomplete(const struct trace_reader *r)
                 r->path);
 }
 
+struct conversion_job {
+    struct trace_reader *reader;
+    uint64_t limit;
+    struct trace_conversion *stats;
+};
+
 static bool write_program(int fd, const void *context)
 {
-    void *const *args = context;
-    return trace_convert(args[0], fd, args[1]);
+    const struct conversion_job *job = context;
+    return trace_convert(job->reader, fd, job->limit, job->stats);
 }
 
 static void print_conversion(const struct trace_conversion *c)
@@ -97,6 +110,9 @@ static void print_conversion(const struct trace_conversion *c)
                 "gauntlet trace: more than %d threads alive at once: %llu calls made on a shared "
                 "program thread\n",
                 GAUNTLET_MAX_THREADS, (unsigned long long)c->folded_threads);
+    if (c->limited)
+        fprintf(stderr, "gauntlet trace: stopped after %llu operations, as asked\n",
+                (unsigned long long)c->operations);
     if (c->restarts)
         fprintf(stderr, "gauntlet trace: %llu program threads restarted for later threads\n",
                 (unsigned long long)c->restarts);
@@ -146,8 +162,9 @@ static int print_info(const char *path)
 
 int cmd_trace(int argc, char **argv)
 {
-    const char *in = NULL, *out = NULL;
+    const char *in = NULL, *out = NULL, *seeds = NULL;
     bool info = false;
+    uint64_t limit = 0, seed_count = 32;
     for (int i = 1; i < argc; i++) {
         if (is_help(argv[i])) {
             print_help();
@@ -156,6 +173,14 @@ int cmd_trace(int argc, char **argv)
             info = true;
         } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
             out = argv[++i];
+        } else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
+            if (!parse_u64_arg(argv[++i], &limit) || limit == 0)
+                usage_error("trace", "--limit needs a number of operations above 0");
+        } else if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
+            seeds = argv[++i];
+        } else if (strcmp(argv[i], "--seed-count") == 0 && i + 1 < argc) {
+            if (!parse_u64_arg(argv[++i], &seed_count) || seed_count == 0 || seed_count > 100000)
+                usage_error("trace", "--seed-count needs 1..100000");
         } else if (argv[i][0] == '-') {
             usage_error("trace", "unknown option '%s' (or it lacks its value)", argv[i]);
         } else if (in) {
@@ -166,12 +191,27 @@ int cmd_trace(int argc, char **argv)
     }
     if (in == NULL) usage_error("trace", "no trace given (gauntlet trace TRACE [-o PROGRAM])");
     if (info) return print_info(in);
+    if (seeds && out) usage_error("trace", "-o and --seeds: one output at a time");
     struct trace_reader r;
     open_or_die(in, &r);
     warn_incomplete(&r);
     struct trace_conversion c;
-    void *args[2] = {&r, &c};
-    write_output_with(out, write_program, args);
+    if (seeds) {
+        char temporary[4096];
+        const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+        path_printf(temporary, sizeof temporary, "%s/gauntlet-trace-XXXXXX", tmp);
+        int fd = mkstemp(temporary);
+        if (fd < 0) usage_error("trace", "cannot create a file in %s: %s", tmp, strerror(errno));
+        bool written = trace_convert(&r, fd, seed_count * TRACE_SEED_OPERATIONS, &c);
+        close(fd);
+        trace_close(&r);
+        print_conversion(&c);
+        int status = written ? trace_write_seeds(temporary, in, seeds) : EXIT_USAGE;
+        unlink(temporary);
+        return status;
+    }
+    struct conversion_job job = {&r, limit, &c};
+    write_output_with(out, write_program, &job);
     trace_close(&r);
     print_conversion(&c);
     return 0;

@@ -100,10 +100,22 @@ struct trace_conversion {
     uint64_t marks;
     uint64_t max_live_blocks; /* most blocks the process held at once */
     uint64_t threads;         /* threads the process had */
+    bool limited;             /* it stopped at max_operations */
 };
 
-/* Writes the program of r's events, as text, to fd; false on a write error. */
-bool trace_convert(struct trace_reader *r, int fd, struct trace_conversion *c);
+/* Writes the program of r's events, as text, to fd, stopping after
+ * max_operations of them (0: none); false on a write error. */
+bool trace_convert(struct trace_reader *r, int fd, uint64_t max_operations,
+                   struct trace_conversion *c);
+
+/* ---- trace_seeds.c: a converted trace as fuzz seeds ---- */
+
+/* Operations per seed: with the binary form's header, within the campaign's
+ * input length (fuzzers/campaign/engine.c). */
+#define TRACE_SEED_OPERATIONS 2000
+/* Cuts the program in PROGRAM_PATH (text) into seeds in DIR, named after
+ * the trace; says how many on stderr. Returns the exit status. */
+int trace_write_seeds(const char *program_path, const char *trace_path, const char *dir);
 
 /* ---- the commands (cmd_record.c, cmd_trace.c) are declared in cli.h ---- */
 

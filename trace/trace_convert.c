@@ -230,7 +230,8 @@ static void call(struct converter *c, const struct trace_record *r)
     allocation(c, r, op);
 }
 
-bool trace_convert(struct trace_reader *r, int fd, struct trace_conversion *stats)
+bool trace_convert(struct trace_reader *r, int fd, uint64_t max_operations,
+                   struct trace_conversion *stats)
 {
     static struct converter c; /* big: kept out of the stack */
     memset(&c, 0, sizeof c);
@@ -245,6 +246,10 @@ bool trace_convert(struct trace_reader *r, int fd, struct trace_conversion *stat
               "# one operation per call the process made, in its order (gauntlet trace --help)");
     struct trace_record rec;
     while (trace_next(r, &rec)) {
+        if (max_operations && stats->operations >= max_operations) {
+            stats->limited = true;
+            break;
+        }
         switch (rec.event) {
         case TRACE_THREAD_START: stats->threads++; break;
         case TRACE_THREAD_EXIT: thread_ends(&c, rec.thread); break;

@@ -55,6 +55,28 @@ static void record_sqlite(const char *trace)
     ck_assert_ptr_nonnull(strstr(r.err, "; complete"));
 }
 
+/* The trace cut into fuzz seeds: binary programs of the campaign's length
+ * that run clean; and --limit keeps the first operations only. */
+static void seeds_from(const char *dir, const char *trace)
+{
+    char seeds[128], seed[192], limited[128];
+    snprintf(seeds, sizeof seeds, "%s/seeds", dir);
+    const char *cut[] = {"gauntlet", "trace", trace, "--seeds", seeds, "--seed-count", "2", NULL};
+    spawn_run(cut, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.err, "2 seeds of up to 2000 operations"), "%s", r.err);
+    snprintf(seed, sizeof seed, "%s/trace-sqlite.trace-0001.bin", seeds);
+    struct stat st;
+    ck_assert_int_eq(stat(seed, &st), 0);
+    ck_assert_int_eq(st.st_size, 2000 * 12);
+    const char *run[] = {"gauntlet", "run", "--alloc", "glibc", "--format", "binary", seed, NULL};
+    spawn_run(run, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "2000 ops"), "%s%s", r.out, r.err);
+    snprintf(limited, sizeof limited, "%s/first.txt", dir);
+    const char *first[] = {"gauntlet", "trace", trace, "--limit", "100", "-o", limited, NULL};
+    spawn_run(first, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.err, "stopped after 100 operations"), "%s", r.err);
+}
+
 START_TEST(sqlite_recorded_converted_and_run)
 {
     if (!have("sqlite_recorded_converted_and_run", SQLITE)) return;
@@ -74,6 +96,7 @@ START_TEST(sqlite_recorded_converted_and_run)
     spawn_run(convert, &r);
     ck_assert_msg(r.status == 0, "%s", r.err);
     ck_assert_ptr_null(strstr(r.err, "never gave out")); /* every free matched */
+    seeds_from(dir, trace);
     for (const char *const *a = (const char *const[]){"glibc", "jemalloc", NULL}; *a; a++) {
         const char *run[] = {"gauntlet", "run", "--alloc", *a, program, NULL};
         spawn_run(run, &r);
