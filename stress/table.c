@@ -30,11 +30,12 @@ static double median_of(const json_t *entry, const char *figure)
     return median;
 }
 
-static void phase_figure(const json_t *entry, size_t phase, char *out, size_t len)
+static void phase_figure(const json_t *entry, const char *figure, size_t phase, char *out,
+                         size_t len)
 {
     const char *name = json_string_value(json_array_get(json_object_get(entry, "phases"), phase));
     char key[96];
-    snprintf(key, sizeof key, "rss:%s", name ? name : "");
+    snprintf(key, sizeof key, "%s:%s", figure, name ? name : "");
     format_bytes(median_of(entry, key), out, len);
 }
 
@@ -54,9 +55,9 @@ static void print_row(const json_t *e, int name_width, FILE *out)
     const char *status = json_string_value(json_object_get(e, "status"));
     const json_t *phases = json_object_get(e, "phases");
     char start[32], peak[32], end[32], frag[32], speed[32];
-    phase_figure(e, 0, start, sizeof start);
+    phase_figure(e, "rss", 0, start, sizeof start);
     format_bytes(median_of(e, "peak_rss"), peak, sizeof peak);
-    phase_figure(e, json_array_size(phases) - 1, end, sizeof end);
+    phase_figure(e, "rss", json_array_size(phases) - 1, end, sizeof end);
     optional_figure(e, "fragmentation", 1, 2, frag, sizeof frag);
     optional_figure(e, "ops_per_second", 1e6, 3, speed, sizeof speed);
     const char *last = json_string_value(json_array_get(phases, json_array_size(phases) - 1));
@@ -90,8 +91,8 @@ static size_t phase_picks(bool every, size_t n, size_t *picks)
 
 /* The seed's question for the rows of one workload: RSS at each chosen
  * phase end per allocator, then (real programs) the peak, and the growth. */
-static void print_phase_table(const json_t *summary, const char *workload, const char *title,
-                              bool every, int name_width, FILE *out)
+static void print_phase_table(const json_t *summary, const char *workload, const char *figure,
+                              const char *title, bool every, int name_width, FILE *out)
 {
     size_t i;
     const json_t *e;
@@ -104,25 +105,31 @@ static void print_phase_table(const json_t *summary, const char *workload, const
             n < (every ? 1 : 2))
             continue;
         size_t count = phase_picks(every, n, picks);
-        int w = every ? 11 : 14; /* "requests:2000" whole; ten steps in 120 columns */
+        int w = 11; /* wide enough for figures; names up to 16 characters whole */
+        for (size_t k = 0; k < count; k++) {
+            size_t len = strlen(json_string_value(json_array_get(phases, picks[k])));
+            if ((int)len > w) w = len > 16 ? 16 : (int)len;
+        }
+        bool with_peak = every && strcmp(figure, "rss") == 0; /* the peak is the process's */
         if (!header) {
             fprintf(out, "\n%s\n%-*s", title, name_width, "allocator");
             for (size_t k = 0; k < count; k++)
                 fprintf(out, " %*.*s", w, w, json_string_value(json_array_get(phases, picks[k])));
-            fprintf(out, "%s %*s\n", every ? "        peak" : "", w, "growth");
+            fprintf(out, "%s %*s\n", with_peak ? "        peak" : "", w, "growth");
             header = true;
         }
         fprintf(out, "%-*s", name_width, json_string_value(json_object_get(e, "allocator")));
         for (size_t k = 0; k < count; k++) {
             char v[32];
-            phase_figure(e, picks[k], v, sizeof v);
+            phase_figure(e, figure, picks[k], v, sizeof v);
             fprintf(out, " %*s", w, v);
         }
         char key0[96], keyn[96], growth[32], peak[32];
         format_bytes(median_of(e, "peak_rss"), peak, sizeof peak);
-        if (every) fprintf(out, " %11s", peak);
-        snprintf(key0, sizeof key0, "rss:%s", json_string_value(json_array_get(phases, 0)));
-        snprintf(keyn, sizeof keyn, "rss:%s", json_string_value(json_array_get(phases, n - 1)));
+        if (with_peak) fprintf(out, " %11s", peak);
+        snprintf(key0, sizeof key0, "%s:%s", figure, json_string_value(json_array_get(phases, 0)));
+        snprintf(keyn, sizeof keyn, "%s:%s", figure,
+                 json_string_value(json_array_get(phases, n - 1)));
         format_bytes(median_of(e, keyn) - median_of(e, key0), growth, sizeof growth);
         fprintf(out, " %*s\n", w, growth);
     }
@@ -170,8 +177,8 @@ void stress_print_table(const json_t *doc, FILE *out)
     json_array_foreach(summary, i, e) print_row(e, width, out);
     const json_t *real = json_object_get(json_object_get(doc, "settings"), "cmd");
     const char *real_name = json_string_value(json_object_get(real, "name"));
-    print_phase_table(summary, "server", "server: RSS at start-up and after N requests (medians)",
-                      false, width, out);
+    print_phase_table(summary, "server", "rss",
+                      "server: RSS at start-up and after N requests (medians)", false, width, out);
     json_array_foreach(summary, i, e)
     {
         const char *w = json_string_value(json_object_get(e, "workload"));
@@ -181,8 +188,11 @@ void stress_print_table(const json_t *doc, FILE *out)
                                   json_object_get(json_array_get(summary, k), "workload"))) != 0;
         if (first && strncmp(w, TRACE_WORKLOAD_PREFIX, strlen(TRACE_WORKLOAD_PREFIX)) == 0) {
             char title[512];
-            snprintf(title, sizeof title, "%s: RSS at each of its marks (medians)", w);
-            print_phase_table(summary, w, title, true, width, out);
+            snprintf(title, sizeof title,
+                     "%s: the allocator's RSS at each of its marks (the process's less the "
+                     "replay's own share; medians)",
+                     w);
+            print_phase_table(summary, w, "heap_rss", title, true, width, out);
         }
     }
     if (real_name) {
@@ -191,7 +201,7 @@ void stress_print_table(const json_t *doc, FILE *out)
                  json_object_get(real, "load") && !json_is_null(json_object_get(real, "load"))
                      ? ", after each load step"
                      : "");
-        print_phase_table(summary, real_name, title, true, width, out);
+        print_phase_table(summary, real_name, "rss", title, true, width, out);
     }
     fprintf(out, "\nRSS: the whole process (harness included: see \"harness\" in the JSON); "
                  "frag: (peak RSS - harness RSS) / peak live bytes.\n");
