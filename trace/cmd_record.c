@@ -56,7 +56,8 @@ static void print_help(void)
 
 struct record_options {
     const char *out;
-    const char *preload; /* --alloc's library, or NULL */
+    const char *preload;  /* --alloc's library to preload, or NULL */
+    const char *expected; /* the library --alloc means to serve malloc, or NULL (none asked) */
     int mark_signal;
     uint64_t mark_every, rss_hz;
     char **command;
@@ -110,6 +111,7 @@ static void parse(int argc, char **argv, struct record_options *o)
             o->out = argv[++i];
         } else if (strcmp(a, "--alloc") == 0 && has_value) {
             o->preload = allocator_preload(argv[++i]);
+            o->expected = o->preload ? o->preload : allocator_soname("glibc");
         } else if (strcmp(a, "--mark-signal") == 0 && has_value) {
             o->mark_signal = parse_signal(argv[++i]);
         } else if (strcmp(a, "--mark-every") == 0 && has_value) {
@@ -267,28 +269,24 @@ static void describe_end(int status)
 }
 
 /* True when the trace is whole: every numbered event there, and the end. */
-/* Says which library served malloc (the first allocator event), and warns
- * when it is not the one --alloc asked for: a program linked against an
- * allocator keeps it, and its figures are then that allocator's. */
-static void say_allocator(struct trace_reader *r, const char *asked)
+/* Says which library served malloc (in the last image: the program a
+ * wrapper exec'd into), and warns when it is not the one --alloc asked for:
+ * a program linked against an allocator keeps it, and its figures are then
+ * that allocator's. */
+static void say_allocator(const struct trace_info *i, const char *expected)
 {
-    struct trace_record rec;
-    for (unsigned n = 0; n < 4096 && trace_next(r, &rec); n++) {
-        if (rec.event != TRACE_ALLOCATOR) continue;
-        const char *served = trace_allocator_name(&rec),
-                   *slash = asked ? strrchr(asked, '/') : NULL;
-        const char *want = slash ? slash + 1 : asked ? asked : "libc.so.6";
-        fprintf(stderr, "gauntlet record: malloc served by %s\n", served);
-        if (strcmp(served, want) != 0)
-            fprintf(stderr,
-                    "gauntlet record: warning: not %s, which was asked for: the program brings its "
-                    "own allocator, and the trace's RSS is that allocator's\n",
-                    want);
-        return;
-    }
+    if (i->allocator[0] == '\0') return;
+    fprintf(stderr, "gauntlet record: malloc served by %s\n", i->allocator);
+    const char *slash = expected ? strrchr(expected, '/') : NULL;
+    const char *want = slash ? slash + 1 : expected;
+    if (want && strcmp(i->allocator, want) != 0)
+        fprintf(stderr,
+                "gauntlet record: warning: not %s, which was asked for: the program brings its "
+                "own allocator, and the trace's RSS is that allocator's\n",
+                want);
 }
 
-static bool summarize(const char *path, int status, const char *program, const char *asked)
+static bool summarize(const char *path, int status, const char *program, const char *expected)
 {
     struct trace_reader r;
     char err[512];
@@ -303,7 +301,7 @@ static bool summarize(const char *path, int status, const char *program, const c
         return false;
     }
     describe_end(status);
-    say_allocator(&r, asked);
+    say_allocator(i, expected);
     uint64_t missing = i->numbered > i->events ? i->numbered - i->events : 0;
     fprintf(stderr, "gauntlet record: %s: %llu events, %llu RSS samples", path,
             (unsigned long long)i->events, (unsigned long long)i->rss_samples);
@@ -352,10 +350,10 @@ int cmd_record(int argc, char **argv)
         close(s.fd);
         fprintf(stderr, "gauntlet record: stopped by signal %d; the trace is kept\n",
                 p.stop_signal);
-        summarize(o.out, p.status, o.command[0], o.preload);
+        summarize(o.out, p.status, o.command[0], o.expected);
         process_honour_stop(&p);
         return EXIT_USAGE;
     }
     close(s.fd);
-    return summarize(o.out, p.status, o.command[0], o.preload) ? 0 : EXIT_USAGE;
+    return summarize(o.out, p.status, o.command[0], o.expected) ? 0 : EXIT_USAGE;
 }

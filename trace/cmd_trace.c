@@ -127,6 +127,7 @@ static int print_info(const char *path)
     uint64_t by_event[TRACE_EVENT_COUNT] = {0}, rss = 0, peak = 0, first = 0, last = 0;
     const struct trace_info *i = &r.info;
     printf("trace:    %s (format %u)\ncommand:  %s\n", path, i->header.version, i->header.command);
+    if (i->allocator[0]) printf("served by: %s\n", i->allocator);
     struct trace_record rec;
     while (trace_next(&r, &rec)) {
         if (rec.event < TRACE_EVENT_COUNT) by_event[rec.event]++;
@@ -136,7 +137,6 @@ static int print_info(const char *path)
             rss = rec.size;
             if (rss > peak) peak = rss;
         }
-        if (rec.event == TRACE_ALLOCATOR) printf("served by: %s\n", trace_allocator_name(&rec));
         if (rec.event == TRACE_MARK) {
             char label[TRACE_LABEL_SIZE];
             trace_mark_label(&rec, label);

@@ -26,6 +26,7 @@ struct trace_info {
     bool cut;             /* the file ends inside a chunk, or with bytes that are not one */
     uint64_t cut_at;      /* where (byte offset) */
     uint64_t chunks;
+    char allocator[33]; /* the library that served malloc in the last image ("": not said) */
 };
 
 struct trace_chunk_index; /* trace_read.c */

@@ -156,6 +156,7 @@ static inline void trace_pack_chunk(struct trace_chunk_header *h, const struct t
                                      .last_seq = count ? r[count - 1].seq : 0};
     for (uint32_t i = 0; i < count; i++) {
         if (r[i].event == TRACE_END) h->flags |= TRACE_CHUNK_HAS_END;
+        if (r[i].event == TRACE_ALLOCATOR) h->flags |= TRACE_CHUNK_HAS_ALLOCATOR;
         p = trace_pack(p, &r[i], &s);
     }
     h->bytes = (uint32_t)(p - out);

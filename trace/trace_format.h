@@ -36,7 +36,8 @@ enum trace_writer {
     TRACE_WRITER_SAMPLER = 2, /* `gauntlet record`: RSS samples */
 };
 
-#define TRACE_CHUNK_HAS_END 1u /* flags: the end record is in it */
+#define TRACE_CHUNK_HAS_END       1u /* flags: the end record is in it */
+#define TRACE_CHUNK_HAS_ALLOCATOR 2u /* flags: an allocator record is in it */
 
 struct trace_chunk_header {
     uint32_t magic;  /* TRACE_CHUNK_MAGIC */

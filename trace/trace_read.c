@@ -130,6 +130,19 @@ static uint32_t whole_records(const uint8_t *packed, uint32_t bytes, uint32_t co
     return n;
 }
 
+/* The allocator record of a chunk the recorder wrote alone: the last one
+ * in the file is the last image's. */
+static void note_allocator(struct trace_reader *r, const struct trace_chunk_index *c)
+{
+    uint8_t packed[TRACE_PACKED_MAX];
+    struct trace_packing s = {0, 0, 0};
+    struct trace_record rec;
+    uint32_t bytes = c->bytes < sizeof packed ? c->bytes : (uint32_t)sizeof packed;
+    if (read_at(r->fd, packed, bytes, c->offset) &&
+        trace_unpack(packed, packed + bytes, &rec, &s, c->thread) && rec.event == TRACE_ALLOCATOR)
+        snprintf(r->info.allocator, sizeof r->info.allocator, "%s", trace_allocator_name(&rec));
+}
+
 /* Walks the chunk headers (their first and last sequence numbers make the
  * index: no record is read); a file cut inside a chunk keeps that chunk's
  * whole records. */
@@ -171,6 +184,7 @@ static void index_chunks(struct trace_reader *r, uint64_t file_size)
                 info->events += c.count;
                 if (!info->cut && h.last_seq + 1 > info->numbered) info->numbered = h.last_seq + 1;
                 if (!info->cut && (h.flags & TRACE_CHUNK_HAS_END)) info->ended = true;
+                if (h.flags & TRACE_CHUNK_HAS_ALLOCATOR) note_allocator(r, &c);
             }
         }
         if (info->cut) return;

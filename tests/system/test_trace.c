@@ -185,6 +185,42 @@ START_TEST(python_threads_marks_fork_and_exec)
 }
 END_TEST
 
+/* The trace says which library served malloc; asked for one and served by
+ * another (a program bringing its own), record warns. */
+START_TEST(the_allocator_that_served_is_said)
+{
+    if (!have("the_allocator_that_served_is_said", SQLITE)) return;
+    char dir[64], trace[128];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(trace, sizeof trace, "%s/a.trace", dir);
+    const char *mimalloc[] = {"gauntlet", "record", "--alloc",  "mimalloc",  "-o", trace,
+                              "--",       SQLITE,   ":memory:", "select 1;", NULL};
+    spawn_run(mimalloc, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.err, "malloc served by libmimalloc.so.2") &&
+                      !strstr(r.err, "warning"),
+                  "%s", r.err);
+    const char *info[] = {"gauntlet", "trace", "--info", trace, NULL};
+    spawn_run(info, &r);
+    ck_assert_ptr_nonnull(strstr(r.out, "served by: libmimalloc.so.2"));
+    const char *other[] = {
+        "gauntlet",
+        "record",
+        "--alloc",
+        "glibc",
+        "-o",
+        trace,
+        "--",
+        "sh",
+        "-c",
+        "LD_PRELOAD=\"$LD_PRELOAD:libjemalloc.so.2\" exec " SQLITE " :memory: 'select 1;'",
+        NULL};
+    spawn_run(other, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.err, "malloc served by libjemalloc.so.2") &&
+                      strstr(r.err, "warning: not libc.so.6"),
+                  "%s", r.err);
+}
+END_TEST
+
 START_TEST(cut_trace_converts_to_its_last_record)
 {
     if (!have("cut_trace_converts_to_its_last_record", SQLITE)) return;
@@ -298,6 +334,7 @@ Suite *trace_suite(void)
     tcase_set_timeout(t, 60);
     tcase_add_test(t, sqlite_recorded_converted_and_run);
     tcase_add_test(t, python_threads_marks_fork_and_exec);
+    tcase_add_test(t, the_allocator_that_served_is_said);
     tcase_add_test(t, cut_trace_converts_to_its_last_record);
     tcase_add_test(t, foreign_and_empty_files_are_refused);
     tcase_add_test(t, unmatched_free_is_skipped_and_said);

@@ -36,11 +36,14 @@ static void record_allocator(void)
         const char *slash = strrchr(where.dli_fname, '/');
         name = slash ? slash + 1 : where.dli_fname;
     }
-    struct trace_record r = {.event = TRACE_ALLOCATOR};
+    struct trace_record r = {.event = TRACE_ALLOCATOR, .time_ns = record_now_ns()};
     char text[32] = {0};
     strncpy(text, name, sizeof text - 1);
     memcpy(&r.ptr_in, text, sizeof text); /* ptr_in, ptr_out, size and extra */
-    record_event(&r);
+    r.seq = record_next_seq();
+    /* Alone and at once: a reader finds the last image's from the chunk
+     * headers, without reading the records. */
+    record_write_one(&r, TRACE_WRITER_ALONE);
 }
 
 __attribute__((constructor)) static void recorder_start(void)
