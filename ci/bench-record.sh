@@ -22,7 +22,8 @@ measure() { # name, then the command (stdin from $input)
   local name=$1; shift
   local plain recorded
   plain=$(for _ in $(seq "$runs"); do seconds "$@" < "$input"; done | median)
-  recorded=$(for _ in $(seq "$runs"); do
+  # each run writes a new file: truncating the last run's is the file system's cost, not recording's
+  recorded=$(for _ in $(seq "$runs"); do rm -f "$work/$name.trace"; sync
     seconds "$g" record -o "$work/$name.trace" -- "$@" < "$input"; done | median)
   local events
   events=$("$g" trace --info "$work/$name.trace" | awk '/^events:/ {print $2}')

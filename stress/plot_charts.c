@@ -207,12 +207,15 @@ static const json_t *phase_names(const json_t *doc, const char *workload)
 bool plot_rss_by_phase(struct plot *p, const char *workload)
 {
     const json_t *names = phase_names(p->doc, workload);
+    /* a trace's replay: the allocator's part (its own tables grow with the trace) */
+    bool heap = strncmp(workload, TRACE_WORKLOAD_PREFIX, strlen(TRACE_WORKLOAD_PREFIX)) == 0;
+    const char *figure = heap ? "heap_rss" : "rss";
     json_t *cols = json_array();
     char key[120], q[400], safe[180], pic[190], dat[200], title[300];
     double v;
     for (size_t i = 0; i < json_array_size(p->allocators); i++)
         for (size_t k = 0; k < json_array_size(names); k++) {
-            snprintf(key, sizeof key, "rss:%s", json_string_value(json_array_get(names, k)));
+            snprintf(key, sizeof key, "%s:%s", figure, json_string_value(json_array_get(names, k)));
             if (median_in(p->doc, json_array_get(p->allocators, i), workload, key, &v))
                 plot_add_unique(cols, json_array_get(p->allocators, i));
         }
@@ -232,7 +235,7 @@ bool plot_rss_by_phase(struct plot *p, const char *workload)
             for (const char *c = phase; *c; c++) /* a data-file string: no quote, no control */
                 fputc(*c == '"' || *c == '\\' || (unsigned char)*c < 0x20 ? '_' : *c, f);
             fputc('"', f);
-            snprintf(key, sizeof key, "rss:%s", phase);
+            snprintf(key, sizeof key, "%s:%s", figure, phase);
             for (size_t i = 0; i < json_array_size(cols); i++)
                 median_in(p->doc, json_array_get(cols, i), workload, key, &v)
                     ? fprintf(f, " %.6g", v / MIB)
@@ -242,6 +245,9 @@ bool plot_rss_by_phase(struct plot *p, const char *workload)
         if (strcmp(workload, "server") == 0)
             snprintf(title, sizeof title,
                      "server: RSS at start-up and after N requests (MiB, median of repeats)");
+        else if (heap)
+            snprintf(title, sizeof title,
+                     "%s: the allocator's RSS at each mark (MiB, median of repeats)", workload);
         else
             snprintf(title, sizeof title, "%s: RSS at each phase end (MiB, median of repeats)",
                      workload);

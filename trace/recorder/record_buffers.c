@@ -60,9 +60,12 @@ static void write_chunk(const struct trace_record *records, uint32_t count,
     struct trace_chunk_header h;
     trace_pack_chunk(&h, records, count, writer, thread, packed);
     struct iovec v[2] = {{&h, sizeof h}, {packed, h.bytes}};
+    int saved = errno;
     /* A short write (a full disk) cuts the chunk: the file then ends
      * there, and the reader says so. */
-    if (writev(settings.fd, v, 2) < 0) return;
+    if (writev(settings.fd, v, 2) < 0) { /* nothing more to do */
+    }
+    errno = saved;
 }
 
 void record_write_one(struct trace_record *r, enum trace_writer writer)
@@ -89,7 +92,7 @@ static void write_out(struct thread_buffer *b, bool owner)
     atomic_flag_clear_explicit(&b->lock, memory_order_release);
 }
 
-static struct thread_buffer *take_buffer(void)
+static struct thread_buffer *find_buffer(void)
 {
     for (unsigned i = 0; i < MAX_BUFFERS; i++) {
         struct thread_buffer *b = atomic_load(&pool[i]);
@@ -107,6 +110,14 @@ static struct thread_buffer *take_buffer(void)
         if (atomic_compare_exchange_strong(&b->in_use, &idle, 1)) return b;
     }
     return NULL;
+}
+
+static struct thread_buffer *take_buffer(void)
+{
+    int saved = errno; /* mmap may set it */
+    struct thread_buffer *b = find_buffer();
+    errno = saved;
+    return b;
 }
 
 static void append(const struct trace_record *r)
@@ -137,10 +148,11 @@ static void thread_starts(void)
     append(&start);
 }
 
+/* errno stays the program's: the calls that can set it (writev, mmap,
+ * open) keep it themselves, so that the common path pays nothing for it. */
 void record_event(struct trace_record *r)
 {
     if (!settings.active || recording) return;
-    int saved = errno;
     recording = true;
     if (my_thread == 0) thread_starts();
     if (mine == NULL && my_thread != 0) {
@@ -160,7 +172,6 @@ void record_event(struct trace_record *r)
         recording = true;
     }
     recording = false;
-    errno = saved;
 }
 
 void record_thread_exit(void *unused)

@@ -24,8 +24,7 @@
 struct real_calls real;
 struct recorder_settings settings = {.fd = -1};
 
-enum { NOT_STARTED, LOOKING_UP, READY };
-static _Atomic int state = NOT_STARTED;
+_Atomic int recorder_state = RECORDER_NOT_STARTED;
 static __thread bool looking_up;
 
 /* ---- the start-up arena ---- */
@@ -112,22 +111,22 @@ static void read_settings(void)
     settings.active = true;
 }
 
-bool recorder_ready(void)
+bool recorder_start_up(void)
 {
-    if (atomic_load_explicit(&state, memory_order_acquire) == READY) return true;
+    if (atomic_load_explicit(&recorder_state, memory_order_acquire) == RECORDER_READY) return true;
     if (looking_up) return false;
-    int expected = NOT_STARTED;
-    if (atomic_compare_exchange_strong(&state, &expected, LOOKING_UP)) {
+    int expected = RECORDER_NOT_STARTED;
+    if (atomic_compare_exchange_strong(&recorder_state, &expected, RECORDER_LOOKING_UP)) {
         int saved = errno;
         looking_up = true;
         look_up_calls();
         read_settings();
         looking_up = false;
         errno = saved;
-        atomic_store_explicit(&state, READY, memory_order_release);
+        atomic_store_explicit(&recorder_state, RECORDER_READY, memory_order_release);
         return true;
     }
-    while (atomic_load_explicit(&state, memory_order_acquire) != READY)
+    while (atomic_load_explicit(&recorder_state, memory_order_acquire) != RECORDER_READY)
         ; /* another thread is looking up; it takes microseconds */
     return true;
 }

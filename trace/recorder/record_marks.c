@@ -8,6 +8,7 @@
 
 #include <signal.h>
 #include <stdatomic.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +32,11 @@ static void put_label(struct trace_record *r, const char *label)
 static uint64_t resident_now(void)
 {
     char text[128];
+    int saved = errno; /* the program's, whatever open and read do */
     int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t n = read(fd, text, sizeof text - 1);
-    close(fd);
+    ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+    if (fd >= 0) close(fd);
+    errno = saved;
     if (n <= 0) return 0;
     text[n] = '\0';
     const char *c = strchr(text, ' '); /* size, then resident, in pages */

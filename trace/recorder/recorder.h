@@ -15,6 +15,7 @@
 
 #include "trace_format.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -52,8 +53,16 @@ struct recorder_settings {
 extern struct recorder_settings settings;
 
 /* True once the real calls are known; false only while they are being
- * looked up (then the calling thread is served from the start-up arena). */
-bool recorder_ready(void);
+ * looked up (then the calling thread is served from the start-up arena).
+ * Inline: every call of the program passes here. */
+enum { RECORDER_NOT_STARTED, RECORDER_LOOKING_UP, RECORDER_READY };
+extern _Atomic int recorder_state;
+bool recorder_start_up(void);
+static inline bool recorder_ready(void)
+{
+    return atomic_load_explicit(&recorder_state, memory_order_acquire) == RECORDER_READY ||
+           recorder_start_up();
+}
 /* The start-up arena: memory for the calls the lookup itself makes. */
 void *bootstrap_alloc(size_t size, size_t align);
 bool bootstrap_owns(const void *p);
