@@ -36,6 +36,14 @@ START_TEST(installed_gauntlet_runs_from_anywhere)
     spawn_run(run, &r);
     ck_assert_msg(r.status == 0 && strstr(r.out, "summary:"), "%d\n%s%s", r.status, r.out, r.err);
     ck_assert_msg(strstr(r.err, "building the fuzz targets") == NULL, "%s", r.err);
+    /* The recording library is found beside the fuzz targets. */
+    snprintf(shell, sizeof shell,
+             "cd '%s' && '%s' record -o t.trace -- sh -c 'echo recorded' && '%s' trace --info "
+             "t.trace",
+             work, bin, bin);
+    spawn_run(run, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "recorded") && strstr(r.out, "(complete)"),
+                  "%d\n%s%s", r.status, r.out, r.err);
 }
 END_TEST
 

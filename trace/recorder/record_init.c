@@ -83,6 +83,7 @@ static void look_up_calls(void)
     LOOK_UP(execve);
     LOOK_UP(execv);
     LOOK_UP(execvp);
+    LOOK_UP(_exit);
 }
 
 /* The recorded process is the one `gauntlet record` started (and the

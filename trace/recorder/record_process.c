@@ -2,7 +2,8 @@
  * record_process.c — the recorded process's life: start (the constructor
  * sets up thread ends and marks), fork (the child runs unrecorded, and the
  * trace says a fork happened), exec (the buffers are written out first; the
- * new image goes on numbering from the shared counter) and exit (every
+ * new image goes on numbering from the shared counter) and exit, by
+ * exit() or _exit() (every
  * buffer written out, then the end record, which says how many events the
  * process numbered, so that a reader can tell a complete trace).
  */
@@ -67,6 +68,20 @@ __attribute__((destructor)) static void recorder_end(void)
     end.size = end.seq + 1;
     record_write_one(&end, TRACE_WRITER_ALONE);
     /* Calls after this (later destructors) are written one by one. */
+}
+
+/* Programs that end through _exit (shells do) skip the destructors: the
+ * end is recorded here first. */
+RECORDER_EXPORT _Noreturn void _exit(int status)
+{
+    if (recorder_ready()) recorder_end();
+    real._exit(status);
+    __builtin_unreachable();
+}
+
+RECORDER_EXPORT _Noreturn void _Exit(int status)
+{
+    _exit(status);
 }
 
 static void before_exec(void)

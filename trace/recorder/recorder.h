@@ -40,6 +40,7 @@ struct real_calls {
     int (*execve)(const char *, char *const[], char *const[]);
     int (*execv)(const char *, char *const[]);
     int (*execvp)(const char *, char *const[]);
+    void (*_exit)(int);
 };
 extern struct real_calls real;
 
