@@ -30,7 +30,6 @@
 #include <string.h>
 
 #define BATCH 4096
-#define PAGE  4096
 #define FILL  0x5a
 
 struct replayer;
@@ -146,10 +145,10 @@ static void replay_call(struct replayer *p, const struct trace_record *r)
     case TRACE_ALIGNED_ALLOC:
     case TRACE_POSIX_MEMALIGN:
     case TRACE_MEMALIGN: made(p, r, aligned(a, extra, size), size, true); break;
-    case TRACE_VALLOC: made(p, r, aligned(a, PAGE, size), size, true); break;
+    case TRACE_VALLOC: made(p, r, aligned(a, TRACE_PAGE, size), size, true); break;
     case TRACE_PVALLOC: {
-        size_t rounded = size == 0 ? PAGE : (size + PAGE - 1) & ~(size_t)(PAGE - 1);
-        made(p, r, aligned(a, PAGE, rounded), rounded, true);
+        size_t rounded = trace_pvalloc_size(size);
+        made(p, r, aligned(a, TRACE_PAGE, rounded), rounded, true);
         break;
     }
     case TRACE_USABLE_SIZE: {

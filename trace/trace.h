@@ -60,6 +60,15 @@ void trace_mark_label(const struct trace_record *mark, char out[TRACE_LABEL_SIZE
 /* The library an allocator event names (a static buffer, until the next call). */
 const char *trace_allocator_name(const struct trace_record *allocator);
 
+/* valloc and pvalloc, as the aligned calls they are: a page's alignment
+ * (the machines traced here have 4 KiB pages), pvalloc's size rounded up to
+ * whole pages (at least one). */
+#define TRACE_PAGE 4096
+static inline uint64_t trace_pvalloc_size(uint64_t size)
+{
+    return size == 0 ? TRACE_PAGE : (size + TRACE_PAGE - 1) & ~(uint64_t)(TRACE_PAGE - 1);
+}
+
 /* ---- trace_addresses.c: the blocks a trace holds, by the address it gave them ---- */
 
 /* Open addressing with linear probing; grows as the process's live set

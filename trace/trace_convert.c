@@ -25,8 +25,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PAGE 4096 /* valloc and pvalloc's alignment on the machines traced here */
-
 struct converter {
     struct trace_conversion *stats;
     struct address_map addresses;
@@ -213,10 +211,10 @@ static void call(struct converter *c, const struct trace_record *r)
     case TRACE_ALIGNED_ALLOC: op.kind = OP_ALIGNED_ALLOC, op.align = r->extra; break;
     case TRACE_POSIX_MEMALIGN: op.kind = OP_POSIX_MEMALIGN, op.align = r->extra; break;
     case TRACE_MEMALIGN: op.kind = OP_MEMALIGN, op.align = r->extra; break;
-    case TRACE_VALLOC: op.kind = OP_MEMALIGN, op.align = PAGE; break;
+    case TRACE_VALLOC: op.kind = OP_MEMALIGN, op.align = TRACE_PAGE; break;
     case TRACE_PVALLOC:
-        op.kind = OP_MEMALIGN, op.align = PAGE;
-        op.size = r->size == 0 ? PAGE : (r->size + PAGE - 1) & ~(size_t)(PAGE - 1);
+        op.kind = OP_MEMALIGN, op.align = TRACE_PAGE;
+        op.size = trace_pvalloc_size(r->size);
         break;
     case TRACE_REALLOC: op.kind = OP_REALLOC; return resize(c, r, op);
     case TRACE_REALLOCARRAY:

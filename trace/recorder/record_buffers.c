@@ -177,10 +177,11 @@ void record_event(struct trace_record *r)
 void record_thread_exit(void *unused)
 {
     (void)unused;
-    if (!settings.active || mine == NULL) return;
+    if (!settings.active) return;
     struct trace_record end = {.event = TRACE_THREAD_EXIT};
-    record_event(&end);
+    record_event(&end); /* a second time if calls came after the first: readers take the first */
     struct thread_buffer *b = mine;
+    if (b == NULL) return; /* a thread without a buffer wrote each record at once */
     mine = NULL;
     write_out(b, true);
     atomic_store(&b->in_use, 0);
