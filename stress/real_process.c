@@ -33,7 +33,7 @@
 #define TLS_TUNABLE "glibc.rtld.optional_static_tls="
 
 struct launch {
-    const char *cmd, *preload;
+    const char *cmd, *preload, *served_log;
 };
 
 static void restore_user_environment(void)
@@ -57,13 +57,12 @@ static int exec_under_allocator(void *arg)
 {
     const struct launch *l = arg;
     restore_user_environment();
-    if (l->preload) {
-        const char *old = getenv("LD_PRELOAD");
-        char value[8192];
-        snprintf(value, sizeof value, "%s%s%s", l->preload, old && old[0] ? ":" : "",
-                 old ? old : "");
-        setenv("LD_PRELOAD", value, 1);
-    }
+    const char *old = getenv("LD_PRELOAD");
+    char value[8192];
+    snprintf(value, sizeof value, "%s%s%s", l->preload ? l->preload : "",
+             l->preload && old && old[0] ? ":" : "", old ? old : "");
+    real_served_environment(l->served_log, value, sizeof value);
+    if (value[0]) setenv("LD_PRELOAD", value, 1);
     execl("/bin/sh", "sh", "-c", l->cmd, (char *)NULL);
     fprintf(stderr, "gauntlet stress: cannot run /bin/sh: %s\n", strerror(errno));
     return 127;
@@ -114,7 +113,7 @@ struct real_run {
     const char *alloc;
     const struct stress_params *p;
     unsigned repeat;
-    char cmd_log[4096], load_log[4096];
+    char cmd_log[4096], load_log[4096], served_log[4096];
     struct process cmd;
     struct stress_run run;
     struct real_group *group;
@@ -279,19 +278,34 @@ static json_t *run_to_end(struct real_run *r, double timeout)
  * warning (to be shown in the row) when another one was mapped too. */
 static void check_allocators(struct real_run *r, const char *preload, json_t *run)
 {
+    char served[300];
+    const char *slash = preload ? strrchr(preload, '/') : NULL;
+    const char *expected = slash ? slash + 1 : preload ? preload : allocator_soname("glibc");
     json_t *others = real_group_mapped(r->group, true);
-    if (json_array_size(others) > 0) {
+    bool known = real_served_read(r->served_log, (int)r->cmd.pid, served, sizeof served);
+    if (known) {
+        json_object_set_new(run, "served_by", json_string(served));
+        if (strcmp(served, expected) != 0) {
+            char warning[1024];
+            snprintf(warning, sizeof warning,
+                     "malloc was served by %s, not by %s (the program brings its own "
+                     "allocator): this row measures %s",
+                     served, expected, served);
+            json_object_set_new(run, "warning", json_string(warning));
+        }
+    }
+    if (json_array_size(others) > 0 && json_object_get(run, "warning") == NULL) {
         char warning[1024], list[512] = "";
         size_t i;
         const json_t *file;
         json_array_foreach(others, i, file)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
                      json_string_value(file));
-        if (preload)
+        if (preload || known)
             snprintf(warning, sizeof warning,
-                     "the command maps %s too (linked or loaded by the program): the preloaded "
-                     "%s serves malloc and free, but calls by that library's own names go to it",
-                     list, preload);
+                     "the command maps %s too (linked or loaded by the program): %s serves malloc "
+                     "and free, but calls by that library's own names go to it",
+                     list, expected);
         else
             snprintf(warning, sizeof warning,
                      "measured as glibc, but the command maps %s itself (linked or loaded by the "
@@ -343,7 +357,7 @@ static json_t *measure(struct real_run *r, const char *preload, double timeout)
                  c->ready_port);
         return failed(r, "error", what, false);
     }
-    struct launch launch = {c->cmd, preload};
+    struct launch launch = {c->cmd, preload, r->served_log};
     r->cmd = (struct process){
         .call = exec_under_allocator, .arg = &launch, .out_path = r->cmd_log, .truncate_out = true};
     r->run.params = r->p;
@@ -393,8 +407,10 @@ json_t *real_process_run(const struct real_command *c, const char *alloc,
     r = (struct real_run){.c = c, .alloc = alloc, .p = p, .repeat = repeat};
     path_printf(r.cmd_log, sizeof r.cmd_log, "%s/cmd.log", dir);
     path_printf(r.load_log, sizeof r.load_log, "%s/load.log", dir);
+    path_printf(r.served_log, sizeof r.served_log, "%s/served-by", dir);
     unlink(r.cmd_log);
     unlink(r.load_log);
+    unlink(r.served_log);
     char preload_buf[PATH_MAX];
     const char *preload;
     json_t *run;
@@ -409,5 +425,6 @@ json_t *real_process_run(const struct real_command *c, const char *alloc,
     if (r.group) real_group_free(r.group);
     unlink(r.cmd_log);
     unlink(r.load_log);
+    unlink(r.served_log);
     return run;
 }

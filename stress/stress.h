@@ -273,6 +273,14 @@ unsigned real_group_most_members(struct real_group *g);
  * files ("libjemalloc.so.2") and the preloaded library; with others_only,
  * all but the preloaded one. */
 json_t *real_group_mapped(struct real_group *g, bool others_only);
+
+/* real_served.c: which library served the command's malloc. In the forked
+ * leader: the recording library first in preload (a colon list, edited in
+ * place) and told to say into PATH. */
+void real_served_environment(const char *path, char *preload, size_t len);
+/* The library the leader's malloc went to (else the last process's); false
+ * when no process said. */
+bool real_served_read(const char *path, int leader, char *out, size_t len);
 /* Whether the preloaded library was seen mapped. */
 bool real_group_preload_mapped(struct real_group *g);
 void real_group_free(struct real_group *g);

@@ -127,5 +127,9 @@ struct trace_shared {
 #define TRACE_ENV_PID         "GAUNTLET_TRACE_PID"    /* only this process is recorded */
 #define TRACE_ENV_MARK_SIGNAL "GAUNTLET_TRACE_MARK_SIGNAL"
 #define TRACE_ENV_MARK_EVERY  "GAUNTLET_TRACE_MARK_EVERY"
+/* Without a trace: each process that loads the library appends "PID LIBRARY"
+ * (the file name of the library serving its malloc) to this file, and
+ * records nothing (`gauntlet stress --cmd` asks it which allocator served). */
+#define TRACE_ENV_SERVED_BY "GAUNTLET_SERVED_BY"
 
 #endif

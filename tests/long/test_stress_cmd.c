@@ -260,8 +260,24 @@ START_TEST(another_allocator_mapped_by_the_program_is_warned_about)
                           NULL};
     spawn_run(argv, &r);
     ck_assert_msg(r.status == 0, "exit %d: %.3000s", r.status, r.err);
-    ck_assert_msg(strstr(r.out, "warning: glibc × cmd:python3: measured as glibc, but the command "
-                                "maps libtcmalloc_minimal"),
+    ck_assert_msg(strstr(r.out, "warning: glibc × cmd:python3: the command maps "
+                                "libtcmalloc_minimal.so.4") &&
+                      strstr(r.out, "libc.so.6 serves malloc and free"),
+                  "%.3000s", r.out);
+    /* A program that brings its own allocator (here: one preloaded by the
+     * command itself) is measured under it, whatever the row asked: said. */
+    const char *own[] = {"gauntlet",
+                         "stress",
+                         "--alloc",
+                         "glibc",
+                         "--cmd",
+                         "LD_PRELOAD=\"$LD_PRELOAD:libjemalloc.so.2\" exec " PYTHON
+                         " -c 'import time; time.sleep(0.3)'",
+                         NULL};
+    spawn_run(own, &r);
+    ck_assert_msg(r.status == 0, "exit %d: %.3000s", r.status, r.err);
+    ck_assert_msg(strstr(r.out, "warning: glibc × cmd:python3: malloc was served by "
+                                "libjemalloc.so.2, not by libc.so.6"),
                   "%.3000s", r.out);
 }
 END_TEST

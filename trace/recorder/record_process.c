@@ -10,8 +10,12 @@
 #include "recorder.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <stdbool.h>
 
 static bool ended;
@@ -27,16 +31,32 @@ static void forked_child(void)
     settings.active = false; /* the buffers it inherited are the parent's to write */
 }
 
+/* The file name of the library whose malloc this process calls. */
+static const char *serving_library(void)
+{
+    Dl_info where;
+    if (!dladdr((void *)real.malloc, &where) || where.dli_fname == NULL) return "?";
+    const char *slash = strrchr(where.dli_fname, '/');
+    return slash ? slash + 1 : where.dli_fname;
+}
+
+/* Asked without a trace: one line, "PID LIBRARY", appended at once. */
+static void say_served_by(const char *path)
+{
+    char line[300];
+    int n = snprintf(line, sizeof line, "%d %s\n", (int)getpid(), serving_library());
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    if (write(fd, line, (size_t)n) != n) { /* the asker then finds no line, and says so */
+    }
+    close(fd);
+}
+
 /* Which library serves malloc: a program linked against an allocator keeps
  * it whatever was asked, and a reader must not take it for another. */
 static void record_allocator(void)
 {
-    Dl_info where;
-    const char *name = "?";
-    if (dladdr((void *)real.malloc, &where) && where.dli_fname) {
-        const char *slash = strrchr(where.dli_fname, '/');
-        name = slash ? slash + 1 : where.dli_fname;
-    }
+    const char *name = serving_library();
     struct trace_record r = {.event = TRACE_ALLOCATOR, .time_ns = record_now_ns()};
     char text[32] = {0};
     strncpy(text, name, sizeof text - 1);
@@ -50,6 +70,8 @@ static void record_allocator(void)
 __attribute__((constructor)) static void recorder_start(void)
 {
     recorder_ready();
+    const char *served_by = getenv(TRACE_ENV_SERVED_BY);
+    if (served_by) say_served_by(served_by);
     if (!settings.active) return;
     record_buffers_setup();
     record_marks_setup();
