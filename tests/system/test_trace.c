@@ -77,6 +77,24 @@ static void seeds_from(const char *dir, const char *trace)
     ck_assert_msg(r.status == 0 && strstr(r.err, "stopped after 100 operations"), "%s", r.err);
 }
 
+/* An upgrade judged on the user's own program: the same library under two
+ * names must be SAFE on its trace. */
+static void upgrade_judged_on_the_trace(const char *dir, const char *trace)
+{
+    char workload[256], out[128];
+    snprintf(workload, sizeof workload, "trace:%s", trace);
+    snprintf(out, sizeof out, "%s/upgrade", dir);
+    const char *upgrade[] = {
+        "gauntlet", "upgrade",  "--old",
+        "jemalloc", "--new",    "so:/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
+        "--time",   "0",        "--workload",
+        workload,   "--repeat", "3",
+        "--out",    out,        NULL};
+    spawn_run(upgrade, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "verdict: SAFE") && strstr(r.out, workload),
+                  "exit %d: %.3000s%.2000s", r.status, r.out, r.err);
+}
+
 START_TEST(sqlite_recorded_converted_and_run)
 {
     if (!have("sqlite_recorded_converted_and_run", SQLITE)) return;
@@ -97,6 +115,7 @@ START_TEST(sqlite_recorded_converted_and_run)
     ck_assert_msg(r.status == 0, "%s", r.err);
     ck_assert_ptr_null(strstr(r.err, "never gave out")); /* every free matched */
     seeds_from(dir, trace);
+    upgrade_judged_on_the_trace(dir, trace);
     for (const char *const *a = (const char *const[]){"glibc", "jemalloc", NULL}; *a; a++) {
         const char *run[] = {"gauntlet", "run", "--alloc", *a, program, NULL};
         spawn_run(run, &r);
