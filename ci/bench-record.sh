@@ -2,7 +2,8 @@
 # ci/bench-record.sh — make bench-record: what recording costs a real program, and how fast
 # a long trace converts and replays, in how much memory.
 #   1. sqlite3 running ci/real/sqlite.sh's SQL, python3 serving ci/real/requests.py's
-#      requests (PYTHONMALLOC=malloc): wall time unrecorded and recorded, median of RUNS each.
+#      requests (PYTHONMALLOC=malloc): wall time unrecorded and recorded, alternating, median
+#      of RUNS each.
 #   2. a trace of about 10 million calls (requests.py with 2.5x the requests): `gauntlet trace`
 #      to a program and the trace: workload's replay on glibc (no oracle), with their maximum RSS.
 # usage: ci/bench-record.sh [RUNS]     (5)
@@ -21,10 +22,15 @@ seconds() { /usr/bin/time -f %e "$@" 2>&1 >/dev/null | tail -1; }
 measure() { # name, then the command (stdin from $input)
   local name=$1; shift
   local plain recorded
-  plain=$(for _ in $(seq "$runs"); do seconds "$@" < "$input"; done | median)
-  # each run writes a new file: truncating the last run's is the file system's cost, not recording's
-  recorded=$(for _ in $(seq "$runs"); do rm -f "$work/$name.trace"; sync
-    seconds "$g" record -o "$work/$name.trace" -- "$@" < "$input"; done | median)
+  # Unrecorded and recorded runs alternate, so that the machine's moods fall on both; each
+  # recorded run writes a new file (truncating the last run's is the file system's cost).
+  for _ in $(seq "$runs"); do
+    seconds "$@" < "$input" >> "$work/$name.plain"
+    rm -f "$work/$name.trace"
+    seconds "$g" record -o "$work/$name.trace" -- "$@" < "$input" >> "$work/$name.recorded"
+  done
+  plain=$(median < "$work/$name.plain")
+  recorded=$(median < "$work/$name.recorded")
   local events
   events=$("$g" trace --info "$work/$name.trace" | awk '/^events:/ {print $2}')
   awk -v n="$name" -v p="$plain" -v r="$recorded" -v e="$events" -v b="$(stat -c %s "$work/$name.trace")" \

@@ -174,6 +174,39 @@ void record_event(struct trace_record *r)
     recording = false;
 }
 
+void record_call_event(uint8_t event, uint64_t ptr_in, uint64_t ptr_out, uint64_t size,
+                       uint64_t extra, uint16_t result, uint8_t err)
+{
+    struct thread_buffer *b = mine;
+    if (recording || b == NULL || settings.unbuffered || settings.mark_every) {
+        struct trace_record r = {.event = event,
+                                 .ptr_in = ptr_in,
+                                 .ptr_out = ptr_out,
+                                 .size = size,
+                                 .extra = extra,
+                                 .result = result,
+                                 .err = err};
+        record_event(&r);
+        return;
+    }
+    recording = true; /* a signal handler's call in between is not recorded over this one */
+    uint32_t count = atomic_load_explicit(&b->count, memory_order_relaxed);
+    struct trace_record *slot = &b->records[count];
+    slot->seq = record_next_seq();
+    slot->time_ns = record_now_ns();
+    slot->ptr_in = ptr_in;
+    slot->ptr_out = ptr_out;
+    slot->size = size;
+    slot->extra = extra;
+    slot->thread = my_thread;
+    slot->event = event;
+    slot->err = err;
+    slot->result = result;
+    atomic_store_explicit(&b->count, count + 1, memory_order_release);
+    if (count + 1 == RECORDS_PER_BUFFER) write_out(b, true);
+    recording = false;
+}
+
 void record_thread_exit(void *unused)
 {
     (void)unused;

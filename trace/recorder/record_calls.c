@@ -16,14 +16,8 @@ static inline void record_call(enum trace_event event, const void *in, const voi
                                size_t extra, int result, bool failed)
 {
     if (!settings.active) return; /* a process not recorded pays only this */
-    struct trace_record r = {.event = (uint8_t)event,
-                             .ptr_in = (uintptr_t)in,
-                             .ptr_out = (uintptr_t)out,
-                             .size = size,
-                             .extra = extra,
-                             .result = (uint16_t)result,
-                             .err = failed ? (uint8_t)errno : 0};
-    record_event(&r);
+    record_call_event((uint8_t)event, (uintptr_t)in, (uintptr_t)out, size, extra, (uint16_t)result,
+                      failed ? (uint8_t)errno : 0);
 }
 
 RECORDER_EXPORT void *malloc(size_t size)
