@@ -336,8 +336,11 @@ int cmd_record(int argc, char **argv)
     s.pid = p.pid;
     program_pid = p.pid;
     if (o.mark_signal) signal(o.mark_signal, forward_mark);
-    fprintf(stderr, "gauntlet record: recording %s as PID %d into %s%s\n", o.command[0], (int)p.pid,
-            o.out, o.mark_signal ? " (marks: kill -SIG to either PID)" : "");
+    fprintf(stderr, "gauntlet record: recording %s as PID %d into %s\n", o.command[0], (int)p.pid,
+            o.out);
+    if (o.mark_signal)
+        fprintf(stderr, "gauntlet record: a mark: kill -%d %d (or the same to PID %d)\n",
+                o.mark_signal, (int)p.pid, (int)getpid());
     double period = o.rss_hz ? 1.0 / (double)o.rss_hz : 0.1;
     while (!process_await(&p, period)) {
         if (p.stop_signal) break;
