@@ -24,6 +24,13 @@ for f in harness/*.c; do
   objects+=("$o")
 done
 
+# libFuzzer's structure-aware mutator hooks (fuzzers/fuzz_mutator.c).
+for f in fuzzers/fuzz_mutator.c fuzzers/mutator_env.c; do
+  o="$work/$(basename "$f" .c).o"
+  $CC $CFLAGS -std=c17 -D_GNU_SOURCE -pthread -Iharness/include -Ifuzzers -c "$f" -o "$o"
+  objects+=("$o")
+done
+
 mkdir -p "$OUT/lib" "$work/seeds"
 for t in corpus/seeds/*.txt corpus/regressions/*.txt; do
   build/gauntlet encode "$t" -o "$work/seeds/$(basename "$(dirname "$t")")-$(basename "$t" .txt)"

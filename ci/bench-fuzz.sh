@@ -12,8 +12,9 @@
 #     default size mix (the gen64 programs);
 #  3. time for `gauntlet fuzz` to find each defective test allocator, median
 #     of 3 campaigns of at most 60 s on one core (a campaign that could not
-#     run, exit 2, shows as an error with its message).
-#   ci/bench-fuzz.sh [SECONDS]
+#     run, exit 2, shows as an error with its message), with the
+#     structure-aware mutator and with the engine's byte mutations only.
+#   ci/bench-fuzz.sh [SECONDS]      (DEFECTS="a b": only those defects' rows)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
@@ -78,17 +79,16 @@ for alloc in "${allocs[@]}"; do
 done
 
 echo
-echo "| defective allocator | invariant | seconds to find (median of 3) |"
-echo "|---|---|---|"
-while read -r name invariant _; do
-  case "$name" in ''|'#'*) continue ;; esac
-  [ "$invariant" = "-" ] && continue
-  times=()
-  errors=()
+echo "| defective allocator | invariant | seconds to find: structure mutator | bytes only |"
+echo "|---|---|---|---|"
+# The median of 3 campaigns with one mutator (">60" when not found).
+time_to_find() {
+  local name=$1 mutator=$2 times=() errors=()
   for run in 1 2 3; do
     start=$(date +%s.%N)
-    taskset -c 0 build/gauntlet fuzz --stop-at-first --alloc "so:build/defective/libdefect_$name.so" --time 60 \
-      --out "$work/d-$name-$run" > /dev/null 2> "$work/d-$name-$run.err"
+    taskset -c 0 build/gauntlet fuzz --stop-at-first --mutator "$mutator" \
+      --alloc "so:build/defective/libdefect_$name.so" --time 60 \
+      --out "$work/d-$name-$mutator-$run" > /dev/null 2> "$work/d-$name-$run.err"
     found=$?
     end=$(date +%s.%N)
     # 1: found; 0: nothing found in 60 s; anything else (2): the campaign did not run.
@@ -99,9 +99,14 @@ while read -r name invariant _; do
     esac
   done
   if [ ${#errors[@]} -gt 0 ]; then
-    median="error (${errors[0]})"
+    echo "error (${errors[0]})"
   else
-    median=$(printf '%s\n' "${times[@]}" | sed 's/>60/999/' | sort -n | sed -n 2p | sed 's/^999$/not found in 60/')
+    printf '%s\n' "${times[@]}" | sed 's/>60/999/' | sort -n | sed -n 2p | sed 's/^999$/not found in 60/'
   fi
-  echo "| $name | $invariant | $median |"
+}
+while read -r name invariant _; do
+  case "$name" in ''|'#'*) continue ;; esac
+  [ "$invariant" = "-" ] && continue
+  [ -n "${DEFECTS:-}" ] && case " $DEFECTS " in *" $name "*) ;; *) continue ;; esac
+  echo "| $name | $invariant | $(time_to_find "$name" structure) | $(time_to_find "$name" bytes) |"
 done < tests/defective/defects.list

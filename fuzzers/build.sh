@@ -14,6 +14,8 @@
 #                   test cases (fuzzers/afl_main.c)
 #   afl-driver      AFL++ through the libFuzzer-compatible    the same + /usr/lib/afl/libAFLDriver.a
 #                   driver
+#   afl-mutator     AFL++'s custom mutator library:           cc -shared
+#                   afl-mutator.so (fuzzers/afl_mutator.c)
 #   replay          plain main(): replays crash files from    cc
 #                   any engine through the same entry point
 # No CONFIG: all of them (an AFL++ configuration is skipped, with a note, when
@@ -43,7 +45,7 @@ if [ "${1:-}" = "-o" ]; then
 fi
 case "${1:-}" in -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 
-all_configs=(libfuzzer-none libfuzzer-asan libfuzzer-tsan afl afl-driver replay)
+all_configs=(libfuzzer-none libfuzzer-asan libfuzzer-tsan afl afl-driver afl-mutator replay)
 configs=("$@")
 [ ${#configs[@]} -gt 0 ] || configs=("${all_configs[@]}")
 
@@ -65,6 +67,7 @@ common=(-std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -g
     -I"$root/harness" -I"$root/harness/include" -I"$root/fuzzers" "${extra[@]}")
 libs=(-ldl -pthread)
 target=$root/fuzzers/fuzz_program.c
+mutator=("$root/fuzzers/fuzz_mutator.c" "$root/fuzzers/mutator_env.c")
 
 mkdir -p "$out"
 logs=$out/.logs
@@ -86,13 +89,13 @@ need_clang() {
 build_config() {
     case "$1" in
     libfuzzer-none)
-        need_clang "$1" && build_one "$1" "$clang" -O2 -fsanitize=fuzzer "$target" ;;
+        need_clang "$1" && build_one "$1" "$clang" -O2 -fsanitize=fuzzer "$target" "${mutator[@]}" ;;
     libfuzzer-asan)
         # UBSan findings must stop the run like ASan's, so the engine keeps them.
         need_clang "$1" && build_one "$1" "$clang" -O1 -fno-omit-frame-pointer \
-            -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all "$target" ;;
+            -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all "$target" "${mutator[@]}" ;;
     libfuzzer-tsan)
-        need_clang "$1" && build_one "$1" "$clang" -O1 -fsanitize=fuzzer,thread "$target" ;;
+        need_clang "$1" && build_one "$1" "$clang" -O1 -fsanitize=fuzzer,thread "$target" "${mutator[@]}" ;;
     afl)
         [ -n "$afl_cc" ] || { echo "build.sh: note: AFL++ not installed, $1 skipped" >&2; return 0; }
         AFL_QUIET=1 build_one "$1" "$afl_cc" -O2 "$target" "$root/fuzzers/afl_main.c" ;;
@@ -102,6 +105,9 @@ build_config() {
             return 0
         fi
         AFL_QUIET=1 build_one "$1" "$afl_cc" -O2 "$target" "$afl_driver" ;;
+    afl-mutator)
+        build_one "$1.so" "$cc" -O2 -fPIC -shared -Wl,--no-undefined "$root/fuzzers/afl_mutator.c" \
+            "$root/fuzzers/mutator_env.c" ;;
     replay)
         build_one "$1" "$cc" -O2 "$target" "$root/fuzzers/replay_main.c" ;;
     *)
@@ -127,7 +133,9 @@ status=0
 for i in "${!configs[@]}"; do
     if wait "${pids[$i]}"; then
         grep -h '^build.sh: note' "$logs/${configs[$i]}.log" >&2 || true
-        if [ -x "$out/${configs[$i]}" ]; then echo "built $out/${configs[$i]}"; fi
+        for built in "$out/${configs[$i]}" "$out/${configs[$i]}.so"; do
+            if [ -x "$built" ]; then echo "built $built"; fi
+        done
     else
         echo "build.sh: FAILED to build ${configs[$i]}:" >&2
         cat "$logs/${configs[$i]}.log" >&2

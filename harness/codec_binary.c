@@ -294,21 +294,17 @@ bool align_byte_encode(size_t align, uint8_t *byte)
 
 /* ---- records and programs ---- */
 
-enum record_field { OPCODE, THREAD, SLOT, ALIGN, SIZE_WORD = 4, COUNT_WORD = 8 };
-
-#define THREAD_PRESENT 0x80
-
-static void decode_record(const uint8_t *rec, struct op *op)
+void record_decode(const uint8_t *rec, struct op *op)
 {
-    enum op_kind kind = opcode_kinds[rec[OPCODE] % 16];
+    enum op_kind kind = opcode_kinds[rec[REC_OPCODE] % 16];
     op->kind = (uint8_t)kind;
-    bool threaded = rec[THREAD] >= THREAD_PRESENT && kind != OP_BARRIER;
-    op->thread = threaded ? rec[THREAD] & (GAUNTLET_MAX_THREADS - 1) : 0;
-    op->slot = op_uses_slot(kind) ? rec[SLOT] : 0;
-    op->align = op_uses_align(kind) ? align_byte_decode(rec[ALIGN]) : 0;
-    op->size = op_uses_size(kind) ? size_word_decode(read_u32_le(rec + SIZE_WORD)) : 0;
+    bool threaded = rec[REC_THREAD] >= REC_THREAD_PRESENT && kind != OP_BARRIER;
+    op->thread = threaded ? rec[REC_THREAD] & (GAUNTLET_MAX_THREADS - 1) : 0;
+    op->slot = op_uses_slot(kind) ? rec[REC_SLOT] : 0;
+    op->align = op_uses_align(kind) ? align_byte_decode(rec[REC_ALIGN]) : 0;
+    op->size = op_uses_size(kind) ? size_word_decode(read_u32_le(rec + REC_SIZE_WORD)) : 0;
     op->count =
-        op_uses_count(kind) ? count_word_decode(read_u32_le(rec + COUNT_WORD), op->size) : 0;
+        op_uses_count(kind) ? count_word_decode(read_u32_le(rec + REC_COUNT_WORD), op->size) : 0;
 }
 
 /* Initialises `out` itself, like every producer of programs: release a
@@ -327,7 +323,7 @@ void program_append_binary(const uint8_t *bytes, size_t len, struct program *p)
         at = PROGRAM_BINARY_HEADER_LEN;
     for (; len - at >= GAUNTLET_RECORD_SIZE; at += GAUNTLET_RECORD_SIZE) {
         struct op op;
-        decode_record(bytes + at, &op);
+        record_decode(bytes + at, &op);
         program_append(p, &op);
     }
 }
@@ -350,27 +346,39 @@ static size_t problem_value(const struct op *op, enum record_problem problem)
     }
 }
 
-/* Fields the kind does not use stay 0 in the record, so they decode to 0
- * whatever the op held. */
-static enum record_problem encode_record(const struct op *op, uint8_t *rec)
+static enum record_problem encode_fields(const struct op *op, uint8_t *rec)
 {
     enum op_kind kind = op->kind;
     if (kind >= OP_KIND_COUNT) return BAD_KIND;
     if (op->thread >= GAUNTLET_MAX_THREADS) return BAD_THREAD;
-    rec[OPCODE] = (uint8_t)kind; /* opcodes 0..12 are the kinds in order */
-    if (kind != OP_BARRIER && op->thread != 0) rec[THREAD] = THREAD_PRESENT | op->thread;
-    if (op_uses_slot(kind)) rec[SLOT] = op->slot;
-    if (op_uses_align(kind) && !align_byte_encode(op->align, &rec[ALIGN])) return BAD_ALIGN;
+    rec[REC_OPCODE] = (uint8_t)kind; /* opcodes 0..12 are the kinds in order */
+    rec[REC_THREAD] = kind != OP_BARRIER && op->thread != 0 ? REC_THREAD_PRESENT | op->thread : 0;
+    if (op_uses_slot(kind)) rec[REC_SLOT] = op->slot;
+    if (op_uses_align(kind) && !align_byte_encode(op->align, &rec[REC_ALIGN])) return BAD_ALIGN;
     uint32_t word;
     if (op_uses_size(kind)) {
         if (!size_word_encode(op->size, &word)) return BAD_SIZE;
-        write_u32_le(rec + SIZE_WORD, word);
+        write_u32_le(rec + REC_SIZE_WORD, word);
     }
     if (op_uses_count(kind)) {
         if (!count_word_encode(op->count, op->size, &word)) return BAD_COUNT;
-        write_u32_le(rec + COUNT_WORD, word);
+        write_u32_le(rec + REC_COUNT_WORD, word);
     }
     return RECORD_OK;
+}
+
+bool record_encode(const struct op *op, uint8_t *rec)
+{
+    uint8_t out[GAUNTLET_RECORD_SIZE];
+    memcpy(out, rec, sizeof out);
+    if (encode_fields(op, out) != RECORD_OK) return false;
+    memcpy(rec, out, sizeof out);
+    return true;
+}
+
+void record_put_word(uint8_t *rec, unsigned at, uint32_t word)
+{
+    write_u32_le(rec + at, word);
 }
 
 bool program_encode_binary(const struct program *p, uint8_t **out, size_t *out_len, char *err,
@@ -380,7 +388,7 @@ bool program_encode_binary(const struct program *p, uint8_t **out, size_t *out_l
     uint8_t *bytes = hmem_map(len); /* zeroed: unused fields are already 0 */
     for (size_t i = 0; i < p->count; i++) {
         const struct op *op = &p->ops[i];
-        enum record_problem problem = encode_record(op, bytes + i * GAUNTLET_RECORD_SIZE);
+        enum record_problem problem = encode_fields(op, bytes + i * GAUNTLET_RECORD_SIZE);
         if (problem != RECORD_OK) {
             if (err_len)
                 snprintf(err, err_len, "operation %zu (%s): %s %zu has no binary encoding", i + 1,

@@ -44,80 +44,8 @@
 
 #include <string.h>
 
-/* ---- PRNG: xoshiro256**, seeded through splitmix64 ---- */
-
-struct rng {
-    uint64_t s[4];
-};
-
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
-
-static void rng_seed(struct rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(struct rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* Uniform enough in 0 .. n-1 (multiply-shift; the bias is below 2^-32). */
-static uint32_t rng_below(struct rng *r, uint32_t n)
-{
-    return (uint32_t)(((rng_next(r) >> 32) * n) >> 32);
-}
-
-static bool rng_percent(struct rng *r, unsigned percent)
-{
-    return rng_below(r, 100) < percent;
-}
-
-static unsigned rng_weighted(struct rng *r, const unsigned *weights, unsigned n)
-{
-    unsigned total = 0;
-    for (unsigned i = 0; i < n; i++)
-        total += weights[i];
-    uint32_t x = rng_below(r, total);
-    for (unsigned i = 0;; i++) {
-        if (x < weights[i]) return i;
-        x -= weights[i];
-    }
-}
-
-/* ---- record layout (FORMAT.md, "Binary form") ---- */
-
-enum { AT_OPCODE, AT_THREAD, AT_SLOT, AT_ALIGN, AT_SIZE_WORD = 4, AT_COUNT_WORD = 8 };
-
-#define THREAD_PRESENT 0x80
-#define MANT_MASK      ((UINT32_C(1) << 25) - 1)
-
-static void put_word(uint8_t *rec, unsigned at, uint32_t w)
-{
-    for (unsigned i = 0; i < 4; i++)
-        rec[at + i] = (uint8_t)(w >> (8 * i));
-}
+/* The size word's mantissa (FORMAT.md). */
+#define MANT_MASK ((UINT32_C(1) << 25) - 1)
 
 /* ---- generator state ---- */
 
@@ -133,7 +61,7 @@ struct slot_belief {
 };
 
 struct gen {
-    struct rng rng;
+    struct prng rng;
     unsigned threads, slots;
     bool small_only;
     unsigned thread; /* the thread of the current run */
@@ -159,27 +87,27 @@ static const unsigned exponent_weights[] = {2, 3, 5, 8, 12, 14, 14, 12, 9, 6, 5,
 
 static uint32_t log_word(struct gen *g, unsigned exponent)
 {
-    return (uint32_t)(exponent + 1) << 25 | ((uint32_t)rng_next(&g->rng) & MANT_MASK);
+    return (uint32_t)(exponent + 1) << 25 | ((uint32_t)prng_next(&g->rng) & MANT_MASK);
 }
 
 static unsigned ordinary_exponent(struct gen *g)
 {
-    if (rng_percent(&g->rng, 2)) return 16 + rng_below(&g->rng, 9); /* 64 KiB .. 32 MiB */
-    return rng_weighted(&g->rng, exponent_weights, ORDINARY_EXPONENTS);
+    if (prng_percent(&g->rng, 2)) return 16 + prng_below(&g->rng, 9); /* 64 KiB .. 32 MiB */
+    return prng_weighted(&g->rng, exponent_weights, ORDINARY_EXPONENTS);
 }
 
 /* A delta that usually stays on the boundary or just beside it. */
 static int32_t small_delta(struct gen *g, int32_t limit)
 {
-    int32_t magnitude = rng_percent(&g->rng, 80) ? (int32_t)rng_below(&g->rng, 17)
-                                                 : (int32_t)rng_below(&g->rng, (uint32_t)limit);
-    return rng_percent(&g->rng, 50) ? -magnitude : magnitude;
+    int32_t magnitude = prng_percent(&g->rng, 80) ? (int32_t)prng_below(&g->rng, 17)
+                                                  : (int32_t)prng_below(&g->rng, (uint32_t)limit);
+    return prng_percent(&g->rng, 50) ? -magnitude : magnitude;
 }
 
 static uint32_t edge_word(struct gen *g)
 {
-    uint32_t index = rng_below(&g->rng, (uint32_t)edge_size_count);
-    int32_t delta = rng_percent(&g->rng, 40) ? 0 : small_delta(g, 128);
+    uint32_t index = prng_below(&g->rng, (uint32_t)edge_size_count);
+    int32_t delta = prng_percent(&g->rng, 40) ? 0 : small_delta(g, 128);
     return 2u << 30 | index << 8 | (uint8_t)(int8_t)delta;
 }
 
@@ -188,7 +116,8 @@ static uint32_t edge_word(struct gen *g)
 static uint32_t extreme_word(struct gen *g)
 {
     static const unsigned anchors[] = {0, 0, 1, 1, 63};
-    unsigned a = rng_percent(&g->rng, 80) ? anchors[rng_below(&g->rng, 5)] : rng_below(&g->rng, 64);
+    unsigned a =
+        prng_percent(&g->rng, 80) ? anchors[prng_below(&g->rng, 5)] : prng_below(&g->rng, 64);
     int32_t delta = small_delta(g, 1 << 23);
     if ((a == 0 && delta <= 0) || (a == 1 && delta > 0) || (a == 63 && delta < 0)) delta = -delta;
     if (a == 0 && delta == 0) delta = 1;
@@ -199,14 +128,14 @@ static uint32_t extreme_word(struct gen *g)
  * the first of the next, and their neighbours. */
 static bool class_edge_word(struct gen *g, uint32_t *word)
 {
-    size_t edge = g->class_edges[rng_below(&g->rng, (uint32_t)g->class_edge_count)];
-    size_t size = edge + rng_below(&g->rng, 4) - 1;
+    size_t edge = g->class_edges[prng_below(&g->rng, (uint32_t)g->class_edge_count)];
+    size_t size = edge + prng_below(&g->rng, 4) - 1;
     return size_word_encode(size, word);
 }
 
 static uint32_t size_word_for_default(struct gen *g)
 {
-    unsigned roll = rng_below(&g->rng, 100);
+    unsigned roll = prng_below(&g->rng, 100);
     uint32_t word;
     if (roll < 1) return 0;
     if (roll < 5) return edge_word(g);
@@ -217,29 +146,29 @@ static uint32_t size_word_for_default(struct gen *g)
 
 static uint32_t size_word_for_small(struct gen *g)
 {
-    if (rng_percent(&g->rng, 2)) return 11u << 25; /* exactly 1024 */
-    return log_word(g, rng_weighted(&g->rng, exponent_weights, SMALL_EXPONENTS));
+    if (prng_percent(&g->rng, 2)) return 11u << 25; /* exactly 1024 */
+    return log_word(g, prng_weighted(&g->rng, exponent_weights, SMALL_EXPONENTS));
 }
 
 /* ---- counts (calloc, reallocarray) ---- */
 
 static uint32_t relative_count_word(struct gen *g)
 {
-    uint32_t form = rng_below(&g->rng, 4);
-    uint32_t k = rng_percent(&g->rng, 50) ? 0 : rng_below(&g->rng, 256);
+    uint32_t form = prng_below(&g->rng, 4);
+    uint32_t k = prng_percent(&g->rng, 50) ? 0 : prng_below(&g->rng, 256);
     return 3u << 30 | form << 28 | k;
 }
 
 static void draw_array(struct gen *g, struct request *rq)
 {
-    unsigned element_exponent = rng_below(&g->rng, g->small_only ? 6 : 9);
-    rq->size_word = !g->small_only && rng_percent(&g->rng, 1) ? 0 : log_word(g, element_exponent);
-    unsigned total = g->small_only ? rng_weighted(&g->rng, exponent_weights, SMALL_EXPONENTS)
+    unsigned element_exponent = prng_below(&g->rng, g->small_only ? 6 : 9);
+    rq->size_word = !g->small_only && prng_percent(&g->rng, 1) ? 0 : log_word(g, element_exponent);
+    unsigned total = g->small_only ? prng_weighted(&g->rng, exponent_weights, SMALL_EXPONENTS)
                                    : ordinary_exponent(g);
     unsigned count_exponent = total > element_exponent ? total - element_exponent : 0;
     rq->count_word = log_word(g, count_exponent);
     if (!g->small_only) {
-        unsigned roll = rng_below(&g->rng, 100);
+        unsigned roll = prng_below(&g->rng, 100);
         if (roll < 3)
             rq->count_word = relative_count_word(g);
         else if (roll < 5)
@@ -302,11 +231,11 @@ static const unsigned align_exponent_weights[24] = {1, 1, 1, 6, 10, 10, 10, 8, 6
 
 static uint8_t draw_align_byte(struct gen *g)
 {
-    if (rng_percent(&g->rng, 85)) {
-        unsigned form = rng_below(&g->rng, 4); /* forms 0..3 are all powers of two */
-        return (uint8_t)(form << 5 | rng_weighted(&g->rng, align_exponent_weights, 24));
+    if (prng_percent(&g->rng, 85)) {
+        unsigned form = prng_below(&g->rng, 4); /* forms 0..3 are all powers of two */
+        return (uint8_t)(form << 5 | prng_weighted(&g->rng, align_exponent_weights, 24));
     }
-    return (uint8_t)((4 + rng_below(&g->rng, 4)) << 5 | rng_below(&g->rng, 32));
+    return (uint8_t)((4 + prng_below(&g->rng, 4)) << 5 | prng_below(&g->rng, 32));
 }
 
 /* ---- slots ---- */
@@ -336,19 +265,19 @@ static int find_slot(struct gen *g, enum slot_want want)
 {
     unsigned matches = count_slots(g, want);
     if (matches == 0) return -1;
-    uint32_t pick = rng_below(&g->rng, matches);
+    uint32_t pick = prng_below(&g->rng, matches);
     for (unsigned i = 0;; i++)
         if (slot_matches(g, i, want) && pick-- == 0) return (int)i;
 }
 
 static unsigned slot_or_any(struct gen *g, int slot)
 {
-    return slot >= 0 ? (unsigned)slot : rng_below(&g->rng, g->slots);
+    return slot >= 0 ? (unsigned)slot : prng_below(&g->rng, g->slots);
 }
 
 static unsigned target_for_allocation(struct gen *g)
 {
-    int slot = rng_percent(&g->rng, 85) ? find_slot(g, WANT_EMPTY) : -1;
+    int slot = prng_percent(&g->rng, 85) ? find_slot(g, WANT_EMPTY) : -1;
     return slot_or_any(g, slot);
 }
 
@@ -356,9 +285,9 @@ static unsigned target_for_allocation(struct gen *g)
  * allocated, so frees and reallocs cross threads. */
 static unsigned target_live_block(struct gen *g, unsigned percent_live)
 {
-    if (!rng_percent(&g->rng, percent_live)) return rng_below(&g->rng, g->slots);
+    if (!prng_percent(&g->rng, percent_live)) return prng_below(&g->rng, g->slots);
     int slot = -1;
-    if (g->threads > 1 && rng_percent(&g->rng, 35)) slot = find_slot(g, WANT_OTHER_THREADS);
+    if (g->threads > 1 && prng_percent(&g->rng, 35)) slot = find_slot(g, WANT_OTHER_THREADS);
     if (slot < 0) slot = find_slot(g, WANT_OCCUPIED);
     return slot_or_any(g, slot);
 }
@@ -442,20 +371,20 @@ static enum op_kind choose_kind(struct gen *g)
     } else if (live_blocks == g->slots) {
         w[OP_FREE] *= 2; /* every slot holds a block: lean toward freeing */
     }
-    return (enum op_kind)rng_weighted(&g->rng, w, OP_KIND_COUNT);
+    return (enum op_kind)prng_weighted(&g->rng, w, OP_KIND_COUNT);
 }
 
 static void maybe_switch_thread(struct gen *g)
 {
-    if (g->threads > 1 && rng_below(&g->rng, 6) == 0) g->thread = rng_below(&g->rng, g->threads);
+    if (g->threads > 1 && prng_below(&g->rng, 6) == 0) g->thread = prng_below(&g->rng, g->threads);
 }
 
 static void write_header(const struct gen *g, enum op_kind kind, unsigned slot, uint8_t *rec)
 {
-    rec[AT_OPCODE] = (uint8_t)kind; /* opcodes 0..12 are the kinds in order */
+    rec[REC_OPCODE] = (uint8_t)kind; /* opcodes 0..12 are the kinds in order */
     bool threaded = kind != OP_BARRIER && g->thread != 0;
-    rec[AT_THREAD] = threaded ? (uint8_t)(THREAD_PRESENT | g->thread) : 0;
-    rec[AT_SLOT] = op_uses_slot(kind) ? (uint8_t)slot : 0;
+    rec[REC_THREAD] = threaded ? (uint8_t)(REC_THREAD_PRESENT | g->thread) : 0;
+    rec[REC_SLOT] = op_uses_slot(kind) ? (uint8_t)slot : 0;
 }
 
 /* Half of the requests with an alignment of 64 KiB .. 8 MiB ask for about
@@ -465,9 +394,9 @@ static void near_multiple_of_alignment(struct gen *g, enum op_kind kind, size_t 
                                        size_t replaced, struct request *rq)
 {
     if (g->small_only || align < (64u << 10) || align > (8u << 20) || (align & (align - 1)) ||
-        !rng_percent(&g->rng, 50))
+        !prng_percent(&g->rng, 50))
         return;
-    size_t size = align * (1 + rng_below(&g->rng, 4)) + (size_t)(int64_t)small_delta(g, 4096);
+    size_t size = align * (1 + prng_below(&g->rng, 4)) + (size_t)(int64_t)small_delta(g, 4096);
     struct request near = {.size = size};
     if (size_word_encode(size, &near.size_word) && acceptable(g, kind, &near, replaced)) *rq = near;
 }
@@ -481,21 +410,21 @@ static void generate_request_op(struct gen *g, enum op_kind kind, uint8_t *rec)
     /* realloc(NULL, 0) is where allocators have disagreed with their own
      * malloc(0) (a choice held for the run: rules.h): asked often enough
      * that a program meets both. */
-    if (op_is_realloc(kind) && !s->occupied && !g->small_only && rng_percent(&g->rng, 10))
+    if (op_is_realloc(kind) && !s->occupied && !g->small_only && prng_percent(&g->rng, 10))
         rq = (struct request){.count_word = op_uses_count(kind) ? 1u << 25 : 0,
                               .count = op_uses_count(kind)};
     write_header(g, kind, slot, rec);
     if (op_uses_align(kind)) {
-        rec[AT_ALIGN] = draw_align_byte(g);
-        near_multiple_of_alignment(g, kind, align_byte_decode(rec[AT_ALIGN]),
+        rec[REC_ALIGN] = draw_align_byte(g);
+        near_multiple_of_alignment(g, kind, align_byte_decode(rec[REC_ALIGN]),
                                    s->occupied ? s->bytes : 0, &rq);
     }
-    put_word(rec, AT_SIZE_WORD, rq.size_word);
-    put_word(rec, AT_COUNT_WORD, rq.count_word);
+    record_put_word(rec, REC_SIZE_WORD, rq.size_word);
+    record_put_word(rec, REC_COUNT_WORD, rq.count_word);
     /* A block a realloc shrank (often in place) then freed with its new
      * size: allocators have lost track of the size class there. */
     if (op_is_realloc(kind) && s->occupied && rq.size < s->bytes && !g->small_only &&
-        rng_percent(&g->rng, 25))
+        prng_percent(&g->rng, 25))
         g->sized_free_next = (int)slot;
     believe_request(g, kind, slot, &rq);
 }
@@ -540,13 +469,9 @@ static unsigned clamp(unsigned v, unsigned lo, unsigned hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-#define CHUNK_OPS 1024
-
-/* Records are written a chunk at a time and decoded onto the program, so a
- * long program needs no second copy of itself in binary. */
-void program_generate(const struct gen_params *params, struct program *out)
+static void gen_start(struct gen *g, const struct gen_params *params)
 {
-    struct gen g = {
+    *g = (struct gen){
         .threads = params->small_only ? 1 : clamp(params->threads, 1, GAUNTLET_MAX_THREADS),
         .slots = clamp(params->slots, 1, GAUNTLET_MAX_SLOTS),
         .small_only = params->small_only,
@@ -554,15 +479,37 @@ void program_generate(const struct gen_params *params, struct program *out)
         .class_edges = params->class_edges,
         .class_edge_count = params->class_edges ? params->class_edge_count : 0,
     };
-    rng_seed(&g.rng, params->seed);
+    prng_seed(&g->rng, params->seed);
+}
+
+static void generate_records(struct gen *g, uint8_t *records, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        memset(records + i * GAUNTLET_RECORD_SIZE, 0, GAUNTLET_RECORD_SIZE);
+        generate_op(g, records + i * GAUNTLET_RECORD_SIZE);
+    }
+}
+
+void gen_records(const struct gen_params *params, uint8_t *records)
+{
+    struct gen g;
+    gen_start(&g, params);
+    generate_records(&g, records, params->ops);
+}
+
+#define CHUNK_OPS 1024
+
+/* Records are written a chunk at a time and decoded onto the program, so a
+ * long program needs no second copy of itself in binary. */
+void program_generate(const struct gen_params *params, struct program *out)
+{
+    struct gen g;
+    gen_start(&g, params);
     uint8_t chunk[CHUNK_OPS * GAUNTLET_RECORD_SIZE];
     program_init(out);
     for (size_t done = 0; done < params->ops;) {
         size_t n = params->ops - done < CHUNK_OPS ? params->ops - done : CHUNK_OPS;
-        for (size_t i = 0; i < n; i++) {
-            memset(chunk + i * GAUNTLET_RECORD_SIZE, 0, GAUNTLET_RECORD_SIZE);
-            generate_op(&g, chunk + i * GAUNTLET_RECORD_SIZE);
-        }
+        generate_records(&g, chunk, n);
         struct program decoded;
         program_decode_binary(chunk, n * GAUNTLET_RECORD_SIZE, &decoded);
         for (size_t i = 0; i < decoded.count; i++)

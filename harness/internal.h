@@ -22,6 +22,62 @@
 #define NO_COVERAGE
 #endif
 
+/* ---- prng.c: the seeded PRNG of the generator and the mutator ---- */
+
+struct prng {
+    uint64_t s[4];
+};
+void prng_seed(struct prng *r, uint64_t seed);
+uint64_t prng_next(struct prng *r);
+uint32_t prng_below(struct prng *r, uint32_t n); /* 0 .. n-1 */
+bool prng_percent(struct prng *r, unsigned percent);
+unsigned prng_weighted(struct prng *r, const unsigned *weights, unsigned n); /* an index */
+
+/* ---- codec_binary.c: the 12-byte record (FORMAT.md, "Binary form") ---- */
+
+enum record_field {
+    REC_OPCODE,
+    REC_THREAD,
+    REC_SLOT,
+    REC_ALIGN,
+    REC_SIZE_WORD = 4,
+    REC_COUNT_WORD = 8,
+};
+#define REC_THREAD_PRESENT 0x80 /* a thread byte below this means thread 0 */
+
+void record_decode(const uint8_t *rec, struct op *op);
+/* False for a value with no encoding; fields the kind does not use are
+ * left as they were (they decode to 0 whatever they hold). */
+bool record_encode(const struct op *op, uint8_t *rec);
+void record_put_word(uint8_t *rec, unsigned at, uint32_t word);
+
+/* ---- mutate.c: the structure-aware mutator's edits ---- */
+
+/* X(id, name, function, weight): each edit, and how often it is drawn. */
+#define GAUNTLET_MUTATIONS(X)                                                                      \
+    X(MUT_INSERT_GENERATED, "insert-generated", insert_generated, 6)                               \
+    X(MUT_DELETE_RUN, "delete-run", delete_run, 4)                                                 \
+    X(MUT_REPEAT_RUN, "repeat-run", repeat_run, 3)                                                 \
+    X(MUT_MOVE, "move", move_one, 3)                                                               \
+    X(MUT_OTHER_THREAD, "other-thread", other_thread, 3)                                           \
+    X(MUT_CLASS_EDGE, "class-edge", class_edge_size, 5)                                            \
+    X(MUT_OTHER_KIND, "other-kind", other_kind, 3)                                                 \
+    X(MUT_OTHER_SLOT, "other-slot", other_slot, 3)                                                 \
+    X(MUT_RECORD_BYTES, "record-bytes", record_bytes, 10)                                          \
+    X(MUT_ENGINE_BYTES, "engine-bytes", engine_bytes, 15)
+
+enum mutation {
+#define MUTATION_ID(id, name, fn, weight) id,
+    GAUNTLET_MUTATIONS(MUTATION_ID)
+#undef MUTATION_ID
+        MUTATION_COUNT
+};
+const char *mutation_name(enum mutation m);
+/* One given edit (for the tests); *applied false when it found nothing to
+ * act on (the input is then unchanged). */
+size_t program_mutate_as(enum mutation m, uint8_t *data, size_t size, size_t max_size,
+                         uint64_t seed, const struct mutate_params *params, bool *applied);
+
 /* ---- registry.c: every named allocator, once ---- */
 
 struct allocator_entry {

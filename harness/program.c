@@ -32,6 +32,12 @@ void program_release(struct program *p)
     program_init(p);
 }
 
+bool op_same(const struct op *a, const struct op *b)
+{
+    return a->kind == b->kind && a->thread == b->thread && a->slot == b->slot &&
+           a->size == b->size && a->count == b->count && a->align == b->align;
+}
+
 unsigned program_thread_count(const struct program *p)
 {
     unsigned highest = 0;

@@ -12,7 +12,8 @@
 
 struct fuzz_options {
     const char *alloc, *engine, *san, *corpus, *out, *cap;
-    const char *known; /* --known FILE, or NULL */
+    const char *mutator; /* structure or bytes (libFuzzer's custom mutator) */
+    const char *known;   /* --known FILE, or NULL */
     unsigned seconds, jobs;
     uint64_t seed, runs; /* 0: the engine's choice / no bound */
     bool stop_at_first;  /* stop at the first new finding, not only at the time limit */

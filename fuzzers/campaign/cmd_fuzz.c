@@ -42,6 +42,10 @@ static const char fuzz_help[] =
     "  --mode M      lockstep (default; free with --san tsan) or free: the program's\n"
     "                threads run at once, so races inside the allocator can happen; a\n"
     "                crash file is confirmed by up to 20 runs (`run --repeat 20`)\n"
+    "  --mutator M   structure (default: whole operations inserted, deleted, repeated,\n"
+    "                moved, handed to another thread, sized at a class edge; the\n"
+    "                engine's byte mutations inside one operation) or bytes (the\n"
+    "                engine's own byte-level mutations only)\n"
     "  --engine E    libfuzzer (default) or afl (AFL++, persistent mode)\n"
     "  --san S       none (default; the build so:PATH libraries run in), asan\n"
     "                (AddressSanitizer+UBSan on the harness) or tsan (threads run free)\n"
@@ -98,6 +102,10 @@ static void parse_options(int argc, char **argv, struct fuzz_options *o)
             o->known = value;
         } else if (strcmp(arg, "--stop-at-first") == 0) {
             o->stop_at_first = true;
+        } else if (strcmp(arg, "--mutator") == 0 && value) {
+            o->mutator = argv[++i];
+            if (strcmp(o->mutator, "structure") != 0 && strcmp(o->mutator, "bytes") != 0)
+                usage_error("fuzz", "--mutator must be structure or bytes, not '%s'", o->mutator);
         } else if (strcmp(arg, "--mode") == 0 && value) {
             if (strcmp(value, "free") != 0 && strcmp(value, "lockstep") != 0)
                 usage_error("fuzz", "--mode must be lockstep or free, not '%s'", value);
@@ -333,8 +341,12 @@ static void print_summary(const struct campaign *c, const char *log_path)
 
 int cmd_fuzz(int argc, char **argv)
 {
-    struct fuzz_options o = {
-        .engine = "libfuzzer", .san = "none", .cap = "32MiB", .seconds = 60, .jobs = 1};
+    struct fuzz_options o = {.engine = "libfuzzer",
+                             .mutator = "structure",
+                             .san = "none",
+                             .cap = "32MiB",
+                             .seconds = 60,
+                             .jobs = 1};
     parse_options(argc, argv, &o);
     char default_out[4400], default_corpus[4500], target[4200], log_path[4600];
     char err[1024];
@@ -371,6 +383,7 @@ int cmd_fuzz(int argc, char **argv)
     path_printf(log_path, sizeof log_path, "%s/fuzz.log", o.out);
     setenv("GAUNTLET_ALLOC", o.alloc, 1);
     setenv("GAUNTLET_CAP", o.cap, 1);
+    setenv("GAUNTLET_MUTATOR", o.mutator, 1);
     /* The target pins a lock-step process to the CPU it starts on; parallel
      * jobs could all start on one. */
     if (o.jobs > 1) setenv("GAUNTLET_CPU", "none", 1);

@@ -3,7 +3,8 @@
  * format's fields and the edges every allocator shares) and the size words
  * of this allocator's own class edges, probed at the campaign's start
  * (size_classes.c), each -1, 0 and +1. A mutation that inserts one lands a
- * request at the edge of one of its classes, whatever library it is.
+ * request at the edge of one of its classes, whatever library it is. The
+ * target's mutator gets the same edges.
  */
 #include "campaign.h"
 
@@ -38,6 +39,18 @@ static bool write_dictionary(int fd, const void *context)
     return true;
 }
 
+/* The same edges to the target's structure-aware mutator, which moves a
+ * request's size next to one of them (GAUNTLET_CLASS_EDGES). */
+static void pass_class_edges(const size_t *edges, size_t count)
+{
+    static char list[SIZE_CLASSES_MAX * 21];
+    size_t used = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < count && used < sizeof list; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%zu", i ? "," : "", edges[i]);
+    setenv("GAUNTLET_CLASS_EDGES", list, 1);
+}
+
 void write_campaign_dictionary(struct campaign *c)
 {
     char shared_path[4200];
@@ -49,6 +62,7 @@ void write_campaign_dictionary(struct campaign *c)
     if (!read_whole_file(shared_path, &bytes, &len, &mapped)) len = 0;
     static size_t edges[SIZE_CLASSES_MAX];
     struct dictionary d = {bytes, len, edges, probe_allocator_classes("fuzz", c->o->alloc, edges)};
+    pass_class_edges(edges, d.edge_count);
     path_printf(c->dict_path, sizeof c->dict_path, "%s/fuzz.dict", c->o->out);
     write_output_with(c->dict_path, write_dictionary, &d);
     if (bytes) hmem_unmap(bytes, mapped);

@@ -195,6 +195,25 @@ void run_libfuzzer(struct campaign *c, const char *target, const char *log_path)
                         !log_mentions(log_path, from, "INFO: exiting:");
 }
 
+/* AFL++ loads the structure-aware mutator from the library beside its
+ * target; --mutator bytes leaves it out (AFL++'s own mutations only). */
+static void choose_afl_mutator(const struct fuzz_options *o)
+{
+    static bool warned;
+    char library[4200];
+    path_printf(library, sizeof library, "%s/afl-mutator.so", fuzz_targets_dir());
+    if (strcmp(o->mutator, "structure") == 0 && access(library, R_OK) == 0) {
+        setenv("AFL_CUSTOM_MUTATOR_LIBRARY", library, 1);
+        return;
+    }
+    unsetenv("AFL_CUSTOM_MUTATOR_LIBRARY");
+    if (strcmp(o->mutator, "structure") == 0 && !warned) {
+        fprintf(stderr, "gauntlet fuzz: note: %s is missing: AFL++'s byte mutations only\n",
+                library);
+        warned = true;
+    }
+}
+
 void run_afl(struct campaign *c, const char *target, const char *log_path)
 {
     const struct fuzz_options *o = c->o;
@@ -205,6 +224,7 @@ void run_afl(struct campaign *c, const char *target, const char *log_path)
     setenv("AFL_SKIP_CPUFREQ", "1", 1);
     setenv("AFL_BENCH_UNTIL_CRASH", "1", 1); /* stop at the first finding */
     setenv("AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES", "1", 1);
+    choose_afl_mutator(o);
     /* Secondary instances run in the background, each in a group of its own,
      * stopped when the main one (waited for) ends. */
     static struct process secondaries[64];

@@ -39,6 +39,7 @@ void program_append(struct program *p, const struct op *op);
 void program_release(struct program *p);
 void program_clear(struct program *p); /* no operations; the storage stays for reuse */
 unsigned program_thread_count(const struct program *p); /* 1 + highest thread used */
+bool op_same(const struct op *a, const struct op *b);   /* every field alike (not padding) */
 
 /* ---- the binary form (codec_binary.c): every byte string is a program ---- */
 
@@ -98,6 +99,31 @@ struct gen_params {
 };
 void gen_params_default(struct gen_params *params);
 void program_generate(const struct gen_params *params, struct program *out);
+/* The same operations as binary records (params->ops of them, into
+ * records), for the mutator's inserted runs. */
+void gen_records(const struct gen_params *params, uint8_t *records);
+
+/* ---- the structure-aware mutator (mutate.c): whole operations edited ---- */
+
+/* What a mutation may draw on beyond the input: the allocator's probed
+ * class edges (or none: the format's edge table), and the engine's own
+ * byte-level mutator (libFuzzer's LLVMFuzzerMutate, with its dictionary
+ * and comparison feedback) applied within one record, or NULL. */
+struct mutate_params {
+    const size_t *class_edges;
+    size_t class_edge_count;
+    size_t (*byte_mutate)(uint8_t *data, size_t size, size_t max_size);
+};
+/* Mutates the binary program data[0, size) in place into at most max_size
+ * bytes, whole records only; returns the new size (a whole number of
+ * records, never 0 when max_size holds one). The same seed and input give
+ * the same output. */
+size_t program_mutate(uint8_t *data, size_t size, size_t max_size, uint64_t seed,
+                      const struct mutate_params *params);
+/* A's operations up to a record boundary, then B's from one: into out
+ * (at most max_size bytes, whole records); returns its size. */
+size_t program_splice(const uint8_t *a, size_t a_size, const uint8_t *b, size_t b_size,
+                      uint8_t *out, size_t max_size, uint64_t seed);
 
 /* ---- size classes (size_classes.c) ---- */
 

@@ -6,7 +6,8 @@
  * replay command. Stand-in engines (scripts in a copy of the build tree:
  * gauntlet finds its engines beside itself) check what it makes of an engine
  * that cannot run, a crash file still being written, a replay that cannot
- * judge, and a sanitizer report only the sanitized target sees.
+ * judge, and a sanitizer report only the sanitized target sees. AFL++'s
+ * mutator library is loaded as AFL++ loads it.
  */
 #include "campaigns.h"
 #include "command.h"
@@ -15,6 +16,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -257,6 +259,97 @@ START_TEST(afl_queue_reaches_the_corpus)
 }
 END_TEST
 
+/* The structure-aware mutator as AFL++ loads it: the library resolves
+ * every symbol it needs, and its outputs are whole records within the
+ * room AFL++ gives, spliced or mutated. */
+START_TEST(afl_mutator_library_edits_whole_records)
+{
+    char library[4200];
+    snprintf(library, sizeof library, "%s", gauntlet_path());
+    char *slash = strrchr(library, '/');
+    ck_assert_ptr_nonnull(slash);
+    snprintf(slash, sizeof library - (size_t)(slash - library), "/fuzz/afl-mutator.so");
+    void *handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+    ck_assert_msg(handle != NULL, "%s", dlerror());
+    void *(*init)(void *, unsigned) = (void *(*)(void *, unsigned))dlsym(handle, "afl_custom_init");
+    size_t (*fuzz)(void *, uint8_t *, size_t, uint8_t **, uint8_t *, size_t, size_t) =
+        (size_t(*)(void *, uint8_t *, size_t, uint8_t **, uint8_t *, size_t, size_t))dlsym(
+            handle, "afl_custom_fuzz");
+    void (*deinit)(void *) = (void (*)(void *))dlsym(handle, "afl_custom_deinit");
+    ck_assert(init && fuzz && deinit);
+    void *state = init(NULL, 7);
+    ck_assert_ptr_nonnull(state);
+    static uint8_t input[64 * GAUNTLET_RECORD_SIZE], other[32 * GAUNTLET_RECORD_SIZE];
+    struct gen_params params;
+    gen_params_default(&params);
+    gen_records(&params, input);
+    params.ops = 32;
+    params.seed = 2;
+    gen_records(&params, other);
+    unsigned changed = 0;
+    for (unsigned i = 0; i < 400; i++) {
+        size_t room = (i % 2 ? 200 : 40) * GAUNTLET_RECORD_SIZE + i % 7;
+        uint8_t *out = NULL;
+        size_t n = fuzz(state, input, sizeof input, &out, i % 3 ? other : NULL, sizeof other, room);
+        ck_assert_msg(out != NULL && n > 0 && n % GAUNTLET_RECORD_SIZE == 0 && n <= room,
+                      "output %zu bytes, room %zu", n, room);
+        changed += n != sizeof input || memcmp(out, input, n) != 0;
+    }
+    ck_assert_uint_ge(changed, 380);
+    deinit(state);
+    dlclose(handle);
+}
+END_TEST
+
+/* gauntlet fuzz hands AFL++ the mutator library beside its target, and
+ * leaves it out for --mutator bytes. Stand-in afl-fuzz: writes down what it
+ * was given. */
+START_TEST(afl_campaign_loads_the_structure_mutator)
+{
+    char root[64], gauntlet[128], out[128], library[256], seen[256], copy_from[4200];
+    make_temp_dir(root, sizeof root);
+    stand_in_afl(root,
+                 "#!/bin/sh\n"
+                 "root=$(dirname \"$0\")/..\n"
+                 "while [ $# -gt 0 ]; do case $1 in -M|-S) name=$2; shift;; "
+                 "-o) out=$2; shift;; --) break;; esac; shift; done\n"
+                 "mkdir -p \"$out/$name/queue\"\n"
+                 "printf 'execs_done : 500\\n' > \"$out/$name/fuzzer_stats\"\n"
+                 "printf '%s' \"$AFL_CUSTOM_MUTATOR_LIBRARY\" > \"$root/mutator.txt\"\n",
+                 gauntlet, sizeof gauntlet);
+    snprintf(copy_from, sizeof copy_from, "%s", gauntlet_path());
+    snprintf(strrchr(copy_from, '/'), 40, "/fuzz/afl-mutator.so");
+    snprintf(library, sizeof library, "%s/build/fuzz/afl-mutator.so", root);
+    const char *cp[] = {"cp", copy_from, library, NULL};
+    spawn_run(cp, &r);
+    ck_assert_int_eq(r.status, 0);
+    snprintf(seen, sizeof seen, "%s/mutator.txt", root);
+    const char *mutators[] = {"structure", "bytes"};
+    for (unsigned i = 0; i < 2; i++) {
+        snprintf(out, sizeof out, "%s/out-%s", root, mutators[i]);
+        const char *argv[] = {gauntlet,    "fuzz",      "--engine", "afl",   "--alloc",
+                              "glibc",     "--time",    "3",        "--out", out,
+                              "--mutator", mutators[i], NULL};
+        spawn_run(argv, &r);
+        ck_assert_msg(r.status == 0, "%s: exit %d\n%s\n%s", mutators[i], r.status, r.out, r.err);
+        char given[300] = {0};
+        FILE *f = fopen(seen, "r");
+        ck_assert_ptr_nonnull(f);
+        size_t n = fread(given, 1, sizeof given - 1, f);
+        fclose(f);
+        given[n] = '\0';
+        char want[300];
+        ck_assert_ptr_nonnull(realpath(library, want));
+        char got[300] = "";
+        if (n && realpath(given, got) == NULL) snprintf(got, sizeof got, "%s", given);
+        if (i == 0)
+            ck_assert_msg(strcmp(got, want) == 0, "structure: given '%s', want '%s'", given, want);
+        else
+            ck_assert_msg(n == 0, "bytes: given '%s'", given);
+    }
+}
+END_TEST
+
 /* `gauntlet run` cannot replay a crash file (here: the so: library is gone):
  * a set-up error, not "not reproduced". */
 START_TEST(replay_error_is_a_setup_error)
@@ -451,6 +544,8 @@ Suite *fuzz_suite(void)
     tcase_add_test(tc, crash_file_being_written_is_judged_when_complete);
     tcase_add_test(tc, afl_secondary_crash_stops_the_campaign);
     tcase_add_test(tc, afl_queue_reaches_the_corpus);
+    tcase_add_test(tc, afl_mutator_library_edits_whole_records);
+    tcase_add_test(tc, afl_campaign_loads_the_structure_mutator);
     tcase_add_test(tc, replay_error_is_a_setup_error);
     tcase_add_test(tc, sanitizer_report_is_confirmed_by_the_sanitized_target);
     tcase_add_test(tc, campaign_goes_on_past_each_finding);

@@ -159,6 +159,16 @@ START_TEST(cap_above_the_machine_is_refused)
 }
 END_TEST
 
+START_TEST(unknown_mutator_is_a_usage_error)
+{
+    const char *argv[] = {"gauntlet", "fuzz",      "--alloc", "glibc", "--time",
+                          "5",        "--mutator", "words",   NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 2, "status %d", r.status);
+    ck_assert_msg(strstr(r.err, "--mutator must be structure or bytes"), "%s", r.err);
+}
+END_TEST
+
 START_TEST(gen_decode_encode_round_trip_through_files)
 {
     char dir[64], bin[128], text[128], again[128], text2[128];
@@ -246,6 +256,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, malformed_programs_are_errors_in_every_command);
     tcase_add_test(tc, endless_input_is_an_error);
     tcase_add_test(tc, cap_above_the_machine_is_refused);
+    tcase_add_test(tc, unknown_mutator_is_a_usage_error);
     tcase_add_test(tc, gen_decode_encode_round_trip_through_files);
     tcase_add_test(tc, gen_aims_at_an_allocators_classes);
     tcase_add_test(tc, lockstep_runs_are_identical);

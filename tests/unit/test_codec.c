@@ -33,12 +33,6 @@ static void random_bytes(uint64_t *state, uint8_t *buf, size_t len)
         buf[i] = (uint8_t)(test_random(state) >> 56);
 }
 
-static bool ops_equal(const struct op *a, const struct op *b)
-{
-    return a->kind == b->kind && a->thread == b->thread && a->slot == b->slot &&
-           a->size == b->size && a->count == b->count && a->align == b->align;
-}
-
 static void assert_programs_equal(const struct program *a, const struct program *b)
 {
     ck_assert_uint_eq(a->count, b->count);
@@ -46,7 +40,7 @@ static void assert_programs_equal(const struct program *a, const struct program 
         char la[256], lb[256];
         op_format(&a->ops[i], la, sizeof la);
         op_format(&b->ops[i], lb, sizeof lb);
-        ck_assert_msg(ops_equal(&a->ops[i], &b->ops[i]), "op %zu differs: `%s` vs `%s`", i, la, lb);
+        ck_assert_msg(op_same(&a->ops[i], &b->ops[i]), "op %zu differs: `%s` vs `%s`", i, la, lb);
     }
 }
 
@@ -450,7 +444,7 @@ static void assert_op(const struct op *op, enum op_kind kind, unsigned thread, u
     char got[256], want[256];
     op_format(op, got, sizeof got);
     op_format(&expected, want, sizeof want);
-    ck_assert_msg(ops_equal(op, &expected), "got `%s`, expected `%s`", got, want);
+    ck_assert_msg(op_same(op, &expected), "got `%s`, expected `%s`", got, want);
 }
 
 START_TEST(format_example_parses)
@@ -733,7 +727,7 @@ START_TEST(generator_is_deterministic)
     generate(99, 3, 5000, false, &longer);
     ck_assert_uint_eq(longer.count, 5000);
     for (size_t i = 0; i < shorter.count; i++)
-        ck_assert(ops_equal(&shorter.ops[i], &longer.ops[i]));
+        ck_assert(op_same(&shorter.ops[i], &longer.ops[i]));
     program_release(&shorter);
     program_release(&longer);
 }

@@ -1,0 +1,391 @@
+/*
+ * test_mutate.c — unit tests of the structure-aware mutator (mutate.c):
+ * each edit does what its name says to whole records and nothing else,
+ * outputs stay whole records within the room given, and a seed names one
+ * output.
+ */
+#include "internal.h"
+
+#include <check.h>
+#include <string.h>
+
+#define REC     GAUNTLET_RECORD_SIZE
+#define MAX_OPS 64
+#define SEEDS   300
+
+/* A generated program of n records (a program a fuzzer's corpus holds). */
+static size_t program_of(uint8_t *out, size_t n, unsigned threads, uint64_t seed)
+{
+    struct gen_params params;
+    gen_params_default(&params);
+    params.seed = seed;
+    params.ops = n;
+    params.threads = threads;
+    gen_records(&params, out);
+    return n * REC;
+}
+
+static void decode_at(const uint8_t *data, size_t i, struct op *op)
+{
+    record_decode(data + i * REC, op);
+}
+
+/* Records of two equal-length programs that decode differently: how many,
+ * and the last one's index. */
+static size_t differing(const uint8_t *a, const uint8_t *b, size_t records, size_t *where)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < records; i++) {
+        struct op x, y;
+        decode_at(a, i, &x);
+        decode_at(b, i, &y);
+        if (!op_same(&x, &y)) {
+            n++;
+            *where = i;
+        }
+    }
+    return n;
+}
+
+START_TEST(every_edit_keeps_whole_records_within_room)
+{
+    for (unsigned m = 0; m < MUTATION_COUNT; m++)
+        for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+            uint8_t data[MAX_OPS * REC + 5];
+            size_t records = 1 + seed % 20, max = (records + seed % 7) * REC + seed % 11;
+            size_t size = program_of(data, records, 1 + seed % 4, seed) + seed % 5;
+            bool applied;
+            size_t out = program_mutate_as(m, data, size, max, seed, NULL, &applied);
+            ck_assert_msg(out % REC == 0 && out <= max, "%s seed %llu: %zu bytes, room %zu",
+                          mutation_name(m), (unsigned long long)seed, out, max);
+            if (!applied)
+                ck_assert_msg(out == records * REC, "%s changed the size without applying",
+                              mutation_name(m));
+        }
+}
+END_TEST
+
+START_TEST(a_seed_names_one_output)
+{
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        uint8_t a[MAX_OPS * REC], b[MAX_OPS * REC];
+        size_t size = program_of(a, 16, 2, seed);
+        memcpy(b, a, size);
+        size_t na = program_mutate(a, size, sizeof a, seed * 7, NULL);
+        size_t nb = program_mutate(b, size, sizeof b, seed * 7, NULL);
+        ck_assert_uint_eq(na, nb);
+        ck_assert_mem_eq(a, b, na);
+    }
+}
+END_TEST
+
+START_TEST(a_mutation_changes_the_program)
+{
+    unsigned unchanged = 0;
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        uint8_t data[MAX_OPS * REC], before[MAX_OPS * REC];
+        size_t size = program_of(data, 12, 1, seed), where;
+        memcpy(before, data, size);
+        size_t out = program_mutate(data, size, sizeof data, seed, NULL);
+        if (out == size && differing(before, data, size / REC, &where) == 0) unchanged++;
+    }
+    /* A random byte of a record can land in a field its kind ignores. */
+    ck_assert_msg(unchanged <= SEEDS / 20, "%u of %u mutations changed nothing", unchanged, SEEDS);
+}
+END_TEST
+
+START_TEST(an_empty_input_becomes_a_program)
+{
+    uint8_t data[MAX_OPS * REC];
+    for (uint64_t seed = 1; seed <= 50; seed++)
+        ck_assert_uint_ge(program_mutate(data, 0, sizeof data, seed, NULL), REC);
+}
+END_TEST
+
+/* One edit of a generated program: the program before and after it. */
+struct edited {
+    uint8_t before[MAX_OPS * REC], after[MAX_OPS * 8 * REC];
+    size_t size, out; /* bytes before and after */
+    size_t where;     /* with one record changed: which */
+    bool applied;
+};
+
+static void edit(struct edited *e, enum mutation m, size_t records, unsigned threads, uint64_t seed,
+                 const struct mutate_params *params)
+{
+    e->size = program_of(e->before, records, threads, seed);
+    memcpy(e->after, e->before, e->size);
+    e->out = program_mutate_as(m, e->after, e->size, sizeof e->after, seed, params, &e->applied);
+}
+
+/* The edit changed exactly one operation, in place: *was and *now. */
+static bool one_changed(struct edited *e, struct op *was, struct op *now)
+{
+    if (!e->applied || e->out != e->size ||
+        differing(e->before, e->after, e->size / REC, &e->where) != 1)
+        return false;
+    decode_at(e->before, e->where, was);
+    decode_at(e->after, e->where, now);
+    return true;
+}
+
+static struct edited e;
+
+START_TEST(insert_adds_generated_operations)
+{
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        edit(&e, MUT_INSERT_GENERATED, 10, 1, seed, NULL);
+        ck_assert(e.applied);
+        ck_assert_uint_ge(e.out, e.size + REC);
+        ck_assert_uint_le(e.out, e.size + 8 * REC);
+        /* No room: nothing inserted. */
+        bool applied;
+        size_t out =
+            program_mutate_as(MUT_INSERT_GENERATED, e.before, e.size, e.size, seed, NULL, &applied);
+        ck_assert(!applied);
+        ck_assert_uint_eq(out, e.size);
+    }
+}
+END_TEST
+
+START_TEST(delete_leaves_a_prefix_and_a_suffix)
+{
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        edit(&e, MUT_DELETE_RUN, 10, 2, seed, NULL);
+        size_t gone = (e.size - e.out) / REC;
+        ck_assert(e.applied && gone >= 1 && gone <= 4);
+        size_t head = 0;
+        while (head < e.out / REC && memcmp(e.after + head * REC, e.before + head * REC, REC) == 0)
+            head++;
+        ck_assert_mem_eq(e.after + head * REC, e.before + (head + gone) * REC, e.out - head * REC);
+    }
+}
+END_TEST
+
+START_TEST(repeat_copies_a_run_after_itself)
+{
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        edit(&e, MUT_REPEAT_RUN, 20, 1, seed, NULL);
+        ck_assert(e.applied && e.out > e.size);
+        /* after = before[0, a + len) + (before[a, a + len) x times) + before[a + len, end). */
+        size_t added = (e.out - e.size) / REC, records = e.size / REC;
+        bool found = false;
+        for (size_t len = 1; len <= 16 && !found; len++) {
+            if (added % len) continue;
+            for (size_t a = 0; a + len <= records && !found; a++) {
+                size_t end = a + len;
+                bool same = memcmp(e.after, e.before, end * REC) == 0 &&
+                            memcmp(e.after + (end + added) * REC, e.before + end * REC,
+                                   (records - end) * REC) == 0;
+                for (size_t t = 0; same && t < added / len; t++)
+                    same =
+                        memcmp(e.after + (end + t * len) * REC, e.before + a * REC, len * REC) == 0;
+                found = same;
+            }
+        }
+        ck_assert_msg(found, "seed %llu: not a run repeated after itself",
+                      (unsigned long long)seed);
+    }
+}
+END_TEST
+
+START_TEST(move_keeps_every_record)
+{
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        edit(&e, MUT_MOVE, 10, 1, seed, NULL);
+        ck_assert_uint_eq(e.out, e.size);
+        for (size_t i = 0; i < e.size / REC; i++) {
+            unsigned in_before = 0, in_after = 0;
+            for (size_t j = 0; j < e.size / REC; j++) {
+                in_before += memcmp(e.before + j * REC, e.before + i * REC, REC) == 0;
+                in_after += memcmp(e.after + j * REC, e.before + i * REC, REC) == 0;
+            }
+            ck_assert_uint_eq(in_before, in_after);
+        }
+    }
+}
+END_TEST
+
+START_TEST(other_thread_hands_one_release_to_another_thread)
+{
+    unsigned applied = 0;
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        edit(&e, MUT_OTHER_THREAD, 16, 1, seed, NULL);
+        if (!e.applied) continue;
+        applied++;
+        struct op was, now;
+        ck_assert(one_changed(&e, &was, &now));
+        ck_assert(now.kind == was.kind && now.slot == was.slot && now.thread != was.thread);
+        ck_assert(now.kind == OP_FREE || now.kind == OP_FREE_SIZED || op_is_realloc(now.kind) ||
+                  now.kind == OP_CHECK || now.kind == OP_USABLE_SIZE);
+    }
+    ck_assert_uint_ge(applied, SEEDS / 2);
+}
+END_TEST
+
+START_TEST(class_edge_lands_next_to_a_given_edge)
+{
+    static const size_t edges[] = {48, 640, 3072, 28672};
+    const struct mutate_params params = {edges, 4, NULL};
+    unsigned changed = 0;
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        edit(&e, MUT_CLASS_EDGE, 16, 1, seed, &params);
+        struct op was, now;
+        if (!one_changed(&e, &was, &now)) continue;
+        changed++;
+        /* calloc's and reallocarray's request is the product: one element. */
+        if (op_uses_count(now.kind)) ck_assert_uint_eq(now.count, 1);
+        bool near = false;
+        for (unsigned k = 0; k < 4; k++)
+            near |= now.size + 1 >= edges[k] && now.size <= edges[k] + 2;
+        ck_assert_msg(near, "seed %llu: size %zu is next to no edge", (unsigned long long)seed,
+                      now.size);
+    }
+    ck_assert_uint_ge(changed, SEEDS / 2);
+}
+END_TEST
+
+START_TEST(other_kind_stays_in_its_family)
+{
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        edit(&e, MUT_OTHER_KIND, 16, 2, seed, NULL);
+        struct op was, now;
+        if (!one_changed(&e, &was, &now)) continue;
+        ck_assert_uint_ne(was.kind, now.kind);
+        ck_assert_uint_eq(op_uses_size(was.kind), op_uses_size(now.kind));
+        ck_assert_uint_eq(was.slot, now.slot);
+        if (op_uses_align(now.kind)) ck_assert_uint_ne(now.align, 0);
+    }
+}
+END_TEST
+
+START_TEST(other_slot_takes_another_operations_slot)
+{
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        edit(&e, MUT_OTHER_SLOT, 16, 1, seed, NULL);
+        if (!e.applied) continue;
+        struct op was, now;
+        ck_assert(one_changed(&e, &was, &now));
+        bool taken = false;
+        for (size_t i = 0; i < e.size / REC; i++) {
+            struct op other;
+            decode_at(e.before, i, &other);
+            taken |= i != e.where && op_uses_slot(other.kind) && other.slot == now.slot;
+        }
+        ck_assert(taken);
+    }
+}
+END_TEST
+
+static unsigned byte_mutate_calls;
+
+/* An engine's byte mutator that erases: the record keeps its other bytes. */
+static size_t invert_first_bytes(uint8_t *data, size_t size, size_t max_size)
+{
+    ck_assert_uint_eq(size, REC);
+    ck_assert_uint_eq(max_size, REC);
+    byte_mutate_calls++;
+    for (size_t i = 0; i < 6; i++)
+        data[i] = (uint8_t)~data[i];
+    return 6;
+}
+
+START_TEST(record_bytes_edits_one_record_through_the_engine)
+{
+    const struct mutate_params params = {NULL, 0, invert_first_bytes};
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        byte_mutate_calls = 0;
+        edit(&e, MUT_RECORD_BYTES, 16, 1, seed, &params);
+        ck_assert(e.applied && e.out == e.size && byte_mutate_calls == 1);
+        unsigned changed = 0;
+        for (size_t i = 0; i < e.size / REC; i++)
+            if (memcmp(e.after + i * REC, e.before + i * REC, REC) != 0) {
+                changed++;
+                ck_assert_mem_eq(e.after + i * REC + 6, e.before + i * REC + 6, REC - 6);
+            }
+        ck_assert_uint_eq(changed, 1);
+    }
+}
+END_TEST
+
+/* An engine's byte mutator that appends a few bytes. */
+static size_t append_five(uint8_t *data, size_t size, size_t max_size)
+{
+    ck_assert_uint_ge(max_size, size + 5);
+    memset(data + size, 0xAB, 5);
+    return size + 5;
+}
+
+START_TEST(engine_bytes_keeps_whole_records)
+{
+    const struct mutate_params params = {NULL, 0, append_five};
+    edit(&e, MUT_ENGINE_BYTES, 16, 1, 1, &params);
+    ck_assert(e.applied);
+    ck_assert_uint_eq(e.out, e.size); /* the five bytes are no record */
+    edit(&e, MUT_ENGINE_BYTES, 16, 1, 1, NULL);
+    ck_assert(!e.applied && e.out == e.size);
+}
+END_TEST
+
+START_TEST(splice_joins_a_head_of_one_and_a_tail_of_the_other)
+{
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        uint8_t a[MAX_OPS * REC], b[MAX_OPS * REC], out[MAX_OPS * REC];
+        size_t na = program_of(a, 10, 1, seed), nb = program_of(b, 14, 2, seed + 1000);
+        size_t max = (seed % 30) * REC;
+        size_t n = program_splice(a, na, b, nb, out, max, seed);
+        ck_assert(n % REC == 0 && n <= max);
+        /* Some head of a, then records b holds in a row from some point. */
+        bool tail = false;
+        for (size_t h = 0; h <= n / REC && h <= na / REC && !tail; h++) {
+            if (memcmp(out, a, h * REC) != 0) break;
+            size_t rest = n / REC - h;
+            for (size_t from = 0; from + rest <= nb / REC && !tail; from++)
+                tail = memcmp(out + h * REC, b + from * REC, rest * REC) == 0;
+        }
+        ck_assert_msg(tail, "seed %llu: not a head of a and a tail of b", (unsigned long long)seed);
+    }
+}
+END_TEST
+
+START_TEST(records_encode_as_they_decode)
+{
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        uint8_t data[16 * REC];
+        program_of(data, 16, 4, seed);
+        for (size_t i = 0; i < 16; i++) {
+            struct op op, again;
+            decode_at(data, i, &op);
+            uint8_t rec[REC] = {0};
+            ck_assert(record_encode(&op, rec));
+            record_decode(rec, &again);
+            ck_assert(op_same(&op, &again));
+        }
+    }
+}
+END_TEST
+
+Suite *mutate_suite(void);
+Suite *mutate_suite(void)
+{
+    Suite *s = suite_create("mutate");
+    TCase *t = tcase_create("edits");
+    tcase_add_test(t, every_edit_keeps_whole_records_within_room);
+    tcase_add_test(t, a_seed_names_one_output);
+    tcase_add_test(t, a_mutation_changes_the_program);
+    tcase_add_test(t, an_empty_input_becomes_a_program);
+    tcase_add_test(t, insert_adds_generated_operations);
+    tcase_add_test(t, delete_leaves_a_prefix_and_a_suffix);
+    tcase_add_test(t, repeat_copies_a_run_after_itself);
+    tcase_add_test(t, move_keeps_every_record);
+    tcase_add_test(t, other_thread_hands_one_release_to_another_thread);
+    tcase_add_test(t, class_edge_lands_next_to_a_given_edge);
+    tcase_add_test(t, other_kind_stays_in_its_family);
+    tcase_add_test(t, other_slot_takes_another_operations_slot);
+    tcase_add_test(t, record_bytes_edits_one_record_through_the_engine);
+    tcase_add_test(t, engine_bytes_keeps_whole_records);
+    tcase_add_test(t, splice_joins_a_head_of_one_and_a_tail_of_the_other);
+    tcase_add_test(t, records_encode_as_they_decode);
+    suite_add_tcase(s, t);
+    return s;
+}
