@@ -64,7 +64,7 @@ void record_put_word(uint8_t *rec, unsigned at, uint32_t word);
     X(MUT_OTHER_KIND, "other-kind", other_kind, 3)                                                 \
     X(MUT_OTHER_SLOT, "other-slot", other_slot, 3)                                                 \
     X(MUT_RECORD_BYTES, "record-bytes", record_bytes, 10)                                          \
-    X(MUT_ENGINE_BYTES, "engine-bytes", engine_bytes, 15)
+    X(MUT_ENGINE_BYTES, "engine-bytes", engine_bytes, 45)
 
 enum mutation {
 #define MUTATION_ID(id, name, fn, weight) id,

@@ -226,8 +226,10 @@ static bool class_edge_size(struct mutation_input *in)
     /* calloc and reallocarray: the request is the product, so the count
      * goes to 1 (an element at the edge times the old count would be a
      * block many times the edge). */
-    size_t bytes = op_uses_count(op.kind) ? op.size * op.count : op.size;
-    op.size = near_edge(in, bytes) + pick(in, 4) - 1;
+    size_t bytes = op.size;
+    if (op_uses_count(op.kind) && __builtin_mul_overflow(op.size, op.count, &bytes))
+        bytes = op.size; /* an overflowing request: aim its element size instead */
+    op.size = near_edge(in, bytes) - 1 + pick(in, 4); /* edges are never 0 */
     if (op_uses_count(op.kind)) op.count = 1;
     return rewrite(in, (size_t)i, &op);
 }
