@@ -47,7 +47,8 @@ build/gauntlet list --registry | while read -r alloc lib; do
   $CC $CFLAGS -std=c17 -D_GNU_SOURCE -pthread -Iharness/include -Ifuzzers \
     -DGAUNTLET_DEFAULT_ALLOC="\"$alloc\"" -c fuzzers/fuzz_program.c -o "$work/$fuzzer.o"
   $CXX $CXXFLAGS "$work/$fuzzer.o" "${objects[@]}" $LIB_FUZZING_ENGINE \
-    -Wl,-rpath,'$ORIGIN/lib' -ldl -pthread -o "$OUT/$fuzzer"
+    -Wl,-rpath,'$ORIGIN/lib' -Wl,--dynamic-list=harness/map_faults.dynlist -ldl -pthread \
+    -o "$OUT/$fuzzer"
   cp fuzzers/gauntlet.dict "$OUT/$fuzzer.dict"
   sed 's/^dict = .*/dict = '"$fuzzer"'.dict/' fuzzers/fuzz_program.options > "$OUT/$fuzzer.options"
   (cd "$work/seeds" && zip -q -j "$OUT/${fuzzer}_seed_corpus.zip" ./*)

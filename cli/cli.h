@@ -212,6 +212,8 @@ enum reproduction { REPRODUCTION_FAILS, REPRODUCTION_PASSES, REPRODUCTION_UNKNOW
  * what happened otherwise. */
 enum reproduction reproducer_reproduces(const struct program *p, const struct reproducer_options *o,
                                         const char *dir, char *why, size_t why_len);
+/* Removes what reproducer_reproduces() left in `dir`. */
+void reproducer_remove_files(const char *dir);
 
 /* Commands: each returns the process exit status. */
 int cmd_list(int argc, char **argv);

@@ -10,7 +10,7 @@
 
 static const char gen_help[] =
     "usage: gauntlet gen --seed N [--ops K] [--threads T] [--slots S] [--small]\n"
-    "                    [--alloc NAME] [--text] [-o FILE]\n"
+    "                    [--fail-maps] [--alloc NAME] [--text] [-o FILE]\n"
     "\n"
     "A random program drawn from the binary encoding's own distributions; the same\n"
     "seed gives the same program on every machine. Binary by default (--text for the\n"
@@ -19,6 +19,8 @@ static const char gen_help[] =
     "  --threads T   program threads 1..8 (default 1)\n"
     "  --slots S     slots in use 1..256 (default 32)\n"
     "  --small       blocks of at most 1 KiB, plain calls only (the bench's small mix)\n"
+    "  --fail-maps   about 1 % of the operations make the OS refuse the allocator memory\n"
+    "                for its next 1..3 mapping calls, or until lifted (fail_maps)\n"
     "  --alloc NAME  aim at NAME's size classes: probed at start (usable sizes up to\n"
     "                8 MiB), 4 % of the sizes are then a class edge -1..+2 (the same\n"
     "                seed and allocator build give the same program)\n";
@@ -81,6 +83,8 @@ int cmd_gen(int argc, char **argv)
             params.slots = (unsigned)n;
         } else if (strcmp(arg, "--small") == 0) {
             params.small_only = true;
+        } else if (strcmp(arg, "--fail-maps") == 0) {
+            params.fail_maps = true;
         } else if (strcmp(arg, "--alloc") == 0 && value) {
             static size_t edges[SIZE_CLASSES_MAX];
             params.class_edge_count = probe_allocator_classes("gen", argv[++i], edges);

@@ -84,6 +84,7 @@ static void parse_minimize_options(int argc, char **argv, struct minimize *m)
 static void remove_temporaries(const struct minimize *m)
 {
     unlink(m->candidate);
+    reproducer_remove_files(m->dir);
     rmdir(m->dir);
 }
 

@@ -122,6 +122,8 @@ static void print_summary(FILE *out, const char *alloc, const char *path, const 
     if (s->restarts) fprintf(out, ", %llu restarts", (unsigned long long)s->restarts);
     if (s->failed_requests)
         fprintf(out, ", %llu failed as required", (unsigned long long)s->failed_requests);
+    if (s->refused_calls)
+        fprintf(out, ", %llu refused memory (fail_maps)", (unsigned long long)s->refused_calls);
     if (missing) {
         fprintf(out, ", skipped (allocator lacks it):");
         for (unsigned k = 0; k < OP_KIND_COUNT; k++)

@@ -56,19 +56,33 @@ void reproducer_write_file(const char *path, const struct program *p,
     write_output_with(path, write_reproducer, &job);
 }
 
+/* What reproducer_reproduces() writes in its directory. */
+enum { REPRO_SOURCE, REPRO_BINARY, REPRO_LOG, REPRO_FILES };
+static const char *const repro_file[REPRO_FILES] = {"repro.c", "repro", "repro.log"};
+
+void reproducer_remove_files(const char *dir)
+{
+    for (unsigned i = 0; i < REPRO_FILES; i++) {
+        char path[4200];
+        path_printf(path, sizeof path, "%s/%s", dir, repro_file[i]);
+        unlink(path);
+    }
+}
+
 enum reproduction reproducer_reproduces(const struct program *p, const struct reproducer_options *o,
                                         const char *dir, char *why, size_t why_len)
 {
     char source[4200], binary[4200], log[4200];
-    path_printf(source, sizeof source, "%s/repro.c", dir);
-    path_printf(binary, sizeof binary, "%s/repro", dir);
-    path_printf(log, sizeof log, "%s/repro.log", dir);
+    path_printf(source, sizeof source, "%s/%s", dir, repro_file[REPRO_SOURCE]);
+    path_printf(binary, sizeof binary, "%s/%s", dir, repro_file[REPRO_BINARY]);
+    path_printf(log, sizeof log, "%s/%s", dir, repro_file[REPRO_LOG]);
     reproducer_write_file(source, p, o);
     struct reproducer_recipe recipe = reproducer_recipe(o->allocator);
     const char *compile[] = {"cc",
                              "-std=c17",
                              "-O1",
                              "-pthread",
+                             REPRODUCER_EXPORT_MAPS,
                              source,
                              "-o",
                              binary,

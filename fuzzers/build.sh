@@ -65,7 +65,8 @@ done
 read -r -a extra <<<"${EXTRA_CFLAGS:-}"
 common=(-std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -g
     -I"$root/harness" -I"$root/harness/include" -I"$root/fuzzers" "${extra[@]}")
-libs=(-ldl -pthread)
+# The mapping calls fail_maps refuses, exported (harness/map_faults.c.in).
+libs=(-ldl -pthread -Wl,--dynamic-list="$root/harness/map_faults.dynlist")
 target=$root/fuzzers/fuzz_program.c
 mutator=("$root/fuzzers/fuzz_mutator.c" "$root/fuzzers/mutator_env.c")
 

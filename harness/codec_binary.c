@@ -37,12 +37,16 @@ enum size_mode { MODE_LOW_LOG, MODE_HIGH_LOG, MODE_EDGE, MODE_EXTREME };
 #define RELATIVE_K_MASK 0xFFFFu
 
 /* Opcodes 13..15 repeat the most common kinds so that a fuzzer's random
- * bytes lean toward the operations that change the heap. */
-static const uint8_t opcode_kinds[16] = {
-    OP_MALLOC,   OP_CALLOC,     OP_REALLOC,       OP_REALLOCARRAY,
-    OP_FREE,     OP_FREE_SIZED, OP_ALIGNED_ALLOC, OP_POSIX_MEMALIGN,
-    OP_MEMALIGN, OP_CHECK,      OP_USABLE_SIZE,   OP_RESTART,
-    OP_BARRIER,  OP_MALLOC,     OP_FREE,          OP_REALLOC,
+ * bytes lean toward the operations that change the heap; 16..31 repeat
+ * 0..15 but for fail_maps (record_opcode). */
+static const uint8_t opcode_kinds[32] = {
+    OP_MALLOC,      OP_CALLOC,        OP_REALLOC,        OP_REALLOCARRAY,   OP_FREE,
+    OP_FREE_SIZED,  OP_ALIGNED_ALLOC, OP_POSIX_MEMALIGN, OP_MEMALIGN,       OP_CHECK,
+    OP_USABLE_SIZE, OP_RESTART,       OP_BARRIER,        OP_MALLOC,         OP_FREE,
+    OP_REALLOC,     OP_MALLOC,        OP_CALLOC,         OP_REALLOC,        OP_REALLOCARRAY,
+    OP_FREE,        OP_FREE_SIZED,    OP_ALIGNED_ALLOC,  OP_POSIX_MEMALIGN, OP_MEMALIGN,
+    OP_CHECK,       OP_USABLE_SIZE,   OP_RESTART,        OP_BARRIER,        OP_FAIL_MAPS,
+    OP_FREE,        OP_REALLOC,
 };
 
 static uint32_t read_u32_le(const uint8_t *p)
@@ -296,7 +300,7 @@ bool align_byte_encode(size_t align, uint8_t *byte)
 
 void record_decode(const uint8_t *rec, struct op *op)
 {
-    enum op_kind kind = opcode_kinds[rec[REC_OPCODE] % 16];
+    enum op_kind kind = opcode_kinds[rec[REC_OPCODE] % 32];
     op->kind = (uint8_t)kind;
     bool threaded = rec[REC_THREAD] >= REC_THREAD_PRESENT && kind != OP_BARRIER;
     op->thread = threaded ? rec[REC_THREAD] & (GAUNTLET_MAX_THREADS - 1) : 0;
@@ -351,7 +355,7 @@ static enum record_problem encode_fields(const struct op *op, uint8_t *rec)
     enum op_kind kind = op->kind;
     if (kind >= OP_KIND_COUNT) return BAD_KIND;
     if (op->thread >= GAUNTLET_MAX_THREADS) return BAD_THREAD;
-    rec[REC_OPCODE] = (uint8_t)kind; /* opcodes 0..12 are the kinds in order */
+    rec[REC_OPCODE] = record_opcode(kind);
     rec[REC_THREAD] = kind != OP_BARRIER && op->thread != 0 ? REC_THREAD_PRESENT | op->thread : 0;
     if (op_uses_slot(kind)) rec[REC_SLOT] = op->slot;
     if (op_uses_align(kind) && !align_byte_encode(op->align, &rec[REC_ALIGN])) return BAD_ALIGN;

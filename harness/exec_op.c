@@ -7,6 +7,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 
 /* Frees the slot's block (verified first), or free(NULL) for an empty slot. */
 static bool exec_free(struct op_context *c, unsigned slot, bool sized)
@@ -81,10 +82,13 @@ static void exec_allocate(struct op_context *c, const struct op_plan *plan)
     }
     struct call_result r = {
         .untouched = UNTOUCHED_POINTER, .bytes = plan->bytes, .impossible = plan->impossible};
+    unsigned long long refused = map_faults_refused();
     errno = 0;
     r.p = call_allocation(c, &r);
     r.saved_errno = errno;
     GAUNTLET_TSAN_ACQUIRE();
+    r.os_refused = map_faults_refused() != refused;
+    c->stats->refused_calls += r.os_refused;
     c->stats->calls++;
     if (r.p == NULL) c->stats->failed_requests++;
     struct verdict v = oracle_judge(c, rule_judge_allocation, &r);
@@ -109,11 +113,14 @@ static void exec_reallocate(struct op_context *c, const struct op_plan *plan)
     }
     void *old = r.had_block ? s->ptr : NULL;
     GAUNTLET_TSAN_RELEASE();
+    unsigned long long refused = map_faults_refused();
     errno = 0;
     r.p = op->kind == OP_REALLOC ? a->realloc(old, op->size)
                                  : a->reallocarray(old, op->count, op->size);
     r.saved_errno = errno;
     GAUNTLET_TSAN_ACQUIRE();
+    r.os_refused = map_faults_refused() != refused;
+    c->stats->refused_calls += r.os_refused;
     c->stats->calls++;
     if (r.p == NULL && (r.bytes != 0 || r.impossible)) c->stats->failed_requests++;
     struct verdict v = oracle_judge(c, rule_judge_reallocation, &r);
@@ -123,6 +130,16 @@ static void exec_reallocate(struct op_context *c, const struct op_plan *plan)
                                     !oracle_verify_contents(c, op->slot, SIZE_MAX, INV_REALLOC)))
         return;
     if (oracle_verdict_holds(c, &v)) accept(c, &v, &r, r.had_block ? &previous : NULL);
+}
+
+/* Arms the refusals, or says once per process that this build cannot. */
+static void exec_fail_maps(struct op_context *c)
+{
+    static atomic_bool told;
+    if (map_faults_available())
+        map_faults_arm(c->op->size);
+    else if (!atomic_exchange(&told, true))
+        report_note(c, "fail_maps does nothing in a sanitizer build: its runtime owns mmap");
 }
 
 void exec_op(struct op_context *c)
@@ -156,6 +173,7 @@ void exec_op(struct op_context *c)
         c->stats->calls++;
         oracle_check_usable(c, op->slot, a->usable_size(s->ptr));
         break;
+    case OP_FAIL_MAPS: exec_fail_maps(c); break;
     default: break; /* restart and barrier belong to the executors */
     }
 }

@@ -64,6 +64,7 @@ struct gen {
     struct prng rng;
     unsigned threads, slots;
     bool small_only;
+    bool fail_maps;
     unsigned thread; /* the thread of the current run */
     size_t live;
     int sized_free_next;       /* a slot a shrinking realloc just left: free_sized it next, or -1 */
@@ -337,13 +338,14 @@ static void default_weights(const struct gen *g, unsigned *w)
         [OP_MALLOC] = 30,  [OP_CALLOC] = 7,     [OP_REALLOC] = 14,      [OP_REALLOCARRAY] = 3,
         [OP_FREE] = 22,    [OP_FREE_SIZED] = 3, [OP_ALIGNED_ALLOC] = 3, [OP_POSIX_MEMALIGN] = 3,
         [OP_MEMALIGN] = 2, [OP_CHECK] = 5,      [OP_USABLE_SIZE] = 4,   [OP_RESTART] = 1,
-        [OP_BARRIER] = 1,
+        [OP_BARRIER] = 1,  [OP_FAIL_MAPS] = 1,
     };
     for (unsigned k = 0; k < OP_KIND_COUNT; k++)
         w[k] = base[k];
     /* A single thread restarts too: a fresh thread's first call is a path
      * of its own in allocators with per-thread caches. */
     if (g->threads == 1) w[OP_BARRIER] = 0;
+    if (!g->fail_maps) w[OP_FAIL_MAPS] = 0;
 }
 
 static void small_weights(unsigned *w)
@@ -381,7 +383,7 @@ static void maybe_switch_thread(struct gen *g)
 
 static void write_header(const struct gen *g, enum op_kind kind, unsigned slot, uint8_t *rec)
 {
-    rec[REC_OPCODE] = (uint8_t)kind; /* opcodes 0..12 are the kinds in order */
+    rec[REC_OPCODE] = record_opcode(kind);
     bool threaded = kind != OP_BARRIER && g->thread != 0;
     rec[REC_THREAD] = threaded ? (uint8_t)(REC_THREAD_PRESENT | g->thread) : 0;
     rec[REC_SLOT] = op_uses_slot(kind) ? (uint8_t)slot : 0;
@@ -429,6 +431,19 @@ static void generate_request_op(struct gen *g, enum op_kind kind, uint8_t *rec)
     believe_request(g, kind, slot, &rq);
 }
 
+/* Refusals come in short bursts (the allocator's next one to three
+ * mapping calls), sometimes until lifted, and are lifted as often: a
+ * program meets the allocator both starved and recovering. */
+static void generate_fail_maps_op(struct gen *g, uint8_t *rec)
+{
+    unsigned draw = prng_below(&g->rng, 10);
+    size_t refusals = draw < 4 ? 0 : draw < 9 ? 1 + prng_below(&g->rng, 3) : SIZE_MAX;
+    uint32_t word;
+    if (!size_word_encode(refusals, &word)) word = 0;
+    write_header(g, OP_FAIL_MAPS, 0, rec);
+    record_put_word(rec, REC_SIZE_WORD, word);
+}
+
 static void generate_slot_op(struct gen *g, enum op_kind kind, unsigned slot, uint8_t *rec)
 {
     write_header(g, kind, slot, rec);
@@ -451,7 +466,9 @@ static void generate_op(struct gen *g, uint8_t *rec)
         return;
     }
     enum op_kind kind = choose_kind(g);
-    if (op_uses_size(kind))
+    if (kind == OP_FAIL_MAPS)
+        generate_fail_maps_op(g, rec);
+    else if (op_uses_size(kind))
         generate_request_op(g, kind, rec);
     else if (op_uses_slot(kind))
         generate_slot_op(g, kind, target_live_block(g, kind == OP_FREE ? 92 : 90), rec);
@@ -475,6 +492,7 @@ static void gen_start(struct gen *g, const struct gen_params *params)
         .threads = params->small_only ? 1 : clamp(params->threads, 1, GAUNTLET_MAX_THREADS),
         .slots = clamp(params->slots, 1, GAUNTLET_MAX_SLOTS),
         .small_only = params->small_only,
+        .fail_maps = params->fail_maps,
         .sized_free_next = -1,
         .class_edges = params->class_edges,
         .class_edge_count = params->class_edges ? params->class_edge_count : 0,

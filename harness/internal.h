@@ -45,6 +45,15 @@ enum record_field {
 };
 #define REC_THREAD_PRESENT 0x80 /* a thread byte below this means thread 0 */
 
+/* The opcode byte a kind is written with: opcodes 0..12 are the kinds in
+ * order; fail_maps has one opcode of 32, so that random bytes seldom starve
+ * the allocator for the rest of a program. */
+#define OPCODE_FAIL_MAPS 29
+static inline uint8_t record_opcode(enum op_kind kind)
+{
+    return kind == OP_FAIL_MAPS ? OPCODE_FAIL_MAPS : (uint8_t)kind;
+}
+
 void record_decode(const uint8_t *rec, struct op *op);
 /* False for a value with no encoding; fields the kind does not use are
  * left as they were (they decode to 0 whatever they hold). */
@@ -355,6 +364,17 @@ void oracle_breach(struct op_context *c, int slot, const struct shadow_block *bl
  * freed and when one is accepted; nothing happens outside fuzz targets. */
 void feedback_block_freed(struct op_context *c, uintptr_t ptr, unsigned allocated_by);
 void feedback_block_accepted(struct op_context *c, uintptr_t ptr, size_t requested, bool zeroed);
+
+/* ---- map_faults.c (map_faults.c.in): the OS refusing an allocator memory ---- */
+
+/* The allocator's next `count` OS mapping calls fail (SIZE_MAX: every one
+ * until lifted); 0 lifts. Calls from this executable are never refused. */
+void map_faults_arm(size_t count);
+/* Refusals made since the process started: a call whose figure moved was
+ * refused memory. */
+unsigned long long map_faults_refused(void);
+/* False in sanitizer builds, where nothing can be refused. */
+bool map_faults_available(void);
 
 /* ---- report.c ---- */
 

@@ -260,7 +260,7 @@ static void write_header(struct out *o, const struct program *p,
                " * copied below).\n"
                " *\n"
                " * Build and run:\n"
-               " *     cc -std=c17 -O1 -pthread repro.c -o repro");
+               " *     cc -std=c17 -O1 -pthread " REPRODUCER_EXPORT_MAPS " repro.c -o repro");
     struct reproducer_recipe recipe = reproducer_recipe(allocator);
     if (recipe.link_flag[0]) {
         out_str(o, " " REPRODUCER_KEEP_LINKED " ");
@@ -474,6 +474,8 @@ extern const char *const embedded_reproducer_head[];
 extern const size_t embedded_reproducer_head_lines;
 extern const char *const embedded_rules[];
 extern const size_t embedded_rules_lines;
+extern const char *const embedded_map_faults[];
+extern const size_t embedded_map_faults_lines;
 extern const char *const embedded_reproducer_body[];
 extern const size_t embedded_reproducer_body_lines;
 
@@ -493,6 +495,10 @@ bool reproducer_write(const struct program *p, const struct reproducer_options *
             "\n/* ======== Gauntlet's rules (harness/include/rules.h), verbatim ======== */\n\n");
     write_lines(&o, embedded_rules, embedded_rules_lines);
     write_config(&o, p, opt);
+    out_str(
+        &o,
+        "\n/* ======== the OS refusing memory (harness/map_faults.c.in), verbatim ======== */\n\n");
+    write_lines(&o, embedded_map_faults, embedded_map_faults_lines);
     write_lines(&o, embedded_reproducer_body, embedded_reproducer_body_lines);
     out_str(&o, "\nstatic const struct step program[STEPS + 1] = {\n");
     for (size_t i = 0; i < p->count; i++)

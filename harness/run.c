@@ -31,6 +31,7 @@ void run_stats_sum(const struct run *run, struct run_stats *total)
         total->declined_sized_frees += s->declined_sized_frees;
         total->implicit_frees += s->implicit_frees;
         total->failed_requests += s->failed_requests;
+        total->refused_calls += s->refused_calls;
         total->cross_thread += s->cross_thread;
         total->sampled_checks += s->sampled_checks;
         total->known_deviations += s->known_deviations;
@@ -72,10 +73,12 @@ void run_program(const struct program *program, const struct allocator *alloc,
     run->missing = missing_kinds(alloc);
     oracle_init(&run->oracle, alloc->policy, config->live_cap, config->strict,
                 config->mode == MODE_FREE);
+    map_faults_arm(0); /* refusals are the program's: none left from another run */
     if (config->mode == MODE_FREE)
         exec_free_running(run);
     else
         exec_lockstep(run);
+    map_faults_arm(0);
     run_stats_sum(run, total);
     report_findings(run);
     report_run_ended();

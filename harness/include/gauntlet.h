@@ -92,6 +92,7 @@ struct gen_params {
     unsigned threads; /* 1 .. GAUNTLET_MAX_THREADS (default 1) */
     unsigned slots;   /* slots in use, 1 .. GAUNTLET_MAX_SLOTS (default 32) */
     bool small_only;  /* sizes ≤ 1 KiB, plain calls only: the "small blocks" bench mix */
+    bool fail_maps;   /* about 1 % of the operations are fail_maps (off: none) */
     /* An allocator's class edges (size_classes_probe), or none: 4 % of the
      * sizes are then one of them -1, 0, +1 or +2. */
     const size_t *class_edges;
@@ -276,6 +277,7 @@ struct run_stats {
     uint64_t declined_sized_frees; /* blocks the adapter's sized free cannot take */
     uint64_t implicit_frees;
     uint64_t failed_requests; /* NULL results (impossible ones included) */
+    uint64_t refused_calls;   /* calls during which the OS refused memory (fail_maps) */
     uint64_t cross_thread;    /* frees/reallocs of another thread's block */
     uint64_t sampled_checks;  /* content checks of large blocks, sampled */
     uint64_t known_deviations;
@@ -363,6 +365,8 @@ struct reproducer_options {
  * without it a linker with --as-needed drops the library); run with
  * LD_PRELOAD=preload when preload is not NULL (so:PATH). */
 #define REPRODUCER_KEEP_LINKED "-Wl,--no-as-needed"
+/* So that the allocator's mapping calls reach the reproducer's own (fail_maps). */
+#define REPRODUCER_EXPORT_MAPS "-rdynamic"
 struct reproducer_recipe {
     const char *link_flag;
     const char *preload;

@@ -37,8 +37,10 @@
 #define GAUNTLET_MAX_SLOTS   256
 
 /* Every operation kind: X(KIND, name, uses slot, size, count, align, allocates).
- * `size` is the byte count or, for calloc and reallocarray, the element size;
- * `count` the element count; `allocates`: puts a new block into its slot. */
+ * `size` is the byte count or, for calloc and reallocarray, the element size
+ * (for fail_maps: how many of the allocator's next OS mapping calls are
+ * refused, 0 lifting the refusal); `count` the element count; `allocates`:
+ * puts a new block into its slot. */
 #define GAUNTLET_OPERATIONS(X)                                                                     \
     X(OP_MALLOC, "malloc", 1, 1, 0, 0, 1)                                                          \
     X(OP_CALLOC, "calloc", 1, 1, 1, 0, 1)                                                          \
@@ -52,7 +54,8 @@
     X(OP_CHECK, "check", 1, 0, 0, 0, 0)                                                            \
     X(OP_USABLE_SIZE, "usable_size", 1, 0, 0, 0, 0)                                                \
     X(OP_RESTART, "restart", 0, 0, 0, 0, 0)                                                        \
-    X(OP_BARRIER, "barrier", 0, 0, 0, 0, 0)
+    X(OP_BARRIER, "barrier", 0, 0, 0, 0, 0)                                                        \
+    X(OP_FAIL_MAPS, "fail_maps", 0, 1, 0, 0, 0)
 
 enum op_kind {
 #define RULES_ENUM(kind, ...) kind,
@@ -135,7 +138,8 @@ static inline bool op_is_realloc(enum op_kind kind)
     X(INV_FREE_ERRNO, "free-errno")                                                                \
     X(INV_UNEXPECTED_FAILURE, "unexpected-failure")                                                \
     X(INV_IMPLEMENTATION_CHOICE, "implementation-choice")                                          \
-    X(INV_HANG, "hang")
+    X(INV_HANG, "hang")                                                                            \
+    X(INV_OUT_OF_MEMORY, "out-of-memory")
 
 enum invariant {
 #define RULES_ENUM(inv, name) inv,
@@ -658,6 +662,7 @@ struct call_result {
     size_t bytes;    /* the request's byte count (n*m, saturated) */
     bool impossible; /* the request must fail */
     bool had_block;  /* realloc: the slot held a block */
+    bool os_refused; /* the OS refused the allocator memory during the call (fail_maps) */
 };
 
 /* What to do with the result, whether or not a rule was broken. */
@@ -707,6 +712,7 @@ static inline struct verdict rule_judge_posix_memalign_failure(struct verdict v,
 {
     enum invariant inv = align == ALIGN_MUST_FAIL ? INV_ALIGNED_ARGS
                          : r->impossible          ? INV_IMPOSSIBLE_REQUEST
+                         : r->os_refused          ? INV_OUT_OF_MEMORY
                                                   : INV_UNEXPECTED_FAILURE;
     v.breach.got = (size_t)r->status;
     if (r->untouched != UNTOUCHED_POINTER) {
@@ -718,7 +724,7 @@ static inline struct verdict rule_judge_posix_memalign_failure(struct verdict v,
                    ? v
                    : rule_breach(v, F_NOT_EINVAL, inv);
     if (r->status != ENOMEM) return rule_breach(v, F_STATUS_NOT_ENOMEM, inv);
-    if (!r->impossible && op->align <= FAILURE_FREE_ALIGN_LIMIT)
+    if (!r->impossible && !r->os_refused && op->align <= FAILURE_FREE_ALIGN_LIMIT)
         return rule_breach(v, F_SPURIOUS_ENOMEM, INV_UNEXPECTED_FAILURE);
     return v;
 }
@@ -751,6 +757,8 @@ RULES_HOT struct verdict rule_judge_allocation(const struct op *op, const struct
             return v;
         if (r->impossible)
             return rule_failure_errno(v, r->saved_errno, INV_IMPOSSIBLE_REQUEST, excused);
+        /* The OS refused the allocator memory (fail_maps): the call may fail, and must say so. */
+        if (r->os_refused) return rule_failure_errno(v, r->saved_errno, INV_OUT_OF_MEMORY, excused);
         if (op->align > FAILURE_FREE_ALIGN_LIMIT)
             return rule_failure_errno(v, r->saved_errno, INV_UNEXPECTED_FAILURE, excused);
         if (r->bytes == 0)
@@ -803,6 +811,7 @@ RULES_HOT struct verdict rule_judge_reallocation(const struct op *op, const stru
         v.action = r->had_block ? ACT_RESTORE : ACT_NOTHING;
         if (r->impossible)
             return rule_failure_errno(v, r->saved_errno, INV_IMPOSSIBLE_REQUEST, excused);
+        if (r->os_refused) return rule_failure_errno(v, r->saved_errno, INV_OUT_OF_MEMORY, excused);
         v.breach.got = (size_t)r->saved_errno;
         return rule_breach(v, F_SPURIOUS_NULL, INV_UNEXPECTED_FAILURE);
     }

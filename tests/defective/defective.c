@@ -46,7 +46,7 @@
      defined(DEFECT_QUIET_EXIT) + defined(DEFECT_FORK_BOTH_GO_ON) + defined(DEFECT_NULL_ALWAYS) +  \
      defined(DEFECT_BIMODAL) + defined(DEFECT_ZERO_INCONSISTENT) +                                 \
      defined(DEFECT_POSIX_MEMALIGN_NULL) + defined(DEFECT_THREAD_EXIT_HANG) +                      \
-     defined(DEFECT_NONE)) > 1
+     defined(DEFECT_OOM_ERRNO) + defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
@@ -310,6 +310,30 @@ static void bloat_touch(void *p, size_t size)
 #endif
 
 /*
+ * Blocks of 64 KiB or more first map a page of bookkeeping of their own,
+ * through mmap: the call Gauntlet's fail_maps refuses. A refused page fails
+ * the request with ENOMEM, as it must; DEFECT_OOM_ERRNO fails it with the
+ * errno the call came in with.
+ */
+static bool os_page_for(size_t size)
+{
+    if (size < ((size_t)64 << 10)) return true;
+    int entry_errno = errno;
+    void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page != MAP_FAILED) {
+        munmap(page, 4096);
+        errno = entry_errno;
+        return true;
+    }
+#ifdef DEFECT_OOM_ERRNO
+    errno = entry_errno;
+#else
+    errno = ENOMEM;
+#endif
+    return false;
+}
+
+/*
  * A block of `size` bytes aligned to `align` (a power of two ≥ 16), moved
  * `shift` bytes further (0 except for the misalignment defects). glibc returns
  * 16-aligned memory, so for align > 16 the header always fits in the first
@@ -322,6 +346,7 @@ static void *core_alloc(size_t size, size_t align, bool zero, size_t shift)
         errno = ENOMEM;
         return NULL;
     }
+    if (!os_page_for(size)) return NULL;
     char *base = zero ? libc_calloc(1, need) : libc_malloc(need);
     if (base == NULL) {
         errno = ENOMEM;

@@ -89,8 +89,9 @@ START_TEST(each_defect_is_caught_by_its_program)
 }
 END_TEST
 
-/* Writes GEN_SEEDS generated programs (seeds 1..GEN_SEEDS, 400 operations;
- * threads: the given number, or 0 for 1 and 4 alternately) and appends their
+/* Writes GEN_SEEDS generated programs (seeds 1..GEN_SEEDS, 400 operations,
+ * fail_maps among them; threads: the given number, or 0 for 1 and 4
+ * alternately) and appends their
  * paths to argv from index n, NULL-terminated. */
 static void add_generated_programs(const char **argv, int n, int threads)
 {
@@ -101,8 +102,8 @@ static void add_generated_programs(const char **argv, int n, int threads)
         snprintf(s, sizeof s, "%d", seed);
         snprintf(t, sizeof t, "%d", threads ? threads : seed % 2 ? 1 : 4);
         snprintf(paths[seed - 1], sizeof paths[seed - 1], "%s/%d.bin", dir, seed);
-        const char *gen[] = {"gauntlet", "gen", "--seed",        s,   "--ops", "400", "--threads",
-                             t,          "-o",  paths[seed - 1], NULL};
+        const char *gen[] = {"gauntlet",  "gen", "--seed",      s,    "--ops",         "400",
+                             "--threads", t,     "--fail-maps", "-o", paths[seed - 1], NULL};
         spawn_run(gen, &r);
         ck_assert_int_eq(r.status, 0);
         argv[n++] = paths[seed - 1];

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 /* The exact flags a maintainer uses, plus the warnings the generated C must not raise. */
-#define REPRO_CFLAGS "-std=c17", "-Wall", "-Wextra", "-Werror", "-O1", "-pthread"
+#define REPRO_CFLAGS "-std=c17", "-Wall", "-Wextra", "-Werror", "-O1", "-pthread", "-rdynamic"
 
 /* A malloc replacement that forwards to glibc (RTLD_NEXT, resolved once in the
  * constructor; calls made while dlsym runs are served from a static buffer
@@ -355,7 +355,7 @@ START_TEST(test_defective_calloc_fails)
     read_file(src, source, sizeof source);
     char command[256];
     snprintf(command, sizeof command,
-             "cc -std=c17 -O1 -pthread repro.c -o repro && LD_PRELOAD=%s ./repro\n", lib);
+             "cc -std=c17 -O1 -pthread -rdynamic repro.c -o repro && LD_PRELOAD=%s ./repro\n", lib);
     ck_assert_msg(strstr(source, command) != NULL, "no `%s` in the header", command);
 
     run(&w, "repro", lib);
@@ -469,7 +469,7 @@ START_TEST(test_sizes_are_written_exactly)
         "op_malloc(6, (size_t)UINT64_C(0x123456780000))),\n",
         "op_realloc(7, (size_t)PTRDIFF_MAX - 5)),\n",
         "op_aligned_alloc(8, (size_t)100, (size_t)PTRDIFF_MAX + 1)),\n",
-        " *     cc -std=c17 -O1 -pthread repro.c -o repro && ./repro\n",
+        " *     cc -std=c17 -O1 -pthread -rdynamic repro.c -o repro && ./repro\n",
     };
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
         ck_assert_msg(strstr(source, lines[i]) != NULL, "no `%s` in:\n%.2000s", lines[i],

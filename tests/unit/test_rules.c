@@ -189,6 +189,47 @@ START_TEST(reallocation_verdicts)
 }
 END_TEST
 
+/* A call the OS refused memory may fail, with ENOMEM; without a refusal
+ * the same failure is spurious. */
+START_TEST(refused_memory_verdicts)
+{
+    const struct op malloc_op = {.kind = OP_MALLOC, .size = 100};
+    struct call_result r = {
+        .untouched = UNTOUCHED_POINTER, .saved_errno = ENOMEM, .bytes = 100, .os_refused = true};
+    struct verdict v = rule_judge_allocation(&malloc_op, &r, &strict_choices, 0);
+    ck_assert_int_eq(v.breach.failure, F_NONE);
+    ck_assert_int_eq(v.action, ACT_NOTHING);
+    r.saved_errno = 0;
+    v = rule_judge_allocation(&malloc_op, &r, &strict_choices, 0);
+    ck_assert_int_eq(v.breach.failure, F_ERRNO_NOT_ENOMEM);
+    ck_assert_int_eq(v.breach.invariant, INV_OUT_OF_MEMORY);
+    r.os_refused = false;
+    r.saved_errno = ENOMEM;
+    ck_assert_int_eq(rule_judge_allocation(&malloc_op, &r, &strict_choices, 0).breach.invariant,
+                     INV_UNEXPECTED_FAILURE);
+
+    const struct op aligned = {.kind = OP_POSIX_MEMALIGN, .size = 100, .align = 64};
+    r = (struct call_result){
+        .untouched = UNTOUCHED_POINTER, .status = ENOMEM, .bytes = 100, .os_refused = true};
+    ck_assert_int_eq(rule_judge_allocation(&aligned, &r, &strict_choices, 0).breach.failure,
+                     F_NONE);
+    r.status = EINVAL;
+    v = rule_judge_allocation(&aligned, &r, &strict_choices, 0);
+    ck_assert_int_eq(v.breach.failure, F_STATUS_NOT_ENOMEM);
+    ck_assert_int_eq(v.breach.invariant, INV_OUT_OF_MEMORY);
+
+    const struct op grow = {.kind = OP_REALLOC, .size = 100};
+    r = (struct call_result){
+        .saved_errno = ENOMEM, .bytes = 100, .had_block = true, .os_refused = true};
+    v = rule_judge_reallocation(&grow, &r, &strict_choices, 0);
+    ck_assert_int_eq(v.action, ACT_RESTORE);
+    ck_assert_int_eq(v.breach.failure, F_NONE);
+    r.saved_errno = EAGAIN;
+    ck_assert_int_eq(rule_judge_reallocation(&grow, &r, &strict_choices, 0).breach.invariant,
+                     INV_OUT_OF_MEMORY);
+}
+END_TEST
+
 /* Excuses are granted one after another, each entry reported as used. */
 START_TEST(excuses_are_judged_again)
 {
@@ -294,6 +335,7 @@ Suite *rules_suite(void)
     tcase_add_test(tc, every_failure_is_described);
     tcase_add_test(tc, allocation_verdicts);
     tcase_add_test(tc, reallocation_verdicts);
+    tcase_add_test(tc, refused_memory_verdicts);
     tcase_add_test(tc, excuses_are_judged_again);
     tcase_add_test(tc, operation_plans);
     tcase_add_test(tc, sized_free_takes);
