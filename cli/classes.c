@@ -18,6 +18,7 @@
 
 struct probe {
     const char *alloc;
+    char version[256];
     size_t count;
     size_t edges[SIZE_CLASSES_MAX];
 };
@@ -28,12 +29,15 @@ static int probe_in_child(void *arg)
     struct allocator a;
     char err[1024];
     if (!allocator_open(p->alloc, &a, err, sizeof err)) return EXIT_USAGE;
+    snprintf(p->version, sizeof p->version, "%s", a.version);
     p->count = size_classes_probe(&a, SIZE_CLASSES_LIMIT, p->edges, SIZE_CLASSES_MAX);
     return 0;
 }
 
-size_t probe_allocator_classes(const char *command, const char *alloc, size_t *edges)
+size_t probe_allocator_classes(const char *command, const char *alloc, size_t *edges, char *version,
+                               size_t version_len)
 {
+    if (version_len) version[0] = '\0';
     char err[1024];
     if (!allocator_installed(alloc, err, sizeof err)) {
         fprintf(stderr, "gauntlet %s: %s\n", command, err);
@@ -54,6 +58,7 @@ size_t probe_allocator_classes(const char *command, const char *alloc, size_t *e
     if (status == 0) {
         count = shared->count;
         memcpy(edges, shared->edges, count * sizeof *edges);
+        if (version_len) snprintf(version, version_len, "%s", shared->version);
         fprintf(stderr, "gauntlet %s: %zu size-class edges of %s up to %zu MiB%s\n", command, count,
                 alloc, SIZE_CLASSES_LIMIT >> 20,
                 count ? "" : " (it has no usable-size call: sizes are not aimed at its classes)");

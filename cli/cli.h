@@ -45,6 +45,11 @@ void load_program(const char *path, enum input_format format, struct program *ou
 /* Reads a whole file into harness memory; false with errno on failure
  * (EFBIG: more than files.c's limit, far above any program). */
 bool read_whole_file(const char *path, uint8_t **bytes, size_t *len, size_t *mapped);
+/* True when the program file says, in a `# affects: ALLOCATOR VERSION` line,
+ * that it fails on the allocator whose version text is `version` (the
+ * version named, followed by neither a digit nor a dot): a real bug of that
+ * version, proved, kept as a regression for the versions after it. */
+bool program_file_affects(const char *path, const char *version);
 /* Adds a --known file's signatures to k; a usage error (exit 2, naming
  * `command`) when it cannot be read or a line is not a signature. */
 void load_known_findings(const char *command, const char *path, struct known_findings *k);
@@ -191,8 +196,10 @@ bool child_run_file(const struct run_options *o, const char *path, struct child_
 
 /* Probes ALLOC's size classes into edges[SIZE_CLASSES_MAX] in a supervised
  * child (exit 2 when ALLOC is not installed); says how many on stderr, or
- * that the probe crashed or hung (then none). */
-size_t probe_allocator_classes(const char *command, const char *alloc, size_t *edges);
+ * that the probe crashed or hung (then none). `version` (when version_len
+ * is not 0) gets what the allocator says of itself, or "". */
+size_t probe_allocator_classes(const char *command, const char *alloc, size_t *edges, char *version,
+                               size_t version_len);
 
 /* ---- reproducer_check.c: the C reproducer, and whether it reproduces ---- */
 

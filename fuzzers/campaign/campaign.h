@@ -30,7 +30,8 @@ struct campaign {
      * are given (--known). A crash file whose finding is known is a repeat. */
     struct known_findings *known;
     char known_path[4200];
-    char dict_path[4200]; /* OUT/fuzz.dict (dictionary.c) */
+    char dict_path[4200];    /* OUT/fuzz.dict (dictionary.c) */
+    char alloc_version[256]; /* what the allocator says of itself (dictionary.c's probe) */
     unsigned repeats;
     /* An input failed only after earlier inputs' heap state: from then on the
      * engine fuzzes past crashes (libFuzzer -fork with -ignore_crashes, each

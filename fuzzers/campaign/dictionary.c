@@ -61,7 +61,9 @@ void write_campaign_dictionary(struct campaign *c)
     size_t len = 0, mapped = 0;
     if (!read_whole_file(shared_path, &bytes, &len, &mapped)) len = 0;
     static size_t edges[SIZE_CLASSES_MAX];
-    struct dictionary d = {bytes, len, edges, probe_allocator_classes("fuzz", c->o->alloc, edges)};
+    struct dictionary d = {bytes, len, edges,
+                           probe_allocator_classes("fuzz", c->o->alloc, edges, c->alloc_version,
+                                                   sizeof c->alloc_version)};
     pass_class_edges(edges, d.edge_count);
     path_printf(c->dict_path, sizeof c->dict_path, "%s/fuzz.dict", c->o->out);
     write_output_with(c->dict_path, write_dictionary, &d);

@@ -3,7 +3,9 @@
  * allocator of tests/defective is caught with the invariant it breaks (by its
  * hand-written program, and by generated programs within a bounded number of
  * seeds), the correct wrapper and the real allocators pass, and every program
- * of corpus/ runs clean against every installed allocator.
+ * of corpus/ runs clean against every installed allocator, but for the real
+ * bugs kept as regressions: each fails exactly where its `# affects:` line
+ * says.
  */
 #include "command.h"
 #include "gauntlet.h"
@@ -198,16 +200,92 @@ START_TEST(real_allocators_pass_generated_programs)
 }
 END_TEST
 
+/* The version a corpus file says it fails on (`# affects: NAME VERSION`),
+ * or false. */
+static bool affected_version(const char *path, char *named, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot read %s", path);
+    char line[512];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f))
+        if (strncmp(line, "# affects: ", 11) == 0) {
+            snprintf(named, len, "%s", line + 11);
+            named[strcspn(named, "\n")] = '\0';
+            found = true;
+        }
+    fclose(f);
+    return found;
+}
+
+/* Whether `text` names the version `named` (not a longer one: 5.3.0 is not 5.3.01). */
+static bool names(const char *text, const char *named)
+{
+    for (const char *at = text; (at = strstr(at, named)) != NULL; at++) {
+        char next = at[strlen(named)];
+        if (!(next >= '0' && next <= '9') && next != '.') return true;
+    }
+    return false;
+}
+
 START_TEST(corpus_runs_clean_on_every_allocator)
 {
     glob_t g;
     ck_assert_int_eq(glob("corpus/*/*", 0, NULL, &g), 0);
     ck_assert_int_gt((int)g.gl_pathc, 0);
     const char *files[80] = {0};
-    for (size_t i = 0; i < g.gl_pathc && i < 79; i++)
-        files[i] = g.gl_pathv[i];
+    int n = 0;
+    for (size_t i = 0; i < g.gl_pathc && n < 79; i++) {
+        char named[256];
+        if (!affected_version(g.gl_pathv[i], named, sizeof named)) files[n++] = g.gl_pathv[i];
+    }
     run_all_allocators_on(files, "lockstep");
     globfree(&g);
+}
+END_TEST
+
+/* The line `gauntlet list` gives the allocator (its name, then its version). */
+static void listed_version(const char *alloc, char *line, size_t len)
+{
+    const char *list[] = {"gauntlet", "list", NULL};
+    spawn_run(list, &r);
+    const char *entry = strstr(r.out, alloc);
+    ck_assert_msg(entry != NULL, "gauntlet list does not name %s:\n%s", alloc, r.out);
+    snprintf(line, len, "%.*s", (int)strcspn(entry, "\n"), entry);
+}
+
+/* A real bug kept as a regression fails on the version it names, with a
+ * report naming that version, and passes on every other allocator here. */
+START_TEST(regressions_fail_only_where_they_say)
+{
+    glob_t g;
+    ck_assert_int_eq(glob("corpus/regressions/*", 0, NULL, &g), 0);
+    const char *allocs[] = {"glibc", "jemalloc", "mimalloc", "tcmalloc"};
+    unsigned judged = 0;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        char named[256];
+        if (!affected_version(g.gl_pathv[i], named, sizeof named)) continue;
+        for (size_t a = 0; a < sizeof allocs / sizeof *allocs; a++) {
+            const char *argv[] = {"gauntlet", "run", "--alloc", allocs[a], g.gl_pathv[i], NULL};
+            spawn_run(argv, &r);
+            const char *line = strstr(r.err, "allocator: ");
+            bool here = line && names(line, named);
+            if (r.status == 1) {
+                ck_assert_msg(here, "%s fails on %s, which is not %s:\n%s", g.gl_pathv[i],
+                              allocs[a], named, r.err);
+            } else {
+                ck_assert_msg(r.status == 0, "%s on %s: exit %d:\n%s", g.gl_pathv[i], allocs[a],
+                              r.status, r.err);
+                char version[512];
+                listed_version(allocs[a], version, sizeof version);
+                ck_assert_msg(!names(version, named), "%s passes on %s, which it says it fails on",
+                              g.gl_pathv[i], version);
+            }
+            judged++;
+        }
+    }
+    globfree(&g);
+    ck_assert_uint_gt(judged, 0);
 }
 END_TEST
 
@@ -227,6 +305,7 @@ Suite *proofs_suite(void)
     tcase_set_timeout(real, 600);
     tcase_add_test(real, real_allocators_pass_generated_programs);
     tcase_add_test(real, corpus_runs_clean_on_every_allocator);
+    tcase_add_test(real, regressions_fail_only_where_they_say);
     suite_add_tcase(s, real);
     return s;
 }
