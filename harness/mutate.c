@@ -116,6 +116,7 @@ static bool insert_generated(struct mutation_input *in)
     params.ops = k;
     params.threads = threads;
     params.slots = slots < 4 ? 4 : slots;
+    params.fail_maps = true; /* the allocator's out-of-memory paths, now and then */
     params.class_edges = in->params ? in->params->class_edges : NULL;
     params.class_edge_count = in->params ? in->params->class_edge_count : 0;
     size_t at = pick(in, in->records + 1);
