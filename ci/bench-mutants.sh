@@ -11,10 +11,13 @@
 # A mutant whose library has the same machine code as the original is
 # equivalent and not counted; one whose library does not load, or does not
 # build, is counted apart. Prints a line per mutant and the table.
-#   ci/bench-mutants.sh [MUTANTS] [SEED] [PROGRAMS]   (defaults: 40, 1, 8)
+#   ci/bench-mutants.sh [MUTANTS] [SEED] [PROGRAMS] [GEN FLAG...]   (defaults: 40, 1, 8)
+# GEN FLAG: more flags for `gauntlet gen`, e.g. --fail-maps (the OS refusing
+# the allocator memory now and then: its out-of-memory paths).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mutants=${1:-40} seed=${2:-1} programs=${3:-8}
+gen_flags=("${@:4}")
 make -s all > /dev/null || exit 2
 root=$(pwd)
 work=$(mktemp -d)
@@ -45,7 +48,7 @@ text_of "$work/original.text"
 # The programs, aimed at the original's size classes.
 for s in $(seq 1 "$programs"); do
   threads=$(( (s % 3 == 0) ? 4 : (s % 3 == 1) ? 1 : 2 ))
-  build/gauntlet gen --seed "$s" --ops 3000 --threads "$threads" \
+  build/gauntlet gen --seed "$s" --ops 3000 --threads "$threads" "${gen_flags[@]}" \
     --alloc "so:$tree/out/libmimalloc.so" -o "$work/p$s.bin" 2> /dev/null
 done
 progs=("$work"/p*.bin)
@@ -106,7 +109,7 @@ echo "| sampled | $mutants (seed $seed) |"
 echo "| equivalent (same machine code) | $equivalent |"
 echo "| do not build | $unbuildable |"
 echo "| judged | $judged |"
-echo "| killed by Gauntlet (gen + run, $programs programs) | $by_gauntlet ($(pct "$by_gauntlet" "$judged")) |"
+echo "| killed by Gauntlet (gen ${gen_flags[*]:+${gen_flags[*]} }+ run, $programs programs) | $by_gauntlet ($(pct "$by_gauntlet" "$judged")) |"
 echo "| killed by mimalloc's test-api, test-api-fill and test-stress | $by_suite ($(pct "$by_suite" "$judged")) |"
 echo "| killed by both | $by_both |"
 echo "| survived both | $survived |"
