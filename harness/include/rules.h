@@ -757,8 +757,13 @@ RULES_HOT struct verdict rule_judge_allocation(const struct op *op, const struct
             return v;
         if (r->impossible)
             return rule_failure_errno(v, r->saved_errno, INV_IMPOSSIBLE_REQUEST, excused);
-        /* The OS refused the allocator memory (fail_maps): the call may fail, and must say so. */
-        if (r->os_refused) return rule_failure_errno(v, r->saved_errno, INV_OUT_OF_MEMORY, excused);
+        /* The OS refused the allocator memory (fail_maps): the call may fail,
+         * and must say so; but a zero-byte one may be the allocator's NULL
+         * for malloc(0), which sets no errno. */
+        if (r->os_refused)
+            return r->bytes == 0
+                       ? v
+                       : rule_failure_errno(v, r->saved_errno, INV_OUT_OF_MEMORY, excused);
         if (op->align > FAILURE_FREE_ALIGN_LIMIT)
             return rule_failure_errno(v, r->saved_errno, INV_UNEXPECTED_FAILURE, excused);
         if (r->bytes == 0)
@@ -934,6 +939,8 @@ RULES_HOT int rule_shown_choice(rule_judge judge, const struct op *op, const str
 {
     enum op_kind kind = (enum op_kind)op->kind;
     if (judge == rule_judge_free || r->bytes != 0 || r->impossible) return -1;
+    /* When memory was refused, a NULL may be the failure, not the choice. */
+    if (r->os_refused && r->p == NULL) return -1;
     *yes = r->p == NULL;
     if (op_is_realloc(kind)) return r->had_block ? HELD_REALLOC_ZERO_FREES : HELD_ZERO_NULL;
     return kind == OP_MALLOC || kind == OP_CALLOC ? HELD_ZERO_NULL : -1;

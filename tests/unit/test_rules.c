@@ -227,6 +227,17 @@ START_TEST(refused_memory_verdicts)
     r.saved_errno = EAGAIN;
     ck_assert_int_eq(rule_judge_reallocation(&grow, &r, &strict_choices, 0).breach.invariant,
                      INV_OUT_OF_MEMORY);
+
+    /* A zero-byte NULL when memory was refused: a failure or the choice,
+     * which cannot be told apart, so it neither breaks a rule nor shows the
+     * choice held for the run. */
+    const struct op zero = {.kind = OP_MALLOC};
+    r = (struct call_result){.untouched = UNTOUCHED_POINTER, .os_refused = true};
+    ck_assert_int_eq(rule_judge_allocation(&zero, &r, &strict_choices, 0).breach.failure, F_NONE);
+    bool yes;
+    ck_assert_int_lt(rule_shown_choice(rule_judge_allocation, &zero, &r, &yes), 0);
+    r.os_refused = false;
+    ck_assert_int_ge(rule_shown_choice(rule_judge_allocation, &zero, &r, &yes), 0);
 }
 END_TEST
 
