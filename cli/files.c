@@ -74,32 +74,14 @@ void load_known_findings(const char *command, const char *path, struct known_fin
     if (!parsed) usage_error(command, "--known %s: %s", path, error);
 }
 
-#define AFFECTS_TAG "# affects:"
-
-static bool names_version(const char *version, const char *named, size_t named_len)
-{
-    for (const char *at = version; (at = strstr(at, named)) != NULL; at++) {
-        char next = at[named_len];
-        if (!(next >= '0' && next <= '9') && next != '.') return true;
-    }
-    return false;
-}
-
 bool program_file_affects(const char *path, const char *version)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) return false;
-    char line[512];
+    char line[512], named[256];
     bool affects = false;
-    while (!affects && fgets(line, sizeof line, f)) {
-        if (strncmp(line, AFFECTS_TAG, strlen(AFFECTS_TAG)) != 0) continue;
-        char named[256];
-        if (sscanf(line + strlen(AFFECTS_TAG), " %255[^\n]", named) != 1) continue;
-        size_t n = strlen(named);
-        while (n > 0 && named[n - 1] == ' ')
-            named[--n] = '\0';
-        affects = n > 0 && names_version(version, named, n);
-    }
+    while (!affects && fgets(line, sizeof line, f))
+        affects = affects_line_parse(line, named, sizeof named) && version_names(version, named);
     fclose(f);
     return affects;
 }

@@ -1,9 +1,9 @@
 /*
  * findings.c — what tells two findings apart: a violation's signature
- * (gauntlet.h says how it reads), and the known ones a run passes over
- * (--known). The bands are coarse on purpose: one bug in one size range is
- * one finding, while the same invariant broken by small and by huge
- * requests, or only across threads, are two.
+ * (gauntlet.h says how it reads), the known ones a run passes over
+ * (--known), and the versions a regression says have its bug (# affects:). The bands are coarse on
+ * purpose: one bug in one size range is one finding, while the same invariant broken by small and
+ * by huge requests, or only across threads, are two.
  */
 #include "internal.h"
 
@@ -127,6 +127,31 @@ bool known_findings_parse(const char *text, size_t len, struct known_findings *k
         if (!add_pattern(k, word, n, error, error_len)) return false;
     }
     return true;
+}
+
+bool affects_line_parse(const char *line, char *named, size_t named_len)
+{
+    if (strncmp(line, AFFECTS_TAG, strlen(AFFECTS_TAG)) != 0 || named_len == 0) return false;
+    const char *from = line + strlen(AFFECTS_TAG);
+    while (*from == ' ' || *from == '\t')
+        from++;
+    size_t n = strcspn(from, "\r\n");
+    while (n > 0 && (from[n - 1] == ' ' || from[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n >= named_len) return false;
+    memcpy(named, from, n);
+    named[n] = '\0';
+    return true;
+}
+
+bool version_names(const char *version, const char *named)
+{
+    size_t n = strlen(named);
+    for (const char *at = version; (at = strstr(at, named)) != NULL; at++) {
+        char next = at[n];
+        if (!(next >= '0' && next <= '9') && next != '.') return true;
+    }
+    return false;
 }
 
 bool known_findings_match(const struct known_findings *k, const char *signature)

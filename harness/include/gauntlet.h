@@ -225,6 +225,16 @@ bool known_findings_parse(const char *text, size_t len, struct known_findings *k
                           size_t error_len);
 bool known_findings_match(const struct known_findings *k, const char *signature);
 
+/* A real bug kept as a regression says which shipped version has it, in a
+ * program's comment line `# affects: ALLOCATOR VERSION`. */
+#define AFFECTS_TAG "# affects:"
+/* The version a line names (trimmed into `named`), or false when the line
+ * is not such a comment. */
+bool affects_line_parse(const char *line, char *named, size_t named_len);
+/* Whether an allocator's version text names that version: `named` followed
+ * by neither a digit nor a dot (5.3.0 is not 5.3.01). */
+bool version_names(const char *version, const char *named);
+
 /* ---- a run: one program against one allocator (run.c, exec_*.c, oracle*.c, report.c) ---- */
 
 enum exec_mode { MODE_LOCKSTEP, MODE_FREE };

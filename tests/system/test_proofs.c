@@ -209,23 +209,9 @@ static bool affected_version(const char *path, char *named, size_t len)
     char line[512];
     bool found = false;
     while (!found && fgets(line, sizeof line, f))
-        if (strncmp(line, "# affects: ", 11) == 0) {
-            snprintf(named, len, "%s", line + 11);
-            named[strcspn(named, "\n")] = '\0';
-            found = true;
-        }
+        found = affects_line_parse(line, named, len);
     fclose(f);
     return found;
-}
-
-/* Whether `text` names the version `named` (not a longer one: 5.3.0 is not 5.3.01). */
-static bool names(const char *text, const char *named)
-{
-    for (const char *at = text; (at = strstr(at, named)) != NULL; at++) {
-        char next = at[strlen(named)];
-        if (!(next >= '0' && next <= '9') && next != '.') return true;
-    }
-    return false;
 }
 
 START_TEST(corpus_runs_clean_on_every_allocator)
@@ -269,7 +255,7 @@ START_TEST(regressions_fail_only_where_they_say)
             const char *argv[] = {"gauntlet", "run", "--alloc", allocs[a], g.gl_pathv[i], NULL};
             spawn_run(argv, &r);
             const char *line = strstr(r.err, "allocator: ");
-            bool here = line && names(line, named);
+            bool here = line && version_names(line, named);
             if (r.status == 1) {
                 ck_assert_msg(here, "%s fails on %s, which is not %s:\n%s", g.gl_pathv[i],
                               allocs[a], named, r.err);
@@ -278,8 +264,8 @@ START_TEST(regressions_fail_only_where_they_say)
                               r.status, r.err);
                 char version[512];
                 listed_version(allocs[a], version, sizeof version);
-                ck_assert_msg(!names(version, named), "%s passes on %s, which it says it fails on",
-                              g.gl_pathv[i], version);
+                ck_assert_msg(!version_names(version, named),
+                              "%s passes on %s, which it says it fails on", g.gl_pathv[i], version);
             }
             judged++;
         }

@@ -124,6 +124,24 @@ START_TEST(choices_hold_for_the_whole_run)
 }
 END_TEST
 
+/* A regression's `# affects:` line, and which version texts it names. */
+START_TEST(affects_lines_name_one_version)
+{
+    char named[64];
+    ck_assert(affects_line_parse("# affects:  jemalloc 5.3.0 \n", named, sizeof named));
+    ck_assert_str_eq(named, "jemalloc 5.3.0");
+    ck_assert(!affects_line_parse("# affects:\n", named, sizeof named));
+    ck_assert(!affects_line_parse("#affects: jemalloc 5.3.0\n", named, sizeof named));
+    ck_assert(!affects_line_parse("# affects: jemalloc 5.3.0\n", named, 8)); /* no room */
+    ck_assert(version_names("jemalloc 5.3.0-0-g54eaed1d", "jemalloc 5.3.0"));
+    ck_assert(version_names("/lib/libjemalloc.so.2 (jemalloc 5.3.0)", "jemalloc 5.3.0"));
+    ck_assert(!version_names("jemalloc 5.3.01", "jemalloc 5.3.0"));
+    ck_assert(!version_names("jemalloc 5.3.0.1", "jemalloc 5.3.0"));
+    ck_assert(!version_names("jemalloc 5.3.1", "jemalloc 5.3.0"));
+    ck_assert(!version_names("mimalloc 2.0.9", "jemalloc 5.3.0"));
+}
+END_TEST
+
 Suite *findings_suite(void)
 {
     Suite *s = suite_create("findings");
@@ -132,6 +150,7 @@ Suite *findings_suite(void)
     tcase_add_test(tc, contents_are_signed_by_the_damaged_block);
     tcase_add_test(tc, known_files_hold_patterns_or_reports);
     tcase_add_test(tc, choices_hold_for_the_whole_run);
+    tcase_add_test(tc, affects_lines_name_one_version);
     suite_add_tcase(s, tc);
     return s;
 }
