@@ -17,7 +17,9 @@ export PYTHONMALLOC=malloc
 sh "$root/ci/real/sqlite.sh" 20000 > "$work/q.sql"
 
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-seconds() { /usr/bin/time -f %e "$@" 2>&1 >/dev/null | tail -1; }
+# wall seconds, then CPU seconds (user + system, the program's and gauntlet record's)
+seconds() { /usr/bin/time -f '%e %U %S' "$@" 2>&1 >/dev/null | tail -1 | awk '{print $1, $2 + $3}'; }
+median_cpu() { awk '{print $2}' | median; }
 
 measure() { # name, then the command (stdin from $input)
   local name=$1; shift
@@ -31,13 +33,18 @@ measure() { # name, then the command (stdin from $input)
   done
   plain=$(median < "$work/$name.plain")
   recorded=$(median < "$work/$name.recorded")
+  local cpu_plain cpu_recorded
+  cpu_plain=$(median_cpu < "$work/$name.plain")
+  cpu_recorded=$(median_cpu < "$work/$name.recorded")
   local events
   events=$("$g" trace --info "$work/$name.trace" | awk '/^events:/ {print $2}')
   awk -v n="$name" -v p="$plain" -v r="$recorded" -v e="$events" -v b="$(stat -c %s "$work/$name.trace")" \
-    'BEGIN {printf "%-8s %8.2f s %9.2f s %6.2fx %12s events %8.1f MiB\n", n, p, r, r / p, e, b / 1048576}'
+    -v cp="$cpu_plain" -v cr="$cpu_recorded" \
+    'BEGIN {printf "%-8s %8.2f s %9.2f s %6.2fx %12s events %8.1f MiB   CPU %5.2f -> %5.2f s (%4.2fx)\n",
+            n, p, r, r / p, e, b / 1048576, cp, cr, (cp > 0 ? cr / cp : 0)}'
 }
 
-echo "== recording overhead (median of $runs runs; wall seconds)"
+echo "== recording overhead (median of $runs runs; wall seconds; CPU: the program's and gauntlet record's)"
 echo "program  unrecorded   recorded  ratio       trace"
 input=$work/q.sql measure sqlite3 sqlite3 :memory:
 input=/dev/null measure python3 /usr/bin/python3 "$root/ci/real/requests.py" 20000 4

@@ -154,8 +154,9 @@ static struct trace_shared *create_shared(char *path, size_t path_len)
     const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     path_printf(path, path_len, "%s/gauntlet-record-XXXXXX", dir);
     int fd = mkstemp(path);
+    /* Sparse: a ring's pages are taken as it is used. */
     if (fd < 0 || ftruncate(fd, sizeof(struct trace_shared)) != 0)
-        usage_error("record", "cannot create the counters' file in %s: %s", dir, strerror(errno));
+        usage_error("record", "cannot create the rings' file in %s: %s", dir, strerror(errno));
     void *map = mmap(NULL, sizeof(struct trace_shared), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     if (map == MAP_FAILED) usage_error("record", "cannot map %s: %s", path, strerror(errno));
@@ -256,6 +257,41 @@ static void sample(struct sampler *s)
     if (s->count == SAMPLES_PER_CHUNK) write_samples(s);
 }
 
+/* ---- while the program runs ---- */
+
+/* Empties the rings as the program fills them and samples its RSS, until
+ * it ends (then empties them once more: nothing it put into them is lost)
+ * or a stop signal comes. Between rounds that found nothing it sleeps,
+ * longer each time up to 1 ms, so that an idle program costs little and a
+ * busy one rarely finds its ring full. */
+static void follow(struct process *p, struct sampler *s, struct trace_shared *shared,
+                   uint64_t rss_hz)
+{
+    uint64_t period_ns = rss_hz ? 1000000000u / rss_hz : 0, next_sample = monotonic_ns();
+    long idle_ns = 20000;
+    for (;;) {
+        bool ended = process_await(p, 0);
+        if (!ended && p->stop_signal) break;
+        uint64_t taken = record_drain(shared, s->fd);
+        if (ended) {
+            record_drain(shared, s->fd);
+            break;
+        }
+        if (period_ns && monotonic_ns() >= next_sample) {
+            sample(s);
+            next_sample += period_ns;
+        }
+        if (taken) {
+            idle_ns = 20000;
+            continue;
+        }
+        struct timespec pause = {0, idle_ns};
+        nanosleep(&pause, NULL);
+        idle_ns = idle_ns * 2 > 1000000 ? 1000000 : idle_ns * 2;
+    }
+    write_samples(s);
+}
+
 /* ---- the end: what the trace holds ---- */
 
 static void describe_end(int status)
@@ -326,7 +362,8 @@ int cmd_record(int argc, char **argv)
                     recorder_path());
     char shared_path[4096];
     struct sampler s = {.fd = create_trace(&o, monotonic_ns())};
-    s.shared = create_shared(shared_path, sizeof shared_path);
+    struct trace_shared *shared = create_shared(shared_path, sizeof shared_path);
+    s.shared = shared;
     struct launch l = {&o, o.out, shared_path};
     struct process p = {.call = launch_program, .arg = &l, .keeps_stdin = true};
     if (!process_start(&p)) {
@@ -341,15 +378,11 @@ int cmd_record(int argc, char **argv)
     if (o.mark_signal)
         fprintf(stderr, "gauntlet record: a mark: kill -%d %d (or the same to PID %d)\n",
                 o.mark_signal, (int)p.pid, (int)getpid());
-    double period = o.rss_hz ? 1.0 / (double)o.rss_hz : 0.1;
-    while (!process_await(&p, period)) {
-        if (p.stop_signal) break;
-        if (o.rss_hz) sample(&s);
-    }
-    write_samples(&s);
+    follow(&p, &s, shared, o.rss_hz);
     unlink(shared_path);
     if (p.stop_signal) {
         process_stop(&p);
+        record_drain(shared, s.fd);
         close(s.fd);
         fprintf(stderr, "gauntlet record: stopped by signal %d; the trace is kept\n",
                 p.stop_signal);

@@ -127,6 +127,12 @@ bool trace_convert(struct trace_reader *r, int fd, uint64_t max_operations,
  * the trace; says how many on stderr. Returns the exit status. */
 int trace_write_seeds(const char *program_path, const char *trace_path, const char *dir);
 
+/* ---- record_drain.c: gauntlet record empties the program's rings into the trace ---- */
+
+/* Appends what every ring holds to the trace (fd); returns how many bytes
+ * it took. */
+uint64_t record_drain(struct trace_shared *shared, int fd);
+
 /* ---- the commands (cmd_record.c, cmd_trace.c) are declared in cli.h ---- */
 
 #endif

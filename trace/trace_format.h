@@ -112,18 +112,39 @@ _Static_assert(sizeof(struct trace_record) == 56, "the record is 56 bytes on eve
 _Static_assert(sizeof(struct trace_chunk_header) == 40, "the chunk header is 40 bytes");
 _Static_assert(sizeof(struct trace_file_header) == 512, "the file header is 512 bytes");
 
-/* The counters every recorded image of the process shares (a file mapped
- * by the recorder and by `gauntlet record`), so that numbering goes on
- * across an exec and the sampler can place its samples in the order. */
+/* Where a recorded thread's chunks go: a stream of bytes of its own (a
+ * ring) in a file it shares with `gauntlet record`, which appends them to
+ * the trace. So the program pays for packing a chunk and copying it in,
+ * and gauntlet record, on another core, for the file system's write. The
+ * thread whose buffer is the ring's i-th writes to ring i (one at a time:
+ * a thread's buffer is locked while it is written out). A chunk that does
+ * not fit (gauntlet record is behind, or gone) is written to the trace by
+ * the thread itself. head and tail count bytes since the ring was made:
+ * writers alone move head, gauntlet record alone moves tail. */
+#define TRACE_RING_BYTES (256u << 10) /* a power of two, above the largest chunk */
+#define TRACE_RINGS      256u         /* buffers with a ring; others write their chunks */
+
+struct trace_ring {
+    _Alignas(64) uint64_t head; /* atomic: bytes put in (whole chunks only) */
+    _Alignas(64) uint64_t tail; /* atomic: bytes taken out (its own cache line) */
+    _Alignas(64) uint8_t bytes[TRACE_RING_BYTES];
+};
+
+/* The file every recorded image of the process maps, with `gauntlet
+ * record`: the counters (so that numbering goes on across an exec and the
+ * sampler can place its samples in the order) and the rings. It is
+ * sparse: a ring's pages are taken as it is used. */
 struct trace_shared {
-    uint64_t next_seq;    /* atomic */
-    uint32_t next_thread; /* atomic */
-    uint32_t next_mark;   /* atomic */
+    _Alignas(64) uint64_t next_seq;    /* atomic; alone on its cache line: every call takes one */
+    _Alignas(64) uint32_t next_thread; /* atomic */
+    uint32_t next_mark;                /* atomic */
+    uint32_t rings_used;               /* atomic: one more than the highest ring written to */
+    struct trace_ring rings[TRACE_RINGS];
 };
 
 /* The environment `gauntlet record` gives the program. */
 #define TRACE_ENV_PATH        "GAUNTLET_TRACE_FILE"   /* the trace, opened for appending */
-#define TRACE_ENV_SHARED      "GAUNTLET_TRACE_SHARED" /* the shared counters' file */
+#define TRACE_ENV_SHARED      "GAUNTLET_TRACE_SHARED" /* the counters and rings (trace_shared) */
 #define TRACE_ENV_PID         "GAUNTLET_TRACE_PID"    /* only this process is recorded */
 #define TRACE_ENV_MARK_SIGNAL "GAUNTLET_TRACE_MARK_SIGNAL"
 #define TRACE_ENV_MARK_EVERY  "GAUNTLET_TRACE_MARK_EVERY"

@@ -5,7 +5,7 @@
  * whole, convert to a program, and that program passes `gauntlet run` on
  * real allocators. A trace cut short, a foreign file, a header alone, a
  * free the trace never saw and a program that cannot start or is killed
- * each get a clear message.
+ * each get a clear message; a killed program keeps what it recorded.
  */
 #include "command.h"
 #include "runner.h"
@@ -346,6 +346,38 @@ START_TEST(program_that_cannot_start_or_is_killed)
 }
 END_TEST
 
+/* A program killed outright keeps every chunk its threads had handed
+ * over: gauntlet record empties the rings after it dies. The program
+ * makes 100,000 allocations, then kills itself; at most one buffer per
+ * thread (1,024 records) was still its own. */
+START_TEST(killed_program_keeps_what_it_handed_over)
+{
+    if (!have("killed_program_keeps_what_it_handed_over", PYTHON)) return;
+    char dir[64], trace[128];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(trace, sizeof trace, "%s/k.trace", dir);
+    const char *killed[] = {"gauntlet",
+                            "record",
+                            "-o",
+                            trace,
+                            "--",
+                            "env",
+                            "PYTHONMALLOC=malloc",
+                            PYTHON,
+                            "-c",
+                            "import os\nx = [str(i) * 3 for i in range(100000)]\n"
+                            "os.kill(os.getpid(), 9)\n",
+                            NULL};
+    spawn_run(killed, &r);
+    ck_assert_msg(r.status == 2 && strstr(r.err, "killed by signal 9"), "%s", r.err);
+    const char *info[] = {"gauntlet", "trace", "--info", trace, NULL};
+    spawn_run(info, &r);
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    long long mallocs = info_count("malloc");
+    ck_assert_msg(mallocs >= 100000, "only %lld mallocs kept:\n%s", mallocs, r.out);
+}
+END_TEST
+
 Suite *trace_suite(void)
 {
     Suite *s = suite_create("trace");
@@ -358,6 +390,7 @@ Suite *trace_suite(void)
     tcase_add_test(t, foreign_and_empty_files_are_refused);
     tcase_add_test(t, unmatched_free_is_skipped_and_said);
     tcase_add_test(t, program_that_cannot_start_or_is_killed);
+    tcase_add_test(t, killed_program_keeps_what_it_handed_over);
     suite_add_tcase(s, t);
     return s;
 }

@@ -1,11 +1,12 @@
 /*
  * record_buffers.c — each recorded thread writes its records into a buffer
- * of its own, without a lock, and the buffer goes to the trace file in one
- * write (a chunk) when it fills, when the thread ends, and when the
- * process exits or execs. Buffers come from a fixed pool of mmap'd blocks;
- * a thread that finds none free writes each record alone (slower, still
- * lossless). Records are packed (trace_codec.h) as they are written out.
- * The order of events across threads is their sequence number,
+ * of its own, without a lock, and the buffer goes out as a chunk when it
+ * fills, when the thread ends, and when the process exits or execs: packed
+ * (trace_codec.h) into the buffer's ring, which `gauntlet record` empties
+ * into the trace (trace_format.h), or written to the trace at once when the
+ * ring has no room. Buffers come from a fixed pool of mmap'd blocks; a
+ * thread that finds none free writes each record alone (slower, still
+ * lossless). The order of events across threads is their sequence number,
  * taken from the counter every image of the process shares.
  */
 #include "recorder.h"
@@ -16,6 +17,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <string.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +31,7 @@ struct thread_buffer {
     atomic_flag lock;       /* held while writing out */
     _Atomic int in_use;     /* a thread owns it */
     uint32_t thread;
+    uint32_t ring; /* its place in the pool: the ring its chunks go to */
     struct trace_record records[RECORDS_PER_BUFFER];
     uint8_t packed[RECORDS_PER_BUFFER * TRACE_PACKED_MAX]; /* written out from here */
 };
@@ -53,12 +56,42 @@ uint64_t record_next_seq(void)
                                      memory_order_relaxed);
 }
 
-/* packed: room for count * TRACE_PACKED_MAX bytes. */
+static void copy_in(struct trace_ring *r, uint64_t at, const void *from, size_t n)
+{
+    size_t start = at & (TRACE_RING_BYTES - 1);
+    size_t first = n < TRACE_RING_BYTES - start ? n : TRACE_RING_BYTES - start;
+    memcpy(r->bytes + start, from, first);
+    memcpy(r->bytes, (const uint8_t *)from + first, n - first);
+}
+
+/* Puts a chunk into ring i (its buffer's lock held); false when it has no
+ * such ring or no room. */
+static bool put_in_ring(uint32_t i, const struct trace_chunk_header *h, const uint8_t *packed)
+{
+    if (i >= TRACE_RINGS) return false;
+    struct trace_ring *r = &settings.shared->rings[i];
+    uint64_t head = atomic_load_explicit((_Atomic uint64_t *)&r->head, memory_order_relaxed);
+    uint64_t tail = atomic_load_explicit((_Atomic uint64_t *)&r->tail, memory_order_acquire);
+    size_t size = sizeof *h + h->bytes;
+    if (TRACE_RING_BYTES - (head - tail) < size) return false;
+    copy_in(r, head, h, sizeof *h);
+    copy_in(r, head + sizeof *h, packed, h->bytes);
+    _Atomic uint32_t *used = (_Atomic uint32_t *)&settings.shared->rings_used;
+    uint32_t seen = atomic_load(used);
+    while (seen < i + 1 && !atomic_compare_exchange_weak(used, &seen, i + 1))
+        ;
+    atomic_store_explicit((_Atomic uint64_t *)&r->head, head + size, memory_order_release);
+    return true;
+}
+
+/* packed: room for count * TRACE_PACKED_MAX bytes. ring: where the chunk
+ * goes (TRACE_RINGS: straight to the trace). */
 static void write_chunk(const struct trace_record *records, uint32_t count,
-                        enum trace_writer writer, uint32_t thread, uint8_t *packed)
+                        enum trace_writer writer, uint32_t thread, uint8_t *packed, uint32_t ring)
 {
     struct trace_chunk_header h;
     trace_pack_chunk(&h, records, count, writer, thread, packed);
+    if (put_in_ring(ring, &h, packed)) return;
     struct iovec v[2] = {{&h, sizeof h}, {packed, h.bytes}};
     int saved = errno;
     /* A short write (a full disk) cuts the chunk: the file then ends
@@ -71,7 +104,7 @@ static void write_chunk(const struct trace_record *records, uint32_t count,
 void record_write_one(struct trace_record *r, enum trace_writer writer)
 {
     uint8_t packed[TRACE_PACKED_MAX];
-    write_chunk(r, 1, writer, r->thread, packed);
+    write_chunk(r, 1, writer, r->thread, packed, TRACE_RINGS);
 }
 
 /* Writes out what b holds that is not yet in the file. The owner also
@@ -83,7 +116,7 @@ static void write_out(struct thread_buffer *b, bool owner)
     uint32_t count = atomic_load_explicit(&b->count, memory_order_acquire);
     if (count > b->written)
         write_chunk(b->records + b->written, count - b->written, TRACE_WRITER_THREAD, b->thread,
-                    b->packed);
+                    b->packed, b->ring);
     b->written = count;
     if (owner) {
         atomic_store_explicit(&b->count, 0, memory_order_relaxed);
@@ -102,6 +135,7 @@ static struct thread_buffer *find_buffer(void)
             if (m == MAP_FAILED) return NULL;
             struct thread_buffer *fresh = m, *none = NULL;
             fresh->in_use = 1;
+            fresh->ring = i;
             if (atomic_compare_exchange_strong(&pool[i], &none, fresh)) return fresh;
             munmap(m, sizeof *b);
             b = none;

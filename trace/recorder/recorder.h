@@ -3,8 +3,9 @@
  * (libgauntlet-record.so, preloaded by `gauntlet record`), a section per
  * file. The library sits between the program and the allocator that serves
  * it (the next definition of each call, so the program's own allocator is
- * unchanged), numbers every call and writes it to the trace through
- * per-thread buffers (trace_format.h; trace/TRACE.md).
+ * unchanged), numbers every call and hands it to the trace through
+ * per-thread buffers and rings that `gauntlet record` empties
+ * (trace_format.h; trace/TRACE.md).
  *
  * Nothing here may call malloc: the library's memory is static or mmap'd,
  * and the calls it makes (clock_gettime, writev, open, mmap) allocate
