@@ -25,6 +25,10 @@
 #define RECORDS_PER_BUFFER 1024
 #define MAX_BUFFERS        4096
 
+_Static_assert(sizeof(struct trace_chunk_header) + RECORDS_PER_BUFFER * TRACE_PACKED_MAX <
+                   TRACE_RING_BYTES,
+               "a full buffer's chunk fits in a ring");
+
 struct thread_buffer {
     _Atomic uint32_t count; /* records in it; only its thread adds */
     uint32_t written;       /* of those, already in the file (under the lock) */
