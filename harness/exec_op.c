@@ -155,6 +155,12 @@ void exec_op(struct op_context *c)
                   allocating ? oracle_live_bytes(o) : 0, o->cap);
     switch (plan.plan) {
     case PLAN_SKIP_MISSING: c->stats->skipped_missing[op->kind]++; return;
+    case PLAN_NOT_OVERRIDDEN: {
+        c->stats->skipped_missing[op->kind]++;
+        struct breach b = rule_not_overridden((enum op_kind)op->kind);
+        oracle_breach(c, -1, NULL, &b, NULL);
+        return;
+    }
     case PLAN_SKIP_EMPTY: c->stats->skipped_empty++; return;
     default: break;
     }

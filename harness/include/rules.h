@@ -139,7 +139,8 @@ static inline bool op_is_realloc(enum op_kind kind)
     X(INV_UNEXPECTED_FAILURE, "unexpected-failure")                                                \
     X(INV_IMPLEMENTATION_CHOICE, "implementation-choice")                                          \
     X(INV_HANG, "hang")                                                                            \
-    X(INV_OUT_OF_MEMORY, "out-of-memory")
+    X(INV_OUT_OF_MEMORY, "out-of-memory")                                                          \
+    X(INV_OVERRIDE, "override")
 
 enum invariant {
 #define RULES_ENUM(inv, name) inv,
@@ -343,10 +344,11 @@ RULES_HOT size_t rule_extent(size_t requested, size_t usable)
 
 /* What happens to an operation before its call (SEMANTICS.md). */
 enum plan {
-    PLAN_CALL,         /* the call is made */
-    PLAN_SKIP_MISSING, /* the allocator lacks the call: skipped whole, implicit free too */
-    PLAN_SKIP_EMPTY,   /* free_sized, check and usable_size of an empty slot */
-    PLAN_SKIP_OVER_CAP /* a possible request over the live-bytes cap (after any implicit free) */
+    PLAN_CALL,           /* the call is made */
+    PLAN_SKIP_MISSING,   /* the allocator lacks the call: skipped whole, implicit free too */
+    PLAN_NOT_OVERRIDDEN, /* lacks a call glibc would serve from its own heap: a breach, skipped */
+    PLAN_SKIP_EMPTY,     /* free_sized, check and usable_size of an empty slot */
+    PLAN_SKIP_OVER_CAP   /* a possible request over the live-bytes cap (after any implicit free) */
 };
 
 struct op_plan {
@@ -356,6 +358,33 @@ struct op_plan {
     size_t bytes;       /* the request's byte count, saturated */
 };
 
+/* The call an operation makes, by its C name. */
+static inline const char *rule_call_symbol(enum op_kind kind)
+{
+    return kind == OP_USABLE_SIZE ? "malloc_usable_size" : op_kind_name(kind);
+}
+
+/*
+ * A call the library does not define and glibc would then serve from its own
+ * heap: a program that preloads the library gets glibc's block, which the
+ * library's free, realloc and malloc_usable_size are later given (glibc's
+ * manual, "Replacing malloc", names the calls a replacement must define).
+ * Not reallocarray (glibc's calls the interposed realloc), nor the sized
+ * frees (glibc has none).
+ */
+static inline bool rule_missing_call_breaks_override(enum op_kind kind)
+{
+    switch (kind) {
+    case OP_CALLOC:
+    case OP_REALLOC:
+    case OP_ALIGNED_ALLOC:
+    case OP_POSIX_MEMALIGN:
+    case OP_MEMALIGN:
+    case OP_USABLE_SIZE: return true;
+    default: return false;
+    }
+}
+
 /* `slot_bytes`: what the slot's block holds (0 when empty), given back by
  * the implicit free or the realloc. */
 RULES_HOT struct op_plan rule_plan(const struct op *op, bool has_call, bool slot_live,
@@ -364,7 +393,7 @@ RULES_HOT struct op_plan rule_plan(const struct op *op, bool has_call, bool slot
     struct op_plan p = {PLAN_CALL, false, false, 0};
     enum op_kind kind = (enum op_kind)op->kind;
     if (!has_call) {
-        p.plan = PLAN_SKIP_MISSING;
+        p.plan = rule_missing_call_breaks_override(kind) ? PLAN_NOT_OVERRIDDEN : PLAN_SKIP_MISSING;
         return p;
     }
     if ((kind == OP_FREE_SIZED || kind == OP_CHECK || kind == OP_USABLE_SIZE) && !slot_live) {
@@ -418,7 +447,9 @@ RULES_HOT struct op_plan rule_plan(const struct op *op, bool has_call, bool slot
     X(F_REALLOC_ZERO_BLOCK, EXCUSE_NONE, 1, "this allocator's table says realloc(p, 0) frees")     \
     X(F_HANG, EXCUSE_NONE, 0, "the watchdog bound is --timeout SECONDS")                          \
     X(F_CHOICE_CHANGED, EXCUSE_NONE, 0,                                                            \
-      "a choice the standards leave to the allocator holds for the whole run")
+      "a choice the standards leave to the allocator holds for the whole run")                     \
+    X(F_NOT_OVERRIDDEN, EXCUSE_NONE, 0,                                                            \
+      "a library that replaces malloc must define every call glibc would serve from its own heap")
 /* clang-format on */
 
 enum failure {
@@ -612,6 +643,11 @@ static inline void rule_describe(const struct breach *b, char *expected, size_t 
     case F_HANG:
         EXPECT("the call returns within %zu s", b->want);
         ACTUAL("no progress for %zu s", b->want);
+        break;
+    case F_NOT_OVERRIDDEN:
+        EXPECT("the library defines %s", rule_call_symbol((enum op_kind)b->got));
+        ACTUAL("it does not: a program preloading it calls glibc's, which works on glibc's heap, "
+               "not the library's");
         break;
     case F_CHOICE_CHANGED:
         EXPECT("%s, as %s at operation #%zu did (\"%s\": %s)", b->want ? "NULL" : "a block",
@@ -868,6 +904,16 @@ RULES_HOT struct breach rule_check_alignment(const void *p, size_t required)
 #define RULE_THREAD_EXIT_HANG_NOTE                                                                 \
     "the thread's exit (the allocator's thread-exit path, after its last operation) made no "      \
     "progress"
+
+/* A call the library lacks, which the override rule says it must define. */
+static inline struct breach rule_not_overridden(enum op_kind kind)
+{
+    struct breach b = rule_no_breach(NULL);
+    b.failure = F_NOT_OVERRIDDEN;
+    b.invariant = INV_OVERRIDE;
+    b.got = kind;
+    return b;
+}
 
 /* An allocator call that made no progress for `seconds`. */
 static inline struct breach rule_hang(size_t seconds)

@@ -46,7 +46,7 @@
      defined(DEFECT_QUIET_EXIT) + defined(DEFECT_FORK_BOTH_GO_ON) + defined(DEFECT_NULL_ALWAYS) +  \
      defined(DEFECT_BIMODAL) + defined(DEFECT_ZERO_INCONSISTENT) +                                 \
      defined(DEFECT_POSIX_MEMALIGN_NULL) + defined(DEFECT_THREAD_EXIT_HANG) +                      \
-     defined(DEFECT_OOM_ERRNO) + defined(DEFECT_NONE)) > 1
+     defined(DEFECT_OOM_ERRNO) + defined(DEFECT_MISSING_ALIGNED_ALLOC) + defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
@@ -930,6 +930,7 @@ static void *aligned_core(size_t align, size_t size)
     return p;
 }
 
+#ifndef DEFECT_MISSING_ALIGNED_ALLOC
 static void *do_aligned_alloc(size_t align, size_t size)
 {
     if (!is_pow2(align)) {
@@ -938,6 +939,7 @@ static void *do_aligned_alloc(size_t align, size_t size)
     }
     return aligned_core(align, size);
 }
+#endif
 
 static void *do_memalign(size_t align, size_t size)
 {
@@ -1038,10 +1040,12 @@ void free_aligned_sized(void *p, size_t alignment, size_t size)
 {
     (void)alignment, (void)size, do_free(p);
 }
+#ifndef DEFECT_MISSING_ALIGNED_ALLOC /* a program's aligned_alloc would be glibc's */
 void *aligned_alloc(size_t align, size_t size)
 {
     return do_aligned_alloc(align, size);
 }
+#endif
 void *memalign(size_t align, size_t size)
 {
     return do_memalign(align, size);

@@ -271,6 +271,16 @@ START_TEST(operation_plans)
     struct op m = {.kind = OP_MALLOC, .slot = 1, .size = 100};
     struct op_plan p = rule_plan(&m, false, false, 0, 0, 1000);
     ck_assert_int_eq(p.plan, PLAN_SKIP_MISSING);
+    /* Missing calls glibc would serve from its own heap break the override;
+     * a missing reallocarray or sized free is only skipped. */
+    struct op aligned = {.kind = OP_ALIGNED_ALLOC, .slot = 1, .size = 64, .align = 64};
+    ck_assert_int_eq(rule_plan(&aligned, false, false, 0, 0, 1000).plan, PLAN_NOT_OVERRIDDEN);
+    struct op usable = {.kind = OP_USABLE_SIZE, .slot = 1};
+    ck_assert_int_eq(rule_plan(&usable, false, true, 10, 10, 1000).plan, PLAN_NOT_OVERRIDDEN);
+    struct op array = {.kind = OP_REALLOCARRAY, .slot = 1, .size = 8, .count = 2};
+    ck_assert_int_eq(rule_plan(&array, false, true, 10, 10, 1000).plan, PLAN_SKIP_MISSING);
+    struct op sized = {.kind = OP_FREE_SIZED, .slot = 1};
+    ck_assert_int_eq(rule_plan(&sized, false, true, 10, 10, 1000).plan, PLAN_SKIP_MISSING);
     p = rule_plan(&m, true, true, 50, 950, 1000);
     ck_assert_int_eq(p.plan, PLAN_CALL); /* the implicit free gives 50 back */
     ck_assert(p.implicit_free);
