@@ -11,6 +11,7 @@
 #   make bench-fidelity a replayed trace's RSS beside the real program's, per allocator and mark
 #   make redis-memory  redis-server's RSS at start-up and after N requests, per allocator
 #   make bench-fuzz   the fuzz targets' speed and time to find each defect
+#   make bench-realbugs  real allocator bugs put back into Debian's sources: who finds them, how fast
 #   make bench-upgrade-aa  how often upgrading an allocator to its own file says SAFE
 #   make stress-baselines  refresh stress/baselines/<allocator>.json on this machine
 #   make stress-pictures   every allocator on every workload: the README's table and pictures
@@ -66,7 +67,7 @@ RECORDER := $(BUILD)/libgauntlet-record.so
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 
-.PHONY: all run check check-fast install bench bench-parts bench-fuzz bench-coverage bench-mutants bench-stress bench-record bench-fidelity redis-memory \
+.PHONY: all run check check-fast install bench bench-parts bench-fuzz bench-coverage bench-mutants bench-realbugs bench-stress bench-record bench-fidelity redis-memory \
         bench-upgrade-aa stress-baselines stress-pictures format clean deps fuzz-build
 all: $(BUILD)/gauntlet $(DEFECT_LIBS) $(RECORDER)
 
@@ -207,6 +208,12 @@ stress-pictures: all
 	for p in $(STRESS_PICTURES); do cp $(BUILD)/stress-all-plots/$$p.png stress/pictures/ || exit $$?; done
 
 # Fuzz targets' exec/s and the time to find each defective allocator.
+# Real allocator bugs put back into Debian's sources (ci/realbugs/): found by gen+run, by
+# fuzzing with and without the allocator instrumented, and how fast (REALBUGS_SECONDS each).
+REALBUGS_SECONDS ?= 120
+bench-realbugs: all
+	bash ci/bench-realbugs.sh $(REALBUGS_SECONDS)
+
 # Faults injected into mimalloc's source: killed by Gauntlet and by its own suite.
 bench-mutants: all
 	bash ci/bench-mutants.sh 40 1 8
@@ -244,7 +251,7 @@ format:
 	clang-format -i harness/*.c harness/*.h harness/include/*.h cli/*.c cli/*.h \
 	    fuzzers/*.c fuzzers/*.h fuzzers/campaign/*.c fuzzers/campaign/*.h \
 	    stress/*.c stress/*.h trace/*.c trace/*.h trace/recorder/*.c trace/recorder/*.h \
-	    tests/*/*.c tests/*/*.h
+	    tests/*/*.c tests/*/*.h ci/realbugs/*.c ci/realbugs/*.h
 
 clean:
 	rm -rf $(BUILD)
