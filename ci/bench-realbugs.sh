@@ -164,20 +164,20 @@ seed_of() { # PROGRAM.txt
 
 # A campaign of SECONDS on LIB (it goes on past each finding); then its findings in the order
 # they were saved, the first that passes on the fixed build being this bug's. Sets fuzz_found
-# (seconds from the start, - or "error (STATUS)"), fuzz_finding (its program, or empty) and
-# fuzz_elsewhere (the signatures of findings the fixed build has too).
+# (seconds from the start, - or "error (STATUS)") and fuzz_finding (its program, or empty).
 # The campaign starts from one plain program, not from the seed corpus (seeds_alone judges
 # that): what it finds, its search found.
 fuzz_search() { # BUG LIB FIXED LABEL
   local dir=$out/$1/fuzz-$4 start status f
+  fuzz_found="error (no start program)" fuzz_finding=""
   rm -rf "$dir" && mkdir -p "$dir/corpus"
   printf 't0 malloc s0 16\nt0 free s0\n' > "$dir/start.txt"
-  "$g" encode "$dir/start.txt" -o "$dir/corpus/start.bin" || return 2
+  "$g" encode "$dir/start.txt" -o "$dir/corpus/start.bin" || return 0
   start=$(date +%s)
   timeout $((seconds + 300)) "$g" fuzz --alloc "so:$2" --time "$seconds" --seed 1 \
     --corpus "$dir/corpus" --out "$dir" > "$dir.log" 2>&1
   status=$?
-  fuzz_found=- fuzz_finding="" fuzz_elsewhere=""
+  fuzz_found=-
   [ $status = 0 ] || [ $status = 1 ] || fuzz_found="error ($status)"
   # The text form: the engine's own file has no header to say it is a binary program.
   for f in $(ls -tr "$dir"/findings/*.txt 2> /dev/null); do
@@ -188,7 +188,6 @@ fuzz_search() { # BUG LIB FIXED LABEL
       [ -z "$seed" ] || fuzz_found+=" (the seed $seed)"
       break
     fi
-    fuzz_elsewhere+=" $(sed -n 's/^ *signature: *//p' "$f.fixed-report" | head -n 1)"
   done
 }
 
