@@ -207,7 +207,6 @@ stress-pictures: all
 	@mkdir -p stress/pictures
 	for p in $(STRESS_PICTURES); do cp $(BUILD)/stress-all-plots/$$p.png stress/pictures/ || exit $$?; done
 
-# Fuzz targets' exec/s and the time to find each defective allocator.
 # Real allocator bugs put back into Debian's sources (ci/realbugs/): found by gen+run, by
 # fuzzing with and without the allocator instrumented, and how fast (REALBUGS_SECONDS each).
 REALBUGS_SECONDS ?= 120
@@ -236,6 +235,7 @@ redis-memory: all
 bench-coverage: all
 	bash ci/bench-coverage.sh 20000
 
+# Fuzz targets' exec/s and the time to find each defective allocator.
 bench-fuzz: all
 	bash ci/bench-fuzz.sh
 

@@ -57,10 +57,12 @@ say() { echo "bench-realbugs: $*" >&2; }
 field() { sed -n "s/^# $2: *//p" "ci/realbugs/$1.patch" | head -n 1; } # BUG FIELD
 last_line() { tail -n 1 "$1" | sed -n 's/^so://p'; }
 
-# The fixed library of PACKAGE@SUITE with OPTIONS (build-alloc also unpacks its source).
-build_fixed() { # BUG PACKAGE@SUITE WITH -> so path on stdout
-  local log=$out/$1/build-fixed$3.log
-  "$g" build-alloc "$2" ${3:+--with "$3"} > "$log" 2>&1 || { tail -n 5 "$log" >&2; return 1; }
+# A library from build-alloc (ARGS: NAME@SUITE, or --src TREE), plain or WITH options; its
+# log is OUT/BUG/build-LABEL.log. build-alloc also unpacks a Debian source it fetches.
+build_lib() { # BUG LABEL WITH ARGS... -> so path on stdout
+  local log=$out/$1/build-$2$3.log with=$3
+  shift 3
+  "$g" build-alloc "$@" ${with:+--with "$with"} > "$log" 2>&1 || { tail -n 5 "$log" >&2; return 1; }
   last_line "$log"
 }
 
@@ -83,17 +85,11 @@ patched_tree() { # BUG PACKAGE@SUITE -> tree path on stdout
   echo "$dir/tree"
 }
 
-build_buggy() { # BUG TREE WITH -> so path on stdout
-  local log=$out/$1/build-buggy$3.log
-  "$g" build-alloc --src "$2" ${3:+--with "$3"} > "$log" 2>&1 || { tail -n 5 "$log" >&2; return 1; }
-  last_line "$log"
-}
-
 # Whether the direct program passes on LIB (a failure, a crash or a hang is the bug).
 proof_passes() { # BUG LIB
   timeout 20 env LD_PRELOAD="$2" "$out/$1/proof" >> "$out/$1/proof.out" 2>&1
 }
-secs() { case $1 in [0-9]*) echo "${1%% *} s${1#"${1%% *}"}" ;; *) echo "$1" ;; esac; }
+secs() { case $1 in [0-9]*) echo "$1 s" ;; *) echo "$1" ;; esac; }
 
 # Program number K of the fixed sequence, aimed at LIB's size classes; one in four makes the
 # OS refuse the allocator memory now and then (its out-of-memory paths).
@@ -150,18 +146,6 @@ seeds_alone() { # BUG BUGGY FIXED
   done
 }
 
-# The seed (corpus/seeds or corpus/regressions) that PROGRAM is, operation for operation, if
-# any: a campaign's finding that is one of its seeds says nothing of its search.
-seed_of() { # PROGRAM.txt
-  local ops seed
-  ops=$("$g" encode "$1" -o "$out/seed-check.bin" && "$g" decode "$out/seed-check.bin" | grep '^t[0-9]')
-  for seed in corpus/seeds/*.txt corpus/regressions/*.txt; do
-    "$g" encode "$seed" -o "$out/seed-check.bin" 2> /dev/null || continue
-    [ "$("$g" decode "$out/seed-check.bin" | grep '^t[0-9]')" = "$ops" ] && basename "$seed" .txt &&
-      return
-  done
-}
-
 # A campaign of SECONDS on LIB (it goes on past each finding); then its findings in the order
 # they were saved, the first that passes on the fixed build being this bug's. Sets fuzz_found
 # (seconds from the start, - or "error (STATUS)") and fuzz_finding (its program, or empty).
@@ -183,9 +167,6 @@ fuzz_search() { # BUG LIB FIXED LABEL
   for f in $(ls -tr "$dir"/findings/*.txt 2> /dev/null); do
     if [ -z "$3" ] || ! fails_on "$3" "$f" "$f.fixed-report" 32MiB; then
       fuzz_found=$(($(stat -c %Y "$f") - start)) fuzz_finding=$f
-      local seed
-      seed=$(seed_of "$f")
-      [ -z "$seed" ] || fuzz_found+=" (the seed $seed)"
       break
     fi
   done
@@ -224,10 +205,10 @@ for bug in "${bugs[@]}"; do
   upstream=${upstream%% *}
   mkdir -p "$out/$bug"
   say "$bug ($package): building fixed and buggy$([ $quick = 1 ] || echo ", plain and with coverage")"
-  fixed=$(build_fixed "$bug" "$package" "") && tree=$(patched_tree "$bug" "$package") &&
-    buggy=$(build_buggy "$bug" "$tree" "") &&
-    { [ $quick = 1 ] || { fixed_cov=$(build_fixed "$bug" "$package" coverage) &&
-      buggy_cov=$(build_buggy "$bug" "$tree" coverage); }; } || {
+  fixed=$(build_lib "$bug" fixed "" "$package") && tree=$(patched_tree "$bug" "$package") &&
+    buggy=$(build_lib "$bug" buggy "" --src "$tree") &&
+    { [ $quick = 1 ] || { fixed_cov=$(build_lib "$bug" fixed coverage "$package") &&
+      buggy_cov=$(build_lib "$bug" buggy coverage --src "$tree"); }; } || {
     rows+=("| $bug | $kind | $upstream | does not build | | | | | | | | |")
     continue
   }

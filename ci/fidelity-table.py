@@ -33,7 +33,7 @@ def real_runs(out, program, alloc):
     marks = set.intersection(*(set(r) for r in runs))
     median = {k: statistics.median(r[k] for r in runs) for k in marks}
     spread = {k: max(r[k] for r in runs) - min(r[k] for r in runs) for k in marks}
-    return median, spread, len(runs)
+    return median, spread
 
 
 def served_by(log_path):
@@ -80,9 +80,9 @@ def main():
         for a in sorted(two):
             print(f"{program:8} {a:10} two allocators: {served[a][0]} preloaded, {linked} linked "
                   f"by the program (its calls to that one's own API still reach it); counted apart")
-        runs = {a: real_runs(out, program, a) for a in valid}
-        real = {a: runs[a][0] for a in valid}
-        spread = {a: runs[a][1] for a in valid}
+        real, spread = {}, {}
+        for a in valid:
+            real[a], spread[a] = real_runs(out, program, a)
         heap = {a: replay_marks(f"{out}/{program}-replay-{a}.json") for a in valid}
         first = min(real[valid[0]])
         own = real[valid[0]][first] - heap[valid[0]][first]
