@@ -167,22 +167,18 @@ NO_COVERAGE static bool runs_inline(const struct run *run)
     return true;
 }
 
-/* Workers kept from one program to the next (run_config.keep_threads): a
- * fuzz target runs thousands of short programs a second, and creating their
- * threads cost more than running them. */
-static struct lockstep *kept;
-
-static struct lockstep *lockstep_for(struct run *run)
+/* Every program gets threads of its own, fuzz targets included: a fresh
+ * thread's first call into the allocator (its thread cache, its arena) is a
+ * path real bugs live on, and threads kept from an earlier input would carry
+ * that input's state into this one, so that a crash could need both. */
+static struct lockstep *new_lockstep(struct run *run)
 {
-    struct lockstep *ls = run->config->keep_threads ? kept : NULL;
-    if (ls == NULL) {
-        ls = hmem_map(sizeof *ls);
-        sem_init(&ls->done, 0, 0);
-        for (unsigned t = 0; t < GAUNTLET_MAX_THREADS; t++) {
-            ls->workers[t].ls = ls;
-            ls->workers[t].number = t;
-            sem_init(&ls->workers[t].go, 0, 0);
-        }
+    struct lockstep *ls = hmem_map(sizeof *ls);
+    sem_init(&ls->done, 0, 0);
+    for (unsigned t = 0; t < GAUNTLET_MAX_THREADS; t++) {
+        ls->workers[t].ls = ls;
+        ls->workers[t].number = t;
+        sem_init(&ls->workers[t].go, 0, 0);
     }
     ls->run = run;
     ls->next = 0;
@@ -190,12 +186,8 @@ static struct lockstep *lockstep_for(struct run *run)
     return ls;
 }
 
-static void release_lockstep(struct run *run, struct lockstep *ls)
+static void release_lockstep(struct lockstep *ls)
 {
-    if (run->config->keep_threads) {
-        kept = ls;
-        return;
-    }
     for (unsigned t = 0; t < GAUNTLET_MAX_THREADS; t++) {
         stop_worker(&ls->workers[t], SIZE_MAX);
         sem_destroy(&ls->workers[t].go);
@@ -212,7 +204,7 @@ void exec_lockstep(struct run *run)
         exec_teardown(run, 0);
         return;
     }
-    struct lockstep *ls = lockstep_for(run);
+    struct lockstep *ls = new_lockstep(run);
     const struct program *p = run->program;
     unsigned bound = run->config->watchdog_seconds;
     while (ls->next < p->count) {
@@ -233,5 +225,5 @@ void exec_lockstep(struct run *run)
         hand_over(ls, w, BATCH, bound);
     }
     hand_over(ls, &ls->workers[0], TEARDOWN, bound);
-    release_lockstep(run, ls);
+    release_lockstep(ls);
 }

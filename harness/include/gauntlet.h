@@ -262,16 +262,15 @@ struct run_config {
     const struct known_findings *known; /* violations whose signature matches are counted and
                                          * passed over (set aside), never ending the run */
     const char *known_path;             /* the file they came from, for the reproduce command */
-    bool keep_threads; /* lock-step threads outlive the run, for the next one (fuzz targets) */
-    bool fill_whole;   /* the pattern in every byte of large blocks too (the stress replay:
-                        * a program uses its memory); verification still samples them */
-    bool quiet_notes;  /* no notes (known deviations) and no findings list on stderr: fuzz
-                        * targets run millions */
-    const char *program_path;      /* for reports and the reproduce command */
-    const char *program_format;    /* "text" or "binary" when the file was read as told, not as
-                                    * detected: the reproduce commands say so too */
-    atomic_size_t *live_bytes_out; /* when set, kept equal to the oracle's live bytes (the
-                                    * stress replay's RSS sampler reads it) */
+    bool fill_whole;            /* the pattern in every byte of large blocks too (the stress replay:
+                                 * a program uses its memory); verification still samples them */
+    bool quiet_notes;           /* no notes (known deviations) and no findings list on stderr: fuzz
+                                 * targets run millions */
+    const char *program_path;   /* for reports and the reproduce command */
+    const char *program_format; /* "text" or "binary" when the file was read as told, not as
+                                 * detected: the reproduce commands say so too */
+    atomic_size_t *live_bytes_out;       /* when set, kept equal to the oracle's live bytes (the
+                                          * stress replay's RSS sampler reads it) */
     const struct run_feedback *feedback; /* fuzz targets only, else NULL */
     /* Called after a violation's report, before the process ends with
      * status 1 (a fuzz target aborts, so that the engine keeps the input). */

@@ -843,6 +843,13 @@ RULES_HOT struct verdict rule_judge_reallocation(const struct op *op, const stru
         v.action = ACT_EMPTIED; /* freed; if it was not, it is merely leaked */
         enum behaviour allowed =
             r->had_block ? choices->realloc_zero_frees : choices->malloc_zero_null;
+        /* An allocator whose zero-byte realloc returns a block needs memory
+         * for it: when the OS refused it that memory, the NULL is a failure
+         * (the old block intact, ENOMEM), not a choice. */
+        if (allowed == BEHAVES_NO && r->os_refused) {
+            v.action = r->had_block ? ACT_RESTORE : ACT_NOTHING;
+            return rule_failure_errno(v, r->saved_errno, INV_OUT_OF_MEMORY, excused);
+        }
         if (allowed == BEHAVES_NO)
             return rule_breach(v, r->had_block ? F_REALLOC_ZERO_NULL : F_REALLOC_NULL_ZERO_NULL,
                                INV_IMPLEMENTATION_CHOICE);

@@ -46,9 +46,14 @@
      defined(DEFECT_QUIET_EXIT) + defined(DEFECT_FORK_BOTH_GO_ON) + defined(DEFECT_NULL_ALWAYS) +  \
      defined(DEFECT_BIMODAL) + defined(DEFECT_ZERO_INCONSISTENT) +                                 \
      defined(DEFECT_POSIX_MEMALIGN_NULL) + defined(DEFECT_THREAD_EXIT_HANG) +                      \
-     defined(DEFECT_OOM_ERRNO) + defined(DEFECT_MISSING_ALIGNED_ALLOC) + defined(DEFECT_NONE)) > 1
+     defined(DEFECT_OOM_ERRNO) + defined(DEFECT_MISSING_ALIGNED_ALLOC) +                           \
+     defined(DEFECT_FIRST_CALL_MISALIGN) + defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
+
+/* The smallest first malloc of a thread that DEFECT_FIRST_CALL_MISALIGN
+ * misaligns: larger than anything a thread's start-up asks for. */
+#define FIRST_CALL_SIZE 4000
 
 /* The two defects that hand one freed block out twice share a mechanism. */
 #if defined(DEFECT_OVERLAP) || defined(DEFECT_CROSS_THREAD)
@@ -750,6 +755,15 @@ static void *do_malloc(size_t size)
     size_t shift = 0;
 #ifdef DEFECT_MISALIGN
     if (size >= 32 && size % 3 == 0) shift = 8;
+#endif
+#ifdef DEFECT_FIRST_CALL_MISALIGN
+    /* A fresh thread's first malloc takes a path of its own (a thread cache
+     * being set up), and only there is the block misaligned. */
+    static __thread bool malloc_made __attribute__((tls_model("initial-exec")));
+    if (!malloc_made) {
+        malloc_made = true;
+        if (size >= FIRST_CALL_SIZE) shift = 8;
+    }
 #endif
     void *p = core_alloc(size, PLAIN_ALIGN, false, shift);
     registry_add(p);

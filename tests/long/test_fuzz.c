@@ -433,6 +433,7 @@ static const char *const found_by_fuzzing[][2] = {
     {"huge_errno", "impossible-request"},
     {"cross_thread", "overlap"},
     {"hang", "hang"},
+    {"first_call_misalign", "alignment"},
 };
 
 START_TEST(campaign_finds_each_defect)
@@ -473,6 +474,34 @@ START_TEST(campaign_finds_each_defect)
     const char *again[] = {"sh", "-c", command, NULL};
     spawn_run(again, &r);
     ck_assert_msg(r.status == 1, "%s: `%s` exit %d\n%s", name, command, r.status, r.err);
+}
+END_TEST
+
+/* A fuzz target gives every input threads of its own: a defect on a fresh
+ * thread's first call shows in the second input as in the first, and is not
+ * hidden by the first input's having used the thread. */
+START_TEST(fuzz_target_threads_are_fresh_for_each_input)
+{
+    char dir[64], lib[512], text[128], warm[128], first[128], command[2048];
+    make_temp_dir(dir, sizeof dir);
+    defective_library(lib, sizeof lib, "first_call_misalign");
+    const char *const programs[][2] = {{"t1 malloc s0 16\n", warm}, {"t1 malloc s0 4000\n", first}};
+    snprintf(warm, sizeof warm, "%s/warm.bin", dir);
+    snprintf(first, sizeof first, "%s/first.bin", dir);
+    for (int i = 0; i < 2; i++) {
+        snprintf(text, sizeof text, "%s/%d.txt", dir, i);
+        write_file(text, programs[i][0]);
+        const char *encode[] = {"gauntlet", "encode", text, "-o", programs[i][1], NULL};
+        spawn_run(encode, &r);
+        ck_assert_msg(r.status == 0, "encode: %s", r.err);
+    }
+    snprintf(command, sizeof command, "GAUNTLET_ALLOC='%s' build/fuzz/libfuzzer-none %s %s 2>&1",
+             lib, warm, first);
+    const char *fuzz[] = {"sh", "-c", command, NULL};
+    spawn_run(fuzz, &r);
+    const char *second = strstr(r.out, first);
+    ck_assert_msg(r.status != 0 && second && strstr(second, "alignment"),
+                  "the second input's fresh thread passed: exit %d\n%s", r.status, r.out);
 }
 END_TEST
 
@@ -549,6 +578,7 @@ Suite *fuzz_suite(void)
     tcase_add_test(tc, replay_error_is_a_setup_error);
     tcase_add_test(tc, sanitizer_report_is_confirmed_by_the_sanitized_target);
     tcase_add_test(tc, campaign_goes_on_past_each_finding);
+    tcase_add_test(tc, fuzz_target_threads_are_fresh_for_each_input);
     tcase_add_loop_test(tc, campaign_finds_each_defect, 0,
                         (int)(sizeof found_by_fuzzing / sizeof *found_by_fuzzing));
     tcase_add_loop_test(

@@ -228,6 +228,27 @@ START_TEST(refused_memory_verdicts)
     ck_assert_int_eq(rule_judge_reallocation(&grow, &r, &strict_choices, 0).breach.invariant,
                      INV_OUT_OF_MEMORY);
 
+    /* A zero-byte realloc that must return a block (the table says so) may
+     * fail for want of memory: with ENOMEM, its old block kept. */
+    struct alloc_choices returns_block = strict_choices;
+    returns_block.realloc_zero_frees = BEHAVES_NO;
+    returns_block.malloc_zero_null = BEHAVES_NO;
+    const struct op shrink_to_zero = {.kind = OP_REALLOC};
+    for (int had_block = 0; had_block < 2; had_block++) {
+        r = (struct call_result){.saved_errno = ENOMEM, .had_block = had_block, .os_refused = true};
+        v = rule_judge_reallocation(&shrink_to_zero, &r, &returns_block, 0);
+        ck_assert_int_eq(v.breach.failure, F_NONE);
+        ck_assert_int_eq(v.action, had_block ? ACT_RESTORE : ACT_NOTHING);
+        r.saved_errno = 0;
+        v = rule_judge_reallocation(&shrink_to_zero, &r, &returns_block, 0);
+        ck_assert_int_eq(v.breach.failure, F_ERRNO_NOT_ENOMEM);
+        ck_assert_int_eq(v.breach.invariant, INV_OUT_OF_MEMORY);
+        r.os_refused = false;
+        ck_assert_int_eq(
+            rule_judge_reallocation(&shrink_to_zero, &r, &returns_block, 0).breach.invariant,
+            INV_IMPLEMENTATION_CHOICE);
+    }
+
     /* A zero-byte NULL when memory was refused: a failure or the choice,
      * which cannot be told apart, so it neither breaks a rule nor shows the
      * choice held for the run. */
