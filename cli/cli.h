@@ -59,6 +59,9 @@ void write_output(const char *path, const uint8_t *bytes, size_t len);
 /* The same for output produced by a writer (true on success). */
 typedef bool (*output_writer)(int fd, const void *context);
 void write_output_with(const char *path, output_writer writer, const void *context);
+/* A program in the binary form, gauntlet's header first (so that it is
+ * recognised), written as write_output writes; exits 2 on failure. */
+void write_program_binary(const char *path, const struct program *p);
 /* snprintf for paths: a path that does not fit is an input error (exit 2),
  * never a silently truncated file name. */
 void path_printf(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -233,6 +236,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_fuzz(int argc, char **argv);
 int cmd_minimize(int argc, char **argv);
 int cmd_triage(int argc, char **argv);
+int cmd_seeds(int argc, char **argv);
 int cmd_stress(int argc, char **argv);
 int cmd_stress_one(int argc, char **argv);
 int cmd_stress_bench(int argc, char **argv);

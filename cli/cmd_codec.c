@@ -36,20 +36,7 @@ static void emit_program(const struct program *p, bool text, const char *out)
         write_output_with(out, write_program_text, p);
         return;
     }
-    uint8_t *records;
-    size_t len;
-    char err[512];
-    if (!program_encode_binary(p, &records, &len, err, sizeof err)) {
-        fprintf(stderr, "gauntlet: %s\n", err);
-        exit(EXIT_USAGE);
-    }
-    /* A file of gauntlet's: the header first, so that it is recognised. */
-    uint8_t *file = hmem_map(PROGRAM_BINARY_HEADER_LEN + len);
-    memcpy(file, PROGRAM_BINARY_HEADER, PROGRAM_BINARY_HEADER_LEN);
-    memcpy(file + PROGRAM_BINARY_HEADER_LEN, records, len);
-    write_output(out, file, PROGRAM_BINARY_HEADER_LEN + len);
-    hmem_unmap(file, PROGRAM_BINARY_HEADER_LEN + len);
-    hmem_unmap(records, len);
+    write_program_binary(out, p);
 }
 
 int cmd_gen(int argc, char **argv)

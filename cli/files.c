@@ -180,6 +180,23 @@ void write_output(const char *path, const uint8_t *bytes, size_t len)
     write_output_with(path, write_span, &span);
 }
 
+void write_program_binary(const char *path, const struct program *p)
+{
+    uint8_t *records;
+    size_t len;
+    char err[512];
+    if (!program_encode_binary(p, &records, &len, err, sizeof err)) {
+        fprintf(stderr, "gauntlet: %s\n", err);
+        exit(EXIT_USAGE);
+    }
+    uint8_t *file = hmem_map(PROGRAM_BINARY_HEADER_LEN + len);
+    memcpy(file, PROGRAM_BINARY_HEADER, PROGRAM_BINARY_HEADER_LEN);
+    memcpy(file + PROGRAM_BINARY_HEADER_LEN, records, len);
+    write_output(path, file, PROGRAM_BINARY_HEADER_LEN + len);
+    hmem_unmap(file, PROGRAM_BINARY_HEADER_LEN + len);
+    hmem_unmap(records, len);
+}
+
 uint64_t free_bytes_at(const char *path)
 {
     struct statvfs s;

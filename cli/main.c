@@ -25,6 +25,7 @@ static const char main_help[] =
     "                                         a fuzzing campaign (libFuzzer or AFL++)\n"
     "  minimize --alloc NAME FILE [-o OUT]    a smaller program with the same finding\n"
     "  triage --alloc NAME DIR                the distinct findings of a campaign directory\n"
+    "  seeds --alloc NAME -o DIR              the seed corpus a campaign on NAME starts from\n"
     "  stress --alloc LIST [--workload LIST] [--repeat N] [--json F] [--baseline F] [--plot DIR]\n"
     "                                         fragmentation and RSS per allocator, per workload\n"
     "  compare OLD.json NEW.json              memory regressions between two stress results\n"
@@ -71,6 +72,7 @@ int main(int argc, char **argv)
         {"fuzz", cmd_fuzz, true},
         {"minimize", cmd_minimize, true},
         {"triage", cmd_triage, true},
+        {"seeds", cmd_seeds, true},
         {"stress", cmd_stress, true},
         {"stress-one", cmd_stress_one, true},
         {"compare", cmd_compare, false},

@@ -13,6 +13,7 @@
  * one input on stdin instead.
  */
 #include "fuzz_program.h"
+#include "gauntlet.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -35,7 +36,7 @@ int main(int argc, char **argv)
         LLVMFuzzerTestOneInput(buf, len);
     }
 #else
-    static unsigned char input[FUZZ_MAX_OPS * 12];
+    static unsigned char input[FUZZ_MAX_OPS * GAUNTLET_RECORD_SIZE];
     size_t len = 0;
     ssize_t n;
     while (len < sizeof input && (n = read(STDIN_FILENO, input + len, sizeof input - len)) > 0)

@@ -17,6 +17,10 @@
  *                   (default: the one it started on), or "none"
  *   GAUNTLET_KNOWN  a --known file: violations it names are passed over (the
  *                   campaign lists there what it has already found)
+ *   GAUNTLET_HISTORY  a directory: each process keeps there the last inputs
+ *                   it ran (history-PID.bin, input_history.c), removed when
+ *                   it exits normally; a process that dies leaves it, so
+ *                   that a crash needing earlier inputs replays with them
  * A violation is reported on stderr, then abort()s so that the engine keeps
  * the input as a crash.
  */
@@ -81,6 +85,32 @@ static void pin_to_one_cpu(void)
         fprintf(stderr, "fuzz_program: cannot pin to CPU %d; running unpinned\n", cpu);
 }
 
+/* The history of this process's inputs. Made at its first input, by pid:
+ * AFL++'s fork server runs inputs in children of the process that set up. */
+static const char *history_dir;
+static struct input_history *history;
+static pid_t history_pid;
+static char history_path[4200];
+
+static void discard_history(void)
+{
+    if (history && history_pid == getpid()) unlink(history_path);
+}
+
+static void record_input(const uint8_t *data, size_t size)
+{
+    if (history_dir == NULL) return;
+    if (history == NULL || history_pid != getpid()) {
+        history_pid = getpid();
+        snprintf(history_path, sizeof history_path, "%s/history-%ld.bin", history_dir,
+                 (long)history_pid);
+        char err[4400];
+        history = input_history_create(history_path, err, sizeof err);
+        if (history == NULL) setup_error("GAUNTLET_HISTORY", err);
+    }
+    input_history_record(history, data, size);
+}
+
 static void load_known(const char *path)
 {
     static struct known_findings known;
@@ -121,6 +151,10 @@ static void setup(char **argv)
      * passed over, so that the engine goes on to new ones. */
     const char *known_path = getenv("GAUNTLET_KNOWN");
     if (known_path && *known_path) load_known(known_path);
+
+    history_dir = getenv("GAUNTLET_HISTORY");
+    if (history_dir && *history_dir == '\0') history_dir = NULL;
+    if (history_dir) atexit(discard_history);
 
     const char *name = getenv("GAUNTLET_ALLOC");
     char err[512];
@@ -246,6 +280,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * each cost more than a short program. */
     static struct program program;
     program_clear(&program);
+    record_input(data, size);
     program_append_binary(data, size, &program);
     if (program.count > 0) {
         /* The report's reproduce line names the file; under an engine the

@@ -11,10 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Programs longer than this many operations are cut: long inputs only slow
- * the engines down, and findings are reached through short programs. */
-#define FUZZ_MAX_OPS 4096
-
 /* libFuzzer's interface. Initialize may re-execute the process (to give
  * initial-exec-TLS allocators room) and exits with status 2 on a set-up
  * error; it must be called before the first test, with main's argv. */

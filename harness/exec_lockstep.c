@@ -160,11 +160,7 @@ static void hand_over(struct lockstep *ls, struct worker *w, int command, unsign
  * calling thread: same calls, same order, no hand-offs. */
 NO_COVERAGE static bool runs_inline(const struct run *run)
 {
-    if (run->config->watchdog_seconds) return false;
-    for (size_t i = 0; i < run->program->count; i++)
-        if (run->program->ops[i].thread != 0 || run->program->ops[i].kind == OP_RESTART)
-            return false;
-    return true;
+    return run->config->watchdog_seconds == 0 && program_is_single_thread(run->program);
 }
 
 /* Every program gets threads of its own, fuzz targets included: a fresh

@@ -38,6 +38,13 @@ bool op_same(const struct op *a, const struct op *b)
            a->size == b->size && a->count == b->count && a->align == b->align;
 }
 
+bool program_is_single_thread(const struct program *p)
+{
+    for (size_t i = 0; i < p->count; i++)
+        if (p->ops[i].thread != 0 || p->ops[i].kind == OP_RESTART) return false;
+    return true;
+}
+
 unsigned program_thread_count(const struct program *p)
 {
     unsigned highest = 0;

@@ -1,9 +1,11 @@
 /*
  * campaign.h — shared by the modules of `gauntlet fuzz`: cmd_fuzz.c
  * (options, corpus, the campaign's rounds, the summary), engine.c (running
- * libFuzzer or AFL++ and watching them) and findings.c (confirming each
- * crash file in a fresh process and saving it). cmd_triage.c sits beside
- * them: the distinct findings of a campaign directory.
+ * libFuzzer or AFL++ and watching them), findings.c (confirming each
+ * crash file in a fresh process and saving it) and history.c (a crash
+ * replayed with the inputs its process ran before it). cmd_triage.c sits beside
+ * them: the distinct findings of a campaign directory, and seeds.c: the
+ * corpus a campaign starts from.
  */
 #ifndef GAUNTLET_CAMPAIGN_H
 #define GAUNTLET_CAMPAIGN_H
@@ -31,6 +33,7 @@ struct campaign {
     struct known_findings *known;
     char known_path[4200];
     char dict_path[4200];    /* OUT/fuzz.dict (dictionary.c) */
+    char history_dir[4200];  /* OUT/history: the targets' input histories (history.c) */
     char alloc_version[256]; /* what the allocator says of itself (dictionary.c's probe) */
     unsigned repeats;
     /* An input failed only after earlier inputs' heap state: from then on the
@@ -78,6 +81,18 @@ unsigned afl_queue_to_corpus(const char *afl_out, const char *corpus);
  * writing it); final: every file. A replay that cannot judge a file is a
  * set-up error (exit 2). */
 void collect_findings(struct campaign *c, bool final);
+/* history.c: a crash file that passed alone, run again joined with the
+ * inputs its process ran before it (the last 1, 2, 4, … of them), each
+ * joined program written to path and judged by `gauntlet run` with
+ * options. Returns how many earlier inputs the failing program joins, r its
+ * verdict; 0 when no process left a history for it or none fails. */
+unsigned replay_with_history(struct campaign *c, const uint8_t *crash, size_t crash_len,
+                             const char *path, const struct run_options *options,
+                             struct child_verdict *r);
+/* seeds.c: the seed corpus (corpus/seeds and corpus/regressions, binary)
+ * written into corpus, but for the regressions that fail on `version` ("":
+ * none left out); `command` names who says so. */
+void write_seed_corpus(const char *command, const char *corpus, const char *version);
 /* dictionary.c: writes OUT/fuzz.dict, gauntlet.dict and the allocator's
  * probed size-class edges, and names it in c->dict_path. */
 void write_campaign_dictionary(struct campaign *c);

@@ -236,43 +236,6 @@ static void empty_directory(const char *dir)
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* An empty corpus starts from the hand-written seeds and regressions, as
- * binary; but for the regressions that say they fail on this very version
- * (`# affects:`): a known crash there would end every round at once. */
-static void seed_corpus(const char *corpus, const char *version)
-{
-    if (count_files(corpus, "") > 0) return;
-    const char *const sources[] = {"corpus/seeds", "corpus/regressions"};
-    for (size_t s = 0; s < 2; s++) {
-        char dir[4096];
-        path_printf(dir, sizeof dir, "%s/%s", data_dir(), sources[s]);
-        DIR *d = opendir(dir);
-        if (d == NULL) continue;
-        for (struct dirent *e; (e = readdir(d)) != NULL;) {
-            if (e->d_name[0] == '.') continue;
-            char in[8192], out[8192];
-            path_printf(in, sizeof in, "%s/%s", dir, e->d_name);
-            if (version[0] && program_file_affects(in, version)) {
-                fprintf(stderr, "gauntlet fuzz: seed %s left out: it fails on %s, as it says\n",
-                        e->d_name, version);
-                continue;
-            }
-            path_printf(out, sizeof out, "%s/%s-%s.bin", corpus, sources[s] + 7, e->d_name);
-            struct program p;
-            load_program(in, FORMAT_AUTO, &p);
-            uint8_t *bytes;
-            size_t len;
-            char err[512];
-            if (program_encode_binary(&p, &bytes, &len, err, sizeof err)) {
-                write_output(out, bytes, len);
-                hmem_unmap(bytes, len);
-            }
-            program_release(&p);
-        }
-        closedir(d);
-    }
-}
-
 /* ---- the summary ---- */
 
 /* The last value of `key` in the file (the engines' statistics), or leaves value. */
@@ -406,9 +369,19 @@ int cmd_fuzz(int argc, char **argv)
      * and the campaign goes on for the time that is left, from then on past
      * such crashes (struct campaign, keep_going). */
     struct campaign c = {.target = target, .log_path = log_path, .o = &o};
+    /* Each target process keeps its last inputs there; a process that
+     * died leaves them for history.c. Emptied after every round: the
+     * histories of the processes that ran it are judged by then. */
+    path_printf(c.history_dir, sizeof c.history_dir, "%s/history", o.out);
+    if (!make_directories(c.history_dir)) {
+        fprintf(stderr, "gauntlet fuzz: cannot create %s: %s\n", c.history_dir, strerror(errno));
+        return EXIT_USAGE;
+    }
+    empty_directory(c.history_dir);
+    setenv("GAUNTLET_HISTORY", c.history_dir, 1);
     start_known(&c);
     write_campaign_dictionary(&c);
-    seed_corpus(o.corpus, c.alloc_version);
+    if (count_files(o.corpus, "") == 0) write_seed_corpus("fuzz", o.corpus, c.alloc_version);
     setenv("GAUNTLET_KNOWN", c.known_path, 1);
     time_t deadline = time(NULL) + o.seconds;
     setenv("AFL_AUTORESUME", "1", 1);
@@ -424,6 +397,7 @@ int cmd_fuzz(int argc, char **argv)
         require_room(o.corpus);
         /* The engine has stopped: every file it left, complete, is judged. */
         collect_findings(&c, true);
+        empty_directory(c.history_dir);
         if (process_interrupted()) {
             fprintf(stderr, "gauntlet fuzz: stopped by signal %d (%s); the summary so far:\n",
                     process_interrupted(), strsignal(process_interrupted()));

@@ -63,11 +63,12 @@ static void finding_base(const struct campaign *c, const char *file, char *base,
 }
 
 /* A confirmed finding: the program (already at BASE.bin, the file the
- * replay ran, so its report's commands name it), its text, and the report.
- * sanitized: confirmed by the campaign's sanitized target, not by `gauntlet
- * run`. */
-static void save_finding(struct campaign *c, const char *base, const struct child_verdict *r,
-                         bool sanitized)
+ * replay ran, so its report's commands name it), its text, and the report,
+ * followed by `note` when there is one (how it was confirmed, when not by
+ * `gauntlet run` on the engine's file alone). `flag`: said after the
+ * signature on the finding's line. */
+static void save_finding(const char *base, const struct child_verdict *r, const char *note,
+                         const char *flag)
 {
     const char *invariant = r->invariant[0] ? r->invariant : "crash";
     uint8_t *bytes;
@@ -82,24 +83,26 @@ static void save_finding(struct campaign *c, const char *base, const struct chil
     program_release(&p);
     hmem_unmap(bytes, mapped);
     char text[16384];
-    int n = sanitized
-                ? snprintf(text, sizeof text,
-                           "%s\nconfirmed by the sanitized fuzz target %s on this file alone, in a "
-                           "fresh process: a sanitizer report in the harness itself, which "
-                           "`gauntlet run` (not instrumented) does not see\n"
-                           "replay: GAUNTLET_ALLOC=%s GAUNTLET_CAP=%s%s %s %s.bin\n",
-                           r->report, c->target, c->o->alloc, c->o->cap,
-                           c->o->free_running ? " GAUNTLET_MODE=free" : "", c->target, base)
-                : snprintf(text, sizeof text, "%s", r->report);
+    int n = snprintf(text, sizeof text, "%s%s", r->report, note ? note : "");
     path_printf(path, sizeof path, "%s.report", base);
     write_output(path, (const uint8_t *)text,
                  (size_t)(n < (int)sizeof text ? n : (int)sizeof text - 1));
     path_printf(path, sizeof path, "%s.known", base);
     bool with_known = access(path, F_OK) == 0;
     printf("finding: %s%s\n  saved: %s.{bin,txt,report%s}\n",
-           r->signature[0] ? r->signature : invariant,
-           sanitized ? " [confirmed by the sanitized target alone; gauntlet run passes it]" : "",
-           base, with_known ? ",known" : "");
+           r->signature[0] ? r->signature : invariant, flag ? flag : "", base,
+           with_known ? ",known" : "");
+}
+
+/* The note of a finding confirmed by the campaign's sanitized target. */
+static void sanitized_note(const struct campaign *c, const char *base, char *note, size_t len)
+{
+    snprintf(note, len,
+             "\nconfirmed by the sanitized fuzz target %s on this file alone, in a fresh "
+             "process: a sanitizer report in the harness itself, which `gauntlet run` (not "
+             "instrumented) does not see\nreplay: GAUNTLET_ALLOC=%s GAUNTLET_CAP=%s%s %s %s.bin\n",
+             c->target, c->o->alloc, c->o->cap, c->o->free_running ? " GAUNTLET_MODE=free" : "",
+             c->target, base);
 }
 
 static bool same_contents(const char *a, const char *b)
@@ -332,6 +335,38 @@ static bool is_repeat(struct campaign *c, const struct run_options *options, con
            known_findings_match(c->known, again.signature);
 }
 
+/* A crash file that passed alone, run joined with the inputs its process
+ * ran before it (history.c), in its place at KEPT (BASE.bin). A joined
+ * program that fails becomes the file, r its verdict and `note` what it is;
+ * the crash alone goes to OUT/unconfirmed/. True when that finding is a
+ * repeat of a known one. Without a failing join, KEPT is as it was. */
+static bool confirm_with_history(struct campaign *c, const struct run_options *options,
+                                 const char *base, struct child_verdict *r, char *note,
+                                 size_t note_len)
+{
+    char kept[8300], alone[8400];
+    path_printf(kept, sizeof kept, "%s.bin", base);
+    uint8_t *crash;
+    size_t len, mapped;
+    if (!read_whole_file(kept, &crash, &len, &mapped)) return false;
+    struct child_verdict joined;
+    unsigned earlier = replay_with_history(c, crash, len, kept, options, &joined);
+    const char *name = strrchr(base, '/') + 1;
+    path_printf(alone, sizeof alone, "%s/unconfirmed/%s.alone", c->o->out, name);
+    /* The crash alone: back in its place, or kept beside the unconfirmed. */
+    write_output(earlier ? alone : kept, crash, len);
+    drop_from_corpus(c, earlier ? alone : kept);
+    hmem_unmap(crash, mapped);
+    if (earlier == 0) return false;
+    *r = joined;
+    snprintf(note, note_len,
+             "\nhistory-dependent: alone it passes; it fails joined with the %u input%s "
+             "its process ran before it, in one program (this file; the crash file alone: "
+             "%s)\n",
+             earlier, earlier == 1 ? "" : "s", alone);
+    return is_repeat(c, options, kept, r);
+}
+
 /* The crash file is moved to OUT/findings/ first and replayed there (with
  * the known findings passed over), so that the report names the file the
  * finding is kept as; a repeat of a known finding moves on to OUT/repeats/,
@@ -392,6 +427,9 @@ static void confirm(struct campaign *c, const char *file)
         return;
     }
     bool repeat = is_repeat(c, &options, kept, &r);
+    char note[8800] = "";
+    if (!repeat && r.status == VERDICT_PASS && !process_interrupted())
+        repeat = confirm_with_history(c, &options, base, &r, note, sizeof note);
     if (repeat || r.status != VERDICT_FAIL) unlink(known);
     if (repeat) {
         drop_from_corpus(c, kept);
@@ -399,7 +437,12 @@ static void confirm(struct campaign *c, const char *file)
                        "a repeat of a known finding (the campaign passes over it)");
     } else if (r.status == VERDICT_FAIL) {
         c->confirmed++;
-        save_finding(c, base, &r, sanitized);
+        if (sanitized) sanitized_note(c, base, note, sizeof note);
+        save_finding(base, &r, note,
+                     sanitized
+                         ? " [confirmed by the sanitized target alone; gauntlet run passes it]"
+                         : NULL);
+        if (!sanitized && note[0]) printf("  %s", note + 1);
         learn_finding(c, r.signature);
     } else {
         /* Out of the engine's way, so the next round does not check it again. */

@@ -39,7 +39,9 @@ void program_append(struct program *p, const struct op *op);
 void program_release(struct program *p);
 void program_clear(struct program *p); /* no operations; the storage stays for reuse */
 unsigned program_thread_count(const struct program *p); /* 1 + highest thread used */
-bool op_same(const struct op *a, const struct op *b);   /* every field alike (not padding) */
+/* Only thread 0, never restarted: such a program may run on the calling thread. */
+bool program_is_single_thread(const struct program *p);
+bool op_same(const struct op *a, const struct op *b); /* every field alike (not padding) */
 
 /* ---- the binary form (codec_binary.c): every byte string is a program ---- */
 
@@ -64,6 +66,33 @@ bool align_byte_encode(size_t align, uint8_t *byte);
 /* edge_values.c: the deliberate edge sizes the encoding reaches. */
 extern const size_t edge_sizes[];
 extern const size_t edge_size_count;
+
+/* Programs longer than this many operations are cut by the fuzz targets:
+ * long inputs only slow the engines down. */
+#define FUZZ_MAX_OPS 4096
+
+/* ---- input history (input_history.c): what a fuzz target's process ran ---- */
+
+/* The inputs kept, newest last, and the bytes kept of each. */
+#define INPUT_HISTORY_INPUTS    32
+#define INPUT_HISTORY_INPUT_MAX (FUZZ_MAX_OPS * GAUNTLET_RECORD_SIZE)
+
+struct input_history;
+/* The writer: a new history file at path (NULL, message in err, when it
+ * cannot be made), and each input copied into it before it runs. */
+struct input_history *input_history_create(const char *path, char *err, size_t err_len);
+void input_history_record(struct input_history *h, const uint8_t *data, size_t len);
+/* The reader: NULL when path is not a history file. Inputs by age: 0 is the
+ * newest (the input a crashed process died of). */
+struct input_history *input_history_open(const char *path);
+void input_history_close(struct input_history *h);
+size_t input_history_count(const struct input_history *h);
+const uint8_t *input_history_input(const struct input_history *h, size_t age, size_t *len);
+/* Appends to joined the earlier input's operations, then what ends its run
+ * and starts the next one's (teardown frees by thread 0, nothing refused, new
+ * threads), so that joined, followed by next, runs as one process ran both. */
+void input_history_join(struct program *joined, const struct program *earlier,
+                        const struct program *next);
 
 /* ---- the text form (codec_text.c) ---- */
 

@@ -505,6 +505,55 @@ START_TEST(fuzz_target_threads_are_fresh_for_each_input)
 }
 END_TEST
 
+/* A crash that needs an earlier input of its process: the cross-thread
+ * defect's cache is filled by one input (`frees`, run first: libFuzzer runs
+ * a corpus smallest first) and handed out twice by the next (`takes`),
+ * which alone passes. The campaign replays the crash joined with the input
+ * before it, and saves that program as the finding, which replays alone. */
+START_TEST(history_dependent_crash_is_replayed_with_its_history)
+{
+    char dir[64], lib[512], corpus[128], out[128], text[128], bin[160];
+    make_temp_dir(dir, sizeof dir);
+    defective_library(lib, sizeof lib, "cross_thread");
+    snprintf(corpus, sizeof corpus, "%s/corpus", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    const char *mkdir_corpus[] = {"mkdir", "-p", corpus, NULL};
+    spawn_run(mkdir_corpus, &r);
+    const char *const inputs[][2] = {{"frees", "t0 malloc s0 100\nt1 free s0\n"},
+                                     {"takes", "t0 malloc s1 64\nt0 malloc s2 64\nt0 check s1\n"}};
+    for (int i = 0; i < 2; i++) {
+        snprintf(text, sizeof text, "%s/%s.txt", dir, inputs[i][0]);
+        snprintf(bin, sizeof bin, "%s/%s", corpus, inputs[i][0]);
+        write_file(text, inputs[i][1]);
+        const char *encode[] = {"gauntlet", "encode", text, "-o", bin, NULL};
+        spawn_run(encode, &r);
+        ck_assert_msg(r.status == 0, "encode: %s", r.err);
+    }
+    const char *alone[] = {"gauntlet", "run", "--alloc", lib, bin, NULL};
+    spawn_run(alone, &r);
+    ck_assert_msg(r.status == 0, "`takes` fails alone: %s", r.err);
+
+    const char *fuzz[] = {"gauntlet", "fuzz", "--stop-at-first", "--alloc", lib, "--time", "60",
+                          "--corpus", corpus, "--out",           out,       NULL};
+    spawn_run(fuzz, &r);
+    ck_assert_msg(r.status == 1 && strstr(r.out, "finding: overlap"), "exit %d\n%s\n%s", r.status,
+                  r.out, r.err);
+    ck_assert_msg(
+        strstr(r.out, "history-dependent: alone it passes; it fails joined with the 1 input "),
+        "not replayed with its history:\n%s", r.out);
+    const char *saved = strstr(r.out, "  saved: ");
+    ck_assert_ptr_nonnull(saved);
+    char base[512], joined[600];
+    sscanf(saved, "  saved: %511[^.{].", base);
+    snprintf(joined, sizeof joined, "%s.bin", base);
+    const char *replay[] = {"gauntlet", "run",      "--alloc", lib,    "--cap",
+                            "32MiB",    "--format", "binary",  joined, NULL};
+    spawn_run(replay, &r);
+    ck_assert_msg(r.status == 1 && strstr(r.err, "overlap"), "the joined program: exit %d\n%s",
+                  r.status, r.err);
+}
+END_TEST
+
 /* The signatures of the "finding:" lines of a campaign's output, one a line. */
 static unsigned finding_lines(const char *out, char lines[][FINDING_SIGNATURE_MAX], unsigned room)
 {
@@ -579,6 +628,7 @@ Suite *fuzz_suite(void)
     tcase_add_test(tc, sanitizer_report_is_confirmed_by_the_sanitized_target);
     tcase_add_test(tc, campaign_goes_on_past_each_finding);
     tcase_add_test(tc, fuzz_target_threads_are_fresh_for_each_input);
+    tcase_add_test(tc, history_dependent_crash_is_replayed_with_its_history);
     tcase_add_loop_test(tc, campaign_finds_each_defect, 0,
                         (int)(sizeof found_by_fuzzing / sizeof *found_by_fuzzing));
     tcase_add_loop_test(

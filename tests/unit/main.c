@@ -7,12 +7,13 @@
 Suite *codec_suite(void);
 Suite *mutate_suite(void);
 Suite *findings_suite(void);
+Suite *history_suite(void);
 Suite *oracle_suite(void);
 Suite *rules_suite(void);
 
 int main(void)
 {
-    static const suite_maker suites[] = {codec_suite, findings_suite, mutate_suite, oracle_suite,
-                                         rules_suite};
+    static const suite_maker suites[] = {codec_suite,  findings_suite, history_suite,
+                                         mutate_suite, oracle_suite,   rules_suite};
     return run_suites("unit", suites, sizeof suites / sizeof *suites);
 }
