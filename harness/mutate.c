@@ -6,7 +6,8 @@
  * these edit whole operations instead: insert a generated run, delete a
  * run, repeat a run (volume: many pages filled and moved), move an
  * operation, hand a free to another thread, set a size to a neighbour of a
- * class edge, change an operation's kind or slot, and the engine's byte
+ * class edge, change an operation's kind or slot, make one call while the
+ * OS refuses memory (often a new thread's first), and the engine's byte
  * mutator inside one record. Every record goes through the codec
  * (record_decode, record_encode), so the format has one source.
  */
@@ -244,6 +245,41 @@ static const uint8_t allocating_kinds[] = {OP_MALLOC,       OP_CALLOC,        OP
                                            OP_REALLOCARRAY, OP_ALIGNED_ALLOC, OP_POSIX_MEMALIGN,
                                            OP_MEMALIGN};
 static const uint8_t slot_kinds[] = {OP_FREE, OP_FREE_SIZED, OP_CHECK, OP_USABLE_SIZE};
+
+static bool makes_a_block(const struct op *op)
+{
+    return op_allocates(op->kind) || op_is_realloc(op->kind);
+}
+
+/* One call made while the OS refuses the allocator memory: fail_maps
+ * before it (the next few mappings, or every one), lifted after it. Half
+ * the time the call moves to a thread no operation has used yet, so that
+ * memory is refused on that thread's first call, while the allocator sets
+ * up its per-thread heap or cache. */
+static bool refuse_around(struct mutation_input *in)
+{
+    if (in->max_records - in->records < 2 || !may_grow(in)) return false;
+    long i = pick_record(in, makes_a_block);
+    if (i < 0) return false;
+    struct op op;
+    record_decode(record_at(in, (size_t)i), &op);
+    unsigned threads = threads_used(in);
+    if (threads < GAUNTLET_MAX_THREADS && prng_percent(&in->rng, 50)) {
+        op.thread = (uint8_t)threads;
+        if (!rewrite(in, (size_t)i, &op)) return false;
+    }
+    struct op refuse = {.kind = OP_FAIL_MAPS,
+                        .thread = op.thread,
+                        .size = prng_percent(&in->rng, 50) ? SIZE_MAX : 1 + pick(in, 4)};
+    struct op lift = {.kind = OP_FAIL_MAPS, .thread = op.thread, .size = 0};
+    uint8_t refuse_rec[REC] = {0}, lift_rec[REC] = {0};
+    if (!record_encode(&refuse, refuse_rec) || !record_encode(&lift, lift_rec)) return false;
+    open_gap(in, (size_t)i + 1, 1);
+    memcpy(record_at(in, (size_t)i + 1), lift_rec, REC);
+    open_gap(in, (size_t)i, 1);
+    memcpy(record_at(in, (size_t)i), refuse_rec, REC);
+    return true;
+}
 
 /* Another kind of the same family (an allocation for an allocation, a free
  * or inspection for one), its fields filled where the new kind needs them. */

@@ -223,6 +223,42 @@ START_TEST(other_thread_hands_one_release_to_another_thread)
 }
 END_TEST
 
+/* Two fail_maps records inserted around one call that makes a block: the
+ * refusal before it, the lift after it; the call itself unchanged but for
+ * its thread, which may be one no operation used before. */
+START_TEST(refuse_around_brackets_one_call)
+{
+    unsigned applied = 0, new_thread = 0;
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        edit(&e, MUT_REFUSE_AROUND, 16, 2, seed, NULL);
+        if (!e.applied) continue;
+        applied++;
+        ck_assert_uint_eq(e.out, e.size + 2 * REC);
+        size_t at = SIZE_MAX, records = e.out / REC;
+        for (size_t i = 0; i + 2 < records && at == SIZE_MAX; i++) {
+            struct op refuse, lift;
+            decode_at(e.after, i, &refuse);
+            decode_at(e.after, i + 2, &lift);
+            if (refuse.kind == OP_FAIL_MAPS && refuse.size > 0 && lift.kind == OP_FAIL_MAPS &&
+                lift.size == 0 && memcmp(e.after, e.before, i * REC) == 0)
+                at = i;
+        }
+        ck_assert_msg(at != SIZE_MAX, "seed %llu: no refusal around a call",
+                      (unsigned long long)seed);
+        struct op was, now;
+        decode_at(e.before, at, &was);
+        decode_at(e.after, at + 1, &now);
+        ck_assert(op_allocates(now.kind) || op_is_realloc(now.kind));
+        ck_assert(now.kind == was.kind && now.slot == was.slot && now.size == was.size);
+        new_thread += now.thread != was.thread;
+        ck_assert(memcmp(e.after + (at + 3) * REC, e.before + (at + 1) * REC,
+                         e.size - (at + 1) * REC) == 0);
+    }
+    ck_assert_uint_ge(applied, SEEDS / 2);
+    ck_assert_uint_ge(new_thread, applied / 4);
+}
+END_TEST
+
 START_TEST(class_edge_lands_next_to_a_given_edge)
 {
     static const size_t edges[] = {48, 640, 3072, 28672};
@@ -379,6 +415,7 @@ Suite *mutate_suite(void)
     tcase_add_test(t, repeat_copies_a_run_after_itself);
     tcase_add_test(t, move_keeps_every_record);
     tcase_add_test(t, other_thread_hands_one_release_to_another_thread);
+    tcase_add_test(t, refuse_around_brackets_one_call);
     tcase_add_test(t, class_edge_lands_next_to_a_given_edge);
     tcase_add_test(t, other_kind_stays_in_its_family);
     tcase_add_test(t, other_slot_takes_another_operations_slot);
