@@ -224,6 +224,14 @@ case $family in
     need make make
     args=(--disable-cxx --disable-initial-exec-tls --disable-doc)
     [ $debug = 1 ] && args+=(--enable-debug)
+    # jemalloc learns its version from a VERSION file or from git; a Debian
+    # source since 5.3.1 has neither (its rules write VERSION), and the library
+    # would call itself 0.0.0, which no regression's `# affects:` line names.
+    if [ ! -f "$work/VERSION" ] && [ ! -e "$work/.git" ] && [ -f "$work/debian/changelog" ]; then
+      upstream=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$work/debian/changelog")
+      upstream=${upstream#*:}
+      args+=(--with-version="${upstream%-*}-0-g0000000000000000000000000000000000000000")
+    fi
     (cd "$work" && { [ -x configure ] || autoconf; } &&
       CC=$cc CXX=$cxx EXTRA_CFLAGS="$cflags" LDFLAGS="$ldflags" ./configure "${args[@]}" &&
       make -j"$(nproc)" build_lib_shared) > "$log" 2>&1 || failed

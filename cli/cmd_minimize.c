@@ -107,8 +107,11 @@ static bool still_fails(struct minimize *m, const struct op *ops, size_t count)
     int fd = open(m->candidate, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     bool written = fd >= 0 && write_ops(fd, &view);
     if (fd >= 0) close(fd);
+    /* Candidates are written as text, whatever form the input was read in. */
+    struct run_options as_text = m->run;
+    as_text.format = "text";
     struct child_verdict r;
-    if (!written || !child_run_file(&m->run, m->candidate, &r)) {
+    if (!written || !child_run_file(&as_text, m->candidate, &r)) {
         fprintf(stderr, "gauntlet minimize: cannot run a candidate in %s: %s\n", m->dir,
                 strerror(errno));
         remove_temporaries(m);

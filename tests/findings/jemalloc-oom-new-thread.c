@@ -10,7 +10,8 @@
  * every anonymous mapping after that, and starts a thread that calls malloc.
  * A correct allocator returns NULL (errno ENOMEM) or a block; jemalloc 5.3.0
  * dies of SIGSEGV in tcache_arena_associate(), called from arena_choose()
- * with the NULL that arena_choose_hard() returned. (An allocator that is
+ * with the NULL that arena_choose_hard() returned; so does jemalloc 5.3.1
+ * (Debian sid's source, built by `gauntlet build-alloc jemalloc@sid`). (An allocator that is
  * also the process's malloc may make pthread_create itself fail: exit 2.)
  *
  *     cc -std=c17 -O1 -pthread -rdynamic jemalloc-oom-new-thread.c \

@@ -5,6 +5,7 @@
  * triage groups findings that fail the same way into one line.
  */
 #include "command.h"
+#include "gauntlet.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -145,6 +146,30 @@ static void write_binary(const char *dir, const char *path, const char *text)
     unlink(source);
 }
 
+/* An engine's file (records without gauntlet's header) read with --format
+ * binary: its candidates, written as text, are run as text. */
+START_TEST(minimize_takes_an_engines_file)
+{
+    char dir[64], with_header[128], engine_file[128], minimal[128], lib[512], strip[512];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(with_header, sizeof with_header, "%s/header.bin", dir);
+    snprintf(engine_file, sizeof engine_file, "%s/crash-1", dir);
+    snprintf(minimal, sizeof minimal, "%s/min.txt", dir);
+    write_binary(dir, with_header, "t0 malloc s0 100\nt0 calloc s1 50 x 2\nt0 free s0\n");
+    snprintf(strip, sizeof strip, "tail -c +%d %s > %s", PROGRAM_BINARY_HEADER_LEN + 1, with_header,
+             engine_file);
+    const char *sh[] = {"sh", "-c", strip, NULL};
+    spawn_run(sh, &r);
+    ck_assert_int_eq(r.status, 0);
+    defective_library(lib, sizeof lib, "calloc_dirty");
+    const char *min[] = {"gauntlet", "minimize",  "--format", "binary", "--alloc",
+                         lib,        engine_file, "-o",       minimal,  NULL};
+    spawn_run(min, &r);
+    ck_assert_msg(r.status == 0, "minimize exit %d:\n%s", r.status, r.err);
+    ck_assert_int_eq(count_operations(minimal), 1);
+}
+END_TEST
+
 START_TEST(triage_groups_findings_that_fail_the_same_way)
 {
     char dir[64], path[256], lib[512];
@@ -193,6 +218,7 @@ Suite *minimize_suite(void)
     tcase_add_test(tc, minimize_calloc_dirty_to_a_few_operations);
     tcase_add_test(tc, minimize_scribble_to_a_few_operations);
     tcase_add_test(tc, minimize_refuses_a_passing_program);
+    tcase_add_test(tc, minimize_takes_an_engines_file);
     tcase_add_test(tc, minimize_needs_alloc);
     tcase_add_test(tc, triage_groups_findings_that_fail_the_same_way);
     suite_add_tcase(s, tc);
