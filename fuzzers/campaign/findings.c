@@ -1,14 +1,16 @@
 /*
- * cmd_fuzz_findings.c — what `gauntlet fuzz` makes of the engines' crash and
+ * findings.c — what `gauntlet fuzz` makes of the engines' crash and
  * hang files: each is replayed by `gauntlet run` in a fresh process, with
  * the campaign's allocator, mode and cap. A finding is saved atomically in
  * OUT/findings/ as the binary program, its text and the report with the
  * command that replays it; a file that does not fail on its own (it needed
- * an earlier input's heap state) is set aside in OUT/unconfirmed/ and taken
- * out of the corpus. In a sanitized campaign a file the oracle's replay
- * passes is run once more by the campaign's own sanitized target, alone in a
- * fresh process: a sanitizer report in the harness itself (which the
- * uninstrumented `gauntlet run` cannot see) is a finding too.
+ * an earlier input's heap state) is run joined with the inputs its process
+ * ran before it (history.c), and when no such program fails either it is
+ * set aside in OUT/unconfirmed/ and taken out of the corpus. In a sanitized
+ * campaign a file the oracle's replay passes is run once more by the
+ * campaign's own sanitized target, alone in a fresh process: a sanitizer
+ * report in the harness itself (which the uninstrumented `gauntlet run`
+ * cannot see) is a finding too.
  */
 #include "campaign.h"
 
