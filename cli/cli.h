@@ -45,11 +45,6 @@ void load_program(const char *path, enum input_format format, struct program *ou
 /* Reads a whole file into harness memory; false with errno on failure
  * (EFBIG: more than files.c's limit, far above any program). */
 bool read_whole_file(const char *path, uint8_t **bytes, size_t *len, size_t *mapped);
-/* True when the program file says, in a `# affects: ALLOCATOR VERSION` line,
- * that it fails on the allocator whose version text is `version` (the
- * version named, followed by neither a digit nor a dot): a real bug of that
- * version, proved, kept as a regression for the versions after it. */
-bool program_file_affects(const char *path, const char *version);
 /* Adds a --known file's signatures to k; a usage error (exit 2, naming
  * `command`) when it cannot be read or a line is not a signature. */
 void load_known_findings(const char *command, const char *path, struct known_findings *k);

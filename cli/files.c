@@ -74,18 +74,6 @@ void load_known_findings(const char *command, const char *path, struct known_fin
     if (!parsed) usage_error(command, "--known %s: %s", path, error);
 }
 
-bool program_file_affects(const char *path, const char *version)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL) return false;
-    char line[512], named[256];
-    bool affects = false;
-    while (!affects && fgets(line, sizeof line, f))
-        affects = affects_line_parse(line, named, sizeof named) && version_names(version, named);
-    fclose(f);
-    return affects;
-}
-
 void load_program(const char *path, enum input_format format, struct program *out)
 {
     uint8_t *bytes;

@@ -154,6 +154,18 @@ bool version_names(const char *version, const char *named)
     return false;
 }
 
+bool program_file_affects(const char *path, const char *version)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return false;
+    char line[512], named[256];
+    bool affects = false;
+    while (!affects && fgets(line, sizeof line, f))
+        affects = affects_line_parse(line, named, sizeof named) && version_names(version, named);
+    fclose(f);
+    return affects;
+}
+
 bool known_findings_match(const struct known_findings *k, const char *signature)
 {
     for (unsigned i = 0; i < k->count; i++)

@@ -264,16 +264,17 @@ static bool refuse_around(struct mutation_input *in)
     struct op op;
     record_decode(record_at(in, (size_t)i), &op);
     unsigned threads = threads_used(in);
-    if (threads < GAUNTLET_MAX_THREADS && prng_percent(&in->rng, 50)) {
-        op.thread = (uint8_t)threads;
-        if (!rewrite(in, (size_t)i, &op)) return false;
-    }
+    if (threads < GAUNTLET_MAX_THREADS && prng_percent(&in->rng, 50)) op.thread = (uint8_t)threads;
     struct op refuse = {.kind = OP_FAIL_MAPS,
                         .thread = op.thread,
                         .size = prng_percent(&in->rng, 50) ? SIZE_MAX : 1 + pick(in, 4)};
     struct op lift = {.kind = OP_FAIL_MAPS, .thread = op.thread, .size = 0};
     uint8_t refuse_rec[REC] = {0}, lift_rec[REC] = {0};
-    if (!record_encode(&refuse, refuse_rec) || !record_encode(&lift, lift_rec)) return false;
+    /* Every record encoded before any is written: an edit that cannot be
+     * made leaves the input as it was. */
+    if (!record_encode(&refuse, refuse_rec) || !record_encode(&lift, lift_rec) ||
+        !rewrite(in, (size_t)i, &op))
+        return false;
     open_gap(in, (size_t)i + 1, 1);
     memcpy(record_at(in, (size_t)i + 1), lift_rec, REC);
     open_gap(in, (size_t)i, 1);

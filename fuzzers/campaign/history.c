@@ -66,6 +66,12 @@ static void join_history(const struct input_history *h, size_t earlier, struct p
     program_release(&inputs[1]);
 }
 
+/* The next number of earlier inputs to try: doubling, then all of them. */
+static size_t longer(size_t earlier, size_t all)
+{
+    return earlier == all ? all + 1 : earlier * 2 > all ? all : earlier * 2;
+}
+
 unsigned replay_with_history(struct campaign *c, const uint8_t *crash, size_t crash_len,
                              const char *path, const struct run_options *options,
                              struct child_verdict *r)
@@ -74,9 +80,7 @@ unsigned replay_with_history(struct campaign *c, const uint8_t *crash, size_t cr
     size_t before = h ? input_history_count(h) - 1 : 0;
     unsigned found = 0;
     for (size_t earlier = 1; earlier <= before && !found && !process_interrupted();
-         earlier = earlier == before      ? before + 1
-                   : earlier * 2 > before ? before
-                                          : earlier * 2) {
+         earlier = longer(earlier, before)) {
         struct program joined;
         program_init(&joined);
         join_history(h, earlier, &joined);

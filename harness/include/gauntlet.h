@@ -263,6 +263,10 @@ bool affects_line_parse(const char *line, char *named, size_t named_len);
 /* Whether an allocator's version text names that version: `named` followed
  * by neither a digit nor a dot (5.3.0 is not 5.3.01). */
 bool version_names(const char *version, const char *named);
+/* True when one of the program file's `# affects:` lines names a version
+ * that `version` (an allocator's version text) names: a real bug of that
+ * version, proved, kept as a regression for the versions after it. */
+bool program_file_affects(const char *path, const char *version);
 
 /* ---- a run: one program against one allocator (run.c, exec_*.c, oracle*.c, report.c) ---- */
 

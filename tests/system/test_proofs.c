@@ -200,28 +200,18 @@ START_TEST(real_allocators_pass_generated_programs)
 }
 END_TEST
 
-/* The versions a corpus file says it fails on (a `# affects: NAME VERSION`
- * line each), as many as fit in named[AFFECTS_MAX]; how many. */
-#define AFFECTS_MAX 4
-static unsigned affected_versions(const char *path, char named[][256])
+/* The first version a corpus file says it fails on (`# affects: NAME
+ * VERSION`), or false when it names none. */
+static bool affected_version(const char *path, char *named, size_t len)
 {
     FILE *f = fopen(path, "r");
     ck_assert_msg(f != NULL, "cannot read %s", path);
     char line[512];
-    unsigned n = 0;
-    while (n < AFFECTS_MAX && fgets(line, sizeof line, f))
-        n += affects_line_parse(line, named[n], sizeof named[n]);
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f))
+        found = affects_line_parse(line, named, len);
     fclose(f);
-    return n;
-}
-
-/* Whether one of the n versions names `version`. */
-static bool names_any(const char *version, char named[][256], unsigned n)
-{
-    bool any = false;
-    for (unsigned i = 0; i < n; i++)
-        any |= version_names(version, named[i]);
-    return any;
+    return found;
 }
 
 START_TEST(corpus_runs_clean_on_every_allocator)
@@ -232,8 +222,8 @@ START_TEST(corpus_runs_clean_on_every_allocator)
     const char *files[80] = {0};
     int n = 0;
     for (size_t i = 0; i < g.gl_pathc && n < 79; i++) {
-        char named[AFFECTS_MAX][256];
-        if (affected_versions(g.gl_pathv[i], named) == 0) files[n++] = g.gl_pathv[i];
+        char named[256];
+        if (!affected_version(g.gl_pathv[i], named, sizeof named)) files[n++] = g.gl_pathv[i];
     }
     run_all_allocators_on(files, "lockstep");
     globfree(&g);
@@ -259,14 +249,14 @@ START_TEST(regressions_fail_only_where_they_say)
     const char *allocs[] = {"glibc", "jemalloc", "mimalloc", "tcmalloc"};
     unsigned judged = 0;
     for (size_t i = 0; i < g.gl_pathc; i++) {
-        char named[AFFECTS_MAX][256];
-        unsigned versions = affected_versions(g.gl_pathv[i], named);
-        if (versions == 0) continue;
+        char named[256];
+        if (!affected_version(g.gl_pathv[i], named, sizeof named)) continue;
         for (size_t a = 0; a < sizeof allocs / sizeof *allocs; a++) {
             const char *argv[] = {"gauntlet", "run", "--alloc", allocs[a], g.gl_pathv[i], NULL};
             spawn_run(argv, &r);
             const char *line = strstr(r.err, "allocator: ");
-            bool here = line && names_any(line, named, versions);
+            /* Any of the file's `# affects:` lines: the rule campaigns use. */
+            bool here = line && program_file_affects(g.gl_pathv[i], line);
             if (r.status == 1) {
                 ck_assert_msg(here, "%s fails on %s, which it does not name:\n%s", g.gl_pathv[i],
                               allocs[a], r.err);
@@ -275,7 +265,7 @@ START_TEST(regressions_fail_only_where_they_say)
                               r.status, r.err);
                 char version[512];
                 listed_version(allocs[a], version, sizeof version);
-                ck_assert_msg(!names_any(version, named, versions),
+                ck_assert_msg(!program_file_affects(g.gl_pathv[i], version),
                               "%s passes on %s, which it says it fails on", g.gl_pathv[i], version);
             }
             judged++;
