@@ -14,12 +14,13 @@
 /* The eight pattern bytes at offsets [o, o + 8), as one word read or
  * written with memcpy: any range of 8 bytes or more is then covered by one
  * such word at each end (overlapping the aligned words between) instead of
- * a byte loop per partial word. */
-NO_COVERAGE static uint64_t bytes_at(uint64_t base, size_t o)
+ * a byte loop per partial word. The left shift is split in two so that it
+ * moves a whole word out, with no branch, when o is aligned. */
+NO_COVERAGE static inline uint64_t bytes_at(uint64_t base, size_t o)
 {
     uint64_t lo = base + (uint64_t)(o / 8) * STEP;
     unsigned shift = 8 * (unsigned)(o % 8);
-    return shift == 0 ? lo : lo >> shift | (lo + STEP) << (64 - shift);
+    return lo >> shift | (lo + STEP) << (63 - shift) << 1;
 }
 
 static void store_word(uint8_t *at, uint64_t word)
@@ -34,12 +35,19 @@ static uint64_t load_word(const uint8_t *at)
     return word;
 }
 
-/* Four pattern words at once (GCC/clang vector extension); two quads make
- * a 64-byte round. The round loops are compiled twice (target clones): with
- * AVX2 each quad is one instruction, elsewhere the compiler splits it into
- * SSE2 pairs. Kept as named values, not arrays, so that they stay in
- * registers. */
+/*
+ * Ranges of CHUNK bytes or more go a chunk (four words) at a time: one
+ * chunk at each end at any offset, aligned ones between (overlapping the
+ * ends), so that a block of a few hundred bytes takes a few predictable
+ * steps. A chunk is a GCC/clang vector; the range loops are compiled twice
+ * (target clones), with AVX2 a chunk is one instruction, elsewhere the
+ * compiler splits it into SSE2 pairs. Checking a range accumulates the
+ * differences and tests them once, at the end: a test per chunk (a
+ * horizontal OR) would cost more than the reads.
+ */
+typedef uint64_t word_pair __attribute__((vector_size(16)));
 typedef uint64_t word_quad __attribute__((vector_size(32)));
+#define CHUNK 32
 
 /* GCC only: clang (the fuzz targets' compiler) refuses clones beside its
  * no_sanitize("coverage"), and splits the quads into SSE2 pairs. */
@@ -50,44 +58,73 @@ typedef uint64_t word_quad __attribute__((vector_size(32)));
 #define VECTOR_CLONES
 #endif
 
-/* Words k*4 .. k*4+3 after `word` (a macro: a function returning a quad
- * would change its ABI with the target). */
-#define QUAD_AT(word, k)                                                                           \
-    ((word_quad){(word) + (uint64_t)(4 * (k)) * STEP, (word) + (uint64_t)(4 * (k) + 1) * STEP,     \
-                 (word) + (uint64_t)(4 * (k) + 2) * STEP,                                          \
-                 (word) + (uint64_t)(4 * (k) + 3) * STEP})
-
-/* Whole 64-byte rounds from offset i while they fit before `end`; returns
- * where they stopped, *word the pattern word there. */
-VECTOR_CLONES NO_COVERAGE static size_t fill_rounds(uint8_t *block, size_t i, size_t end,
-                                                    uint64_t *word)
+/* The pattern bytes at offsets [o, o + 16), as bytes_at is for 8. */
+NO_COVERAGE static inline __attribute__((always_inline)) word_pair pair_at(uint64_t base, size_t o)
 {
-    word_quad a = QUAD_AT(*word, 0), b = QUAD_AT(*word, 1);
-    const word_quad step = {8 * STEP, 8 * STEP, 8 * STEP, 8 * STEP};
-    for (; i + 64 <= end; i += 64) {
-        memcpy(block + i, &a, 32);
-        memcpy(block + i + 32, &b, 32);
-        a += step;
-        b += step;
+    uint64_t lo = base + (uint64_t)(o / 8) * STEP;
+    unsigned shift = 8 * (unsigned)(o % 8);
+    word_pair low = {lo, lo + STEP}, high = low + STEP;
+    return low >> shift | high << (63 - shift) << 1;
+}
+
+/* The chunk at offset o, from two pairs (a quad shifted by a variable count
+ * has no SSE2 form and would be split word by word); a macro, since a
+ * function returning a quad would change its ABI with the target. */
+#define CHUNK_AT(base, o)                                                                          \
+    ({                                                                                             \
+        word_pair low_ = pair_at((base), (o)), high_ = pair_at((base), (o) + 16);                  \
+        (word_quad){low_[0], low_[1], high_[0], high_[1]};                                         \
+    })
+
+/* The aligned chunk whose first word is `word`. */
+#define CHUNK_OF(word) ((word_quad){(word), (word) + STEP, (word) + 2 * STEP, (word) + 3 * STEP})
+
+/* [start, end), at least CHUNK bytes. */
+VECTOR_CLONES NO_COVERAGE static void fill_chunks(uint8_t *block, uint64_t base, size_t start,
+                                                  size_t end)
+{
+    word_quad chunk = CHUNK_AT(base, start);
+    memcpy(block + start, &chunk, CHUNK);
+    size_t i = (start + 7) & ~(size_t)7;
+    chunk = CHUNK_OF(base + (uint64_t)(i / 8) * STEP);
+    for (; i + CHUNK <= end; i += CHUNK, chunk += 4 * STEP)
+        memcpy(block + i, &chunk, CHUNK);
+    chunk = CHUNK_AT(base, end - CHUNK);
+    memcpy(block + end - CHUNK, &chunk, CHUNK);
+}
+
+/* Whether any byte of [start, end), at least CHUNK bytes, differs. */
+VECTOR_CLONES NO_COVERAGE static bool chunks_differ(const uint8_t *block, uint64_t base,
+                                                    size_t start, size_t end)
+{
+    word_quad x, differ;
+    memcpy(&x, block + start, CHUNK);
+    differ = x ^ CHUNK_AT(base, start);
+    size_t i = (start + 7) & ~(size_t)7;
+    word_quad chunk = CHUNK_OF(base + (uint64_t)(i / 8) * STEP);
+    for (; i + CHUNK <= end; i += CHUNK, chunk += 4 * STEP) {
+        memcpy(&x, block + i, CHUNK);
+        differ |= x ^ chunk;
     }
-    *word = a[0];
-    return i;
+    memcpy(&x, block + end - CHUNK, CHUNK);
+    differ |= x ^ CHUNK_AT(base, end - CHUNK);
+    return (differ[0] | differ[1] | differ[2] | differ[3]) != 0;
 }
 
 NO_COVERAGE static void fill_range(uint8_t *block, uint64_t base, size_t start, size_t end)
 {
-    if (end - start < 8) {
+    if (end - start >= CHUNK) {
+        fill_chunks(block, base, start, end);
+    } else if (end - start >= 8) {
+        store_word(block + start, bytes_at(base, start));
+        size_t i = (start + 7) & ~(size_t)7;
+        for (uint64_t word = base + (uint64_t)(i / 8) * STEP; i + 8 <= end; i += 8, word += STEP)
+            store_word(block + i, word);
+        store_word(block + end - 8, bytes_at(base, end - 8));
+    } else {
         for (size_t i = start; i < end; i++)
             block[i] = pattern_byte(base, i);
-        return;
     }
-    store_word(block + start, bytes_at(base, start));
-    size_t i = (start + 7) & ~(size_t)7;
-    uint64_t word = base + (uint64_t)(i / 8) * STEP;
-    if (i + 64 <= end) i = fill_rounds(block, i, end, &word);
-    for (; i + 8 <= end; i += 8, word += STEP)
-        store_word(block + i, word);
-    store_word(block + end - 8, bytes_at(base, end - 8));
 }
 
 /* Names the first differing byte of a word found at `offset`. */
@@ -108,48 +145,22 @@ NO_COVERAGE static bool check_word(const uint8_t *block, size_t offset, uint64_t
     return found == expected || word_mismatch(offset, found, expected, m);
 }
 
-/* The words of a 64-byte round that failed, in order (the first names the
- * byte): the values read, so a byte that changes meanwhile cannot hide. */
-NO_COVERAGE static bool round_mismatch(size_t offset, const uint64_t found[8],
-                                       const uint64_t expected[8], struct pattern_mismatch *m)
+/* The first changed byte of [start, end), at least 8 bytes, word by word
+ * in increasing offsets (each word's value read once); true when none. */
+NO_COVERAGE static bool locate_mismatch(const uint8_t *block, uint64_t base, size_t start,
+                                        size_t end, struct pattern_mismatch *m)
 {
-    int w = 0;
-    while (w < 7 && found[w] == expected[w])
-        w++;
-    return word_mismatch(offset + 8 * (size_t)w, found[w], expected[w], m);
+    if (!check_word(block, start, bytes_at(base, start), m)) return false;
+    size_t i = (start + 7) & ~(size_t)7;
+    for (uint64_t word = base + (uint64_t)(i / 8) * STEP; i + 8 <= end; i += 8, word += STEP)
+        if (!check_word(block, i, word, m)) return false;
+    return check_word(block, end - 8, bytes_at(base, end - 8), m);
 }
 
-/* Whole 64-byte rounds from offset i while they fit before `end`, each
- * against the values read once; returns where they stopped (*word the
- * pattern word there), or SIZE_MAX with *m naming the first changed byte. */
-VECTOR_CLONES NO_COVERAGE static size_t verify_rounds(const uint8_t *block, size_t i, size_t end,
-                                                      uint64_t *word, struct pattern_mismatch *m)
-{
-    word_quad a = QUAD_AT(*word, 0), b = QUAD_AT(*word, 1);
-    const word_quad step = {8 * STEP, 8 * STEP, 8 * STEP, 8 * STEP};
-    for (; i + 64 <= end; i += 64) {
-        word_quad x, y;
-        memcpy(&x, block + i, 32);
-        memcpy(&y, block + i + 32, 32);
-        word_quad differ = (x ^ a) | (y ^ b);
-        if (__builtin_expect((differ[0] | differ[1] | differ[2] | differ[3]) != 0, 0)) {
-            uint64_t found[8], expected[8];
-            memcpy(found, &x, 32);
-            memcpy(found + 4, &y, 32);
-            memcpy(expected, &a, 32);
-            memcpy(expected + 4, &b, 32);
-            round_mismatch(i, found, expected, m);
-            return SIZE_MAX;
-        }
-        a += step;
-        b += step;
-    }
-    *word = a[0];
-    return i;
-}
-
-/* Checked in increasing offsets, so the mismatch named is the first one in
- * the range. */
+/* The first mismatch of the range, if any. A difference the chunks saw
+ * that the word-by-word reading no longer finds was written meanwhile by
+ * someone other than the harness: it is not passed over but named at the
+ * range's first byte (as read now). */
 NO_COVERAGE static bool verify_range(const uint8_t *block, uint64_t base, size_t start, size_t end,
                                      struct pattern_mismatch *m)
 {
@@ -163,13 +174,13 @@ NO_COVERAGE static bool verify_range(const uint8_t *block, uint64_t base, size_t
             }
         return true;
     }
-    if (!check_word(block, start, bytes_at(base, start), m)) return false;
-    size_t i = (start + 7) & ~(size_t)7;
-    uint64_t word = base + (uint64_t)(i / 8) * STEP;
-    if (i + 64 <= end && (i = verify_rounds(block, i, end, &word, m)) == SIZE_MAX) return false;
-    for (; i + 8 <= end; i += 8, word += STEP)
-        if (!check_word(block, i, word, m)) return false;
-    return check_word(block, end - 8, bytes_at(base, end - 8), m);
+    if (end - start < CHUNK) return locate_mismatch(block, base, start, end, m);
+    if (!chunks_differ(block, base, start, end)) return true;
+    if (!locate_mismatch(block, base, start, end, m)) return false;
+    m->offset = start;
+    m->expected = pattern_byte(base, start);
+    m->actual = block[start];
+    return false;
 }
 
 NO_COVERAGE void pattern_fill(void *block, size_t size, uint64_t seed)

@@ -366,6 +366,37 @@ START_TEST(fast_pattern_is_the_definition)
 }
 END_TEST
 
+/* Spans at every start within a word and many lengths (the chunked path's
+ * end chunks overlap the aligned ones): the fill writes the definition and
+ * nothing outside, and a change at any byte is named, as the first. */
+START_TEST(pattern_spans_name_the_first_change)
+{
+    enum { ROOM = 400 };
+    uint8_t block[ROOM + 16];
+    uint64_t seed = pattern_seed(9, 5), base = pattern_base(seed);
+    for (size_t start = 0; start < 16; start++)
+        for (size_t end = start; end <= ROOM; end += end < start + 80 ? 1 : 37) {
+            memset(block, 0xee, sizeof block);
+            pattern_fill_span(block, start, end, seed);
+            for (size_t i = 0; i < sizeof block; i++)
+                ck_assert_msg(block[i] == (i >= start && i < end ? pattern_byte(base, i) : 0xee),
+                              "span [%zu, %zu): byte %zu", start, end, i);
+            struct pattern_mismatch m;
+            ck_assert(pattern_verify_span(block, start, end, seed, &m));
+            for (size_t at = start; at < end; at++) {
+                block[at] ^= 0x40;
+                if (at + 1 < end) block[end - 1] ^= 0x01; /* a later change is not named */
+                ck_assert(!pattern_verify_span(block, start, end, seed, &m));
+                ck_assert_uint_eq(m.offset, at);
+                ck_assert_uint_eq(m.expected, pattern_byte(base, at));
+                ck_assert_uint_eq(m.actual, pattern_byte(base, at) ^ 0x40);
+                block[at] ^= 0x40;
+                if (at + 1 < end) block[end - 1] ^= 0x01;
+            }
+        }
+}
+END_TEST
+
 Suite *rules_suite(void)
 {
     Suite *s = suite_create("rules");
@@ -382,6 +413,7 @@ Suite *rules_suite(void)
     tcase_add_test(tc, operation_plans);
     tcase_add_test(tc, sized_free_takes);
     tcase_add_test(tc, fast_pattern_is_the_definition);
+    tcase_add_test(tc, pattern_spans_name_the_first_change);
     suite_add_tcase(s, tc);
     return s;
 }
