@@ -60,8 +60,12 @@ static bool parse_record(const char *record, pid_t leader, struct child_verdict 
     } else if (strcmp(what, "crash") == 0 || strcmp(what, "exit") == 0) {
         v->status = VERDICT_FAIL;
         snprintf(v->invariant, sizeof v->invariant, "%s", what);
+        /* "N:SITE" signs by the site, a bare "N" by the operation's kind. */
+        const char *site = strchr(detail, ':');
         if (strcmp(what, "crash") == 0)
-            snprintf(v->signature, sizeof v->signature, "crash/signal-%s/%s", detail, v->kind);
+            snprintf(v->signature, sizeof v->signature, "crash/signal-%.*s/%s",
+                     (int)(site ? site - detail : (ptrdiff_t)strlen(detail)), detail,
+                     site ? site + 1 : v->kind);
     } else {
         return false;
     }

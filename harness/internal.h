@@ -377,6 +377,13 @@ unsigned long long map_faults_refused(void);
 /* False in sanitizer builds, where nothing can be refused. */
 bool map_faults_available(void);
 
+/* ---- crash_site.c: where a crash happened (async-signal-safe) ---- */
+
+/* "OBJECT+0xOFFSET" for the instruction at pc, in out; false when pc is in
+ * no file-backed mapping or in the object holding libc_pc (the C library,
+ * whose instruction says nothing of which bug led there). */
+bool crash_site_of(uintptr_t pc, uintptr_t libc_pc, char *out, size_t len);
+
 /* ---- report.c ---- */
 
 struct violation {

@@ -20,10 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 static const char *command_name = "gauntlet";
 static const char *crash_context;
+static const char *crash_site; /* set by the crash handler, for its report */
 static _Atomic(struct run *) current_run;
 /* The operation is the program's (or the teardown's, in its frame while the
  * free runs), and cleared when it returns. */
@@ -254,6 +256,7 @@ static void report_end(const char *how, const char *where, const char *what, con
     struct text t = {.len = 0};
     const struct run *run = atomic_load(&current_run);
     add(&t, "%s%s`: the process %s", REPORT_ENDED, what, how);
+    if (crash_site) add(&t, " at %s", crash_site);
     if (run && current.op) {
         add(&t, " %s\n", where);
         add(&t, "  allocator: %s — %s\n", run->alloc->name, run->alloc->version);
@@ -271,12 +274,38 @@ static void report_end(const char *how, const char *where, const char *what, con
     record(what, detail, current.op != NULL, current.index, current.op);
 }
 
-static void on_crash(int signal_number)
+/* The faulting instruction of a crash, or 0 where this build cannot tell. */
+static uintptr_t faulting_pc(const void *context)
 {
-    char how[96], number[16];
+    const ucontext_t *uc = context;
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.pc;
+#else
+    (void)uc;
+    return 0;
+#endif
+}
+
+/* The record's detail is the signal's number, then ":SITE" when the
+ * faulting instruction is in a file-backed object other than the C
+ * library: the site tells apart two bugs that crash through the same call,
+ * and one bug reached through different calls signs once. */
+static void on_crash(int signal_number, siginfo_t *info, void *context)
+{
+    (void)info;
+    char how[96], detail[FINDING_SIGNATURE_MAX], site[FINDING_SIGNATURE_MAX - 16];
+    uintptr_t pc = faulting_pc(context);
+    bool located = pc && crash_site_of(pc, (uintptr_t)abort, site, sizeof site);
     snprintf(how, sizeof how, "died of signal %d (%s)", signal_number, strsignal(signal_number));
-    snprintf(number, sizeof number, "%d", signal_number);
-    report_end(how, INSIDE_THE_CALL, "crash", number);
+    if (located) {
+        snprintf(detail, sizeof detail, "%d:%s", signal_number, site);
+        crash_site = site;
+    } else {
+        snprintf(detail, sizeof detail, "%d", signal_number);
+    }
+    report_end(how, INSIDE_THE_CALL, "crash", detail);
     _exit(1);
 }
 
@@ -333,7 +362,8 @@ void report_install_crash_handlers(void)
     stack_t ss = {.ss_sp = alternate_stack, .ss_size = sizeof alternate_stack};
     sigaltstack(&ss, NULL);
     for (size_t i = 0; i < sizeof fatal / sizeof *fatal; i++) {
-        struct sigaction sa = {.sa_handler = on_crash, .sa_flags = SA_ONSTACK | SA_RESETHAND};
+        struct sigaction sa = {.sa_sigaction = on_crash,
+                               .sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND};
         sigaction(fatal[i], &sa, NULL);
     }
     report_catch_exit();

@@ -239,7 +239,9 @@ const struct alloc_policy *policy_for(const char *allocator_name);
  * e.g. `contents/pattern/free/small/cross`. The band is the request's
  * (zero, small <= 1 KiB, medium <= 64 KiB, large <= 4 MiB, huge, impossible);
  * `cross` marks a block another thread made. A process that ends inside the
- * allocator has `crash/signal-N/OPERATION`, `exit/-/OPERATION`, ... */
+ * allocator has `crash/signal-N/SITE` (the faulting instruction's object and
+ * offset, crash_site.c) or, where there is no site (the C library: abort,
+ * memcpy), `crash/signal-N/OPERATION`; `exit/-/OPERATION`, ... */
 #define FINDING_SIGNATURE_MAX 96
 #define KNOWN_FINDINGS_MAX    256
 /* Signatures to pass over (--known): shell patterns (fnmatch), one a line. */
@@ -357,7 +359,8 @@ void run_program(const struct program *program, const struct allocator *alloc,
  *   pass -                                         every operation passed
  *   violation SIGNATURE INDEX KIND TEXT            INDEX -1: the end of the program; the
  *                                                  signature begins with the invariant
- *   crash SIGNAL INDEX KIND TEXT | crash SIGNAL    died of a signal (in an operation or not)
+ *   crash SIGNAL[:SITE] INDEX KIND TEXT | crash SIGNAL[:SITE]
+ *                                                  died of a signal (in an operation or not)
  *   exit - INDEX KIND TEXT | exit -                exit() was called during the run
  *   forked - INDEX KIND TEXT                       an operation returned in a forked copy
  * A process that ends with no record ended without a word from the harness.

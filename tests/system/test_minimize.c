@@ -170,6 +170,40 @@ START_TEST(minimize_takes_an_engines_file)
 }
 END_TEST
 
+/* crash_nth's 50th request of whole thousands crashes at one instruction,
+ * whichever call makes it: a program whose malloc makes it and one whose
+ * realloc does are one finding, signed by the crash's site, not two signed
+ * by the call. */
+static void write_crash_nth(const char *path, const char *last)
+{
+    char text[2048] = "";
+    size_t used = 0;
+    for (int i = 0; i < 49; i++)
+        used += (size_t)snprintf(text + used, sizeof text - used,
+                                 "t0 malloc s%d 1000\nt0 free s%d\n", i % 4, i % 4);
+    snprintf(text + used, sizeof text - used, "%s\n", last);
+    write_text(path, text);
+}
+
+START_TEST(triage_signs_a_crash_by_its_site)
+{
+    char dir[64], path[256], lib[512];
+    make_temp_dir(dir, sizeof dir);
+    defective_library(lib, sizeof lib, "crash_nth");
+    snprintf(path, sizeof path, "%s/findings", dir);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/findings/by-malloc.txt", dir);
+    write_crash_nth(path, "t0 malloc s1 2000");
+    snprintf(path, sizeof path, "%s/findings/by-realloc.txt", dir);
+    write_crash_nth(path, "t0 realloc s1 2000");
+    const char *triage[] = {"gauntlet", "triage", "--alloc", lib, dir, NULL};
+    spawn_run(triage, &r);
+    ck_assert_msg(r.status == 1, "triage exit %d:\n%s%s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "2 of 2 replays reproduced: 1 distinct"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "crash/signal-11/libdefect_crash_nth.so+0x"), "%s", r.out);
+}
+END_TEST
+
 START_TEST(triage_groups_findings_that_fail_the_same_way)
 {
     char dir[64], path[256], lib[512];
@@ -221,6 +255,7 @@ Suite *minimize_suite(void)
     tcase_add_test(tc, minimize_takes_an_engines_file);
     tcase_add_test(tc, minimize_needs_alloc);
     tcase_add_test(tc, triage_groups_findings_that_fail_the_same_way);
+    tcase_add_test(tc, triage_signs_a_crash_by_its_site);
     suite_add_tcase(s, tc);
     return s;
 }
