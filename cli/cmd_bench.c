@@ -8,7 +8,6 @@
  */
 #include "cli.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,32 +98,6 @@ static void replay_raw(const struct program *p, const struct allocator *a)
     (void)sink;
 }
 
-struct raw_replay {
-    const struct program *program;
-    const struct allocator *alloc;
-};
-
-static void *raw_replay_main(void *arg)
-{
-    const struct raw_replay *r = arg;
-    replay_raw(r->program, r->alloc);
-    return NULL;
-}
-
-/* On a thread of its own, as the lock-step executor runs the checked
- * program: both start with a fresh thread cache (and, in glibc, the same
- * kind of arena), not one with the main thread's history. */
-static void replay_raw_on_thread(const struct program *p, const struct allocator *a)
-{
-    struct raw_replay r = {p, a};
-    pthread_t thread;
-    if (pthread_create(&thread, NULL, raw_replay_main, &r) != 0) {
-        replay_raw(p, a);
-        return;
-    }
-    pthread_join(thread, NULL);
-}
-
 static int compare_doubles(const void *x, const void *y)
 {
     double a = *(const double *)x, b = *(const double *)y;
@@ -159,7 +132,7 @@ static void bench_mix(const struct allocator *a, const char *mix, bool small, si
         double t0 = now_seconds();
         run_program(&p, a, &config, &stats);
         double t1 = now_seconds();
-        replay_raw_on_thread(&p, a);
+        replay_raw(&p, a); /* on this thread, as the checked run's t0 */
         double t2 = now_seconds();
         checked[r] = t1 - t0;
         raw[r] = t2 - t1;

@@ -8,6 +8,11 @@
  * watchdog: an operation that makes no progress for the configured bound is
  * reported as a hang. Every replay therefore makes the same calls from the
  * same threads in the same order.
+ *
+ * Thread t0 is the calling thread itself, the one that loaded the allocator,
+ * unless the program restarts t0 (rules.h, rule_restarts_loader_thread).
+ * While the calling thread performs t0's operations, a watcher thread of
+ * its own stands watchdog.
  */
 #include "internal.h"
 
@@ -41,6 +46,11 @@ struct lockstep {
     atomic_uint current_thread; /* the worker performing it */
     atomic_bool in_teardown;
     atomic_uint_fast64_t ticks; /* operations begun */
+    bool t0_on_caller;          /* t0's operations are the calling thread's */
+    /* The watchdog while the calling thread performs t0's operations. */
+    pthread_t watcher;
+    bool watching, watcher_exit;
+    sem_t watch_go, caller_done;
 };
 
 /* The operation records are 32 bytes and each takes long enough that the
@@ -74,12 +84,15 @@ static size_t run_batch(struct lockstep *ls, unsigned number)
 }
 
 /* The worker that takes the program at ls->next, or NULL when the calling
- * thread must act first (end, restart, a thread not started yet). */
+ * thread must act first (end, restart, a thread not started yet, t0 while
+ * it is the calling thread). */
 static struct worker *successor(struct lockstep *ls)
 {
     const struct program *p = ls->run->program;
     if (ls->next >= p->count || p->ops[ls->next].kind == OP_RESTART) return NULL;
-    struct worker *w = &ls->workers[p->ops[ls->next].thread];
+    unsigned number = p->ops[ls->next].thread;
+    if (number == 0 && ls->t0_on_caller) return NULL;
+    struct worker *w = &ls->workers[number];
     return w->started ? w : NULL;
 }
 
@@ -155,6 +168,50 @@ static void hand_over(struct lockstep *ls, struct worker *w, int command, unsign
     watchdog_wait(&watch);
 }
 
+bool run_t0_is_loader_thread(const struct run *run)
+{
+    if (run->config->mode != MODE_LOCKSTEP) return false;
+    for (size_t i = 0; i < run->program->count; i++)
+        if (rule_restarts_loader_thread(&run->program->ops[i])) return false;
+    return true;
+}
+
+static void *watcher_main(void *arg)
+{
+    struct lockstep *ls = arg;
+    struct watchdog watch = {&ls->caller_done, 1, ls->run->config->watchdog_seconds, &ls->ticks,
+                             hung_operation,   ls};
+    for (;;) {
+        while (sem_wait(&ls->watch_go) != 0)
+            continue;
+        if (ls->watcher_exit) return NULL;
+        watchdog_wait(&watch);
+    }
+}
+
+/* t0's operations from ls->next (or the teardown), performed by the calling
+ * thread, watched by the watcher when there is a bound. */
+static void perform_on_caller(struct lockstep *ls, int command, unsigned bound)
+{
+    atomic_store(&ls->current_thread, 0);
+    atomic_store(&ls->in_teardown, command == TEARDOWN);
+    if (bound && !ls->watching) {
+        if (pthread_create(&ls->watcher, NULL, watcher_main, ls) != 0) {
+            struct op none = {.kind = OP_RESTART};
+            struct op_context c = {ls->run, SIZE_MAX, &none, 0, &ls->run->stats[0]};
+            report_note(&c, "cannot create the watchdog's thread");
+            _exit(2);
+        }
+        ls->watching = true;
+    }
+    if (bound) sem_post(&ls->watch_go);
+    if (command == TEARDOWN)
+        exec_teardown(ls->run, 0);
+    else
+        ls->next = run_batch(ls, 0);
+    if (bound) sem_post(&ls->caller_done);
+}
+
 /* Without a watchdog (fuzz targets: the engine's own timeout stands in) a
  * program that only ever uses thread 0 and never restarts it runs on the
  * calling thread: same calls, same order, no hand-offs. */
@@ -176,8 +233,11 @@ static struct lockstep *new_lockstep(struct run *run)
         ls->workers[t].number = t;
         sem_init(&ls->workers[t].go, 0, 0);
     }
+    sem_init(&ls->watch_go, 0, 0);
+    sem_init(&ls->caller_done, 0, 0);
     ls->run = run;
     ls->next = 0;
+    ls->t0_on_caller = run_t0_is_loader_thread(run);
     atomic_store(&ls->in_teardown, false);
     return ls;
 }
@@ -188,6 +248,13 @@ static void release_lockstep(struct lockstep *ls)
         stop_worker(&ls->workers[t], SIZE_MAX);
         sem_destroy(&ls->workers[t].go);
     }
+    if (ls->watching) {
+        ls->watcher_exit = true;
+        sem_post(&ls->watch_go);
+        pthread_join(ls->watcher, NULL);
+    }
+    sem_destroy(&ls->watch_go);
+    sem_destroy(&ls->caller_done);
     sem_destroy(&ls->done);
     hmem_unmap(ls, sizeof *ls);
 }
@@ -210,6 +277,7 @@ void exec_lockstep(struct run *run)
             ls->next++;
             continue;
         }
+        bool on_caller = op->thread == 0 && ls->t0_on_caller;
         if (op->kind == OP_RESTART) {
             stop_worker(w, ls->next);
             start_worker(w);
@@ -218,8 +286,14 @@ void exec_lockstep(struct run *run)
             ls->next++;
             continue;
         }
-        hand_over(ls, w, BATCH, bound);
+        if (on_caller)
+            perform_on_caller(ls, BATCH, bound);
+        else
+            hand_over(ls, w, BATCH, bound);
     }
-    hand_over(ls, &ls->workers[0], TEARDOWN, bound);
+    if (ls->t0_on_caller)
+        perform_on_caller(ls, TEARDOWN, bound);
+    else
+        hand_over(ls, &ls->workers[0], TEARDOWN, bound);
     release_lockstep(ls);
 }

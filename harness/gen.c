@@ -11,7 +11,8 @@
  *   malloc 30, free 22, realloc 14, calloc 7, check 5, usable_size 4,
  *   reallocarray 3, free_sized 3, aligned_alloc 3, posix_memalign 3,
  *   memalign 2, restart 1 (a fresh thread's first calls, one thread or
- *   several); with threads > 1 also barrier 1.
+ *   several; for half the seeds never of t0, which then runs on the thread
+ *   that loaded the allocator); with threads > 1 also barrier 1.
  *   Sizes: log-scaled, exponent weighted so the median is about 100 B and
  *   almost all are below 64 KiB; 2 % are 64 KiB .. 32 MiB, 1 % are 0;
  *   with an allocator's class edges (gen_params), 4 % are one of them
@@ -65,7 +66,9 @@ struct gen {
     unsigned threads, slots;
     bool small_only;
     bool fail_maps;
-    unsigned thread; /* the thread of the current run */
+    bool
+        keep_loader_thread; /* t0 never restarts: it runs on the thread that loaded the allocator */
+    unsigned thread;        /* the thread of the current run */
     size_t live;
     int sized_free_next;       /* a slot a shrinking realloc just left: free_sized it next, or -1 */
     const size_t *class_edges; /* gen_params' */
@@ -346,6 +349,7 @@ static void default_weights(const struct gen *g, unsigned *w)
      * of its own in allocators with per-thread caches. */
     if (g->threads == 1) w[OP_BARRIER] = 0;
     if (!g->fail_maps) w[OP_FAIL_MAPS] = 0;
+    if (g->keep_loader_thread && g->thread == 0) w[OP_RESTART] = 0;
 }
 
 static void small_weights(unsigned *w)
@@ -496,6 +500,10 @@ static void gen_start(struct gen *g, const struct gen_params *params)
         .sized_free_next = -1,
         .class_edges = params->class_edges,
         .class_edge_count = params->class_edges ? params->class_edge_count : 0,
+        /* Half the seeds: a restart of t0 would put it on a fresh thread
+         * (rules.h, rule_restarts_loader_thread). Taken from the seed, not
+         * the stream, so that the other half draw as they always did. */
+        .keep_loader_thread = (params->seed * UINT64_C(0x9E3779B97F4A7C15)) >> 63,
     };
     prng_seed(&g->rng, params->seed);
 }

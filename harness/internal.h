@@ -264,6 +264,9 @@ void exec_op(struct op_context *c);
 /* Verifies and frees every live block (end of program), on the calling thread. */
 void exec_teardown(struct run *run, unsigned thread);
 
+/* Whether thread 0 is the thread that loaded the allocator (lock-step, and
+ * the program never restarts it: rules.h, rule_restarts_loader_thread). */
+bool run_t0_is_loader_thread(const struct run *run);
 /* exec_lockstep.c / exec_free.c: run the whole program; return normally when
  * every operation passed (a violation never returns). */
 void exec_lockstep(struct run *run);

@@ -174,7 +174,9 @@ static void add_operation(struct text *t, const struct run *run, size_t index, c
         add(t, "  %send of program: %s (freeing what is still live)\n", REPORT_OPERATION, line);
     else
         add(t, "  %s#%zu of %zu: %s\n", REPORT_OPERATION, index, run->program->count, line);
-    add(t, "  thread:    t%u\n", thread);
+    add(t, "  thread:    t%u%s\n", thread,
+        thread == 0 && run_t0_is_loader_thread(run) ? " (the thread that loaded the allocator)"
+                                                    : "");
 }
 
 void report_violation(const struct op_context *c, const struct violation *v)

@@ -123,6 +123,21 @@ static inline bool op_is_realloc(enum op_kind kind)
     return kind == OP_REALLOC || kind == OP_REALLOCARRAY;
 }
 
+/*
+ * Which OS thread performs t0: in lock-step execution, the thread that
+ * loaded the allocator (the process's main thread: an allocator may keep a
+ * heap of its own for it, such as mimalloc's main heap), unless the program
+ * restarts t0. A restart is a thread exiting and a fresh one taking its
+ * number, and the loading thread cannot exit: a program that restarts t0
+ * runs every t0 on a fresh thread, so that no block of a living thread is
+ * freed as if its thread were gone. The executors scan the program with
+ * this predicate before the first operation.
+ */
+static inline bool rule_restarts_loader_thread(const struct op *op)
+{
+    return op->kind == OP_RESTART && op->thread == 0;
+}
+
 /* ======== invariants ======== */
 
 /* X(INVARIANT, name as reported). */

@@ -47,13 +47,22 @@
      defined(DEFECT_BIMODAL) + defined(DEFECT_ZERO_INCONSISTENT) +                                 \
      defined(DEFECT_POSIX_MEMALIGN_NULL) + defined(DEFECT_THREAD_EXIT_HANG) +                      \
      defined(DEFECT_OOM_ERRNO) + defined(DEFECT_MISSING_ALIGNED_ALLOC) +                           \
-     defined(DEFECT_FIRST_CALL_MISALIGN) + defined(DEFECT_NONE)) > 1
+     defined(DEFECT_FIRST_CALL_MISALIGN) + defined(DEFECT_LOADER_THREAD_MISALIGN) +                \
+     defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
 /* The smallest first malloc of a thread that DEFECT_FIRST_CALL_MISALIGN
  * misaligns: larger than anything a thread's start-up asks for. */
 #define FIRST_CALL_SIZE 4000
+
+#ifdef DEFECT_LOADER_THREAD_MISALIGN
+/* Set by the constructor on the thread that loaded the library (a fork
+ * copies it to the child's only thread, which is the same thread to the
+ * library): that thread's mallocs of FIRST_CALL_SIZE bytes or more take a
+ * path of their own (a heap made at load time) and come back misaligned. */
+static __thread bool on_loader_thread __attribute__((tls_model("initial-exec")));
+#endif
 
 /* The two defects that hand one freed block out twice share a mechanism. */
 #if defined(DEFECT_OVERLAP) || defined(DEFECT_CROSS_THREAD)
@@ -765,6 +774,9 @@ static void *do_malloc(size_t size)
         if (size >= FIRST_CALL_SIZE) shift = 8;
     }
 #endif
+#ifdef DEFECT_LOADER_THREAD_MISALIGN
+    if (on_loader_thread && size >= FIRST_CALL_SIZE) shift = 8;
+#endif
     void *p = core_alloc(size, PLAIN_ALIGN, false, shift);
     registry_add(p);
     return p;
@@ -1087,6 +1099,9 @@ size_t malloc_usable_size(void *p)
 __attribute__((constructor)) static void defective_init(void)
 {
     (void)libc_ready();
+#ifdef DEFECT_LOADER_THREAD_MISALIGN
+    on_loader_thread = true;
+#endif
 #ifdef DEFECT_CROSS_THREAD
     if (pthread_key_create(&exit_key, thread_exits) == 0) {
         atomic_store(&exit_key_made, true);

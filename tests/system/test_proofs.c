@@ -157,6 +157,29 @@ START_TEST(hang_is_caught_in_free_running_mode)
 }
 END_TEST
 
+/* Thread 0 is the thread that loaded the allocator, which the report says,
+ * unless the program restarts thread 0: then it is a fresh thread, where
+ * loader_thread_misalign's mallocs are correct, before the restart as after. */
+START_TEST(t0_is_the_loader_thread_unless_restarted)
+{
+    char dir[64], kept[128], restarted[128], lib[512];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(kept, sizeof kept, "%s/kept.txt", dir);
+    snprintf(restarted, sizeof restarted, "%s/restarted.txt", dir);
+    write_file(kept, "t1 malloc s0 16\nt0 malloc s1 4000\n");
+    write_file(restarted, "t0 malloc s1 4000\nt0 restart\nt0 malloc s2 4000\n");
+    defective_library(lib, sizeof lib, "loader_thread_misalign");
+    const char *run_kept[] = {"gauntlet", "run", "--alloc", lib, kept, NULL};
+    spawn_run(run_kept, &r);
+    ck_assert_msg(r.status == 1 && reported("alignment"), "exit %d:\n%s", r.status, r.err);
+    ck_assert_msg(strstr(r.err, "thread:    t0 (the thread that loaded the allocator)"), "%s",
+                  r.err);
+    const char *run_restarted[] = {"gauntlet", "run", "--alloc", lib, restarted, NULL};
+    spawn_run(run_restarted, &r);
+    ck_assert_msg(r.status == 0, "exit %d:\n%s", r.status, r.err);
+}
+END_TEST
+
 static void run_all_allocators_on(const char *const files[], const char *mode)
 {
     const char *allocs[] = {"glibc", "jemalloc", "mimalloc", "tcmalloc", NULL};
@@ -287,6 +310,7 @@ Suite *proofs_suite(void)
     tcase_add_loop_test(tc, each_defect_is_caught_by_generated_programs, 0, generated_count);
     tcase_add_test(tc, hang_is_caught_in_free_running_mode);
     tcase_add_test(tc, cross_thread_defect_needs_cross_thread_frees);
+    tcase_add_test(tc, t0_is_the_loader_thread_unless_restarted);
     suite_add_tcase(s, tc);
     TCase *real = tcase_create("real allocators");
     tcase_set_timeout(real, 600);
