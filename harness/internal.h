@@ -382,10 +382,11 @@ bool map_faults_available(void);
 
 /* ---- crash_site.c: where a crash happened (async-signal-safe) ---- */
 
-/* "OBJECT+0xOFFSET" for the instruction at pc, in out; false when pc is in
- * no file-backed mapping or in the object holding libc_pc (the C library,
- * whose instruction says nothing of which bug led there). */
-bool crash_site_of(uintptr_t pc, uintptr_t libc_pc, char *out, size_t len);
+/* "OBJECT+0xOFFSET" for the instruction at pc, in out; when pc is in the
+ * object holding libc_pc (the C library, whose instruction says nothing of
+ * which bug led there), for its caller's return address, found in the stack
+ * above sp. False when neither is in an executable file mapping. */
+bool crash_site_of(uintptr_t pc, uintptr_t sp, uintptr_t libc_pc, char *out, size_t len);
 
 /* ---- report.c ---- */
 

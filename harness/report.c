@@ -276,30 +276,33 @@ static void report_end(const char *how, const char *where, const char *what, con
     record(what, detail, current.op != NULL, current.index, current.op);
 }
 
-/* The faulting instruction of a crash, or 0 where this build cannot tell. */
-static uintptr_t faulting_pc(const void *context)
+/* The faulting instruction of a crash and the stack pointer there, or 0
+ * where this build cannot tell. */
+static uintptr_t faulting_pc(const void *context, uintptr_t *sp)
 {
     const ucontext_t *uc = context;
 #if defined(__x86_64__)
+    *sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
     return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
 #elif defined(__aarch64__)
+    *sp = (uintptr_t)uc->uc_mcontext.sp;
     return (uintptr_t)uc->uc_mcontext.pc;
 #else
     (void)uc;
+    *sp = 0;
     return 0;
 #endif
 }
 
-/* The record's detail is the signal's number, then ":SITE" when the
- * faulting instruction is in a file-backed object other than the C
- * library: the site tells apart two bugs that crash through the same call,
- * and one bug reached through different calls signs once. */
+/* The record's detail is the signal's number, then ":SITE" when there is
+ * one (crash_site.c): the site tells apart two bugs that crash through the
+ * same call, and one bug reached through different calls signs once. */
 static void on_crash(int signal_number, siginfo_t *info, void *context)
 {
     (void)info;
     char how[96], detail[FINDING_SIGNATURE_MAX], site[FINDING_SIGNATURE_MAX - 16];
-    uintptr_t pc = faulting_pc(context);
-    bool located = pc && crash_site_of(pc, (uintptr_t)abort, site, sizeof site);
+    uintptr_t sp, pc = faulting_pc(context, &sp);
+    bool located = pc && crash_site_of(pc, sp, (uintptr_t)abort, site, sizeof site);
     snprintf(how, sizeof how, "died of signal %d (%s)", signal_number, strsignal(signal_number));
     if (located) {
         snprintf(detail, sizeof detail, "%d:%s", signal_number, site);

@@ -93,11 +93,15 @@ unsigned replay_with_history(struct campaign *c, const uint8_t *crash, size_t cr
  * written into corpus, but for the regressions that fail on `version` ("":
  * none left out); `command` names who says so. */
 void write_seed_corpus(const char *command, const char *corpus, const char *version);
+/* The signature each regression that fails on c->alloc_version fails with
+ * here, added to c->known. */
+void know_affecting_regressions(struct campaign *c);
 /* dictionary.c: writes OUT/fuzz.dict, gauntlet.dict and the allocator's
  * probed size-class edges, and names it in c->dict_path. */
 void write_campaign_dictionary(struct campaign *c);
-/* The campaign's known findings at its start: --known and the reports saved
- * in OUT/findings/; writes OUT/known.txt. */
+/* The campaign's known findings at its start: --known, the reports saved
+ * in OUT/findings/ and the regressions this version fails; writes
+ * OUT/known.txt (after write_campaign_dictionary, which learns the version). */
 void start_known(struct campaign *c);
 size_t count_files(const char *dir, const char *prefix);
 

@@ -37,7 +37,8 @@ static const char fuzz_help[] =
     "finding is already known is counted as a repeat (kept in OUT/repeats/).\n"
     "  --known FILE  findings to pass over from the start (signatures, shell\n"
     "                patterns, or saved reports); the reports already in\n"
-    "                OUT/findings/ are known too\n"
+    "                OUT/findings/ are known too, and so are the regressions whose\n"
+    "                `# affects:` line names this version (by how they fail here)\n"
     "  --stop-at-first  stop at the first new finding\n"
     "  --mode M      lockstep (default; free with --san tsan) or free: the program's\n"
     "                threads run at once, so races inside the allocator can happen; a\n"
@@ -379,8 +380,8 @@ int cmd_fuzz(int argc, char **argv)
     }
     empty_directory(c.history_dir);
     setenv("GAUNTLET_HISTORY", c.history_dir, 1);
-    start_known(&c);
     write_campaign_dictionary(&c);
+    start_known(&c);
     if (count_files(o.corpus, "") == 0) write_seed_corpus("fuzz", o.corpus, c.alloc_version);
     setenv("GAUNTLET_KNOWN", c.known_path, 1);
     time_t deadline = time(NULL) + o.seconds;

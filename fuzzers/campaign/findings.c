@@ -298,6 +298,7 @@ void start_known(struct campaign *c)
         hmem_unmap(bytes, mapped);
     }
     if (d) closedir(d);
+    know_affecting_regressions(c);
     path_printf(c->known_path, sizeof c->known_path, "%s/known.txt", c->o->out);
     write_output_with(c->known_path, write_known, c->known);
     if (c->known->count)

@@ -4,7 +4,9 @@
  * they fail on the version under test (`# affects:`): a known crash there
  * would end every round at once. `gauntlet fuzz` writes it into an empty
  * corpus; `gauntlet seeds` writes it for builds that package it (the
- * ClusterFuzzLite build's seed corpus per allocator).
+ * ClusterFuzzLite build's seed corpus per allocator). Those regressions are
+ * known findings of the campaign, by the signature they fail with here (a
+ * crash's site is this build's).
  */
 #include "campaign.h"
 
@@ -53,6 +55,29 @@ void write_seed_corpus(const char *command, const char *corpus, const char *vers
         }
         closedir(d);
     }
+}
+
+void know_affecting_regressions(struct campaign *c)
+{
+    char dir[4096];
+    path_printf(dir, sizeof dir, "%s/corpus/regressions", data_dir());
+    DIR *d = c->alloc_version[0] ? opendir(dir) : NULL;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        char path[8192];
+        path_printf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (e->d_name[0] == '.' || !program_file_affects(path, c->alloc_version)) continue;
+        struct run_options options = {.alloc = c->o->alloc, .cap = c->o->cap};
+        struct child_verdict r;
+        if (!child_run_file(&options, path, &r) || r.status != VERDICT_FAIL || !r.signature[0] ||
+            known_findings_match(c->known, r.signature))
+            continue;
+        char line[FINDING_SIGNATURE_MAX + 1], error[256];
+        int n = snprintf(line, sizeof line, "%s\n", r.signature);
+        if (known_findings_parse(line, (size_t)n, c->known, error, sizeof error))
+            fprintf(stderr, "gauntlet fuzz: known: %s (%s, which fails on %s, as it says)\n",
+                    r.signature, e->d_name, c->alloc_version);
+    }
+    if (d) closedir(d);
 }
 
 int cmd_seeds(int argc, char **argv)

@@ -240,8 +240,8 @@ const struct alloc_policy *policy_for(const char *allocator_name);
  * (zero, small <= 1 KiB, medium <= 64 KiB, large <= 4 MiB, huge, impossible);
  * `cross` marks a block another thread made. A process that ends inside the
  * allocator has `crash/signal-N/SITE` (the faulting instruction's object and
- * offset, crash_site.c) or, where there is no site (the C library: abort,
- * memcpy), `crash/signal-N/OPERATION`; `exit/-/OPERATION`, ... */
+ * offset, or its caller's when it is the C library's: crash_site.c) or,
+ * where there is none, `crash/signal-N/OPERATION`; `exit/-/OPERATION`, ... */
 #define FINDING_SIGNATURE_MAX 96
 #define KNOWN_FINDINGS_MAX    256
 /* Signatures to pass over (--known): shell patterns (fnmatch), one a line. */

@@ -56,6 +56,10 @@ START_TEST(smoke_campaign_per_allocator_is_clean)
     ck_assert_msg(strstr(r.out, "summary: libfuzzer on") != NULL, "no summary: %s", r.out);
     /* It fuzzed: --runs bounds the executions, so all of them were made. */
     ck_assert_msg(summary_executions(r.out) >= 4000, "%s: %s", allocs[_i], r.out);
+    /* A regression that fails on this version is a known finding, by the
+     * signature it fails with here, not a new one when the campaign meets it. */
+    if (strstr(r.err, "left out: it fails on"))
+        ck_assert_msg(strstr(r.err, "gauntlet fuzz: known: "), "%s: %s", allocs[_i], r.err);
     /* With a dictionary aimed at this allocator's own size classes. */
     char dict[128];
     snprintf(dict, sizeof dict, "%s/fuzz.dict", out);

@@ -204,6 +204,21 @@ START_TEST(triage_signs_a_crash_by_its_site)
 }
 END_TEST
 
+/* abort_malloc calls abort(): the faulting instruction is the C library's,
+ * where every abort ends; the site is the caller's return address, in the
+ * defective library. */
+START_TEST(crash_in_the_c_library_is_signed_by_its_caller)
+{
+    char lib[512];
+    defective_library(lib, sizeof lib, "abort_malloc");
+    const char *run[] = {
+        "gauntlet", "run", "--alloc", lib, "tests/defective/programs/abort_malloc.txt", NULL};
+    spawn_run(run, &r);
+    ck_assert_msg(r.status == 1 && strstr(r.err, "(Aborted) at libdefect_abort_malloc.so+0x"),
+                  "exit %d:\n%s", r.status, r.err);
+}
+END_TEST
+
 START_TEST(triage_groups_findings_that_fail_the_same_way)
 {
     char dir[64], path[256], lib[512];
@@ -256,6 +271,7 @@ Suite *minimize_suite(void)
     tcase_add_test(tc, minimize_needs_alloc);
     tcase_add_test(tc, triage_groups_findings_that_fail_the_same_way);
     tcase_add_test(tc, triage_signs_a_crash_by_its_site);
+    tcase_add_test(tc, crash_in_the_c_library_is_signed_by_its_caller);
     suite_add_tcase(s, tc);
     return s;
 }
