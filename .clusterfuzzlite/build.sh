@@ -24,8 +24,9 @@ for f in harness/*.c; do
   objects+=("$o")
 done
 
-# libFuzzer's structure-aware mutator hooks (fuzzers/fuzz_mutator.c).
-for f in fuzzers/fuzz_mutator.c fuzzers/mutator_env.c; do
+# libFuzzer's structure-aware mutator hooks (fuzzers/fuzz_mutator.c), and
+# the young-process runs every target makes (fuzzers/young_process.c).
+for f in fuzzers/fuzz_mutator.c fuzzers/mutator_env.c fuzzers/young_process.c; do
   o="$work/$(basename "$f" .c).o"
   $CC $CFLAGS -std=c17 -D_GNU_SOURCE -pthread -Iharness/include -Ifuzzers -c "$f" -o "$o"
   objects+=("$o")

@@ -67,7 +67,7 @@ common=(-std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -g
     -I"$root/harness" -I"$root/harness/include" -I"$root/fuzzers" "${extra[@]}")
 # The mapping calls fail_maps refuses, exported (harness/map_faults.c.in).
 libs=(-ldl -pthread -Wl,--dynamic-list="$root/harness/map_faults.dynlist")
-target=$root/fuzzers/fuzz_program.c
+target=("$root/fuzzers/fuzz_program.c" "$root/fuzzers/young_process.c")
 mutator=("$root/fuzzers/fuzz_mutator.c" "$root/fuzzers/mutator_env.c")
 
 mkdir -p "$out"
@@ -90,27 +90,27 @@ need_clang() {
 build_config() {
     case "$1" in
     libfuzzer-none)
-        need_clang "$1" && build_one "$1" "$clang" -O2 -fsanitize=fuzzer "$target" "${mutator[@]}" ;;
+        need_clang "$1" && build_one "$1" "$clang" -O2 -fsanitize=fuzzer "${target[@]}" "${mutator[@]}" ;;
     libfuzzer-asan)
         # UBSan findings must stop the run like ASan's, so the engine keeps them.
         need_clang "$1" && build_one "$1" "$clang" -O1 -fno-omit-frame-pointer \
-            -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all "$target" "${mutator[@]}" ;;
+            -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all "${target[@]}" "${mutator[@]}" ;;
     libfuzzer-tsan)
-        need_clang "$1" && build_one "$1" "$clang" -O1 -fsanitize=fuzzer,thread "$target" "${mutator[@]}" ;;
+        need_clang "$1" && build_one "$1" "$clang" -O1 -fsanitize=fuzzer,thread "${target[@]}" "${mutator[@]}" ;;
     afl)
         [ -n "$afl_cc" ] || { echo "build.sh: note: AFL++ not installed, $1 skipped" >&2; return 0; }
-        AFL_QUIET=1 build_one "$1" "$afl_cc" -O2 "$target" "$root/fuzzers/afl_main.c" ;;
+        AFL_QUIET=1 build_one "$1" "$afl_cc" -O2 "${target[@]}" "$root/fuzzers/afl_main.c" ;;
     afl-driver)
         if [ -z "$afl_cc" ] || [ ! -f "$afl_driver" ]; then
             echo "build.sh: note: AFL++ or its driver missing, $1 skipped" >&2
             return 0
         fi
-        AFL_QUIET=1 build_one "$1" "$afl_cc" -O2 "$target" "$afl_driver" ;;
+        AFL_QUIET=1 build_one "$1" "$afl_cc" -O2 "${target[@]}" "$afl_driver" ;;
     afl-mutator)
         build_one "$1.so" "$cc" -O2 -fPIC -shared -Wl,--no-undefined "$root/fuzzers/afl_mutator.c" \
             "$root/fuzzers/mutator_env.c" ;;
     replay)
-        build_one "$1" "$cc" -O2 "$target" "$root/fuzzers/replay_main.c" ;;
+        build_one "$1" "$cc" -O2 "${target[@]}" "$root/fuzzers/replay_main.c" ;;
     *)
         echo "build.sh: unknown configuration '$1' (known: ${all_configs[*]})" >&2
         return 2 ;;

@@ -21,6 +21,8 @@
  *                   it ran (history-PID.bin, input_history.c), removed when
  *                   it exits normally; a process that dies leaves it, so
  *                   that a crash needing earlier inputs replays with them
+ *   GAUNTLET_YOUNG  N: one input in N is also run in a young process
+ *                   (young_process.c; lock-step, not under TSan)
  * A violation is reported on stderr, then abort()s so that the engine keeps
  * the input as a crash.
  */
@@ -38,6 +40,12 @@
 
 #ifndef GAUNTLET_DEFAULT_ALLOC
 #define GAUNTLET_DEFAULT_ALLOC "glibc"
+#endif
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FUZZ_UNDER_TSAN 1
+#endif
 #endif
 
 const char *fuzz_input_name;
@@ -126,6 +134,8 @@ static void load_known(const char *path)
     config.known_path = path;
 }
 
+static void run_input(const uint8_t *data, size_t size);
+
 static void setup(char **argv)
 {
     allocator_prepare_process(argv);
@@ -172,6 +182,10 @@ static void setup(char **argv)
     report_catch_exit();
     config.feedback = &feedback;
     ready = true;
+#if !defined(FUZZ_UNDER_TSAN) && !defined(__SANITIZE_THREAD__)
+    /* TSan's runtime has threads of its own: no fork from here. */
+    if (config.mode == MODE_LOCKSTEP) young_start(run_input);
+#endif
 }
 
 #if defined(__has_feature)
@@ -193,11 +207,6 @@ const char *__lsan_default_suppressions(void)
 }
 #endif
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FUZZ_UNDER_TSAN 1
-#endif
-#endif
 #if defined(FUZZ_UNDER_TSAN) || defined(__SANITIZE_THREAD__)
 /* libFuzzer's coverage counters are plain byte increments, and clang 14
  * instruments them for TSan: threads running the same harness code "race"
@@ -271,26 +280,35 @@ static void check_no_process_left(const struct children *before)
     _exit(1);
 }
 
+/* One input's program, run; also what a young process runs. */
+static void run_input(const uint8_t *data, size_t size)
+{
+    /* One program's storage for every input: mapping and unmapping it for
+     * each cost more than a short program. */
+    static struct program program;
+    program_clear(&program);
+    program_append_binary(data, size, &program);
+    if (program.count == 0) return;
+    /* The report's reproduce line names the file; under an engine the file
+     * is the crash file it is about to write. */
+    config.program_path = fuzz_input_name ? fuzz_input_name : "CRASH_FILE";
+    struct run_stats stats;
+    struct children before = {0};
+    if (some_child_runs()) list_children(&before);
+    run_program(&program, &allocator, &config, &stats);
+    check_no_process_left(&before);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!ready) setup(NULL);
     if (size > (size_t)FUZZ_MAX_OPS * GAUNTLET_RECORD_SIZE)
         size = (size_t)FUZZ_MAX_OPS * GAUNTLET_RECORD_SIZE;
-    /* One program's storage for every input: mapping and unmapping it for
-     * each cost more than a short program. */
-    static struct program program;
-    program_clear(&program);
     record_input(data, size);
-    program_append_binary(data, size, &program);
-    if (program.count > 0) {
-        /* The report's reproduce line names the file; under an engine the
-         * file is the crash file it is about to write. */
-        config.program_path = fuzz_input_name ? fuzz_input_name : "CRASH_FILE";
-        struct run_stats stats;
-        struct children before = {0};
-        if (some_child_runs()) list_children(&before);
-        run_program(&program, &allocator, &config, &stats);
-        check_no_process_left(&before);
+    run_input(data, size);
+    if (young_run_fails(data, size)) {
+        on_violation();
+        _exit(1);
     }
     return 0;
 }

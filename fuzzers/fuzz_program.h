@@ -23,4 +23,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 extern const char *fuzz_input_name;
 extern bool fuzz_exit_on_violation;
 
+/* young_process.c: with GAUNTLET_YOUNG=N, forks (at start-up, before any
+ * input) the keeper that runs one input in N again, through `run`, in a
+ * process as young as the target was then. */
+#define FUZZ_YOUNG_MAX_INPUT (1u << 20)
+void young_start(void (*run)(const uint8_t *data, size_t size));
+/* Whether the input, if it is one of those, fails in a young process (said
+ * on stderr); false when it is not chosen or passes there. */
+bool young_run_fails(const uint8_t *data, size_t size);
+
 #endif

@@ -30,6 +30,9 @@ extern char **environ;
  * (pages that fill and move). libFuzzer lengthens its inputs gradually
  * (-len_control), so short programs still come first. */
 #define CAMPAIGN_MAX_LEN "-max_len=24576"
+/* One input in this many is run again in a young process: about one fork a
+ * few milliseconds, a few per cent of the executions. */
+#define CAMPAIGN_YOUNG_EVERY "16"
 
 /* Where the log ends now: a round reads only what it appended. */
 static long log_size(const char *log_path)
@@ -180,7 +183,11 @@ void run_libfuzzer(struct campaign *c, const char *target, const char *log_path)
     if (o->seed) argv[n++] = seed;
     if (o->runs) argv[n++] = runs;
     argv[n] = NULL;
+    /* libFuzzer runs every input in one long-lived process: some are also
+     * run in a young one (fuzzers/young_process.c). */
+    setenv("GAUNTLET_YOUNG", CAMPAIGN_YOUNG_EVERY, 1);
     run_engine(c, argv, log_path, c->keep_going);
+    unsetenv("GAUNTLET_YOUNG");
     c->round_executions = libfuzzer_executions(log_path, c->round_log_from);
     c->executions += c->round_executions;
     /* libFuzzer ends by itself with status 0 only after its closing line:

@@ -56,6 +56,10 @@
  * misaligns: larger than anything a thread's start-up asks for. */
 #define FIRST_CALL_SIZE 4000
 
+/* How many mallocs a process makes while DEFECT_YOUNG_MISALIGN's heap is
+ * young. */
+#define YOUNG_CALLS 64
+
 #ifdef DEFECT_LOADER_THREAD_MISALIGN
 /* Set by the constructor on the thread that loaded the library (a fork
  * copies it to the child's only thread, which is the same thread to the
@@ -776,6 +780,13 @@ static void *do_malloc(size_t size)
 #endif
 #ifdef DEFECT_LOADER_THREAD_MISALIGN
     if (on_loader_thread && size >= FIRST_CALL_SIZE) shift = 8;
+#endif
+#ifdef DEFECT_YOUNG_MISALIGN
+    /* A young heap's path (before its caches fill): while the process has
+     * made fewer than YOUNG_CALLS mallocs, those of FIRST_CALL_SIZE bytes or
+     * more are misaligned. */
+    static atomic_uint young_calls;
+    if (atomic_fetch_add(&young_calls, 1) < YOUNG_CALLS && size >= FIRST_CALL_SIZE) shift = 8;
 #endif
     void *p = core_alloc(size, PLAIN_ALIGN, false, shift);
     registry_add(p);

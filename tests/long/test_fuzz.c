@@ -509,6 +509,43 @@ START_TEST(fuzz_target_threads_are_fresh_for_each_input)
 }
 END_TEST
 
+/* young_misalign misaligns large mallocs only while its process is young:
+ * after an input of 80 small mallocs, the long-lived target passes a large
+ * one; with GAUNTLET_YOUNG=1 every input also runs in a young process,
+ * where the large malloc fails, and the target reports that and aborts. */
+START_TEST(young_process_finds_what_an_aged_one_hides)
+{
+    char dir[64], lib[512], text[128], aging[128], probe[128], command[2048];
+    make_temp_dir(dir, sizeof dir);
+    defective_library(lib, sizeof lib, "young_misalign");
+    char many[2048] = "";
+    for (int i = 0; i < 80; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "t0 malloc s%d 16\n", i);
+    const char *const programs[][2] = {{many, aging}, {"t0 malloc s0 4000\n", probe}};
+    snprintf(aging, sizeof aging, "%s/aging.bin", dir);
+    snprintf(probe, sizeof probe, "%s/probe.bin", dir);
+    for (int i = 0; i < 2; i++) {
+        snprintf(text, sizeof text, "%s/%d.txt", dir, i);
+        write_file(text, programs[i][0]);
+        const char *encode[] = {"gauntlet", "encode", text, "-o", programs[i][1], NULL};
+        spawn_run(encode, &r);
+        ck_assert_msg(r.status == 0, "encode: %s", r.err);
+    }
+    for (int young = 0; young < 2; young++) {
+        snprintf(command, sizeof command,
+                 "GAUNTLET_YOUNG=%d GAUNTLET_ALLOC='%s' build/fuzz/libfuzzer-none %s %s 2>&1",
+                 young, lib, aging, probe);
+        const char *fuzz[] = {"sh", "-c", command, NULL};
+        spawn_run(fuzz, &r);
+        if (young)
+            ck_assert_msg(r.status != 0 && strstr(r.out, "FINDING in a young process"),
+                          "the young run passed: exit %d\n%s", r.status, r.out);
+        else
+            ck_assert_msg(r.status == 0, "the aged process failed: exit %d\n%s", r.status, r.out);
+    }
+}
+END_TEST
+
 /* A crash that needs an earlier input of its process: the cross-thread
  * defect's cache is filled by one input (`frees`, run first: libFuzzer runs
  * a corpus smallest first) and handed out twice by the next (`takes`),
@@ -632,6 +669,7 @@ Suite *fuzz_suite(void)
     tcase_add_test(tc, sanitizer_report_is_confirmed_by_the_sanitized_target);
     tcase_add_test(tc, campaign_goes_on_past_each_finding);
     tcase_add_test(tc, fuzz_target_threads_are_fresh_for_each_input);
+    tcase_add_test(tc, young_process_finds_what_an_aged_one_hides);
     tcase_add_test(tc, history_dependent_crash_is_replayed_with_its_history);
     tcase_add_loop_test(tc, campaign_finds_each_defect, 0,
                         (int)(sizeof found_by_fuzzing / sizeof *found_by_fuzzing));

@@ -1,0 +1,144 @@
+/*
+ * young_process.c — inputs run again in a young process. A libFuzzer target
+ * runs every input in one long-lived process, and an allocator's state from
+ * earlier inputs can hide a bug that only a young heap shows (mimalloc
+ * reuses the data of exited threads, so that after a few hundred inputs a
+ * fresh thread's first call no longer asks the OS for memory, and a bug on
+ * that path stops showing). So at start-up, before any input, the target
+ * forks a keeper that stays as it is then; one input in N (chosen by the
+ * input's bytes, so that a re-run chooses alike) is handed to it, and it
+ * runs the input in a fork of itself, a process as young as the target
+ * was. A failure there is reported, and the target aborts so that the
+ * engine keeps the input; `gauntlet run`, a young process too, confirms it.
+ * Enabled by GAUNTLET_YOUNG=N (the campaign sets it for libFuzzer).
+ */
+#include "fuzz_program.h"
+
+#include "gauntlet.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Bound of one young run: a hang there is the engine's to find. */
+#define YOUNG_SECONDS 10
+
+static unsigned every; /* one input in `every`; 0: off */
+static int to_keeper = -1, from_keeper = -1;
+
+static bool write_all(int fd, const void *buf, size_t len)
+{
+    for (const char *p = buf; len;) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+static bool read_all(int fd, void *buf, size_t len)
+{
+    for (char *p = buf; len;) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* The keeper: for each input it is sent, a fork of itself runs it; the
+ * wait status goes back. It ends with the target (its pipe closes). */
+static _Noreturn void keep(int requests, int answers, void (*run)(const uint8_t *, size_t))
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    static uint8_t input[FUZZ_YOUNG_MAX_INPUT];
+    for (size_t len; read_all(requests, &len, sizeof len) && len <= sizeof input &&
+                     read_all(requests, input, len);) {
+        pid_t child = fork();
+        if (child == 0) {
+            close(requests);
+            close(answers);
+            /* Its crashes are the harness's to report: the engine's handlers
+             * would write artifacts of an input it knows nothing of. */
+            signal(SIGALRM, SIG_DFL);
+            report_install_crash_handlers();
+            alarm(YOUNG_SECONDS);
+            run(input, len);
+            _exit(0);
+        }
+        int status = 0;
+        while (child > 0 && waitpid(child, &status, 0) < 0 && errno == EINTR)
+            continue;
+        if (child < 0) status = -1;
+        if (!write_all(answers, &status, sizeof status)) break;
+    }
+    _exit(0);
+}
+
+void young_start(void (*run)(const uint8_t *, size_t))
+{
+    const char *want = getenv("GAUNTLET_YOUNG");
+    every = want ? (unsigned)strtoul(want, NULL, 10) : 0;
+    if (every == 0) return;
+    int requests[2], answers[2];
+    if (pipe(requests) != 0 || pipe(answers) != 0) {
+        every = 0;
+        return;
+    }
+    fflush(NULL);
+    pid_t keeper = fork();
+    if (keeper == 0) {
+        close(requests[1]);
+        close(answers[0]);
+        keep(requests[0], answers[1], run);
+    }
+    close(requests[0]);
+    close(answers[1]);
+    if (keeper < 0) {
+        close(requests[1]);
+        close(answers[0]);
+        every = 0;
+        return;
+    }
+    to_keeper = requests[1];
+    from_keeper = answers[0];
+}
+
+/* FNV-1a: the same input is chosen on every run. */
+static bool chosen(const uint8_t *data, size_t size)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ data[i]) * UINT64_C(0x100000001b3);
+    return h % every == 0;
+}
+
+bool young_run_fails(const uint8_t *data, size_t size)
+{
+    if (every == 0 || size > FUZZ_YOUNG_MAX_INPUT || !chosen(data, size)) return false;
+    int status;
+    if (!write_all(to_keeper, &size, sizeof size) || !write_all(to_keeper, data, size) ||
+        !read_all(from_keeper, &status, sizeof status)) {
+        fputs("fuzz_program: the young-process keeper is gone; young runs stop\n", stderr);
+        every = 0;
+        return false;
+    }
+    if (status == -1 || (WIFEXITED(status) && WEXITSTATUS(status) == 0)) return false;
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) return false; /* the engine's to time */
+    fprintf(stderr,
+            "gauntlet: FINDING in a young process: this input fails in a copy of the target made "
+            "before any input (%s %d), and not after the inputs this process ran: the "
+            "allocator's state from them hid it\n",
+            WIFSIGNALED(status) ? "signal" : "exit status",
+            WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    return true;
+}
