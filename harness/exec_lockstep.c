@@ -121,15 +121,21 @@ static void *worker_main(void *arg)
     }
 }
 
+/* A thread for program thread `number` (its worker, or t0's watcher), or a
+ * set-up error: the program cannot run as written without it. */
+static void create_thread(struct run *run, unsigned number, pthread_t *thread,
+                          void *(*main)(void *), void *arg)
+{
+    if (pthread_create(thread, NULL, main, arg) == 0) return;
+    struct op none = {.kind = OP_RESTART, .thread = (uint8_t)number};
+    struct op_context c = {run, SIZE_MAX, &none, number, &run->stats[number]};
+    report_note(&c, "cannot create a thread");
+    _exit(2);
+}
+
 static void start_worker(struct worker *w)
 {
-    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-        struct op none = {.kind = OP_RESTART, .thread = (uint8_t)w->number};
-        struct run *run = w->ls->run;
-        struct op_context c = {run, SIZE_MAX, &none, w->number, &run->stats[w->number]};
-        report_note(&c, "cannot create a thread");
-        _exit(2);
-    }
+    create_thread(w->ls->run, w->number, &w->thread, worker_main, w);
     w->started = true;
 }
 
@@ -196,12 +202,7 @@ static void perform_on_caller(struct lockstep *ls, int command, unsigned bound)
     atomic_store(&ls->current_thread, 0);
     atomic_store(&ls->in_teardown, command == TEARDOWN);
     if (bound && !ls->watching) {
-        if (pthread_create(&ls->watcher, NULL, watcher_main, ls) != 0) {
-            struct op none = {.kind = OP_RESTART};
-            struct op_context c = {ls->run, SIZE_MAX, &none, 0, &ls->run->stats[0]};
-            report_note(&c, "cannot create the watchdog's thread");
-            _exit(2);
-        }
+        create_thread(ls->run, 0, &ls->watcher, watcher_main, ls);
         ls->watching = true;
     }
     if (bound) sem_post(&ls->watch_go);
@@ -277,7 +278,6 @@ void exec_lockstep(struct run *run)
             ls->next++;
             continue;
         }
-        bool on_caller = op->thread == 0 && ls->t0_on_caller;
         if (op->kind == OP_RESTART) {
             stop_worker(w, ls->next);
             start_worker(w);
@@ -286,7 +286,7 @@ void exec_lockstep(struct run *run)
             ls->next++;
             continue;
         }
-        if (on_caller)
+        if (op->thread == 0 && ls->t0_on_caller)
             perform_on_caller(ls, BATCH, bound);
         else
             hand_over(ls, w, BATCH, bound);

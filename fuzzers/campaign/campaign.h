@@ -75,11 +75,12 @@ unsigned afl_queue_to_corpus(const char *afl_out, const char *corpus);
 /* findings.c: every crash or hang file the engines left, confirmed by
  * `gauntlet run` in a fresh process (a sanitized campaign: also by its
  * sanitized target on the file alone, else joined with the inputs its
- * process ran before it): a finding is saved in OUT/findings/; one that does
- * not reproduce goes to OUT/unconfirmed/ (and out of the corpus). While the engine runs (final
- * false) a file is taken only once it is non-empty and unchanged since the previous call (the
- * engine may still be writing it); final: every file. A replay that cannot judge a file is a set-up
- * error (exit 2). */
+ * process ran before it): a finding is saved in OUT/findings/; one that
+ * does not reproduce goes to OUT/unconfirmed/ (and out of the corpus).
+ * While the engine runs (final false) a file is taken only once it is
+ * non-empty and unchanged since the previous call (the engine may still be
+ * writing it); final: every file. A replay that cannot judge a file is a
+ * set-up error (exit 2). */
 void collect_findings(struct campaign *c, bool final);
 /* history.c: a crash file that passed alone, run again joined with the
  * inputs its process ran before it (the last 1, 2, 4, … of them), each

@@ -136,14 +136,10 @@ END_TEST
  * lib gets that defect's allocator name. */
 static void misaligning_program(const char *root, char *lib, size_t len)
 {
-    char text[128], good[128];
+    char good[128];
     defective_library(lib, len, "misalign");
-    snprintf(text, sizeof text, "%s/good.txt", root);
     snprintf(good, sizeof good, "%s/good.bin", root);
-    write_file(text, "t0 malloc s0 48\nt0 free s0\n");
-    const char *encode[] = {"gauntlet", "encode", text, "-o", good, NULL};
-    spawn_run(encode, &r);
-    ck_assert_int_eq(r.status, 0);
+    write_binary_program(good, "t0 malloc s0 48\nt0 free s0\n");
 }
 
 /* A crash file the engine writes in two steps (created empty, filled 3 s
@@ -486,19 +482,13 @@ END_TEST
  * hidden by the first input's having used the thread. */
 START_TEST(fuzz_target_threads_are_fresh_for_each_input)
 {
-    char dir[64], lib[512], text[128], warm[128], first[128], command[2048];
+    char dir[64], lib[512], warm[128], first[128], command[2048];
     make_temp_dir(dir, sizeof dir);
     defective_library(lib, sizeof lib, "first_call_misalign");
-    const char *const programs[][2] = {{"t1 malloc s0 16\n", warm}, {"t1 malloc s0 4000\n", first}};
     snprintf(warm, sizeof warm, "%s/warm.bin", dir);
     snprintf(first, sizeof first, "%s/first.bin", dir);
-    for (int i = 0; i < 2; i++) {
-        snprintf(text, sizeof text, "%s/%d.txt", dir, i);
-        write_file(text, programs[i][0]);
-        const char *encode[] = {"gauntlet", "encode", text, "-o", programs[i][1], NULL};
-        spawn_run(encode, &r);
-        ck_assert_msg(r.status == 0, "encode: %s", r.err);
-    }
+    write_binary_program(warm, "t1 malloc s0 16\n");
+    write_binary_program(first, "t1 malloc s0 4000\n");
     snprintf(command, sizeof command, "GAUNTLET_ALLOC='%s' build/fuzz/libfuzzer-none %s %s 2>&1",
              lib, warm, first);
     const char *fuzz[] = {"sh", "-c", command, NULL};
@@ -515,22 +505,16 @@ END_TEST
  * where the large malloc fails, and the target reports that and aborts. */
 START_TEST(young_process_finds_what_an_aged_one_hides)
 {
-    char dir[64], lib[512], text[128], aging[128], probe[128], command[2048];
+    char dir[64], lib[512], aging[128], probe[128], command[2048];
     make_temp_dir(dir, sizeof dir);
     defective_library(lib, sizeof lib, "young_misalign");
     char many[2048] = "";
     for (int i = 0; i < 80; i++)
         snprintf(many + strlen(many), sizeof many - strlen(many), "t0 malloc s%d 16\n", i);
-    const char *const programs[][2] = {{many, aging}, {"t0 malloc s0 4000\n", probe}};
     snprintf(aging, sizeof aging, "%s/aging.bin", dir);
     snprintf(probe, sizeof probe, "%s/probe.bin", dir);
-    for (int i = 0; i < 2; i++) {
-        snprintf(text, sizeof text, "%s/%d.txt", dir, i);
-        write_file(text, programs[i][0]);
-        const char *encode[] = {"gauntlet", "encode", text, "-o", programs[i][1], NULL};
-        spawn_run(encode, &r);
-        ck_assert_msg(r.status == 0, "encode: %s", r.err);
-    }
+    write_binary_program(aging, many);
+    write_binary_program(probe, "t0 malloc s0 4000\n");
     for (int young = 0; young < 2; young++) {
         snprintf(command, sizeof command,
                  "GAUNTLET_YOUNG=%d GAUNTLET_ALLOC='%s' build/fuzz/libfuzzer-none %s %s 2>&1",
@@ -553,7 +537,7 @@ END_TEST
  * before it, and saves that program as the finding, which replays alone. */
 START_TEST(history_dependent_crash_is_replayed_with_its_history)
 {
-    char dir[64], lib[512], corpus[128], out[128], text[128], bin[160];
+    char dir[64], lib[512], corpus[128], out[128], bin[160];
     make_temp_dir(dir, sizeof dir);
     defective_library(lib, sizeof lib, "cross_thread");
     snprintf(corpus, sizeof corpus, "%s/corpus", dir);
@@ -563,12 +547,8 @@ START_TEST(history_dependent_crash_is_replayed_with_its_history)
     const char *const inputs[][2] = {{"frees", "t0 malloc s0 100\nt1 free s0\n"},
                                      {"takes", "t0 malloc s1 64\nt0 malloc s2 64\nt0 check s1\n"}};
     for (int i = 0; i < 2; i++) {
-        snprintf(text, sizeof text, "%s/%s.txt", dir, inputs[i][0]);
         snprintf(bin, sizeof bin, "%s/%s", corpus, inputs[i][0]);
-        write_file(text, inputs[i][1]);
-        const char *encode[] = {"gauntlet", "encode", text, "-o", bin, NULL};
-        spawn_run(encode, &r);
-        ck_assert_msg(r.status == 0, "encode: %s", r.err);
+        write_binary_program(bin, inputs[i][1]);
     }
     const char *alone[] = {"gauntlet", "run", "--alloc", lib, bin, NULL};
     spawn_run(alone, &r);

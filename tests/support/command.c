@@ -113,3 +113,15 @@ void write_file(const char *path, const char *text)
     ck_assert_int_eq(fputs(text, f) >= 0, 1);
     ck_assert_int_eq(fclose(f), 0);
 }
+
+void write_binary_program(const char *path, const char *text)
+{
+    char source[4096];
+    snprintf(source, sizeof source, "%s.txt", path);
+    write_file(source, text);
+    const char *encode[] = {"gauntlet", "encode", source, "-o", path, NULL};
+    struct spawned r;
+    spawn_run(encode, &r);
+    ck_assert_msg(r.status == 0, "encode %s: %s", source, r.err);
+    unlink(source);
+}

@@ -23,6 +23,9 @@ const char *defective_dir(void);
 void defective_library(char *buf, size_t len, const char *defect);
 /* Writes text to path (the test fails when it cannot). */
 void write_file(const char *path, const char *text);
+/* Writes a text program to path in the binary form (what an engine keeps),
+ * through `gauntlet encode` and a PATH.txt it removes. */
+void write_binary_program(const char *path, const char *text);
 /* A fresh temporary directory for a test's files. */
 void make_temp_dir(char *path, size_t len);
 

@@ -134,18 +134,6 @@ static void write_text(const char *path, const char *text)
     fclose(f);
 }
 
-/* A program written as a binary file (what an engine leaves), by encode. */
-static void write_binary(const char *dir, const char *path, const char *text)
-{
-    char source[256];
-    snprintf(source, sizeof source, "%s/source.txt", dir);
-    write_text(source, text);
-    const char *encode[] = {"gauntlet", "encode", source, "-o", path, NULL};
-    spawn_run(encode, &r);
-    ck_assert_int_eq(r.status, 0);
-    unlink(source);
-}
-
 /* An engine's file (records without gauntlet's header) read with --format
  * binary: its candidates, written as text, are run as text. */
 START_TEST(minimize_takes_an_engines_file)
@@ -155,7 +143,7 @@ START_TEST(minimize_takes_an_engines_file)
     snprintf(with_header, sizeof with_header, "%s/header.bin", dir);
     snprintf(engine_file, sizeof engine_file, "%s/crash-1", dir);
     snprintf(minimal, sizeof minimal, "%s/min.txt", dir);
-    write_binary(dir, with_header, "t0 malloc s0 100\nt0 calloc s1 50 x 2\nt0 free s0\n");
+    write_binary_program(with_header, "t0 malloc s0 100\nt0 calloc s1 50 x 2\nt0 free s0\n");
     snprintf(strip, sizeof strip, "tail -c +%d %s > %s", PROGRAM_BINARY_HEADER_LEN + 1, with_header,
              engine_file);
     const char *sh[] = {"sh", "-c", strip, NULL};
@@ -228,18 +216,18 @@ START_TEST(triage_groups_findings_that_fail_the_same_way)
      * no longer reproduces, and a file that is no finding at all. */
     static const char dirty[] = "t0 malloc s0 100\nt0 calloc s1 10 x 10\n";
     snprintf(path, sizeof path, "%s/crash-one", dir);
-    write_binary(dir, path, dirty); /* engines' files are binary */
+    write_binary_program(path, dirty); /* engines' files are binary */
     snprintf(path, sizeof path, "%s/findings", dir);
     ck_assert_int_eq(mkdir(path, 0755), 0);
     snprintf(path, sizeof path, "%s/findings/two.txt", dir);
     write_text(path, "t1 calloc s3 1000 x 1\n");
     /* A saved finding is NAME.bin and NAME.txt: one finding, counted once. */
     snprintf(path, sizeof path, "%s/findings/three.bin", dir);
-    write_binary(dir, path, "t0 calloc s2 50 x 2\n");
+    write_binary_program(path, "t0 calloc s2 50 x 2\n");
     snprintf(path, sizeof path, "%s/findings/three.txt", dir);
     write_text(path, "t0 calloc s2 50 x 2\n");
     snprintf(path, sizeof path, "%s/timeout-passes", dir);
-    write_binary(dir, path, "t0 malloc s0 100\nt0 free s0\n");
+    write_binary_program(path, "t0 malloc s0 100\nt0 free s0\n");
     snprintf(path, sizeof path, "%s/README", dir);
     copy_file("corpus/seeds/every-operation.txt", path);
 
