@@ -28,47 +28,17 @@ static bool foreign_record(const char *record, pid_t leader)
     return false;
 }
 
-/* The run record: "TAG pid what detail [index kind text]", written by the
- * leader itself (a process it forked may have written one too). */
+/* The leader's own record (run_record.c), as the verdict. */
 static bool parse_record(const char *record, pid_t leader, struct child_verdict *v)
 {
-    const char *line = record;
-    long writer = -1;
-    for (;; line += strlen(RUN_RECORD_TAG)) {
-        line = strstr(line, RUN_RECORD_TAG);
-        if (line == NULL) return false;
-        if (sscanf(line + strlen(RUN_RECORD_TAG), "%ld", &writer) == 1 && writer == leader) break;
-    }
-    line += strlen(RUN_RECORD_TAG);
-    line += strcspn(line, " ");
-    char what[32] = "", detail[FINDING_SIGNATURE_MAX] = "", kind[32] = "";
-    long long index = -1;
-    int used = 0;
-    int fields = sscanf(line, " %31s %95s %lld %31s %n", what, detail, &index, kind, &used);
-    if (fields < 2) return false;
-    v->index = fields >= 3 ? index : -1;
-    snprintf(v->kind, sizeof v->kind, "%s", fields >= 4 ? kind : "?");
-    if (fields >= 4)
-        snprintf(v->operation, sizeof v->operation, "%.*s", (int)strcspn(line + used, "\n"),
-                 line + used);
-    if (strcmp(what, "pass") == 0) {
-        v->status = VERDICT_PASS;
-    } else if (strcmp(what, "violation") == 0) {
-        v->status = VERDICT_FAIL;
-        snprintf(v->signature, sizeof v->signature, "%s", detail);
-        snprintf(v->invariant, sizeof v->invariant, "%.*s", (int)strcspn(detail, "/"), detail);
-    } else if (strcmp(what, "crash") == 0 || strcmp(what, "exit") == 0) {
-        v->status = VERDICT_FAIL;
-        snprintf(v->invariant, sizeof v->invariant, "%s", what);
-        /* "N:SITE" signs by the site, a bare "N" by the operation's kind. */
-        const char *site = strchr(detail, ':');
-        if (strcmp(what, "crash") == 0)
-            snprintf(v->signature, sizeof v->signature, "crash/signal-%.*s/%s",
-                     (int)(site ? site - detail : (ptrdiff_t)strlen(detail)), detail,
-                     site ? site + 1 : v->kind);
-    } else {
-        return false;
-    }
+    struct run_record r;
+    if (!run_record_read(record, leader, &r)) return false;
+    v->status = r.failed ? VERDICT_FAIL : VERDICT_PASS;
+    v->index = r.index;
+    snprintf(v->kind, sizeof v->kind, "%s", r.kind);
+    snprintf(v->operation, sizeof v->operation, "%s", r.operation);
+    snprintf(v->invariant, sizeof v->invariant, "%s", r.invariant);
+    snprintf(v->signature, sizeof v->signature, "%s", r.signature);
     return true;
 }
 

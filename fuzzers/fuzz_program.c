@@ -306,7 +306,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size = (size_t)FUZZ_MAX_OPS * GAUNTLET_RECORD_SIZE;
     record_input(data, size);
     run_input(data, size);
-    if (young_run_fails(data, size)) {
+    if (young_run_fails(data, size, config.known)) {
         on_violation();
         _exit(1);
     }

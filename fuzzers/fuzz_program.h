@@ -29,7 +29,9 @@ extern bool fuzz_exit_on_violation;
 #define FUZZ_YOUNG_MAX_INPUT (1u << 20)
 void young_start(void (*run)(const uint8_t *data, size_t size));
 /* Whether the input, if it is one of those, fails in a young process (said
- * on stderr); false when it is not chosen or passes there. */
-bool young_run_fails(const uint8_t *data, size_t size);
+ * on stderr); false when it is not chosen, passes there, or fails with a
+ * finding `known` names (may be NULL). */
+struct known_findings;
+bool young_run_fails(const uint8_t *data, size_t size, const struct known_findings *known);
 
 #endif

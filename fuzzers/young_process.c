@@ -10,6 +10,8 @@
  * runs the input in a fork of itself, a process as young as the target
  * was. A failure there is reported, and the target aborts so that the
  * engine keeps the input; `gauntlet run`, a young process too, confirms it.
+ * A crash the campaign already knows (by the signature in the young run's
+ * record) is passed over, as the run passes over known violations.
  * Enabled by GAUNTLET_YOUNG=N (the campaign sets it for libFuzzer).
  */
 #include "fuzz_program.h"
@@ -17,6 +19,7 @@
 #include "gauntlet.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,18 +58,44 @@ static bool read_all(int fd, void *buf, size_t len)
     return true;
 }
 
-/* The keeper: for each input it is sent, a fork of itself runs it; the
- * wait status goes back. It ends with the target (its pipe closes). */
+/* What the keeper answers for one input: how its run ended, and the run
+ * record (gauntlet.h) the run wrote, "" for none. */
+struct answer {
+    int status;
+    pid_t pid;
+    char record[512];
+};
+
+/* Whatever is in the (non-blocking) record pipe now. */
+static void drain(int fd, char *to, size_t room)
+{
+    size_t used = 0;
+    for (ssize_t n; used + 1 < room && (n = read(fd, to + used, room - 1 - used)) > 0;)
+        used += (size_t)n;
+    to[used] = '\0';
+}
+
+/* The keeper: for each input it is sent, a fork of itself runs it, with
+ * its run record going to a pipe; the wait status and the record go back.
+ * It ends with the target (its pipe closes). */
 static _Noreturn void keep(int requests, int answers, void (*run)(const uint8_t *, size_t))
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int records[2];
+    if (pipe(records) != 0 || fcntl(records[0], F_SETFL, O_NONBLOCK) != 0) _exit(0);
+    char fd[16];
+    snprintf(fd, sizeof fd, "%d", records[1]);
+    setenv(RUN_RECORD_ENV, fd, 1);
     static uint8_t input[FUZZ_YOUNG_MAX_INPUT];
+    static struct answer a;
     for (size_t len; read_all(requests, &len, sizeof len) && len <= sizeof input &&
                      read_all(requests, input, len);) {
+        drain(records[0], a.record, sizeof a.record); /* a stray writer's, earlier */
         pid_t child = fork();
         if (child == 0) {
             close(requests);
             close(answers);
+            close(records[0]);
             /* Its crashes are the harness's to report: the engine's handlers
              * would write artifacts of an input it knows nothing of. */
             signal(SIGALRM, SIG_DFL);
@@ -75,11 +104,13 @@ static _Noreturn void keep(int requests, int answers, void (*run)(const uint8_t 
             run(input, len);
             _exit(0);
         }
-        int status = 0;
-        while (child > 0 && waitpid(child, &status, 0) < 0 && errno == EINTR)
+        a.status = 0;
+        while (child > 0 && waitpid(child, &a.status, 0) < 0 && errno == EINTR)
             continue;
-        if (child < 0) status = -1;
-        if (!write_all(answers, &status, sizeof status)) break;
+        if (child < 0) a.status = -1;
+        a.pid = child;
+        drain(records[0], a.record, sizeof a.record);
+        if (!write_all(answers, &a, sizeof a)) break;
     }
     _exit(0);
 }
@@ -122,18 +153,28 @@ static bool chosen(const uint8_t *data, size_t size)
     return h % every == 0;
 }
 
-bool young_run_fails(const uint8_t *data, size_t size)
+bool young_run_fails(const uint8_t *data, size_t size, const struct known_findings *known)
 {
     if (every == 0 || size > FUZZ_YOUNG_MAX_INPUT || !chosen(data, size)) return false;
-    int status;
+    static struct answer a;
     if (!write_all(to_keeper, &size, sizeof size) || !write_all(to_keeper, data, size) ||
-        !read_all(from_keeper, &status, sizeof status)) {
+        !read_all(from_keeper, &a, sizeof a)) {
         fputs("fuzz_program: the young-process keeper is gone; young runs stop\n", stderr);
         every = 0;
         return false;
     }
+    int status = a.status;
     if (status == -1 || (WIFEXITED(status) && WEXITSTATUS(status) == 0)) return false;
     if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) return false; /* the engine's to time */
+    /* A crash the campaign already knows (its violations the run itself
+     * passes over): a repeat, which must not end the target as a new one. */
+    struct run_record r;
+    if (known && run_record_read(a.record, a.pid, &r) && r.failed &&
+        known_findings_match(known, r.signature)) {
+        fprintf(stderr, "gauntlet: young process: a known finding (%s), passed over\n",
+                r.signature);
+        return false;
+    }
     fprintf(stderr,
             "gauntlet: FINDING in a young process: this input fails in a copy of the target made "
             "before any input (%s %d), and not after the inputs this process ran: the "

@@ -368,6 +368,18 @@ void run_program(const struct program *program, const struct allocator *alloc,
 #define RUN_RECORD_ENV "GAUNTLET_RECORD_FD"
 #define RUN_RECORD_TAG "gauntlet-record 1 "
 void report_record_pass(void);
+/* A record as read back (run_record.c). */
+struct run_record {
+    bool failed;                           /* anything but pass */
+    char invariant[64];                    /* crash, exit or the violated invariant */
+    char signature[FINDING_SIGNATURE_MAX]; /* the finding's signature (findings above) */
+    char kind[32];                         /* the operation's kind, "?" if none */
+    char operation[256];                   /* its text, "" if none */
+    long long index;                       /* its index; -1: end of program or none */
+};
+/* The record `writer` (a pid) wrote among `records`; false when it wrote
+ * none that reads as one. */
+bool run_record_read(const char *records, long writer, struct run_record *r);
 
 /* The command a report tells the user to run again (argv[0] of `gauntlet`). */
 void report_set_command_name(const char *path);

@@ -48,7 +48,7 @@
      defined(DEFECT_POSIX_MEMALIGN_NULL) + defined(DEFECT_THREAD_EXIT_HANG) +                      \
      defined(DEFECT_OOM_ERRNO) + defined(DEFECT_MISSING_ALIGNED_ALLOC) +                           \
      defined(DEFECT_FIRST_CALL_MISALIGN) + defined(DEFECT_LOADER_THREAD_MISALIGN) +                \
-     defined(DEFECT_NONE)) > 1
+     defined(DEFECT_YOUNG_CRASH) + defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
@@ -56,8 +56,8 @@
  * misaligns: larger than anything a thread's start-up asks for. */
 #define FIRST_CALL_SIZE 4000
 
-/* How many mallocs a process makes while DEFECT_YOUNG_MISALIGN's heap is
- * young. */
+/* How many mallocs a process makes while DEFECT_YOUNG_MISALIGN's and
+ * DEFECT_YOUNG_CRASH's heap is young. */
 #define YOUNG_CALLS 64
 
 #ifdef DEFECT_LOADER_THREAD_MISALIGN
@@ -696,6 +696,12 @@ static void *hostile_malloc(size_t size, bool *served)
 #endif
 #ifdef DEFECT_FORK_BOTH_GO_ON
     if (size == HOSTILE_SIZE) fork(); /* parent and child both return the block */
+#endif
+#ifdef DEFECT_YOUNG_CRASH
+    /* A young heap's path that crashes: a long-lived process ages past it. */
+    static atomic_uint young_calls;
+    if (atomic_fetch_add(&young_calls, 1) < YOUNG_CALLS && size >= FIRST_CALL_SIZE)
+        *(volatile int *)(uintptr_t)16 = 1;
 #endif
 #ifdef DEFECT_CRASH_NTH
     /* Counted over requests of whole thousands, which only a program makes. */

@@ -499,26 +499,36 @@ START_TEST(fuzz_target_threads_are_fresh_for_each_input)
 }
 END_TEST
 
-/* young_misalign misaligns large mallocs only while its process is young:
- * after an input of 80 small mallocs, the long-lived target passes a large
- * one; with GAUNTLET_YOUNG=1 every input also runs in a young process,
- * where the large malloc fails, and the target reports that and aborts. */
-START_TEST(young_process_finds_what_an_aged_one_hides)
+/* Two inputs for the young-process tests, in DIR: one of 80 small mallocs
+ * that ages the process past the young defects' path, then one large malloc
+ * that takes it in a young process. The command runs both through the
+ * plain libFuzzer target on LIB, with ENV before it. */
+static void young_command(const char *dir, const char *env, const char *lib, char *command,
+                          size_t len)
 {
-    char dir[64], lib[512], aging[128], probe[128], command[2048];
-    make_temp_dir(dir, sizeof dir);
-    defective_library(lib, sizeof lib, "young_misalign");
-    char many[2048] = "";
+    char aging[128], probe[128], many[2048] = "";
     for (int i = 0; i < 80; i++)
         snprintf(many + strlen(many), sizeof many - strlen(many), "t0 malloc s%d 16\n", i);
     snprintf(aging, sizeof aging, "%s/aging.bin", dir);
     snprintf(probe, sizeof probe, "%s/probe.bin", dir);
     write_binary_program(aging, many);
     write_binary_program(probe, "t0 malloc s0 4000\n");
+    snprintf(command, len, "%s GAUNTLET_ALLOC='%s' build/fuzz/libfuzzer-none %s %s 2>&1", env, lib,
+             aging, probe);
+}
+
+/* young_misalign misaligns large mallocs only while its process is young:
+ * after an input of 80 small mallocs, the long-lived target passes a large
+ * one; with GAUNTLET_YOUNG=1 every input also runs in a young process,
+ * where the large malloc fails, and the target reports that and aborts. */
+START_TEST(young_process_finds_what_an_aged_one_hides)
+{
+    char dir[64], lib[512], command[2048];
+    make_temp_dir(dir, sizeof dir);
+    defective_library(lib, sizeof lib, "young_misalign");
     for (int young = 0; young < 2; young++) {
-        snprintf(command, sizeof command,
-                 "GAUNTLET_YOUNG=%d GAUNTLET_ALLOC='%s' build/fuzz/libfuzzer-none %s %s 2>&1",
-                 young, lib, aging, probe);
+        young_command(dir, young ? "GAUNTLET_YOUNG=1" : "GAUNTLET_YOUNG=0", lib, command,
+                      sizeof command);
         const char *fuzz[] = {"sh", "-c", command, NULL};
         spawn_run(fuzz, &r);
         if (young)
@@ -526,6 +536,33 @@ START_TEST(young_process_finds_what_an_aged_one_hides)
                           "the young run passed: exit %d\n%s", r.status, r.out);
         else
             ck_assert_msg(r.status == 0, "the aged process failed: exit %d\n%s", r.status, r.out);
+    }
+}
+END_TEST
+
+/* young_crash crashes on a young heap's path. A young run's crash whose
+ * signature the campaign knows (GAUNTLET_KNOWN) is a repeat: the target
+ * passes over it, as over a known violation, instead of aborting as if it
+ * were new; without the known file it is a young-process finding. */
+START_TEST(young_process_passes_over_a_known_crash)
+{
+    char dir[64], lib[512], known[128], env[256], command[2048];
+    make_temp_dir(dir, sizeof dir);
+    defective_library(lib, sizeof lib, "young_crash");
+    snprintf(known, sizeof known, "%s/known.txt", dir);
+    write_file(known, "crash/signal-11/libdefect_young_crash.so+*\n");
+    for (int with_known = 0; with_known < 2; with_known++) {
+        snprintf(env, sizeof env, "GAUNTLET_YOUNG=1 GAUNTLET_KNOWN='%s'", with_known ? known : "");
+        young_command(dir, env, lib, command, sizeof command);
+        const char *fuzz[] = {"sh", "-c", command, NULL};
+        spawn_run(fuzz, &r);
+        if (with_known)
+            ck_assert_msg(r.status == 0 && strstr(r.out, "young process: a known finding "
+                                                         "(crash/signal-11/libdefect_young_crash"),
+                          "a known young crash ended the target: exit %d\n%s", r.status, r.out);
+        else
+            ck_assert_msg(r.status != 0 && strstr(r.out, "FINDING in a young process"),
+                          "the young crash was not a finding: exit %d\n%s", r.status, r.out);
     }
 }
 END_TEST
@@ -650,6 +687,7 @@ Suite *fuzz_suite(void)
     tcase_add_test(tc, campaign_goes_on_past_each_finding);
     tcase_add_test(tc, fuzz_target_threads_are_fresh_for_each_input);
     tcase_add_test(tc, young_process_finds_what_an_aged_one_hides);
+    tcase_add_test(tc, young_process_passes_over_a_known_crash);
     tcase_add_test(tc, history_dependent_crash_is_replayed_with_its_history);
     tcase_add_loop_test(tc, campaign_finds_each_defect, 0,
                         (int)(sizeof found_by_fuzzing / sizeof *found_by_fuzzing));

@@ -1,0 +1,67 @@
+/*
+ * run_record.c — reading the run record (gauntlet.h) a process running a
+ * program writes for its parent, and the signature of the finding it names.
+ * report.c writes the record; this is its one reader, shared by the CLI's
+ * child runs and the fuzz target's young-process runs, so that a finding is
+ * signed alike wherever it is judged.
+ */
+#include "gauntlet.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The writer's line: the first record line written by `writer`, past its
+ * tag and pid (a process the allocator forked may have written one too). */
+static const char *line_of(const char *records, long writer)
+{
+    for (const char *line = records; (line = strstr(line, RUN_RECORD_TAG)) != NULL;) {
+        line += strlen(RUN_RECORD_TAG);
+        long pid;
+        if (sscanf(line, "%ld", &pid) == 1 && pid == writer) return line + strcspn(line, " ");
+    }
+    return NULL;
+}
+
+/* "N:SITE" signs a crash by its site, a bare "N" by the operation's kind. */
+static void crash_signature(const char *detail, const char *kind, char *out, size_t len)
+{
+    const char *site = strchr(detail, ':');
+    snprintf(out, len, "crash/signal-%.*s/%s",
+             (int)(site ? site - detail : (ptrdiff_t)strlen(detail)), detail,
+             site ? site + 1 : kind);
+}
+
+bool run_record_read(const char *records, long writer, struct run_record *r)
+{
+    memset(r, 0, sizeof *r);
+    r->index = -1;
+    snprintf(r->kind, sizeof r->kind, "?");
+    const char *line = line_of(records, writer);
+    if (line == NULL) return false;
+    char what[32] = "", detail[FINDING_SIGNATURE_MAX] = "", kind[32] = "";
+    long long index = -1;
+    int used = 0;
+    int fields = sscanf(line, " %31s %95s %lld %31s %n", what, detail, &index, kind, &used);
+    if (fields < 2) return false;
+    if (fields >= 3) r->index = index;
+    if (fields >= 4) {
+        snprintf(r->kind, sizeof r->kind, "%s", kind);
+        snprintf(r->operation, sizeof r->operation, "%.*s", (int)strcspn(line + used, "\n"),
+                 line + used);
+    }
+    if (strcmp(what, "pass") == 0) return true;
+    r->failed = true;
+    if (strcmp(what, "violation") == 0) {
+        snprintf(r->signature, sizeof r->signature, "%s", detail);
+        snprintf(r->invariant, sizeof r->invariant, "%.*s", (int)strcspn(detail, "/"), detail);
+    } else if (strcmp(what, "crash") == 0) {
+        snprintf(r->invariant, sizeof r->invariant, "crash");
+        crash_signature(detail, r->kind, r->signature, sizeof r->signature);
+    } else if (strcmp(what, "exit") == 0) {
+        snprintf(r->invariant, sizeof r->invariant, "exit");
+        snprintf(r->signature, sizeof r->signature, "exit/-/%s", r->kind);
+    } else {
+        return false; /* forked: its parent judges the run by the leader's record */
+    }
+    return true;
+}
