@@ -83,6 +83,7 @@ static void replay_raw(const struct program *p, const struct allocator *a)
         case OP_USABLE_SIZE:
             if (block[s]) sink += a->usable_size(block[s]);
             continue;
+        case OP_COLLECT: rule_collect(&a->collect); continue;
         default: continue;
         }
         if (block[s]) a->free(block[s]);

@@ -26,6 +26,12 @@ void *adapter_own_symbol(void *handle, const char *name)
     return (uintptr_t)where.dli_fbase == (uintptr_t)library->l_addr ? symbol : NULL;
 }
 
+/* adapter_own_symbol as rules.h's binders ask for it. */
+static void *own_symbol_of(const void *handle, const char *name)
+{
+    return adapter_own_symbol((void *)handle, name);
+}
+
 void *allocator_symbol(const struct allocator *a, const char *symbol)
 {
     return a->handle ? adapter_own_symbol(a->handle, symbol) : NULL;
@@ -50,6 +56,7 @@ bool adapter_bind_standard(struct allocator *a, void *handle, char *err, size_t 
     *(void **)&a->posix_memalign = adapter_own_symbol(handle, "posix_memalign");
     *(void **)&a->memalign = adapter_own_symbol(handle, "memalign");
     *(void **)&a->usable_size = adapter_own_symbol(handle, "malloc_usable_size");
+    a->collect = rule_bind_collect(own_symbol_of, handle);
     return true;
 }
 

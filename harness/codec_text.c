@@ -658,11 +658,17 @@ static bool parse_kind(struct parser *ps, struct op *op)
     struct token t;
     enum op_kind kind;
     if (!expect_token(ps, &t, "operation after the thread")) return false;
-    if (!lookup_kind(&t, &kind))
-        return fail_token(ps, &t, "unknown operation ",
-                          " (expected malloc, calloc, realloc, reallocarray, free, free_sized, "
-                          "aligned_alloc, posix_memalign, memalign, check, usable_size, restart "
-                          "or barrier)");
+    if (!lookup_kind(&t, &kind)) {
+        char expected[512];
+        struct text_out o = text_out_on(expected, sizeof expected);
+        put_str(&o, " (expected ");
+        for (enum op_kind k = 0; k < OP_KIND_COUNT; k++) {
+            put_str(&o, k == 0 ? "" : k + 1 == OP_KIND_COUNT ? " or " : ", ");
+            put_str(&o, op_kind_name(k));
+        }
+        put_str(&o, ")");
+        return fail_token(ps, &t, "unknown operation ", expected);
+    }
     op->kind = (uint8_t)kind;
     return true;
 }

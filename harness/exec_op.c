@@ -180,6 +180,10 @@ void exec_op(struct op_context *c)
         oracle_check_usable(c, op->slot, a->usable_size(s->ptr));
         break;
     case OP_FAIL_MAPS: exec_fail_maps(c); break;
+    case OP_COLLECT:
+        c->stats->calls++;
+        rule_collect(&a->collect);
+        break;
     default: break; /* restart and barrier belong to the executors */
     }
 }

@@ -341,7 +341,7 @@ static void default_weights(const struct gen *g, unsigned *w)
         [OP_MALLOC] = 30,  [OP_CALLOC] = 7,     [OP_REALLOC] = 14,      [OP_REALLOCARRAY] = 3,
         [OP_FREE] = 22,    [OP_FREE_SIZED] = 3, [OP_ALIGNED_ALLOC] = 3, [OP_POSIX_MEMALIGN] = 3,
         [OP_MEMALIGN] = 2, [OP_CHECK] = 5,      [OP_USABLE_SIZE] = 4,   [OP_RESTART] = 1,
-        [OP_BARRIER] = 1,  [OP_FAIL_MAPS] = 1,
+        [OP_BARRIER] = 1,  [OP_FAIL_MAPS] = 1,  [OP_COLLECT] = 1,
     };
     for (unsigned k = 0; k < OP_KIND_COUNT; k++)
         w[k] = base[k];

@@ -204,6 +204,7 @@ struct allocator {
      * (rule_sized_free_takes). NULL when the allocator has none. */
     bool (*free_sized)(void *p, size_t size, size_t align, bool resized);
     enum sized_free sized_free;
+    struct collect_calls collect; /* rules.h; COLLECT_NONE: collect operations are skipped */
 };
 
 /* Opens NAME ("glibc", "jemalloc", "mimalloc", "tcmalloc", "so:PATH").

@@ -40,7 +40,10 @@
  * `size` is the byte count or, for calloc and reallocarray, the element size
  * (for fail_maps: how many of the allocator's next OS mapping calls are
  * refused, 0 lifting the refusal); `count` the element count; `allocates`:
- * puts a new block into its slot. */
+ * puts a new block into its slot. `collect` calls the allocator's own call
+ * to give back what it caches (the collects below); it judges nothing
+ * itself: every live block is verified when it is next touched, and at the
+ * end of the program. */
 #define GAUNTLET_OPERATIONS(X)                                                                     \
     X(OP_MALLOC, "malloc", 1, 1, 0, 0, 1)                                                          \
     X(OP_CALLOC, "calloc", 1, 1, 1, 0, 1)                                                          \
@@ -55,7 +58,8 @@
     X(OP_USABLE_SIZE, "usable_size", 1, 0, 0, 0, 0)                                                \
     X(OP_RESTART, "restart", 0, 0, 0, 0, 0)                                                        \
     X(OP_BARRIER, "barrier", 0, 0, 0, 0, 0)                                                        \
-    X(OP_FAIL_MAPS, "fail_maps", 0, 1, 0, 0, 0)
+    X(OP_FAIL_MAPS, "fail_maps", 0, 1, 0, 0, 0)                                                    \
+    X(OP_COLLECT, "collect", 0, 0, 0, 0, 0)
 
 enum op_kind {
 #define RULES_ENUM(kind, ...) kind,
@@ -1163,6 +1167,105 @@ static inline bool rule_sized_free(enum sized_free how, const struct sized_free_
     case SIZED_FREE_NONE: return false;
     }
     return true;
+}
+
+/* ======== collects ======== */
+
+/* How an allocator gives back what it caches, on request: X(COLLECT, the
+ * symbol that tells it and is called, a second call made first or NULL, what
+ * a collect operation does). A library's collect is the first of these it
+ * defines itself. */
+#define GAUNTLET_COLLECTS(X)                                                                       \
+    X(COLLECT_NONE, NULL, NULL, "none: collect operations are skipped")                            \
+    X(COLLECT_MI_COLLECT, "mi_collect", NULL,                                                      \
+      "mi_collect(true): mimalloc frees its thread's delayed and cached blocks, reclaims "         \
+      "abandoned segments and purges")                                                             \
+    X(COLLECT_MALLCTL, "mallctl", NULL,                                                            \
+      "mallctl(\"thread.tcache.flush\"), then mallctl(\"arena.4096.purge\"): jemalloc empties "    \
+      "the thread's cache and purges every arena")                                                 \
+    X(COLLECT_MALLOC_EXTENSION, "MallocExtension_ReleaseFreeMemory",                               \
+      "MallocExtension_MarkThreadIdle",                                                            \
+      "MallocExtension_MarkThreadIdle(), then MallocExtension_ReleaseFreeMemory(): gperftools "    \
+      "releases the thread's cache and returns free pages to the OS")                              \
+    X(COLLECT_MALLOC_TRIM, "malloc_trim", NULL,                                                    \
+      "malloc_trim(0): glibc returns free memory at the top of each arena and in it to the OS")
+
+enum collect {
+#define RULES_ENUM(how, symbol, first, does) how,
+    GAUNTLET_COLLECTS(RULES_ENUM)
+#undef RULES_ENUM
+};
+
+static inline const char *collect_description(enum collect how)
+{
+    switch (how) {
+#define RULES_NAME(how, symbol, first, does)                                                       \
+    case how: return does;
+        GAUNTLET_COLLECTS(RULES_NAME)
+#undef RULES_NAME
+    }
+    return "?";
+}
+
+/* A collect's calls, bound from the symbols above. */
+struct collect_calls {
+    enum collect how;
+    void *call;  /* the table's symbol */
+    void *first; /* the table's second call, or NULL */
+};
+
+/* The first collect the library defines; `own` gives the library's own
+ * symbol of a name, or NULL (the harness and the reproducer look symbols
+ * up each in their way). */
+static inline struct collect_calls
+rule_bind_collect(void *(*own)(const void *context, const char *name), const void *context)
+{
+    struct collect_calls c = {COLLECT_NONE, NULL, NULL};
+#define RULES_BIND(how_, symbol, first_, does)                                                     \
+    if (c.how == COLLECT_NONE && (symbol) != NULL && (c.call = own(context, symbol)) != NULL) {    \
+        c.how = how_;                                                                              \
+        c.first = (first_) != NULL ? own(context, first_) : NULL;                                  \
+    }
+    GAUNTLET_COLLECTS(RULES_BIND)
+#undef RULES_BIND
+    return c;
+}
+
+/* MALLCTL_ARENAS_ALL: jemalloc's index for every arena at once. */
+#define RULES_JEMALLOC_ARENAS_ALL "4096"
+
+static inline void rule_collect(const struct collect_calls *c)
+{
+    switch (c->how) {
+    case COLLECT_MI_COLLECT: {
+        void (*collect)(bool force);
+        *(void **)&collect = c->call;
+        collect(true);
+        break;
+    }
+    case COLLECT_MALLCTL: {
+        int (*ctl)(const char *name, void *old, size_t *old_len, void *new_value, size_t new_len);
+        *(void **)&ctl = c->call;
+        ctl("thread.tcache.flush", NULL, NULL, NULL, 0); /* fails, harmlessly, without a tcache */
+        ctl("arena." RULES_JEMALLOC_ARENAS_ALL ".purge", NULL, NULL, NULL, 0);
+        break;
+    }
+    case COLLECT_MALLOC_EXTENSION: {
+        void (*release)(void), (*idle)(void);
+        *(void **)&release = c->call;
+        *(void **)&idle = c->first;
+        if (idle) idle();
+        release();
+        break;
+    }
+    case COLLECT_MALLOC_TRIM: {
+        int (*trim)(size_t pad);
+        *(void **)&trim = c->call;
+        trim(0);
+        break;
+    }
+    case COLLECT_NONE: break;
+    }
 }
 
 /* ======== block contents ======== */

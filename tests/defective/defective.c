@@ -48,7 +48,7 @@
      defined(DEFECT_POSIX_MEMALIGN_NULL) + defined(DEFECT_THREAD_EXIT_HANG) +                      \
      defined(DEFECT_OOM_ERRNO) + defined(DEFECT_MISSING_ALIGNED_ALLOC) +                           \
      defined(DEFECT_FIRST_CALL_MISALIGN) + defined(DEFECT_LOADER_THREAD_MISALIGN) +                \
-     defined(DEFECT_YOUNG_CRASH) + defined(DEFECT_NONE)) > 1
+     defined(DEFECT_YOUNG_CRASH) + defined(DEFECT_COLLECT_DAMAGES) + defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
@@ -66,6 +66,11 @@
  * library): that thread's mallocs of FIRST_CALL_SIZE bytes or more take a
  * path of their own (a heap made at load time) and come back misaligned. */
 static __thread bool on_loader_thread __attribute__((tls_model("initial-exec")));
+#endif
+
+#ifdef DEFECT_COLLECT_DAMAGES
+/* The last block malloc returned, until it is freed. */
+static _Atomic(unsigned char *) last_malloc;
 #endif
 
 /* The two defects that hand one freed block out twice share a mechanism. */
@@ -796,6 +801,9 @@ static void *do_malloc(size_t size)
 #endif
     void *p = core_alloc(size, PLAIN_ALIGN, false, shift);
     registry_add(p);
+#ifdef DEFECT_COLLECT_DAMAGES
+    if (size > 0) atomic_store(&last_malloc, (unsigned char *)p);
+#endif
     return p;
 }
 
@@ -837,6 +845,10 @@ static void *do_calloc(size_t n, size_t m)
 static void do_free(void *p)
 {
     if (p == NULL) return;
+#ifdef DEFECT_COLLECT_DAMAGES
+    unsigned char *was = p;
+    atomic_compare_exchange_strong(&last_malloc, &was, NULL);
+#endif
 #ifdef DEFECT_EXIT_IN_FREE
     if (block_size(p) == HOSTILE_SIZE) exit(0);
 #endif
@@ -1059,6 +1071,17 @@ void *malloc(size_t size)
 {
     return do_malloc(size);
 }
+#ifdef DEFECT_COLLECT_DAMAGES
+/* The library's collect (glibc's name for it) flips the first byte of the
+ * last block malloc returned, while that block lives. */
+int malloc_trim(size_t pad)
+{
+    (void)pad;
+    unsigned char *p = atomic_load(&last_malloc);
+    if (p) p[0] ^= 0x5a;
+    return 1;
+}
+#endif
 void *calloc(size_t n, size_t m)
 {
     return do_calloc(n, m);

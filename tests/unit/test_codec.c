@@ -435,7 +435,8 @@ static const char format_example[] =
     "t0 check s4\n"
     "t0 usable_size s4\n"
     "t2 restart\n"
-    "barrier                                  # no thread (a leading t0 is accepted too)\n";
+    "barrier                                  # no thread (a leading t0 is accepted too)\n"
+    "t1 collect                               # the allocator gives back what it caches\n";
 
 static void assert_op(const struct op *op, enum op_kind kind, unsigned thread, unsigned slot,
                       size_t size, size_t count, size_t align)
@@ -447,11 +448,26 @@ static void assert_op(const struct op *op, enum op_kind kind, unsigned thread, u
     ck_assert_msg(op_same(op, &expected), "got `%s`, expected `%s`", got, want);
 }
 
+/* Opcode 29 is fail_maps and 30 collect, one opcode in 32 each; collect
+ * uses no slot, size, count or alignment. */
+START_TEST(rare_opcodes_decode_as_specified)
+{
+    const uint8_t rare[] = {29, 0,    5, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                            30, 0x83, 9, 7, 1, 2, 3, 4, 5, 6, 7, 8};
+    struct program p;
+    program_decode_binary(rare, sizeof rare, &p);
+    ck_assert_uint_eq(p.count, 2);
+    ck_assert_uint_eq(p.ops[0].kind, OP_FAIL_MAPS);
+    assert_op(&p.ops[1], OP_COLLECT, 3, 0, 0, 0, 0);
+    program_release(&p);
+}
+END_TEST
+
 START_TEST(format_example_parses)
 {
     struct program p;
     parse_ok(format_example, &p);
-    ck_assert_uint_eq(p.count, 14);
+    ck_assert_uint_eq(p.count, 15);
     assert_op(&p.ops[0], OP_MALLOC, 0, 1, 100, 0, 0);
     assert_op(&p.ops[1], OP_CALLOC, 0, 2, 16, 10, 0);
     assert_op(&p.ops[2], OP_CALLOC, 1, 3, 16, SIZE_MAX / 16 + 1, 0);
@@ -466,6 +482,7 @@ START_TEST(format_example_parses)
     assert_op(&p.ops[11], OP_USABLE_SIZE, 0, 4, 0, 0, 0);
     assert_op(&p.ops[12], OP_RESTART, 2, 0, 0, 0, 0);
     assert_op(&p.ops[13], OP_BARRIER, 0, 0, 0, 0, 0);
+    assert_op(&p.ops[14], OP_COLLECT, 1, 0, 0, 0, 0);
     size_t product;
     ck_assert(__builtin_mul_overflow(p.ops[2].count, p.ops[2].size, &product));
     assert_round_trips(&p);
@@ -980,6 +997,7 @@ Suite *codec_suite(void)
     TCase *text = tcase_create("text");
     tcase_set_timeout(text, 60);
     tcase_add_test(text, format_example_parses);
+    tcase_add_test(text, rare_opcodes_decode_as_specified);
     tcase_add_test(text, number_forms_parse);
     tcase_add_test(text, line_structure_parses);
     tcase_add_test(text, parse_errors_point_at_the_problem);
