@@ -84,6 +84,11 @@ static void replay_raw(const struct program *p, const struct allocator *a)
             if (block[s]) sink += a->usable_size(block[s]);
             continue;
         case OP_COLLECT: rule_collect(&a->collect); continue;
+        case OP_EXPAND:
+            if (block[s] && rule_expand(&a->expand, block[s], op->size, align[s], size[s],
+                                        a->usable_size ? a->usable_size(block[s]) : 0))
+                size[s] = op->size;
+            continue;
         default: continue;
         }
         if (block[s]) a->free(block[s]);

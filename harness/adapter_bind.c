@@ -57,6 +57,7 @@ bool adapter_bind_standard(struct allocator *a, void *handle, char *err, size_t 
     *(void **)&a->memalign = adapter_own_symbol(handle, "memalign");
     *(void **)&a->usable_size = adapter_own_symbol(handle, "malloc_usable_size");
     a->collect = rule_bind_collect(own_symbol_of, handle);
+    a->expand = rule_bind_expand(own_symbol_of, handle);
     return true;
 }
 

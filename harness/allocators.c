@@ -93,6 +93,7 @@ bool allocator_has(const struct allocator *a, enum op_kind kind)
     case OP_MEMALIGN: return a->memalign != NULL;
     case OP_USABLE_SIZE: return a->usable_size != NULL;
     case OP_COLLECT: return a->collect.how != COLLECT_NONE;
+    case OP_EXPAND: return a->expand.how != EXPAND_NONE;
     default: return true;
     }
 }

@@ -112,18 +112,23 @@ static void exec_reallocate(struct op_context *c, const struct op_plan *plan)
         oracle_release_block(c, op->slot);
     }
     void *old = r.had_block ? s->ptr : NULL;
+    r.old = old;
+    r.old_align = previous.align;
     GAUNTLET_TSAN_RELEASE();
     unsigned long long refused = map_faults_refused();
     errno = 0;
-    r.p = op->kind == OP_REALLOC ? a->realloc(old, op->size)
-                                 : a->reallocarray(old, op->count, op->size);
+    r.p = op->kind == OP_REALLOC        ? a->realloc(old, op->size)
+          : op->kind == OP_REALLOCARRAY ? a->reallocarray(old, op->count, op->size)
+                                        : rule_expand(&a->expand, old, op->size, previous.align,
+                                                      previous.requested, previous.usable);
     r.saved_errno = errno;
     GAUNTLET_TSAN_ACQUIRE();
     r.os_refused = map_faults_refused() != refused;
     c->stats->refused_calls += r.os_refused;
     c->stats->calls++;
-    if (r.p == NULL && (r.bytes != 0 || r.impossible)) c->stats->failed_requests++;
-    struct verdict v = oracle_judge(c, rule_judge_reallocation, &r);
+    bool expand = op->kind == OP_EXPAND;
+    if (r.p == NULL && (r.bytes != 0 || r.impossible) && !expand) c->stats->failed_requests++;
+    struct verdict v = oracle_judge(c, expand ? rule_judge_expand : rule_judge_reallocation, &r);
     /* A failed realloc leaves the old block owned and intact: that is
      * checked before how it failed. */
     if (v.action == ACT_RESTORE && (!oracle_restore_block(c, op->slot) ||
@@ -149,7 +154,7 @@ void exec_op(struct op_context *c)
     struct oracle *o = &c->run->oracle;
     struct shadow_block *s = &o->blocks[op->slot];
     c->stats->ops++;
-    bool allocating = op_allocates((enum op_kind)op->kind) || op_is_realloc((enum op_kind)op->kind);
+    bool allocating = op_allocates((enum op_kind)op->kind) || op_resizes((enum op_kind)op->kind);
     struct op_plan plan =
         rule_plan(op, !(c->run->missing & OP_BIT(op->kind)), s->live, s->live ? s->requested : 0,
                   allocating ? oracle_live_bytes(o) : 0, o->cap);
@@ -171,7 +176,8 @@ void exec_op(struct op_context *c)
     case OP_POSIX_MEMALIGN:
     case OP_MEMALIGN: exec_allocate(c, &plan); break;
     case OP_REALLOC:
-    case OP_REALLOCARRAY: exec_reallocate(c, &plan); break;
+    case OP_REALLOCARRAY:
+    case OP_EXPAND: exec_reallocate(c, &plan); break;
     case OP_FREE: exec_free(c, op->slot, false); break;
     case OP_FREE_SIZED: exec_free(c, op->slot, true); break;
     case OP_CHECK: oracle_verify_contents(c, op->slot, SIZE_MAX, INV_CONTENTS); break;

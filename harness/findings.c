@@ -45,7 +45,7 @@ struct finding_key finding_key_of(const struct op *op, const struct shadow_block
     if (b->invariant == INV_CONTENTS && block) {
         key.kind = OP_KIND_COUNT;
         bytes = block->requested;
-    } else if (op_allocates(kind) || op_is_realloc(kind))
+    } else if (op_allocates(kind) || op_resizes(kind))
         impossible =
             rule_request_is_impossible(op_uses_count(kind) ? op->count : 1, op->size, &bytes);
     else if (block)

@@ -329,6 +329,7 @@ static void believe_request(struct gen *g, enum op_kind kind, unsigned slot,
     size_t bytes;
     bool possible = request_bytes(kind, rq, &bytes);
     if (!possible && !op_allocates(kind)) return;
+    if (kind == OP_EXPAND && !g->slot[slot].occupied) return; /* skipped */
     believe_freed(g, slot);
     if (possible) believe_allocated(g, slot, bytes);
 }
@@ -341,7 +342,7 @@ static void default_weights(const struct gen *g, unsigned *w)
         [OP_MALLOC] = 30,  [OP_CALLOC] = 7,     [OP_REALLOC] = 14,      [OP_REALLOCARRAY] = 3,
         [OP_FREE] = 22,    [OP_FREE_SIZED] = 3, [OP_ALIGNED_ALLOC] = 3, [OP_POSIX_MEMALIGN] = 3,
         [OP_MEMALIGN] = 2, [OP_CHECK] = 5,      [OP_USABLE_SIZE] = 4,   [OP_RESTART] = 1,
-        [OP_BARRIER] = 1,  [OP_FAIL_MAPS] = 1,  [OP_COLLECT] = 1,
+        [OP_BARRIER] = 1,  [OP_FAIL_MAPS] = 1,  [OP_COLLECT] = 1,       [OP_EXPAND] = 2,
     };
     for (unsigned k = 0; k < OP_KIND_COUNT; k++)
         w[k] = base[k];
@@ -372,7 +373,7 @@ static enum op_kind choose_kind(struct gen *g)
     unsigned live_blocks = count_slots(g, WANT_OCCUPIED);
     if (live_blocks == 0) {
         /* Nothing to free or inspect yet: build the heap up first. */
-        w[OP_FREE] = w[OP_FREE_SIZED] = w[OP_CHECK] = w[OP_USABLE_SIZE] = 0;
+        w[OP_FREE] = w[OP_FREE_SIZED] = w[OP_CHECK] = w[OP_USABLE_SIZE] = w[OP_EXPAND] = 0;
         w[OP_REALLOC] /= 2;
     } else if (live_blocks == g->slots) {
         w[OP_FREE] *= 2; /* every slot holds a block: lean toward freeing */
@@ -407,6 +408,15 @@ static void near_multiple_of_alignment(struct gen *g, enum op_kind kind, size_t 
     if (size_word_encode(size, &near.size_word) && acceptable(g, kind, &near, replaced)) *rq = near;
 }
 
+/* A request a few bytes from `bytes` (the block it resizes). */
+static void near_size(struct gen *g, enum op_kind kind, size_t bytes, struct request *rq)
+{
+    size_t size = bytes + (size_t)(int64_t)small_delta(g, 256);
+    struct request near = {.size = size};
+    if (size > 0 && size_word_encode(size, &near.size_word) && acceptable(g, kind, &near, bytes))
+        *rq = near;
+}
+
 static void generate_request_op(struct gen *g, enum op_kind kind, uint8_t *rec)
 {
     unsigned slot = op_allocates(kind) ? target_for_allocation(g) : target_live_block(g, 80);
@@ -419,6 +429,10 @@ static void generate_request_op(struct gen *g, enum op_kind kind, uint8_t *rec)
     if (op_is_realloc(kind) && !s->occupied && !g->small_only && prng_percent(&g->rng, 10))
         rq = (struct request){.count_word = op_uses_count(kind) ? 1u << 25 : 0,
                               .count = op_uses_count(kind)};
+    /* A resize in place succeeds or fails by a few bytes: within the
+     * block's size class or just past it, growing or shrinking. */
+    if (kind == OP_EXPAND && s->occupied && prng_percent(&g->rng, 60))
+        near_size(g, kind, s->bytes, &rq);
     write_header(g, kind, slot, rec);
     if (op_uses_align(kind)) {
         rec[REC_ALIGN] = draw_align_byte(g);

@@ -205,6 +205,7 @@ struct allocator {
     bool (*free_sized)(void *p, size_t size, size_t align, bool resized);
     enum sized_free sized_free;
     struct collect_calls collect; /* rules.h; COLLECT_NONE: collect operations are skipped */
+    struct expand_call expand;    /* rules.h; EXPAND_NONE: expand operations are skipped */
 };
 
 /* Opens NAME ("glibc", "jemalloc", "mimalloc", "tcmalloc", "so:PATH").

@@ -43,7 +43,9 @@
  * puts a new block into its slot. `collect` calls the allocator's own call
  * to give back what it caches (the collects below); it judges nothing
  * itself: every live block is verified when it is next touched, and at the
- * end of the program. */
+ * end of the program. `expand` resizes the slot's block in place by the
+ * allocator's own call for it (the expands below), as a realloc that may
+ * not move the block and may always fail. */
 #define GAUNTLET_OPERATIONS(X)                                                                     \
     X(OP_MALLOC, "malloc", 1, 1, 0, 0, 1)                                                          \
     X(OP_CALLOC, "calloc", 1, 1, 1, 0, 1)                                                          \
@@ -59,7 +61,8 @@
     X(OP_RESTART, "restart", 0, 0, 0, 0, 0)                                                        \
     X(OP_BARRIER, "barrier", 0, 0, 0, 0, 0)                                                        \
     X(OP_FAIL_MAPS, "fail_maps", 0, 1, 0, 0, 0)                                                    \
-    X(OP_COLLECT, "collect", 0, 0, 0, 0, 0)
+    X(OP_COLLECT, "collect", 0, 0, 0, 0, 0)                                                        \
+    X(OP_EXPAND, "expand", 1, 1, 0, 0, 0)
 
 enum op_kind {
 #define RULES_ENUM(kind, ...) kind,
@@ -125,6 +128,12 @@ RULES_COLUMN(op_allocates, RULES_ALLOCATES)
 static inline bool op_is_realloc(enum op_kind kind)
 {
     return kind == OP_REALLOC || kind == OP_REALLOCARRAY;
+}
+
+/* Resizes the slot's block (a realloc, or an expand in place). */
+static inline bool op_resizes(enum op_kind kind)
+{
+    return op_is_realloc(kind) || kind == OP_EXPAND;
 }
 
 /*
@@ -366,7 +375,7 @@ enum plan {
     PLAN_CALL,           /* the call is made */
     PLAN_SKIP_MISSING,   /* the allocator lacks the call: skipped whole, implicit free too */
     PLAN_NOT_OVERRIDDEN, /* lacks a call glibc would serve from its own heap: a breach, skipped */
-    PLAN_SKIP_EMPTY,     /* free_sized, check and usable_size of an empty slot */
+    PLAN_SKIP_EMPTY,     /* free_sized, check, usable_size and expand of an empty slot */
     PLAN_SKIP_OVER_CAP   /* a possible request over the live-bytes cap (after any implicit free) */
 };
 
@@ -415,11 +424,13 @@ RULES_HOT struct op_plan rule_plan(const struct op *op, bool has_call, bool slot
         p.plan = rule_missing_call_breaks_override(kind) ? PLAN_NOT_OVERRIDDEN : PLAN_SKIP_MISSING;
         return p;
     }
-    if ((kind == OP_FREE_SIZED || kind == OP_CHECK || kind == OP_USABLE_SIZE) && !slot_live) {
+    if ((kind == OP_FREE_SIZED || kind == OP_CHECK || kind == OP_USABLE_SIZE ||
+         kind == OP_EXPAND) &&
+        !slot_live) {
         p.plan = PLAN_SKIP_EMPTY;
         return p;
     }
-    if (!op_allocates(kind) && !op_is_realloc(kind)) return p;
+    if (!op_allocates(kind) && !op_resizes(kind)) return p;
     p.implicit_free = op_allocates(kind) && slot_live;
     p.impossible = rule_request_is_impossible(rule_request_count(op), op->size, &p.bytes);
     size_t released = slot_live ? slot_bytes : 0;
@@ -464,6 +475,7 @@ RULES_HOT struct op_plan rule_plan(const struct op *op, bool has_call, bool slot
       "this allocator's table says realloc(p, 0) returns a block")                                 \
     X(F_REALLOC_NULL_ZERO_NULL, EXCUSE_NONE, 0, "realloc(NULL, 0) must behave as malloc(0)")       \
     X(F_REALLOC_ZERO_BLOCK, EXCUSE_NONE, 1, "this allocator's table says realloc(p, 0) frees")     \
+    X(F_EXPAND_MOVED, EXCUSE_NONE, 1, "a resize in place keeps the block where it is, or fails")   \
     X(F_HANG, EXCUSE_NONE, 0, "the watchdog bound is --timeout SECONDS")                          \
     X(F_CHOICE_CHANGED, EXCUSE_NONE, 0,                                                            \
       "a choice the standards leave to the allocator holds for the whole run")                     \
@@ -659,6 +671,10 @@ static inline void rule_describe(const struct breach *b, char *expected, size_t 
         EXPECT("NULL");
         ACTUAL("a block at %p", b->p);
         break;
+    case F_EXPAND_MOVED:
+        EXPECT("%p (the block, resized in place) or NULL", b->other);
+        ACTUAL("%p", b->p);
+        break;
     case F_HANG:
         EXPECT("the call returns within %zu s", b->want);
         ACTUAL("no progress for %zu s", b->want);
@@ -710,14 +726,16 @@ RULES_HOT enum align_verdict rule_judge_alignment(const struct op *op,
 
 /* What a call came back with. */
 struct call_result {
-    void *p;         /* the block returned (posix_memalign: *p when it returned 0) */
-    int status;      /* posix_memalign's return value */
-    void *untouched; /* posix_memalign's *p after a failure */
-    int saved_errno; /* errno right after the call (set to 0 before it) */
-    size_t bytes;    /* the request's byte count (n*m, saturated) */
-    bool impossible; /* the request must fail */
-    bool had_block;  /* realloc: the slot held a block */
-    bool os_refused; /* the OS refused the allocator memory during the call (fail_maps) */
+    void *p;          /* the block returned (posix_memalign: *p when it returned 0) */
+    int status;       /* posix_memalign's return value */
+    void *untouched;  /* posix_memalign's *p after a failure */
+    int saved_errno;  /* errno right after the call (set to 0 before it) */
+    size_t bytes;     /* the request's byte count (n*m, saturated) */
+    bool impossible;  /* the request must fail */
+    bool had_block;   /* realloc: the slot held a block */
+    void *old;        /* expand: the block it was asked to resize in place */
+    size_t old_align; /* expand: the alignment that block was requested with */
+    bool os_refused;  /* the OS refused the allocator memory during the call (fail_maps) */
 };
 
 /* What to do with the result, whether or not a rule was broken. */
@@ -894,6 +912,31 @@ RULES_HOT struct verdict rule_judge_reallocation(const struct op *op, const stru
         return rule_breach(v, F_REALLOC_ZERO_BLOCK, INV_IMPLEMENTATION_CHOICE);
     v.action = ACT_ACCEPT;
     v.required_align = rule_plain_alignment(choices->weak_small_alignment, r->bytes);
+    return v;
+}
+
+/* expand: not resizing in place is always allowed, and leaves the block as
+ * it was (owned, intact); a success is the same block with the new size,
+ * its kept bytes intact, its alignment as requested when it was made. */
+RULES_HOT struct verdict rule_judge_expand(const struct op *op, const struct call_result *r,
+                                           const struct alloc_choices *choices, unsigned excused)
+{
+    struct verdict v = rule_verdict();
+    (void)op;
+    (void)choices;
+    (void)excused;
+    if (r->p == NULL) {
+        v.action = ACT_RESTORE;
+        return v;
+    }
+    v.breach.p = r->p;
+    if (r->p != r->old) {
+        v.breach.other = r->old;
+        return rule_breach(v, F_EXPAND_MOVED, INV_REALLOC);
+    }
+    v.action = ACT_ACCEPT;
+    v.required_align = 1; /* where it was: the alignment it had */
+    v.align_asked = r->old_align;
     return v;
 }
 
@@ -1266,6 +1309,72 @@ static inline void rule_collect(const struct collect_calls *c)
     }
     case COLLECT_NONE: break;
     }
+}
+
+/* ======== expands ======== */
+
+/* How an allocator resizes a block in place: X(EXPAND, the symbol that tells
+ * it and is called, what an expand operation does). A library's expand is
+ * the first of these it defines itself. Neither call is defined for a size
+ * of 0 or above PTRDIFF_MAX (jemalloc: undefined behaviour): such an expand
+ * is not made, and counts as not resized. */
+#define GAUNTLET_EXPANDS(X)                                                                        \
+    X(EXPAND_NONE, NULL, "none: expand operations are skipped")                                    \
+    X(EXPAND_MI_EXPAND, "mi_expand",                                                               \
+      "mi_expand(p, size): p when the block holds size bytes where it is, else NULL")              \
+    X(EXPAND_XALLOCX, "xallocx",                                                                   \
+      "xallocx(p, size, 0, the block's alignment flag): resized where it is when the real size "   \
+      "it returns is at least size and, asked to shrink, below the usable size it had")
+
+enum expand {
+#define RULES_ENUM(how, symbol, does) how,
+    GAUNTLET_EXPANDS(RULES_ENUM)
+#undef RULES_ENUM
+};
+
+struct expand_call {
+    enum expand how;
+    void *call; /* the table's symbol */
+};
+
+/* The first expand the library defines (`own` as for rule_bind_collect). */
+static inline struct expand_call
+rule_bind_expand(void *(*own)(const void *context, const char *name), const void *context)
+{
+    struct expand_call e = {EXPAND_NONE, NULL};
+#define RULES_BIND(how_, symbol, does)                                                             \
+    if (e.how == EXPAND_NONE && (symbol) != NULL && (e.call = own(context, symbol)) != NULL)       \
+        e.how = how_;
+    GAUNTLET_EXPANDS(RULES_BIND)
+#undef RULES_BIND
+    return e;
+}
+
+/* Resizes p (made with alignment `align`, 0 for plain calls; `requested`
+ * bytes, `usable` by malloc_usable_size or 0) in place to `size` bytes: p
+ * when it was, NULL when not. xallocx returns the real size, which is at
+ * least `size` also when it could not shrink the block (a smaller size
+ * class cannot be had in place): then the block keeps its size, or a sized
+ * free would name a class it is not in. */
+static inline void *rule_expand(const struct expand_call *e, void *p, size_t size, size_t align,
+                                size_t requested, size_t usable)
+{
+    if (size == 0 || size > (size_t)PTRDIFF_MAX) return NULL;
+    switch (e->how) {
+    case EXPAND_MI_EXPAND: {
+        void *(*expand)(void *p, size_t size);
+        *(void **)&expand = e->call;
+        return expand(p, size);
+    }
+    case EXPAND_XALLOCX: {
+        size_t (*xallocx)(void *p, size_t size, size_t extra, int flags);
+        *(void **)&xallocx = e->call;
+        size_t real = xallocx(p, size, 0, rule_lg_align(align));
+        return real >= size && (size >= requested || real < usable) ? p : NULL;
+    }
+    case EXPAND_NONE: break;
+    }
+    return NULL;
 }
 
 /* ======== block contents ======== */

@@ -20,6 +20,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdalign.h>
@@ -48,7 +49,8 @@
      defined(DEFECT_POSIX_MEMALIGN_NULL) + defined(DEFECT_THREAD_EXIT_HANG) +                      \
      defined(DEFECT_OOM_ERRNO) + defined(DEFECT_MISSING_ALIGNED_ALLOC) +                           \
      defined(DEFECT_FIRST_CALL_MISALIGN) + defined(DEFECT_LOADER_THREAD_MISALIGN) +                \
-     defined(DEFECT_YOUNG_CRASH) + defined(DEFECT_COLLECT_DAMAGES) + defined(DEFECT_NONE)) > 1
+     defined(DEFECT_YOUNG_CRASH) + defined(DEFECT_COLLECT_DAMAGES) +                               \
+     defined(DEFECT_EXPAND_PAST_END) + defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
@@ -450,9 +452,56 @@ static void *registry[REGISTRY_SIZE]; /* most recent allocation at registry_next
 static unsigned registry_next;
 static unsigned long scribble_frees;
 
+/* The C library's and the dynamic loader's code. Their own calls (a
+ * thread's TLS, stdio's buffers) reach this library only when it is the
+ * process's malloc, as in a reproducer, which preloads it; `gauntlet run`
+ * loads it beside glibc and never passes them on. Counted, they would make
+ * the scribble land at another operation in the reproducer than in the run:
+ * only the program's own calls count. */
+#define SYSTEM_OBJECTS 2
+struct code_range {
+    uintptr_t start, end;
+};
+static struct code_range system_code[SYSTEM_OBJECTS];
+static atomic_bool system_code_known;
+static __thread const void *entry_caller __attribute__((tls_model("initial-exec")));
+#define NOTE_CALLER() (entry_caller = __builtin_return_address(0))
+
+static int note_system_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    unsigned *found = data;
+    const char *name = info->dlpi_name ? info->dlpi_name : "";
+    if (*found >= SYSTEM_OBJECTS || (!strstr(name, "/libc.so") && !strstr(name, "/ld-linux")))
+        return 0;
+    struct code_range r = {UINTPTR_MAX, 0};
+    for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD) continue;
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+        if (start < r.start) r.start = start;
+        if (start + ph->p_memsz > r.end) r.end = start + ph->p_memsz;
+    }
+    system_code[(*found)++] = r;
+    return 0;
+}
+
+static bool called_by_system(void)
+{
+    if (!atomic_load(&system_code_known)) {
+        unsigned found = 0;
+        dl_iterate_phdr(note_system_object, &found);
+        atomic_store(&system_code_known, true);
+    }
+    uintptr_t at = (uintptr_t)entry_caller;
+    for (unsigned i = 0; i < SYSTEM_OBJECTS; i++)
+        if (at >= system_code[i].start && at < system_code[i].end) return true;
+    return false;
+}
+
 static void registry_add(void *p)
 {
-    if (p == NULL) return;
+    if (p == NULL || called_by_system()) return;
     lock();
     registry[registry_next++ % REGISTRY_SIZE] = p; /* overwriting the oldest just forgets it */
     unlock();
@@ -468,10 +517,12 @@ static void registry_remove(void *p)
     registry_remove_locked(p);
     unlock();
 }
-/* Called by free(p) before p is released: every SCRIBBLE_EVERY-th free flips
- * byte 0 of the most recently allocated other live block of size ≥ 1. */
+/* Called by free(p) before p is released: every SCRIBBLE_EVERY-th free the
+ * program makes flips byte 0 of the most recently allocated other live
+ * block of size ≥ 1. */
 static void scribble_on_free(void *p)
 {
+    if (called_by_system()) return;
     lock();
     if (++scribble_frees % SCRIBBLE_EVERY == 0) {
         for (unsigned k = 1; k <= REGISTRY_SIZE; k++) {
@@ -485,6 +536,7 @@ static void scribble_on_free(void *p)
     unlock();
 }
 #else
+#define NOTE_CALLER() ((void)0)
 static void registry_add(void *p)
 {
     (void)p;
@@ -1069,8 +1121,18 @@ static size_t do_malloc_usable_size(void *p)
 
 void *malloc(size_t size)
 {
+    NOTE_CALLER();
     return do_malloc(size);
 }
+#ifdef DEFECT_EXPAND_PAST_END
+/* The library's resize in place (mimalloc's name for it) says yes to any
+ * size up to twice the block's usable size, and grows nothing. */
+void *mi_expand(void *p, size_t size);
+void *mi_expand(void *p, size_t size)
+{
+    return p != NULL && size <= 2 * block_size(p) ? p : NULL;
+}
+#endif
 #ifdef DEFECT_COLLECT_DAMAGES
 /* The library's collect (glibc's name for it) flips the first byte of the
  * last block malloc returned, while that block lives. */
@@ -1084,49 +1146,60 @@ int malloc_trim(size_t pad)
 #endif
 void *calloc(size_t n, size_t m)
 {
+    NOTE_CALLER();
     return do_calloc(n, m);
 }
 void *realloc(void *p, size_t size)
 {
+    NOTE_CALLER();
     return do_realloc(p, size);
 }
 void *reallocarray(void *p, size_t n, size_t m)
 {
+    NOTE_CALLER();
     return do_reallocarray(p, n, m);
 }
 void free(void *p)
 {
+    NOTE_CALLER();
     do_free(p);
 }
 void free_sized(void *p, size_t size)
 {
+    NOTE_CALLER();
     (void)size, do_free(p);
 }
 void free_aligned_sized(void *p, size_t alignment, size_t size)
 {
+    NOTE_CALLER();
     (void)alignment, (void)size, do_free(p);
 }
 #ifndef DEFECT_MISSING_ALIGNED_ALLOC /* a program's aligned_alloc would be glibc's */
 void *aligned_alloc(size_t align, size_t size)
 {
+    NOTE_CALLER();
     return do_aligned_alloc(align, size);
 }
 #endif
 void *memalign(size_t align, size_t size)
 {
+    NOTE_CALLER();
     return do_memalign(align, size);
 }
 int posix_memalign(void **out, size_t align, size_t size)
 {
+    NOTE_CALLER();
     return do_posix_memalign(out, align, size);
 }
 /* Obsolete, but glibc's own would hand out blocks without our header. */
 void *valloc(size_t size)
 {
+    NOTE_CALLER();
     return do_valloc(size);
 }
 void *pvalloc(size_t size)
 {
+    NOTE_CALLER();
     return do_pvalloc(size);
 }
 size_t malloc_usable_size(void *p)

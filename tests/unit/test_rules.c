@@ -189,6 +189,52 @@ START_TEST(reallocation_verdicts)
 }
 END_TEST
 
+/* A stand-in xallocx: the real size it returns, and the calls it saw. */
+static size_t xallocx_real;
+static unsigned xallocx_calls;
+static size_t fake_xallocx(void *p, size_t size, size_t extra, int flags)
+{
+    (void)p, (void)size, (void)extra, (void)flags;
+    xallocx_calls++;
+    return xallocx_real;
+}
+
+/* An expand is a resize only when the allocator did resize: xallocx's real
+ * size is at least the size also when a shrink could not be made (the size
+ * class stays), and then the block keeps its size. Not resizing is never a
+ * breach; a block that moved is. */
+START_TEST(expand_verdicts)
+{
+    void *block = (void *)(uintptr_t)0x10000;
+    struct expand_call e = {EXPAND_XALLOCX, NULL};
+    size_t (*xallocx)(void *, size_t, size_t, int) = fake_xallocx;
+    memcpy(&e.call, &xallocx, sizeof xallocx);
+    xallocx_real = 128; /* a 128-byte class: 115 bytes asked, shrunk to 110: stays */
+    ck_assert_ptr_null(rule_expand(&e, block, 110, 0, 115, 128));
+    ck_assert_ptr_eq(rule_expand(&e, block, 120, 0, 115, 128), block); /* grown within */
+    xallocx_real = 112;
+    ck_assert_ptr_eq(rule_expand(&e, block, 110, 0, 115, 128), block); /* shrunk: a class down */
+    ck_assert_ptr_null(rule_expand(&e, block, 200, 0, 115, 128));      /* could not grow */
+    unsigned calls = xallocx_calls;
+    ck_assert_ptr_null(rule_expand(&e, block, 0, 0, 115, 128)); /* undefined: not called */
+    ck_assert_ptr_null(rule_expand(&e, block, SIZE_MAX, 0, 115, 128));
+    ck_assert_uint_eq(xallocx_calls, calls);
+
+    struct op op = {.kind = OP_EXPAND, .size = 200};
+    struct call_result r = {.p = NULL, .bytes = 200, .had_block = true, .old = block};
+    struct verdict v = rule_judge_expand(&op, &r, &strict_choices, 0);
+    ck_assert_int_eq(v.action, ACT_RESTORE);
+    ck_assert_int_eq(v.breach.failure, F_NONE);
+    r.p = (char *)block + 4096;
+    ck_assert_int_eq(rule_judge_expand(&op, &r, &strict_choices, 0).breach.failure, F_EXPAND_MOVED);
+    r.p = block;
+    r.old_align = 64;
+    v = rule_judge_expand(&op, &r, &strict_choices, 0);
+    ck_assert_int_eq(v.action, ACT_ACCEPT);
+    ck_assert_uint_eq(v.align_asked, 64); /* a sized free still names its alignment */
+}
+END_TEST
+
 /* A call the OS refused memory may fail, with ENOMEM; without a refusal
  * the same failure is spurious. */
 START_TEST(refused_memory_verdicts)
@@ -317,6 +363,10 @@ START_TEST(operation_plans)
     struct op r = {.kind = OP_REALLOC, .slot = 3, .size = 600};
     ck_assert_int_eq(rule_plan(&r, true, true, 500, 900, 1000).plan, PLAN_CALL);
     ck_assert_int_eq(rule_plan(&r, true, true, 400, 900, 1000).plan, PLAN_SKIP_OVER_CAP);
+    struct op x = {.kind = OP_EXPAND, .slot = 3, .size = 600};
+    ck_assert_int_eq(rule_plan(&x, true, false, 0, 0, 1000).plan, PLAN_SKIP_EMPTY);
+    ck_assert_int_eq(rule_plan(&x, true, true, 400, 900, 1000).plan, PLAN_SKIP_OVER_CAP);
+    ck_assert_int_eq(rule_plan(&x, false, true, 400, 400, 1000).plan, PLAN_SKIP_MISSING);
 }
 END_TEST
 
@@ -408,6 +458,7 @@ Suite *rules_suite(void)
     tcase_add_test(tc, every_failure_is_described);
     tcase_add_test(tc, allocation_verdicts);
     tcase_add_test(tc, reallocation_verdicts);
+    tcase_add_test(tc, expand_verdicts);
     tcase_add_test(tc, refused_memory_verdicts);
     tcase_add_test(tc, excuses_are_judged_again);
     tcase_add_test(tc, operation_plans);
