@@ -63,6 +63,14 @@ static void replay_raw(const struct program *p, const struct allocator *a)
             if (a->posix_memalign(&q, op->align, op->size) != 0) q = NULL;
             alignment = op->align;
             break;
+        case OP_REALLOC_ALIGNED:
+            if (block[s] && (q = rule_realloc_aligned(&a->realloc_aligned, block[s], op->size,
+                                                      op->align)) != NULL) {
+                block[s] = q;
+                size[s] = op->size;
+                align[s] = op->align;
+            }
+            continue;
         case OP_REALLOC:
         case OP_REALLOCARRAY: {
             void *r = op->kind == OP_REALLOC ? a->realloc(block[s], op->size)

@@ -24,7 +24,15 @@ static int say_who(void *arg)
         fputs(err, stderr);
         return 1;
     }
-    fprintf(stderr, "%s\t%s", a.version, a.policy->notes);
+    const char *sized = sized_free_plain_symbol(a.sized_free);
+    const char *collect = own_call_symbol(OP_COLLECT, a.collect.how, false);
+    const char *expand = own_call_symbol(OP_EXPAND, a.expand.how, false);
+    const char *aligned = own_call_symbol(OP_REALLOC_ALIGNED, a.realloc_aligned.how, false);
+    fprintf(stderr,
+            "%s\t%s\n          own calls: sized free %s, collect %s, expand %s, "
+            "realloc_aligned %s",
+            a.version, a.policy->notes, sized ? sized : "none", collect ? collect : "none",
+            expand ? expand : "none", aligned ? aligned : "none");
     return 0;
 }
 

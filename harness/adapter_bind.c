@@ -56,8 +56,9 @@ bool adapter_bind_standard(struct allocator *a, void *handle, char *err, size_t 
     *(void **)&a->posix_memalign = adapter_own_symbol(handle, "posix_memalign");
     *(void **)&a->memalign = adapter_own_symbol(handle, "memalign");
     *(void **)&a->usable_size = adapter_own_symbol(handle, "malloc_usable_size");
-    a->collect = rule_bind_collect(own_symbol_of, handle);
-    a->expand = rule_bind_expand(own_symbol_of, handle);
+    a->collect = rule_bind_own(OP_COLLECT, own_symbol_of, handle);
+    a->expand = rule_bind_own(OP_EXPAND, own_symbol_of, handle);
+    a->realloc_aligned = rule_bind_own(OP_REALLOC_ALIGNED, own_symbol_of, handle);
     return true;
 }
 

@@ -92,8 +92,9 @@ bool allocator_has(const struct allocator *a, enum op_kind kind)
     case OP_POSIX_MEMALIGN: return a->posix_memalign != NULL;
     case OP_MEMALIGN: return a->memalign != NULL;
     case OP_USABLE_SIZE: return a->usable_size != NULL;
-    case OP_COLLECT: return a->collect.how != COLLECT_NONE;
-    case OP_EXPAND: return a->expand.how != EXPAND_NONE;
+    case OP_COLLECT: return a->collect.call != NULL;
+    case OP_EXPAND: return a->expand.call != NULL;
+    case OP_REALLOC_ALIGNED: return a->realloc_aligned.call != NULL;
     default: return true;
     }
 }

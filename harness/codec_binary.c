@@ -38,14 +38,15 @@ enum size_mode { MODE_LOW_LOG, MODE_HIGH_LOG, MODE_EDGE, MODE_EXTREME };
 
 /* Opcodes 13..15 repeat the most common kinds so that a fuzzer's random
  * bytes lean toward the operations that change the heap; 16..31 repeat
- * 0..15 but for fail_maps, collect and expand (record_opcode). */
+ * 0..15 but for realloc_aligned, fail_maps, collect and expand
+ * (record_opcode). */
 static const uint8_t opcode_kinds[32] = {
-    OP_MALLOC,      OP_CALLOC,        OP_REALLOC,        OP_REALLOCARRAY,   OP_FREE,
-    OP_FREE_SIZED,  OP_ALIGNED_ALLOC, OP_POSIX_MEMALIGN, OP_MEMALIGN,       OP_CHECK,
-    OP_USABLE_SIZE, OP_RESTART,       OP_BARRIER,        OP_MALLOC,         OP_FREE,
-    OP_REALLOC,     OP_MALLOC,        OP_CALLOC,         OP_REALLOC,        OP_REALLOCARRAY,
-    OP_FREE,        OP_FREE_SIZED,    OP_ALIGNED_ALLOC,  OP_POSIX_MEMALIGN, OP_MEMALIGN,
-    OP_CHECK,       OP_USABLE_SIZE,   OP_RESTART,        OP_BARRIER,        OP_FAIL_MAPS,
+    OP_MALLOC,      OP_CALLOC,        OP_REALLOC,        OP_REALLOCARRAY,    OP_FREE,
+    OP_FREE_SIZED,  OP_ALIGNED_ALLOC, OP_POSIX_MEMALIGN, OP_MEMALIGN,        OP_CHECK,
+    OP_USABLE_SIZE, OP_RESTART,       OP_BARRIER,        OP_MALLOC,          OP_FREE,
+    OP_REALLOC,     OP_MALLOC,        OP_CALLOC,         OP_REALLOC,         OP_REALLOCARRAY,
+    OP_FREE,        OP_FREE_SIZED,    OP_ALIGNED_ALLOC,  OP_POSIX_MEMALIGN,  OP_MEMALIGN,
+    OP_CHECK,       OP_USABLE_SIZE,   OP_RESTART,        OP_REALLOC_ALIGNED, OP_FAIL_MAPS,
     OP_COLLECT,     OP_EXPAND,
 };
 

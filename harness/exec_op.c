@@ -43,9 +43,12 @@ static void accept(struct op_context *c, const struct verdict *v, const struct c
     if (v->action != ACT_ACCEPT && v->action != ACT_ACCEPT_UNCLAIMED) return;
     const struct allocator *a = c->run->alloc;
     unsigned slot = c->op->slot;
-    if (!oracle_check_alignment(c, slot, r->p, v)) return;
+    bool misplaced;
+    if (!oracle_check_alignment(c, slot, r->p, v, &misplaced)) return;
     bool claimed = v->action == ACT_ACCEPT;
-    struct new_block n = {r->p, claimed ? r->bytes : 0, 0, a->usable_size != NULL};
+    struct new_block n = {r->p, claimed ? r->bytes : 0, 0, a->usable_size != NULL, misplaced};
+    if (previous && rule_stays_misplaced(previous->misplaced, previous->ptr, r->p))
+        n.misplaced = true;
     if (n.usable_known) n.usable = a->usable_size(r->p);
     oracle_accept_block(c, slot, &n, v, claimed ? previous : NULL);
 }
@@ -95,6 +98,20 @@ static void exec_allocate(struct op_context *c, const struct op_plan *plan)
     if (oracle_verdict_holds(c, &v)) accept(c, &v, &r, NULL);
 }
 
+/* The call a resizing operation makes on the slot's block `old`. */
+static void *resize_call(const struct allocator *a, const struct op *op, void *old,
+                         const struct shadow_block *previous)
+{
+    switch (op->kind) {
+    case OP_REALLOC: return a->realloc(old, op->size);
+    case OP_REALLOCARRAY: return a->reallocarray(old, op->count, op->size);
+    case OP_EXPAND:
+        return rule_expand(&a->expand, old, op->size, previous->align, previous->requested,
+                           previous->usable);
+    default: return rule_realloc_aligned(&a->realloc_aligned, old, op->size, op->align);
+    }
+}
+
 static void exec_reallocate(struct op_context *c, const struct op_plan *plan)
 {
     const struct op *op = c->op;
@@ -114,21 +131,19 @@ static void exec_reallocate(struct op_context *c, const struct op_plan *plan)
     void *old = r.had_block ? s->ptr : NULL;
     r.old = old;
     r.old_align = previous.align;
+    r.old_misplaced = r.had_block && previous.misplaced;
     GAUNTLET_TSAN_RELEASE();
     unsigned long long refused = map_faults_refused();
     errno = 0;
-    r.p = op->kind == OP_REALLOC        ? a->realloc(old, op->size)
-          : op->kind == OP_REALLOCARRAY ? a->reallocarray(old, op->count, op->size)
-                                        : rule_expand(&a->expand, old, op->size, previous.align,
-                                                      previous.requested, previous.usable);
+    r.p = resize_call(a, op, old, &previous);
     r.saved_errno = errno;
     GAUNTLET_TSAN_ACQUIRE();
     r.os_refused = map_faults_refused() != refused;
     c->stats->refused_calls += r.os_refused;
     c->stats->calls++;
-    bool expand = op->kind == OP_EXPAND;
-    if (r.p == NULL && (r.bytes != 0 || r.impossible) && !expand) c->stats->failed_requests++;
-    struct verdict v = oracle_judge(c, expand ? rule_judge_expand : rule_judge_reallocation, &r);
+    if (r.p == NULL && (r.bytes != 0 || r.impossible) && !op_resizes_own(op->kind))
+        c->stats->failed_requests++;
+    struct verdict v = oracle_judge(c, rule_resize_judge((enum op_kind)op->kind), &r);
     /* A failed realloc leaves the old block owned and intact: that is
      * checked before how it failed. */
     if (v.action == ACT_RESTORE && (!oracle_restore_block(c, op->slot) ||
@@ -177,7 +192,8 @@ void exec_op(struct op_context *c)
     case OP_MEMALIGN: exec_allocate(c, &plan); break;
     case OP_REALLOC:
     case OP_REALLOCARRAY:
-    case OP_EXPAND: exec_reallocate(c, &plan); break;
+    case OP_EXPAND:
+    case OP_REALLOC_ALIGNED: exec_reallocate(c, &plan); break;
     case OP_FREE: exec_free(c, op->slot, false); break;
     case OP_FREE_SIZED: exec_free(c, op->slot, true); break;
     case OP_CHECK: oracle_verify_contents(c, op->slot, SIZE_MAX, INV_CONTENTS); break;

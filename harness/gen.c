@@ -329,7 +329,7 @@ static void believe_request(struct gen *g, enum op_kind kind, unsigned slot,
     size_t bytes;
     bool possible = request_bytes(kind, rq, &bytes);
     if (!possible && !op_allocates(kind)) return;
-    if (kind == OP_EXPAND && !g->slot[slot].occupied) return; /* skipped */
+    if (op_resizes_own(kind) && !g->slot[slot].occupied) return; /* skipped */
     believe_freed(g, slot);
     if (possible) believe_allocated(g, slot, bytes);
 }
@@ -339,10 +339,12 @@ static void believe_request(struct gen *g, enum op_kind kind, unsigned slot,
 static void default_weights(const struct gen *g, unsigned *w)
 {
     static const unsigned base[OP_KIND_COUNT] = {
-        [OP_MALLOC] = 30,  [OP_CALLOC] = 7,     [OP_REALLOC] = 14,      [OP_REALLOCARRAY] = 3,
-        [OP_FREE] = 22,    [OP_FREE_SIZED] = 3, [OP_ALIGNED_ALLOC] = 3, [OP_POSIX_MEMALIGN] = 3,
-        [OP_MEMALIGN] = 2, [OP_CHECK] = 5,      [OP_USABLE_SIZE] = 4,   [OP_RESTART] = 1,
-        [OP_BARRIER] = 1,  [OP_FAIL_MAPS] = 1,  [OP_COLLECT] = 1,       [OP_EXPAND] = 2,
+        [OP_MALLOC] = 30,       [OP_CALLOC] = 7,          [OP_REALLOC] = 14,
+        [OP_REALLOCARRAY] = 3,  [OP_FREE] = 22,           [OP_FREE_SIZED] = 3,
+        [OP_ALIGNED_ALLOC] = 3, [OP_POSIX_MEMALIGN] = 3,  [OP_MEMALIGN] = 2,
+        [OP_CHECK] = 5,         [OP_USABLE_SIZE] = 4,     [OP_RESTART] = 1,
+        [OP_BARRIER] = 1,       [OP_FAIL_MAPS] = 1,       [OP_COLLECT] = 1,
+        [OP_EXPAND] = 2,        [OP_REALLOC_ALIGNED] = 2,
     };
     for (unsigned k = 0; k < OP_KIND_COUNT; k++)
         w[k] = base[k];
@@ -373,7 +375,8 @@ static enum op_kind choose_kind(struct gen *g)
     unsigned live_blocks = count_slots(g, WANT_OCCUPIED);
     if (live_blocks == 0) {
         /* Nothing to free or inspect yet: build the heap up first. */
-        w[OP_FREE] = w[OP_FREE_SIZED] = w[OP_CHECK] = w[OP_USABLE_SIZE] = w[OP_EXPAND] = 0;
+        w[OP_FREE] = w[OP_FREE_SIZED] = w[OP_CHECK] = w[OP_USABLE_SIZE] = 0;
+        w[OP_EXPAND] = w[OP_REALLOC_ALIGNED] = 0;
         w[OP_REALLOC] /= 2;
     } else if (live_blocks == g->slots) {
         w[OP_FREE] *= 2; /* every slot holds a block: lean toward freeing */

@@ -46,18 +46,20 @@ enum record_field {
 #define REC_THREAD_PRESENT 0x80 /* a thread byte below this means thread 0 */
 
 /* The opcode byte a kind is written with: opcodes 0..12 are the kinds in
- * order; fail_maps, collect and expand have one opcode of 32 each (random
- * bytes seldom starve the allocator for the rest of a program, or empty its
- * caches). */
-#define OPCODE_FAIL_MAPS 29
-#define OPCODE_COLLECT   30
-#define OPCODE_EXPAND    31
+ * order; realloc_aligned, fail_maps, collect and expand have one opcode of
+ * 32 each (random bytes seldom starve the allocator for the rest of a
+ * program, or empty its caches). */
+#define OPCODE_REALLOC_ALIGNED 28
+#define OPCODE_FAIL_MAPS       29
+#define OPCODE_COLLECT         30
+#define OPCODE_EXPAND          31
 static inline uint8_t record_opcode(enum op_kind kind)
 {
     switch (kind) {
     case OP_FAIL_MAPS: return OPCODE_FAIL_MAPS;
     case OP_COLLECT: return OPCODE_COLLECT;
     case OP_EXPAND: return OPCODE_EXPAND;
+    case OP_REALLOC_ALIGNED: return OPCODE_REALLOC_ALIGNED;
     default: return (uint8_t)kind;
     }
 }
@@ -195,6 +197,7 @@ struct shadow_block {
     uint8_t thread;  /* allocating thread */
     bool live;       /* in the slot, to be used, checked and freed */
     bool counted;    /* in the overlap map and the live bytes (the oracle's books) */
+    bool misplaced;  /* its misalignment was excused (rules.h, rule_stays_misplaced) */
 };
 
 #define RECENT_FREES 16
@@ -321,11 +324,13 @@ struct new_block {
     size_t requested;
     size_t usable;     /* the allocator's usable size of it */
     bool usable_known; /* the allocator has a usable-size call */
+    bool misplaced;    /* its misalignment was excused, or kept from the block it resized */
 };
 /* A new block's first check (rules.h): its alignment. The executor asks the
- * usable size only after it passed. */
+ * usable size only after it passed; *misplaced: it passed only by a known
+ * deviation's excuse. */
 bool oracle_check_alignment(struct op_context *c, unsigned slot, const void *p,
-                            const struct verdict *v);
+                            const struct verdict *v, bool *misplaced);
 /* The other checks of a new block in `slot`, in rules.h's order (usable
  * size, calloc's zeroes, overlap, the bytes a realloc kept from
  * `previous`), then records it with a fresh pattern. False on a violation. */

@@ -212,10 +212,12 @@ static bool claim(struct op_context *c, unsigned slot, void *p, size_t requested
 }
 
 bool oracle_check_alignment(struct op_context *c, unsigned slot, const void *p,
-                            const struct verdict *v)
+                            const struct verdict *v, bool *misplaced)
 {
     struct breach b = rule_check_alignment(p, v->required_align);
-    if (b.failure == F_NONE || excused(c, &b)) return true;
+    *misplaced = false;
+    if (b.failure == F_NONE) return true;
+    if ((*misplaced = excused(c, &b))) return true;
     oracle_breach(c, (int)slot, NULL, &b, NULL);
     return false;
 }
@@ -255,6 +257,7 @@ bool oracle_accept_block(struct op_context *c, unsigned slot, const struct new_b
     s->made_by = c->op->kind;
     s->thread = (uint8_t)c->thread;
     s->live = s->counted = true;
+    s->misplaced = n->misplaced;
     if (c->run->config->fill_whole)
         pattern_fill_span(p, 0, n->requested, s->seed); /* the sampled spans hold the same bytes */
     else

@@ -204,8 +204,8 @@ struct allocator {
      * (rule_sized_free_takes). NULL when the allocator has none. */
     bool (*free_sized)(void *p, size_t size, size_t align, bool resized);
     enum sized_free sized_free;
-    struct collect_calls collect; /* rules.h; COLLECT_NONE: collect operations are skipped */
-    struct expand_call expand;    /* rules.h; EXPAND_NONE: expand operations are skipped */
+    /* Its own calls (rules.h); .call NULL: the operations that make them are skipped. */
+    struct own_call collect, expand, realloc_aligned;
 };
 
 /* Opens NAME ("glibc", "jemalloc", "mimalloc", "tcmalloc", "so:PATH").

@@ -45,7 +45,9 @@
  * itself: every live block is verified when it is next touched, and at the
  * end of the program. `expand` resizes the slot's block in place by the
  * allocator's own call for it (the expands below), as a realloc that may
- * not move the block and may always fail. */
+ * not move the block and may always fail; `realloc_aligned` resizes it to
+ * a block of an alignment by the allocator's own call (the aligned reallocs
+ * below), as a realloc that may always fail. */
 #define GAUNTLET_OPERATIONS(X)                                                                     \
     X(OP_MALLOC, "malloc", 1, 1, 0, 0, 1)                                                          \
     X(OP_CALLOC, "calloc", 1, 1, 1, 0, 1)                                                          \
@@ -62,7 +64,8 @@
     X(OP_BARRIER, "barrier", 0, 0, 0, 0, 0)                                                        \
     X(OP_FAIL_MAPS, "fail_maps", 0, 1, 0, 0, 0)                                                    \
     X(OP_COLLECT, "collect", 0, 0, 0, 0, 0)                                                        \
-    X(OP_EXPAND, "expand", 1, 1, 0, 0, 0)
+    X(OP_EXPAND, "expand", 1, 1, 0, 0, 0)                                                          \
+    X(OP_REALLOC_ALIGNED, "realloc_aligned", 1, 1, 0, 1, 0)
 
 enum op_kind {
 #define RULES_ENUM(kind, ...) kind,
@@ -130,10 +133,16 @@ static inline bool op_is_realloc(enum op_kind kind)
     return kind == OP_REALLOC || kind == OP_REALLOCARRAY;
 }
 
-/* Resizes the slot's block (a realloc, or an expand in place). */
+/* Resizes the slot's block: a realloc, or one of the allocator's own
+ * (an expand in place, an aligned realloc), which take no empty slot. */
+static inline bool op_resizes_own(enum op_kind kind)
+{
+    return kind == OP_EXPAND || kind == OP_REALLOC_ALIGNED;
+}
+
 static inline bool op_resizes(enum op_kind kind)
 {
-    return op_is_realloc(kind) || kind == OP_EXPAND;
+    return op_is_realloc(kind) || op_resizes_own(kind);
 }
 
 /*
@@ -375,7 +384,7 @@ enum plan {
     PLAN_CALL,           /* the call is made */
     PLAN_SKIP_MISSING,   /* the allocator lacks the call: skipped whole, implicit free too */
     PLAN_NOT_OVERRIDDEN, /* lacks a call glibc would serve from its own heap: a breach, skipped */
-    PLAN_SKIP_EMPTY,     /* free_sized, check, usable_size and expand of an empty slot */
+    PLAN_SKIP_EMPTY,     /* free_sized, check, usable_size, expand, realloc_aligned: empty slot */
     PLAN_SKIP_OVER_CAP   /* a possible request over the live-bytes cap (after any implicit free) */
 };
 
@@ -425,7 +434,7 @@ RULES_HOT struct op_plan rule_plan(const struct op *op, bool has_call, bool slot
         return p;
     }
     if ((kind == OP_FREE_SIZED || kind == OP_CHECK || kind == OP_USABLE_SIZE ||
-         kind == OP_EXPAND) &&
+         op_resizes_own(kind)) &&
         !slot_live) {
         p.plan = PLAN_SKIP_EMPTY;
         return p;
@@ -726,16 +735,17 @@ RULES_HOT enum align_verdict rule_judge_alignment(const struct op *op,
 
 /* What a call came back with. */
 struct call_result {
-    void *p;          /* the block returned (posix_memalign: *p when it returned 0) */
-    int status;       /* posix_memalign's return value */
-    void *untouched;  /* posix_memalign's *p after a failure */
-    int saved_errno;  /* errno right after the call (set to 0 before it) */
-    size_t bytes;     /* the request's byte count (n*m, saturated) */
-    bool impossible;  /* the request must fail */
-    bool had_block;   /* realloc: the slot held a block */
-    void *old;        /* expand: the block it was asked to resize in place */
-    size_t old_align; /* expand: the alignment that block was requested with */
-    bool os_refused;  /* the OS refused the allocator memory during the call (fail_maps) */
+    void *p;            /* the block returned (posix_memalign: *p when it returned 0) */
+    int status;         /* posix_memalign's return value */
+    void *untouched;    /* posix_memalign's *p after a failure */
+    int saved_errno;    /* errno right after the call (set to 0 before it) */
+    size_t bytes;       /* the request's byte count (n*m, saturated) */
+    bool impossible;    /* the request must fail */
+    bool had_block;     /* realloc: the slot held a block */
+    void *old;          /* a resize: the block it was asked to resize */
+    size_t old_align;   /* a resize: the alignment that block was requested with */
+    bool old_misplaced; /* a resize: that block sits where a known alignment deviation put it */
+    bool os_refused;    /* the OS refused the allocator memory during the call (fail_maps) */
 };
 
 /* What to do with the result, whether or not a rule was broken. */
@@ -754,6 +764,15 @@ struct verdict {
     size_t align_asked;    /* the alignment it was requested with; 0 for plain calls */
     bool zeroed;           /* calloc: every requested byte must read 0 */
 };
+
+/* A block a known alignment deviation placed (its misalignment excused)
+ * that a resize leaves where it was keeps the excuse: where it sits was
+ * judged when it was placed (mimalloc's realloc keeps a block in place that
+ * its aligned realloc misplaced). Moved, it is judged anew. */
+static inline bool rule_stays_misplaced(bool old_misplaced, const void *old, const void *p)
+{
+    return old_misplaced && p != NULL && p == old;
+}
 
 RULES_HOT struct verdict rule_verdict(void)
 {
@@ -911,18 +930,22 @@ RULES_HOT struct verdict rule_judge_reallocation(const struct op *op, const stru
     if (r->had_block && r->bytes == 0 && choices->realloc_zero_frees == BEHAVES_YES)
         return rule_breach(v, F_REALLOC_ZERO_BLOCK, INV_IMPLEMENTATION_CHOICE);
     v.action = ACT_ACCEPT;
-    v.required_align = rule_plain_alignment(choices->weak_small_alignment, r->bytes);
+    v.required_align = rule_stays_misplaced(r->old_misplaced, r->old, r->p)
+                           ? 1
+                           : rule_plain_alignment(choices->weak_small_alignment, r->bytes);
     return v;
 }
 
-/* expand: not resizing in place is always allowed, and leaves the block as
- * it was (owned, intact); a success is the same block with the new size,
- * its kept bytes intact, its alignment as requested when it was made. */
-RULES_HOT struct verdict rule_judge_expand(const struct op *op, const struct call_result *r,
-                                           const struct alloc_choices *choices, unsigned excused)
+/* expand and realloc_aligned, the allocators' own resizes: not resizing is
+ * always allowed (their documents promise nothing of when) and leaves the
+ * block as it was, owned and intact; a resized block keeps the bytes a
+ * realloc keeps. An expand's block stays where it was, with the alignment
+ * it was made with; an aligned realloc's is aligned as asked. */
+RULES_HOT struct verdict rule_judge_own_resize(const struct op *op, const struct call_result *r,
+                                               const struct alloc_choices *choices,
+                                               unsigned excused)
 {
     struct verdict v = rule_verdict();
-    (void)op;
     (void)choices;
     (void)excused;
     if (r->p == NULL) {
@@ -930,13 +953,14 @@ RULES_HOT struct verdict rule_judge_expand(const struct op *op, const struct cal
         return v;
     }
     v.breach.p = r->p;
-    if (r->p != r->old) {
+    if (op->kind == OP_EXPAND && r->p != r->old) {
         v.breach.other = r->old;
         return rule_breach(v, F_EXPAND_MOVED, INV_REALLOC);
     }
     v.action = ACT_ACCEPT;
-    v.required_align = 1; /* where it was: the alignment it had */
-    v.align_asked = r->old_align;
+    bool expand = op->kind == OP_EXPAND;
+    v.required_align = expand ? 1 : op->align; /* an expand's block: the alignment it had */
+    v.align_asked = expand ? r->old_align : op->align;
     return v;
 }
 
@@ -1018,6 +1042,16 @@ RULES_HOT int rule_excuse_for(const struct breach *b, const struct known_deviati
 
 typedef struct verdict (*rule_judge)(const struct op *op, const struct call_result *r,
                                      const struct alloc_choices *choices, unsigned excused);
+
+/* The judge of a resizing operation's call (op_resizes). */
+static inline rule_judge rule_resize_judge(enum op_kind kind)
+{
+    switch (kind) {
+    case OP_EXPAND:
+    case OP_REALLOC_ALIGNED: return rule_judge_own_resize;
+    default: return rule_judge_reallocation;
+    }
+}
 
 /*
  * Judges a call with the allocator's known deviations: a breach that an
@@ -1212,12 +1246,17 @@ static inline bool rule_sized_free(enum sized_free how, const struct sized_free_
     return true;
 }
 
-/* ======== collects ======== */
+/* ======== the allocators' own calls ======== */
 
-/* How an allocator gives back what it caches, on request: X(COLLECT, the
- * symbol that tells it and is called, a second call made first or NULL, what
- * a collect operation does). A library's collect is the first of these it
- * defines itself. */
+/*
+ * Beside the standard calls an allocator has calls of its own, which reach
+ * paths the standard ones reach by luck if at all. Each operation that
+ * makes one has a table: X(ENTRY, the symbol that tells it and is called, a
+ * second call made first or NULL, what the operation does), its first
+ * entry none. A library's entry is the first of the table it defines
+ * itself (rule_bind_own); an operation whose table has none for it is
+ * skipped.
+ */
 #define GAUNTLET_COLLECTS(X)                                                                       \
     X(COLLECT_NONE, NULL, NULL, "none: collect operations are skipped")                            \
     X(COLLECT_MI_COLLECT, "mi_collect", NULL,                                                      \
@@ -1233,53 +1272,90 @@ static inline bool rule_sized_free(enum sized_free how, const struct sized_free_
     X(COLLECT_MALLOC_TRIM, "malloc_trim", NULL,                                                    \
       "malloc_trim(0): glibc returns free memory at the top of each arena and in it to the OS")
 
-enum collect {
-#define RULES_ENUM(how, symbol, first, does) how,
-    GAUNTLET_COLLECTS(RULES_ENUM)
+/* Neither expand is defined for a size of 0 or above PTRDIFF_MAX (jemalloc:
+ * undefined behaviour): such an expand is not made, and does not resize. */
+#define GAUNTLET_EXPANDS(X)                                                                        \
+    X(EXPAND_NONE, NULL, NULL, "none: expand operations are skipped")                              \
+    X(EXPAND_MI_EXPAND, "mi_expand", NULL,                                                         \
+      "mi_expand(p, size): p when the block holds size bytes where it is, else NULL")              \
+    X(EXPAND_XALLOCX, "xallocx", NULL,                                                             \
+      "xallocx(p, size, 0, the block's alignment flag): resized where it is when the real size "   \
+      "it returns is at least size and, asked to shrink, below the usable size it had")
+
+/* Neither aligned realloc is defined for a size of 0 or above PTRDIFF_MAX,
+ * nor (jemalloc) for an alignment that is not a power of two: such a call
+ * is not made, and fails. */
+#define GAUNTLET_ALIGNED_REALLOCS(X)                                                               \
+    X(REALLOC_ALIGNED_NONE, NULL, NULL, "none: realloc_aligned operations are skipped")            \
+    X(REALLOC_ALIGNED_MI, "mi_realloc_aligned", NULL, "mi_realloc_aligned(p, size, alignment)")    \
+    X(REALLOC_ALIGNED_RALLOCX, "rallocx", NULL, "rallocx(p, size, MALLOCX_LG_ALIGN(lg alignment))")
+
+#define RULES_ENUM(entry, symbol, first, does) entry,
+enum collect { GAUNTLET_COLLECTS(RULES_ENUM) };
+enum expand { GAUNTLET_EXPANDS(RULES_ENUM) };
+enum realloc_aligned { GAUNTLET_ALIGNED_REALLOCS(RULES_ENUM) };
 #undef RULES_ENUM
+
+/* An own call, bound: its table entry (0: none), the call, and the second
+ * call when the entry has one and the library defines it. */
+struct own_call {
+    unsigned how;
+    void *call;
+    void *first;
 };
 
-static inline const char *collect_description(enum collect how)
+/* The symbol of entry `how` of the table of operation `kind` (its second
+ * call's with `first`); NULL for none and past the table's end. */
+static inline const char *own_call_symbol(enum op_kind kind, unsigned how, bool first)
 {
-    switch (how) {
-#define RULES_NAME(how, symbol, first, does)                                                       \
-    case how: return does;
-        GAUNTLET_COLLECTS(RULES_NAME)
-#undef RULES_NAME
+#define RULES_SYMBOL(entry, symbol, first_call, does)                                              \
+    case entry: return first ? first_call : symbol;
+    switch (kind) {
+    case OP_COLLECT:
+        switch ((enum collect)how) {
+            GAUNTLET_COLLECTS(RULES_SYMBOL)
+        default: return NULL;
+        }
+    case OP_EXPAND:
+        switch ((enum expand)how) {
+            GAUNTLET_EXPANDS(RULES_SYMBOL)
+        default: return NULL;
+        }
+    case OP_REALLOC_ALIGNED:
+        switch ((enum realloc_aligned)how) {
+            GAUNTLET_ALIGNED_REALLOCS(RULES_SYMBOL)
+        default: return NULL;
+        }
+    default: return NULL;
     }
-    return "?";
+#undef RULES_SYMBOL
 }
 
-/* A collect's calls, bound from the symbols above. */
-struct collect_calls {
-    enum collect how;
-    void *call;  /* the table's symbol */
-    void *first; /* the table's second call, or NULL */
-};
-
-/* The first collect the library defines; `own` gives the library's own
- * symbol of a name, or NULL (the harness and the reproducer look symbols
- * up each in their way). */
-static inline struct collect_calls
-rule_bind_collect(void *(*own)(const void *context, const char *name), const void *context)
+/* The first entry of the table of `kind` the library defines; `own` gives
+ * the library's own symbol of a name, or NULL (the harness and the
+ * reproducer look symbols up each in their way). */
+static inline struct own_call rule_bind_own(enum op_kind kind,
+                                            void *(*own)(const void *context, const char *name),
+                                            const void *context)
 {
-    struct collect_calls c = {COLLECT_NONE, NULL, NULL};
-#define RULES_BIND(how_, symbol, first_, does)                                                     \
-    if (c.how == COLLECT_NONE && (symbol) != NULL && (c.call = own(context, symbol)) != NULL) {    \
-        c.how = how_;                                                                              \
-        c.first = (first_) != NULL ? own(context, first_) : NULL;                                  \
+    struct own_call c = {0, NULL, NULL};
+    for (unsigned how = 1; own_call_symbol(kind, how, false) != NULL; how++) {
+        c.call = own(context, own_call_symbol(kind, how, false));
+        if (c.call == NULL) continue;
+        const char *first = own_call_symbol(kind, how, true);
+        c.how = how;
+        c.first = first ? own(context, first) : NULL;
+        break;
     }
-    GAUNTLET_COLLECTS(RULES_BIND)
-#undef RULES_BIND
     return c;
 }
 
 /* MALLCTL_ARENAS_ALL: jemalloc's index for every arena at once. */
 #define RULES_JEMALLOC_ARENAS_ALL "4096"
 
-static inline void rule_collect(const struct collect_calls *c)
+static inline void rule_collect(const struct own_call *c)
 {
-    switch (c->how) {
+    switch ((enum collect)c->how) {
     case COLLECT_MI_COLLECT: {
         void (*collect)(bool force);
         *(void **)&collect = c->call;
@@ -1311,56 +1387,17 @@ static inline void rule_collect(const struct collect_calls *c)
     }
 }
 
-/* ======== expands ======== */
-
-/* How an allocator resizes a block in place: X(EXPAND, the symbol that tells
- * it and is called, what an expand operation does). A library's expand is
- * the first of these it defines itself. Neither call is defined for a size
- * of 0 or above PTRDIFF_MAX (jemalloc: undefined behaviour): such an expand
- * is not made, and counts as not resized. */
-#define GAUNTLET_EXPANDS(X)                                                                        \
-    X(EXPAND_NONE, NULL, "none: expand operations are skipped")                                    \
-    X(EXPAND_MI_EXPAND, "mi_expand",                                                               \
-      "mi_expand(p, size): p when the block holds size bytes where it is, else NULL")              \
-    X(EXPAND_XALLOCX, "xallocx",                                                                   \
-      "xallocx(p, size, 0, the block's alignment flag): resized where it is when the real size "   \
-      "it returns is at least size and, asked to shrink, below the usable size it had")
-
-enum expand {
-#define RULES_ENUM(how, symbol, does) how,
-    GAUNTLET_EXPANDS(RULES_ENUM)
-#undef RULES_ENUM
-};
-
-struct expand_call {
-    enum expand how;
-    void *call; /* the table's symbol */
-};
-
-/* The first expand the library defines (`own` as for rule_bind_collect). */
-static inline struct expand_call
-rule_bind_expand(void *(*own)(const void *context, const char *name), const void *context)
-{
-    struct expand_call e = {EXPAND_NONE, NULL};
-#define RULES_BIND(how_, symbol, does)                                                             \
-    if (e.how == EXPAND_NONE && (symbol) != NULL && (e.call = own(context, symbol)) != NULL)       \
-        e.how = how_;
-    GAUNTLET_EXPANDS(RULES_BIND)
-#undef RULES_BIND
-    return e;
-}
-
 /* Resizes p (made with alignment `align`, 0 for plain calls; `requested`
  * bytes, `usable` by malloc_usable_size or 0) in place to `size` bytes: p
  * when it was, NULL when not. xallocx returns the real size, which is at
  * least `size` also when it could not shrink the block (a smaller size
  * class cannot be had in place): then the block keeps its size, or a sized
  * free would name a class it is not in. */
-static inline void *rule_expand(const struct expand_call *e, void *p, size_t size, size_t align,
+static inline void *rule_expand(const struct own_call *e, void *p, size_t size, size_t align,
                                 size_t requested, size_t usable)
 {
     if (size == 0 || size > (size_t)PTRDIFF_MAX) return NULL;
-    switch (e->how) {
+    switch ((enum expand)e->how) {
     case EXPAND_MI_EXPAND: {
         void *(*expand)(void *p, size_t size);
         *(void **)&expand = e->call;
@@ -1373,6 +1410,28 @@ static inline void *rule_expand(const struct expand_call *e, void *p, size_t siz
         return real >= size && (size >= requested || real < usable) ? p : NULL;
     }
     case EXPAND_NONE: break;
+    }
+    return NULL;
+}
+
+/* Resizes p to a block of `size` bytes aligned to `align`: the block, or
+ * NULL (p then as it was). */
+static inline void *rule_realloc_aligned(const struct own_call *c, void *p, size_t size,
+                                         size_t align)
+{
+    if (size == 0 || size > (size_t)PTRDIFF_MAX || !rule_is_power_of_two(align)) return NULL;
+    switch ((enum realloc_aligned)c->how) {
+    case REALLOC_ALIGNED_MI: {
+        void *(*resize)(void *p, size_t size, size_t align);
+        *(void **)&resize = c->call;
+        return resize(p, size, align);
+    }
+    case REALLOC_ALIGNED_RALLOCX: {
+        void *(*rallocx)(void *p, size_t size, int flags);
+        *(void **)&rallocx = c->call;
+        return rallocx(p, size, rule_lg_align(align));
+    }
+    case REALLOC_ALIGNED_NONE: break;
     }
     return NULL;
 }

@@ -50,7 +50,8 @@
      defined(DEFECT_OOM_ERRNO) + defined(DEFECT_MISSING_ALIGNED_ALLOC) +                           \
      defined(DEFECT_FIRST_CALL_MISALIGN) + defined(DEFECT_LOADER_THREAD_MISALIGN) +                \
      defined(DEFECT_YOUNG_CRASH) + defined(DEFECT_COLLECT_DAMAGES) +                               \
-     defined(DEFECT_EXPAND_PAST_END) + defined(DEFECT_NONE)) > 1
+     defined(DEFECT_EXPAND_PAST_END) + defined(DEFECT_REALLOC_ALIGNED_MISALIGN) +                  \
+     defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
@@ -442,22 +443,16 @@ __attribute__((constructor)) static void bimodal_start(void)
 }
 #endif
 
-/* ---- DEFECT_SCRIBBLE: a registry of live blocks, one of which gets a byte
- * flipped every few frees ---- */
+/* ---- the program's own calls, told from the C library's ---- */
 
-#ifdef DEFECT_SCRIBBLE
-#define REGISTRY_SIZE  64
-#define SCRIBBLE_EVERY 3
-static void *registry[REGISTRY_SIZE]; /* most recent allocation at registry_next - 1 */
-static unsigned registry_next;
-static unsigned long scribble_frees;
-
+#if defined(DEFECT_SCRIBBLE) || defined(DUP_CACHE)
 /* The C library's and the dynamic loader's code. Their own calls (a
  * thread's TLS, stdio's buffers) reach this library only when it is the
  * process's malloc, as in a reproducer, which preloads it; `gauntlet run`
  * loads it beside glibc and never passes them on. Counted, they would make
  * the scribble land at another operation in the reproducer than in the run:
- * only the program's own calls count. */
+ * only the program's own calls count (DEFECT_SCRIBBLE's frees, DUP_CACHE's
+ * cached blocks). */
 #define SYSTEM_OBJECTS 2
 struct code_range {
     uintptr_t start, end;
@@ -499,6 +494,20 @@ static bool called_by_system(void)
     return false;
 }
 
+#else
+#define NOTE_CALLER() ((void)0)
+#endif
+
+/* ---- DEFECT_SCRIBBLE: a registry of live blocks, one of which gets a byte
+ * flipped every few frees ---- */
+
+#ifdef DEFECT_SCRIBBLE
+#define REGISTRY_SIZE  64
+#define SCRIBBLE_EVERY 3
+static void *registry[REGISTRY_SIZE]; /* most recent allocation at registry_next - 1 */
+static unsigned registry_next;
+static unsigned long scribble_frees;
+
 static void registry_add(void *p)
 {
     if (p == NULL || called_by_system()) return;
@@ -536,7 +545,6 @@ static void scribble_on_free(void *p)
     unlock();
 }
 #else
-#define NOTE_CALLER() ((void)0)
 static void registry_add(void *p)
 {
     (void)p;
@@ -573,6 +581,7 @@ static unsigned shared_find_locked(void *p)
 /* Does a freed block go to the cache? Only plain-layout glibc blocks. */
 static bool dup_eligible(void *p)
 {
+    if (called_by_system()) return false;
     struct header *h = header_of(p);
     if (h->base == NULL || (char *)h->base + HEADER_SIZE != (char *)p) return false;
 #ifdef DEFECT_OVERLAP
@@ -626,6 +635,7 @@ static bool dup_managed(void *p)
 static void *dup_take(size_t size)
 {
     void *p = NULL;
+    if (called_by_system()) return NULL;
     lock();
     if (cached != NULL && size <= cached_room) {
         if (!cached_handed) {
@@ -1124,6 +1134,21 @@ void *malloc(size_t size)
     NOTE_CALLER();
     return do_malloc(size);
 }
+#ifdef DEFECT_REALLOC_ALIGNED_MISALIGN
+/* The library's aligned realloc (mimalloc's name for it) moves the block
+ * to one 16 bytes past an address of the alignment asked for. */
+void *mi_realloc_aligned(void *p, size_t size, size_t align);
+void *mi_realloc_aligned(void *p, size_t size, size_t align)
+{
+    if (p == NULL || align < 32 || (align & (align - 1)) != 0) return do_realloc(p, size);
+    void *q = core_alloc(size, align, false, 16);
+    if (q == NULL) return NULL;
+    size_t old = block_size(p);
+    memcpy(q, p, old < size ? old : size);
+    release_block(p);
+    return q;
+}
+#endif
 #ifdef DEFECT_EXPAND_PAST_END
 /* The library's resize in place (mimalloc's name for it) says yes to any
  * size up to twice the block's usable size, and grows nothing. */

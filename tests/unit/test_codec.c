@@ -436,7 +436,9 @@ static const char format_example[] =
     "t0 usable_size s4\n"
     "t2 restart\n"
     "barrier                                  # no thread (a leading t0 is accepted too)\n"
-    "t1 collect                               # the allocator gives back what it caches\n";
+    "t1 collect                               # the allocator gives back what it caches\n"
+    "t0 expand s1 120                         # resize the block in place, if it can\n"
+    "t0 realloc_aligned s1 300 align 64       # resize it to a 64-aligned block, if it can\n";
 
 static void assert_op(const struct op *op, enum op_kind kind, unsigned thread, unsigned slot,
                       size_t size, size_t count, size_t align)
@@ -448,17 +450,23 @@ static void assert_op(const struct op *op, enum op_kind kind, unsigned thread, u
     ck_assert_msg(op_same(op, &expected), "got `%s`, expected `%s`", got, want);
 }
 
-/* Opcode 29 is fail_maps and 30 collect, one opcode in 32 each; collect
- * uses no slot, size, count or alignment. */
+/* Opcodes 28..31 are realloc_aligned, fail_maps, collect and expand, one
+ * opcode in 32 each; collect uses no slot, size, count or alignment, expand
+ * no count or alignment. */
 START_TEST(rare_opcodes_decode_as_specified)
 {
-    const uint8_t rare[] = {29, 0,    5, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                            30, 0x83, 9, 7, 1, 2, 3, 4, 5, 6, 7, 8};
+    /* size word 0x0A000000: log mode, exponent 5, size 16; align byte 6: 64 */
+    const uint8_t rare[] = {28, 0x81, 4, 6, 0,  0, 0, 0x0A, 1,  2,    3, 4,    29, 0, 5, 0,
+                            0,  0,    0, 0, 0,  0, 0, 0,    30, 0x83, 9, 7,    1,  2, 3, 4,
+                            5,  6,    7, 8, 31, 0, 2, 7,    0,  0,    0, 0x0A, 1,  2, 3, 4};
     struct program p;
     program_decode_binary(rare, sizeof rare, &p);
-    ck_assert_uint_eq(p.count, 2);
-    ck_assert_uint_eq(p.ops[0].kind, OP_FAIL_MAPS);
-    assert_op(&p.ops[1], OP_COLLECT, 3, 0, 0, 0, 0);
+    ck_assert_uint_eq(p.count, 4);
+    assert_op(&p.ops[0], OP_REALLOC_ALIGNED, 1, 4, 16, 0, 64);
+    ck_assert_uint_eq(p.ops[1].kind, OP_FAIL_MAPS);
+    assert_op(&p.ops[2], OP_COLLECT, 3, 0, 0, 0, 0);
+    assert_op(&p.ops[3], OP_EXPAND, 0, 2, 16, 0, 0);
+    assert_round_trips(&p);
     program_release(&p);
 }
 END_TEST
@@ -467,7 +475,7 @@ START_TEST(format_example_parses)
 {
     struct program p;
     parse_ok(format_example, &p);
-    ck_assert_uint_eq(p.count, 15);
+    ck_assert_uint_eq(p.count, 17);
     assert_op(&p.ops[0], OP_MALLOC, 0, 1, 100, 0, 0);
     assert_op(&p.ops[1], OP_CALLOC, 0, 2, 16, 10, 0);
     assert_op(&p.ops[2], OP_CALLOC, 1, 3, 16, SIZE_MAX / 16 + 1, 0);
@@ -483,6 +491,8 @@ START_TEST(format_example_parses)
     assert_op(&p.ops[12], OP_RESTART, 2, 0, 0, 0, 0);
     assert_op(&p.ops[13], OP_BARRIER, 0, 0, 0, 0, 0);
     assert_op(&p.ops[14], OP_COLLECT, 1, 0, 0, 0, 0);
+    assert_op(&p.ops[15], OP_EXPAND, 0, 1, 120, 0, 0);
+    assert_op(&p.ops[16], OP_REALLOC_ALIGNED, 0, 1, 300, 0, 64);
     size_t product;
     ck_assert(__builtin_mul_overflow(p.ops[2].count, p.ops[2].size, &product));
     assert_round_trips(&p);

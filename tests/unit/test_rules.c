@@ -186,6 +186,20 @@ START_TEST(reallocation_verdicts)
     v = rule_judge_reallocation(&op, &r, &strict_choices, 0);
     ck_assert_int_eq(v.action, ACT_RESTORE);
     ck_assert_int_eq(v.breach.failure, F_NONE);
+
+    /* A block a known alignment deviation placed keeps its excuse where it
+     * is, and only there: moved, it must be aligned. */
+    r = (struct call_result){
+        .p = block, .bytes = 100, .had_block = true, .old = block, .old_misplaced = true};
+    ck_assert_uint_eq(rule_judge_reallocation(&op, &r, &strict_choices, 0).required_align, 1);
+    r.p = (char *)block + 4096;
+    ck_assert_uint_eq(rule_judge_reallocation(&op, &r, &strict_choices, 0).required_align, 16);
+    r.p = block;
+    r.old_misplaced = false;
+    ck_assert_uint_eq(rule_judge_reallocation(&op, &r, &strict_choices, 0).required_align, 16);
+    ck_assert(rule_stays_misplaced(true, block, block));
+    ck_assert(!rule_stays_misplaced(true, block, NULL));
+    ck_assert(!rule_stays_misplaced(false, block, block));
 }
 END_TEST
 
@@ -206,7 +220,7 @@ static size_t fake_xallocx(void *p, size_t size, size_t extra, int flags)
 START_TEST(expand_verdicts)
 {
     void *block = (void *)(uintptr_t)0x10000;
-    struct expand_call e = {EXPAND_XALLOCX, NULL};
+    struct own_call e = {EXPAND_XALLOCX, NULL, NULL};
     size_t (*xallocx)(void *, size_t, size_t, int) = fake_xallocx;
     memcpy(&e.call, &xallocx, sizeof xallocx);
     xallocx_real = 128; /* a 128-byte class: 115 bytes asked, shrunk to 110: stays */
@@ -222,16 +236,44 @@ START_TEST(expand_verdicts)
 
     struct op op = {.kind = OP_EXPAND, .size = 200};
     struct call_result r = {.p = NULL, .bytes = 200, .had_block = true, .old = block};
-    struct verdict v = rule_judge_expand(&op, &r, &strict_choices, 0);
+    struct verdict v = rule_judge_own_resize(&op, &r, &strict_choices, 0);
     ck_assert_int_eq(v.action, ACT_RESTORE);
     ck_assert_int_eq(v.breach.failure, F_NONE);
     r.p = (char *)block + 4096;
-    ck_assert_int_eq(rule_judge_expand(&op, &r, &strict_choices, 0).breach.failure, F_EXPAND_MOVED);
+    ck_assert_int_eq(rule_judge_own_resize(&op, &r, &strict_choices, 0).breach.failure,
+                     F_EXPAND_MOVED);
     r.p = block;
     r.old_align = 64;
-    v = rule_judge_expand(&op, &r, &strict_choices, 0);
+    v = rule_judge_own_resize(&op, &r, &strict_choices, 0);
     ck_assert_int_eq(v.action, ACT_ACCEPT);
     ck_assert_uint_eq(v.align_asked, 64); /* a sized free still names its alignment */
+}
+END_TEST
+
+/* An aligned realloc may always fail (the block stays); a new block must
+ * have the alignment, which its sized free names. A call the allocators
+ * leave undefined is not made. */
+START_TEST(aligned_realloc_verdicts)
+{
+    void *block = (void *)(uintptr_t)0x10000;
+    struct op op = {.kind = OP_REALLOC_ALIGNED, .size = 300, .align = 4096};
+    struct call_result r = {.p = NULL, .bytes = 300, .had_block = true};
+    struct verdict v = rule_judge_own_resize(&op, &r, &strict_choices, 0);
+    ck_assert_int_eq(v.action, ACT_RESTORE);
+    ck_assert_int_eq(v.breach.failure, F_NONE);
+    r.p = block;
+    v = rule_judge_own_resize(&op, &r, &strict_choices, 0);
+    ck_assert_int_eq(v.action, ACT_ACCEPT);
+    ck_assert_uint_eq(v.required_align, 4096);
+    ck_assert_uint_eq(v.align_asked, 4096);
+    struct own_call c = {REALLOC_ALIGNED_RALLOCX, NULL, NULL}; /* never called below */
+    ck_assert_ptr_null(rule_realloc_aligned(&c, block, 0, 64));
+    ck_assert_ptr_null(rule_realloc_aligned(&c, block, SIZE_MAX, 64));
+    ck_assert_ptr_null(rule_realloc_aligned(&c, block, 100, 24));
+    ck_assert_ptr_null(rule_realloc_aligned(&c, block, 100, 0));
+    ck_assert(rule_resize_judge(OP_REALLOC_ALIGNED) == rule_judge_own_resize);
+    ck_assert(rule_resize_judge(OP_EXPAND) == rule_judge_own_resize);
+    ck_assert(rule_resize_judge(OP_REALLOC) == rule_judge_reallocation);
 }
 END_TEST
 
@@ -367,6 +409,9 @@ START_TEST(operation_plans)
     ck_assert_int_eq(rule_plan(&x, true, false, 0, 0, 1000).plan, PLAN_SKIP_EMPTY);
     ck_assert_int_eq(rule_plan(&x, true, true, 400, 900, 1000).plan, PLAN_SKIP_OVER_CAP);
     ck_assert_int_eq(rule_plan(&x, false, true, 400, 400, 1000).plan, PLAN_SKIP_MISSING);
+    struct op ra = {.kind = OP_REALLOC_ALIGNED, .slot = 3, .size = 600, .align = 64};
+    ck_assert_int_eq(rule_plan(&ra, true, false, 0, 0, 1000).plan, PLAN_SKIP_EMPTY);
+    ck_assert_int_eq(rule_plan(&ra, true, true, 400, 900, 1000).plan, PLAN_SKIP_OVER_CAP);
 }
 END_TEST
 
@@ -459,6 +504,7 @@ Suite *rules_suite(void)
     tcase_add_test(tc, allocation_verdicts);
     tcase_add_test(tc, reallocation_verdicts);
     tcase_add_test(tc, expand_verdicts);
+    tcase_add_test(tc, aligned_realloc_verdicts);
     tcase_add_test(tc, refused_memory_verdicts);
     tcase_add_test(tc, excuses_are_judged_again);
     tcase_add_test(tc, operation_plans);
