@@ -39,6 +39,31 @@ START_TEST(unknown_allocator_lists_the_available_ones)
 }
 END_TEST
 
+/* `gauntlet list` names the own calls each allocator's operations make,
+ * bound from its library (rules.h's tables), and "none" where it has none. */
+START_TEST(list_names_each_allocators_own_calls)
+{
+    static const char *const expected[][2] = {
+        {"glibc", "own calls: sized free none, collect malloc_trim, expand none, realloc_aligned "
+                  "none"},
+        {"jemalloc", "own calls: sized free sdallocx, collect mallctl, expand xallocx, "
+                     "realloc_aligned rallocx"},
+        {"mimalloc", "own calls: sized free mi_free_size, collect mi_collect, expand mi_expand, "
+                     "realloc_aligned mi_realloc_aligned"},
+    };
+    const char *list[] = {"gauntlet", "list", NULL};
+    spawn_run(list, &r);
+    ck_assert_int_eq(r.status, 0);
+    for (size_t i = 0; i < sizeof expected / sizeof *expected; i++) {
+        const char *entry = strstr(r.out, expected[i][0]);
+        ck_assert_msg(entry != NULL, "list does not name %s:\n%s", expected[i][0], r.out);
+        const char *own = strstr(entry, "own calls: ");
+        ck_assert_msg(own && strncmp(own, expected[i][1], strlen(expected[i][1])) == 0,
+                      "%s: want \"%s\":\n%s", expected[i][0], expected[i][1], r.out);
+    }
+}
+END_TEST
+
 START_TEST(library_without_malloc_is_a_clear_error)
 {
     const char *argv[] = {"gauntlet",
@@ -252,6 +277,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, help_on_every_command);
     tcase_add_test(tc, unknown_allocator_lists_the_available_ones);
     tcase_add_test(tc, library_without_malloc_is_a_clear_error);
+    tcase_add_test(tc, list_names_each_allocators_own_calls);
     tcase_add_test(tc, unreadable_file_and_syntax_errors);
     tcase_add_test(tc, malformed_programs_are_errors_in_every_command);
     tcase_add_test(tc, endless_input_is_an_error);
