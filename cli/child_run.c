@@ -16,18 +16,6 @@
 #include <string.h>
 #include <sys/wait.h>
 
-/* Whether a process other than the leader wrote a record: a copy the
- * allocator forked went on with the program. */
-static bool foreign_record(const char *record, pid_t leader)
-{
-    for (const char *line = record; (line = strstr(line, RUN_RECORD_TAG)) != NULL;) {
-        line += strlen(RUN_RECORD_TAG);
-        long writer;
-        if (sscanf(line, "%ld", &writer) == 1 && writer != leader) return true;
-    }
-    return false;
-}
-
 /* The leader's own record (run_record.c), as the verdict. */
 static bool parse_record(const char *record, pid_t leader, struct child_verdict *v)
 {
@@ -82,7 +70,7 @@ void child_verdict_read(const struct process *p, struct child_verdict *v)
         return;
     }
     if (!recorded) ended_without_record(p, v);
-    bool copy_went_on = foreign_record(p->record, p->pid);
+    bool copy_went_on = run_record_by_other(p->record, p->pid);
     if (v->status == VERDICT_PASS && (p->leftovers || copy_went_on)) {
         /* Every operation passed, but the allocator forked: a copy went on
          * with the program, or a process of the run outlived it. */

@@ -219,12 +219,7 @@ static bool write_minimized(int fd, const void *context)
                      m->original.signature, m->reproduction, m->original_count, m->count, m->runs,
                      m->exhausted ? ", run budget spent: may not be minimal" : "");
     if (n < 0 || (size_t)n >= sizeof header) n = (int)strlen(header);
-    for (int done = 0; done < n;) {
-        ssize_t w = write(fd, header + done, (size_t)(n - done));
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return false;
-        done += (int)w;
-    }
+    if (!fd_write_all(fd, header, (size_t)n)) return false;
     struct program view = {.ops = m->ops, .count = m->count, .capacity = m->count};
     return program_write_text(&view, fd);
 }

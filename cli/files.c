@@ -111,18 +111,6 @@ void load_program(const char *path, enum input_format format, struct program *ou
     hmem_unmap(bytes, mapped);
 }
 
-static bool write_all(int fd, const uint8_t *bytes, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, bytes, len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        bytes += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 void write_output_with(const char *path, output_writer writer, const void *context)
 {
     if (path == NULL || strcmp(path, "-") == 0) {
@@ -159,7 +147,7 @@ struct byte_span {
 static bool write_span(int fd, const void *context)
 {
     const struct byte_span *span = context;
-    return write_all(fd, span->bytes, span->len);
+    return fd_write_all(fd, span->bytes, span->len);
 }
 
 void write_output(const char *path, const uint8_t *bytes, size_t len)

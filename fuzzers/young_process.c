@@ -34,30 +34,6 @@
 static unsigned every; /* one input in `every`; 0: off */
 static int to_keeper = -1, from_keeper = -1;
 
-static bool write_all(int fd, const void *buf, size_t len)
-{
-    for (const char *p = buf; len;) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
-static bool read_all(int fd, void *buf, size_t len)
-{
-    for (char *p = buf; len;) {
-        ssize_t n = read(fd, p, len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 /* What the keeper answers for one input: how its run ended, and the run
  * record (gauntlet.h) the run wrote, "" for none. */
 struct answer {
@@ -88,8 +64,8 @@ static _Noreturn void keep(int requests, int answers, void (*run)(const uint8_t 
     setenv(RUN_RECORD_ENV, fd, 1);
     static uint8_t input[FUZZ_YOUNG_MAX_INPUT];
     static struct answer a;
-    for (size_t len; read_all(requests, &len, sizeof len) && len <= sizeof input &&
-                     read_all(requests, input, len);) {
+    for (size_t len; fd_read_all(requests, &len, sizeof len) && len <= sizeof input &&
+                     fd_read_all(requests, input, len);) {
         drain(records[0], a.record, sizeof a.record); /* a stray writer's, earlier */
         pid_t child = fork();
         if (child == 0) {
@@ -110,7 +86,7 @@ static _Noreturn void keep(int requests, int answers, void (*run)(const uint8_t 
         if (child < 0) a.status = -1;
         a.pid = child;
         drain(records[0], a.record, sizeof a.record);
-        if (!write_all(answers, &a, sizeof a)) break;
+        if (!fd_write_all(answers, &a, sizeof a)) break;
     }
     _exit(0);
 }
@@ -157,8 +133,8 @@ bool young_run_fails(const uint8_t *data, size_t size, const struct known_findin
 {
     if (every == 0 || size > FUZZ_YOUNG_MAX_INPUT || !chosen(data, size)) return false;
     static struct answer a;
-    if (!write_all(to_keeper, &size, sizeof size) || !write_all(to_keeper, data, size) ||
-        !read_all(from_keeper, &a, sizeof a)) {
+    if (!fd_write_all(to_keeper, &size, sizeof size) || !fd_write_all(to_keeper, data, size) ||
+        !fd_read_all(from_keeper, &a, sizeof a)) {
         fputs("fuzz_program: the young-process keeper is gone; young runs stop\n", stderr);
         every = 0;
         return false;

@@ -50,6 +50,14 @@ static const uint8_t opcode_kinds[32] = {
     OP_COLLECT,     OP_EXPAND,
 };
 
+uint8_t record_opcode(enum op_kind kind)
+{
+    uint8_t opcode = 0;
+    while (opcode + 1u < sizeof opcode_kinds && opcode_kinds[opcode] != kind)
+        opcode++; /* every kind has one (test_codec.c) */
+    return opcode;
+}
+
 static uint32_t read_u32_le(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;

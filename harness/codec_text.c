@@ -215,18 +215,6 @@ void op_format(const struct op *op, char *buf, size_t buf_len)
 
 /* ---- writing a program ---- */
 
-static bool write_all(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 #define WRITE_BUFFER 4096
 #define LINE_MAX_LEN 192 /* longer than any formatted operation */
 
@@ -241,13 +229,13 @@ bool program_write_text(const struct program *p, int fd)
     put_str(&o, " threads\n");
     for (size_t i = 0; i < p->count; i++) {
         if (o.cap - o.len < LINE_MAX_LEN) {
-            if (!write_all(fd, buf, o.len)) return false;
+            if (!fd_write_all(fd, buf, o.len)) return false;
             o = text_out_on(buf, sizeof buf);
         }
         put_op(&o, &p->ops[i]);
         put_char(&o, '\n');
     }
-    return write_all(fd, buf, o.len);
+    return fd_write_all(fd, buf, o.len);
 }
 
 /* ---- text or binary ---- */

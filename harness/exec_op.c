@@ -46,9 +46,8 @@ static void accept(struct op_context *c, const struct verdict *v, const struct c
     bool misplaced;
     if (!oracle_check_alignment(c, slot, r->p, v, &misplaced)) return;
     bool claimed = v->action == ACT_ACCEPT;
-    struct new_block n = {r->p, claimed ? r->bytes : 0, 0, a->usable_size != NULL, misplaced};
-    if (previous && rule_stays_misplaced(previous->misplaced, previous->ptr, r->p))
-        n.misplaced = true;
+    struct new_block n = {r->p, claimed ? r->bytes : 0, 0, a->usable_size != NULL,
+                          misplaced || v->keeps_placement};
     if (n.usable_known) n.usable = a->usable_size(r->p);
     oracle_accept_block(c, slot, &n, v, claimed ? previous : NULL);
 }

@@ -45,24 +45,9 @@ enum record_field {
 };
 #define REC_THREAD_PRESENT 0x80 /* a thread byte below this means thread 0 */
 
-/* The opcode byte a kind is written with: opcodes 0..12 are the kinds in
- * order; realloc_aligned, fail_maps, collect and expand have one opcode of
- * 32 each (random bytes seldom starve the allocator for the rest of a
- * program, or empty its caches). */
-#define OPCODE_REALLOC_ALIGNED 28
-#define OPCODE_FAIL_MAPS       29
-#define OPCODE_COLLECT         30
-#define OPCODE_EXPAND          31
-static inline uint8_t record_opcode(enum op_kind kind)
-{
-    switch (kind) {
-    case OP_FAIL_MAPS: return OPCODE_FAIL_MAPS;
-    case OP_COLLECT: return OPCODE_COLLECT;
-    case OP_EXPAND: return OPCODE_EXPAND;
-    case OP_REALLOC_ALIGNED: return OPCODE_REALLOC_ALIGNED;
-    default: return (uint8_t)kind;
-    }
-}
+/* The opcode byte a kind is written with: its first in the opcode table
+ * (codec_binary.c). */
+uint8_t record_opcode(enum op_kind kind);
 
 void record_decode(const uint8_t *rec, struct op *op);
 /* False for a value with no encoding; fields the kind does not use are

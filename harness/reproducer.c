@@ -30,15 +30,7 @@ struct out {
 
 static void out_flush(struct out *o)
 {
-    size_t done = 0;
-    while (o->ok && done < o->len) {
-        ssize_t n = write(o->fd, o->buf + done, o->len - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0)
-            o->ok = false;
-        else
-            done += (size_t)n;
-    }
+    o->ok = o->ok && fd_write_all(o->fd, o->buf, o->len);
     o->len = 0;
 }
 

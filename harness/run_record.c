@@ -10,16 +10,22 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The writer's line: the first record line written by `writer`, past its
- * tag and pid (a process the allocator forked may have written one too). */
-static const char *line_of(const char *records, long writer)
+/* The first record line written by `writer` (past its tag and pid) or, with
+ * `other`, by any other process (the allocator forked one that went on). */
+static const char *line_of(const char *records, long writer, bool other)
 {
     for (const char *line = records; (line = strstr(line, RUN_RECORD_TAG)) != NULL;) {
         line += strlen(RUN_RECORD_TAG);
         long pid;
-        if (sscanf(line, "%ld", &pid) == 1 && pid == writer) return line + strcspn(line, " ");
+        if (sscanf(line, "%ld", &pid) == 1 && (pid == writer) != other)
+            return line + strcspn(line, " ");
     }
     return NULL;
+}
+
+bool run_record_by_other(const char *records, long writer)
+{
+    return line_of(records, writer, true) != NULL;
 }
 
 /* "N:SITE" signs a crash by its site, a bare "N" by the operation's kind. */
@@ -36,7 +42,7 @@ bool run_record_read(const char *records, long writer, struct run_record *r)
     memset(r, 0, sizeof *r);
     r->index = -1;
     snprintf(r->kind, sizeof r->kind, "?");
-    const char *line = line_of(records, writer);
+    const char *line = line_of(records, writer, false);
     if (line == NULL) return false;
     char what[32] = "", detail[FINDING_SIGNATURE_MAX] = "", kind[32] = "";
     long long index = -1;

@@ -172,6 +172,12 @@ void hmem_unmap(void *p, size_t bytes);
 void *hmem_remap(void *p, size_t old_bytes, size_t new_bytes);
 size_t hmem_mapped_bytes(void); /* the harness's own share, for measurements */
 
+/* ---- whole reads and writes on a descriptor (fd_io.c) ---- */
+
+/* False when the descriptor fails or (reading) ends before `len` bytes. */
+bool fd_write_all(int fd, const void *buf, size_t len);
+bool fd_read_all(int fd, void *buf, size_t len);
+
 /* ---- allocators (registry.c, adapter_*.c, policy.c) ---- */
 
 /* What an allocator may do where the standards leave a choice, and the
@@ -382,6 +388,8 @@ struct run_record {
 /* The record `writer` (a pid) wrote among `records`; false when it wrote
  * none that reads as one. */
 bool run_record_read(const char *records, long writer, struct run_record *r);
+/* Whether a process other than `writer` wrote a record among `records`. */
+bool run_record_by_other(const char *records, long writer);
 
 /* The command a report tells the user to run again (argv[0] of `gauntlet`). */
 void report_set_command_name(const char *path);

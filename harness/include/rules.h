@@ -763,6 +763,7 @@ struct verdict {
     size_t required_align; /* ACT_ACCEPT: the alignment the block must have */
     size_t align_asked;    /* the alignment it was requested with; 0 for plain calls */
     bool zeroed;           /* calloc: every requested byte must read 0 */
+    bool keeps_placement;  /* ACT_ACCEPT: left where a known alignment deviation put it */
 };
 
 /* A block a known alignment deviation placed (its misalignment excused)
@@ -930,9 +931,9 @@ RULES_HOT struct verdict rule_judge_reallocation(const struct op *op, const stru
     if (r->had_block && r->bytes == 0 && choices->realloc_zero_frees == BEHAVES_YES)
         return rule_breach(v, F_REALLOC_ZERO_BLOCK, INV_IMPLEMENTATION_CHOICE);
     v.action = ACT_ACCEPT;
-    v.required_align = rule_stays_misplaced(r->old_misplaced, r->old, r->p)
-                           ? 1
-                           : rule_plain_alignment(choices->weak_small_alignment, r->bytes);
+    v.keeps_placement = rule_stays_misplaced(r->old_misplaced, r->old, r->p);
+    v.required_align =
+        v.keeps_placement ? 1 : rule_plain_alignment(choices->weak_small_alignment, r->bytes);
     return v;
 }
 
@@ -961,6 +962,7 @@ RULES_HOT struct verdict rule_judge_own_resize(const struct op *op, const struct
     bool expand = op->kind == OP_EXPAND;
     v.required_align = expand ? 1 : op->align; /* an expand's block: the alignment it had */
     v.align_asked = expand ? r->old_align : op->align;
+    v.keeps_placement = expand && r->old_misplaced;
     return v;
 }
 

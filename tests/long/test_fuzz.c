@@ -477,44 +477,47 @@ START_TEST(campaign_finds_each_defect)
 }
 END_TEST
 
+/* Runs the plain libFuzzer target on LIB (ENV before it) over two inputs
+ * written in DIR from program texts, FIRST then SECOND, into r; the second
+ * input's path goes to second_path. */
+static void run_target_on(const char *dir, const char *env, const char *lib, const char *first,
+                          const char *second, char *second_path, size_t len)
+{
+    char first_path[128], command[2048];
+    snprintf(first_path, sizeof first_path, "%s/first.bin", dir);
+    snprintf(second_path, len, "%s/second.bin", dir);
+    write_binary_program(first_path, first);
+    write_binary_program(second_path, second);
+    snprintf(command, sizeof command, "%s GAUNTLET_ALLOC='%s' build/fuzz/libfuzzer-none %s %s 2>&1",
+             env, lib, first_path, second_path);
+    const char *fuzz[] = {"sh", "-c", command, NULL};
+    spawn_run(fuzz, &r);
+}
+
 /* A fuzz target gives every input threads of its own: a defect on a fresh
  * thread's first call shows in the second input as in the first, and is not
  * hidden by the first input's having used the thread. */
 START_TEST(fuzz_target_threads_are_fresh_for_each_input)
 {
-    char dir[64], lib[512], warm[128], first[128], command[2048];
+    char dir[64], lib[512], second[128];
     make_temp_dir(dir, sizeof dir);
     defective_library(lib, sizeof lib, "first_call_misalign");
-    snprintf(warm, sizeof warm, "%s/warm.bin", dir);
-    snprintf(first, sizeof first, "%s/first.bin", dir);
-    write_binary_program(warm, "t1 malloc s0 16\n");
-    write_binary_program(first, "t1 malloc s0 4000\n");
-    snprintf(command, sizeof command, "GAUNTLET_ALLOC='%s' build/fuzz/libfuzzer-none %s %s 2>&1",
-             lib, warm, first);
-    const char *fuzz[] = {"sh", "-c", command, NULL};
-    spawn_run(fuzz, &r);
-    const char *second = strstr(r.out, first);
-    ck_assert_msg(r.status != 0 && second && strstr(second, "alignment"),
+    run_target_on(dir, "", lib, "t1 malloc s0 16\n", "t1 malloc s0 4000\n", second, sizeof second);
+    const char *reported = strstr(r.out, second);
+    ck_assert_msg(r.status != 0 && reported && strstr(reported, "alignment"),
                   "the second input's fresh thread passed: exit %d\n%s", r.status, r.out);
 }
 END_TEST
 
-/* Two inputs for the young-process tests, in DIR: one of 80 small mallocs
- * that ages the process past the young defects' path, then one large malloc
- * that takes it in a young process. The command runs both through the
- * plain libFuzzer target on LIB, with ENV before it. */
-static void young_command(const char *dir, const char *env, const char *lib, char *command,
-                          size_t len)
+/* The young-process tests' inputs: 80 small mallocs, which age the process
+ * past the young defects' path, then a large malloc that takes it in a
+ * young process. */
+static void run_target_aged_then_young(const char *dir, const char *env, const char *lib)
 {
-    char aging[128], probe[128], many[2048] = "";
+    char many[2048] = "", second[128];
     for (int i = 0; i < 80; i++)
         snprintf(many + strlen(many), sizeof many - strlen(many), "t0 malloc s%d 16\n", i);
-    snprintf(aging, sizeof aging, "%s/aging.bin", dir);
-    snprintf(probe, sizeof probe, "%s/probe.bin", dir);
-    write_binary_program(aging, many);
-    write_binary_program(probe, "t0 malloc s0 4000\n");
-    snprintf(command, len, "%s GAUNTLET_ALLOC='%s' build/fuzz/libfuzzer-none %s %s 2>&1", env, lib,
-             aging, probe);
+    run_target_on(dir, env, lib, many, "t0 malloc s0 4000\n", second, sizeof second);
 }
 
 /* young_misalign misaligns large mallocs only while its process is young:
@@ -523,14 +526,11 @@ static void young_command(const char *dir, const char *env, const char *lib, cha
  * where the large malloc fails, and the target reports that and aborts. */
 START_TEST(young_process_finds_what_an_aged_one_hides)
 {
-    char dir[64], lib[512], command[2048];
+    char dir[64], lib[512];
     make_temp_dir(dir, sizeof dir);
     defective_library(lib, sizeof lib, "young_misalign");
     for (int young = 0; young < 2; young++) {
-        young_command(dir, young ? "GAUNTLET_YOUNG=1" : "GAUNTLET_YOUNG=0", lib, command,
-                      sizeof command);
-        const char *fuzz[] = {"sh", "-c", command, NULL};
-        spawn_run(fuzz, &r);
+        run_target_aged_then_young(dir, young ? "GAUNTLET_YOUNG=1" : "GAUNTLET_YOUNG=0", lib);
         if (young)
             ck_assert_msg(r.status != 0 && strstr(r.out, "FINDING in a young process"),
                           "the young run passed: exit %d\n%s", r.status, r.out);
@@ -546,16 +546,14 @@ END_TEST
  * were new; without the known file it is a young-process finding. */
 START_TEST(young_process_passes_over_a_known_crash)
 {
-    char dir[64], lib[512], known[128], env[256], command[2048];
+    char dir[64], lib[512], known[128], env[256];
     make_temp_dir(dir, sizeof dir);
     defective_library(lib, sizeof lib, "young_crash");
     snprintf(known, sizeof known, "%s/known.txt", dir);
     write_file(known, "crash/signal-11/libdefect_young_crash.so+*\n");
     for (int with_known = 0; with_known < 2; with_known++) {
         snprintf(env, sizeof env, "GAUNTLET_YOUNG=1 GAUNTLET_KNOWN='%s'", with_known ? known : "");
-        young_command(dir, env, lib, command, sizeof command);
-        const char *fuzz[] = {"sh", "-c", command, NULL};
-        spawn_run(fuzz, &r);
+        run_target_aged_then_young(dir, env, lib);
         if (with_known)
             ck_assert_msg(r.status == 0 && strstr(r.out, "young process: a known finding "
                                                          "(crash/signal-11/libdefect_young_crash"),

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE /* memfd_create */
 #endif
 #include "gauntlet.h"
+#include "internal.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -468,6 +469,14 @@ START_TEST(rare_opcodes_decode_as_specified)
     assert_op(&p.ops[3], OP_EXPAND, 0, 2, 16, 0, 0);
     assert_round_trips(&p);
     program_release(&p);
+    /* Every kind is written with an opcode that decodes to it. */
+    for (unsigned k = 0; k < OP_KIND_COUNT; k++) {
+        uint8_t rec[12] = {record_opcode((enum op_kind)k)};
+        program_decode_binary(rec, sizeof rec, &p);
+        ck_assert_uint_eq(p.count, 1);
+        ck_assert_uint_eq(p.ops[0].kind, k);
+        program_release(&p);
+    }
 }
 END_TEST
 

@@ -192,8 +192,10 @@ START_TEST(reallocation_verdicts)
     r = (struct call_result){
         .p = block, .bytes = 100, .had_block = true, .old = block, .old_misplaced = true};
     ck_assert_uint_eq(rule_judge_reallocation(&op, &r, &strict_choices, 0).required_align, 1);
+    ck_assert(rule_judge_reallocation(&op, &r, &strict_choices, 0).keeps_placement);
     r.p = (char *)block + 4096;
     ck_assert_uint_eq(rule_judge_reallocation(&op, &r, &strict_choices, 0).required_align, 16);
+    ck_assert(!rule_judge_reallocation(&op, &r, &strict_choices, 0).keeps_placement);
     r.p = block;
     r.old_misplaced = false;
     ck_assert_uint_eq(rule_judge_reallocation(&op, &r, &strict_choices, 0).required_align, 16);
