@@ -63,6 +63,9 @@ static void replay_raw(const struct program *p, const struct allocator *a)
             if (a->posix_memalign(&q, op->align, op->size) != 0) q = NULL;
             alignment = op->align;
             break;
+        case OP_MALLOC_ALIGNED_AT:
+            q = rule_malloc_aligned_at(&a->aligned_at, op->size, op->align, op->count);
+            break;
         case OP_REALLOC_ALIGNED:
             if (block[s] && (q = rule_realloc_aligned(&a->realloc_aligned, block[s], op->size,
                                                       op->align)) != NULL) {

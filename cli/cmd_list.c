@@ -28,11 +28,12 @@ static int say_who(void *arg)
     const char *collect = own_call_symbol(OP_COLLECT, a.collect.how, false);
     const char *expand = own_call_symbol(OP_EXPAND, a.expand.how, false);
     const char *aligned = own_call_symbol(OP_REALLOC_ALIGNED, a.realloc_aligned.how, false);
+    const char *at = own_call_symbol(OP_MALLOC_ALIGNED_AT, a.aligned_at.how, false);
     fprintf(stderr,
             "%s\t%s\n          own calls: sized free %s, collect %s, expand %s, "
-            "realloc_aligned %s",
+            "realloc_aligned %s, malloc_aligned_at %s",
             a.version, a.policy->notes, sized ? sized : "none", collect ? collect : "none",
-            expand ? expand : "none", aligned ? aligned : "none");
+            expand ? expand : "none", aligned ? aligned : "none", at ? at : "none");
     return 0;
 }
 

@@ -59,6 +59,7 @@ bool adapter_bind_standard(struct allocator *a, void *handle, char *err, size_t 
     a->collect = rule_bind_own(OP_COLLECT, own_symbol_of, handle);
     a->expand = rule_bind_own(OP_EXPAND, own_symbol_of, handle);
     a->realloc_aligned = rule_bind_own(OP_REALLOC_ALIGNED, own_symbol_of, handle);
+    a->aligned_at = rule_bind_own(OP_MALLOC_ALIGNED_AT, own_symbol_of, handle);
     return true;
 }
 

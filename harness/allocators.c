@@ -95,6 +95,7 @@ bool allocator_has(const struct allocator *a, enum op_kind kind)
     case OP_COLLECT: return a->collect.call != NULL;
     case OP_EXPAND: return a->expand.call != NULL;
     case OP_REALLOC_ALIGNED: return a->realloc_aligned.call != NULL;
+    case OP_MALLOC_ALIGNED_AT: return a->aligned_at.call != NULL;
     default: return true;
     }
 }

@@ -38,16 +38,41 @@ enum size_mode { MODE_LOW_LOG, MODE_HIGH_LOG, MODE_EDGE, MODE_EXTREME };
 
 /* Opcodes 13..15 repeat the most common kinds so that a fuzzer's random
  * bytes lean toward the operations that change the heap; 16..31 repeat
- * 0..15 but for realloc_aligned, fail_maps, collect and expand
- * (record_opcode). */
+ * 0..15 but for malloc_aligned_at, realloc_aligned, fail_maps, collect and
+ * expand (record_opcode). */
 static const uint8_t opcode_kinds[32] = {
-    OP_MALLOC,      OP_CALLOC,        OP_REALLOC,        OP_REALLOCARRAY,    OP_FREE,
-    OP_FREE_SIZED,  OP_ALIGNED_ALLOC, OP_POSIX_MEMALIGN, OP_MEMALIGN,        OP_CHECK,
-    OP_USABLE_SIZE, OP_RESTART,       OP_BARRIER,        OP_MALLOC,          OP_FREE,
-    OP_REALLOC,     OP_MALLOC,        OP_CALLOC,         OP_REALLOC,         OP_REALLOCARRAY,
-    OP_FREE,        OP_FREE_SIZED,    OP_ALIGNED_ALLOC,  OP_POSIX_MEMALIGN,  OP_MEMALIGN,
-    OP_CHECK,       OP_USABLE_SIZE,   OP_RESTART,        OP_REALLOC_ALIGNED, OP_FAIL_MAPS,
-    OP_COLLECT,     OP_EXPAND,
+    OP_MALLOC,
+    OP_CALLOC,
+    OP_REALLOC,
+    OP_REALLOCARRAY,
+    OP_FREE,
+    OP_FREE_SIZED,
+    OP_ALIGNED_ALLOC,
+    OP_POSIX_MEMALIGN,
+    OP_MEMALIGN,
+    OP_CHECK,
+    OP_USABLE_SIZE,
+    OP_RESTART,
+    OP_BARRIER,
+    OP_MALLOC,
+    OP_FREE,
+    OP_REALLOC,
+    OP_MALLOC,
+    OP_CALLOC,
+    OP_REALLOC,
+    OP_REALLOCARRAY,
+    OP_FREE,
+    OP_FREE_SIZED,
+    OP_ALIGNED_ALLOC,
+    OP_POSIX_MEMALIGN,
+    OP_MEMALIGN,
+    OP_MALLOC_ALIGNED_AT,
+    OP_USABLE_SIZE,
+    OP_RESTART,
+    OP_REALLOC_ALIGNED,
+    OP_FAIL_MAPS,
+    OP_COLLECT,
+    OP_EXPAND,
 };
 
 uint8_t record_opcode(enum op_kind kind)
@@ -316,8 +341,9 @@ void record_decode(const uint8_t *rec, struct op *op)
     op->slot = op_uses_slot(kind) ? rec[REC_SLOT] : 0;
     op->align = op_uses_align(kind) ? align_byte_decode(rec[REC_ALIGN]) : 0;
     op->size = op_uses_size(kind) ? size_word_decode(read_u32_le(rec + REC_SIZE_WORD)) : 0;
-    op->count =
-        op_uses_count(kind) ? count_word_decode(read_u32_le(rec + REC_COUNT_WORD), op->size) : 0;
+    op->count = op_uses_count(kind) || op_uses_offset(kind)
+                    ? count_word_decode(read_u32_le(rec + REC_COUNT_WORD), op->size)
+                    : 0;
 }
 
 /* Initialises `out` itself, like every producer of programs: release a
@@ -373,7 +399,7 @@ static enum record_problem encode_fields(const struct op *op, uint8_t *rec)
         if (!size_word_encode(op->size, &word)) return BAD_SIZE;
         write_u32_le(rec + REC_SIZE_WORD, word);
     }
-    if (op_uses_count(kind)) {
+    if (op_uses_count(kind) || op_uses_offset(kind)) {
         if (!count_word_encode(op->count, op->size, &word)) return BAD_COUNT;
         write_u32_le(rec + REC_COUNT_WORD, word);
     }

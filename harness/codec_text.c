@@ -205,6 +205,10 @@ static void put_op(struct text_out *o, const struct op *op)
         put_str(o, " align ");
         put_align(o, op->align);
     }
+    if (op_uses_offset(kind)) {
+        put_str(o, " offset ");
+        put_size(o, op->count);
+    }
 }
 
 void op_format(const struct op *op, char *buf, size_t buf_len)
@@ -584,6 +588,22 @@ static bool parse_count_and_size(struct parser *ps, size_t *count, size_t *size)
                             "within 65535");
 }
 
+/* `offset N` (malloc_aligned_at): kept in the count, and encoded as one. */
+static bool parse_offset(struct parser *ps, struct op *op)
+{
+    struct token t;
+    struct value_expr v;
+    uint32_t word;
+    if (!expect_keyword(ps, "offset", "`offset N` after the alignment") ||
+        !expect_token(ps, &t, "offset after `offset`") || !parse_value(ps, &t, false, &v))
+        return false;
+    op->count = v.amount;
+    return count_word_encode(op->count, op->size, &word) ||
+           fail_unencodable(ps, &t, "offset", op->count,
+                            "offsets encode as counts: like sizes but without the forms near "
+                            "SIZE_MAX, PTRDIFF_MAX and 2^N");
+}
+
 /* ---- operation lines ---- */
 
 /* The digits after a one-letter prefix; saturates, since any value that
@@ -675,7 +695,8 @@ static bool parse_operands(struct parser *ps, struct op *op)
     } else if (op_uses_size(kind)) {
         if (!parse_size(ps, "size", &op->size)) return false;
     }
-    return !op_uses_align(kind) || parse_align(ps, &op->align);
+    if (op_uses_align(kind) && !parse_align(ps, &op->align)) return false;
+    return !op_uses_offset(kind) || parse_offset(ps, op);
 }
 
 static bool expect_line_end(struct parser *ps)

@@ -61,6 +61,8 @@ static void *call_allocation(const struct op_context *c, struct call_result *r)
     case OP_CALLOC: return a->calloc(op->count, op->size);
     case OP_ALIGNED_ALLOC: return a->aligned_alloc(op->align, op->size);
     case OP_MEMALIGN: return a->memalign(op->align, op->size);
+    case OP_MALLOC_ALIGNED_AT:
+        return rule_malloc_aligned_at(&a->aligned_at, op->size, op->align, op->count);
     default: { /* OP_POSIX_MEMALIGN */
         void *p = UNTOUCHED_POINTER;
         r->status = a->posix_memalign(&p, op->align, op->size);
@@ -188,7 +190,8 @@ void exec_op(struct op_context *c)
     case OP_CALLOC:
     case OP_ALIGNED_ALLOC:
     case OP_POSIX_MEMALIGN:
-    case OP_MEMALIGN: exec_allocate(c, &plan); break;
+    case OP_MEMALIGN:
+    case OP_MALLOC_ALIGNED_AT: exec_allocate(c, &plan); break;
     case OP_REALLOC:
     case OP_REALLOCARRAY:
     case OP_EXPAND:

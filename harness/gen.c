@@ -344,7 +344,7 @@ static void default_weights(const struct gen *g, unsigned *w)
         [OP_ALIGNED_ALLOC] = 3, [OP_POSIX_MEMALIGN] = 3,  [OP_MEMALIGN] = 2,
         [OP_CHECK] = 5,         [OP_USABLE_SIZE] = 4,     [OP_RESTART] = 1,
         [OP_BARRIER] = 1,       [OP_FAIL_MAPS] = 1,       [OP_COLLECT] = 1,
-        [OP_EXPAND] = 2,        [OP_REALLOC_ALIGNED] = 2,
+        [OP_EXPAND] = 2,        [OP_REALLOC_ALIGNED] = 2, [OP_MALLOC_ALIGNED_AT] = 2,
     };
     for (unsigned k = 0; k < OP_KIND_COUNT; k++)
         w[k] = base[k];
@@ -420,6 +420,26 @@ static void near_size(struct gen *g, enum op_kind kind, size_t bytes, struct req
         *rq = near;
 }
 
+/* An offset for malloc_aligned_at (a multiple of the pointer size: rules.h,
+ * rule_aligned_at_defined), and often a size the alignment divides:
+ * allocators take their plain path when size and alignment fit and there
+ * is no offset, and their over-allocating path otherwise. */
+static void draw_offset(struct gen *g, size_t align, struct request *rq)
+{
+    if (rule_is_power_of_two(align) && align <= 1024 && prng_percent(&g->rng, 40)) {
+        struct request fit = {.size = align * (1 + prng_below(&g->rng, 4))};
+        if (size_word_encode(fit.size, &fit.size_word)) *rq = fit;
+    }
+    unsigned roll = prng_below(&g->rng, 100);
+    const size_t word = sizeof(void *);
+    size_t offset = roll < 25   ? 0
+                    : roll < 65 ? word * (1 + (size_t)prng_below(&g->rng, 16))
+                    : roll < 85 ? (align > word ? align - word : word)
+                                : rq->size / word * word;
+    rq->count = offset;
+    if (!count_word_encode(offset, rq->size, &rq->count_word)) rq->count = rq->count_word = 0;
+}
+
 static void generate_request_op(struct gen *g, enum op_kind kind, uint8_t *rec)
 {
     unsigned slot = op_allocates(kind) ? target_for_allocation(g) : target_live_block(g, 80);
@@ -442,6 +462,7 @@ static void generate_request_op(struct gen *g, enum op_kind kind, uint8_t *rec)
         near_multiple_of_alignment(g, kind, align_byte_decode(rec[REC_ALIGN]),
                                    s->occupied ? s->bytes : 0, &rq);
     }
+    if (op_uses_offset(kind)) draw_offset(g, align_byte_decode(rec[REC_ALIGN]), &rq);
     record_put_word(rec, REC_SIZE_WORD, rq.size_word);
     record_put_word(rec, REC_COUNT_WORD, rq.count_word);
     /* A block a realloc shrank (often in place) then freed with its new

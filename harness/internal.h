@@ -182,7 +182,7 @@ struct shadow_block {
     uint8_t thread;  /* allocating thread */
     bool live;       /* in the slot, to be used, checked and freed */
     bool counted;    /* in the overlap map and the live bytes (the oracle's books) */
-    bool misplaced;  /* its misalignment was excused (rules.h, rule_stays_misplaced) */
+    bool misplaced;  /* placed off the plain alignment rules (rules.h, rule_stays_misplaced) */
 };
 
 #define RECENT_FREES 16
@@ -309,7 +309,7 @@ struct new_block {
     size_t requested;
     size_t usable;     /* the allocator's usable size of it */
     bool usable_known; /* the allocator has a usable-size call */
-    bool misplaced;    /* its misalignment was excused, or kept from the block it resized */
+    bool misplaced;    /* placed off the plain rules (excused, at an offset, or kept in a resize) */
 };
 /* A new block's first check (rules.h): its alignment. The executor asks the
  * usable size only after it passed; *misplaced: it passed only by a known

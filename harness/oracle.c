@@ -214,7 +214,7 @@ static bool claim(struct op_context *c, unsigned slot, void *p, size_t requested
 bool oracle_check_alignment(struct op_context *c, unsigned slot, const void *p,
                             const struct verdict *v, bool *misplaced)
 {
-    struct breach b = rule_check_alignment(p, v->required_align);
+    struct breach b = rule_check_alignment(p, v->required_align, v->align_offset);
     *misplaced = false;
     if (b.failure == F_NONE) return true;
     if ((*misplaced = excused(c, &b))) return true;

@@ -446,6 +446,10 @@ static void write_step(struct out *o, size_t n, const struct op *op, bool has_si
         out_str(o, ", ");
         out_size(o, op->align);
     }
+    if (op_uses_offset(kind)) {
+        out_str(o, ", ");
+        out_size(o, op->count);
+    }
     out_str(o, ")),");
     if (kind == OP_FREE_SIZED && !has_sized_free) out_str(o, " /* skipped: no sized free */");
     out_str(o, "\n");

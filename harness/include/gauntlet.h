@@ -211,7 +211,7 @@ struct allocator {
     bool (*free_sized)(void *p, size_t size, size_t align, bool resized);
     enum sized_free sized_free;
     /* Its own calls (rules.h); .call NULL: the operations that make them are skipped. */
-    struct own_call collect, expand, realloc_aligned;
+    struct own_call collect, expand, realloc_aligned, aligned_at;
 };
 
 /* Opens NAME ("glibc", "jemalloc", "mimalloc", "tcmalloc", "so:PATH").

@@ -47,7 +47,9 @@
  * allocator's own call for it (the expands below), as a realloc that may
  * not move the block and may always fail; `realloc_aligned` resizes it to
  * a block of an alignment by the allocator's own call (the aligned reallocs
- * below), as a realloc that may always fail. */
+ * below), as a realloc that may always fail; `malloc_aligned_at` asks for a
+ * block whose address plus an offset (op_uses_offset) is aligned, by the
+ * allocator's own call for it (the offset-aligned allocations below). */
 #define GAUNTLET_OPERATIONS(X)                                                                     \
     X(OP_MALLOC, "malloc", 1, 1, 0, 0, 1)                                                          \
     X(OP_CALLOC, "calloc", 1, 1, 1, 0, 1)                                                          \
@@ -65,7 +67,8 @@
     X(OP_FAIL_MAPS, "fail_maps", 0, 1, 0, 0, 0)                                                    \
     X(OP_COLLECT, "collect", 0, 0, 0, 0, 0)                                                        \
     X(OP_EXPAND, "expand", 1, 1, 0, 0, 0)                                                          \
-    X(OP_REALLOC_ALIGNED, "realloc_aligned", 1, 1, 0, 1, 0)
+    X(OP_REALLOC_ALIGNED, "realloc_aligned", 1, 1, 0, 1, 0)                                        \
+    X(OP_MALLOC_ALIGNED_AT, "malloc_aligned_at", 1, 1, 0, 1, 1)
 
 enum op_kind {
 #define RULES_ENUM(kind, ...) kind,
@@ -85,7 +88,7 @@ struct op {
     uint8_t thread; /* 0 .. GAUNTLET_MAX_THREADS-1; 0 for barrier */
     uint8_t slot;   /* 0 .. GAUNTLET_MAX_SLOTS-1; 0 for restart and barrier */
     size_t size;
-    size_t count;
+    size_t count; /* malloc_aligned_at: the offset (op_uses_offset) */
     size_t align;
 };
 
@@ -127,6 +130,19 @@ RULES_COLUMN(op_allocates, RULES_ALLOCATES)
 #undef RULES_ALIGN
 #undef RULES_ALLOCATES
 #undef RULES_COLUMN
+
+/* The operation's `count` is the offset whose address must be aligned (the
+ * text form's `offset N`; the binary form's count word). */
+static inline bool op_uses_offset(enum op_kind kind)
+{
+    return kind == OP_MALLOC_ALIGNED_AT;
+}
+
+/* An offset-aligned allocation the allocators define (GAUNTLET_ALIGNED_ATS). */
+static inline bool rule_aligned_at_defined(size_t align, size_t offset)
+{
+    return align != 0 && (align & (align - 1)) == 0 && offset % sizeof(void *) == 0;
+}
 
 static inline bool op_is_realloc(enum op_kind kind)
 {
@@ -285,8 +301,9 @@ static inline bool rule_in_scope(enum deviation_scope scope, const struct op *op
     case DEVIATES_ON_ZERO_SIZE:
         return op->size == 0 || (op_uses_count((enum op_kind)op->kind) && op->count == 0);
     case DEVIATES_ON_BAD_ALIGN: return op->align == 0 || (op->align & (op->align - 1)) != 0;
-    case DEVIATES_ON_SMALL_OVERALIGNED:
-        return op->align >= 256 && op->align <= op->size && op->size <= 1024;
+    case DEVIATES_ON_SMALL_OVERALIGNED: /* with no offset: an offset takes another path */
+        return op->align >= 256 && op->align <= op->size && op->size <= 1024 &&
+               !(op_uses_offset((enum op_kind)op->kind) && op->count != 0);
     case DEVIATES_ALWAYS: return true;
     }
     return false;
@@ -599,10 +616,18 @@ static inline void rule_describe(const struct breach *b, char *expected, size_t 
     expected[0] = actual[0] = '\0';
     switch (b->failure) {
     case F_NONE: break;
-    case F_MISALIGNED:
-        EXPECT("aligned to %zu", b->want);
-        ACTUAL("%p (aligned to %zu only)", b->p, (size_t)((uintptr_t)p & -(uintptr_t)p));
+    case F_MISALIGNED: {
+        uintptr_t at = (uintptr_t)p + b->offset;
+        if (b->offset == 0) {
+            EXPECT("aligned to %zu", b->want);
+            ACTUAL("%p (aligned to %zu only)", b->p, (size_t)(at & -at));
+        } else {
+            EXPECT("%p + %zu aligned to %zu", b->p, b->offset, b->want);
+            ACTUAL("%p + %zu = %#zx (aligned to %zu only)", b->p, b->offset, (size_t)at,
+                   (size_t)(at & -at));
+        }
         break;
+    }
     case F_USABLE_SHORT:
         EXPECT("at least %zu", b->want);
         ACTUAL("%zu", b->got);
@@ -722,6 +747,8 @@ RULES_HOT enum align_verdict rule_judge_alignment(const struct op *op,
 {
     enum op_kind kind = (enum op_kind)op->kind;
     if (!op_uses_align(kind)) return ALIGN_VALID;
+    if (kind == OP_MALLOC_ALIGNED_AT) /* not made otherwise (rule_malloc_aligned_at) */
+        return rule_aligned_at_defined(op->align, op->count) ? ALIGN_VALID : ALIGN_MUST_FAIL;
     if (kind == OP_POSIX_MEMALIGN)
         return rule_is_power_of_two(op->align) && op->align >= sizeof(void *) ? ALIGN_VALID
                                                                               : ALIGN_MUST_FAIL;
@@ -744,7 +771,7 @@ struct call_result {
     bool had_block;     /* realloc: the slot held a block */
     void *old;          /* a resize: the block it was asked to resize */
     size_t old_align;   /* a resize: the alignment that block was requested with */
-    bool old_misplaced; /* a resize: that block sits where a known alignment deviation put it */
+    bool old_misplaced; /* a resize: that block sits where the plain rules do not place it */
     bool os_refused;    /* the OS refused the allocator memory during the call (fail_maps) */
 };
 
@@ -761,15 +788,18 @@ struct verdict {
     enum action action;
     struct breach breach;  /* failure F_NONE when every rule held */
     size_t required_align; /* ACT_ACCEPT: the alignment the block must have */
+    size_t align_offset;   /* ... at this offset from its start (malloc_aligned_at) */
     size_t align_asked;    /* the alignment it was requested with; 0 for plain calls */
     bool zeroed;           /* calloc: every requested byte must read 0 */
-    bool keeps_placement;  /* ACT_ACCEPT: left where a known alignment deviation put it */
+    bool keeps_placement;  /* ACT_ACCEPT: placed where the plain rules do not place it */
 };
 
-/* A block a known alignment deviation placed (its misalignment excused)
- * that a resize leaves where it was keeps the excuse: where it sits was
- * judged when it was placed (mimalloc's realloc keeps a block in place that
- * its aligned realloc misplaced). Moved, it is judged anew. */
+/* A block placed where the plain alignment rules do not place blocks (a
+ * known alignment deviation put it there, its misalignment excused, or the
+ * program asked for an offset) that a resize leaves where it was keeps
+ * that placement: where it sits was judged when it was placed (mimalloc's
+ * realloc keeps a block in place that its aligned realloc misplaced, or
+ * that it aligned at an offset). Moved, it is judged anew. */
 static inline bool rule_stays_misplaced(bool old_misplaced, const void *old, const void *p)
 {
     return old_misplaced && p != NULL && p == old;
@@ -843,6 +873,13 @@ RULES_HOT struct verdict rule_judge_allocation(const struct op *op, const struct
             return rule_judge_posix_memalign_failure(v, op, r, align);
         }
         if (align == ALIGN_MUST_FAIL || align == ALIGN_EITHER) return v;
+        /* The allocator's own offset-aligned call promises no errno; it is
+         * not made for an impossible request, and an offset may not be
+         * honoured at the largest alignments (mimalloc: beyond half its
+         * segment). */
+        if (kind == OP_MALLOC_ALIGNED_AT &&
+            (r->impossible || r->os_refused || op->align > FAILURE_FREE_ALIGN_LIMIT))
+            return v;
         /* aligned_alloc whose size is not a multiple of the alignment: C11
          * made it undefined, C17 allows it; an allocator may refuse. */
         if (kind == OP_ALIGNED_ALLOC && op->align && op->size % op->align != 0 &&
@@ -884,6 +921,14 @@ RULES_HOT struct verdict rule_judge_allocation(const struct op *op, const struct
     v.required_align = aligned_call ? rule_next_power_of_two(op->align)
                                     : rule_plain_alignment(choices->weak_small_alignment, r->bytes);
     v.align_asked = aligned_call ? op->align : 0;
+    if (op_uses_offset(kind)) {
+        /* Aligned at an offset, the block itself is not: its books and
+         * its sized free treat it as a plain one. */
+        v.required_align = op->align;
+        v.align_offset = op->count;
+        v.align_asked = 0;
+        v.keeps_placement = op->count != 0;
+    }
     v.zeroed = kind == OP_CALLOC;
     return v;
 }
@@ -979,15 +1024,17 @@ RULES_HOT struct verdict rule_judge_free(const struct op *op, const struct call_
     return rule_breach(v, F_FREE_ERRNO, INV_FREE_ERRNO);
 }
 
-/* The first check a new block goes through: its alignment. The others
+/* The first check a new block goes through: its alignment (of the address
+ * `offset` bytes into it; 0 but for malloc_aligned_at). The others
  * follow in this order, each needing memory or the allocator: usable size
  * (rule_check_usable), calloc's zeroes, overlap with the live blocks, the
  * bytes a realloc kept; then the block gets its pattern. */
-RULES_HOT struct breach rule_check_alignment(const void *p, size_t required)
+RULES_HOT struct breach rule_check_alignment(const void *p, size_t required, size_t offset)
 {
     struct breach b = rule_no_breach(p);
     b.want = required;
-    if (required > 1 && ((uintptr_t)p & (required - 1)) != 0) {
+    b.offset = offset;
+    if (required > 1 && (((uintptr_t)p + offset) & (required - 1)) != 0) {
         b.failure = F_MISALIGNED;
         b.invariant = INV_ALIGNMENT;
     }
@@ -1292,10 +1339,21 @@ static inline bool rule_sized_free(enum sized_free how, const struct sized_free_
     X(REALLOC_ALIGNED_MI, "mi_realloc_aligned", NULL, "mi_realloc_aligned(p, size, alignment)")    \
     X(REALLOC_ALIGNED_RALLOCX, "rallocx", NULL, "rallocx(p, size, MALLOCX_LG_ALIGN(lg alignment))")
 
+/* Not defined for an alignment that is not a power of two, a size above
+ * PTRDIFF_MAX, or an offset that is not a multiple of the pointer size
+ * (the block's address is then not word-aligned: mimalloc's debug build
+ * refuses to free it, and its maintainers call such pointers unsupported,
+ * mimalloc #417): such a call is not made, and fails. */
+#define GAUNTLET_ALIGNED_ATS(X)                                                                    \
+    X(ALIGNED_AT_NONE, NULL, NULL, "none: malloc_aligned_at operations are skipped")               \
+    X(ALIGNED_AT_MI, "mi_malloc_aligned_at", NULL,                                                 \
+      "mi_malloc_aligned_at(size, alignment, offset): p + offset is aligned")
+
 #define RULES_ENUM(entry, symbol, first, does) entry,
 enum collect { GAUNTLET_COLLECTS(RULES_ENUM) };
 enum expand { GAUNTLET_EXPANDS(RULES_ENUM) };
 enum realloc_aligned { GAUNTLET_ALIGNED_REALLOCS(RULES_ENUM) };
+enum aligned_at { GAUNTLET_ALIGNED_ATS(RULES_ENUM) };
 #undef RULES_ENUM
 
 /* An own call, bound: its table entry (0: none), the call, and the second
@@ -1326,6 +1384,11 @@ static inline const char *own_call_symbol(enum op_kind kind, unsigned how, bool 
     case OP_REALLOC_ALIGNED:
         switch ((enum realloc_aligned)how) {
             GAUNTLET_ALIGNED_REALLOCS(RULES_SYMBOL)
+        default: return NULL;
+        }
+    case OP_MALLOC_ALIGNED_AT:
+        switch ((enum aligned_at)how) {
+            GAUNTLET_ALIGNED_ATS(RULES_SYMBOL)
         default: return NULL;
         }
     default: return NULL;
@@ -1434,6 +1497,23 @@ static inline void *rule_realloc_aligned(const struct own_call *c, void *p, size
         return rallocx(p, size, rule_lg_align(align));
     }
     case REALLOC_ALIGNED_NONE: break;
+    }
+    return NULL;
+}
+
+/* A block of `size` bytes whose address plus `offset` is aligned to
+ * `align`, or NULL. */
+static inline void *rule_malloc_aligned_at(const struct own_call *c, size_t size, size_t align,
+                                           size_t offset)
+{
+    if (size > (size_t)PTRDIFF_MAX || !rule_aligned_at_defined(align, offset)) return NULL;
+    switch ((enum aligned_at)c->how) {
+    case ALIGNED_AT_MI: {
+        void *(*allocate)(size_t size, size_t align, size_t offset);
+        *(void **)&allocate = c->call;
+        return allocate(size, align, offset);
+    }
+    case ALIGNED_AT_NONE: break;
     }
     return NULL;
 }

@@ -1149,6 +1149,16 @@ void *mi_realloc_aligned(void *p, size_t size, size_t align)
     return q;
 }
 #endif
+#ifdef DEFECT_ALIGNED_AT_IGNORES_OFFSET
+/* The library's offset-aligned allocation (mimalloc's name for it) aligns
+ * the block itself and forgets the offset. */
+void *mi_malloc_aligned_at(size_t size, size_t align, size_t offset);
+void *mi_malloc_aligned_at(size_t size, size_t align, size_t offset)
+{
+    (void)offset;
+    return core_alloc(size, align > PLAIN_ALIGN ? align : PLAIN_ALIGN, false, 0);
+}
+#endif
 #ifdef DEFECT_EXPAND_PAST_END
 /* The library's resize in place (mimalloc's name for it) says yes to any
  * size up to twice the block's usable size, and grows nothing. */

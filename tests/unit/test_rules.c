@@ -279,6 +279,47 @@ START_TEST(aligned_realloc_verdicts)
 }
 END_TEST
 
+/* An offset-aligned allocation: the address `offset` bytes in must be
+ * aligned, not the block's; such a block keeps its placement through a
+ * resize in place and is sized-freed as a plain one. Calls the allocators
+ * leave undefined (an offset off the pointer size, an alignment that is
+ * not a power of two) are not made, and their failure is allowed. */
+START_TEST(aligned_at_verdicts)
+{
+    struct op op = {.kind = OP_MALLOC_ALIGNED_AT, .size = 100, .align = 64, .count = 16};
+    struct call_result r = {.p = (void *)(uintptr_t)0x10030, .bytes = 100};
+    struct verdict v = rule_judge_allocation(&op, &r, &strict_choices, 0);
+    ck_assert_int_eq(v.action, ACT_ACCEPT);
+    ck_assert_uint_eq(v.required_align, 64);
+    ck_assert_uint_eq(v.align_offset, 16);
+    ck_assert_uint_eq(v.align_asked, 0);
+    ck_assert(v.keeps_placement);
+    ck_assert_int_eq(rule_check_alignment(r.p, 64, 16).failure, F_NONE);
+    ck_assert_int_eq(rule_check_alignment(r.p, 64, 8).failure, F_MISALIGNED);
+    ck_assert_int_eq(rule_check_alignment(r.p, 64, 0).failure, F_MISALIGNED);
+    op.count = 0;
+    ck_assert(!rule_judge_allocation(&op, &r, &strict_choices, 0).keeps_placement);
+    /* A failure is spurious, but where the call is not made. */
+    r.p = NULL;
+    ck_assert_int_eq(rule_judge_allocation(&op, &r, &strict_choices, 0).breach.failure,
+                     F_SPURIOUS_NULL);
+    op.count = 4;
+    ck_assert_int_eq(rule_judge_allocation(&op, &r, &strict_choices, 0).breach.failure, F_NONE);
+    op.count = 0;
+    op.align = 48;
+    ck_assert_int_eq(rule_judge_allocation(&op, &r, &strict_choices, 0).breach.failure, F_NONE);
+    struct own_call c = {ALIGNED_AT_MI, NULL, NULL}; /* never called below */
+    ck_assert_ptr_null(rule_malloc_aligned_at(&c, 100, 64, 4));
+    ck_assert_ptr_null(rule_malloc_aligned_at(&c, 100, 48, 0));
+    ck_assert_ptr_null(rule_malloc_aligned_at(&c, SIZE_MAX, 64, 0));
+    /* The small over-aligned deviation's scope has no offset. */
+    op = (struct op){.kind = OP_MALLOC_ALIGNED_AT, .size = 512, .align = 256};
+    ck_assert(rule_in_scope(DEVIATES_ON_SMALL_OVERALIGNED, &op));
+    op.count = 8;
+    ck_assert(!rule_in_scope(DEVIATES_ON_SMALL_OVERALIGNED, &op));
+}
+END_TEST
+
 /* A call the OS refused memory may fail, with ENOMEM; without a refusal
  * the same failure is spurious. */
 START_TEST(refused_memory_verdicts)
@@ -510,6 +551,7 @@ Suite *rules_suite(void)
     tcase_add_test(tc, refused_memory_verdicts);
     tcase_add_test(tc, excuses_are_judged_again);
     tcase_add_test(tc, operation_plans);
+    tcase_add_test(tc, aligned_at_verdicts);
     tcase_add_test(tc, sized_free_takes);
     tcase_add_test(tc, fast_pattern_is_the_definition);
     tcase_add_test(tc, pattern_spans_name_the_first_change);
