@@ -21,7 +21,7 @@
 #            instrumented builds apart, that campaign is not run);
 #   fixed    every generated program, and a campaign of SECONDS, on the fixed build: what fails
 #            there is listed by signature (a bug the Debian version has, or a false alarm: read
-#            the reports in OUT/BUG/);
+#            the reports in OUT/BUG/), a bug a regression names for that version apart;
 #   finding  the bug's first finding (fuzz's, else gen+run's): replayed by `run`, shrunk by
 #            `minimize`, its C reproducer written, compiled and run on both builds (it must
 #            fail on the buggy one and pass on the fixed one).
@@ -125,6 +125,18 @@ gen_search() { # BUG BUGGY FIXED
     fi
   done
   gen_programs=$k
+}
+
+# The signatures of the regressions (corpus/regressions) that fail on LIB and name its version
+# on an `# affects:` line: real bugs of that version, which campaigns pass over too.
+known_on() { # LIB
+  local r v report=$out/known.report
+  for r in corpus/regressions/*.txt; do
+    fails_on "$1" "$r" "$report" || continue
+    while IFS= read -r v; do
+      grep "allocator:" "$report" | grep -qF "$v" && { sed -n 's/^ *signature: *//p' "$report"; break; }
+    done < <(sed -n 's/^# affects: *//p' "$r")
+  done
 }
 
 # Every program gen_search made, on the fixed build: the signatures of those that fail there.
@@ -252,7 +264,13 @@ for bug in "${bugs[@]}"; do
   fi
   [ -n "$finding" ] || { finding=$gen_finding; cap=""; }
   on_fixed=$( { gen_on_fixed "$bug" "$fixed"; for f in $(ls "$out/$bug"/fuzz-fixed/findings/*.report 2> /dev/null); do
-    sed -n 's/^ *signature: *//p' "$f" | head -n 1; done; } | sort -u | paste -sd' ')
+    sed -n 's/^ *signature: *//p' "$f" | head -n 1; done; } | sort -u)
+  # A known bug of the version (a regression names it) is listed apart: not a false alarm.
+  known=$(known_on "$fixed" | sort -u)
+  known_met=$(comm -12 <(echo "$on_fixed") <(echo "$known") | paste -sd' ')
+  new_on_fixed=$(comm -23 <(echo "$on_fixed") <(echo "$known") | paste -sd' ')
+  on_fixed=${new_on_fixed:-none}
+  [ -n "$known_met" ] && on_fixed="$on_fixed (known bugs of this version: $known_met)"
   follow="- | - | -"
   [ -n "$finding" ] && follow=$(follow_finding "$bug" "$finding" "$buggy" "$fixed" "$cap")
   [ -n "$by_seed" ] && by_seeds=$((by_seeds + 1))
@@ -260,8 +278,8 @@ for bug in "${bugs[@]}"; do
   case $fuzz_plain in [0-9]*) by_fuzz=$((by_fuzz + 1)) ;; esac
   case $fuzz_cov in [0-9]*) by_cov=$((by_cov + 1)) ;; esac
   [ $quick = 0 ] && cov_proved_total=$((cov_proved_total + cov_proved))
-  [ -n "$on_fixed" ] && with_fixed_findings=$((with_fixed_findings + 1))
-  rows+=("| $bug | $kind | $upstream | proved | ${by_seed:--} | $(secs "$gen_found") ($gen_programs programs) | $(secs "$fuzz_plain") | $(secs "$fuzz_cov") | ${on_fixed:-none} | $follow |")
+  [ -n "$new_on_fixed" ] && with_fixed_findings=$((with_fixed_findings + 1))
+  rows+=("| $bug | $kind | $upstream | proved | ${by_seed:--} | $(secs "$gen_found") ($gen_programs programs) | $(secs "$fuzz_plain") | $(secs "$fuzz_cov") | $on_fixed | $follow |")
   say "$bug: ${rows[-1]}"
 done
 

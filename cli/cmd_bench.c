@@ -30,8 +30,34 @@ static double now_seconds(void)
  * calls looked up once per run as the executor does (run.c), and only the
  * bookkeeping the calls themselves need (the slot's block, and what a sized
  * free is given). */
+/* The raw replay's thread heap: made at the first heap_malloc, as the
+ * checked run makes it, and ended by heap_delete or heap_destroy (whose
+ * blocks are then gone) or at the end. */
+struct raw_heap {
+    void *heap;
+    bool in_heap[GAUNTLET_MAX_SLOTS];
+};
+
+static void raw_heap_op(struct raw_heap *h, const struct op *op, const struct allocator *a,
+                        void **block)
+{
+    static struct heap_listing seen;
+    if (h->heap == NULL) return; /* skipped by the checked run too */
+    if (op->kind == OP_HEAP_VISIT) {
+        rule_heap_visit(&a->heap_visit, h->heap, &seen);
+        return;
+    }
+    rule_heap_end(op->kind == OP_HEAP_DELETE ? &a->heap_delete : &a->heap_destroy, h->heap);
+    for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++) {
+        if (h->in_heap[s] && op->kind == OP_HEAP_DESTROY) block[s] = NULL;
+        h->in_heap[s] = false;
+    }
+    h->heap = NULL;
+}
+
 static void replay_raw(const struct program *p, const struct allocator *a)
 {
+    static struct raw_heap heap;
     static void *block[GAUNTLET_MAX_SLOTS];
     static size_t size[GAUNTLET_MAX_SLOTS], align[GAUNTLET_MAX_SLOTS];
     static bool resized[GAUNTLET_MAX_SLOTS];
@@ -66,9 +92,17 @@ static void replay_raw(const struct program *p, const struct allocator *a)
         case OP_MALLOC_ALIGNED_AT:
             q = rule_malloc_aligned_at(&a->aligned_at, op->size, op->align, op->count);
             break;
+        case OP_HEAP_MALLOC:
+            if (heap.heap == NULL) heap.heap = rule_heap_new(&a->heap_malloc);
+            q = rule_heap_malloc(&a->heap_malloc, heap.heap, op->size);
+            break;
+        case OP_HEAP_DELETE:
+        case OP_HEAP_DESTROY:
+        case OP_HEAP_VISIT: raw_heap_op(&heap, op, a, block); continue;
         case OP_REALLOC_ALIGNED:
             if (block[s] && (q = rule_realloc_aligned(&a->realloc_aligned, block[s], op->size,
                                                       op->align)) != NULL) {
+                heap.in_heap[s] &= q == block[s];
                 block[s] = q;
                 size[s] = op->size;
                 align[s] = op->align;
@@ -78,6 +112,7 @@ static void replay_raw(const struct program *p, const struct allocator *a)
         case OP_REALLOCARRAY: {
             void *r = op->kind == OP_REALLOC ? a->realloc(block[s], op->size)
                                              : a->reallocarray(block[s], op->count, op->size);
+            heap.in_heap[s] &= r == block[s];
             if (r != NULL || op->size == 0 || op->count == 0) block[s] = r;
             size[s] = op->size * (op->kind == OP_REALLOC ? 1 : op->count);
             align[s] = 0;
@@ -107,11 +142,15 @@ static void replay_raw(const struct program *p, const struct allocator *a)
         size[s] = bytes;
         align[s] = alignment;
         resized[s] = false;
+        heap.in_heap[s] = op->kind == OP_HEAP_MALLOC;
     }
     for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++) {
         a->free(block[s]);
         block[s] = NULL;
+        heap.in_heap[s] = false;
     }
+    rule_heap_end(&a->heap_delete, heap.heap);
+    heap.heap = NULL;
     (void)sink;
 }
 

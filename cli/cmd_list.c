@@ -29,11 +29,13 @@ static int say_who(void *arg)
     const char *expand = own_call_symbol(OP_EXPAND, a.expand.how, false);
     const char *aligned = own_call_symbol(OP_REALLOC_ALIGNED, a.realloc_aligned.how, false);
     const char *at = own_call_symbol(OP_MALLOC_ALIGNED_AT, a.aligned_at.how, false);
+    const char *heap = own_call_symbol(OP_HEAP_MALLOC, a.heap_malloc.how, false);
     fprintf(stderr,
             "%s\t%s\n          own calls: sized free %s, collect %s, expand %s, "
-            "realloc_aligned %s, malloc_aligned_at %s",
+            "realloc_aligned %s, malloc_aligned_at %s, heaps %s",
             a.version, a.policy->notes, sized ? sized : "none", collect ? collect : "none",
-            expand ? expand : "none", aligned ? aligned : "none", at ? at : "none");
+            expand ? expand : "none", aligned ? aligned : "none", at ? at : "none",
+            heap ? heap : "none");
     return 0;
 }
 

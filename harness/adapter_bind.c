@@ -60,6 +60,10 @@ bool adapter_bind_standard(struct allocator *a, void *handle, char *err, size_t 
     a->expand = rule_bind_own(OP_EXPAND, own_symbol_of, handle);
     a->realloc_aligned = rule_bind_own(OP_REALLOC_ALIGNED, own_symbol_of, handle);
     a->aligned_at = rule_bind_own(OP_MALLOC_ALIGNED_AT, own_symbol_of, handle);
+    a->heap_malloc = rule_bind_own(OP_HEAP_MALLOC, own_symbol_of, handle);
+    a->heap_delete = rule_bind_own(OP_HEAP_DELETE, own_symbol_of, handle);
+    a->heap_destroy = rule_bind_own(OP_HEAP_DESTROY, own_symbol_of, handle);
+    a->heap_visit = rule_bind_own(OP_HEAP_VISIT, own_symbol_of, handle);
     return true;
 }
 

@@ -96,6 +96,10 @@ bool allocator_has(const struct allocator *a, enum op_kind kind)
     case OP_EXPAND: return a->expand.call != NULL;
     case OP_REALLOC_ALIGNED: return a->realloc_aligned.call != NULL;
     case OP_MALLOC_ALIGNED_AT: return a->aligned_at.call != NULL;
+    case OP_HEAP_MALLOC: return a->heap_malloc.call != NULL && a->heap_malloc.first != NULL;
+    case OP_HEAP_DELETE: return a->heap_delete.call != NULL;
+    case OP_HEAP_DESTROY: return a->heap_destroy.call != NULL;
+    case OP_HEAP_VISIT: return a->heap_visit.call != NULL;
     default: return true;
     }
 }

@@ -3,8 +3,10 @@
  * operations at once, handing blocks to the others through the shared slots.
  * Not deterministic; it exists for ThreadSanitizer and for stress. A slot is
  * locked for the whole of an operation on it (allocator call included), so
- * each operation sees a consistent slot; the oracle's shared parts take
- * their own lock. `restart` starts the successor thread, then ends; barriers
+ * each operation sees a consistent slot, and an operation on a thread's
+ * heap locks every slot (in order: an operation holds at most one, so none
+ * waits on it while holding another); the oracle's shared parts take their
+ * own lock. `restart` starts the successor thread, then ends; barriers
  * make all threads wait for each other. The calling thread is the watchdog
  * (watchdog.c): when no operation has begun or ended for the bound, the
  * thread that is inside an allocator call is reported as hung.
@@ -40,6 +42,18 @@ static void start_runner(struct runner *r, size_t resume_at)
     if (pthread_create(&handle, NULL, runner_main, r) != 0) _exit(2);
 }
 
+/* The operation's slot, or every slot for an operation on a thread's heap. */
+static void lock_slots(struct run *run, const struct op *op, bool lock)
+{
+    bool every = op_is_heap_wide((enum op_kind)op->kind);
+    unsigned first = every ? 0 : op->slot, last = every ? GAUNTLET_MAX_SLOTS - 1u : op->slot;
+    for (unsigned s = first; s <= last; s++)
+        if (lock)
+            pthread_mutex_lock(&run->slot_locks[s]);
+        else
+            pthread_mutex_unlock(&run->slot_locks[s]);
+}
+
 static void *runner_main(void *arg)
 {
     struct runner *r = arg;
@@ -58,21 +72,23 @@ static void *runner_main(void *arg)
         if (op->kind == OP_RESTART) {
             run->stats[r->number].restarts++;
             run->stats[r->number].ops++;
-            /* A replaced thread is never joined: it detaches itself. */
+            /* A replaced thread is never joined: it detaches itself. Its
+             * heap ends with it. */
+            exec_heap_forget(run, r->number);
             pthread_detach(pthread_self());
             start_runner(r, i + 1);
             return NULL;
         }
         struct op_context c = {run, i, op, r->number, &run->stats[r->number]};
         report_set_current(&c);
-        pthread_mutex_lock(&run->slot_locks[op->slot]);
+        lock_slots(run, op, true);
         atomic_store(&r->in_op, i);
         atomic_fetch_add(&ticks, 1);
         exec_op(&c);
         report_set_current(NULL);
         atomic_store(&r->in_op, SIZE_MAX);
         atomic_fetch_add(&ticks, 1);
-        pthread_mutex_unlock(&run->slot_locks[op->slot]);
+        lock_slots(run, op, false);
     }
     sem_post(r->finished);
     return NULL;

@@ -280,6 +280,7 @@ void exec_lockstep(struct run *run)
         }
         if (op->kind == OP_RESTART) {
             stop_worker(w, ls->next);
+            exec_heap_forget(run, op->thread);
             start_worker(w);
             run->stats[op->thread].restarts++;
             run->stats[op->thread].ops++;

@@ -46,13 +46,17 @@ static void accept(struct op_context *c, const struct verdict *v, const struct c
     bool misplaced;
     if (!oracle_check_alignment(c, slot, r->p, v, &misplaced)) return;
     bool claimed = v->action == ACT_ACCEPT;
-    struct new_block n = {r->p, claimed ? r->bytes : 0, 0, a->usable_size != NULL,
-                          misplaced || v->keeps_placement};
+    uint32_t heap =
+        rule_heap_of_block((enum op_kind)c->op->kind, c->run->heaps.number[c->thread],
+                           previous ? previous->heap : 0, previous && r->p == previous->ptr);
+    struct new_block n = {
+        r->p, claimed ? r->bytes : 0, 0, a->usable_size != NULL, misplaced || v->keeps_placement,
+        heap};
     if (n.usable_known) n.usable = a->usable_size(r->p);
     oracle_accept_block(c, slot, &n, v, claimed ? previous : NULL);
 }
 
-static void *call_allocation(const struct op_context *c, struct call_result *r)
+static void *call_allocation(struct op_context *c, struct call_result *r)
 {
     const struct allocator *a = c->run->alloc;
     const struct op *op = c->op;
@@ -63,6 +67,7 @@ static void *call_allocation(const struct op_context *c, struct call_result *r)
     case OP_MEMALIGN: return a->memalign(op->align, op->size);
     case OP_MALLOC_ALIGNED_AT:
         return rule_malloc_aligned_at(&a->aligned_at, op->size, op->align, op->count);
+    case OP_HEAP_MALLOC: return rule_heap_malloc(&a->heap_malloc, exec_heap_of(c), op->size);
     default: { /* OP_POSIX_MEMALIGN */
         void *p = UNTOUCHED_POINTER;
         r->status = a->posix_memalign(&p, op->align, op->size);
@@ -171,8 +176,10 @@ void exec_op(struct op_context *c)
     struct shadow_block *s = &o->blocks[op->slot];
     c->stats->ops++;
     bool allocating = op_allocates((enum op_kind)op->kind) || op_resizes((enum op_kind)op->kind);
+    bool live =
+        op_is_heap_wide((enum op_kind)op->kind) ? c->run->heaps.heap[c->thread] != NULL : s->live;
     struct op_plan plan =
-        rule_plan(op, !(c->run->missing & OP_BIT(op->kind)), s->live, s->live ? s->requested : 0,
+        rule_plan(op, !(c->run->missing & OP_BIT(op->kind)), live, s->live ? s->requested : 0,
                   allocating ? oracle_live_bytes(o) : 0, o->cap);
     switch (plan.plan) {
     case PLAN_SKIP_MISSING: c->stats->skipped_missing[op->kind]++; return;
@@ -191,7 +198,11 @@ void exec_op(struct op_context *c)
     case OP_ALIGNED_ALLOC:
     case OP_POSIX_MEMALIGN:
     case OP_MEMALIGN:
-    case OP_MALLOC_ALIGNED_AT: exec_allocate(c, &plan); break;
+    case OP_MALLOC_ALIGNED_AT:
+    case OP_HEAP_MALLOC: exec_allocate(c, &plan); break;
+    case OP_HEAP_DELETE:
+    case OP_HEAP_DESTROY:
+    case OP_HEAP_VISIT: exec_heap_op(c); break;
     case OP_REALLOC:
     case OP_REALLOCARRAY:
     case OP_EXPAND:
@@ -223,4 +234,5 @@ NO_COVERAGE void exec_teardown(struct run *run, unsigned thread)
         exec_free(&c, slot, false);
         report_set_current(NULL);
     }
+    exec_heap_finish(run, thread);
 }

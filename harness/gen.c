@@ -57,6 +57,7 @@
 
 struct slot_belief {
     bool occupied;
+    bool in_heap; /* made in its owner's own heap (heap_malloc) */
     uint8_t owner;
     size_t bytes;
 };
@@ -315,10 +316,24 @@ static void believe_freed(struct gen *g, unsigned slot)
     *s = (struct slot_belief){0};
 }
 
-static void believe_allocated(struct gen *g, unsigned slot, size_t bytes)
+static void believe_allocated(struct gen *g, unsigned slot, size_t bytes, bool in_heap)
 {
-    g->slot[slot] = (struct slot_belief){true, (uint8_t)g->thread, bytes};
+    g->slot[slot] = (struct slot_belief){true, in_heap, (uint8_t)g->thread, bytes};
     g->live += bytes;
+}
+
+/* The thread's own heap ends: destroyed, its blocks are gone; deleted or
+ * ended with the thread, they live on outside it. */
+static void believe_heap_ended(struct gen *g, bool blocks_gone)
+{
+    for (unsigned i = 0; i < g->slots; i++) {
+        struct slot_belief *s = &g->slot[i];
+        if (!s->in_heap || s->owner != g->thread) continue;
+        if (blocks_gone)
+            believe_freed(g, i);
+        else
+            s->in_heap = false;
+    }
 }
 
 /* New blocks replace the slot's block (an implicit free first); a failed
@@ -331,7 +346,7 @@ static void believe_request(struct gen *g, enum op_kind kind, unsigned slot,
     if (!possible && !op_allocates(kind)) return;
     if (op_resizes_own(kind) && !g->slot[slot].occupied) return; /* skipped */
     believe_freed(g, slot);
-    if (possible) believe_allocated(g, slot, bytes);
+    if (possible) believe_allocated(g, slot, bytes, kind == OP_HEAP_MALLOC);
 }
 
 /* ---- operations ---- */
@@ -345,6 +360,8 @@ static void default_weights(const struct gen *g, unsigned *w)
         [OP_CHECK] = 5,         [OP_USABLE_SIZE] = 4,     [OP_RESTART] = 1,
         [OP_BARRIER] = 1,       [OP_FAIL_MAPS] = 1,       [OP_COLLECT] = 1,
         [OP_EXPAND] = 2,        [OP_REALLOC_ALIGNED] = 2, [OP_MALLOC_ALIGNED_AT] = 2,
+        [OP_HEAP_MALLOC] = 3,   [OP_HEAP_DELETE] = 1,     [OP_HEAP_DESTROY] = 1,
+        [OP_HEAP_VISIT] = 1,
     };
     for (unsigned k = 0; k < OP_KIND_COUNT; k++)
         w[k] = base[k];
@@ -516,6 +533,8 @@ static void generate_op(struct gen *g, uint8_t *rec)
         generate_slot_op(g, kind, target_live_block(g, kind == OP_FREE ? 92 : 90), rec);
     else
         write_header(g, kind, 0, rec);
+    if (kind == OP_HEAP_DESTROY || kind == OP_HEAP_DELETE || kind == OP_RESTART)
+        believe_heap_ended(g, kind == OP_HEAP_DESTROY);
 }
 
 void gen_params_default(struct gen_params *params)

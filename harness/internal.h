@@ -183,6 +183,7 @@ struct shadow_block {
     bool live;       /* in the slot, to be used, checked and freed */
     bool counted;    /* in the overlap map and the live bytes (the oracle's books) */
     bool misplaced;  /* placed off the plain alignment rules (rules.h, rule_stays_misplaced) */
+    uint32_t heap;   /* the run's number of the thread heap it is in (rules.h); 0: none */
 };
 
 #define RECENT_FREES 16
@@ -220,6 +221,7 @@ struct oracle {
     struct held_choices held;  /* rules.h: the choices this run's calls showed */
     struct run_finding findings[RUN_FINDINGS_MAX]; /* distinct, in order met */
     unsigned finding_count;
+    unsigned set_aside; /* harmed blocks set aside (they may still be in a heap) */
     /* The addresses freed last, for the fuzz feedback (fuzz_feedback.c). */
     struct recent_free {
         uintptr_t ptr;
@@ -235,6 +237,17 @@ struct oracle {
 
 /* ---- run.c / exec_*.c: one program against one allocator ---- */
 
+/* The program threads' own heaps (rules.h, heap operations): made by a
+ * thread's first heap_malloc, ended by heap_delete or heap_destroy, or by
+ * the allocator when the thread ends (a restart), or at the end of the run
+ * by the thread that made it. */
+struct run_heaps {
+    void *heap[GAUNTLET_MAX_THREADS];
+    uint32_t number[GAUNTLET_MAX_THREADS]; /* its number in the run, from 1; 0: none */
+    pthread_t maker[GAUNTLET_MAX_THREADS];
+    uint32_t made;
+};
+
 /* Lives in harness memory (hmem.c), kept from one run to the next. */
 struct run {
     const struct program *program;
@@ -243,7 +256,8 @@ struct run {
     uint32_t missing; /* bit per enum op_kind: the allocator lacks the call */
     struct run_stats stats[GAUNTLET_MAX_THREADS];   /* per thread; summed at the end */
     pthread_mutex_t slot_locks[GAUNTLET_MAX_SLOTS]; /* free-running mode only (exec_free.c) */
-    struct oracle oracle;                           /* last (see struct oracle) */
+    struct run_heaps heaps;
+    struct oracle oracle; /* last (see struct oracle) */
 };
 
 /* Where an operation is being performed: what the oracle and the report need. */
@@ -257,8 +271,20 @@ struct op_context {
 
 /* exec_op.c: one operation on the calling thread (not restart/barrier). */
 void exec_op(struct op_context *c);
-/* Verifies and frees every live block (end of program), on the calling thread. */
+/* Verifies and frees every live block (end of program), on the calling
+ * thread, then ends the thread heap it made, if any. */
 void exec_teardown(struct run *run, unsigned thread);
+
+/* exec_heap.c: the program threads' own heaps. */
+/* Program thread c->thread's heap, made on its first use; NULL when the
+ * allocator could not make one. */
+void *exec_heap_of(struct op_context *c);
+/* heap_delete, heap_destroy and heap_visit (op_is_heap_wide). */
+void exec_heap_op(struct op_context *c);
+/* The thread ended (a restart): the allocator ended its heap with it. */
+void exec_heap_forget(struct run *run, unsigned thread);
+/* End of the run: the calling thread ends the heap of `thread` if it made it. */
+void exec_heap_finish(struct run *run, unsigned thread);
 
 /* Whether thread 0 is the thread that loaded the allocator (lock-step, and
  * the program never restarts it: rules.h, rule_restarts_loader_thread). */
@@ -310,6 +336,7 @@ struct new_block {
     size_t usable;     /* the allocator's usable size of it */
     bool usable_known; /* the allocator has a usable-size call */
     bool misplaced;    /* placed off the plain rules (excused, at an offset, or kept in a resize) */
+    uint32_t heap;     /* the thread heap it is in (rules.h, rule_heap_of_block); 0: none */
 };
 /* A new block's first check (rules.h): its alignment. The executor asks the
  * usable size only after it passed; *misplaced: it passed only by a known

@@ -56,6 +56,7 @@ static void set_aside(struct op_context *c, unsigned slot)
         publish_live_bytes(c);
     }
     s->counted = s->live = false;
+    o->set_aside++;
     unlock_shared(o);
 }
 
@@ -258,6 +259,7 @@ bool oracle_accept_block(struct op_context *c, unsigned slot, const struct new_b
     s->thread = (uint8_t)c->thread;
     s->live = s->counted = true;
     s->misplaced = n->misplaced;
+    s->heap = n->heap;
     if (c->run->config->fill_whole)
         pattern_fill_span(p, 0, n->requested, s->seed); /* the sampled spans hold the same bytes */
     else

@@ -21,7 +21,7 @@ static const struct known_deviation jemalloc_deviations[] = {
 static const struct known_deviation mimalloc_deviations[] = {
     {EXCUSE_FAILURE_ERRNO,
      OP_BIT(OP_MALLOC) | OP_BIT(OP_CALLOC) | OP_BIT(OP_REALLOC) | OP_BIT(OP_ALIGNED_ALLOC) |
-         OP_BIT(OP_MEMALIGN),
+         OP_BIT(OP_MEMALIGN) | OP_BIT(OP_HEAP_MALLOC),
      DEVIATES_ALWAYS, "2.0.9: requests above PTRDIFF_MAX fail without setting errno to ENOMEM"},
     {EXCUSE_ALIGNED_ARGS, OP_BIT(OP_ALIGNED_ALLOC) | OP_BIT(OP_MEMALIGN), DEVIATES_ON_BAD_ALIGN,
      "2.0.9: alignment 0 is accepted for small sizes (a block, default alignment)"},

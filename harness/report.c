@@ -260,9 +260,13 @@ static void report_end(const char *how, const char *where, const char *what, con
     add(&t, "%s%s`: the process %s", REPORT_ENDED, what, how);
     if (crash_site) add(&t, " at %s", crash_site);
     if (run && current.op) {
+        char signature[FINDING_SIGNATURE_MAX];
+        run_record_end_signature(what, detail, op_kind_name((enum op_kind)current.op->kind),
+                                 signature, sizeof signature);
         add(&t, " %s\n", where);
         add(&t, "  allocator: %s — %s\n", run->alloc->name, run->alloc->version);
         add_operation(&t, run, current.index, current.op, current.thread);
+        add(&t, "  %s%s\n", REPORT_SIGNATURE, signature);
         add_reproduce(&t, run);
     } else if (run) {
         add(&t, " between operations (a thread starting or exiting, or the allocator's own "

@@ -29,8 +29,13 @@ bool run_record_by_other(const char *records, long writer)
 }
 
 /* "N:SITE" signs a crash by its site, a bare "N" by the operation's kind. */
-static void crash_signature(const char *detail, const char *kind, char *out, size_t len)
+void run_record_end_signature(const char *what, const char *detail, const char *kind, char *out,
+                              size_t len)
 {
+    if (strcmp(what, "crash") != 0) {
+        snprintf(out, len, "%s/-/%s", what, kind);
+        return;
+    }
     const char *site = strchr(detail, ':');
     snprintf(out, len, "crash/signal-%.*s/%s",
              (int)(site ? site - detail : (ptrdiff_t)strlen(detail)), detail,
@@ -60,12 +65,9 @@ bool run_record_read(const char *records, long writer, struct run_record *r)
     if (strcmp(what, "violation") == 0) {
         snprintf(r->signature, sizeof r->signature, "%s", detail);
         snprintf(r->invariant, sizeof r->invariant, "%.*s", (int)strcspn(detail, "/"), detail);
-    } else if (strcmp(what, "crash") == 0) {
-        snprintf(r->invariant, sizeof r->invariant, "crash");
-        crash_signature(detail, r->kind, r->signature, sizeof r->signature);
-    } else if (strcmp(what, "exit") == 0) {
-        snprintf(r->invariant, sizeof r->invariant, "exit");
-        snprintf(r->signature, sizeof r->signature, "exit/-/%s", r->kind);
+    } else if (strcmp(what, "crash") == 0 || strcmp(what, "exit") == 0) {
+        snprintf(r->invariant, sizeof r->invariant, "%s", what);
+        run_record_end_signature(what, detail, r->kind, r->signature, sizeof r->signature);
     } else {
         return false; /* forked: its parent judges the run by the leader's record */
     }

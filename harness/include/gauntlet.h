@@ -212,6 +212,7 @@ struct allocator {
     enum sized_free sized_free;
     /* Its own calls (rules.h); .call NULL: the operations that make them are skipped. */
     struct own_call collect, expand, realloc_aligned, aligned_at;
+    struct own_call heap_malloc, heap_delete, heap_destroy, heap_visit;
 };
 
 /* Opens NAME ("glibc", "jemalloc", "mimalloc", "tcmalloc", "so:PATH").
@@ -390,6 +391,10 @@ struct run_record {
 bool run_record_read(const char *records, long writer, struct run_record *r);
 /* Whether a process other than `writer` wrote a record among `records`. */
 bool run_record_by_other(const char *records, long writer);
+/* The signature of a process's end (`what`: crash or exit; `detail` as
+ * recorded; `kind` the operation's), as its record reads. */
+void run_record_end_signature(const char *what, const char *detail, const char *kind, char *out,
+                              size_t len);
 
 /* The command a report tells the user to run again (argv[0] of `gauntlet`). */
 void report_set_command_name(const char *path);

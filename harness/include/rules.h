@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Functions on every call's path: inlined where the compiler allows it,
  * so that a judge passed by pointer becomes a direct, inlined call. */
@@ -49,7 +50,14 @@
  * a block of an alignment by the allocator's own call (the aligned reallocs
  * below), as a realloc that may always fail; `malloc_aligned_at` asks for a
  * block whose address plus an offset (op_uses_offset) is aligned, by the
- * allocator's own call for it (the offset-aligned allocations below). */
+ * allocator's own call for it (the offset-aligned allocations below). The
+ * heap operations work on the thread's own heap, apart from its default
+ * one (the heap calls below): `heap_malloc` makes a block in it (making
+ * the heap first when the thread has none); `heap_delete` ends the heap and
+ * its blocks live on; `heap_destroy` ends it with every block still in it
+ * (the program's blocks made in it are gone); `heap_visit` has the
+ * allocator list the heap's blocks, which must be the live ones made in it
+ * (op_is_heap_wide). A thread's heap ends with the thread. */
 #define GAUNTLET_OPERATIONS(X)                                                                     \
     X(OP_MALLOC, "malloc", 1, 1, 0, 0, 1)                                                          \
     X(OP_CALLOC, "calloc", 1, 1, 1, 0, 1)                                                          \
@@ -68,7 +76,11 @@
     X(OP_COLLECT, "collect", 0, 0, 0, 0, 0)                                                        \
     X(OP_EXPAND, "expand", 1, 1, 0, 0, 0)                                                          \
     X(OP_REALLOC_ALIGNED, "realloc_aligned", 1, 1, 0, 1, 0)                                        \
-    X(OP_MALLOC_ALIGNED_AT, "malloc_aligned_at", 1, 1, 0, 1, 1)
+    X(OP_MALLOC_ALIGNED_AT, "malloc_aligned_at", 1, 1, 0, 1, 1)                                    \
+    X(OP_HEAP_MALLOC, "heap_malloc", 1, 1, 0, 0, 1)                                                \
+    X(OP_HEAP_DELETE, "heap_delete", 0, 0, 0, 0, 0)                                                \
+    X(OP_HEAP_DESTROY, "heap_destroy", 0, 0, 0, 0, 0)                                              \
+    X(OP_HEAP_VISIT, "heap_visit", 0, 0, 0, 0, 0)
 
 enum op_kind {
 #define RULES_ENUM(kind, ...) kind,
@@ -144,6 +156,12 @@ static inline bool rule_aligned_at_defined(size_t align, size_t offset)
     return align != 0 && (align & (align - 1)) == 0 && offset % sizeof(void *) == 0;
 }
 
+/* Works on every block of the thread's own heap, and on no slot. */
+static inline bool op_is_heap_wide(enum op_kind kind)
+{
+    return kind == OP_HEAP_DELETE || kind == OP_HEAP_DESTROY || kind == OP_HEAP_VISIT;
+}
+
 static inline bool op_is_realloc(enum op_kind kind)
 {
     return kind == OP_REALLOC || kind == OP_REALLOCARRAY;
@@ -193,7 +211,8 @@ static inline bool rule_restarts_loader_thread(const struct op *op)
     X(INV_IMPLEMENTATION_CHOICE, "implementation-choice")                                          \
     X(INV_HANG, "hang")                                                                            \
     X(INV_OUT_OF_MEMORY, "out-of-memory")                                                          \
-    X(INV_OVERRIDE, "override")
+    X(INV_OVERRIDE, "override")                                                                    \
+    X(INV_HEAP_VISIT, "heap-visit")
 
 enum invariant {
 #define RULES_ENUM(inv, name) inv,
@@ -440,7 +459,8 @@ static inline bool rule_missing_call_breaks_override(enum op_kind kind)
 }
 
 /* `slot_bytes`: what the slot's block holds (0 when empty), given back by
- * the implicit free or the realloc. */
+ * the implicit free or the realloc. `slot_live`, for an operation on the
+ * thread's heap (op_is_heap_wide): the thread has a heap. */
 RULES_HOT struct op_plan rule_plan(const struct op *op, bool has_call, bool slot_live,
                                    size_t slot_bytes, size_t live_bytes, size_t cap)
 {
@@ -451,7 +471,7 @@ RULES_HOT struct op_plan rule_plan(const struct op *op, bool has_call, bool slot
         return p;
     }
     if ((kind == OP_FREE_SIZED || kind == OP_CHECK || kind == OP_USABLE_SIZE ||
-         op_resizes_own(kind)) &&
+         op_resizes_own(kind) || op_is_heap_wide(kind)) &&
         !slot_live) {
         p.plan = PLAN_SKIP_EMPTY;
         return p;
@@ -506,7 +526,12 @@ RULES_HOT struct op_plan rule_plan(const struct op *op, bool has_call, bool slot
     X(F_CHOICE_CHANGED, EXCUSE_NONE, 0,                                                            \
       "a choice the standards leave to the allocator holds for the whole run")                     \
     X(F_NOT_OVERRIDDEN, EXCUSE_NONE, 0,                                                            \
-      "a library that replaces malloc must define every call glibc would serve from its own heap")
+      "a library that replaces malloc must define every call glibc would serve from its own heap") \
+    X(F_HEAP_MISSED, EXCUSE_NONE, 0, "a heap's visit lists each live block made in it, once")      \
+    X(F_HEAP_STRANGER, EXCUSE_NONE, 0, "a heap's visit lists its live blocks and nothing else")    \
+    X(F_HEAP_AREA, EXCUSE_NONE, 0,                                                                 \
+      "an area holds its used blocks: used x block size <= committed <= reserved, as many "       \
+      "blocks visited as used, each of at least the size asked")
 /* clang-format on */
 
 enum failure {
@@ -604,6 +629,44 @@ RULES_HOT struct breach rule_no_breach(const void *p)
 {
     struct breach b = {.failure = F_NONE, .invariant = INV_COUNT, .p = p, .other_slot = -1};
     return b;
+}
+
+/* Which count of a heap's area disagrees (F_HEAP_AREA, in breach.offset). */
+enum heap_area_check {
+    AREA_COMMITTED_OVER_RESERVED = 1, /* want: reserved, got: committed */
+    AREA_USED_OVER_COMMITTED,         /* want: committed, got: used x block size */
+    AREA_VISITS_NOT_USED,             /* want: used, got: blocks visited */
+    AREA_BLOCK_SHORT,                 /* want: the block's request, got: the block size listed */
+};
+
+static inline void rule_describe_heap_area(const struct breach *b, char *expected,
+                                           size_t expected_len, char *actual, size_t actual_len)
+{
+    switch ((enum heap_area_check)b->offset) {
+    case AREA_COMMITTED_OVER_RESERVED:
+        snprintf(expected, expected_len, "an area commits at most the %zu bytes it reserves",
+                 b->want);
+        snprintf(actual, actual_len, "committed %zu bytes", b->got);
+        break;
+    case AREA_USED_OVER_COMMITTED:
+        snprintf(expected, expected_len, "an area's used blocks fit the %zu bytes it commits",
+                 b->want);
+        snprintf(actual, actual_len, "used blocks take %zu bytes", b->got);
+        break;
+    case AREA_VISITS_NOT_USED:
+        snprintf(expected, expected_len, "as many blocks visited as the area's %zu used", b->want);
+        snprintf(actual, actual_len, "%zu visited", b->got);
+        break;
+    case AREA_BLOCK_SHORT:
+        snprintf(expected, expected_len, "%p listed with at least the %zu bytes asked", b->p,
+                 b->want);
+        snprintf(actual, actual_len, "listed with %zu bytes", b->got);
+        break;
+    default:
+        snprintf(expected, expected_len, "an area's counts agree");
+        snprintf(actual, actual_len, "they do not (want %zu, got %zu)", b->want, b->got);
+        break;
+    }
 }
 
 /* The report's `expected` and `actual` lines of a breach. */
@@ -709,6 +772,15 @@ static inline void rule_describe(const struct breach *b, char *expected, size_t 
         EXPECT("%p (the block, resized in place) or NULL", b->other);
         ACTUAL("%p", b->p);
         break;
+    case F_HEAP_MISSED:
+        EXPECT("the visit lists %p once (a live block made in the heap)", b->p);
+        ACTUAL("listed %zu times", b->got);
+        break;
+    case F_HEAP_STRANGER:
+        EXPECT("only the heap's live blocks");
+        ACTUAL("%p (a block of %zu bytes) is none of them", b->p, b->got);
+        break;
+    case F_HEAP_AREA: rule_describe_heap_area(b, expected, expected_len, actual, actual_len); break;
     case F_HANG:
         EXPECT("the call returns within %zu s", b->want);
         ACTUAL("no progress for %zu s", b->want);
@@ -1349,11 +1421,35 @@ static inline bool rule_sized_free(enum sized_free how, const struct sized_free_
     X(ALIGNED_AT_MI, "mi_malloc_aligned_at", NULL,                                                 \
       "mi_malloc_aligned_at(size, alignment, offset): p + offset is aligned")
 
+/* The thread's own heap: a heap is made, used, deleted and destroyed by the
+ * thread that made it; its blocks may be freed by any thread. */
+#define GAUNTLET_HEAP_MALLOCS(X)                                                                   \
+    X(HEAP_MALLOC_NONE, NULL, NULL, "none: heap operations are skipped")                           \
+    X(HEAP_MALLOC_MI, "mi_heap_malloc", "mi_heap_new",                                             \
+      "mi_heap_new() when the thread has no heap of its own, then mi_heap_malloc(heap, size)")
+#define GAUNTLET_HEAP_DELETES(X)                                                                   \
+    X(HEAP_DELETE_NONE, NULL, NULL, "none: heap_delete operations are skipped")                    \
+    X(HEAP_DELETE_MI, "mi_heap_delete", NULL,                                                      \
+      "mi_heap_delete(heap): its blocks move to the thread's default heap")
+#define GAUNTLET_HEAP_DESTROYS(X)                                                                  \
+    X(HEAP_DESTROY_NONE, NULL, NULL, "none: heap_destroy operations are skipped")                  \
+    X(HEAP_DESTROY_MI, "mi_heap_destroy", NULL,                                                    \
+      "mi_heap_destroy(heap): frees every block still in it")
+#define GAUNTLET_HEAP_VISITS(X)                                                                    \
+    X(HEAP_VISIT_NONE, NULL, NULL, "none: heap_visit operations are skipped")                      \
+    X(HEAP_VISIT_MI, "mi_heap_visit_blocks", "mi_heap_collect",                                    \
+      "mi_heap_collect(heap, false) (takes in the frees other threads made), then "                \
+      "mi_heap_visit_blocks(heap, true, visitor, seen)")
+
 #define RULES_ENUM(entry, symbol, first, does) entry,
 enum collect { GAUNTLET_COLLECTS(RULES_ENUM) };
 enum expand { GAUNTLET_EXPANDS(RULES_ENUM) };
 enum realloc_aligned { GAUNTLET_ALIGNED_REALLOCS(RULES_ENUM) };
 enum aligned_at { GAUNTLET_ALIGNED_ATS(RULES_ENUM) };
+enum heap_malloc { GAUNTLET_HEAP_MALLOCS(RULES_ENUM) };
+enum heap_delete { GAUNTLET_HEAP_DELETES(RULES_ENUM) };
+enum heap_destroy { GAUNTLET_HEAP_DESTROYS(RULES_ENUM) };
+enum heap_visit { GAUNTLET_HEAP_VISITS(RULES_ENUM) };
 #undef RULES_ENUM
 
 /* An own call, bound: its table entry (0: none), the call, and the second
@@ -1389,6 +1485,26 @@ static inline const char *own_call_symbol(enum op_kind kind, unsigned how, bool 
     case OP_MALLOC_ALIGNED_AT:
         switch ((enum aligned_at)how) {
             GAUNTLET_ALIGNED_ATS(RULES_SYMBOL)
+        default: return NULL;
+        }
+    case OP_HEAP_MALLOC:
+        switch ((enum heap_malloc)how) {
+            GAUNTLET_HEAP_MALLOCS(RULES_SYMBOL)
+        default: return NULL;
+        }
+    case OP_HEAP_DELETE:
+        switch ((enum heap_delete)how) {
+            GAUNTLET_HEAP_DELETES(RULES_SYMBOL)
+        default: return NULL;
+        }
+    case OP_HEAP_DESTROY:
+        switch ((enum heap_destroy)how) {
+            GAUNTLET_HEAP_DESTROYS(RULES_SYMBOL)
+        default: return NULL;
+        }
+    case OP_HEAP_VISIT:
+        switch ((enum heap_visit)how) {
+            GAUNTLET_HEAP_VISITS(RULES_SYMBOL)
         default: return NULL;
         }
     default: return NULL;
@@ -1516,6 +1632,193 @@ static inline void *rule_malloc_aligned_at(const struct own_call *c, size_t size
     case ALIGNED_AT_NONE: break;
     }
     return NULL;
+}
+
+/* ======== the thread's own heap ======== */
+
+/* A new heap for the calling thread (heap_malloc's first call), or NULL. */
+static inline void *rule_heap_new(const struct own_call *c)
+{
+    if (c->how != HEAP_MALLOC_MI || c->first == NULL) return NULL;
+    void *(*make)(void);
+    *(void **)&make = c->first;
+    return make();
+}
+
+static inline void *rule_heap_malloc(const struct own_call *c, void *heap, size_t size)
+{
+    if (heap == NULL || c->how != HEAP_MALLOC_MI) return NULL;
+    void *(*allocate)(void *heap, size_t size);
+    *(void **)&allocate = c->call;
+    return allocate(heap, size);
+}
+
+/* heap_delete and heap_destroy: the heap's end (`c` bound for either). */
+static inline void rule_heap_end(const struct own_call *c, void *heap)
+{
+    if (heap == NULL || c->call == NULL) return;
+    void (*end)(void *heap);
+    *(void **)&end = c->call;
+    end(heap);
+}
+
+/* The block the program asked for is the heap's, whichever call made it:
+ * heap_malloc's block is in the thread's heap (number `heap_now`); a
+ * resized block that stayed where it was is still in the heap it was in
+ * (`old`); any other is in a default heap (0). */
+static inline uint32_t rule_heap_of_block(enum op_kind kind, uint32_t heap_now, uint32_t old,
+                                          bool same_place)
+{
+    if (kind == OP_HEAP_MALLOC) return heap_now;
+    return op_resizes(kind) && same_place ? old : 0;
+}
+
+/* An area as the visitor is given it: mimalloc.h's mi_heap_area_t. */
+struct heap_area_view {
+    void *blocks;
+    size_t reserved, committed, used, block_size, full_block_size;
+};
+
+#define HEAP_VISIT_MAX (4 * GAUNTLET_MAX_SLOTS)
+
+/* What a heap's visit listed, and the first area whose counts disagree. */
+struct heap_listing {
+    size_t visited; /* blocks listed (counted past the arrays' end too) */
+    const void *block[HEAP_VISIT_MAX];
+    size_t block_size[HEAP_VISIT_MAX];
+    bool in_area;
+    size_t area_used, area_visited; /* the area being listed */
+    struct breach area;             /* F_NONE: every area held */
+};
+
+static inline void rule_heap_area_breach(struct heap_listing *v, enum heap_area_check check,
+                                         size_t want, size_t got)
+{
+    if (v->area.failure != F_NONE) return;
+    v->area.failure = F_HEAP_AREA;
+    v->area.invariant = INV_HEAP_VISIT;
+    v->area.offset = check;
+    v->area.want = want;
+    v->area.got = got;
+}
+
+static inline void rule_heap_area_done(struct heap_listing *v)
+{
+    if (v->in_area && v->area_visited != v->area_used)
+        rule_heap_area_breach(v, AREA_VISITS_NOT_USED, v->area_used, v->area_visited);
+    v->in_area = false;
+}
+
+/* The visitor: called once per area with no block, then per block. */
+static inline bool rule_heap_visitor(const void *heap, const struct heap_area_view *area,
+                                     void *block, size_t block_size, void *arg)
+{
+    struct heap_listing *v = arg;
+    (void)heap;
+    if (block == NULL) {
+        rule_heap_area_done(v);
+        size_t used_bytes;
+        if (__builtin_mul_overflow(area->used, area->block_size, &used_bytes))
+            used_bytes = SIZE_MAX;
+        if (area->committed > area->reserved)
+            rule_heap_area_breach(v, AREA_COMMITTED_OVER_RESERVED, area->reserved, area->committed);
+        else if (used_bytes > area->committed)
+            rule_heap_area_breach(v, AREA_USED_OVER_COMMITTED, area->committed, used_bytes);
+        v->in_area = true;
+        v->area_used = area->used;
+        v->area_visited = 0;
+        return true;
+    }
+    v->area_visited++;
+    if (v->visited < HEAP_VISIT_MAX) {
+        v->block[v->visited] = block;
+        v->block_size[v->visited] = block_size;
+    }
+    v->visited++;
+    return true;
+}
+
+/* Lists the heap's blocks into *v (zeroed first), after taking in the frees
+ * other threads made (which the visit would list as in use). */
+static inline void rule_heap_visit(const struct own_call *c, void *heap, struct heap_listing *v)
+{
+    memset(v, 0, sizeof *v);
+    v->area = rule_no_breach(NULL);
+    if (heap == NULL || c->how != HEAP_VISIT_MI) return;
+    void (*collect)(void *heap, bool force);
+    bool (*visit)(
+        const void *heap, bool all_blocks,
+        bool (*visitor)(const void *, const struct heap_area_view *, void *, size_t, void *),
+        void *arg);
+    *(void **)&collect = c->first;
+    *(void **)&visit = c->call;
+    if (collect) collect(heap, false);
+    visit(heap, true, rule_heap_visitor, v);
+    rule_heap_area_done(v);
+}
+
+/* A live block made in the heap, as the program holds it. */
+struct heap_member {
+    const void *p;
+    size_t requested;
+    int slot;
+};
+
+/* The first breach of a visit against the heap's live blocks (`member`,
+ * `n` of them; *slot: the one it concerns, or -1). `strays` (a block was
+ * set aside after a violation, and may still be in the heap): a listed
+ * block that is no member is not judged. */
+static inline struct breach rule_judge_heap_visit(const struct heap_listing *v,
+                                                  const struct heap_member *member, size_t n,
+                                                  bool strays, int *slot)
+{
+    *slot = -1;
+    if (v->area.failure != F_NONE) return v->area;
+    size_t listed = v->visited < HEAP_VISIT_MAX ? v->visited : HEAP_VISIT_MAX;
+    for (size_t m = 0; m < n; m++) {
+        size_t times = 0;
+        for (size_t i = 0; i < listed; i++) {
+            if (v->block[i] != member[m].p) continue;
+            times++;
+            if (v->block_size[i] < member[m].requested) {
+                struct breach b = rule_no_breach(member[m].p);
+                b.failure = F_HEAP_AREA;
+                b.invariant = INV_HEAP_VISIT;
+                b.offset = AREA_BLOCK_SHORT;
+                b.want = member[m].requested;
+                b.got = v->block_size[i];
+                *slot = member[m].slot;
+                return b;
+            }
+        }
+        if (times != 1) {
+            struct breach b = rule_no_breach(member[m].p);
+            b.failure = F_HEAP_MISSED;
+            b.invariant = INV_HEAP_VISIT;
+            b.got = times;
+            *slot = member[m].slot;
+            return b;
+        }
+    }
+    if (strays) return rule_no_breach(NULL);
+    for (size_t i = 0; i < listed; i++) {
+        bool known = false;
+        for (size_t m = 0; m < n && !known; m++)
+            known = v->block[i] == member[m].p;
+        if (known) continue;
+        struct breach b = rule_no_breach(v->block[i]);
+        b.failure = F_HEAP_STRANGER;
+        b.invariant = INV_HEAP_VISIT;
+        b.got = v->block_size[i];
+        return b;
+    }
+    if (v->visited > listed) { /* more listed than any program holds */
+        struct breach b = rule_no_breach(NULL);
+        b.failure = F_HEAP_STRANGER;
+        b.invariant = INV_HEAP_VISIT;
+        return b;
+    }
+    return rule_no_breach(NULL);
 }
 
 /* ======== block contents ======== */

@@ -440,7 +440,11 @@ static const char format_example[] =
     "t1 collect                               # the allocator gives back what it caches\n"
     "t0 expand s1 120                         # resize the block in place, if it can\n"
     "t0 realloc_aligned s1 300 align 64       # resize it to a 64-aligned block, if it can\n"
-    "t0 malloc_aligned_at s7 100 align 64 offset 16 # p + 16 is 64-aligned\n";
+    "t0 malloc_aligned_at s7 100 align 64 offset 16 # p + 16 is 64-aligned\n"
+    "t1 heap_malloc s8 100\n"
+    "t1 heap_visit\n"
+    "t1 heap_delete\n"
+    "t1 heap_destroy\n";
 
 static void assert_op(const struct op *op, enum op_kind kind, unsigned thread, unsigned slot,
                       size_t size, size_t count, size_t align)
@@ -485,7 +489,7 @@ START_TEST(format_example_parses)
 {
     struct program p;
     parse_ok(format_example, &p);
-    ck_assert_uint_eq(p.count, 18);
+    ck_assert_uint_eq(p.count, 22);
     assert_op(&p.ops[0], OP_MALLOC, 0, 1, 100, 0, 0);
     assert_op(&p.ops[1], OP_CALLOC, 0, 2, 16, 10, 0);
     assert_op(&p.ops[2], OP_CALLOC, 1, 3, 16, SIZE_MAX / 16 + 1, 0);
@@ -504,6 +508,10 @@ START_TEST(format_example_parses)
     assert_op(&p.ops[15], OP_EXPAND, 0, 1, 120, 0, 0);
     assert_op(&p.ops[16], OP_REALLOC_ALIGNED, 0, 1, 300, 0, 64);
     assert_op(&p.ops[17], OP_MALLOC_ALIGNED_AT, 0, 7, 100, 16, 64);
+    assert_op(&p.ops[18], OP_HEAP_MALLOC, 1, 8, 100, 0, 0);
+    assert_op(&p.ops[19], OP_HEAP_VISIT, 1, 0, 0, 0, 0);
+    assert_op(&p.ops[20], OP_HEAP_DELETE, 1, 0, 0, 0, 0);
+    assert_op(&p.ops[21], OP_HEAP_DESTROY, 1, 0, 0, 0, 0);
     size_t product;
     ck_assert(__builtin_mul_overflow(p.ops[2].count, p.ops[2].size, &product));
     assert_round_trips(&p);

@@ -320,6 +320,77 @@ START_TEST(aligned_at_verdicts)
 }
 END_TEST
 
+/* A heap's listing, as the visitor records it, against the live blocks
+ * made in the heap: each once with its size, nothing else (unless a block
+ * was set aside), and areas whose counts hold. */
+static struct heap_listing listing;
+
+static void new_listing(void)
+{
+    memset(&listing, 0, sizeof listing);
+    listing.area = rule_no_breach(NULL);
+}
+
+static void list_area(size_t used, size_t block_size, size_t committed)
+{
+    struct heap_area_view area = {NULL, committed, committed, used, block_size, block_size};
+    ck_assert(rule_heap_visitor(NULL, &area, NULL, block_size, &listing));
+}
+
+static void list_block(const void *p, size_t block_size)
+{
+    struct heap_area_view area = {0};
+    ck_assert(rule_heap_visitor(NULL, &area, (void *)p, block_size, &listing));
+}
+
+START_TEST(heap_visit_verdicts)
+{
+    char a[64], b[64];
+    const struct heap_member member[] = {{a, 48, 3}, {b, 64, 7}};
+    int slot;
+    new_listing();
+    list_area(2, 64, 4096);
+    list_block(a, 64);
+    list_block(b, 64);
+    rule_heap_area_done(&listing);
+    ck_assert_int_eq(rule_judge_heap_visit(&listing, member, 2, false, &slot).failure, F_NONE);
+    /* b not listed: missed, and named by its slot */
+    listing.visited = 1;
+    struct breach got = rule_judge_heap_visit(&listing, member, 2, false, &slot);
+    ck_assert_int_eq(got.failure, F_HEAP_MISSED);
+    ck_assert_int_eq(slot, 7);
+    ck_assert_uint_eq(got.got, 0);
+    /* a block the program does not hold: a stranger, unless blocks were set aside */
+    listing.visited = 2;
+    ck_assert_int_eq(rule_judge_heap_visit(&listing, member, 1, false, &slot).failure,
+                     F_HEAP_STRANGER);
+    ck_assert_int_eq(rule_judge_heap_visit(&listing, member, 1, true, &slot).failure, F_NONE);
+    /* listed with less than was asked */
+    listing.block_size[0] = 40;
+    got = rule_judge_heap_visit(&listing, member, 2, false, &slot);
+    ck_assert_int_eq(got.failure, F_HEAP_AREA);
+    ck_assert_uint_eq(got.offset, AREA_BLOCK_SHORT);
+    ck_assert_int_eq(slot, 3);
+    /* an area whose counts disagree comes first */
+    new_listing();
+    list_area(3, 64, 4096);
+    list_block(a, 64);
+    list_block(b, 64);
+    rule_heap_area_done(&listing);
+    got = rule_judge_heap_visit(&listing, member, 2, false, &slot);
+    ck_assert_int_eq(got.failure, F_HEAP_AREA);
+    ck_assert_uint_eq(got.offset, AREA_VISITS_NOT_USED);
+    new_listing();
+    list_area(2, 64, 100);
+    ck_assert_uint_eq(listing.area.offset, AREA_USED_OVER_COMMITTED);
+    /* a block stays in its heap through a resize in place only */
+    ck_assert_uint_eq(rule_heap_of_block(OP_HEAP_MALLOC, 4, 0, false), 4);
+    ck_assert_uint_eq(rule_heap_of_block(OP_REALLOC, 4, 2, true), 2);
+    ck_assert_uint_eq(rule_heap_of_block(OP_REALLOC, 4, 2, false), 0);
+    ck_assert_uint_eq(rule_heap_of_block(OP_MALLOC, 4, 2, true), 0);
+}
+END_TEST
+
 /* A call the OS refused memory may fail, with ENOMEM; without a refusal
  * the same failure is spurious. */
 START_TEST(refused_memory_verdicts)
@@ -552,6 +623,7 @@ Suite *rules_suite(void)
     tcase_add_test(tc, excuses_are_judged_again);
     tcase_add_test(tc, operation_plans);
     tcase_add_test(tc, aligned_at_verdicts);
+    tcase_add_test(tc, heap_visit_verdicts);
     tcase_add_test(tc, sized_free_takes);
     tcase_add_test(tc, fast_pattern_is_the_definition);
     tcase_add_test(tc, pattern_spans_name_the_first_change);
