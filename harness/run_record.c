@@ -28,7 +28,8 @@ bool run_record_by_other(const char *records, long writer)
     return line_of(records, writer, true) != NULL;
 }
 
-/* "N:SITE" signs a crash by its site, a bare "N" by the operation's kind. */
+/* A crash recorded as "N:SITE" signs by its site, a bare "N" by the
+ * operation's kind; any other end by the kind. */
 void run_record_end_signature(const char *what, const char *detail, const char *kind, char *out,
                               size_t len)
 {
