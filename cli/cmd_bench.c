@@ -129,6 +129,9 @@ static void replay_raw(const struct program *p, const struct allocator *a)
         case OP_USABLE_SIZE:
             if (block[s]) sink += a->usable_size(block[s]);
             continue;
+        case OP_PREDICT:
+            if (block[s]) sink += rule_predict(&a->predict, size[s], align[s]);
+            continue;
         case OP_COLLECT: rule_collect(&a->collect); continue;
         case OP_EXPAND:
             if (block[s] && rule_expand(&a->expand, block[s], op->size, align[s], size[s],

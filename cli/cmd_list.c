@@ -30,12 +30,13 @@ static int say_who(void *arg)
     const char *aligned = own_call_symbol(OP_REALLOC_ALIGNED, a.realloc_aligned.how, false);
     const char *at = own_call_symbol(OP_MALLOC_ALIGNED_AT, a.aligned_at.how, false);
     const char *heap = own_call_symbol(OP_HEAP_MALLOC, a.heap_malloc.how, false);
+    const char *predict = own_call_symbol(OP_PREDICT, a.predict.how, false);
     fprintf(stderr,
             "%s\t%s\n          own calls: sized free %s, collect %s, expand %s, "
-            "realloc_aligned %s, malloc_aligned_at %s, heaps %s",
+            "realloc_aligned %s, malloc_aligned_at %s, heaps %s, predict %s",
             a.version, a.policy->notes, sized ? sized : "none", collect ? collect : "none",
             expand ? expand : "none", aligned ? aligned : "none", at ? at : "none",
-            heap ? heap : "none");
+            heap ? heap : "none", predict ? predict : "none");
     return 0;
 }
 

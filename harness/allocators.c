@@ -100,6 +100,7 @@ bool allocator_has(const struct allocator *a, enum op_kind kind)
     case OP_HEAP_DELETE: return a->heap_delete.call != NULL;
     case OP_HEAP_DESTROY: return a->heap_destroy.call != NULL;
     case OP_HEAP_VISIT: return a->heap_visit.call != NULL;
+    case OP_PREDICT: return a->predict.call != NULL;
     default: return true;
     }
 }

@@ -158,6 +158,20 @@ static void exec_reallocate(struct op_context *c, const struct op_plan *plan)
     if (oracle_verdict_holds(c, &v)) accept(c, &v, &r, r.had_block ? &previous : NULL);
 }
 
+/* The allocator's real size for the request that made the slot's block
+ * must be the block's usable size, where rules.h's prediction covers it. */
+static void exec_predict(struct op_context *c)
+{
+    const struct shadow_block *s = &c->run->oracle.blocks[c->op->slot];
+    c->stats->calls++;
+    size_t predicted = rule_predict(&c->run->alloc->predict, s->requested, s->align);
+    if (!s->usable ||
+        !rule_predict_covers((enum op_kind)s->made_by, s->requested, s->align, s->misplaced))
+        return;
+    struct breach b = rule_check_predicted(s->ptr, s->usable, predicted);
+    if (b.failure != F_NONE) oracle_breach(c, c->op->slot, s, &b, NULL);
+}
+
 /* Arms the refusals, or says once per process that this build cannot. */
 static void exec_fail_maps(struct op_context *c)
 {
@@ -215,6 +229,7 @@ void exec_op(struct op_context *c)
         oracle_check_usable(c, op->slot, a->usable_size(s->ptr));
         break;
     case OP_FAIL_MAPS: exec_fail_maps(c); break;
+    case OP_PREDICT: exec_predict(c); break;
     case OP_COLLECT:
         c->stats->calls++;
         rule_collect(&a->collect);

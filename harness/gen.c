@@ -361,7 +361,7 @@ static void default_weights(const struct gen *g, unsigned *w)
         [OP_BARRIER] = 1,       [OP_FAIL_MAPS] = 1,       [OP_COLLECT] = 1,
         [OP_EXPAND] = 2,        [OP_REALLOC_ALIGNED] = 2, [OP_MALLOC_ALIGNED_AT] = 2,
         [OP_HEAP_MALLOC] = 3,   [OP_HEAP_DELETE] = 1,     [OP_HEAP_DESTROY] = 1,
-        [OP_HEAP_VISIT] = 1,
+        [OP_HEAP_VISIT] = 1,    [OP_PREDICT] = 2,
     };
     for (unsigned k = 0; k < OP_KIND_COUNT; k++)
         w[k] = base[k];
@@ -392,7 +392,7 @@ static enum op_kind choose_kind(struct gen *g)
     unsigned live_blocks = count_slots(g, WANT_OCCUPIED);
     if (live_blocks == 0) {
         /* Nothing to free or inspect yet: build the heap up first. */
-        w[OP_FREE] = w[OP_FREE_SIZED] = w[OP_CHECK] = w[OP_USABLE_SIZE] = 0;
+        w[OP_FREE] = w[OP_FREE_SIZED] = w[OP_CHECK] = w[OP_USABLE_SIZE] = w[OP_PREDICT] = 0;
         w[OP_EXPAND] = w[OP_REALLOC_ALIGNED] = 0;
         w[OP_REALLOC] /= 2;
     } else if (live_blocks == g->slots) {

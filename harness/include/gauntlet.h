@@ -212,7 +212,7 @@ struct allocator {
     enum sized_free sized_free;
     /* Its own calls (rules.h); .call NULL: the operations that make them are skipped. */
     struct own_call collect, expand, realloc_aligned, aligned_at;
-    struct own_call heap_malloc, heap_delete, heap_destroy, heap_visit;
+    struct own_call heap_malloc, heap_delete, heap_destroy, heap_visit, predict;
 };
 
 /* Opens NAME ("glibc", "jemalloc", "mimalloc", "tcmalloc", "so:PATH").

@@ -57,7 +57,10 @@
  * its blocks live on; `heap_destroy` ends it with every block still in it
  * (the program's blocks made in it are gone); `heap_visit` has the
  * allocator list the heap's blocks, which must be the live ones made in it
- * (op_is_heap_wide). A thread's heap ends with the thread. */
+ * (op_is_heap_wide). A thread's heap ends with the thread. `predict` asks
+ * the allocator the real size it makes for the request that made the
+ * slot's block (the predictions below), which must be the block's usable
+ * size. */
 #define GAUNTLET_OPERATIONS(X)                                                                     \
     X(OP_MALLOC, "malloc", 1, 1, 0, 0, 1)                                                          \
     X(OP_CALLOC, "calloc", 1, 1, 1, 0, 1)                                                          \
@@ -80,7 +83,8 @@
     X(OP_HEAP_MALLOC, "heap_malloc", 1, 1, 0, 0, 1)                                                \
     X(OP_HEAP_DELETE, "heap_delete", 0, 0, 0, 0, 0)                                                \
     X(OP_HEAP_DESTROY, "heap_destroy", 0, 0, 0, 0, 0)                                              \
-    X(OP_HEAP_VISIT, "heap_visit", 0, 0, 0, 0, 0)
+    X(OP_HEAP_VISIT, "heap_visit", 0, 0, 0, 0, 0)                                                  \
+    X(OP_PREDICT, "predict", 1, 0, 0, 0, 0)
 
 enum op_kind {
 #define RULES_ENUM(kind, ...) kind,
@@ -471,7 +475,7 @@ RULES_HOT struct op_plan rule_plan(const struct op *op, bool has_call, bool slot
         return p;
     }
     if ((kind == OP_FREE_SIZED || kind == OP_CHECK || kind == OP_USABLE_SIZE ||
-         op_resizes_own(kind) || op_is_heap_wide(kind)) &&
+         kind == OP_PREDICT || op_resizes_own(kind) || op_is_heap_wide(kind)) &&
         !slot_live) {
         p.plan = PLAN_SKIP_EMPTY;
         return p;
@@ -527,6 +531,8 @@ RULES_HOT struct op_plan rule_plan(const struct op *op, bool has_call, bool slot
       "a choice the standards leave to the allocator holds for the whole run")                     \
     X(F_NOT_OVERRIDDEN, EXCUSE_NONE, 0,                                                            \
       "a library that replaces malloc must define every call glibc would serve from its own heap") \
+    X(F_PREDICTED_OTHER, EXCUSE_NONE, 0,                                                           \
+      "the real size the allocator predicts for a request is the usable size of the block it made") \
     X(F_HEAP_MISSED, EXCUSE_NONE, 0, "a heap's visit lists each live block made in it, once")      \
     X(F_HEAP_STRANGER, EXCUSE_NONE, 0, "a heap's visit lists its live blocks and nothing else")    \
     X(F_HEAP_AREA, EXCUSE_NONE, 0,                                                                 \
@@ -771,6 +777,10 @@ static inline void rule_describe(const struct breach *b, char *expected, size_t 
     case F_EXPAND_MOVED:
         EXPECT("%p (the block, resized in place) or NULL", b->other);
         ACTUAL("%p", b->p);
+        break;
+    case F_PREDICTED_OTHER:
+        EXPECT("%zu (the usable size of %p)", b->want, b->p);
+        ACTUAL("predicted %zu", b->got);
         break;
     case F_HEAP_MISSED:
         EXPECT("the visit lists %p once (a live block made in the heap)", b->p);
@@ -1441,6 +1451,15 @@ static inline bool rule_sized_free(enum sized_free how, const struct sized_free_
       "mi_heap_collect(heap, false) (takes in the frees other threads made), then "                \
       "mi_heap_visit_blocks(heap, true, visitor, seen)")
 
+/* A request's real size, as the allocator computes it without allocating
+ * (nallocx: jemalloc and gperftools document it as the real size of the
+ * block the same request makes). mimalloc's mi_good_size is not here: its
+ * document promises equality only "generally", and its huge blocks differ. */
+#define GAUNTLET_PREDICTS(X)                                                                       \
+    X(PREDICT_NONE, NULL, NULL, "none: predict operations are skipped")                            \
+    X(PREDICT_NALLOCX, "nallocx", NULL,                                                            \
+      "nallocx(size, the block's alignment flag): the real size the request makes")
+
 #define RULES_ENUM(entry, symbol, first, does) entry,
 enum collect { GAUNTLET_COLLECTS(RULES_ENUM) };
 enum expand { GAUNTLET_EXPANDS(RULES_ENUM) };
@@ -1450,6 +1469,7 @@ enum heap_malloc { GAUNTLET_HEAP_MALLOCS(RULES_ENUM) };
 enum heap_delete { GAUNTLET_HEAP_DELETES(RULES_ENUM) };
 enum heap_destroy { GAUNTLET_HEAP_DESTROYS(RULES_ENUM) };
 enum heap_visit { GAUNTLET_HEAP_VISITS(RULES_ENUM) };
+enum predict { GAUNTLET_PREDICTS(RULES_ENUM) };
 #undef RULES_ENUM
 
 /* An own call, bound: its table entry (0: none), the call, and the second
@@ -1505,6 +1525,11 @@ static inline const char *own_call_symbol(enum op_kind kind, unsigned how, bool 
     case OP_HEAP_VISIT:
         switch ((enum heap_visit)how) {
             GAUNTLET_HEAP_VISITS(RULES_SYMBOL)
+        default: return NULL;
+        }
+    case OP_PREDICT:
+        switch ((enum predict)how) {
+            GAUNTLET_PREDICTS(RULES_SYMBOL)
         default: return NULL;
         }
     default: return NULL;
@@ -1632,6 +1657,43 @@ static inline void *rule_malloc_aligned_at(const struct own_call *c, size_t size
     case ALIGNED_AT_NONE: break;
     }
     return NULL;
+}
+
+/* ======== predicted sizes ======== */
+
+/* Whether a prediction is judged for a block: one a standard call made
+ * (malloc, calloc, the aligned calls with a power-of-two alignment) and
+ * never resized (a resize may keep a larger class), of at least one byte
+ * (nallocx is undefined for 0), placed by the rules. */
+static inline bool rule_predict_covers(enum op_kind made_by, size_t requested, size_t align,
+                                       bool misplaced)
+{
+    bool standard = made_by == OP_MALLOC || made_by == OP_CALLOC || made_by == OP_ALIGNED_ALLOC ||
+                    made_by == OP_POSIX_MEMALIGN || made_by == OP_MEMALIGN;
+    return standard && requested != 0 && requested <= (size_t)PTRDIFF_MAX && !misplaced &&
+           (align == 0 || rule_is_power_of_two(align));
+}
+
+/* The real size the allocator predicts for `requested` bytes aligned to
+ * `align` (0: a plain request). */
+static inline size_t rule_predict(const struct own_call *c, size_t requested, size_t align)
+{
+    if (c->how != PREDICT_NALLOCX) return 0;
+    size_t (*nallocx)(size_t size, int flags);
+    *(void **)&nallocx = c->call;
+    return nallocx(requested, align ? rule_lg_align(align) : 0);
+}
+
+static inline struct breach rule_check_predicted(const void *p, size_t usable, size_t predicted)
+{
+    struct breach b = rule_no_breach(p);
+    b.want = usable;
+    b.got = predicted;
+    if (predicted != usable) {
+        b.failure = F_PREDICTED_OTHER;
+        b.invariant = INV_USABLE_SIZE;
+    }
+    return b;
 }
 
 /* ======== the thread's own heap ======== */

@@ -52,7 +52,7 @@
      defined(DEFECT_YOUNG_CRASH) + defined(DEFECT_COLLECT_DAMAGES) +                               \
      defined(DEFECT_EXPAND_PAST_END) + defined(DEFECT_REALLOC_ALIGNED_MISALIGN) +                  \
      defined(DEFECT_ALIGNED_AT_IGNORES_OFFSET) + defined(DEFECT_HEAP_VISIT_MISSES) +               \
-     defined(DEFECT_HEAP_AREA_WRONG) + defined(DEFECT_NONE)) > 1
+     defined(DEFECT_HEAP_AREA_WRONG) + defined(DEFECT_PREDICT_WRONG) + defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
@@ -1265,6 +1265,16 @@ bool mi_heap_visit_blocks(const struct own_heap *heap, bool all, own_heap_visito
         if (all && !visitor(heap, &area, p, size, arg)) return false;
     }
     return true;
+}
+#endif
+#ifdef DEFECT_PREDICT_WRONG
+/* The library's prediction of a request's real size (jemalloc's name for
+ * it) is 16 bytes more than the block it makes holds. */
+size_t nallocx(size_t size, int flags);
+size_t nallocx(size_t size, int flags)
+{
+    (void)flags;
+    return size + 16;
 }
 #endif
 #ifdef DEFECT_EXPAND_PAST_END

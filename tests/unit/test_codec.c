@@ -444,7 +444,8 @@ static const char format_example[] =
     "t1 heap_malloc s8 100\n"
     "t1 heap_visit\n"
     "t1 heap_delete\n"
-    "t1 heap_destroy\n";
+    "t1 heap_destroy\n"
+    "t0 predict s4\n";
 
 static void assert_op(const struct op *op, enum op_kind kind, unsigned thread, unsigned slot,
                       size_t size, size_t count, size_t align)
@@ -489,7 +490,7 @@ START_TEST(format_example_parses)
 {
     struct program p;
     parse_ok(format_example, &p);
-    ck_assert_uint_eq(p.count, 22);
+    ck_assert_uint_eq(p.count, 23);
     assert_op(&p.ops[0], OP_MALLOC, 0, 1, 100, 0, 0);
     assert_op(&p.ops[1], OP_CALLOC, 0, 2, 16, 10, 0);
     assert_op(&p.ops[2], OP_CALLOC, 1, 3, 16, SIZE_MAX / 16 + 1, 0);
@@ -512,6 +513,7 @@ START_TEST(format_example_parses)
     assert_op(&p.ops[19], OP_HEAP_VISIT, 1, 0, 0, 0, 0);
     assert_op(&p.ops[20], OP_HEAP_DELETE, 1, 0, 0, 0, 0);
     assert_op(&p.ops[21], OP_HEAP_DESTROY, 1, 0, 0, 0, 0);
+    assert_op(&p.ops[22], OP_PREDICT, 0, 4, 0, 0, 0);
     size_t product;
     ck_assert(__builtin_mul_overflow(p.ops[2].count, p.ops[2].size, &product));
     assert_round_trips(&p);

@@ -320,6 +320,30 @@ START_TEST(aligned_at_verdicts)
 }
 END_TEST
 
+/* A prediction is judged for blocks the standard calls made and nothing
+ * resized, and must be the usable size exactly. */
+START_TEST(predict_verdicts)
+{
+    ck_assert(rule_predict_covers(OP_MALLOC, 100, 0, false));
+    ck_assert(rule_predict_covers(OP_CALLOC, 100, 0, false));
+    ck_assert(rule_predict_covers(OP_POSIX_MEMALIGN, 100, 64, false));
+    ck_assert(!rule_predict_covers(OP_REALLOC, 100, 0, false));
+    ck_assert(!rule_predict_covers(OP_EXPAND, 100, 0, false));
+    ck_assert(!rule_predict_covers(OP_MALLOC, 0, 0, false));
+    ck_assert(!rule_predict_covers(OP_ALIGNED_ALLOC, 100, 48, false));
+    ck_assert(!rule_predict_covers(OP_MEMALIGN, 100, 64, true));
+    ck_assert(!rule_predict_covers(OP_HEAP_MALLOC, 100, 0, false));
+    void *p = (void *)(uintptr_t)0x1000;
+    ck_assert_int_eq(rule_check_predicted(p, 112, 112).failure, F_NONE);
+    struct breach b = rule_check_predicted(p, 112, 128);
+    ck_assert_int_eq(b.failure, F_PREDICTED_OTHER);
+    ck_assert_int_eq(b.invariant, INV_USABLE_SIZE);
+    ck_assert_int_eq(rule_check_predicted(p, 112, 100).failure, F_PREDICTED_OTHER);
+    struct own_call none = {PREDICT_NONE, NULL, NULL};
+    ck_assert_uint_eq(rule_predict(&none, 100, 0), 0);
+}
+END_TEST
+
 /* A heap's listing, as the visitor records it, against the live blocks
  * made in the heap: each once with its size, nothing else (unless a block
  * was set aside), and areas whose counts hold. */
@@ -624,6 +648,7 @@ Suite *rules_suite(void)
     tcase_add_test(tc, operation_plans);
     tcase_add_test(tc, aligned_at_verdicts);
     tcase_add_test(tc, heap_visit_verdicts);
+    tcase_add_test(tc, predict_verdicts);
     tcase_add_test(tc, sized_free_takes);
     tcase_add_test(tc, fast_pattern_is_the_definition);
     tcase_add_test(tc, pattern_spans_name_the_first_change);
