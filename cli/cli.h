@@ -228,6 +228,9 @@ int cmd_decode(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_reproducer(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+/* bench_replay.c: the program's calls, made as the checked run makes them,
+ * with no check (the bench's raw side). */
+void bench_replay_raw(const struct program *p, const struct allocator *a);
 int cmd_fuzz(int argc, char **argv);
 int cmd_minimize(int argc, char **argv);
 int cmd_triage(int argc, char **argv);

@@ -24,139 +24,6 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The same calls as the checked run makes for a generated program (which
- * never reaches the live-bytes cap), without any check. A fair baseline:
- * the same dispatch on the operation's kind as the executor, the missing
- * calls looked up once per run as the executor does (run.c), and only the
- * bookkeeping the calls themselves need (the slot's block, and what a sized
- * free is given). */
-/* The raw replay's thread heap: made at the first heap_malloc, as the
- * checked run makes it, and ended by heap_delete or heap_destroy (whose
- * blocks are then gone) or at the end. */
-struct raw_heap {
-    void *heap;
-    bool in_heap[GAUNTLET_MAX_SLOTS];
-};
-
-static void raw_heap_op(struct raw_heap *h, const struct op *op, const struct allocator *a,
-                        void **block)
-{
-    static struct heap_listing seen;
-    if (h->heap == NULL) return; /* skipped by the checked run too */
-    if (op->kind == OP_HEAP_VISIT) {
-        rule_heap_visit(&a->heap_visit, h->heap, &seen);
-        return;
-    }
-    rule_heap_end(op->kind == OP_HEAP_DELETE ? &a->heap_delete : &a->heap_destroy, h->heap);
-    for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++) {
-        if (h->in_heap[s] && op->kind == OP_HEAP_DESTROY) block[s] = NULL;
-        h->in_heap[s] = false;
-    }
-    h->heap = NULL;
-}
-
-static void replay_raw(const struct program *p, const struct allocator *a)
-{
-    static struct raw_heap heap;
-    static void *block[GAUNTLET_MAX_SLOTS];
-    static size_t size[GAUNTLET_MAX_SLOTS], align[GAUNTLET_MAX_SLOTS];
-    static bool resized[GAUNTLET_MAX_SLOTS];
-    volatile size_t sink = 0;
-    uint32_t missing = 0;
-    for (unsigned k = 0; k < OP_KIND_COUNT; k++)
-        if (!allocator_has(a, (enum op_kind)k)) missing |= UINT32_C(1) << k;
-    for (size_t i = 0; i < p->count; i++) {
-        const struct op *op = &p->ops[i];
-        unsigned s = op->slot;
-        void *q = NULL;
-        size_t bytes = op->size, alignment = 0;
-        if (missing & (UINT32_C(1) << op->kind)) continue;
-        switch (op->kind) {
-        case OP_MALLOC: q = a->malloc(op->size); break;
-        case OP_CALLOC:
-            q = a->calloc(op->count, op->size);
-            bytes = op->count * op->size;
-            break;
-        case OP_ALIGNED_ALLOC:
-            q = a->aligned_alloc(op->align, op->size);
-            alignment = op->align;
-            break;
-        case OP_MEMALIGN:
-            q = a->memalign(op->align, op->size);
-            alignment = op->align;
-            break;
-        case OP_POSIX_MEMALIGN:
-            if (a->posix_memalign(&q, op->align, op->size) != 0) q = NULL;
-            alignment = op->align;
-            break;
-        case OP_MALLOC_ALIGNED_AT:
-            q = rule_malloc_aligned_at(&a->aligned_at, op->size, op->align, op->count);
-            break;
-        case OP_HEAP_MALLOC:
-            if (heap.heap == NULL) heap.heap = rule_heap_new(&a->heap_malloc);
-            q = rule_heap_malloc(&a->heap_malloc, heap.heap, op->size);
-            break;
-        case OP_HEAP_DELETE:
-        case OP_HEAP_DESTROY:
-        case OP_HEAP_VISIT: raw_heap_op(&heap, op, a, block); continue;
-        case OP_REALLOC_ALIGNED:
-            if (block[s] && (q = rule_realloc_aligned(&a->realloc_aligned, block[s], op->size,
-                                                      op->align)) != NULL) {
-                heap.in_heap[s] &= q == block[s];
-                block[s] = q;
-                size[s] = op->size;
-                align[s] = op->align;
-            }
-            continue;
-        case OP_REALLOC:
-        case OP_REALLOCARRAY: {
-            void *r = op->kind == OP_REALLOC ? a->realloc(block[s], op->size)
-                                             : a->reallocarray(block[s], op->count, op->size);
-            heap.in_heap[s] &= r == block[s];
-            if (r != NULL || op->size == 0 || op->count == 0) block[s] = r;
-            size[s] = op->size * (op->kind == OP_REALLOC ? 1 : op->count);
-            align[s] = 0;
-            resized[s] = true;
-            continue;
-        }
-        case OP_FREE:
-            a->free(block[s]);
-            block[s] = NULL;
-            continue;
-        case OP_FREE_SIZED:
-            if (block[s] && a->free_sized(block[s], size[s], align[s], resized[s])) block[s] = NULL;
-            continue;
-        case OP_USABLE_SIZE:
-            if (block[s]) sink += a->usable_size(block[s]);
-            continue;
-        case OP_PREDICT:
-            if (block[s]) sink += rule_predict(&a->predict, size[s], align[s]);
-            continue;
-        case OP_COLLECT: rule_collect(&a->collect); continue;
-        case OP_EXPAND:
-            if (block[s] && rule_expand(&a->expand, block[s], op->size, align[s], size[s],
-                                        a->usable_size ? a->usable_size(block[s]) : 0))
-                size[s] = op->size;
-            continue;
-        default: continue;
-        }
-        if (block[s]) a->free(block[s]);
-        block[s] = q;
-        size[s] = bytes;
-        align[s] = alignment;
-        resized[s] = false;
-        heap.in_heap[s] = op->kind == OP_HEAP_MALLOC;
-    }
-    for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++) {
-        a->free(block[s]);
-        block[s] = NULL;
-        heap.in_heap[s] = false;
-    }
-    rule_heap_end(&a->heap_delete, heap.heap);
-    heap.heap = NULL;
-    (void)sink;
-}
-
 static int compare_doubles(const void *x, const void *y)
 {
     double a = *(const double *)x, b = *(const double *)y;
@@ -191,7 +58,7 @@ static void bench_mix(const struct allocator *a, const char *mix, bool small, si
         double t0 = now_seconds();
         run_program(&p, a, &config, &stats);
         double t1 = now_seconds();
-        replay_raw(&p, a); /* on this thread, as the checked run's t0 */
+        bench_replay_raw(&p, a); /* on this thread, as the checked run's t0 */
         double t2 = now_seconds();
         checked[r] = t1 - t0;
         raw[r] = t2 - t1;

@@ -33,10 +33,10 @@ static int say_who(void *arg)
     const char *predict = own_call_symbol(OP_PREDICT, a.predict.how, false);
     fprintf(stderr,
             "%s\t%s\n          own calls: sized free %s, collect %s, expand %s, "
-            "realloc_aligned %s, malloc_aligned_at %s, heaps %s, predict %s",
+            "realloc_aligned %s, malloc_aligned_at %s, heaps %s, predict %s, C++ new %s",
             a.version, a.policy->notes, sized ? sized : "none", collect ? collect : "none",
             expand ? expand : "none", aligned ? aligned : "none", at ? at : "none",
-            heap ? heap : "none", predict ? predict : "none");
+            heap ? heap : "none", predict ? predict : "none", a.cxx.new_plain ? "yes" : "none");
     return 0;
 }
 

@@ -131,6 +131,9 @@ static void print_summary(FILE *out, const char *alloc, const char *path, const 
                 fprintf(out, " %s×%llu", op_kind_name(k),
                         (unsigned long long)s->skipped_missing[k]);
     }
+    if (s->skipped_new_resizes)
+        fprintf(out, ", %llu resizes of blocks made by new skipped",
+                (unsigned long long)s->skipped_new_resizes);
     if (s->declined_sized_frees)
         fprintf(out, ", %llu sized frees declined by the adapter",
                 (unsigned long long)s->declined_sized_frees);

@@ -34,7 +34,8 @@ bool reproducer_options_for(const char *alloc, size_t cap, bool strict, char *re
      * the sized free run would use: a so: library's family shows only then. */
     struct allocator a;
     if (!allocator_open(resolved, &a, err, err_len)) return false;
-    *out = (struct reproducer_options){resolved, a.policy, cap, strict, a.sized_free};
+    *out = (struct reproducer_options){resolved, a.policy,     cap,
+                                       strict,   a.sized_free, a.cxx.new_plain != NULL};
     return true;
 }
 

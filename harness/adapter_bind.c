@@ -65,6 +65,7 @@ bool adapter_bind_standard(struct allocator *a, void *handle, char *err, size_t 
     a->heap_destroy = rule_bind_own(OP_HEAP_DESTROY, own_symbol_of, handle);
     a->heap_visit = rule_bind_own(OP_HEAP_VISIT, own_symbol_of, handle);
     a->predict = rule_bind_own(OP_PREDICT, own_symbol_of, handle);
+    a->cxx = rule_bind_cxx(own_symbol_of, handle);
     return true;
 }
 

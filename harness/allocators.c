@@ -101,6 +101,8 @@ bool allocator_has(const struct allocator *a, enum op_kind kind)
     case OP_HEAP_DESTROY: return a->heap_destroy.call != NULL;
     case OP_HEAP_VISIT: return a->heap_visit.call != NULL;
     case OP_PREDICT: return a->predict.call != NULL;
+    case OP_NEW:
+    case OP_NEW_ALIGNED: return a->cxx.new_plain != NULL;
     default: return true;
     }
 }
@@ -115,6 +117,7 @@ static bool open_so(struct allocator *a, const char *path, char *err, size_t err
      * compares like with like; else C23's, when the library defines it. */
     if (family) adapter_bind_sized_free(a, family->sized_free);
     if (a->free_sized == NULL) adapter_bind_sized_free(a, SIZED_FREE_C23);
+    registry_limit_cxx(family, a);
     return true;
 }
 
@@ -128,6 +131,7 @@ bool allocator_open(const char *name, struct allocator *out, char *err, size_t e
         out->family = e->name;
         out->policy = e->policy;
         adapter_bind_sized_free(out, e->sized_free);
+        registry_limit_cxx(e, out);
     } else if (strncmp(name, "so:", 3) == 0) {
         if (!open_so(out, name + 3, err, err_len)) return false;
     } else {

@@ -22,6 +22,12 @@ static bool exec_free(struct op_context *c, unsigned slot, bool sized)
     }
     errno = ERRNO_SENTINEL;
     GAUNTLET_TSAN_RELEASE();
+    if (p && op_made_by_new((enum op_kind)s->made_by)) {
+        /* C++ promises nothing of errno: the delete is not judged. */
+        rule_cxx_delete(&a->cxx, p, s->requested, s->align, sized);
+        c->stats->calls++;
+        return true;
+    }
     if (!sized) {
         a->free(p);
     } else if (!a->free_sized(p, s->requested, s->align, op_is_realloc(s->made_by))) {
@@ -68,6 +74,8 @@ static void *call_allocation(struct op_context *c, struct call_result *r)
     case OP_MALLOC_ALIGNED_AT:
         return rule_malloc_aligned_at(&a->aligned_at, op->size, op->align, op->count);
     case OP_HEAP_MALLOC: return rule_heap_malloc(&a->heap_malloc, exec_heap_of(c), op->size);
+    case OP_NEW:
+    case OP_NEW_ALIGNED: return rule_cxx_new(&a->cxx, (enum op_kind)op->kind, op->size, op->align);
     default: { /* OP_POSIX_MEMALIGN */
         void *p = UNTOUCHED_POINTER;
         r->status = a->posix_memalign(&p, op->align, op->size);
@@ -125,6 +133,10 @@ static void exec_reallocate(struct op_context *c, const struct op_plan *plan)
     struct shadow_block *s = &c->run->oracle.blocks[op->slot];
     if (plan->plan == PLAN_SKIP_OVER_CAP) {
         c->stats->skipped_over_cap++;
+        return;
+    }
+    if (s->live && op_made_by_new((enum op_kind)s->made_by)) {
+        c->stats->skipped_new_resizes++;
         return;
     }
     struct shadow_block previous = *s;
@@ -213,7 +225,9 @@ void exec_op(struct op_context *c)
     case OP_POSIX_MEMALIGN:
     case OP_MEMALIGN:
     case OP_MALLOC_ALIGNED_AT:
-    case OP_HEAP_MALLOC: exec_allocate(c, &plan); break;
+    case OP_HEAP_MALLOC:
+    case OP_NEW:
+    case OP_NEW_ALIGNED: exec_allocate(c, &plan); break;
     case OP_HEAP_DELETE:
     case OP_HEAP_DESTROY:
     case OP_HEAP_VISIT: exec_heap_op(c); break;

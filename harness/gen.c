@@ -361,7 +361,8 @@ static void default_weights(const struct gen *g, unsigned *w)
         [OP_BARRIER] = 1,       [OP_FAIL_MAPS] = 1,       [OP_COLLECT] = 1,
         [OP_EXPAND] = 2,        [OP_REALLOC_ALIGNED] = 2, [OP_MALLOC_ALIGNED_AT] = 2,
         [OP_HEAP_MALLOC] = 3,   [OP_HEAP_DELETE] = 1,     [OP_HEAP_DESTROY] = 1,
-        [OP_HEAP_VISIT] = 1,    [OP_PREDICT] = 2,
+        [OP_HEAP_VISIT] = 1,    [OP_PREDICT] = 2,         [OP_NEW] = 2,
+        [OP_NEW_ALIGNED] = 1,
     };
     for (unsigned k = 0; k < OP_KIND_COUNT; k++)
         w[k] = base[k];

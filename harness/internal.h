@@ -93,11 +93,18 @@ struct allocator_entry {
     enum sized_free sized_free;
     const struct alloc_policy *policy;         /* the named allocator's table */
     const struct alloc_policy *library_policy; /* a so: build of this family's */
+    /* Its C++ new and delete run its own code. Some call the library's C
+     * entry points through the global scope instead (jemalloc's call
+     * aligned_alloc and free so), which for a library Gauntlet loads are
+     * glibc's: those would mix two heaps, and are not called. */
+    bool cxx_self_bound;
     /* Fills the allocator's calls (name already set); false with a message. */
     bool (*open)(struct allocator *a, char *err, size_t err_len);
 };
 
 const struct allocator_entry *registry_find(const char *name);
+/* Keeps the library's C++ calls only where its family's run its own code. */
+void registry_limit_cxx(const struct allocator_entry *family, struct allocator *a);
 /* The entry of the family whose marker the library defines, or NULL. */
 const struct allocator_entry *registry_family_of(void *handle);
 

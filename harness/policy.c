@@ -27,7 +27,7 @@ static const struct known_deviation mimalloc_deviations[] = {
      "2.0.9: alignment 0 is accepted for small sizes (a block, default alignment)"},
     {EXCUSE_ALIGNMENT,
      OP_BIT(OP_ALIGNED_ALLOC) | OP_BIT(OP_POSIX_MEMALIGN) | OP_BIT(OP_MEMALIGN) |
-         OP_BIT(OP_MALLOC_ALIGNED_AT),
+         OP_BIT(OP_MALLOC_ALIGNED_AT) | OP_BIT(OP_NEW_ALIGNED),
      DEVIATES_ON_SMALL_OVERALIGNED,
      "2.0.9: aligned requests with 256 <= alignment <= size <= 1024 come back misaligned "
      "(e.g. posix_memalign(&p, 1024, 1024) is 128-aligned; found by gauntlet)"},

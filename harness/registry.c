@@ -9,14 +9,20 @@
 
 static const struct allocator_entry entries[] = {
     {"glibc", "libc.so.6", "gnu_get_libc_version", "", SIZED_FREE_NONE, &glibc_policy,
-     &any_conforming_policy, adapter_open_glibc},
+     &any_conforming_policy, false, adapter_open_glibc},
     {"jemalloc", "libjemalloc.so.2", "mallctl", "-ljemalloc", SIZED_FREE_SDALLOCX, &jemalloc_policy,
-     &jemalloc_library_policy, adapter_open_named},
+     &jemalloc_library_policy, false, adapter_open_named},
     {"mimalloc", "libmimalloc.so.2", "mi_version", "-lmimalloc", SIZED_FREE_MI_FREE_SIZE,
-     &mimalloc_policy, &mimalloc_library_policy, adapter_open_named},
+     &mimalloc_policy, &mimalloc_library_policy, true, adapter_open_named},
     {"tcmalloc", "libtcmalloc_minimal.so.4", "tc_version", "-ltcmalloc_minimal",
-     SIZED_FREE_TC_FREE_SIZED, &tcmalloc_policy, &tcmalloc_library_policy, adapter_open_named},
+     SIZED_FREE_TC_FREE_SIZED, &tcmalloc_policy, &tcmalloc_library_policy, true,
+     adapter_open_named},
 };
+
+void registry_limit_cxx(const struct allocator_entry *family, struct allocator *a)
+{
+    if (family == NULL || !family->cxx_self_bound) a->cxx = (struct cxx_calls){0};
+}
 #define ENTRY_COUNT (sizeof entries / sizeof *entries)
 
 const char *allocator_named(size_t i)

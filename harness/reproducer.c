@@ -402,7 +402,10 @@ static void write_config(struct out *o, const struct program *p,
     out_str(o, ". */\nstatic const enum sized_free sized_free_kind = ");
     out_str(o,
             identifier(sized_free_identifiers, COUNT_OF(sized_free_identifiers), opt->sized_free));
-    out_str(o, ";\n/* The program's threads (1 + the highest thread number) and operations. */\n");
+    out_str(o, ";\n");
+    out_define(o, "CXX_CALLS", opt->cxx ? "1" : "0",
+               "1: Gauntlet calls the library's C++ new and delete (rules.h, GAUNTLET_CXX_CALLS)");
+    out_str(o, "/* The program's threads (1 + the highest thread number) and operations. */\n");
     out_str(o, "#define THREADS ");
     out_dec(o, program_thread_count(p));
     out_str(o, "\n#define STEPS ");

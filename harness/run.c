@@ -28,6 +28,7 @@ void run_stats_sum(const struct run *run, struct run_stats *total)
             total->skipped_missing[k] += s->skipped_missing[k];
         total->skipped_over_cap += s->skipped_over_cap;
         total->skipped_empty += s->skipped_empty;
+        total->skipped_new_resizes += s->skipped_new_resizes;
         total->declined_sized_frees += s->declined_sized_frees;
         total->implicit_frees += s->implicit_frees;
         total->failed_requests += s->failed_requests;

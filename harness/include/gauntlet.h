@@ -213,6 +213,7 @@ struct allocator {
     /* Its own calls (rules.h); .call NULL: the operations that make them are skipped. */
     struct own_call collect, expand, realloc_aligned, aligned_at;
     struct own_call heap_malloc, heap_delete, heap_destroy, heap_visit, predict;
+    struct cxx_calls cxx; /* rules.h; all NULL: new and new_aligned are skipped */
 };
 
 /* Opens NAME ("glibc", "jemalloc", "mimalloc", "tcmalloc", "so:PATH").
@@ -328,6 +329,7 @@ struct run_stats {
     uint64_t skipped_over_cap;
     uint64_t skipped_empty;        /* free_sized/check/usable_size on an empty slot */
     uint64_t declined_sized_frees; /* blocks the adapter's sized free cannot take */
+    uint64_t skipped_new_resizes;  /* resizes of blocks made by new (C++ has none) */
     uint64_t implicit_frees;
     uint64_t failed_requests; /* NULL results (impossible ones included) */
     uint64_t refused_calls;   /* calls during which the OS refused memory (fail_maps) */
@@ -430,6 +432,7 @@ struct reproducer_options {
     size_t live_cap;
     bool strict;                /* the allocator's known deviations are violations */
     enum sized_free sized_free; /* the one Gauntlet binds for it (struct allocator) */
+    bool cxx;                   /* Gauntlet calls its C++ new and delete (struct allocator) */
 };
 /* How a reproducer for `allocator` is built and run: `cc -std=c17 -O1
  * -pthread repro.c -o repro`, then REPRODUCER_KEEP_LINKED and link_flag when

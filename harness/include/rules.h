@@ -60,7 +60,9 @@
  * (op_is_heap_wide). A thread's heap ends with the thread. `predict` asks
  * the allocator the real size it makes for the request that made the
  * slot's block (the predictions below), which must be the block's usable
- * size. */
+ * size. `new` and `new_aligned` make a block by the C++ allocation
+ * functions the library exports (the C++ calls below); such a block is
+ * released by the matching delete and never resized (op_made_by_new). */
 #define GAUNTLET_OPERATIONS(X)                                                                     \
     X(OP_MALLOC, "malloc", 1, 1, 0, 0, 1)                                                          \
     X(OP_CALLOC, "calloc", 1, 1, 1, 0, 1)                                                          \
@@ -84,7 +86,9 @@
     X(OP_HEAP_DELETE, "heap_delete", 0, 0, 0, 0, 0)                                                \
     X(OP_HEAP_DESTROY, "heap_destroy", 0, 0, 0, 0, 0)                                              \
     X(OP_HEAP_VISIT, "heap_visit", 0, 0, 0, 0, 0)                                                  \
-    X(OP_PREDICT, "predict", 1, 0, 0, 0, 0)
+    X(OP_PREDICT, "predict", 1, 0, 0, 0, 0)                                                        \
+    X(OP_NEW, "new", 1, 1, 0, 0, 1)                                                                \
+    X(OP_NEW_ALIGNED, "new_aligned", 1, 1, 0, 1, 1)
 
 enum op_kind {
 #define RULES_ENUM(kind, ...) kind,
@@ -158,6 +162,13 @@ static inline bool op_uses_offset(enum op_kind kind)
 static inline bool rule_aligned_at_defined(size_t align, size_t offset)
 {
     return align != 0 && (align & (align - 1)) == 0 && offset % sizeof(void *) == 0;
+}
+
+/* A block the C++ allocation functions made: released by delete, and not
+ * resized (C++ has no call for it). */
+static inline bool op_made_by_new(enum op_kind kind)
+{
+    return kind == OP_NEW || kind == OP_NEW_ALIGNED;
 }
 
 /* Works on every block of the thread's own heap, and on no slot. */
@@ -831,6 +842,8 @@ RULES_HOT enum align_verdict rule_judge_alignment(const struct op *op,
     if (!op_uses_align(kind)) return ALIGN_VALID;
     if (kind == OP_MALLOC_ALIGNED_AT) /* not made otherwise (rule_malloc_aligned_at) */
         return rule_aligned_at_defined(op->align, op->count) ? ALIGN_VALID : ALIGN_MUST_FAIL;
+    if (kind == OP_NEW_ALIGNED) /* not made otherwise (rule_cxx_new) */
+        return rule_is_power_of_two(op->align) ? ALIGN_VALID : ALIGN_MUST_FAIL;
     if (kind == OP_POSIX_MEMALIGN)
         return rule_is_power_of_two(op->align) && op->align >= sizeof(void *) ? ALIGN_VALID
                                                                               : ALIGN_MUST_FAIL;
@@ -962,6 +975,13 @@ RULES_HOT struct verdict rule_judge_allocation(const struct op *op, const struct
         if (kind == OP_MALLOC_ALIGNED_AT &&
             (r->impossible || r->os_refused || op->align > FAILURE_FREE_ALIGN_LIMIT))
             return v;
+        /* C++'s nothrow new fails with a null pointer and nothing else (no
+         * errno); a zero-byte request too must have a block. */
+        if (op_made_by_new(kind)) {
+            if (r->impossible || r->os_refused || op->align > FAILURE_FREE_ALIGN_LIMIT) return v;
+            v.breach.got = (size_t)r->saved_errno;
+            return rule_breach(v, F_SPURIOUS_NULL, INV_UNEXPECTED_FAILURE);
+        }
         /* aligned_alloc whose size is not a multiple of the alignment: C11
          * made it undefined, C17 allows it; an allocator may refuse. */
         if (kind == OP_ALIGNED_ALLOC && op->align && op->size % op->align != 0 &&
@@ -1657,6 +1677,82 @@ static inline void *rule_malloc_aligned_at(const struct own_call *c, size_t size
     case ALIGNED_AT_NONE: break;
     }
     return NULL;
+}
+
+/* ======== C++ allocation functions ======== */
+
+/*
+ * The C++ allocation functions a library defines itself, by their mangled
+ * names: the nothrow forms of new (a failure is a null pointer, not an
+ * exception thrown through C) and the deletes that release what they made.
+ * X(field, symbol); a library uses them when it defines every one.
+ */
+#define GAUNTLET_CXX_CALLS(X)                                                                      \
+    X(new_plain, "_ZnwmRKSt9nothrow_t")                  /* new(size, nothrow) */                  \
+    X(new_aligned, "_ZnwmSt11align_val_tRKSt9nothrow_t") /* new(size, align, nothrow) */           \
+    X(delete_plain, "_ZdlPv")                            /* delete(p) */                           \
+    X(delete_aligned, "_ZdlPvSt11align_val_t")           /* delete(p, align) */                    \
+    X(delete_sized, "_ZdlPvm")                           /* delete(p, size) */                     \
+    X(delete_sized_aligned, "_ZdlPvmSt11align_val_t")    /* delete(p, size, align) */
+
+struct cxx_calls {
+#define RULES_FIELD(field, symbol) void *field;
+    GAUNTLET_CXX_CALLS(RULES_FIELD)
+#undef RULES_FIELD
+};
+
+static inline struct cxx_calls rule_bind_cxx(void *(*own)(const void *context, const char *name),
+                                             const void *context)
+{
+    struct cxx_calls c = {0};
+    bool all = true;
+#define RULES_BIND(field, symbol) all &= (c.field = own(context, symbol)) != NULL;
+    GAUNTLET_CXX_CALLS(RULES_BIND)
+#undef RULES_BIND
+    if (!all) c = (struct cxx_calls){0};
+    return c;
+}
+
+/* new(size, nothrow) for `new`, new(size, align, nothrow) for
+ * `new_aligned`; an alignment that is not a power of two is undefined: not
+ * made, NULL. std::nothrow is an empty object, passed by reference. */
+static inline void *rule_cxx_new(const struct cxx_calls *c, enum op_kind kind, size_t size,
+                                 size_t align)
+{
+    const char nothrow = 0;
+    if (kind == OP_NEW) {
+        void *(*make)(size_t size, const void *nothrow);
+        *(void **)&make = c->new_plain;
+        return make ? make(size, &nothrow) : NULL;
+    }
+    if (!rule_is_power_of_two(align)) return NULL;
+    void *(*make)(size_t size, size_t align, const void *nothrow);
+    *(void **)&make = c->new_aligned;
+    return make ? make(size, align, &nothrow) : NULL;
+}
+
+/* The delete that matches the new that made p (`align` 0: the plain one),
+ * with its size when `sized`. */
+static inline void rule_cxx_delete(const struct cxx_calls *c, void *p, size_t size, size_t align,
+                                   bool sized)
+{
+    if (align == 0 && !sized) {
+        void (*release)(void *p);
+        *(void **)&release = c->delete_plain;
+        release(p);
+    } else if (align == 0) {
+        void (*release)(void *p, size_t size);
+        *(void **)&release = c->delete_sized;
+        release(p, size);
+    } else if (!sized) {
+        void (*release)(void *p, size_t align);
+        *(void **)&release = c->delete_aligned;
+        release(p, align);
+    } else {
+        void (*release)(void *p, size_t size, size_t align);
+        *(void **)&release = c->delete_sized_aligned;
+        release(p, size, align);
+    }
 }
 
 /* ======== predicted sizes ======== */

@@ -445,7 +445,9 @@ static const char format_example[] =
     "t1 heap_visit\n"
     "t1 heap_delete\n"
     "t1 heap_destroy\n"
-    "t0 predict s4\n";
+    "t0 predict s4\n"
+    "t0 new s9 100\n"
+    "t0 new_aligned s10 100 align 64\n";
 
 static void assert_op(const struct op *op, enum op_kind kind, unsigned thread, unsigned slot,
                       size_t size, size_t count, size_t align)
@@ -490,7 +492,7 @@ START_TEST(format_example_parses)
 {
     struct program p;
     parse_ok(format_example, &p);
-    ck_assert_uint_eq(p.count, 23);
+    ck_assert_uint_eq(p.count, 25);
     assert_op(&p.ops[0], OP_MALLOC, 0, 1, 100, 0, 0);
     assert_op(&p.ops[1], OP_CALLOC, 0, 2, 16, 10, 0);
     assert_op(&p.ops[2], OP_CALLOC, 1, 3, 16, SIZE_MAX / 16 + 1, 0);
@@ -514,6 +516,8 @@ START_TEST(format_example_parses)
     assert_op(&p.ops[20], OP_HEAP_DELETE, 1, 0, 0, 0, 0);
     assert_op(&p.ops[21], OP_HEAP_DESTROY, 1, 0, 0, 0, 0);
     assert_op(&p.ops[22], OP_PREDICT, 0, 4, 0, 0, 0);
+    assert_op(&p.ops[23], OP_NEW, 0, 9, 100, 0, 0);
+    assert_op(&p.ops[24], OP_NEW_ALIGNED, 0, 10, 100, 0, 64);
     size_t product;
     ck_assert(__builtin_mul_overflow(p.ops[2].count, p.ops[2].size, &product));
     assert_round_trips(&p);
@@ -870,23 +874,38 @@ static bool model_bytes(const struct op *op, size_t *bytes)
 }
 
 /* Live bytes as the executor counts them, assuming every possible request
- * succeeds. */
+ * succeeds (and that a resize moves the block out of the thread's heap). */
 static size_t peak_live_bytes(const struct program *p)
 {
     size_t slot_bytes[GAUNTLET_MAX_SLOTS] = {0}, live = 0, peak = 0;
+    unsigned heap_of[GAUNTLET_MAX_SLOTS] = {0}; /* 1 + the thread whose heap holds it */
     for (size_t i = 0; i < p->count; i++) {
         const struct op *op = &p->ops[i];
         size_t bytes;
         bool possible = model_bytes(op, &bytes);
-        bool requests = op_allocates(op->kind) || op_is_realloc(op->kind);
+        /* The allocator's own resizes skip an empty slot. */
+        bool requests = op_allocates(op->kind) || op_is_realloc(op->kind) ||
+                        (op_resizes_own(op->kind) && slot_bytes[op->slot] != 0);
         if (op_allocates(op->kind) || op->kind == OP_FREE || op->kind == OP_FREE_SIZED ||
             (requests && possible)) {
             live -= slot_bytes[op->slot];
             slot_bytes[op->slot] = 0;
+            heap_of[op->slot] = 0;
         }
         if (requests && possible) {
             slot_bytes[op->slot] = bytes;
             live += bytes;
+            heap_of[op->slot] = op->kind == OP_HEAP_MALLOC ? 1u + op->thread : 0;
+        }
+        bool heap_ends =
+            op->kind == OP_HEAP_DESTROY || op->kind == OP_HEAP_DELETE || op->kind == OP_RESTART;
+        for (unsigned s = 0; heap_ends && s < GAUNTLET_MAX_SLOTS; s++) {
+            if (heap_of[s] != 1u + op->thread) continue;
+            if (op->kind == OP_HEAP_DESTROY) {
+                live -= slot_bytes[s];
+                slot_bytes[s] = 0;
+            }
+            heap_of[s] = 0;
         }
         if (live > peak) peak = live;
     }

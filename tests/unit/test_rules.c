@@ -320,6 +320,34 @@ START_TEST(aligned_at_verdicts)
 }
 END_TEST
 
+/* C++'s nothrow new: a null pointer is a failure, allowed only for an
+ * impossible request or refused memory (a zero-byte one too must have a
+ * block); an aligned new with an alignment that is not a power of two is
+ * not made. */
+START_TEST(new_verdicts)
+{
+    struct op op = {.kind = OP_NEW, .size = 0};
+    struct call_result r = {.p = NULL, .bytes = 0};
+    ck_assert_int_eq(rule_judge_allocation(&op, &r, &strict_choices, 0).breach.failure,
+                     F_SPURIOUS_NULL);
+    r.os_refused = true;
+    ck_assert_int_eq(rule_judge_allocation(&op, &r, &strict_choices, 0).breach.failure, F_NONE);
+    op = (struct op){.kind = OP_NEW_ALIGNED, .size = 100, .align = 48};
+    r = (struct call_result){.p = NULL, .bytes = 100};
+    ck_assert_int_eq(rule_judge_allocation(&op, &r, &strict_choices, 0).breach.failure, F_NONE);
+    struct cxx_calls none = {0};
+    ck_assert_ptr_null(rule_cxx_new(&none, OP_NEW_ALIGNED, 100, 48));
+    op.align = 64;
+    r.p = (void *)(uintptr_t)0x10040;
+    struct verdict v = rule_judge_allocation(&op, &r, &strict_choices, 0);
+    ck_assert_int_eq(v.action, ACT_ACCEPT);
+    ck_assert_uint_eq(v.required_align, 64);
+    ck_assert_uint_eq(v.align_asked, 64);
+    ck_assert(op_made_by_new(OP_NEW) && op_made_by_new(OP_NEW_ALIGNED) &&
+              !op_made_by_new(OP_MALLOC));
+}
+END_TEST
+
 /* A prediction is judged for blocks the standard calls made and nothing
  * resized, and must be the usable size exactly. */
 START_TEST(predict_verdicts)
@@ -649,6 +677,7 @@ Suite *rules_suite(void)
     tcase_add_test(tc, aligned_at_verdicts);
     tcase_add_test(tc, heap_visit_verdicts);
     tcase_add_test(tc, predict_verdicts);
+    tcase_add_test(tc, new_verdicts);
     tcase_add_test(tc, sized_free_takes);
     tcase_add_test(tc, fast_pattern_is_the_definition);
     tcase_add_test(tc, pattern_spans_name_the_first_change);
