@@ -155,13 +155,17 @@ static size_t read_file(const char *path, char *buf, size_t len)
 
 /* Writes the reproducer of `text` for `allocator` to DIR/name.c. A so:
  * library gets the C23 sized free, as gauntlet binds it for one that
- * defines it. */
+ * defines it; no program here makes C++ calls. */
 static void write_reproducer(const struct workdir *w, const char *name, const char *text,
                              const char *allocator, const struct alloc_policy *policy, size_t cap)
 {
     const struct reproducer_options options = {
-        allocator, policy, cap, false,
-        strncmp(allocator, "so:", 3) == 0 ? SIZED_FREE_C23 : allocator_sized_free(allocator)};
+        allocator,
+        policy,
+        cap,
+        false,
+        strncmp(allocator, "so:", 3) == 0 ? SIZED_FREE_C23 : allocator_sized_free(allocator),
+        false};
     struct program p;
     parse(text, &p);
     char file[128], c_name[64];
@@ -565,7 +569,8 @@ START_TEST(test_odd_names_and_errors)
     parse("t0 malloc s1 1\n", &p);
     int fd = open("/dev/null", O_WRONLY);
     ck_assert_int_ge(fd, 0);
-    struct reproducer_options o = {"nosuch", policy_for("so:"), 1024, false, SIZED_FREE_NONE};
+    struct reproducer_options o = {"nosuch", policy_for("so:"), 1024,
+                                   false,    SIZED_FREE_NONE,   false};
     ck_assert(!reproducer_write(&p, &o, fd));
     o.allocator = "so:";
     ck_assert(!reproducer_write(&p, &o, fd));
