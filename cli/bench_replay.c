@@ -27,7 +27,7 @@ struct raw_replay {
 static void raw_release(const struct allocator *a, struct raw_slot *r, bool sized)
 {
     if (r->block && r->by_new)
-        rule_cxx_delete(&a->cxx, r->block, r->size, r->align, sized);
+        rule_cxx_delete(&a->own.cxx, r->block, r->size, r->align, sized);
     else if (!sized)
         a->free(r->block);
     else if (r->block == NULL || !a->free_sized(r->block, r->size, r->align, r->resized))
@@ -41,10 +41,10 @@ static void raw_heap_op(struct raw_replay *x, const struct op *op, const struct 
     static struct heap_listing seen;
     if (x->heap == NULL) return; /* skipped by the checked run too */
     if (op->kind == OP_HEAP_VISIT) {
-        rule_heap_visit(&a->heap_visit, x->heap, &seen);
+        rule_heap_visit(&a->own.heap_visit, x->heap, &seen);
         return;
     }
-    rule_heap_end(op->kind == OP_HEAP_DELETE ? &a->heap_delete : &a->heap_destroy, x->heap);
+    rule_heap_end(op->kind == OP_HEAP_DELETE ? &a->own.heap_delete : &a->own.heap_destroy, x->heap);
     for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++) {
         if (x->slot[s].in_heap && op->kind == OP_HEAP_DESTROY) x->slot[s].block = NULL;
         x->slot[s].in_heap = false;
@@ -59,12 +59,12 @@ static void raw_resize(const struct allocator *a, const struct op *op, struct ra
     void *q;
     switch (op->kind) {
     case OP_EXPAND:
-        if (r->block && rule_expand(&a->expand, r->block, op->size, r->align, r->size,
+        if (r->block && rule_expand(&a->own.expand, r->block, op->size, r->align, r->size,
                                     a->usable_size ? a->usable_size(r->block) : 0))
             r->size = op->size;
         return;
     case OP_REALLOC_ALIGNED:
-        if (r->block && (q = rule_realloc_aligned(&a->realloc_aligned, r->block, op->size,
+        if (r->block && (q = rule_realloc_aligned(&a->own.realloc_aligned, r->block, op->size,
                                                   op->align)) != NULL) {
             r->in_heap &= q == r->block;
             r->block = q;
@@ -98,12 +98,13 @@ static void *raw_allocate(struct raw_replay *x, const struct allocator *a, const
     case OP_POSIX_MEMALIGN: return a->posix_memalign(&q, op->align, op->size) == 0 ? q : NULL;
     case OP_MALLOC_ALIGNED_AT:
         *align = 0;
-        return rule_malloc_aligned_at(&a->aligned_at, op->size, op->align, op->count);
+        return rule_malloc_aligned_at(&a->own.aligned_at, op->size, op->align, op->count);
     case OP_NEW:
-    case OP_NEW_ALIGNED: return rule_cxx_new(&a->cxx, (enum op_kind)op->kind, op->size, op->align);
+    case OP_NEW_ALIGNED:
+        return rule_cxx_new(&a->own.cxx, (enum op_kind)op->kind, op->size, op->align);
     default: /* OP_HEAP_MALLOC */
-        if (x->heap == NULL) x->heap = rule_heap_new(&a->heap_malloc);
-        return rule_heap_malloc(&a->heap_malloc, x->heap, op->size);
+        if (x->heap == NULL) x->heap = rule_heap_new(&a->own.heap_malloc);
+        return rule_heap_malloc(&a->own.heap_malloc, x->heap, op->size);
     }
 }
 
@@ -134,16 +135,16 @@ void bench_replay_raw(const struct program *p, const struct allocator *a)
         } else if (kind == OP_USABLE_SIZE && r->block) {
             sink += a->usable_size(r->block);
         } else if (kind == OP_PREDICT && r->block) {
-            sink += rule_predict(&a->predict, r->size, r->align);
+            sink += rule_predict(&a->own.predict, r->size, r->align);
         } else if (kind == OP_COLLECT) {
-            rule_collect(&a->collect);
+            rule_collect(&a->own.collect);
         }
     }
     for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++) {
         raw_release(a, &x.slot[s], false);
         x.slot[s] = (struct raw_slot){0};
     }
-    rule_heap_end(&a->heap_delete, x.heap);
+    rule_heap_end(&a->own.heap_delete, x.heap);
     x.heap = NULL;
     (void)sink;
 }

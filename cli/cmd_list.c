@@ -25,18 +25,18 @@ static int say_who(void *arg)
         return 1;
     }
     const char *sized = sized_free_plain_symbol(a.sized_free);
-    const char *collect = own_call_symbol(OP_COLLECT, a.collect.how, false);
-    const char *expand = own_call_symbol(OP_EXPAND, a.expand.how, false);
-    const char *aligned = own_call_symbol(OP_REALLOC_ALIGNED, a.realloc_aligned.how, false);
-    const char *at = own_call_symbol(OP_MALLOC_ALIGNED_AT, a.aligned_at.how, false);
-    const char *heap = own_call_symbol(OP_HEAP_MALLOC, a.heap_malloc.how, false);
-    const char *predict = own_call_symbol(OP_PREDICT, a.predict.how, false);
+    const char *collect = own_call_symbol(OP_COLLECT, a.own.collect.how, false);
+    const char *expand = own_call_symbol(OP_EXPAND, a.own.expand.how, false);
+    const char *aligned = own_call_symbol(OP_REALLOC_ALIGNED, a.own.realloc_aligned.how, false);
+    const char *at = own_call_symbol(OP_MALLOC_ALIGNED_AT, a.own.aligned_at.how, false);
+    const char *heap = own_call_symbol(OP_HEAP_MALLOC, a.own.heap_malloc.how, false);
+    const char *predict = own_call_symbol(OP_PREDICT, a.own.predict.how, false);
     fprintf(stderr,
             "%s\t%s\n          own calls: sized free %s, collect %s, expand %s, "
             "realloc_aligned %s, malloc_aligned_at %s, heaps %s, predict %s, C++ new %s",
             a.version, a.policy->notes, sized ? sized : "none", collect ? collect : "none",
             expand ? expand : "none", aligned ? aligned : "none", at ? at : "none",
-            heap ? heap : "none", predict ? predict : "none", a.cxx.new_plain ? "yes" : "none");
+            heap ? heap : "none", predict ? predict : "none", a.own.cxx.new_plain ? "yes" : "none");
     return 0;
 }
 

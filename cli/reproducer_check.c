@@ -35,7 +35,7 @@ bool reproducer_options_for(const char *alloc, size_t cap, bool strict, char *re
     struct allocator a;
     if (!allocator_open(resolved, &a, err, err_len)) return false;
     *out = (struct reproducer_options){resolved, a.policy,     cap,
-                                       strict,   a.sized_free, a.cxx.new_plain != NULL};
+                                       strict,   a.sized_free, a.own.cxx.new_plain != NULL};
     return true;
 }
 

@@ -56,16 +56,7 @@ bool adapter_bind_standard(struct allocator *a, void *handle, char *err, size_t 
     *(void **)&a->posix_memalign = adapter_own_symbol(handle, "posix_memalign");
     *(void **)&a->memalign = adapter_own_symbol(handle, "memalign");
     *(void **)&a->usable_size = adapter_own_symbol(handle, "malloc_usable_size");
-    a->collect = rule_bind_own(OP_COLLECT, own_symbol_of, handle);
-    a->expand = rule_bind_own(OP_EXPAND, own_symbol_of, handle);
-    a->realloc_aligned = rule_bind_own(OP_REALLOC_ALIGNED, own_symbol_of, handle);
-    a->aligned_at = rule_bind_own(OP_MALLOC_ALIGNED_AT, own_symbol_of, handle);
-    a->heap_malloc = rule_bind_own(OP_HEAP_MALLOC, own_symbol_of, handle);
-    a->heap_delete = rule_bind_own(OP_HEAP_DELETE, own_symbol_of, handle);
-    a->heap_destroy = rule_bind_own(OP_HEAP_DESTROY, own_symbol_of, handle);
-    a->heap_visit = rule_bind_own(OP_HEAP_VISIT, own_symbol_of, handle);
-    a->predict = rule_bind_own(OP_PREDICT, own_symbol_of, handle);
-    a->cxx = rule_bind_cxx(own_symbol_of, handle);
+    a->own = rule_bind_own_calls(own_symbol_of, handle);
     return true;
 }
 

@@ -92,18 +92,7 @@ bool allocator_has(const struct allocator *a, enum op_kind kind)
     case OP_POSIX_MEMALIGN: return a->posix_memalign != NULL;
     case OP_MEMALIGN: return a->memalign != NULL;
     case OP_USABLE_SIZE: return a->usable_size != NULL;
-    case OP_COLLECT: return a->collect.call != NULL;
-    case OP_EXPAND: return a->expand.call != NULL;
-    case OP_REALLOC_ALIGNED: return a->realloc_aligned.call != NULL;
-    case OP_MALLOC_ALIGNED_AT: return a->aligned_at.call != NULL;
-    case OP_HEAP_MALLOC: return a->heap_malloc.call != NULL && a->heap_malloc.first != NULL;
-    case OP_HEAP_DELETE: return a->heap_delete.call != NULL;
-    case OP_HEAP_DESTROY: return a->heap_destroy.call != NULL;
-    case OP_HEAP_VISIT: return a->heap_visit.call != NULL;
-    case OP_PREDICT: return a->predict.call != NULL;
-    case OP_NEW:
-    case OP_NEW_ALIGNED: return a->cxx.new_plain != NULL;
-    default: return true;
+    default: return rule_own_calls_have(&a->own, kind);
     }
 }
 

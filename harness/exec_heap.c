@@ -12,7 +12,7 @@ void *exec_heap_of(struct op_context *c)
     struct run_heaps *h = &c->run->heaps;
     unsigned t = c->thread;
     if (h->heap[t] == NULL) {
-        h->heap[t] = rule_heap_new(&c->run->alloc->heap_malloc);
+        h->heap[t] = rule_heap_new(&c->run->alloc->own.heap_malloc);
         if (h->heap[t] == NULL) return NULL;
         h->number[t] = ++h->made;
         h->maker[t] = pthread_self();
@@ -30,7 +30,7 @@ void exec_heap_finish(struct run *run, unsigned thread)
 {
     struct run_heaps *h = &run->heaps;
     if (h->heap[thread] && pthread_equal(h->maker[thread], pthread_self()))
-        rule_heap_end(&run->alloc->heap_delete, h->heap[thread]);
+        rule_heap_end(&run->alloc->own.heap_delete, h->heap[thread]);
     exec_heap_forget(run, thread);
 }
 
@@ -52,7 +52,7 @@ static void heap_delete(struct op_context *c, uint32_t number)
     struct run *run = c->run;
     for (unsigned slot = 0; slot < GAUNTLET_MAX_SLOTS; slot++)
         if (run->oracle.blocks[slot].heap == number) run->oracle.blocks[slot].heap = 0;
-    rule_heap_end(&run->alloc->heap_delete, run->heaps.heap[c->thread]);
+    rule_heap_end(&run->alloc->own.heap_delete, run->heaps.heap[c->thread]);
 }
 
 /* Its blocks are gone: each is verified, then leaves the books, before the
@@ -66,7 +66,7 @@ static void heap_destroy(struct op_context *c, uint32_t number)
         if (!oracle_verify_contents(c, slot, SIZE_MAX, INV_CONTENTS)) return;
         oracle_release_block(c, slot);
     }
-    rule_heap_end(&run->alloc->heap_destroy, run->heaps.heap[c->thread]);
+    rule_heap_end(&run->alloc->own.heap_destroy, run->heaps.heap[c->thread]);
 }
 
 static void heap_visit(struct op_context *c, uint32_t number)
@@ -75,7 +75,7 @@ static void heap_visit(struct op_context *c, uint32_t number)
     struct heap_member member[GAUNTLET_MAX_SLOTS];
     struct run *run = c->run;
     size_t n = heap_members(run, number, member);
-    rule_heap_visit(&run->alloc->heap_visit, run->heaps.heap[c->thread], &seen);
+    rule_heap_visit(&run->alloc->own.heap_visit, run->heaps.heap[c->thread], &seen);
     int slot;
     struct breach b = rule_judge_heap_visit(&seen, member, n, run->oracle.set_aside > 0, &slot);
     if (b.failure != F_NONE)

@@ -24,7 +24,7 @@ static bool exec_free(struct op_context *c, unsigned slot, bool sized)
     GAUNTLET_TSAN_RELEASE();
     if (p && op_made_by_new((enum op_kind)s->made_by)) {
         /* C++ promises nothing of errno: the delete is not judged. */
-        rule_cxx_delete(&a->cxx, p, s->requested, s->align, sized);
+        rule_cxx_delete(&a->own.cxx, p, s->requested, s->align, sized);
         c->stats->calls++;
         return true;
     }
@@ -72,10 +72,11 @@ static void *call_allocation(struct op_context *c, struct call_result *r)
     case OP_ALIGNED_ALLOC: return a->aligned_alloc(op->align, op->size);
     case OP_MEMALIGN: return a->memalign(op->align, op->size);
     case OP_MALLOC_ALIGNED_AT:
-        return rule_malloc_aligned_at(&a->aligned_at, op->size, op->align, op->count);
-    case OP_HEAP_MALLOC: return rule_heap_malloc(&a->heap_malloc, exec_heap_of(c), op->size);
+        return rule_malloc_aligned_at(&a->own.aligned_at, op->size, op->align, op->count);
+    case OP_HEAP_MALLOC: return rule_heap_malloc(&a->own.heap_malloc, exec_heap_of(c), op->size);
     case OP_NEW:
-    case OP_NEW_ALIGNED: return rule_cxx_new(&a->cxx, (enum op_kind)op->kind, op->size, op->align);
+    case OP_NEW_ALIGNED:
+        return rule_cxx_new(&a->own.cxx, (enum op_kind)op->kind, op->size, op->align);
     default: { /* OP_POSIX_MEMALIGN */
         void *p = UNTOUCHED_POINTER;
         r->status = a->posix_memalign(&p, op->align, op->size);
@@ -120,9 +121,9 @@ static void *resize_call(const struct allocator *a, const struct op *op, void *o
     case OP_REALLOC: return a->realloc(old, op->size);
     case OP_REALLOCARRAY: return a->reallocarray(old, op->count, op->size);
     case OP_EXPAND:
-        return rule_expand(&a->expand, old, op->size, previous->align, previous->requested,
+        return rule_expand(&a->own.expand, old, op->size, previous->align, previous->requested,
                            previous->usable);
-    default: return rule_realloc_aligned(&a->realloc_aligned, old, op->size, op->align);
+    default: return rule_realloc_aligned(&a->own.realloc_aligned, old, op->size, op->align);
     }
 }
 
@@ -176,7 +177,7 @@ static void exec_predict(struct op_context *c)
 {
     const struct shadow_block *s = &c->run->oracle.blocks[c->op->slot];
     c->stats->calls++;
-    size_t predicted = rule_predict(&c->run->alloc->predict, s->requested, s->align);
+    size_t predicted = rule_predict(&c->run->alloc->own.predict, s->requested, s->align);
     if (!s->usable ||
         !rule_predict_covers((enum op_kind)s->made_by, s->requested, s->align, s->misplaced))
         return;
@@ -246,7 +247,7 @@ void exec_op(struct op_context *c)
     case OP_PREDICT: exec_predict(c); break;
     case OP_COLLECT:
         c->stats->calls++;
-        rule_collect(&a->collect);
+        rule_collect(&a->own.collect);
         break;
     default: break; /* restart and barrier belong to the executors */
     }

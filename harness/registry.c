@@ -21,7 +21,7 @@ static const struct allocator_entry entries[] = {
 
 void registry_limit_cxx(const struct allocator_entry *family, struct allocator *a)
 {
-    if (family == NULL || !family->cxx_self_bound) a->cxx = (struct cxx_calls){0};
+    if (family == NULL || !family->cxx_self_bound) a->own.cxx = (struct cxx_calls){0};
 }
 #define ENTRY_COUNT (sizeof entries / sizeof *entries)
 

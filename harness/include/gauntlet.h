@@ -210,10 +210,8 @@ struct allocator {
      * (rule_sized_free_takes). NULL when the allocator has none. */
     bool (*free_sized)(void *p, size_t size, size_t align, bool resized);
     enum sized_free sized_free;
-    /* Its own calls (rules.h); .call NULL: the operations that make them are skipped. */
-    struct own_call collect, expand, realloc_aligned, aligned_at;
-    struct own_call heap_malloc, heap_delete, heap_destroy, heap_visit, predict;
-    struct cxx_calls cxx; /* rules.h; all NULL: new and new_aligned are skipped */
+    /* Its own calls (rules.h): the operations that make one it lacks are skipped. */
+    struct own_calls own;
 };
 
 /* Opens NAME ("glibc", "jemalloc", "mimalloc", "tcmalloc", "so:PATH").

@@ -968,17 +968,17 @@ RULES_HOT struct verdict rule_judge_allocation(const struct op *op, const struct
             return rule_judge_posix_memalign_failure(v, op, r, align);
         }
         if (align == ALIGN_MUST_FAIL || align == ALIGN_EITHER) return v;
-        /* The allocator's own offset-aligned call promises no errno; it is
-         * not made for an impossible request, and an offset may not be
-         * honoured at the largest alignments (mimalloc: beyond half its
-         * segment). */
-        if (kind == OP_MALLOC_ALIGNED_AT &&
+        /* The allocators' own allocations (offset-aligned, C++'s nothrow
+         * new) promise no errno. Such a call is not made for an impossible
+         * request; memory may have been refused; the largest alignments
+         * may not be honoured (mimalloc: an offset beyond half its
+         * segment). Else a null pointer is spurious, for new at zero bytes
+         * too (it must have a block). */
+        bool own_allocation = kind == OP_MALLOC_ALIGNED_AT || op_made_by_new(kind);
+        if (own_allocation &&
             (r->impossible || r->os_refused || op->align > FAILURE_FREE_ALIGN_LIMIT))
             return v;
-        /* C++'s nothrow new fails with a null pointer and nothing else (no
-         * errno); a zero-byte request too must have a block. */
         if (op_made_by_new(kind)) {
-            if (r->impossible || r->os_refused || op->align > FAILURE_FREE_ALIGN_LIMIT) return v;
             v.breach.got = (size_t)r->saved_errno;
             return rule_breach(v, F_SPURIOUS_NULL, INV_UNEXPECTED_FAILURE);
         }
@@ -1480,16 +1480,23 @@ static inline bool rule_sized_free(enum sized_free how, const struct sized_free_
     X(PREDICT_NALLOCX, "nallocx", NULL,                                                            \
       "nallocx(size, the block's alignment flag): the real size the request makes")
 
-#define RULES_ENUM(entry, symbol, first, does) entry,
-enum collect { GAUNTLET_COLLECTS(RULES_ENUM) };
-enum expand { GAUNTLET_EXPANDS(RULES_ENUM) };
-enum realloc_aligned { GAUNTLET_ALIGNED_REALLOCS(RULES_ENUM) };
-enum aligned_at { GAUNTLET_ALIGNED_ATS(RULES_ENUM) };
-enum heap_malloc { GAUNTLET_HEAP_MALLOCS(RULES_ENUM) };
-enum heap_delete { GAUNTLET_HEAP_DELETES(RULES_ENUM) };
-enum heap_destroy { GAUNTLET_HEAP_DESTROYS(RULES_ENUM) };
-enum heap_visit { GAUNTLET_HEAP_VISITS(RULES_ENUM) };
-enum predict { GAUNTLET_PREDICTS(RULES_ENUM) };
+/* Every table above: X(KIND, name of its enum and of its field in struct
+ * own_calls, TABLE, whether the operation needs the second call too). */
+#define GAUNTLET_OWN_CALL_TABLES(X)                                                                \
+    X(OP_COLLECT, collect, GAUNTLET_COLLECTS, 0)                                                   \
+    X(OP_EXPAND, expand, GAUNTLET_EXPANDS, 0)                                                      \
+    X(OP_REALLOC_ALIGNED, realloc_aligned, GAUNTLET_ALIGNED_REALLOCS, 0)                           \
+    X(OP_MALLOC_ALIGNED_AT, aligned_at, GAUNTLET_ALIGNED_ATS, 0)                                   \
+    X(OP_HEAP_MALLOC, heap_malloc, GAUNTLET_HEAP_MALLOCS, 1)                                       \
+    X(OP_HEAP_DELETE, heap_delete, GAUNTLET_HEAP_DELETES, 0)                                       \
+    X(OP_HEAP_DESTROY, heap_destroy, GAUNTLET_HEAP_DESTROYS, 0)                                    \
+    X(OP_HEAP_VISIT, heap_visit, GAUNTLET_HEAP_VISITS, 0)                                          \
+    X(OP_PREDICT, predict, GAUNTLET_PREDICTS, 0)
+
+#define RULES_ENUM(entry, symbol, first, does)           entry,
+#define RULES_TABLE_ENUM(kind, name, TABLE, needs_first) enum name { TABLE(RULES_ENUM) };
+GAUNTLET_OWN_CALL_TABLES(RULES_TABLE_ENUM)
+#undef RULES_TABLE_ENUM
 #undef RULES_ENUM
 
 /* An own call, bound: its table entry (0: none), the call, and the second
@@ -1505,55 +1512,19 @@ struct own_call {
 static inline const char *own_call_symbol(enum op_kind kind, unsigned how, bool first)
 {
 #define RULES_SYMBOL(entry, symbol, first_call, does)                                              \
-    case entry: return first ? first_call : symbol;
+    case entry:                                                                                    \
+        return first ? first_call : symbol;
+#define RULES_TABLE_SYMBOL(kind_, name, TABLE, needs_first)                                        \
+    case kind_:                                                                                    \
+        switch ((enum name)how) {                                                                  \
+            TABLE(RULES_SYMBOL)                                                                    \
+        default: return NULL;                                                                      \
+        }
     switch (kind) {
-    case OP_COLLECT:
-        switch ((enum collect)how) {
-            GAUNTLET_COLLECTS(RULES_SYMBOL)
-        default: return NULL;
-        }
-    case OP_EXPAND:
-        switch ((enum expand)how) {
-            GAUNTLET_EXPANDS(RULES_SYMBOL)
-        default: return NULL;
-        }
-    case OP_REALLOC_ALIGNED:
-        switch ((enum realloc_aligned)how) {
-            GAUNTLET_ALIGNED_REALLOCS(RULES_SYMBOL)
-        default: return NULL;
-        }
-    case OP_MALLOC_ALIGNED_AT:
-        switch ((enum aligned_at)how) {
-            GAUNTLET_ALIGNED_ATS(RULES_SYMBOL)
-        default: return NULL;
-        }
-    case OP_HEAP_MALLOC:
-        switch ((enum heap_malloc)how) {
-            GAUNTLET_HEAP_MALLOCS(RULES_SYMBOL)
-        default: return NULL;
-        }
-    case OP_HEAP_DELETE:
-        switch ((enum heap_delete)how) {
-            GAUNTLET_HEAP_DELETES(RULES_SYMBOL)
-        default: return NULL;
-        }
-    case OP_HEAP_DESTROY:
-        switch ((enum heap_destroy)how) {
-            GAUNTLET_HEAP_DESTROYS(RULES_SYMBOL)
-        default: return NULL;
-        }
-    case OP_HEAP_VISIT:
-        switch ((enum heap_visit)how) {
-            GAUNTLET_HEAP_VISITS(RULES_SYMBOL)
-        default: return NULL;
-        }
-    case OP_PREDICT:
-        switch ((enum predict)how) {
-            GAUNTLET_PREDICTS(RULES_SYMBOL)
-        default: return NULL;
-        }
+        GAUNTLET_OWN_CALL_TABLES(RULES_TABLE_SYMBOL)
     default: return NULL;
     }
+#undef RULES_TABLE_SYMBOL
 #undef RULES_SYMBOL
 }
 
@@ -1755,6 +1726,41 @@ static inline void rule_cxx_delete(const struct cxx_calls *c, void *p, size_t si
     }
 }
 
+/* Every call of its own a library defines, bound alike by the harness and
+ * the reproducer. */
+struct own_calls {
+#define RULES_FIELD(kind, name, TABLE, needs_first) struct own_call name;
+    GAUNTLET_OWN_CALL_TABLES(RULES_FIELD)
+#undef RULES_FIELD
+    struct cxx_calls cxx; /* all NULL: new and new_aligned are skipped */
+};
+
+static inline struct own_calls
+rule_bind_own_calls(void *(*own)(const void *context, const char *name), const void *context)
+{
+    struct own_calls c;
+#define RULES_BIND_TABLE(kind, name, TABLE, needs_first) c.name = rule_bind_own(kind, own, context);
+    GAUNTLET_OWN_CALL_TABLES(RULES_BIND_TABLE)
+#undef RULES_BIND_TABLE
+    c.cxx = rule_bind_cxx(own, context);
+    return c;
+}
+
+/* Whether the library defines what operation `kind` calls of its own
+ * (true for the operations that call none). */
+static inline bool rule_own_calls_have(const struct own_calls *c, enum op_kind kind)
+{
+    switch (kind) {
+#define RULES_HAS(kind_, name, TABLE, needs_first)                                                 \
+    case kind_: return c->name.call != NULL && (!(needs_first) || c->name.first != NULL);
+        GAUNTLET_OWN_CALL_TABLES(RULES_HAS)
+#undef RULES_HAS
+    case OP_NEW:
+    case OP_NEW_ALIGNED: return c->cxx.new_plain != NULL;
+    default: return true;
+    }
+}
+
 /* ======== predicted sizes ======== */
 
 /* Whether a prediction is judged for a block: one a standard call made
@@ -1849,15 +1855,23 @@ struct heap_listing {
     struct breach area;             /* F_NONE: every area held */
 };
 
+/* A breach of a heap's visit (`check` for F_HEAP_AREA, else 0). */
+static inline struct breach rule_heap_breach(const void *p, enum failure f, size_t check,
+                                             size_t want, size_t got)
+{
+    struct breach b = rule_no_breach(p);
+    b.failure = f;
+    b.invariant = INV_HEAP_VISIT;
+    b.offset = check;
+    b.want = want;
+    b.got = got;
+    return b;
+}
+
 static inline void rule_heap_area_breach(struct heap_listing *v, enum heap_area_check check,
                                          size_t want, size_t got)
 {
-    if (v->area.failure != F_NONE) return;
-    v->area.failure = F_HEAP_AREA;
-    v->area.invariant = INV_HEAP_VISIT;
-    v->area.offset = check;
-    v->area.want = want;
-    v->area.got = got;
+    if (v->area.failure == F_NONE) v->area = rule_heap_breach(NULL, F_HEAP_AREA, check, want, got);
 }
 
 static inline void rule_heap_area_done(struct heap_listing *v)
@@ -1939,23 +1953,14 @@ static inline struct breach rule_judge_heap_visit(const struct heap_listing *v,
             if (v->block[i] != member[m].p) continue;
             times++;
             if (v->block_size[i] < member[m].requested) {
-                struct breach b = rule_no_breach(member[m].p);
-                b.failure = F_HEAP_AREA;
-                b.invariant = INV_HEAP_VISIT;
-                b.offset = AREA_BLOCK_SHORT;
-                b.want = member[m].requested;
-                b.got = v->block_size[i];
                 *slot = member[m].slot;
-                return b;
+                return rule_heap_breach(member[m].p, F_HEAP_AREA, AREA_BLOCK_SHORT,
+                                        member[m].requested, v->block_size[i]);
             }
         }
         if (times != 1) {
-            struct breach b = rule_no_breach(member[m].p);
-            b.failure = F_HEAP_MISSED;
-            b.invariant = INV_HEAP_VISIT;
-            b.got = times;
             *slot = member[m].slot;
-            return b;
+            return rule_heap_breach(member[m].p, F_HEAP_MISSED, 0, 1, times);
         }
     }
     if (strays) return rule_no_breach(NULL);
@@ -1963,19 +1968,10 @@ static inline struct breach rule_judge_heap_visit(const struct heap_listing *v,
         bool known = false;
         for (size_t m = 0; m < n && !known; m++)
             known = v->block[i] == member[m].p;
-        if (known) continue;
-        struct breach b = rule_no_breach(v->block[i]);
-        b.failure = F_HEAP_STRANGER;
-        b.invariant = INV_HEAP_VISIT;
-        b.got = v->block_size[i];
-        return b;
+        if (!known) return rule_heap_breach(v->block[i], F_HEAP_STRANGER, 0, 0, v->block_size[i]);
     }
-    if (v->visited > listed) { /* more listed than any program holds */
-        struct breach b = rule_no_breach(NULL);
-        b.failure = F_HEAP_STRANGER;
-        b.invariant = INV_HEAP_VISIT;
-        return b;
-    }
+    /* More listed than any program holds. */
+    if (v->visited > listed) return rule_heap_breach(NULL, F_HEAP_STRANGER, 0, 0, 0);
     return rule_no_breach(NULL);
 }
 
