@@ -52,7 +52,7 @@ static void raw_heap_op(struct raw_replay *x, const struct op *op, const struct 
     x->heap = NULL;
 }
 
-/* realloc, reallocarray, expand and realloc_aligned of the slot's block. */
+/* realloc, reallocarray, expand, realloc_aligned and rezalloc of the slot's block. */
 static void raw_resize(const struct allocator *a, const struct op *op, struct raw_slot *r)
 {
     if (r->by_new) return; /* skipped by the checked run too */
@@ -64,8 +64,11 @@ static void raw_resize(const struct allocator *a, const struct op *op, struct ra
             r->size = op->size;
         return;
     case OP_REALLOC_ALIGNED:
-        if (r->block && (q = rule_realloc_aligned(&a->own.realloc_aligned, r->block, op->size,
-                                                  op->align)) != NULL) {
+    case OP_REZALLOC:
+        if (r->block && (q = op->kind == OP_REZALLOC
+                                 ? rule_rezalloc(&a->own.rezalloc, r->block, op->size, op->align)
+                                 : rule_realloc_aligned(&a->own.realloc_aligned, r->block, op->size,
+                                                        op->align)) != NULL) {
             r->in_heap &= q == r->block;
             r->block = q;
             r->size = op->size;
@@ -102,6 +105,7 @@ static void *raw_allocate(struct raw_replay *x, const struct allocator *a, const
     case OP_NEW:
     case OP_NEW_ALIGNED:
         return rule_cxx_new(&a->own.cxx, (enum op_kind)op->kind, op->size, op->align);
+    case OP_ZALLOC: return rule_zalloc(&a->own.zalloc, op->size, op->align);
     default: /* OP_HEAP_MALLOC */
         if (x->heap == NULL) x->heap = rule_heap_new(&a->own.heap_malloc);
         return rule_heap_malloc(&a->own.heap_malloc, x->heap, op->size);

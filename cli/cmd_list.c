@@ -31,12 +31,16 @@ static int say_who(void *arg)
     const char *at = own_call_symbol(OP_MALLOC_ALIGNED_AT, a.own.aligned_at.how, false);
     const char *heap = own_call_symbol(OP_HEAP_MALLOC, a.own.heap_malloc.how, false);
     const char *predict = own_call_symbol(OP_PREDICT, a.own.predict.how, false);
+    const char *zalloc = own_call_symbol(OP_ZALLOC, a.own.zalloc.how, false);
+    const char *rezalloc = own_call_symbol(OP_REZALLOC, a.own.rezalloc.how, false);
     fprintf(stderr,
             "%s\t%s\n          own calls: sized free %s, collect %s, expand %s, "
-            "realloc_aligned %s, malloc_aligned_at %s, heaps %s, predict %s, C++ new %s",
+            "realloc_aligned %s, malloc_aligned_at %s, heaps %s, predict %s, zalloc %s, "
+            "rezalloc %s, C++ new %s",
             a.version, a.policy->notes, sized ? sized : "none", collect ? collect : "none",
             expand ? expand : "none", aligned ? aligned : "none", at ? at : "none",
-            heap ? heap : "none", predict ? predict : "none", a.own.cxx.new_plain ? "yes" : "none");
+            heap ? heap : "none", predict ? predict : "none", zalloc ? zalloc : "none",
+            rezalloc ? rezalloc : "none", a.own.cxx.new_plain ? "yes" : "none");
     return 0;
 }
 

@@ -38,16 +38,16 @@ enum size_mode { MODE_LOW_LOG, MODE_HIGH_LOG, MODE_EDGE, MODE_EXTREME };
 
 /* Opcodes 13..15 repeat the most common kinds so that a fuzzer's random
  * bytes lean toward the operations that change the heap; 16..31 repeat
- * 0..15 but for new, heap_malloc, heap_visit, new_aligned, predict,
- * heap_delete, malloc_aligned_at, heap_destroy, realloc_aligned, fail_maps,
- * collect and expand (record_opcode). */
+ * 0..15 but for zalloc, new, rezalloc, heap_malloc, heap_visit,
+ * new_aligned, predict, heap_delete, malloc_aligned_at, heap_destroy,
+ * realloc_aligned, fail_maps, collect and expand (record_opcode). */
 /* clang-format off */
 static const uint8_t opcode_kinds[32] = {
     OP_MALLOC,      OP_CALLOC,        OP_REALLOC,           OP_REALLOCARRAY,
     OP_FREE,        OP_FREE_SIZED,    OP_ALIGNED_ALLOC,     OP_POSIX_MEMALIGN,
     OP_MEMALIGN,    OP_CHECK,         OP_USABLE_SIZE,       OP_RESTART,
     OP_BARRIER,     OP_MALLOC,        OP_FREE,              OP_REALLOC,
-    OP_MALLOC,      OP_NEW,           OP_REALLOC,           OP_HEAP_MALLOC,
+    OP_ZALLOC,      OP_NEW,           OP_REZALLOC,          OP_HEAP_MALLOC,
     OP_FREE,        OP_HEAP_VISIT,    OP_NEW_ALIGNED,       OP_PREDICT,
     OP_HEAP_DELETE, OP_MALLOC_ALIGNED_AT, OP_HEAP_DESTROY,  OP_RESTART,
     OP_REALLOC_ALIGNED, OP_FAIL_MAPS, OP_COLLECT,           OP_EXPAND,

@@ -74,6 +74,7 @@ static void *call_allocation(struct op_context *c, struct call_result *r)
     case OP_MALLOC_ALIGNED_AT:
         return rule_malloc_aligned_at(&a->own.aligned_at, op->size, op->align, op->count);
     case OP_HEAP_MALLOC: return rule_heap_malloc(&a->own.heap_malloc, exec_heap_of(c), op->size);
+    case OP_ZALLOC: return rule_zalloc(&a->own.zalloc, op->size, op->align);
     case OP_NEW:
     case OP_NEW_ALIGNED:
         return rule_cxx_new(&a->own.cxx, (enum op_kind)op->kind, op->size, op->align);
@@ -123,6 +124,7 @@ static void *resize_call(const struct allocator *a, const struct op *op, void *o
     case OP_EXPAND:
         return rule_expand(&a->own.expand, old, op->size, previous->align, previous->requested,
                            previous->usable);
+    case OP_REZALLOC: return rule_rezalloc(&a->own.rezalloc, old, op->size, op->align);
     default: return rule_realloc_aligned(&a->own.realloc_aligned, old, op->size, op->align);
     }
 }
@@ -151,6 +153,8 @@ static void exec_reallocate(struct op_context *c, const struct op_plan *plan)
     r.old = old;
     r.old_align = previous.align;
     r.old_misplaced = r.had_block && previous.misplaced;
+    r.zero_from = rule_rezalloc_zero_from(&a->own.rezalloc, previous.requested, previous.usable,
+                                          previous.zero);
     GAUNTLET_TSAN_RELEASE();
     unsigned long long refused = map_faults_refused();
     errno = 0;
@@ -228,14 +232,16 @@ void exec_op(struct op_context *c)
     case OP_MALLOC_ALIGNED_AT:
     case OP_HEAP_MALLOC:
     case OP_NEW:
-    case OP_NEW_ALIGNED: exec_allocate(c, &plan); break;
+    case OP_NEW_ALIGNED:
+    case OP_ZALLOC: exec_allocate(c, &plan); break;
     case OP_HEAP_DELETE:
     case OP_HEAP_DESTROY:
     case OP_HEAP_VISIT: exec_heap_op(c); break;
     case OP_REALLOC:
     case OP_REALLOCARRAY:
     case OP_EXPAND:
-    case OP_REALLOC_ALIGNED: exec_reallocate(c, &plan); break;
+    case OP_REALLOC_ALIGNED:
+    case OP_REZALLOC: exec_reallocate(c, &plan); break;
     case OP_FREE: exec_free(c, op->slot, false); break;
     case OP_FREE_SIZED: exec_free(c, op->slot, true); break;
     case OP_CHECK: oracle_verify_contents(c, op->slot, SIZE_MAX, INV_CONTENTS); break;

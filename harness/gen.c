@@ -58,6 +58,7 @@
 struct slot_belief {
     bool occupied;
     bool in_heap; /* made in its owner's own heap (heap_malloc) */
+    bool zeroed;  /* made by calloc or zalloc, resized by rezalloc only */
     uint8_t owner;
     size_t bytes;
 };
@@ -72,6 +73,9 @@ struct gen {
     unsigned thread;        /* the thread of the current run */
     size_t live;
     int sized_free_next;       /* a slot a shrinking realloc just left: free_sized it next, or -1 */
+    int regrow_next;           /* a slot a shrinking rezalloc just left: grow it back next, or -1 */
+    size_t regrow_bytes;       /* ... to this size */
+    uint8_t regrow_align;      /* ... with this alignment byte */
     const size_t *class_edges; /* gen_params' */
     size_t class_edge_count;
     struct slot_belief slot[GAUNTLET_MAX_SLOTS];
@@ -245,7 +249,7 @@ static uint8_t draw_align_byte(struct gen *g)
 
 /* ---- slots ---- */
 
-enum slot_want { WANT_EMPTY, WANT_OCCUPIED, WANT_OTHER_THREADS };
+enum slot_want { WANT_EMPTY, WANT_OCCUPIED, WANT_OTHER_THREADS, WANT_ZEROED };
 
 static bool slot_matches(const struct gen *g, unsigned i, enum slot_want want)
 {
@@ -253,6 +257,7 @@ static bool slot_matches(const struct gen *g, unsigned i, enum slot_want want)
     switch (want) {
     case WANT_EMPTY: return !s->occupied;
     case WANT_OCCUPIED: return s->occupied;
+    case WANT_ZEROED: return s->occupied && s->zeroed;
     default: return s->occupied && s->owner != g->thread;
     }
 }
@@ -318,7 +323,7 @@ static void believe_freed(struct gen *g, unsigned slot)
 
 static void believe_allocated(struct gen *g, unsigned slot, size_t bytes, bool in_heap)
 {
-    g->slot[slot] = (struct slot_belief){true, in_heap, (uint8_t)g->thread, bytes};
+    g->slot[slot] = (struct slot_belief){true, in_heap, false, (uint8_t)g->thread, bytes};
     g->live += bytes;
 }
 
@@ -345,8 +350,11 @@ static void believe_request(struct gen *g, enum op_kind kind, unsigned slot,
     bool possible = request_bytes(kind, rq, &bytes);
     if (!possible && !op_allocates(kind)) return;
     if (op_resizes_own(kind) && !g->slot[slot].occupied) return; /* skipped */
+    bool zeroed =
+        kind == OP_CALLOC || kind == OP_ZALLOC || (kind == OP_REZALLOC && g->slot[slot].zeroed);
     believe_freed(g, slot);
     if (possible) believe_allocated(g, slot, bytes, kind == OP_HEAP_MALLOC);
+    g->slot[slot].zeroed = possible && zeroed;
 }
 
 /* ---- operations ---- */
@@ -362,7 +370,7 @@ static void default_weights(const struct gen *g, unsigned *w)
         [OP_EXPAND] = 2,        [OP_REALLOC_ALIGNED] = 2, [OP_MALLOC_ALIGNED_AT] = 2,
         [OP_HEAP_MALLOC] = 3,   [OP_HEAP_DELETE] = 1,     [OP_HEAP_DESTROY] = 1,
         [OP_HEAP_VISIT] = 1,    [OP_PREDICT] = 2,         [OP_NEW] = 2,
-        [OP_NEW_ALIGNED] = 1,
+        [OP_NEW_ALIGNED] = 1,   [OP_ZALLOC] = 2,          [OP_REZALLOC] = 2,
     };
     for (unsigned k = 0; k < OP_KIND_COUNT; k++)
         w[k] = base[k];
@@ -394,7 +402,7 @@ static enum op_kind choose_kind(struct gen *g)
     if (live_blocks == 0) {
         /* Nothing to free or inspect yet: build the heap up first. */
         w[OP_FREE] = w[OP_FREE_SIZED] = w[OP_CHECK] = w[OP_USABLE_SIZE] = w[OP_PREDICT] = 0;
-        w[OP_EXPAND] = w[OP_REALLOC_ALIGNED] = 0;
+        w[OP_EXPAND] = w[OP_REALLOC_ALIGNED] = w[OP_REZALLOC] = 0;
         w[OP_REALLOC] /= 2;
     } else if (live_blocks == g->slots) {
         w[OP_FREE] *= 2; /* every slot holds a block: lean toward freeing */
@@ -458,9 +466,17 @@ static void draw_offset(struct gen *g, size_t align, struct request *rq)
     if (!count_word_encode(offset, rq->size, &rq->count_word)) rq->count = rq->count_word = 0;
 }
 
+/* A rezalloc is judged where the allocator promises its zeros (mimalloc:
+ * a block made zeroed), so it mostly takes such a block. */
+static unsigned target_for_resize(struct gen *g, enum op_kind kind)
+{
+    int zeroed = kind == OP_REZALLOC && prng_percent(&g->rng, 75) ? find_slot(g, WANT_ZEROED) : -1;
+    return zeroed >= 0 ? (unsigned)zeroed : target_live_block(g, 80);
+}
+
 static void generate_request_op(struct gen *g, enum op_kind kind, uint8_t *rec)
 {
-    unsigned slot = op_allocates(kind) ? target_for_allocation(g) : target_live_block(g, 80);
+    unsigned slot = op_allocates(kind) ? target_for_allocation(g) : target_for_resize(g, kind);
     const struct slot_belief *s = &g->slot[slot];
     struct request rq;
     draw_request(g, kind, s->occupied ? s->bytes : 0, &rq);
@@ -472,7 +488,7 @@ static void generate_request_op(struct gen *g, enum op_kind kind, uint8_t *rec)
                               .count = op_uses_count(kind)};
     /* A resize in place succeeds or fails by a few bytes: within the
      * block's size class or just past it, growing or shrinking. */
-    if (kind == OP_EXPAND && s->occupied && prng_percent(&g->rng, 60))
+    if ((kind == OP_EXPAND || kind == OP_REZALLOC) && s->occupied && prng_percent(&g->rng, 60))
         near_size(g, kind, s->bytes, &rq);
     write_header(g, kind, slot, rec);
     if (op_uses_align(kind)) {
@@ -488,7 +504,31 @@ static void generate_request_op(struct gen *g, enum op_kind kind, uint8_t *rec)
     if (op_is_realloc(kind) && s->occupied && rq.size < s->bytes && !g->small_only &&
         prng_percent(&g->rng, 25))
         g->sized_free_next = (int)slot;
+    /* A zeroing resize that shrank, then grows the block back: a block
+     * that moved to a larger class may keep that class's stale bytes
+     * (mimalloc #763). */
+    if (kind == OP_REZALLOC && s->occupied && rq.size < s->bytes && prng_percent(&g->rng, 40)) {
+        g->regrow_next = (int)slot;
+        g->regrow_bytes = s->bytes;
+        g->regrow_align = rec[REC_ALIGN];
+    }
     believe_request(g, kind, slot, &rq);
+}
+
+/* The rezalloc regrow_next asked for, if its block is still there. */
+static bool generate_regrow(struct gen *g, uint8_t *rec)
+{
+    unsigned slot = (unsigned)g->regrow_next;
+    g->regrow_next = -1;
+    struct request rq = {.size = g->regrow_bytes};
+    if (!g->slot[slot].occupied || !size_word_encode(rq.size, &rq.size_word) ||
+        !acceptable(g, OP_REZALLOC, &rq, g->slot[slot].bytes))
+        return false;
+    write_header(g, OP_REZALLOC, slot, rec);
+    rec[REC_ALIGN] = g->regrow_align;
+    record_put_word(rec, REC_SIZE_WORD, rq.size_word);
+    believe_request(g, OP_REZALLOC, slot, &rq);
+    return true;
 }
 
 /* Refusals come in short bursts (the allocator's next one to three
@@ -520,6 +560,7 @@ static void generate_op(struct gen *g, uint8_t *rec)
             return;
         }
     }
+    if (g->regrow_next >= 0 && generate_regrow(g, rec)) return;
     maybe_switch_thread(g);
     if (g->live > LIVE_HIGH_WATER) {
         generate_slot_op(g, OP_FREE, largest_block(g), rec);
@@ -556,6 +597,7 @@ static void gen_start(struct gen *g, const struct gen_params *params)
         .small_only = params->small_only,
         .fail_maps = params->fail_maps,
         .sized_free_next = -1,
+        .regrow_next = -1,
         .class_edges = params->class_edges,
         .class_edge_count = params->class_edges ? params->class_edge_count : 0,
         /* Half the seeds: a restart of t0 would put it on a fresh thread

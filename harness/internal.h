@@ -191,6 +191,7 @@ struct shadow_block {
     bool counted;    /* in the overlap map and the live bytes (the oracle's books) */
     bool misplaced;  /* placed off the plain alignment rules (rules.h, rule_stays_misplaced) */
     uint32_t heap;   /* the run's number of the thread heap it is in (rules.h); 0: none */
+    struct zero_books zero; /* its zeros, for a rezalloc (rules.h, rule_zero_books) */
 };
 
 #define RECENT_FREES 16

@@ -169,15 +169,21 @@ static bool excused(struct op_context *c, const struct breach *b)
     return entry >= 0;
 }
 
-static bool check_zeroed(struct op_context *c, unsigned slot, void *p, size_t requested)
+/* Bytes [from, requested) of p must read zero. */
+static bool check_zeroed(struct op_context *c, unsigned slot, void *p, size_t from,
+                         size_t requested)
 {
     struct breach b = rule_no_breach(p);
     uint8_t value;
-    if (!find_nonzero_byte(p, requested, &b.offset, &value)) return true;
+    if (from >= requested ||
+        !find_nonzero_byte((uint8_t *)p + from, requested - from, &b.offset, &value))
+        return true;
+    b.offset += from;
     b.failure = F_NOT_ZEROED;
     b.invariant = INV_CALLOC_ZERO;
     b.want = requested;
     b.got = value;
+    if (excused(c, &b)) return true;
     oracle_breach(c, (int)slot, NULL, &b, NULL);
     return false;
 }
@@ -236,7 +242,7 @@ bool oracle_accept_block(struct op_context *c, unsigned slot, const struct new_b
             return false;
         }
     }
-    if (v->zeroed && !check_zeroed(c, slot, p, n->requested)) return false;
+    if (v->zeroed && !check_zeroed(c, slot, p, v->zero_from, n->requested)) return false;
     uint64_t generation;
     if (!claim(c, slot, p, n->requested, rule_extent(n->requested, usable), &generation))
         return false;
@@ -260,6 +266,9 @@ bool oracle_accept_block(struct op_context *c, unsigned slot, const struct new_b
     s->live = s->counted = true;
     s->misplaced = n->misplaced;
     s->heap = n->heap;
+    s->zero = rule_zero_books((enum op_kind)c->op->kind,
+                              previous ? previous->zero : (struct zero_books){false, 0},
+                              previous && previous->ptr == p, n->requested);
     if (c->run->config->fill_whole)
         pattern_fill_span(p, 0, n->requested, s->seed); /* the sampled spans hold the same bytes */
     else

@@ -62,7 +62,10 @@
  * slot's block (the predictions below), which must be the block's usable
  * size. `new` and `new_aligned` make a block by the C++ allocation
  * functions the library exports (the C++ calls below); such a block is
- * released by the matching delete and never resized (op_made_by_new). */
+ * released by the matching delete and never resized (op_made_by_new).
+ * `zalloc` makes a block of an alignment whose every byte is zero, and
+ * `rezalloc` resizes one so that the bytes it adds are zero (the zeroing
+ * calls below; rule_rezalloc_zero_from says which bytes). */
 #define GAUNTLET_OPERATIONS(X)                                                                     \
     X(OP_MALLOC, "malloc", 1, 1, 0, 0, 1)                                                          \
     X(OP_CALLOC, "calloc", 1, 1, 1, 0, 1)                                                          \
@@ -88,7 +91,9 @@
     X(OP_HEAP_VISIT, "heap_visit", 0, 0, 0, 0, 0)                                                  \
     X(OP_PREDICT, "predict", 1, 0, 0, 0, 0)                                                        \
     X(OP_NEW, "new", 1, 1, 0, 0, 1)                                                                \
-    X(OP_NEW_ALIGNED, "new_aligned", 1, 1, 0, 1, 1)
+    X(OP_NEW_ALIGNED, "new_aligned", 1, 1, 0, 1, 1)                                                \
+    X(OP_ZALLOC, "zalloc", 1, 1, 0, 1, 1)                                                          \
+    X(OP_REZALLOC, "rezalloc", 1, 1, 0, 1, 0)
 
 enum op_kind {
 #define RULES_ENUM(kind, ...) kind,
@@ -158,6 +163,13 @@ static inline bool op_uses_offset(enum op_kind kind)
     return kind == OP_MALLOC_ALIGNED_AT;
 }
 
+/* A zeroing allocation both allocators define (GAUNTLET_ZALLOCS): jemalloc
+ * leaves a zero size undefined, and both a non-power-of-two alignment. */
+static inline bool rule_zalloc_defined(size_t size, size_t align)
+{
+    return size != 0 && size <= (size_t)PTRDIFF_MAX && align != 0 && (align & (align - 1)) == 0;
+}
+
 /* An offset-aligned allocation the allocators define (GAUNTLET_ALIGNED_ATS). */
 static inline bool rule_aligned_at_defined(size_t align, size_t offset)
 {
@@ -186,7 +198,7 @@ static inline bool op_is_realloc(enum op_kind kind)
  * (an expand in place, an aligned realloc), which take no empty slot. */
 static inline bool op_resizes_own(enum op_kind kind)
 {
-    return kind == OP_EXPAND || kind == OP_REALLOC_ALIGNED;
+    return kind == OP_EXPAND || kind == OP_REALLOC_ALIGNED || kind == OP_REZALLOC;
 }
 
 static inline bool op_resizes(enum op_kind kind)
@@ -282,7 +294,8 @@ struct alloc_choices {
  * a scope: the violation is noted (once per run and entry) and counted
  * instead of failing; with --strict it fails. X(EXCUSE, name in the policy
  * table). "failure-errno" excuses a failed call that did not set errno to
- * ENOMEM, whichever invariant required it.
+ * ENOMEM, whichever invariant required it; "zeroing" a byte a zeroing call
+ * left non-zero.
  */
 #define GAUNTLET_EXCUSES(X)                                                                        \
     X(EXCUSE_NONE, "")                                                                             \
@@ -290,7 +303,8 @@ struct alloc_choices {
     X(EXCUSE_IMPOSSIBLE_REQUEST, "impossible-request")                                             \
     X(EXCUSE_ALIGNED_ARGS, "aligned-args")                                                         \
     X(EXCUSE_FAILURE_ERRNO, "failure-errno")                                                       \
-    X(EXCUSE_FREE_ERRNO, "free-errno")
+    X(EXCUSE_FREE_ERRNO, "free-errno")                                                             \
+    X(EXCUSE_ZEROING, "zeroing")
 
 enum excuse {
 #define RULES_ENUM(e, name) e,
@@ -372,6 +386,10 @@ static inline bool rule_first_note(uint32_t *noted, int entry)
 #define UNTOUCHED_POINTER ((void *)(uintptr_t)0x5a5a5a5a5a5a5a50u)
 /* A failure is held against the allocator only up to this alignment. */
 #define FAILURE_FREE_ALIGN_LIMIT ((size_t)8 << 20)
+/* ... and, for an alignment at a non-zero offset, up to this one: mimalloc
+ * 3 serves larger alignments from the OS and refuses an offset there (its
+ * source: "cannot support offset alignment for very large alignments yet"). */
+#define FAILURE_FREE_OFFSET_ALIGN_LIMIT ((size_t)64 << 10)
 /* The live-bytes cap of `gauntlet run` and of reproducers, unless --cap says otherwise. */
 #define GAUNTLET_DEFAULT_CAP ((size_t)256 << 20)
 /* An allocator call not returning within this many seconds is a `hang`. */
@@ -515,7 +533,7 @@ RULES_HOT struct op_plan rule_plan(const struct op *op, bool has_call, bool slot
     X(F_MISALIGNED, EXCUSE_ALIGNMENT, 1, "")                                                       \
     X(F_USABLE_SHORT, EXCUSE_NONE, 1, "malloc_usable_size right after the call")                   \
     X(F_USABLE_CHANGED, EXCUSE_NONE, 1, "usable size must not change while the block lives")       \
-    X(F_NOT_ZEROED, EXCUSE_NONE, 1, "calloc memory is checked over the whole request")             \
+    X(F_NOT_ZEROED, EXCUSE_ZEROING, 1, "every byte a zeroing call must zero is checked")            \
     X(F_OVERLAP, EXCUSE_NONE, 1, "live blocks, with their usable sizes")                           \
     X(F_OVERLAP_RESTORED, EXCUSE_NONE, 1, "after a failed realloc the old block must still be owned") \
     X(F_PATTERN, EXCUSE_NONE, 1, "")                                                               \
@@ -844,6 +862,8 @@ RULES_HOT enum align_verdict rule_judge_alignment(const struct op *op,
         return rule_aligned_at_defined(op->align, op->count) ? ALIGN_VALID : ALIGN_MUST_FAIL;
     if (kind == OP_NEW_ALIGNED) /* not made otherwise (rule_cxx_new) */
         return rule_is_power_of_two(op->align) ? ALIGN_VALID : ALIGN_MUST_FAIL;
+    if (kind == OP_ZALLOC) /* not made otherwise (rule_zalloc) */
+        return rule_zalloc_defined(op->size, op->align) ? ALIGN_VALID : ALIGN_MUST_FAIL;
     if (kind == OP_POSIX_MEMALIGN)
         return rule_is_power_of_two(op->align) && op->align >= sizeof(void *) ? ALIGN_VALID
                                                                               : ALIGN_MUST_FAIL;
@@ -868,6 +888,7 @@ struct call_result {
     size_t old_align;   /* a resize: the alignment that block was requested with */
     bool old_misplaced; /* a resize: that block sits where the plain rules do not place it */
     bool os_refused;    /* the OS refused the allocator memory during the call (fail_maps) */
+    size_t zero_from;   /* rezalloc: the first byte it must have zeroed (SIZE_MAX: none) */
 };
 
 /* What to do with the result, whether or not a rule was broken. */
@@ -885,7 +906,8 @@ struct verdict {
     size_t required_align; /* ACT_ACCEPT: the alignment the block must have */
     size_t align_offset;   /* ... at this offset from its start (malloc_aligned_at) */
     size_t align_asked;    /* the alignment it was requested with; 0 for plain calls */
-    bool zeroed;           /* calloc: every requested byte must read 0 */
+    bool zeroed;           /* calloc, zalloc, rezalloc: the requested bytes from ... */
+    size_t zero_from;      /* ... this one on must read 0 */
     bool keeps_placement;  /* ACT_ACCEPT: placed where the plain rules do not place it */
 };
 
@@ -974,9 +996,12 @@ RULES_HOT struct verdict rule_judge_allocation(const struct op *op, const struct
          * may not be honoured (mimalloc: an offset beyond half its
          * segment). Else a null pointer is spurious, for new at zero bytes
          * too (it must have a block). */
-        bool own_allocation = kind == OP_MALLOC_ALIGNED_AT || op_made_by_new(kind);
-        if (own_allocation &&
-            (r->impossible || r->os_refused || op->align > FAILURE_FREE_ALIGN_LIMIT))
+        bool own_allocation =
+            kind == OP_MALLOC_ALIGNED_AT || kind == OP_ZALLOC || op_made_by_new(kind);
+        bool large_offset_align =
+            op_uses_offset(kind) && op->count != 0 && op->align > FAILURE_FREE_OFFSET_ALIGN_LIMIT;
+        if (own_allocation && (r->impossible || r->os_refused ||
+                               op->align > FAILURE_FREE_ALIGN_LIMIT || large_offset_align))
             return v;
         if (op_made_by_new(kind)) {
             v.breach.got = (size_t)r->saved_errno;
@@ -1031,7 +1056,7 @@ RULES_HOT struct verdict rule_judge_allocation(const struct op *op, const struct
         v.align_asked = 0;
         v.keeps_placement = op->count != 0;
     }
-    v.zeroed = kind == OP_CALLOC;
+    v.zeroed = kind == OP_CALLOC || kind == OP_ZALLOC;
     return v;
 }
 
@@ -1084,11 +1109,12 @@ RULES_HOT struct verdict rule_judge_reallocation(const struct op *op, const stru
     return v;
 }
 
-/* expand and realloc_aligned, the allocators' own resizes: not resizing is
- * always allowed (their documents promise nothing of when) and leaves the
- * block as it was, owned and intact; a resized block keeps the bytes a
- * realloc keeps. An expand's block stays where it was, with the alignment
- * it was made with; an aligned realloc's is aligned as asked. */
+/* expand, realloc_aligned and rezalloc, the allocators' own resizes: not
+ * resizing is always allowed (their documents promise nothing of when) and
+ * leaves the block as it was, owned and intact; a resized block keeps the
+ * bytes a realloc keeps. An expand's block stays where it was, with the
+ * alignment it was made with; an aligned realloc's is aligned as asked; a
+ * rezalloc's is too, and zero from the byte its call zeroes from. */
 RULES_HOT struct verdict rule_judge_own_resize(const struct op *op, const struct call_result *r,
                                                const struct alloc_choices *choices,
                                                unsigned excused)
@@ -1110,6 +1136,8 @@ RULES_HOT struct verdict rule_judge_own_resize(const struct op *op, const struct
     v.required_align = expand ? 1 : op->align; /* an expand's block: the alignment it had */
     v.align_asked = expand ? r->old_align : op->align;
     v.keeps_placement = expand && r->old_misplaced;
+    v.zeroed = op->kind == OP_REZALLOC && r->zero_from != SIZE_MAX;
+    v.zero_from = v.zeroed ? r->zero_from : 0;
     return v;
 }
 
@@ -1199,7 +1227,8 @@ static inline rule_judge rule_resize_judge(enum op_kind kind)
 {
     switch (kind) {
     case OP_EXPAND:
-    case OP_REALLOC_ALIGNED: return rule_judge_own_resize;
+    case OP_REALLOC_ALIGNED:
+    case OP_REZALLOC: return rule_judge_own_resize;
     default: return rule_judge_reallocation;
     }
 }
@@ -1480,6 +1509,26 @@ static inline bool rule_sized_free(enum sized_free how, const struct sized_free_
     X(PREDICT_NALLOCX, "nallocx", NULL,                                                            \
       "nallocx(size, the block's alignment flag): the real size the request makes")
 
+/* Not defined for a size of 0 or above PTRDIFF_MAX, or an alignment that
+ * is not a power of two (rule_zalloc_defined): such a call is not made,
+ * and fails. */
+#define GAUNTLET_ZALLOCS(X)                                                                        \
+    X(ZALLOC_NONE, NULL, NULL, "none: zalloc operations are skipped")                              \
+    X(ZALLOC_MI, "mi_zalloc_aligned", NULL, "mi_zalloc_aligned(size, alignment)")                  \
+    X(ZALLOC_MALLOCX, "mallocx", NULL,                                                             \
+      "mallocx(size, MALLOCX_ZERO | MALLOCX_LG_ALIGN(lg alignment))")
+
+/* Not defined where realloc_aligned is not. Which bytes each zeroes:
+ * rule_rezalloc_zero_from. */
+#define GAUNTLET_REZALLOCS(X)                                                                      \
+    X(REZALLOC_NONE, NULL, NULL, "none: rezalloc operations are skipped")                          \
+    X(REZALLOC_MI, "mi_rezalloc_aligned", NULL,                                                    \
+      "mi_rezalloc_aligned(p, size, alignment): the bytes the program never wrote are zero, of a " \
+      "block made zeroed")                                                                         \
+    X(REZALLOC_RALLOCX, "rallocx", NULL,                                                           \
+      "rallocx(p, size, MALLOCX_ZERO | MALLOCX_LG_ALIGN(lg alignment)): the bytes past the "       \
+      "block's old real size are zero")
+
 /* Every table above: X(KIND, name of its enum and of its field in struct
  * own_calls, TABLE, whether the operation needs the second call too). */
 #define GAUNTLET_OWN_CALL_TABLES(X)                                                                \
@@ -1491,7 +1540,9 @@ static inline bool rule_sized_free(enum sized_free how, const struct sized_free_
     X(OP_HEAP_DELETE, heap_delete, GAUNTLET_HEAP_DELETES, 0)                                       \
     X(OP_HEAP_DESTROY, heap_destroy, GAUNTLET_HEAP_DESTROYS, 0)                                    \
     X(OP_HEAP_VISIT, heap_visit, GAUNTLET_HEAP_VISITS, 0)                                          \
-    X(OP_PREDICT, predict, GAUNTLET_PREDICTS, 0)
+    X(OP_PREDICT, predict, GAUNTLET_PREDICTS, 0)                                                   \
+    X(OP_ZALLOC, zalloc, GAUNTLET_ZALLOCS, 0)                                                      \
+    X(OP_REZALLOC, rezalloc, GAUNTLET_REZALLOCS, 0)
 
 #define RULES_ENUM(entry, symbol, first, does)           entry,
 #define RULES_TABLE_ENUM(kind, name, TABLE, needs_first) enum name { TABLE(RULES_ENUM) };
@@ -1611,26 +1662,34 @@ static inline void *rule_expand(const struct own_call *e, void *p, size_t size, 
     return NULL;
 }
 
+/* jemalloc's MALLOCX_ZERO flag. */
+#define RULES_MALLOCX_ZERO 0x40
+
+/* An aligned resize by `call` (NULL: none), mimalloc's form
+ * (p, size, alignment) or, `rallocx`, jemalloc's (p, size, flags with the
+ * alignment's), undefined for a size of 0 or above PTRDIFF_MAX and an
+ * alignment that is not a power of two: not made, NULL. */
+static inline void *rule_resize_aligned_by(void *call, bool rallocx, void *p, size_t size,
+                                           size_t align, int flags)
+{
+    if (call == NULL || size == 0 || size > (size_t)PTRDIFF_MAX || !rule_is_power_of_two(align))
+        return NULL;
+    if (rallocx) {
+        void *(*resize)(void *p, size_t size, int flags);
+        *(void **)&resize = call;
+        return resize(p, size, flags | rule_lg_align(align));
+    }
+    void *(*resize)(void *p, size_t size, size_t align);
+    *(void **)&resize = call;
+    return resize(p, size, align);
+}
+
 /* Resizes p to a block of `size` bytes aligned to `align`: the block, or
  * NULL (p then as it was). */
 static inline void *rule_realloc_aligned(const struct own_call *c, void *p, size_t size,
                                          size_t align)
 {
-    if (size == 0 || size > (size_t)PTRDIFF_MAX || !rule_is_power_of_two(align)) return NULL;
-    switch ((enum realloc_aligned)c->how) {
-    case REALLOC_ALIGNED_MI: {
-        void *(*resize)(void *p, size_t size, size_t align);
-        *(void **)&resize = c->call;
-        return resize(p, size, align);
-    }
-    case REALLOC_ALIGNED_RALLOCX: {
-        void *(*rallocx)(void *p, size_t size, int flags);
-        *(void **)&rallocx = c->call;
-        return rallocx(p, size, rule_lg_align(align));
-    }
-    case REALLOC_ALIGNED_NONE: break;
-    }
-    return NULL;
+    return rule_resize_aligned_by(c->call, c->how == REALLOC_ALIGNED_RALLOCX, p, size, align, 0);
 }
 
 /* A block of `size` bytes whose address plus `offset` is aligned to
@@ -1648,6 +1707,79 @@ static inline void *rule_malloc_aligned_at(const struct own_call *c, size_t size
     case ALIGNED_AT_NONE: break;
     }
     return NULL;
+}
+
+/* A block of `size` bytes aligned to `align`, every byte zero; or NULL. */
+static inline void *rule_zalloc(const struct own_call *c, size_t size, size_t align)
+{
+    if (!rule_zalloc_defined(size, align)) return NULL;
+    switch ((enum zalloc)c->how) {
+    case ZALLOC_MI: {
+        void *(*allocate)(size_t size, size_t align);
+        *(void **)&allocate = c->call;
+        return allocate(size, align);
+    }
+    case ZALLOC_MALLOCX: {
+        void *(*mallocx)(size_t size, int flags);
+        *(void **)&mallocx = c->call;
+        return mallocx(size, RULES_MALLOCX_ZERO | rule_lg_align(align));
+    }
+    case ZALLOC_NONE: break;
+    }
+    return NULL;
+}
+
+/* Resizes p to a block of `size` bytes aligned to `align`, the bytes it
+ * adds zero (rule_rezalloc_zero_from): the block, or NULL (p as it was). */
+static inline void *rule_rezalloc(const struct own_call *c, void *p, size_t size, size_t align)
+{
+    return rule_resize_aligned_by(c->call, c->how == REZALLOC_RALLOCX, p, size, align,
+                                  RULES_MALLOCX_ZERO);
+}
+
+/*
+ * What the program knows of the zeros in a block's memory: whether its
+ * bytes past `written` are zero by the allocator's contract (a block a
+ * zeroing call made, calloc or zalloc, and resized by rezalloc only), and
+ * how far into that memory the program has written (its pattern covers the
+ * requested bytes; a resize in place leaves what it wrote past a smaller
+ * size where it was, a move carries at most the new size's worth).
+ */
+struct zero_books {
+    bool kept;
+    size_t written;
+};
+
+static inline struct zero_books rule_zero_books(enum op_kind kind, struct zero_books old,
+                                                bool same_place, size_t requested)
+{
+    if (kind == OP_CALLOC || kind == OP_ZALLOC) return (struct zero_books){true, requested};
+    if (kind != OP_REZALLOC || !old.kept) return (struct zero_books){false, 0};
+    size_t written = same_place && old.written > requested ? old.written : requested;
+    return (struct zero_books){true, written};
+}
+
+/*
+ * The first byte of a block's rezalloc to more bytes that must read zero
+ * (SIZE_MAX: none), given the block before it (`requested`, `usable` by
+ * malloc_usable_size or 0, its zero books). jemalloc's manual: "the real
+ * size prior to reallocation defines the boundary between untouched bytes
+ * and those that are initialized to contain zero bytes". mimalloc's:
+ * zeroing reallocations are "only valid on memory that was originally
+ * allocated with zero initialization", so only a block whose zeros were
+ * kept is judged, past what the program wrote (mimalloc #763: a block that
+ * moved to a larger class and then grew in place kept the new class's
+ * stale bytes).
+ */
+static inline size_t rule_rezalloc_zero_from(const struct own_call *c, size_t requested,
+                                             size_t usable, struct zero_books zero)
+{
+    switch ((enum rezalloc)c->how) {
+    case REZALLOC_MI: return zero.kept ? zero.written : SIZE_MAX;
+    case REZALLOC_RALLOCX: return usable > requested ? usable : requested;
+    case REZALLOC_NONE: break;
+    }
+    return SIZE_MAX;
 }
 
 /* ======== C++ allocation functions ======== */

@@ -1158,6 +1158,27 @@ void *mi_realloc_aligned(void *p, size_t size, size_t align)
     return q;
 }
 #endif
+#ifdef DEFECT_REZALLOC_DIRTY
+/* The library's zeroing allocation and zeroing aligned realloc (mimalloc's
+ * names for them): the allocation zeroes, the realloc moves the block and
+ * leaves the bytes it adds as they were, dirty. */
+void *mi_zalloc_aligned(size_t size, size_t align);
+void *mi_zalloc_aligned(size_t size, size_t align)
+{
+    return core_alloc(size, align > PLAIN_ALIGN ? align : PLAIN_ALIGN, true, 0);
+}
+void *mi_rezalloc_aligned(void *p, size_t size, size_t align);
+void *mi_rezalloc_aligned(void *p, size_t size, size_t align)
+{
+    void *q = core_alloc(size, align > PLAIN_ALIGN ? align : PLAIN_ALIGN, false, 0);
+    if (q == NULL) return NULL;
+    size_t old = p ? block_size(p) : 0;
+    memset(q, 0xa5, size);
+    if (p) memcpy(q, p, old < size ? old : size);
+    if (p) release_block(p);
+    return q;
+}
+#endif
 #ifdef DEFECT_ALIGNED_AT_IGNORES_OFFSET
 /* The library's offset-aligned allocation (mimalloc's name for it) aligns
  * the block itself and forgets the offset. */

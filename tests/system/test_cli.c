@@ -45,14 +45,16 @@ START_TEST(list_names_each_allocators_own_calls)
 {
     static const char *const expected[][2] = {
         {"glibc", "own calls: sized free none, collect malloc_trim, expand none, realloc_aligned "
-                  "none, malloc_aligned_at none, heaps none, predict none, C++ new none"},
+                  "none, malloc_aligned_at none, heaps none, predict none, zalloc none, rezalloc "
+                  "none, C++ new none"},
         {"jemalloc",
          "own calls: sized free sdallocx, collect mallctl, expand xallocx, "
          "realloc_aligned rallocx, malloc_aligned_at none, heaps none, predict nallocx, "
-         "C++ new none"},
+         "zalloc mallocx, rezalloc rallocx, C++ new none"},
         {"mimalloc", "own calls: sized free mi_free_size, collect mi_collect, expand mi_expand, "
                      "realloc_aligned mi_realloc_aligned, malloc_aligned_at mi_malloc_aligned_at, "
-                     "heaps mi_heap_malloc, predict none, C++ new yes"},
+                     "heaps mi_heap_malloc, predict none, zalloc mi_zalloc_aligned, rezalloc "
+                     "mi_rezalloc_aligned, C++ new yes"},
     };
     const char *list[] = {"gauntlet", "list", NULL};
     spawn_run(list, &r);

@@ -447,7 +447,9 @@ static const char format_example[] =
     "t1 heap_destroy\n"
     "t0 predict s4\n"
     "t0 new s9 100\n"
-    "t0 new_aligned s10 100 align 64\n";
+    "t0 new_aligned s10 100 align 64\n"
+    "t0 zalloc s11 100 align 64               # every byte zero\n"
+    "t0 rezalloc s11 300 align 64             # resized, the bytes it adds zero\n";
 
 static void assert_op(const struct op *op, enum op_kind kind, unsigned thread, unsigned slot,
                       size_t size, size_t count, size_t align)
@@ -492,7 +494,7 @@ START_TEST(format_example_parses)
 {
     struct program p;
     parse_ok(format_example, &p);
-    ck_assert_uint_eq(p.count, 25);
+    ck_assert_uint_eq(p.count, 27);
     assert_op(&p.ops[0], OP_MALLOC, 0, 1, 100, 0, 0);
     assert_op(&p.ops[1], OP_CALLOC, 0, 2, 16, 10, 0);
     assert_op(&p.ops[2], OP_CALLOC, 1, 3, 16, SIZE_MAX / 16 + 1, 0);
@@ -518,6 +520,8 @@ START_TEST(format_example_parses)
     assert_op(&p.ops[22], OP_PREDICT, 0, 4, 0, 0, 0);
     assert_op(&p.ops[23], OP_NEW, 0, 9, 100, 0, 0);
     assert_op(&p.ops[24], OP_NEW_ALIGNED, 0, 10, 100, 0, 64);
+    assert_op(&p.ops[25], OP_ZALLOC, 0, 11, 100, 0, 64);
+    assert_op(&p.ops[26], OP_REZALLOC, 0, 11, 300, 0, 64);
     size_t product;
     ck_assert(__builtin_mul_overflow(p.ops[2].count, p.ops[2].size, &product));
     assert_round_trips(&p);

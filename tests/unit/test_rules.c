@@ -252,6 +252,25 @@ START_TEST(expand_verdicts)
 }
 END_TEST
 
+/* Stand-ins for the allocators' aligned resizes: they count their calls
+ * and keep the flags jemalloc's form was given. */
+static unsigned resizes_made;
+static int resize_flags;
+static void *stub_rallocx(void *p, size_t size, int flags)
+{
+    (void)size;
+    resizes_made++;
+    resize_flags = flags;
+    return p;
+}
+static void *stub_mi_resize(void *p, size_t size, size_t align)
+{
+    (void)size;
+    (void)align;
+    resizes_made++;
+    return p;
+}
+
 /* An aligned realloc may always fail (the block stays); a new block must
  * have the alignment, which its sized free names. A call the allocators
  * leave undefined is not made. */
@@ -268,11 +287,17 @@ START_TEST(aligned_realloc_verdicts)
     ck_assert_int_eq(v.action, ACT_ACCEPT);
     ck_assert_uint_eq(v.required_align, 4096);
     ck_assert_uint_eq(v.align_asked, 4096);
-    struct own_call c = {REALLOC_ALIGNED_RALLOCX, NULL, NULL}; /* never called below */
+    struct own_call c = {REALLOC_ALIGNED_RALLOCX, NULL, NULL};
+    *(void **)&c.call = (void *)stub_rallocx;
+    resizes_made = 0;
     ck_assert_ptr_null(rule_realloc_aligned(&c, block, 0, 64));
     ck_assert_ptr_null(rule_realloc_aligned(&c, block, SIZE_MAX, 64));
     ck_assert_ptr_null(rule_realloc_aligned(&c, block, 100, 24));
     ck_assert_ptr_null(rule_realloc_aligned(&c, block, 100, 0));
+    ck_assert_uint_eq(resizes_made, 0);
+    ck_assert_ptr_eq(rule_realloc_aligned(&c, block, 100, 64), block);
+    ck_assert_uint_eq(resizes_made, 1);
+    ck_assert_int_eq(resize_flags, 6); /* MALLOCX_LG_ALIGN(6) */
     ck_assert(rule_resize_judge(OP_REALLOC_ALIGNED) == rule_judge_own_resize);
     ck_assert(rule_resize_judge(OP_EXPAND) == rule_judge_own_resize);
     ck_assert(rule_resize_judge(OP_REALLOC) == rule_judge_reallocation);
@@ -317,6 +342,99 @@ START_TEST(aligned_at_verdicts)
     ck_assert(rule_in_scope(DEVIATES_ON_SMALL_OVERALIGNED, &op));
     op.count = 8;
     ck_assert(!rule_in_scope(DEVIATES_ON_SMALL_OVERALIGNED, &op));
+    /* Past 64 KiB an offset may be refused (mimalloc 3), not without one. */
+    op = (struct op){.kind = OP_MALLOC_ALIGNED_AT, .size = 100, .align = 128 << 10, .count = 8};
+    r = (struct call_result){.p = NULL, .bytes = 100};
+    ck_assert_int_eq(rule_judge_allocation(&op, &r, &strict_choices, 0).breach.failure, F_NONE);
+    op.count = 0;
+    ck_assert_int_eq(rule_judge_allocation(&op, &r, &strict_choices, 0).breach.failure,
+                     F_SPURIOUS_NULL);
+}
+END_TEST
+
+/* zalloc: an aligned block whose every requested byte is zero; not made
+ * (failed) for a zero size, a size above PTRDIFF_MAX or a bad alignment. */
+START_TEST(zalloc_verdicts)
+{
+    struct op op = {.kind = OP_ZALLOC, .size = 100, .align = 64};
+    struct call_result r = {.p = (void *)(uintptr_t)0x10040, .bytes = 100};
+    struct verdict v = rule_judge_allocation(&op, &r, &strict_choices, 0);
+    ck_assert_int_eq(v.action, ACT_ACCEPT);
+    ck_assert(v.zeroed);
+    ck_assert_uint_eq(v.zero_from, 0);
+    ck_assert_uint_eq(v.required_align, 64);
+    ck_assert_uint_eq(v.align_asked, 64);
+    r.p = NULL;
+    ck_assert_int_eq(rule_judge_allocation(&op, &r, &strict_choices, 0).breach.failure,
+                     F_SPURIOUS_NULL);
+    op.size = 0;
+    r.bytes = 0;
+    ck_assert_int_eq(rule_judge_allocation(&op, &r, &strict_choices, 0).breach.failure, F_NONE);
+    op = (struct op){.kind = OP_ZALLOC, .size = 100, .align = 48};
+    ck_assert_int_eq(rule_judge_allocation(&op, &r, &strict_choices, 0).breach.failure, F_NONE);
+    ck_assert(!rule_zalloc_defined(0, 64) && !rule_zalloc_defined(SIZE_MAX, 64) &&
+              !rule_zalloc_defined(100, 48) && rule_zalloc_defined(1, 1));
+    struct own_call c = {ZALLOC_MALLOCX, NULL, NULL}; /* never called below */
+    ck_assert_ptr_null(rule_zalloc(&c, 0, 64));
+    ck_assert_ptr_null(rule_zalloc(&c, 100, 48));
+}
+END_TEST
+
+/* rezalloc: the bytes it adds are zero from where each allocator's
+ * document says; the books of a block's zeros follow its resizes. */
+START_TEST(rezalloc_zero_rules)
+{
+    struct own_call mi = {REZALLOC_MI, NULL, NULL}, je = {REZALLOC_RALLOCX, NULL, NULL},
+                    none = {REZALLOC_NONE, NULL, NULL};
+    struct zero_books zeroed = {true, 300}, unknown = {false, 0};
+    /* jemalloc: past the old real size, however the block was made. */
+    ck_assert_uint_eq(rule_rezalloc_zero_from(&je, 100, 112, unknown), 112);
+    ck_assert_uint_eq(rule_rezalloc_zero_from(&je, 100, 0, unknown), 100);
+    /* mimalloc: past what the program wrote, of a block made zeroed only. */
+    ck_assert_uint_eq(rule_rezalloc_zero_from(&mi, 100, 112, zeroed), 300);
+    ck_assert_uint_eq(rule_rezalloc_zero_from(&mi, 100, 112, unknown), SIZE_MAX);
+    ck_assert_uint_eq(rule_rezalloc_zero_from(&none, 100, 112, zeroed), SIZE_MAX);
+    /* Made zeroed; kept through rezalloc only; a shrink in place keeps what
+     * the program wrote past the new size, a move does not. */
+    struct zero_books b = rule_zero_books(OP_ZALLOC, unknown, false, 300);
+    ck_assert(b.kept && b.written == 300);
+    ck_assert(rule_zero_books(OP_CALLOC, unknown, false, 40).kept);
+    ck_assert(!rule_zero_books(OP_MALLOC, zeroed, false, 40).kept);
+    ck_assert(!rule_zero_books(OP_REALLOC, zeroed, true, 40).kept);
+    ck_assert(!rule_zero_books(OP_REZALLOC, unknown, true, 40).kept);
+    ck_assert_uint_eq(rule_zero_books(OP_REZALLOC, b, true, 100).written, 300);
+    ck_assert_uint_eq(rule_zero_books(OP_REZALLOC, b, false, 100).written, 100);
+    ck_assert_uint_eq(rule_zero_books(OP_REZALLOC, b, true, 500).written, 500);
+    /* The verdict carries the first byte to check; none when the call
+     * zeroes nothing the program can know of. */
+    struct op op = {.kind = OP_REZALLOC, .size = 500, .align = 64};
+    struct call_result r = {.p = (void *)(uintptr_t)0x10040,
+                            .old = (void *)(uintptr_t)0x20040,
+                            .bytes = 500,
+                            .had_block = true,
+                            .zero_from = 300};
+    struct verdict v = rule_resize_judge(OP_REZALLOC)(&op, &r, &strict_choices, 0);
+    ck_assert_int_eq(v.action, ACT_ACCEPT);
+    ck_assert(v.zeroed);
+    ck_assert_uint_eq(v.zero_from, 300);
+    ck_assert_uint_eq(v.required_align, 64);
+    r.zero_from = SIZE_MAX;
+    ck_assert(!rule_resize_judge(OP_REZALLOC)(&op, &r, &strict_choices, 0).zeroed);
+    op.kind = OP_REALLOC_ALIGNED;
+    r.zero_from = 0;
+    ck_assert(!rule_resize_judge(OP_REALLOC_ALIGNED)(&op, &r, &strict_choices, 0).zeroed);
+    /* Not made where undefined; jemalloc's is asked to zero. */
+    *(void **)&mi.call = (void *)stub_mi_resize;
+    *(void **)&je.call = (void *)stub_rallocx;
+    resizes_made = 0;
+    ck_assert_ptr_null(rule_rezalloc(&mi, r.old, 0, 64));
+    ck_assert_ptr_null(rule_rezalloc(&mi, r.old, 100, 48));
+    ck_assert_ptr_null(rule_rezalloc(&je, r.old, SIZE_MAX, 64));
+    ck_assert_uint_eq(resizes_made, 0);
+    ck_assert_ptr_eq(rule_rezalloc(&mi, r.old, 100, 64), r.old);
+    ck_assert_ptr_eq(rule_rezalloc(&je, r.old, 100, 64), r.old);
+    ck_assert_uint_eq(resizes_made, 2);
+    ck_assert_int_eq(resize_flags, RULES_MALLOCX_ZERO | 6);
 }
 END_TEST
 
@@ -675,6 +793,8 @@ Suite *rules_suite(void)
     tcase_add_test(tc, excuses_are_judged_again);
     tcase_add_test(tc, operation_plans);
     tcase_add_test(tc, aligned_at_verdicts);
+    tcase_add_test(tc, zalloc_verdicts);
+    tcase_add_test(tc, rezalloc_zero_rules);
     tcase_add_test(tc, heap_visit_verdicts);
     tcase_add_test(tc, predict_verdicts);
     tcase_add_test(tc, new_verdicts);
