@@ -52,7 +52,8 @@
      defined(DEFECT_YOUNG_CRASH) + defined(DEFECT_COLLECT_DAMAGES) +                               \
      defined(DEFECT_EXPAND_PAST_END) + defined(DEFECT_REALLOC_ALIGNED_MISALIGN) +                  \
      defined(DEFECT_ALIGNED_AT_IGNORES_OFFSET) + defined(DEFECT_HEAP_VISIT_MISSES) +               \
-     defined(DEFECT_HEAP_AREA_WRONG) + defined(DEFECT_PREDICT_WRONG) + defined(DEFECT_NONE)) > 1
+     defined(DEFECT_HEAP_AREA_WRONG) + defined(DEFECT_PREDICT_WRONG) +                             \
+     defined(DEFECT_REZALLOC_DIRTY) + defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
