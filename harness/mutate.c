@@ -5,10 +5,11 @@
  * record frame and turns the rest of the program into other operations;
  * these edit whole operations instead: insert a generated run, delete a
  * run, repeat a run (volume: many pages filled and moved), move an
- * operation, hand a free to another thread, set a size to a neighbour of a
- * class edge, change an operation's kind or slot, make one call while the
- * OS refuses memory (often a new thread's first), and the engine's byte
- * mutator inside one record. Every record goes through the codec
+ * operation, hand a free to another thread, hand a burst of blocks to
+ * another thread to free, set a size to a neighbour of a class edge, change
+ * an operation's kind or slot, make one call while the OS refuses memory
+ * (often a new thread's first), and the engine's byte mutator inside one
+ * record. Every record goes through the codec
  * (record_decode, record_encode), so the format has one source.
  */
 #include "internal.h"
@@ -22,6 +23,10 @@
 #define REPEAT_RUN_MAX   16
 #define REPEAT_TIMES_MAX 8
 #define DELETE_MAX       4
+/* A handoff's blocks: enough to fill a thread cache's bin for a class and
+ * make it flush. */
+#define HANDOFF_MIN 8
+#define HANDOFF_MAX 48
 /* Above this many operations an edit that lengthens the program applies
  * with probability GROWTH_SOFT_LIMIT / length: long programs stay
  * reachable (some bugs need thousands of operations) without every input
@@ -188,6 +193,67 @@ static bool other_thread(struct mutation_input *in)
     if (t == op.thread) t = (t + 1) % choices;
     op.thread = (uint8_t)t;
     return rewrite(in, (size_t)i, &op);
+}
+
+/* Writes op as record `at`: every byte, as the format's bytes a kind does
+ * not read are left as they were by record_encode (room checked by the
+ * caller; the handoff's operations all have an encoding). */
+static void put(struct mutation_input *in, size_t at, const struct op *op)
+{
+    memset(record_at(in, at), 0, REC);
+    record_encode(op, record_at(in, at));
+}
+
+/*
+ * A handoff: one thread makes a burst of blocks of one small size; another,
+ * once it has made a block of its own (its thread cache set up), frees them
+ * all; often the maker ends, then the taker (whose cache, flushed, returns
+ * blocks of a thread that is gone to their arena or heap); then both make
+ * that many again, kept live where the overlap check sees a region handed
+ * out twice. Remote frees in volume are where allocators pass blocks
+ * between threads' caches and heaps, and one free across threads at a time
+ * rarely fills a cache.
+ */
+static bool handoff(struct mutation_input *in)
+{
+    size_t n = HANDOFF_MIN + pick(in, HANDOFF_MAX - HANDOFF_MIN + 1);
+    if (in->max_records - in->records < 3 * n + 3 || !may_grow(in)) return false;
+    unsigned threads = threads_used(in);
+    unsigned maker = (unsigned)pick(in, threads);
+    unsigned choices = threads < GAUNTLET_MAX_THREADS ? threads + 1 : threads;
+    unsigned taker = (unsigned)pick(in, choices);
+    if (taker == maker) taker = (taker + 1) % choices;
+    if (taker == maker) return false; /* one thread only, and no room for another */
+    size_t size = 1 + pick(in, 256);
+    unsigned base = (unsigned)pick(in, GAUNTLET_MAX_SLOTS - n);
+    bool ends = prng_percent(&in->rng, 50);
+    size_t k = 3 * n + 1 + 2 * ends, at = pick(in, in->records + 1), w = at;
+    open_gap(in, at, k);
+    for (size_t i = 0; i < n; i++)
+        put(in, w++,
+            &(struct op){.kind = OP_MALLOC,
+                         .thread = (uint8_t)maker,
+                         .slot = (uint8_t)(base + i),
+                         .size = size});
+    put(in, w++,
+        &(struct op){.kind = OP_MALLOC,
+                     .thread = (uint8_t)taker,
+                     .slot = (uint8_t)(base + n),
+                     .size = size});
+    for (size_t i = 0; i < n; i++)
+        put(in, w++,
+            &(struct op){.kind = OP_FREE, .thread = (uint8_t)taker, .slot = (uint8_t)(base + i)});
+    if (ends) {
+        put(in, w++, &(struct op){.kind = OP_RESTART, .thread = (uint8_t)maker});
+        put(in, w++, &(struct op){.kind = OP_RESTART, .thread = (uint8_t)taker});
+    }
+    for (size_t i = 0; i < n; i++)
+        put(in, w++,
+            &(struct op){.kind = OP_MALLOC,
+                         .thread = (uint8_t)(i % 2 ? taker : maker),
+                         .slot = (uint8_t)(base + i),
+                         .size = size});
+    return true;
 }
 
 static bool uses_size(const struct op *op)

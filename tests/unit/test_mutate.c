@@ -223,6 +223,68 @@ START_TEST(other_thread_hands_one_release_to_another_thread)
 }
 END_TEST
 
+/* Whether the k records at `at` of `after` are a handoff: n mallocs of one
+ * size by one thread into consecutive slots, one by another thread into the
+ * next slot, n frees of the first n by that thread, the first thread's
+ * restart then the second's (or neither), and n mallocs again by both in
+ * turn. */
+static bool is_handoff(const uint8_t *after, size_t at, size_t k)
+{
+    bool ends = k % 3 == 0;
+    size_t n = (k - 1 - 2 * ends) / 3, again = 2 * n + 1 + 2 * ends;
+    if (n < 8 || k % 3 == 2) return false;
+    struct op first, own, op;
+    decode_at(after, at, &first);
+    decode_at(after, at + n, &own);
+    unsigned maker = first.thread, taker = own.thread;
+    if (taker == maker || own.kind != OP_MALLOC || own.slot != first.slot + n) return false;
+    for (size_t i = 0; i < k; i++) {
+        decode_at(after, at + i, &op);
+        bool fits;
+        if (i < n)
+            fits = op.kind == OP_MALLOC && op.thread == maker && op.slot == first.slot + i;
+        else if (i == n)
+            fits = true;
+        else if (i < 2 * n + 1)
+            fits = op.kind == OP_FREE && op.thread == taker && op.slot == first.slot + i - n - 1;
+        else if (i < again)
+            fits = op.kind == OP_RESTART && op.thread == (i == 2 * n + 1 ? maker : taker);
+        else
+            fits = op.kind == OP_MALLOC && op.slot == first.slot + i - again &&
+                   op.thread == ((i - again) % 2 ? taker : maker);
+        if (!fits || (op.kind == OP_MALLOC && op.size != first.size)) return false;
+    }
+    return true;
+}
+
+START_TEST(handoff_has_another_thread_free_a_burst)
+{
+    unsigned applied = 0, restarts = 0;
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        edit(&e, MUT_HANDOFF, 16, 2, seed, NULL);
+        if (!e.applied) continue;
+        applied++;
+        size_t k = (e.out - e.size) / REC, records = e.size / REC;
+        ck_assert_uint_ge(k, 3 * 8);
+        bool found = false;
+        for (size_t at = 0; at <= records && !found; at++)
+            found = memcmp(e.after, e.before, at * REC) == 0 &&
+                    memcmp(e.after + (at + k) * REC, e.before + at * REC, e.size - at * REC) == 0 &&
+                    is_handoff(e.after, at, k);
+        ck_assert_msg(found, "seed %llu: no handoff inserted whole", (unsigned long long)seed);
+        restarts += k % 3 == 0;
+        /* No room for the burst: nothing inserted. */
+        bool done;
+        size_t out =
+            program_mutate_as(MUT_HANDOFF, e.before, e.size, e.size + 4 * REC, seed, NULL, &done);
+        ck_assert(!done);
+        ck_assert_uint_eq(out, e.size);
+    }
+    ck_assert_uint_ge(applied, SEEDS / 2);
+    ck_assert_uint_gt(restarts, applied / 4);
+}
+END_TEST
+
 /* Two fail_maps records inserted around one call that makes a block: the
  * refusal before it, the lift after it; the call itself unchanged but for
  * its thread, which may be one no operation used before. */
@@ -415,6 +477,7 @@ Suite *mutate_suite(void)
     tcase_add_test(t, repeat_copies_a_run_after_itself);
     tcase_add_test(t, move_keeps_every_record);
     tcase_add_test(t, other_thread_hands_one_release_to_another_thread);
+    tcase_add_test(t, handoff_has_another_thread_free_a_burst);
     tcase_add_test(t, refuse_around_brackets_one_call);
     tcase_add_test(t, class_edge_lands_next_to_a_given_edge);
     tcase_add_test(t, other_kind_stays_in_its_family);
