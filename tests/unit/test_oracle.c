@@ -274,6 +274,14 @@ START_TEST(policy_excuses_only_listed_deviations)
                      0);
     ck_assert_int_ge(rule_find_excuse(mimalloc_library_policy.deviations, EXCUSE_FAILURE_ERRNO, &m),
                      0);
+    /* mimalloc's stale rezalloc bytes (#763): its rezalloc only, never calloc. */
+    const struct alloc_policy *mi = policy_for("mimalloc");
+    struct op rezalloc = {.kind = OP_REZALLOC, .size = 3000, .align = 16};
+    struct op calloc_op = {.kind = OP_CALLOC, .size = 30, .count = 100};
+    ck_assert_int_eq(rule_failure_excuse(F_NOT_ZEROED), EXCUSE_ZEROING);
+    ck_assert_int_ge(rule_find_excuse(mi->deviations, EXCUSE_ZEROING, &rezalloc), 0);
+    ck_assert_int_lt(rule_find_excuse(mi->deviations, EXCUSE_ZEROING, &calloc_op), 0);
+    ck_assert_int_lt(rule_find_excuse(je->deviations, EXCUSE_ZEROING, &rezalloc), 0);
     ck_assert_int_eq(policy_for("glibc")->choices.realloc_zero_frees, BEHAVES_YES);
     ck_assert_int_eq(policy_for("mimalloc")->choices.realloc_zero_frees, BEHAVES_NO);
     ck_assert_int_eq(any_conforming_policy.choices.realloc_zero_frees, BEHAVES_EITHER);
