@@ -364,6 +364,10 @@ bool oracle_verify_contents(struct op_context *c, unsigned slot, size_t limit,
  * dead (before the allocator may reuse its memory). The oracle is the one
  * writer of a block's liveness. */
 void oracle_release_block(struct op_context *c, unsigned slot);
+/* A harmed block leaves the oracle's books and its slot: never used,
+ * checked or freed again (the allocator may be inconsistent about it, or
+ * have freed it under the program). */
+void oracle_set_aside(struct op_context *c, unsigned slot);
 /* Puts a released block back (a failed realloc, a declined sized free). */
 bool oracle_restore_block(struct op_context *c, unsigned slot);
 bool oracle_check_usable(struct op_context *c, unsigned slot, size_t usable_now);

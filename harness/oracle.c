@@ -43,9 +43,7 @@ static void publish_live_bytes(const struct op_context *c)
     if (out) atomic_store_explicit(out, c->run->oracle.live_bytes, memory_order_relaxed);
 }
 
-/* A harmed block leaves the oracle's books and its slot: never used,
- * checked or freed again (the allocator may be inconsistent about it). */
-static void set_aside(struct op_context *c, unsigned slot)
+void oracle_set_aside(struct op_context *c, unsigned slot)
 {
     struct oracle *o = &c->run->oracle;
     struct shadow_block *s = &o->blocks[slot];
@@ -117,7 +115,7 @@ void oracle_breach(struct op_context *c, int slot, const struct shadow_block *bl
         c->stats->violations++;
         if (first) c->stats->distinct_violations++;
     }
-    if (slot >= 0 && rule_failure_harms_block(b->failure)) set_aside(c, (unsigned)slot);
+    if (slot >= 0 && rule_failure_harms_block(b->failure)) oracle_set_aside(c, (unsigned)slot);
 }
 
 /* A known deviation excused a breach: counted, and noted the first time

@@ -55,7 +55,10 @@
  * one (the heap calls below): `heap_malloc` makes a block in it (making
  * the heap first when the thread has none); `heap_delete` ends the heap and
  * its blocks live on; `heap_destroy` ends it with every block still in it
- * (the program's blocks made in it are gone); `heap_visit` has the
+ * (the program's blocks made in it are gone), after the heap's visit is
+ * judged where the allocator can list it (rule_heap_can_visit: a block the
+ * heap holds that the program made elsewhere would be freed under it);
+ * `heap_visit` has the
  * allocator list the heap's blocks, which must be the live ones made in it
  * (op_is_heap_wide). A thread's heap ends with the thread. `predict` asks
  * the allocator the real size it makes for the request that made the
@@ -2042,13 +2045,20 @@ static inline bool rule_heap_visitor(const void *heap, const struct heap_area_vi
     return true;
 }
 
+/* Whether the allocator lists a heap's blocks (rule_heap_visit does more
+ * than clear the listing). */
+static inline bool rule_heap_can_visit(const struct own_call *c)
+{
+    return c->how == HEAP_VISIT_MI && c->call != NULL;
+}
+
 /* Lists the heap's blocks into *v (zeroed first), after taking in the frees
  * other threads made (which the visit would list as in use). */
 static inline void rule_heap_visit(const struct own_call *c, void *heap, struct heap_listing *v)
 {
     memset(v, 0, sizeof *v);
     v->area = rule_no_breach(NULL);
-    if (heap == NULL || c->how != HEAP_VISIT_MI) return;
+    if (heap == NULL || !rule_heap_can_visit(c)) return;
     void (*collect)(void *heap, bool force);
     bool (*visit)(
         const void *heap, bool all_blocks,

@@ -53,7 +53,8 @@
      defined(DEFECT_EXPAND_PAST_END) + defined(DEFECT_REALLOC_ALIGNED_MISALIGN) +                  \
      defined(DEFECT_ALIGNED_AT_IGNORES_OFFSET) + defined(DEFECT_HEAP_VISIT_MISSES) +               \
      defined(DEFECT_HEAP_AREA_WRONG) + defined(DEFECT_PREDICT_WRONG) +                             \
-     defined(DEFECT_REZALLOC_DIRTY) + defined(DEFECT_NONE)) > 1
+     defined(DEFECT_REZALLOC_DIRTY) + defined(DEFECT_HEAP_ADOPTS_STRANGER) +                       \
+     defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
@@ -660,7 +661,8 @@ static void *dup_take(size_t size)
 #endif
 
 /* Everything that gives a block up (free, realloc's move, realloc(p, 0)). */
-#if defined(DEFECT_HEAP_VISIT_MISSES) || defined(DEFECT_HEAP_AREA_WRONG)
+#if defined(DEFECT_HEAP_VISIT_MISSES) || defined(DEFECT_HEAP_AREA_WRONG) ||                       \
+    defined(DEFECT_HEAP_ADOPTS_STRANGER)
 #define OWN_HEAPS 1
 static void heaps_forget_block(void *p);
 #endif
@@ -1139,10 +1141,21 @@ static size_t do_malloc_usable_size(void *p)
  * to `malloc` or `free` would bind to glibc's (the global scope is searched
  * first), so realloc(NULL, n) would return a glibc block without a header. */
 
+#ifdef DEFECT_HEAP_ADOPTS_STRANGER
+/* The program's last plain malloc still live, which the next heap made
+ * takes in (as mimalloc 2.0.9's mi_heap_new reclaims an exited thread's
+ * pages): the heap then lists it, and destroying the heap frees it. */
+static void *stranger_to_adopt;
+#endif
+
 void *malloc(size_t size)
 {
     NOTE_CALLER();
-    return do_malloc(size);
+    void *p = do_malloc(size);
+#ifdef DEFECT_HEAP_ADOPTS_STRANGER
+    if (p != NULL) stranger_to_adopt = p;
+#endif
+    return p;
 }
 #ifdef DEFECT_REALLOC_ALIGNED_MISALIGN
 /* The library's aligned realloc (mimalloc's name for it) moves the block
@@ -1206,6 +1219,9 @@ static pthread_mutex_t own_heaps_lock = PTHREAD_MUTEX_INITIALIZER;
 static void heaps_forget_block(void *p)
 {
     pthread_mutex_lock(&own_heaps_lock);
+#ifdef DEFECT_HEAP_ADOPTS_STRANGER
+    if (stranger_to_adopt == p) stranger_to_adopt = NULL;
+#endif
     for (size_t h = 0; h < sizeof own_heaps / sizeof *own_heaps; h++)
         for (size_t i = 0; own_heaps[h].in_use && i < own_heaps[h].count; i++)
             if (own_heaps[h].block[i] == p)
@@ -1221,6 +1237,11 @@ void *mi_heap_new(void)
     for (size_t h = 0; h < sizeof own_heaps / sizeof *own_heaps && !found; h++)
         if (!own_heaps[h].in_use) found = &own_heaps[h];
     if (found) *found = (struct own_heap){.in_use = true};
+#ifdef DEFECT_HEAP_ADOPTS_STRANGER
+    /* The defect: the new heap takes in a block the program made outside it. */
+    if (found && stranger_to_adopt) found->block[found->count++] = stranger_to_adopt;
+    stranger_to_adopt = NULL;
+#endif
     pthread_mutex_unlock(&own_heaps_lock);
     return found;
 }
