@@ -661,7 +661,7 @@ static void *dup_take(size_t size)
 #endif
 
 /* Everything that gives a block up (free, realloc's move, realloc(p, 0)). */
-#if defined(DEFECT_HEAP_VISIT_MISSES) || defined(DEFECT_HEAP_AREA_WRONG) ||                       \
+#if defined(DEFECT_HEAP_VISIT_MISSES) || defined(DEFECT_HEAP_AREA_WRONG) ||                        \
     defined(DEFECT_HEAP_ADOPTS_STRANGER)
 #define OWN_HEAPS 1
 static void heaps_forget_block(void *p);
