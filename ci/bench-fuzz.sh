@@ -9,15 +9,20 @@
 #     operations and larger blocks);
 #  2. exec/s of fixed 64-operation single-thread programs, without mutation
 #     (the figure the 10,000 exec/s target is about): small blocks, and the
-#     default size mix (the gen64 programs);
+#     default size mix (the gen64 programs), on each installed allocator and
+#     on each family's build with the allocator instrumented (`build-alloc
+#     --with coverage`, the libraries allocator-guided campaigns run);
 #  3. time for `gauntlet fuzz` to find each defective test allocator, median
 #     of 3 campaigns of at most 60 s on one core (a campaign that could not
 #     run, exit 2, shows as an error with its message), with the
 #     structure-aware mutator and with the engine's byte mutations only.
-#   ci/bench-fuzz.sh [SECONDS]      (DEFECTS="a b": only those defects' rows)
+#   ci/bench-fuzz.sh [SECONDS]      (DEFECTS="a b": only those defects' rows;
+#                                    TABLES="2": only those tables, default "1 2 3")
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
+tables=" ${TABLES:-1 2 3} "
+wants() { case "$tables" in *" $1 "*) return 0 ;; esac; return 1; }
 make -s all >/dev/null && bash fuzzers/build.sh >/dev/null || exit 2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -28,9 +33,9 @@ rate_of() { sed -n 's/.*exec\/s: \([0-9]*\).*/\1/p' "$1" | tail -1; }
 mkdir -p "$work/gen64"
 for s in $(seq 1 20); do build/gauntlet gen --seed "$s" --ops 64 -o "$work/gen64/$s.bin"; done
 
-echo "| allocator | configuration | corpus | exec/s |"
-echo "|---|---|---|---|"
+wants 1 && echo "| allocator | configuration | corpus | exec/s |" && echo "|---|---|---|---|"
 for alloc in "${allocs[@]}"; do
+  wants 1 || break
   for config in libfuzzer-none libfuzzer-asan libfuzzer-tsan; do
     mode=lockstep; [ "$config" = libfuzzer-tsan ] && mode=free
     for corpus in seeds gen64; do
@@ -57,12 +62,27 @@ done
 # mutation (file arguments run once each): what one single-thread 64-operation
 # program costs, with small blocks (gen --small) and with the default size mix
 # (blocks up to the 32 MiB cap). 20 programs x 100; median of 3 timings.
+# An instrumented build's row is named by its directory (family-version-coverage).
 mkdir -p "$work/smallmix"
 for s in $(seq 1 20); do build/gauntlet gen --seed "$s" --ops 64 --small -o "$work/smallmix/$s.bin"; done
-echo
-echo "| allocator | fixed programs (64 ops, 1 thread) | exec/s (median of 3) |"
-echo "|---|---|---|"
-for alloc in "${allocs[@]}"; do
+fixed_allocs=()
+if wants 2; then
+  fixed_allocs=("${allocs[@]}")
+  for family in mimalloc jemalloc gperftools; do
+    lib=$(build/gauntlet build-alloc "$family" --with coverage 2> "$work/build.log" | tail -n 1)
+    if [ "${lib#so:}" = "$lib" ]; then
+      echo "bench-fuzz: $family with coverage did not build ($(tail -n 1 "$work/build.log")): no row" >&2
+    else
+      fixed_allocs+=("$lib")
+    fi
+  done
+  echo
+  echo "| allocator | fixed programs (64 ops, 1 thread) | exec/s (median of 3) |"
+  echo "|---|---|---|"
+fi
+for alloc in "${fixed_allocs[@]}"; do
+  name=$alloc
+  [ "${alloc#so:}" != "$alloc" ] && name="$(basename "$(dirname "${alloc#so:}")") (instrumented)"
   for mix in smallmix gen64; do
     files=()
     for r in $(seq 1 100); do files+=("$work/$mix"/*.bin); done
@@ -74,10 +94,11 @@ for alloc in "${allocs[@]}"; do
       rates+=("$(awk -v n="${#files[@]}" -v a="$start" -v b="$end" 'BEGIN {printf "%.0f", n / (b - a)}')")
     done
     label="default mix"; [ "$mix" = smallmix ] && label="small blocks (<= 1 KiB)"
-    echo "| $alloc | $label | $(printf '%s\n' "${rates[@]}" | sort -n | sed -n 2p) |"
+    echo "| $name | $label | $(printf '%s\n' "${rates[@]}" | sort -n | sed -n 2p) |"
   done
 done
 
+wants 3 || exit 0
 echo
 echo "| defective allocator | invariant | seconds to find: structure mutator | bytes only |"
 echo "|---|---|---|---|"

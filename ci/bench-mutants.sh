@@ -4,7 +4,9 @@
 # Debian source package `gauntlet build-alloc` fetches), one single-line
 # mutant at a time from ci/mutate.py's fixed random sample, each judged by
 #   Gauntlet: PROGRAMS generated programs (`gen --alloc`, 3,000 operations,
-#             1, 2 and 4 threads) run against the mutant (`run --alloc so:`);
+#             1, 2 and 4 threads) run against the mutant (`run --alloc so:`),
+#             lock-step, then those with threads free-running (`--mode free
+#             --repeat FREE_REPEAT`, default 5: races lock-step cannot make);
 #   mimalloc's own suite: its test-api, test-api-fill and test-stress (8
 #             threads, scale 50, 10 iterations: its default of 32 threads
 #             takes minutes on 2 cores), built from the same tree.
@@ -52,10 +54,21 @@ for s in $(seq 1 "$programs"); do
     --alloc "so:$tree/out/libmimalloc.so" -o "$work/p$s.bin" 2> /dev/null
 done
 progs=("$work"/p*.bin)
+threaded=()
+for s in $(seq 1 "$programs"); do [ $((s % 3)) != 1 ] && threaded+=("$work/p$s.bin"); done
+free_repeat=${FREE_REPEAT:-5}
+# Lock-step, then the threaded programs free-running: the first status that is not 0.
+gauntlet_judge() {
+  build/gauntlet run --quiet --timeout 10 --alloc "so:$tree/out/libmimalloc.so" "${progs[@]}" \
+    > "$work/run.txt" 2>&1
+  local status=$?
+  [ $status != 0 ] || [ ${#threaded[@]} = 0 ] && return $status
+  build/gauntlet run --quiet --timeout 10 --mode free --repeat "$free_repeat" \
+    --alloc "so:$tree/out/libmimalloc.so" "${threaded[@]}" > "$work/run.txt" 2>&1
+}
 
 # Both judges against the original first: a judge that fails it judges nothing.
-build/gauntlet run --quiet --timeout 10 --alloc "so:$tree/out/libmimalloc.so" "${progs[@]}" \
-  > /dev/null 2>&1 || { echo "bench-mutants: Gauntlet fails the original build" >&2; exit 2; }
+gauntlet_judge || { echo "bench-mutants: Gauntlet fails the original build" >&2; exit 2; }
 own_suite() {
   (cd "$tree/out" && timeout 120 ./mimalloc-test-api > /dev/null 2>&1 &&
     timeout 120 ./mimalloc-test-api-fill > /dev/null 2>&1 &&
@@ -80,8 +93,7 @@ while IFS= read -r mutant; do
       equivalent=$((equivalent + 1)) verdict_g="equivalent (same code)" verdict_s="-"
     else
       judged=$((judged + 1))
-      build/gauntlet run --quiet --timeout 10 --alloc "so:$tree/out/libmimalloc.so" "${progs[@]}" \
-        > "$work/run.txt" 2>&1
+      gauntlet_judge
       status=$?
       if [ $status = 1 ]; then
         verdict_g="killed: $(grep -m1 -o 'signature: [^ ]*\|FINDING `[a-z]*`' "$work/run.txt" | head -n 1)"
@@ -109,7 +121,7 @@ echo "| sampled | $mutants (seed $seed) |"
 echo "| equivalent (same machine code) | $equivalent |"
 echo "| do not build | $unbuildable |"
 echo "| judged | $judged |"
-echo "| killed by Gauntlet (gen ${gen_flags[*]:+${gen_flags[*]} }+ run, $programs programs) | $by_gauntlet ($(pct "$by_gauntlet" "$judged")) |"
+echo "| killed by Gauntlet (gen ${gen_flags[*]:+${gen_flags[*]} }+ run, $programs programs, the threaded ones also free-running ×$free_repeat) | $by_gauntlet ($(pct "$by_gauntlet" "$judged")) |"
 echo "| killed by mimalloc's test-api, test-api-fill and test-stress | $by_suite ($(pct "$by_suite" "$judged")) |"
 echo "| killed by both | $by_both |"
 echo "| survived both | $survived |"
