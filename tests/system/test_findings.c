@@ -2,7 +2,8 @@
  * test_findings.c — findings that do not mask each other: --keep-going
  * reports each distinct finding once and lists them all, --known passes over
  * what is known (a pattern list or a saved report) so that a known bug never
- * hides a new one, and minimize --known shrinks to the new one.
+ * hides a new one, and minimize --known shrinks to the new one; a block an
+ * allocator frees under the program is set aside.
  */
 #include "command.h"
 #include "gauntlet.h"
@@ -56,6 +57,30 @@ START_TEST(keep_going_reports_each_finding_once)
                       strstr(r.err, "3×  #0: t0 malloc s1 96"),
                   "%s", r.err);
     ck_assert_ptr_null(strstr(r.err, "end of program"));
+    defective_library(lib, sizeof lib, "none");
+    spawn_run(all, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "PASS"), "%s%s", r.out, r.err);
+}
+END_TEST
+
+/* A heap that took in a block made outside it frees that block when it is
+ * destroyed: the visit judged first names the stranger, and a run that
+ * goes on sets the program's block aside instead of checking or freeing
+ * memory the allocator has taken back. */
+START_TEST(heap_destroy_sets_its_stranger_aside)
+{
+    char dir[64], program[128], lib[512];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(program, sizeof program, "%s/stranger.txt", dir);
+    write_file(program, "t0 malloc s0 100\nt0 heap_malloc s1 200\nt0 heap_destroy\n"
+                        "t0 malloc s2 100\nt0 check s0\nt0 free s0\nt0 check s2\n");
+    defective_library(lib, sizeof lib, "heap_adopts_stranger");
+    const char *all[] = {"gauntlet", "run", "--keep-going", "--alloc", lib, program, NULL};
+    spawn_run(all, &r);
+    ck_assert_msg(r.status == 1, "exit %d\n%s", r.status, r.err);
+    ck_assert_msg(strstr(r.out, "1 violations (1 distinct)") &&
+                      strstr(r.err, "heap-visit/heap-stranger/heap_destroy/zero"),
+                  "%s%s", r.out, r.err);
     defective_library(lib, sizeof lib, "none");
     spawn_run(all, &r);
     ck_assert_msg(r.status == 0 && strstr(r.out, "PASS"), "%s%s", r.out, r.err);
@@ -176,6 +201,7 @@ Suite *findings_suite(void)
     TCase *tc = tcase_create("findings");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, keep_going_reports_each_finding_once);
+    tcase_add_test(tc, heap_destroy_sets_its_stranger_aside);
     tcase_add_test(tc, known_finding_never_hides_a_new_one);
     tcase_add_test(tc, saved_report_is_a_known_file);
     tcase_add_test(tc, unreadable_or_foreign_known_file_is_a_usage_error);
