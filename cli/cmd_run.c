@@ -249,7 +249,7 @@ static int run_repeatedly(const char *alloc_name, const char *path, const struct
         if (status != 0 && status != EXIT_FINDING) return EXIT_USAGE;
         failed += status == EXIT_FINDING;
     }
-    if (o->repeat > 1)
+    if (o->repeat > 1 && (failed || !o->quiet))
         printf("%s %-10s %s: failed %lu of %lu runs (%.0f %%)\n", failed ? "FAIL" : "PASS",
                alloc_name, path, failed, o->repeat, 100.0 * (double)failed / (double)o->repeat);
     return failed ? EXIT_FINDING : 0;

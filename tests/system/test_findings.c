@@ -192,6 +192,11 @@ START_TEST(repeat_says_in_how_many_runs_it_failed)
     repeat[7] = lib;
     spawn_run(repeat, &r);
     ck_assert_msg(r.status == 0 && strstr(r.out, "failed 0 of 3 runs"), "%s", r.out);
+    /* --quiet: a program that passed every run prints nothing. */
+    const char *quiet[] = {"gauntlet", "run",     "--quiet", "--repeat", "3", "--mode",
+                           "free",     "--alloc", lib,       program,    NULL};
+    spawn_run(quiet, &r);
+    ck_assert_msg(r.status == 0 && r.out[0] == '\0', "%s", r.out);
 }
 END_TEST
 
