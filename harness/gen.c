@@ -63,6 +63,23 @@ struct slot_belief {
     size_t bytes;
 };
 
+/*
+ * A fill: blocks of one size of 1 KiB or more made in a row by one thread,
+ * enough to fill several of the allocator's pages or slabs of that class
+ * (each full one moved to its full list), then one to three of them freed
+ * (a full page back to its class's list). In the thread's own heap, the
+ * heap is visited after each half: a page the lists lost shows there.
+ */
+struct fill {
+    unsigned left, frees_left; /* blocks still to make; then frees still to make */
+    bool visit_next;           /* a heap_visit comes next */
+    enum op_kind kind;         /* malloc or heap_malloc */
+    uint32_t size_word;
+    uint8_t slot[GAUNTLET_MAX_SLOTS]; /* the blocks it made */
+    unsigned made;
+    bool taken[GAUNTLET_MAX_SLOTS]; /* slots it made a block in */
+};
+
 struct gen {
     struct prng rng;
     unsigned threads, slots;
@@ -76,6 +93,7 @@ struct gen {
     int regrow_next;           /* a slot a shrinking rezalloc just left: grow it back next, or -1 */
     size_t regrow_bytes;       /* ... to this size */
     uint8_t regrow_align;      /* ... with this alignment byte */
+    struct fill fill;          /* a run of one size filling pages, under way */
     const size_t *class_edges; /* gen_params' */
     size_t class_edge_count;
     struct slot_belief slot[GAUNTLET_MAX_SLOTS];
@@ -550,6 +568,66 @@ static void generate_slot_op(struct gen *g, enum op_kind kind, unsigned slot, ui
     if (kind == OP_FREE || kind == OP_FREE_SIZED) believe_freed(g, slot);
 }
 
+#define FILL_PERCENT_MALLOC      1  /* of mallocs that start a fill */
+#define FILL_PERCENT_HEAP_MALLOC 20 /* of heap_mallocs that start one */
+#define FILL_BYTES               ((size_t)256 << 10)
+
+/* A fill of `kind` starts: a size of 4 to 20 KiB (1 to 40 KiB now and
+ * then), as many blocks as make FILL_BYTES, in at most all slots but one
+ * (empty ones first, then others: an implicit free each). */
+static bool fill_start(struct gen *g, enum op_kind kind)
+{
+    if (g->small_only || g->slots < 8) return false;
+    unsigned exponent =
+        prng_percent(&g->rng, 80) ? 12 + prng_below(&g->rng, 3) : 10 + prng_below(&g->rng, 6);
+    size_t size = ((size_t)1 << exponent) + prng_below(&g->rng, 1u << (exponent - 2));
+    uint32_t word;
+    if (!size_word_encode(size, &word)) return false;
+    size_t count = FILL_BYTES / size;
+    g->fill = (struct fill){.kind = kind, .size_word = word};
+    g->fill.left = (unsigned)(count < g->slots - 1 ? count : g->slots - 1);
+    return true;
+}
+
+/* The fill's next operation, on the fill's thread; false once it is over. */
+static bool generate_fill_op(struct gen *g, uint8_t *rec)
+{
+    struct fill *f = &g->fill;
+    bool in_heap = f->kind == OP_HEAP_MALLOC;
+    if (f->visit_next) {
+        f->visit_next = false;
+        write_header(g, OP_HEAP_VISIT, 0, rec);
+        return true;
+    }
+    if (f->left > 0) {
+        int slot = find_slot(g, WANT_EMPTY);
+        while (slot < 0 || f->taken[slot])
+            slot = (int)prng_below(&g->rng, g->slots);
+        f->taken[slot] = true;
+        struct request rq = {.size_word = f->size_word, .size = size_word_decode(f->size_word)};
+        write_header(g, f->kind, (unsigned)slot, rec);
+        record_put_word(rec, REC_SIZE_WORD, rq.size_word);
+        believe_request(g, f->kind, (unsigned)slot, &rq);
+        f->slot[f->made++] = (uint8_t)slot;
+        if (--f->left == 0) {
+            f->frees_left = 1 + prng_below(&g->rng, 3);
+            f->visit_next = in_heap;
+        }
+        return true;
+    }
+    while (f->frees_left > 0 && f->made > 0) {
+        unsigned pick = prng_below(&g->rng, f->made);
+        unsigned slot = f->slot[pick];
+        f->slot[pick] = f->slot[--f->made];
+        if (!g->slot[slot].occupied) continue;
+        generate_slot_op(g, OP_FREE, slot, rec);
+        if (--f->frees_left == 0) f->visit_next = in_heap;
+        return true;
+    }
+    f->frees_left = 0;
+    return false;
+}
+
 static void generate_op(struct gen *g, uint8_t *rec)
 {
     if (g->sized_free_next >= 0) {
@@ -561,12 +639,17 @@ static void generate_op(struct gen *g, uint8_t *rec)
         }
     }
     if (g->regrow_next >= 0 && generate_regrow(g, rec)) return;
+    if (generate_fill_op(g, rec)) return;
     maybe_switch_thread(g);
     if (g->live > LIVE_HIGH_WATER) {
         generate_slot_op(g, OP_FREE, largest_block(g), rec);
         return;
     }
     enum op_kind kind = choose_kind(g);
+    if ((kind == OP_MALLOC && prng_percent(&g->rng, FILL_PERCENT_MALLOC)) ||
+        (kind == OP_HEAP_MALLOC && prng_percent(&g->rng, FILL_PERCENT_HEAP_MALLOC))) {
+        if (fill_start(g, kind) && generate_fill_op(g, rec)) return;
+    }
     if (kind == OP_FAIL_MAPS)
         generate_fail_maps_op(g, rec);
     else if (op_uses_size(kind))
