@@ -94,6 +94,7 @@ struct gen {
     size_t regrow_bytes;       /* ... to this size */
     uint8_t regrow_align;      /* ... with this alignment byte */
     struct fill fill;          /* a run of one size filling pages, under way */
+    unsigned fill_max;         /* blocks a fill may make: an eighth of the program */
     const size_t *class_edges; /* gen_params' */
     size_t class_edge_count;
     struct slot_belief slot[GAUNTLET_MAX_SLOTS];
@@ -572,20 +573,32 @@ static void generate_slot_op(struct gen *g, enum op_kind kind, unsigned slot, ui
 #define FILL_PERCENT_HEAP_MALLOC 20 /* of heap_mallocs that start one */
 #define FILL_BYTES               ((size_t)256 << 10)
 
+/* The allocator's largest size of the class `size` falls in, when its
+ * classes are known (blocks that fill their pages exactly), else `size`. */
+static size_t class_top(const struct gen *g, size_t size)
+{
+    for (size_t e = 0; e < g->class_edge_count; e++)
+        if (g->class_edges[e] >= size)
+            return g->class_edges[e] <= 2 * size ? g->class_edges[e] : size;
+    return size;
+}
+
 /* A fill of `kind` starts: a size of 4 to 20 KiB (1 to 40 KiB now and
- * then), as many blocks as make FILL_BYTES, in at most all slots but one
- * (empty ones first, then others: an implicit free each). */
+ * then; the top of its class when the classes are known), as many blocks
+ * as make FILL_BYTES, in at most all slots but one (empty ones first, then
+ * others: an implicit free each) and an eighth of the program. */
 static bool fill_start(struct gen *g, enum op_kind kind)
 {
-    if (g->small_only || g->slots < 8) return false;
+    if (g->small_only || g->slots < 8 || g->fill_max < 8) return false;
     unsigned exponent =
         prng_percent(&g->rng, 80) ? 12 + prng_below(&g->rng, 3) : 10 + prng_below(&g->rng, 6);
-    size_t size = ((size_t)1 << exponent) + prng_below(&g->rng, 1u << (exponent - 2));
+    size_t size = class_top(g, ((size_t)1 << exponent) + prng_below(&g->rng, 1u << (exponent - 2)));
     uint32_t word;
     if (!size_word_encode(size, &word)) return false;
     size_t count = FILL_BYTES / size;
     g->fill = (struct fill){.kind = kind, .size_word = word};
-    g->fill.left = (unsigned)(count < g->slots - 1 ? count : g->slots - 1);
+    size_t most = g->slots - 1 < g->fill_max ? g->slots - 1 : g->fill_max;
+    g->fill.left = (unsigned)(count < most ? count : most);
     return true;
 }
 
@@ -681,6 +694,8 @@ static void gen_start(struct gen *g, const struct gen_params *params)
         .fail_maps = params->fail_maps,
         .sized_free_next = -1,
         .regrow_next = -1,
+        .fill_max =
+            params->ops / 8 < GAUNTLET_MAX_SLOTS ? (unsigned)(params->ops / 8) : GAUNTLET_MAX_SLOTS,
         .class_edges = params->class_edges,
         .class_edge_count = params->class_edges ? params->class_edge_count : 0,
         /* Half the seeds: a restart of t0 would put it on a fresh thread

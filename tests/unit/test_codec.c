@@ -849,6 +849,51 @@ START_TEST(generator_uses_threads_and_crosses_them)
 }
 END_TEST
 
+/* The longest run of one kind and size of 1 KiB or more on one thread in
+ * the program, and whether a heap_visit follows that run at once. */
+static size_t longest_fill(const struct program *p, enum op_kind kind, bool *visited)
+{
+    size_t best = 0, run = 0;
+    *visited = false;
+    for (size_t i = 0; i < p->count; i++) {
+        const struct op *op = &p->ops[i], *prev = i ? &p->ops[i - 1] : NULL;
+        bool same = prev && op->kind == kind && prev->kind == kind && op->size == prev->size &&
+                    op->thread == prev->thread && op->size >= 1024;
+        run = same ? run + 1 : op->kind == kind && op->size >= 1024;
+        if (run > best) {
+            best = run;
+            *visited = i + 1 < p->count && p->ops[i + 1].kind == OP_HEAP_VISIT;
+        }
+    }
+    return best;
+}
+
+/* Fills: long programs make runs of one size that fill pages of its class,
+ * in the default heap and in the thread's own (visited right after); a
+ * fill takes at most an eighth of a program, so short ones have none. */
+START_TEST(generator_fills_pages_of_one_size)
+{
+    unsigned heap_fills = 0, visited_fills = 0, malloc_fills = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        struct program p;
+        bool visited;
+        generate(seed, 2, 3000, false, &p);
+        size_t heap_run = longest_fill(&p, OP_HEAP_MALLOC, &visited);
+        heap_fills += heap_run >= 8;
+        visited_fills += heap_run >= 8 && visited;
+        malloc_fills += longest_fill(&p, OP_MALLOC, &visited) >= 8;
+        program_release(&p);
+        generate(seed, 2, 48, false, &p);
+        ck_assert_uint_lt(longest_fill(&p, OP_HEAP_MALLOC, &visited), 8);
+        ck_assert_uint_lt(longest_fill(&p, OP_MALLOC, &visited), 8);
+        program_release(&p);
+    }
+    ck_assert_msg(heap_fills >= 15 && visited_fills == heap_fills && malloc_fills >= 10,
+                  "of 20 programs: %u with a heap fill (%u visited), %u with a malloc fill",
+                  heap_fills, visited_fills, malloc_fills);
+}
+END_TEST
+
 START_TEST(small_only_stays_small)
 {
     for (uint64_t seed = 1; seed <= 100; seed++) {
@@ -1065,6 +1110,7 @@ Suite *codec_suite(void)
     tcase_add_test(gen, generated_programs_round_trip);
     tcase_add_test(gen, generator_is_deterministic);
     tcase_add_test(gen, generator_uses_threads_and_crosses_them);
+    tcase_add_test(gen, generator_fills_pages_of_one_size);
     tcase_add_test(gen, small_only_stays_small);
     tcase_add_test(gen, generator_keeps_live_bytes_modest);
     tcase_add_test(gen, generator_reaches_allocator_boundaries);
