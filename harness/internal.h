@@ -65,6 +65,7 @@ void record_put_word(uint8_t *rec, unsigned at, uint32_t word);
     X(MUT_MOVE, "move", move_one, 3)                                                               \
     X(MUT_OTHER_THREAD, "other-thread", other_thread, 3)                                           \
     X(MUT_HANDOFF, "handoff", handoff, 2)                                                          \
+    X(MUT_FILL, "fill", fill, 2)                                                                   \
     X(MUT_CLASS_EDGE, "class-edge", class_edge_size, 5)                                            \
     X(MUT_OTHER_KIND, "other-kind", other_kind, 3)                                                 \
     X(MUT_OTHER_SLOT, "other-slot", other_slot, 3)                                                 \

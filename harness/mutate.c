@@ -27,6 +27,10 @@
  * make it flush. */
 #define HANDOFF_MIN 8
 #define HANDOFF_MAX 48
+/* A fill's blocks: several pages or slabs of a class of 1 KiB or more. */
+#define FILL_MIN   8
+#define FILL_MAX   48
+#define FILL_BYTES ((size_t)256 << 10)
 /* Above this many operations an edit that lengthens the program applies
  * with probability GROWTH_SOFT_LIMIT / length: long programs stay
  * reachable (some bugs need thousands of operations) without every input
@@ -253,6 +257,43 @@ static bool handoff(struct mutation_input *in)
                          .thread = (uint8_t)(i % 2 ? taker : maker),
                          .slot = (uint8_t)(base + i),
                          .size = size});
+    return true;
+}
+
+static size_t near_edge(struct mutation_input *in, size_t size);
+
+/*
+ * A fill: one thread makes blocks of one size of 1 KiB or more, enough to
+ * fill several of the allocator's pages or slabs of that class (each full
+ * one moved to its full list), then frees one to three of them (a full
+ * page back to its class's list). Made in the thread's own heap half the
+ * time, which is then visited after each half: a page the lists lost shows
+ * there. Mixed sizes seldom fill a page of one class.
+ */
+static bool fill(struct mutation_input *in)
+{
+    size_t size = near_edge(in, ((size_t)1 << (10 + pick(in, 6))) + pick(in, 4096));
+    size_t n = FILL_BYTES / size;
+    n = n < FILL_MIN ? FILL_MIN : n > FILL_MAX ? FILL_MAX : n;
+    size_t frees = 1 + pick(in, 3);
+    bool in_heap = prng_percent(&in->rng, 50);
+    size_t k = n + frees + 2 * in_heap;
+    if (in->max_records - in->records < k || !may_grow(in)) return false;
+    uint8_t thread = (uint8_t)pick(in, threads_used(in));
+    unsigned base = (unsigned)pick(in, GAUNTLET_MAX_SLOTS - n);
+    size_t at = pick(in, in->records + 1), w = at;
+    open_gap(in, at, k);
+    for (size_t i = 0; i < n; i++)
+        put(in, w++,
+            &(struct op){.kind = in_heap ? OP_HEAP_MALLOC : OP_MALLOC,
+                         .thread = thread,
+                         .slot = (uint8_t)(base + i),
+                         .size = size});
+    if (in_heap) put(in, w++, &(struct op){.kind = OP_HEAP_VISIT, .thread = thread});
+    for (size_t i = 0; i < frees; i++)
+        put(in, w++,
+            &(struct op){.kind = OP_FREE, .thread = thread, .slot = (uint8_t)(base + pick(in, n))});
+    if (in_heap) put(in, w++, &(struct op){.kind = OP_HEAP_VISIT, .thread = thread});
     return true;
 }
 

@@ -257,6 +257,66 @@ static bool is_handoff(const uint8_t *after, size_t at, size_t k)
     return true;
 }
 
+/* Whether the k records at `at` of `after` are a fill: n >= 8 mallocs (or
+ * heap_mallocs) of one size of 1 KiB or more by one thread into consecutive
+ * slots, then frees of some of them by that thread, with a heap_visit
+ * before and after the frees when the blocks were made in the heap. */
+static bool is_fill(const uint8_t *after, size_t at, size_t k)
+{
+    struct op first, op;
+    decode_at(after, at, &first);
+    bool in_heap = first.kind == OP_HEAP_MALLOC;
+    size_t n = 0;
+    for (; n < k; n++) {
+        decode_at(after, at + n, &op);
+        if (op.kind != first.kind) break;
+        if (op.thread != first.thread || op.slot != first.slot + n || op.size != first.size)
+            return false;
+    }
+    size_t frees = k - n - 2 * in_heap;
+    if (n < 8 || first.size < 512 || (!in_heap && first.kind != OP_MALLOC) || frees < 1 ||
+        frees > 3)
+        return false;
+    for (size_t i = n; i < k; i++) {
+        decode_at(after, at + i, &op);
+        bool visit = in_heap && (i == n || i == k - 1);
+        bool fits = visit ? op.kind == OP_HEAP_VISIT
+                          : op.kind == OP_FREE && op.slot >= first.slot && op.slot < first.slot + n;
+        if (!fits || op.thread != first.thread) return false;
+    }
+    return true;
+}
+
+START_TEST(fill_makes_pages_of_one_size_then_frees_some)
+{
+    unsigned applied = 0, in_heap = 0;
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        edit(&e, MUT_FILL, 16, 2, seed, NULL);
+        if (!e.applied) continue;
+        applied++;
+        size_t k = (e.out - e.size) / REC, records = e.size / REC;
+        bool found = false;
+        size_t at = 0;
+        for (; at <= records && !found; at++)
+            found = memcmp(e.after, e.before, at * REC) == 0 &&
+                    memcmp(e.after + (at + k) * REC, e.before + at * REC, e.size - at * REC) == 0 &&
+                    is_fill(e.after, at, k);
+        ck_assert_msg(found, "seed %llu: no fill inserted whole", (unsigned long long)seed);
+        struct op first;
+        decode_at(e.after, at - 1, &first);
+        in_heap += first.kind == OP_HEAP_MALLOC;
+        /* No room for the fill: nothing inserted. */
+        bool done;
+        size_t out =
+            program_mutate_as(MUT_FILL, e.before, e.size, e.size + 4 * REC, seed, NULL, &done);
+        ck_assert(!done);
+        ck_assert_uint_eq(out, e.size);
+    }
+    ck_assert_uint_ge(applied, SEEDS / 2);
+    ck_assert_msg(in_heap > 0 && in_heap < applied, "%u of %u fills in the heap", in_heap, applied);
+}
+END_TEST
+
 START_TEST(handoff_has_another_thread_free_a_burst)
 {
     unsigned applied = 0, restarts = 0;
@@ -478,6 +538,7 @@ Suite *mutate_suite(void)
     tcase_add_test(t, move_keeps_every_record);
     tcase_add_test(t, other_thread_hands_one_release_to_another_thread);
     tcase_add_test(t, handoff_has_another_thread_free_a_burst);
+    tcase_add_test(t, fill_makes_pages_of_one_size_then_frees_some);
     tcase_add_test(t, refuse_around_brackets_one_call);
     tcase_add_test(t, class_edge_lands_next_to_a_given_edge);
     tcase_add_test(t, other_kind_stays_in_its_family);
