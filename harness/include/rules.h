@@ -947,6 +947,16 @@ RULES_HOT struct verdict rule_failure_errno(struct verdict v, int saved_errno, e
     return rule_breach(v, F_ERRNO_NOT_ENOMEM, inv);
 }
 
+/* reallocarray whose count x size overflows may fail with EOVERFLOW
+ * rather than ENOMEM: POSIX makes the overflow an error without naming
+ * its errno, NetBSD's reallocarray sets EOVERFLOW, gnulib's test of
+ * reallocarray accepts either, and mimalloc has set it since 2026. */
+static inline bool rule_overflow_errno_allowed(const struct op *op, int saved_errno)
+{
+    return saved_errno == EOVERFLOW && op->kind == OP_REALLOCARRAY && op->size != 0 &&
+           op->count > SIZE_MAX / op->size;
+}
+
 /* posix_memalign reports through its return value and must leave *p alone. */
 static inline struct verdict rule_judge_posix_memalign_failure(struct verdict v,
                                                                const struct op *op,
@@ -1069,7 +1079,6 @@ RULES_HOT struct verdict rule_judge_reallocation(const struct op *op, const stru
                                                  unsigned excused)
 {
     struct verdict v = rule_verdict();
-    (void)op;
     if (r->p == NULL && r->bytes == 0 && !r->impossible) {
         /* realloc(p, 0) and realloc(NULL, 0): the allocator's table decides. */
         v.action = ACT_EMPTIED; /* freed; if it was not, it is merely leaked */
@@ -1089,6 +1098,7 @@ RULES_HOT struct verdict rule_judge_reallocation(const struct op *op, const stru
     }
     if (r->p == NULL) {
         v.action = r->had_block ? ACT_RESTORE : ACT_NOTHING;
+        if (r->impossible && rule_overflow_errno_allowed(op, r->saved_errno)) return v;
         if (r->impossible)
             return rule_failure_errno(v, r->saved_errno, INV_IMPOSSIBLE_REQUEST, excused);
         if (r->os_refused) return rule_failure_errno(v, r->saved_errno, INV_OUT_OF_MEMORY, excused);

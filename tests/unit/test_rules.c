@@ -187,6 +187,18 @@ START_TEST(reallocation_verdicts)
     ck_assert_int_eq(v.action, ACT_RESTORE);
     ck_assert_int_eq(v.breach.failure, F_NONE);
 
+    /* EOVERFLOW: allowed only for reallocarray whose product overflows. */
+    r.saved_errno = EOVERFLOW;
+    ck_assert_int_eq(rule_judge_reallocation(&op, &r, &strict_choices, 0).breach.failure,
+                     F_ERRNO_NOT_ENOMEM);
+    struct op array = {.kind = OP_REALLOCARRAY, .size = SIZE_MAX / 4 + 1, .count = 4};
+    ck_assert_int_eq(rule_judge_reallocation(&array, &r, &strict_choices, 0).breach.failure,
+                     F_NONE);
+    array = (struct op){.kind = OP_REALLOCARRAY, .size = (size_t)PTRDIFF_MAX / 2 + 1, .count = 2};
+    ck_assert_int_eq(rule_judge_reallocation(&array, &r, &strict_choices, 0).breach.failure,
+                     F_ERRNO_NOT_ENOMEM);
+    r.saved_errno = ENOMEM;
+
     /* A block a known alignment deviation placed keeps its excuse where it
      * is, and only there: moved, it must be aligned. */
     r = (struct call_result){
