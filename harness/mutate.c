@@ -260,7 +260,32 @@ static bool handoff(struct mutation_input *in)
     return true;
 }
 
-static size_t near_edge(struct mutation_input *in, size_t size);
+static bool uses_size(const struct op *op)
+{
+    return op_uses_size(op->kind);
+}
+
+/* The edge nearest a size (the allocator's probed class edges, else the
+ * format's edge table), or a neighbour of it. */
+static size_t near_edge(struct mutation_input *in, size_t size)
+{
+    const size_t *edges = edge_sizes;
+    size_t count = edge_size_count;
+    if (in->params && in->params->class_edge_count) {
+        edges = in->params->class_edges;
+        count = in->params->class_edge_count;
+    }
+    size_t nearest = 0;
+    for (size_t e = 1; e < count; e++) {
+        size_t now = edges[e] > size ? edges[e] - size : size - edges[e];
+        size_t best = edges[nearest] > size ? edges[nearest] - size : size - edges[nearest];
+        if (now < best) nearest = e;
+    }
+    size_t step = pick(in, 3); /* 0: the nearest, 1: one below, 2: one above */
+    if (step == 1 && nearest > 0) nearest--;
+    if (step == 2 && nearest + 1 < count) nearest++;
+    return edges[nearest];
+}
 
 /*
  * A fill: one thread makes blocks of one size of 1 KiB or more, enough to
@@ -295,33 +320,6 @@ static bool fill(struct mutation_input *in)
             &(struct op){.kind = OP_FREE, .thread = thread, .slot = (uint8_t)(base + pick(in, n))});
     if (in_heap) put(in, w++, &(struct op){.kind = OP_HEAP_VISIT, .thread = thread});
     return true;
-}
-
-static bool uses_size(const struct op *op)
-{
-    return op_uses_size(op->kind);
-}
-
-/* The edge nearest a size (the allocator's probed class edges, else the
- * format's edge table), or a neighbour of it. */
-static size_t near_edge(struct mutation_input *in, size_t size)
-{
-    const size_t *edges = edge_sizes;
-    size_t count = edge_size_count;
-    if (in->params && in->params->class_edge_count) {
-        edges = in->params->class_edges;
-        count = in->params->class_edge_count;
-    }
-    size_t nearest = 0;
-    for (size_t e = 1; e < count; e++) {
-        size_t now = edges[e] > size ? edges[e] - size : size - edges[e];
-        size_t best = edges[nearest] > size ? edges[nearest] - size : size - edges[nearest];
-        if (now < best) nearest = e;
-    }
-    size_t step = pick(in, 3); /* 0: the nearest, 1: one below, 2: one above */
-    if (step == 1 && nearest > 0) nearest--;
-    if (step == 2 && nearest + 1 < count) nearest++;
-    return edges[nearest];
 }
 
 /* A request moved to a class edge -1, 0, +1 or +2: where a size class ends
