@@ -75,9 +75,8 @@ struct fill {
     bool visit_next;           /* a heap_visit comes next */
     enum op_kind kind;         /* malloc or heap_malloc */
     uint32_t size_word;
-    uint8_t slot[GAUNTLET_MAX_SLOTS]; /* the blocks it made */
+    uint8_t slot[GAUNTLET_MAX_SLOTS]; /* the blocks it made, not yet freed */
     unsigned made;
-    bool taken[GAUNTLET_MAX_SLOTS]; /* slots it made a block in */
 };
 
 struct gen {
@@ -571,7 +570,6 @@ static void generate_slot_op(struct gen *g, enum op_kind kind, unsigned slot, ui
 
 #define FILL_PERCENT_MALLOC      1  /* of mallocs that start a fill */
 #define FILL_PERCENT_HEAP_MALLOC 20 /* of heap_mallocs that start one */
-#define FILL_BYTES               ((size_t)256 << 10)
 
 /* The allocator's largest size of the class `size` falls in, when its
  * classes are known (blocks that fill their pages exactly), else `size`. */
@@ -589,7 +587,7 @@ static size_t class_top(const struct gen *g, size_t size)
  * others: an implicit free each) and an eighth of the program. */
 static bool fill_start(struct gen *g, enum op_kind kind)
 {
-    if (g->small_only || g->slots < 8 || g->fill_max < 8) return false;
+    if (g->small_only || g->slots < FILL_MIN_BLOCKS || g->fill_max < FILL_MIN_BLOCKS) return false;
     unsigned exponent =
         prng_percent(&g->rng, 80) ? 12 + prng_below(&g->rng, 3) : 10 + prng_below(&g->rng, 6);
     size_t size = class_top(g, ((size_t)1 << exponent) + prng_below(&g->rng, 1u << (exponent - 2)));
@@ -600,6 +598,13 @@ static bool fill_start(struct gen *g, enum op_kind kind)
     size_t most = g->slots - 1 < g->fill_max ? g->slots - 1 : g->fill_max;
     g->fill.left = (unsigned)(count < most ? count : most);
     return true;
+}
+
+static bool fill_holds(const struct fill *f, unsigned slot)
+{
+    for (unsigned i = 0; i < f->made; i++)
+        if (f->slot[i] == slot) return true;
+    return false;
 }
 
 /* The fill's next operation, on the fill's thread; false once it is over. */
@@ -614,9 +619,8 @@ static bool generate_fill_op(struct gen *g, uint8_t *rec)
     }
     if (f->left > 0) {
         int slot = find_slot(g, WANT_EMPTY);
-        while (slot < 0 || f->taken[slot])
+        while (slot < 0 || fill_holds(f, (unsigned)slot))
             slot = (int)prng_below(&g->rng, g->slots);
-        f->taken[slot] = true;
         struct request rq = {.size_word = f->size_word, .size = size_word_decode(f->size_word)};
         write_header(g, f->kind, (unsigned)slot, rec);
         record_put_word(rec, REC_SIZE_WORD, rq.size_word);

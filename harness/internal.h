@@ -55,6 +55,14 @@ void record_decode(const uint8_t *rec, struct op *op);
 bool record_encode(const struct op *op, uint8_t *rec);
 void record_put_word(uint8_t *rec, unsigned at, uint32_t word);
 
+/* ---- gen.c and mutate.c: the fill, one shape both make ---- */
+
+/* A fill (gen.c, mutate.c's fill edit): blocks of one size of 1 KiB or
+ * more, about this many bytes in all, enough to fill several pages or
+ * slabs of their class; at least FILL_MIN_BLOCKS of them. */
+#define FILL_BYTES      ((size_t)256 << 10)
+#define FILL_MIN_BLOCKS 8
+
 /* ---- mutate.c: the structure-aware mutator's edits ---- */
 
 /* X(id, name, function, weight): each edit, and how often it is drawn. */

@@ -27,10 +27,8 @@
  * make it flush. */
 #define HANDOFF_MIN 8
 #define HANDOFF_MAX 48
-/* A fill's blocks: several pages or slabs of a class of 1 KiB or more. */
-#define FILL_MIN   8
-#define FILL_MAX   48
-#define FILL_BYTES ((size_t)256 << 10)
+/* A fill's most blocks (internal.h, FILL_BYTES), in consecutive slots. */
+#define FILL_MAX 48
 /* Above this many operations an edit that lengthens the program applies
  * with probability GROWTH_SOFT_LIMIT / length: long programs stay
  * reachable (some bugs need thousands of operations) without every input
@@ -299,7 +297,7 @@ static bool fill(struct mutation_input *in)
 {
     size_t size = near_edge(in, ((size_t)1 << (10 + pick(in, 6))) + pick(in, 4096));
     size_t n = FILL_BYTES / size;
-    n = n < FILL_MIN ? FILL_MIN : n > FILL_MAX ? FILL_MAX : n;
+    n = n < FILL_MIN_BLOCKS ? FILL_MIN_BLOCKS : n > FILL_MAX ? FILL_MAX : n;
     size_t frees = 1 + pick(in, 3);
     bool in_heap = prng_percent(&in->rng, 50);
     size_t k = n + frees + 2 * in_heap;

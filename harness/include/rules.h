@@ -403,11 +403,17 @@ static inline bool rule_is_power_of_two(size_t x)
     return x != 0 && (x & (x - 1)) == 0;
 }
 
+/* Whether n*m does not fit in a size_t. */
+static inline bool rule_product_overflows(size_t count, size_t size)
+{
+    return size != 0 && count > SIZE_MAX / size;
+}
+
 /* The byte count n*m of a request (saturated), and whether it must fail:
  * n*m overflows, or it is above PTRDIFF_MAX. */
 RULES_HOT bool rule_request_is_impossible(size_t count, size_t size, size_t *bytes)
 {
-    if (size != 0 && count > SIZE_MAX / size) {
+    if (rule_product_overflows(count, size)) {
         *bytes = SIZE_MAX;
         return true;
     }
@@ -953,8 +959,8 @@ RULES_HOT struct verdict rule_failure_errno(struct verdict v, int saved_errno, e
  * reallocarray accepts either, and mimalloc has set it since 2026. */
 static inline bool rule_overflow_errno_allowed(const struct op *op, int saved_errno)
 {
-    return saved_errno == EOVERFLOW && op->kind == OP_REALLOCARRAY && op->size != 0 &&
-           op->count > SIZE_MAX / op->size;
+    return saved_errno == EOVERFLOW && op->kind == OP_REALLOCARRAY &&
+           rule_product_overflows(op->count, op->size);
 }
 
 /* posix_memalign reports through its return value and must leave *p alone. */

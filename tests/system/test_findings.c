@@ -23,11 +23,18 @@ static const char two_findings[] = "t0 malloc s0 100\nt0 malloc s1 10\nt0 malloc
                                    "t0 malloc s7 10\nt0 free s5\nt0 free s6\nt0 free s7\n"
                                    "t0 check s4\n";
 
-static void setup_files(char *dir, size_t len, char *program, size_t program_len)
+/* A fresh directory holding one program, `name`, of the text given. */
+static void temp_program(char *dir, size_t len, char *program, size_t program_len, const char *name,
+                         const char *text)
 {
     make_temp_dir(dir, len);
-    snprintf(program, program_len, "%s/two.txt", dir);
-    write_file(program, two_findings);
+    snprintf(program, program_len, "%s/%s", dir, name);
+    write_file(program, text);
+}
+
+static void setup_files(char *dir, size_t len, char *program, size_t program_len)
+{
+    temp_program(dir, len, program, program_len, "two.txt", two_findings);
 }
 
 /* Each harmed block is set aside (never freed again, so the end of the
@@ -36,10 +43,9 @@ static void setup_files(char *dir, size_t len, char *program, size_t program_len
 START_TEST(keep_going_reports_each_finding_once)
 {
     char dir[64], program[128], lib[512];
-    make_temp_dir(dir, sizeof dir);
-    snprintf(program, sizeof program, "%s/three.txt", dir);
-    write_file(program, "t0 malloc s1 96\nt0 malloc s2 100\nt0 malloc s3 99\n"
-                        "t0 malloc s4 33\nt0 free s2\nt0 free s1\n");
+    temp_program(dir, sizeof dir, program, sizeof program, "three.txt",
+                 "t0 malloc s1 96\nt0 malloc s2 100\nt0 malloc s3 99\n"
+                 "t0 malloc s4 33\nt0 free s2\nt0 free s1\n");
     defective_library(lib, sizeof lib, "misalign");
     const char *once[] = {"gauntlet", "run", "--alloc", lib, program, NULL};
     spawn_run(once, &r);
@@ -70,10 +76,9 @@ END_TEST
 START_TEST(heap_destroy_sets_its_stranger_aside)
 {
     char dir[64], program[128], lib[512];
-    make_temp_dir(dir, sizeof dir);
-    snprintf(program, sizeof program, "%s/stranger.txt", dir);
-    write_file(program, "t0 malloc s0 100\nt0 heap_malloc s1 200\nt0 heap_destroy\n"
-                        "t0 malloc s2 100\nt0 check s0\nt0 free s0\nt0 check s2\n");
+    temp_program(dir, sizeof dir, program, sizeof program, "stranger.txt",
+                 "t0 malloc s0 100\nt0 heap_malloc s1 200\nt0 heap_destroy\n"
+                 "t0 malloc s2 100\nt0 check s0\nt0 free s0\nt0 check s2\n");
     defective_library(lib, sizeof lib, "heap_adopts_stranger");
     const char *all[] = {"gauntlet", "run", "--keep-going", "--alloc", lib, program, NULL};
     spawn_run(all, &r);
@@ -178,9 +183,8 @@ END_TEST
 START_TEST(repeat_says_in_how_many_runs_it_failed)
 {
     char dir[64], program[128], lib[512];
-    make_temp_dir(dir, sizeof dir);
-    snprintf(program, sizeof program, "%s/one.txt", dir);
-    write_file(program, "t0 malloc s1 96\nt1 free s1\n");
+    temp_program(dir, sizeof dir, program, sizeof program, "one.txt",
+                 "t0 malloc s1 96\nt1 free s1\n");
     defective_library(lib, sizeof lib, "misalign");
     const char *repeat[] = {"gauntlet", "run",     "--repeat", "3",     "--mode",
                             "free",     "--alloc", lib,        program, NULL};

@@ -257,6 +257,20 @@ static bool is_handoff(const uint8_t *after, size_t at, size_t k)
     return true;
 }
 
+/* Where the edit inserted k records (*at), the rest of the program
+ * unchanged around them, that `shape` accepts; false when nowhere. */
+static bool inserted_whole(const struct edited *ed, size_t k,
+                           bool (*shape)(const uint8_t *after, size_t at, size_t k), size_t *at)
+{
+    for (*at = 0; *at <= ed->size / REC; (*at)++)
+        if (memcmp(ed->after, ed->before, *at * REC) == 0 &&
+            memcmp(ed->after + (*at + k) * REC, ed->before + *at * REC, ed->size - *at * REC) ==
+                0 &&
+            shape(ed->after, *at, k))
+            return true;
+    return false;
+}
+
 /* Whether the k records at `at` of `after` are a fill: n >= 8 mallocs (or
  * heap_mallocs) of one size of 1 KiB or more by one thread into consecutive
  * slots, then frees of some of them by that thread, with a heap_visit
@@ -294,16 +308,11 @@ START_TEST(fill_makes_pages_of_one_size_then_frees_some)
         edit(&e, MUT_FILL, 16, 2, seed, NULL);
         if (!e.applied) continue;
         applied++;
-        size_t k = (e.out - e.size) / REC, records = e.size / REC;
-        bool found = false;
-        size_t at = 0;
-        for (; at <= records && !found; at++)
-            found = memcmp(e.after, e.before, at * REC) == 0 &&
-                    memcmp(e.after + (at + k) * REC, e.before + at * REC, e.size - at * REC) == 0 &&
-                    is_fill(e.after, at, k);
-        ck_assert_msg(found, "seed %llu: no fill inserted whole", (unsigned long long)seed);
+        size_t k = (e.out - e.size) / REC, at;
+        ck_assert_msg(inserted_whole(&e, k, is_fill, &at), "seed %llu: no fill inserted whole",
+                      (unsigned long long)seed);
         struct op first;
-        decode_at(e.after, at - 1, &first);
+        decode_at(e.after, at, &first);
         in_heap += first.kind == OP_HEAP_MALLOC;
         /* No room for the fill: nothing inserted. */
         bool done;
@@ -324,14 +333,10 @@ START_TEST(handoff_has_another_thread_free_a_burst)
         edit(&e, MUT_HANDOFF, 16, 2, seed, NULL);
         if (!e.applied) continue;
         applied++;
-        size_t k = (e.out - e.size) / REC, records = e.size / REC;
+        size_t k = (e.out - e.size) / REC, at;
         ck_assert_uint_ge(k, 3 * 8);
-        bool found = false;
-        for (size_t at = 0; at <= records && !found; at++)
-            found = memcmp(e.after, e.before, at * REC) == 0 &&
-                    memcmp(e.after + (at + k) * REC, e.before + at * REC, e.size - at * REC) == 0 &&
-                    is_handoff(e.after, at, k);
-        ck_assert_msg(found, "seed %llu: no handoff inserted whole", (unsigned long long)seed);
+        ck_assert_msg(inserted_whole(&e, k, is_handoff, &at),
+                      "seed %llu: no handoff inserted whole", (unsigned long long)seed);
         restarts += k % 3 == 0;
         /* No room for the burst: nothing inserted. */
         bool done;
