@@ -22,6 +22,18 @@
 #define NO_COVERAGE
 #endif
 
+/* Four words, a GCC/clang vector: with AVX2 one instruction. Loops over
+ * them are compiled twice (target clones), AVX2 and the baseline, where
+ * the compiler splits a quad into SSE2 pairs. GCC only: clang (the fuzz
+ * targets' compiler) refuses clones beside its no_sanitize("coverage"). */
+typedef uint64_t word_quad __attribute__((vector_size(32)));
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
 /* ---- prng.c: the seeded PRNG of the generator and the mutator ---- */
 
 struct prng {
@@ -159,24 +171,17 @@ bool first_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t 
 
 bool find_nonzero_byte(const void *block, size_t size, size_t *offset, uint8_t *value);
 
-/* ---- shadow_map.c: live blocks by address, for the overlap check ---- */
+/* ---- shadow_map.c: the live blocks' ranges, for the overlap check ---- */
 
-struct shadow_range {
-    uintptr_t start, end; /* [start, end) */
-};
-
-#define SHADOW_LEVELS      3 /* ranges up to 4 KiB, up to 1 MiB, longer */
-#define SHADOW_BUCKET_BITS 8
-#define SHADOW_BUCKETS     (1u << SHADOW_BUCKET_BITS)
-
-/* Zeroed memory is an empty map; a map whose every range was removed is
- * empty again (nothing to rewrite between runs). */
+/* The live ranges packed at the front of two arrays, in no order; every
+ * entry past the last is {0, 0}, which meets nothing. Zeroed memory is an
+ * empty map; a map whose every range was removed is empty again (nothing
+ * to rewrite between runs). */
 struct shadow_map {
-    struct shadow_range range[GAUNTLET_MAX_SLOTS];               /* by slot */
-    uint16_t next[GAUNTLET_MAX_SLOTS], prev[GAUNTLET_MAX_SLOTS]; /* chain links: slot + 1 */
-    uint8_t level[GAUNTLET_MAX_SLOTS];
-    uint16_t heads[SHADOW_LEVELS][SHADOW_BUCKETS];
-    uint32_t count[SHADOW_LEVELS];
+    uintptr_t start[GAUNTLET_MAX_SLOTS], end[GAUNTLET_MAX_SLOTS]; /* [start, end) */
+    uint8_t index_of[GAUNTLET_MAX_SLOTS];                         /* by slot */
+    uint8_t slot_of[GAUNTLET_MAX_SLOTS];                          /* by index */
+    uint32_t count;
 };
 
 /* Inserts [start, end) for slot `id` (not in the map); when it meets

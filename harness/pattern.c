@@ -1,6 +1,6 @@
 /*
  * pattern.c — rules.h's content pattern, written and read fast: a word (or
- * two, as a vector) at a time instead of pattern_byte() per byte, in the
+ * four, as a vector) at a time instead of pattern_byte() per byte, in the
  * regions pattern_next_region() samples. Filling costs one add per word.
  * The unit tests hold it to rules.h's byte-by-byte definition. Also the
  * zero-byte scan calloc's check starts from.
@@ -23,11 +23,6 @@ NO_COVERAGE static inline uint64_t bytes_at(uint64_t base, size_t o)
     return lo >> shift | (lo + STEP) << (63 - shift) << 1;
 }
 
-static void store_word(uint8_t *at, uint64_t word)
-{
-    memcpy(at, &word, 8);
-}
-
 static uint64_t load_word(const uint8_t *at)
 {
     uint64_t word;
@@ -35,96 +30,121 @@ static uint64_t load_word(const uint8_t *at)
     return word;
 }
 
-/*
- * Ranges of CHUNK bytes or more go a chunk (four words) at a time: one
- * chunk at each end at any offset, aligned ones between (overlapping the
- * ends), so that a block of a few hundred bytes takes a few predictable
- * steps. A chunk is a GCC/clang vector; the range loops are compiled twice
- * (target clones), with AVX2 a chunk is one instruction, elsewhere the
- * compiler splits it into SSE2 pairs. Checking a range accumulates the
- * differences and tests them once, at the end: a test per chunk (a
- * horizontal OR) would cost more than the reads.
- */
-typedef uint64_t word_pair __attribute__((vector_size(16)));
-typedef uint64_t word_quad __attribute__((vector_size(32)));
-#define CHUNK 32
-
-/* GCC only: clang (the fuzz targets' compiler) refuses clones beside its
- * no_sanitize("coverage"), and splits the quads into SSE2 pairs. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
-    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define VECTOR_CLONES
-#endif
-
-/* The pattern bytes at offsets [o, o + 16), as bytes_at is for 8. */
-NO_COVERAGE static inline __attribute__((always_inline)) word_pair pair_at(uint64_t base, size_t o)
-{
-    uint64_t lo = base + (uint64_t)(o / 8) * STEP;
-    unsigned shift = 8 * (unsigned)(o % 8);
-    word_pair low = {lo, lo + STEP}, high = low + STEP;
-    return low >> shift | high << (63 - shift) << 1;
-}
-
-/* The chunk at offset o, from two pairs (a quad shifted by a variable count
- * has no SSE2 form and would be split word by word); a macro, since a
- * function returning a quad would change its ABI with the target. */
-#define CHUNK_AT(base, o)                                                                          \
-    ({                                                                                             \
-        word_pair low_ = pair_at((base), (o)), high_ = pair_at((base), (o) + 16);                  \
-        (word_quad){low_[0], low_[1], high_[0], high_[1]};                                         \
-    })
+#define CHUNK 32 /* bytes: a word_quad */
 
 /* The aligned chunk whose first word is `word`. */
 #define CHUNK_OF(word) ((word_quad){(word), (word) + STEP, (word) + 2 * STEP, (word) + 3 * STEP})
 
-/* [start, end), at least CHUNK bytes. */
+/*
+ * A range is written and read in a few pieces that overlap, of one width
+ * per band of lengths, rather than a byte or word at a time: with sizes
+ * drawn at random, loops whose trip count varies with the size end in
+ * mispredicted branches, which cost more than the bytes (only the chunk
+ * loop of the longer ranges is left).
+ *   - shorter than 8 bytes: seven single bytes at min(k, n - 1);
+ *   - 8 to 31 bytes: four words at min(8k, n - 8);
+ *   - longer: the word at the start, aligned chunks, and four words at the
+ *     end, at min(i + 8k, end - 8) from where the chunks stopped.
+ * Every piece lies inside the range, so nothing outside is written or read.
+ * Checking a range accumulates the differences and tests them once, at the
+ * end: a test per chunk (a horizontal OR) would cost more than the reads.
+ */
+#define END_WORDS 4
+#define INLINE    static inline __attribute__((always_inline))
+
+/* One piece: written when filling, else its differing bits returned. The
+ * walks below take `fill` as a constant, so each is compiled twice, once
+ * writing and once reading (a reading walk never writes through `block`). */
+NO_COVERAGE INLINE uint64_t word_piece(uint8_t *at, uint64_t word, bool fill)
+{
+    if (fill) {
+        memcpy(at, &word, 8);
+        return 0;
+    }
+    return load_word(at) ^ word;
+}
+
+/* 32 bytes or more. */
+NO_COVERAGE INLINE uint64_t chunks_walk(uint8_t *block, uint64_t base, size_t start, size_t end,
+                                        bool fill)
+{
+    uint64_t differ = word_piece(block + start, bytes_at(base, start), fill);
+    size_t i = (start + 7) & ~(size_t)7;
+    word_quad chunk = CHUNK_OF(base + (uint64_t)(i / 8) * STEP), x, quads = {0, 0, 0, 0};
+    for (; i + CHUNK <= end; i += CHUNK, chunk += 4 * STEP) {
+        if (fill) {
+            memcpy(block + i, &chunk, CHUNK);
+        } else {
+            memcpy(&x, block + i, CHUNK);
+            quads |= x ^ chunk;
+        }
+    }
+    for (unsigned k = 0; k < END_WORDS; k++) {
+        size_t at = i + 8 * k < end - 8 ? i + 8 * k : end - 8;
+        differ |= word_piece(block + at, bytes_at(base, at), fill);
+    }
+    return differ | quads[0] | quads[1] | quads[2] | quads[3];
+}
+
+/* 8 to 31 bytes. */
+NO_COVERAGE INLINE uint64_t words_walk(uint8_t *block, uint64_t base, size_t start, size_t end,
+                                       bool fill)
+{
+    uint64_t differ = 0;
+    for (unsigned k = 0; k < END_WORDS; k++) {
+        size_t at = start + 8 * k < end - 8 ? start + 8 * k : end - 8;
+        differ |= word_piece(block + at, bytes_at(base, at), fill);
+    }
+    return differ;
+}
+
+/* 1 to 7 bytes. */
+NO_COVERAGE INLINE uint64_t bytes_walk(uint8_t *block, uint64_t base, size_t start, size_t end,
+                                       bool fill)
+{
+    uint64_t word = bytes_at(base, start), differ = 0;
+    for (size_t k = 0; k < 7; k++) {
+        size_t at = k < end - start - 1 ? k : end - start - 1;
+        uint8_t want = (uint8_t)(word >> (8 * at));
+        if (fill)
+            block[start + at] = want;
+        else
+            differ |= (uint8_t)(block[start + at] ^ want);
+    }
+    return differ;
+}
+
 VECTOR_CLONES NO_COVERAGE static void fill_chunks(uint8_t *block, uint64_t base, size_t start,
                                                   size_t end)
 {
-    word_quad chunk = CHUNK_AT(base, start);
-    memcpy(block + start, &chunk, CHUNK);
-    size_t i = (start + 7) & ~(size_t)7;
-    chunk = CHUNK_OF(base + (uint64_t)(i / 8) * STEP);
-    for (; i + CHUNK <= end; i += CHUNK, chunk += 4 * STEP)
-        memcpy(block + i, &chunk, CHUNK);
-    chunk = CHUNK_AT(base, end - CHUNK);
-    memcpy(block + end - CHUNK, &chunk, CHUNK);
+    chunks_walk(block, base, start, end, true);
 }
 
-/* Whether any byte of [start, end), at least CHUNK bytes, differs. */
 VECTOR_CLONES NO_COVERAGE static bool chunks_differ(const uint8_t *block, uint64_t base,
                                                     size_t start, size_t end)
 {
-    word_quad x, differ;
-    memcpy(&x, block + start, CHUNK);
-    differ = x ^ CHUNK_AT(base, start);
-    size_t i = (start + 7) & ~(size_t)7;
-    word_quad chunk = CHUNK_OF(base + (uint64_t)(i / 8) * STEP);
-    for (; i + CHUNK <= end; i += CHUNK, chunk += 4 * STEP) {
-        memcpy(&x, block + i, CHUNK);
-        differ |= x ^ chunk;
-    }
-    memcpy(&x, block + end - CHUNK, CHUNK);
-    differ |= x ^ CHUNK_AT(base, end - CHUNK);
-    return (differ[0] | differ[1] | differ[2] | differ[3]) != 0;
+    return chunks_walk((uint8_t *)block, base, start, end, false) != 0;
 }
 
 NO_COVERAGE static void fill_range(uint8_t *block, uint64_t base, size_t start, size_t end)
 {
-    if (end - start >= CHUNK) {
+    size_t length = end - start;
+    if (length >= CHUNK)
         fill_chunks(block, base, start, end);
-    } else if (end - start >= 8) {
-        store_word(block + start, bytes_at(base, start));
-        size_t i = (start + 7) & ~(size_t)7;
-        for (uint64_t word = base + (uint64_t)(i / 8) * STEP; i + 8 <= end; i += 8, word += STEP)
-            store_word(block + i, word);
-        store_word(block + end - 8, bytes_at(base, end - 8));
-    } else {
-        for (size_t i = start; i < end; i++)
-            block[i] = pattern_byte(base, i);
-    }
+    else if (length >= 8)
+        words_walk(block, base, start, end, true);
+    else if (length)
+        bytes_walk(block, base, start, end, true);
+}
+
+/* Whether any byte of [start, end) differs from the pattern. */
+NO_COVERAGE static bool range_differs(const uint8_t *block, uint64_t base, size_t start, size_t end)
+{
+    size_t length = end - start;
+    uint8_t *bytes = (uint8_t *)block; /* read only: the walks' fill is false */
+    if (length >= CHUNK) return chunks_differ(block, base, start, end);
+    if (length >= 8) return words_walk(bytes, base, start, end, false) != 0;
+    return length && bytes_walk(bytes, base, start, end, false) != 0;
 }
 
 /* Names the first differing byte of a word found at `offset`. */
@@ -157,26 +177,31 @@ NO_COVERAGE static bool locate_mismatch(const uint8_t *block, uint64_t base, siz
     return check_word(block, end - 8, bytes_at(base, end - 8), m);
 }
 
-/* The first mismatch of the range, if any. A difference the chunks saw
- * that the word-by-word reading no longer finds was written meanwhile by
- * someone other than the harness: it is not passed over but named at the
- * range's first byte (as read now). */
+/* The first changed byte of [start, end), byte by byte; true when none. */
+NO_COVERAGE static bool locate_byte(const uint8_t *block, uint64_t base, size_t start, size_t end,
+                                    struct pattern_mismatch *m)
+{
+    for (size_t i = start; i < end; i++)
+        if (block[i] != pattern_byte(base, i)) {
+            m->offset = i;
+            m->expected = pattern_byte(base, i);
+            m->actual = block[i];
+            return false;
+        }
+    return true;
+}
+
+/* The first mismatch of the range, if any. A difference the first reading
+ * saw that the second (byte or word by word) no longer finds was written
+ * meanwhile by someone other than the harness: it is not passed over but
+ * named at the range's first byte (as read now). */
 NO_COVERAGE static bool verify_range(const uint8_t *block, uint64_t base, size_t start, size_t end,
                                      struct pattern_mismatch *m)
 {
-    if (end - start < 8) {
-        for (size_t i = start; i < end; i++)
-            if (block[i] != pattern_byte(base, i)) {
-                m->offset = i;
-                m->expected = pattern_byte(base, i);
-                m->actual = block[i];
-                return false;
-            }
-        return true;
-    }
-    if (end - start < CHUNK) return locate_mismatch(block, base, start, end, m);
-    if (!chunks_differ(block, base, start, end)) return true;
-    if (!locate_mismatch(block, base, start, end, m)) return false;
+    if (!range_differs(block, base, start, end)) return true;
+    if (end - start < 8 ? !locate_byte(block, base, start, end, m)
+                        : !locate_mismatch(block, base, start, end, m))
+        return false;
     m->offset = start;
     m->expected = pattern_byte(base, start);
     m->actual = block[start];

@@ -1,101 +1,45 @@
 /*
- * shadow_map.c — the live blocks by address, for the overlap check: does a
- * new range meet a live one? Nothing moves on insert or remove. Each live
- * range is filed once, by the granule its start falls in, at the level
- * whose granule is at least its length: 4 KiB, 1 MiB, or (longer) one list.
- * A range of level k that meets [s, e) starts in one of the granules from
- * the one before s's to e-1's, so a query walks those buckets' chains at
- * each level that holds anything (two or three chains of a few entries for
- * a small block). Chains are linked through per-slot arrays, so insert and
- * remove are O(1) once the query is done, and zeroed memory is an empty map
- * (links hold slot + 1; 0 ends a chain).
+ * shadow_map.c — the live blocks' ranges, for the overlap check: does a new
+ * range meet a live one? The ranges are packed at the front of two arrays
+ * and a query compares them all, four at a time, with no branch but the
+ * loop's: a program holds at most GAUNTLET_MAX_SLOTS blocks, and reading
+ * them all costs less than the mispredicted branches of any index that
+ * finds a few (chains per address granule, tree descents). Nothing moves
+ * on insert; a removal moves the last range into the hole.
  */
 #include "internal.h"
 
 #include <string.h>
 
-_Static_assert(GAUNTLET_MAX_SLOTS < UINT16_MAX, "links hold slot + 1 in 16 bits");
+_Static_assert(GAUNTLET_MAX_SLOTS <= 256, "slots and indices fit in a byte");
+_Static_assert(GAUNTLET_MAX_SLOTS % 4 == 0, "the scan reads whole quads");
 
-/* Level k's granule is 1 << level_shift[k]; the last level has none. */
-static const unsigned level_shift[SHADOW_LEVELS - 1] = {12, 20};
-
-/* Queries spanning more granules than this scan the level's entries instead. */
-#define MAX_GRANULES 8
-
-static unsigned level_of(uintptr_t length)
+/* Whether a live range meets [start, end). The quad read past the last
+ * range reads entries of {0, 0}, which meet nothing. */
+VECTOR_CLONES NO_COVERAGE static bool any_meets(const struct shadow_map *m, uintptr_t start,
+                                                uintptr_t end)
 {
-    unsigned k = 0;
-    while (k < SHADOW_LEVELS - 1 && length > ((uintptr_t)1 << level_shift[k]))
-        k++;
-    return k;
-}
-
-static inline unsigned bucket_of(unsigned level, uintptr_t start)
-{
-    if (level == SHADOW_LEVELS - 1) return 0;
-    uint64_t granule = (uint64_t)(start >> level_shift[level]);
-    return (unsigned)((granule * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - SHADOW_BUCKET_BITS));
-}
-
-NO_COVERAGE static inline bool meets(const struct shadow_range *r, uintptr_t start, uintptr_t end)
-{
-    return r->start < end && start < r->end;
-}
-
-/* The first entry of a chain that meets [start, end), or -1. */
-NO_COVERAGE static inline int32_t walk(const struct shadow_map *m, uint16_t link, uintptr_t start,
-                                       uintptr_t end)
-{
-    for (; link; link = m->next[link - 1])
-        if (meets(&m->range[link - 1], start, end)) return link - 1;
-    return -1;
-}
-
-/* Every entry of a level, for a query too long to walk granule by granule. */
-NO_COVERAGE static int32_t scan_level(const struct shadow_map *m, unsigned level, uintptr_t start,
-                                      uintptr_t end)
-{
-    for (unsigned b = 0; b < SHADOW_BUCKETS; b++) {
-        int32_t hit = walk(m, m->heads[level][b], start, end);
-        if (hit >= 0) return hit;
+    word_quad hit = {0, 0, 0, 0}, s = hit + start, e = hit + end;
+    for (uint32_t i = 0; i < m->count; i += 4) {
+        word_quad starts, ends;
+        memcpy(&starts, &m->start[i], sizeof starts);
+        memcpy(&ends, &m->end[i], sizeof ends);
+        hit |= (word_quad)(starts < e) & (word_quad)(s < ends);
     }
-    return -1;
-}
-
-/* Level k's ranges meeting [start, end). */
-NO_COVERAGE static int32_t find_at_level(const struct shadow_map *m, unsigned k, uintptr_t start,
-                                         uintptr_t end)
-{
-    unsigned shift = level_shift[k];
-    uintptr_t first = start >> shift, last = (end - 1) >> shift;
-    if (first > 0) first--; /* a range of this level may begin one granule before */
-    if (last - first >= MAX_GRANULES) return scan_level(m, k, start, end);
-    for (uintptr_t g = first; g <= last; g++) {
-        int32_t hit = walk(m, m->heads[k][bucket_of(k, g << shift)], start, end);
-        if (hit >= 0) return hit;
-    }
-    return -1;
-}
-
-NO_COVERAGE static int32_t find(const struct shadow_map *m, uintptr_t start, uintptr_t end)
-{
-    int32_t hit = -1;
-    for (unsigned k = 0; k < SHADOW_LEVELS - 1 && hit < 0; k++)
-        if (m->count[k]) hit = find_at_level(m, k, start, end);
-    if (hit < 0 && m->count[SHADOW_LEVELS - 1])
-        hit = walk(m, m->heads[SHADOW_LEVELS - 1][0], start, end);
-    return hit;
+    return (hit[0] | hit[1] | hit[2] | hit[3]) != 0;
 }
 
 /* Of the ranges meeting [start, end), the lowest slot: a report names the
- * same live block whichever the chains met first (a reproducer scans the
- * slots in order). Removed ranges are {0, 0} and meet nothing. */
+ * same live block whatever the order of the arrays (a reproducer scans the
+ * slots in order). */
 NO_COVERAGE static int32_t lowest_meeting(const struct shadow_map *m, uintptr_t start,
                                           uintptr_t end)
 {
-    for (int32_t id = 0; id < GAUNTLET_MAX_SLOTS; id++)
-        if (meets(&m->range[id], start, end)) return id;
-    return -1;
+    int32_t lowest = -1;
+    for (uint32_t i = 0; i < m->count; i++)
+        if (m->start[i] < end && start < m->end[i] && (lowest < 0 || m->slot_of[i] < lowest))
+            lowest = m->slot_of[i];
+    return lowest;
 }
 
 int32_t shadow_map_insert(struct shadow_map *m, int32_t id, uintptr_t start, uintptr_t end)
@@ -103,16 +47,12 @@ int32_t shadow_map_insert(struct shadow_map *m, int32_t id, uintptr_t start, uin
 #ifdef GAUNTLET_ABLATE_MAP /* ci/bench-oracle-parts.sh only: a build that checks nothing */
     return -1;
 #endif
-    if (find(m, start, end) >= 0) return lowest_meeting(m, start, end);
-    unsigned level = level_of(end - start), b = bucket_of(level, start);
-    uint16_t link = (uint16_t)(id + 1), head = m->heads[level][b];
-    m->range[id] = (struct shadow_range){start, end};
-    m->level[id] = (uint8_t)level;
-    m->next[id] = head;
-    m->prev[id] = 0;
-    if (head) m->prev[head - 1] = link;
-    m->heads[level][b] = link;
-    m->count[level]++;
+    if (any_meets(m, start, end)) return lowest_meeting(m, start, end);
+    uint32_t i = m->count++;
+    m->start[i] = start;
+    m->end[i] = end;
+    m->index_of[id] = (uint8_t)i;
+    m->slot_of[i] = (uint8_t)id;
     return -1;
 }
 
@@ -121,22 +61,17 @@ void shadow_map_remove(struct shadow_map *m, int32_t id)
 #ifdef GAUNTLET_ABLATE_MAP
     return;
 #endif
-    unsigned level = m->level[id];
-    uint16_t next = m->next[id], prev = m->prev[id];
-    if (prev)
-        m->next[prev - 1] = next;
-    else
-        m->heads[level][bucket_of(level, m->range[id].start)] = next;
-    if (next) m->prev[next - 1] = prev;
-    m->next[id] = m->prev[id] = 0;
-    m->range[id] = (struct shadow_range){0, 0};
-    m->count[level]--;
+    uint32_t i = m->index_of[id], last = --m->count;
+    m->start[i] = m->start[last];
+    m->end[i] = m->end[last];
+    m->slot_of[i] = m->slot_of[last];
+    m->index_of[m->slot_of[i]] = (uint8_t)i;
+    m->start[last] = m->end[last] = 0;
+    m->slot_of[last] = 0;
+    m->index_of[id] = 0;
 }
 
 uint32_t shadow_map_count(const struct shadow_map *m)
 {
-    uint32_t n = 0;
-    for (unsigned k = 0; k < SHADOW_LEVELS; k++)
-        n += m->count[k];
-    return n;
+    return m->count;
 }
