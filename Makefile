@@ -38,7 +38,7 @@ INC_cli      := -Iharness/include -Icli
 INC_campaign := -Iharness/include -Icli -Ifuzzers/campaign
 INC_stress   := -Iharness/include -Icli -Istress -Itrace # the trace: workload reads traces
 INC_trace    := -Iharness/include -Icli -Itrace
-INC_unit     := -Iharness -Iharness/include -Itests/support
+INC_unit     := -Iharness -Iharness/include -Itests/support -Icli # cli.h: the bench's raw replay
 INC_system   := -Iharness/include -Itests/support -Itrace # trace_codec.h: hand-made traces
 
 BUILD    := build
@@ -56,7 +56,7 @@ CMD_OBJ  := $(CLI_SRC:%.c=$(OBJ)/%.o) $(CAMPAIGN_SRC:%.c=$(OBJ)/%.o) $(STRESS_SR
 LIB_HDR  := $(wildcard harness/*.h harness/include/*.h)
 
 SUPPORT_SRC := $(wildcard tests/support/*.c)
-UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c) cli/bench_replay.c # in process, no children
 SYSTEM_SRC := $(wildcard tests/system/*.c)
 LONG_SRC := $(wildcard tests/long/*.c)
 DEFECTS  := $(shell awk '!/^#/ && NF {print $$1}' tests/defective/defects.list 2>/dev/null) none

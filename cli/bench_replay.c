@@ -78,8 +78,10 @@ static void raw_resize(const struct allocator *a, const struct op *op, struct ra
     default:
         q = op->kind == OP_REALLOC ? a->realloc(r->block, op->size)
                                    : a->reallocarray(r->block, op->count, op->size);
+        /* A failure keeps the block as it was (sized frees are given its size). */
+        if (q == NULL && op->size != 0 && op->count != 0) return;
         r->in_heap &= q == r->block;
-        if (q != NULL || op->size == 0 || op->count == 0) r->block = q;
+        r->block = q;
         r->size = op->size * (op->kind == OP_REALLOC ? 1 : op->count);
         r->align = 0;
         r->resized = true;
@@ -125,9 +127,12 @@ void bench_replay_raw(const struct program *p, const struct allocator *a)
         enum op_kind kind = (enum op_kind)op->kind;
         if (missing & (UINT32_C(1) << kind)) continue;
         if (op_allocates(kind)) {
+            /* The slot's block first, as the executor's implicit free: the
+             * other order is another program, whose calls the checked run
+             * never made (and which meets bugs of its own). */
+            if (r->block) raw_release(a, r, false);
             size_t bytes, align;
             void *q = raw_allocate(&x, a, op, &bytes, &align);
-            raw_release(a, r, false);
             *r = (struct raw_slot){
                 q, bytes, align, false, op_made_by_new(kind), kind == OP_HEAP_MALLOC};
         } else if (op_resizes(kind)) {
@@ -145,7 +150,7 @@ void bench_replay_raw(const struct program *p, const struct allocator *a)
         }
     }
     for (unsigned s = 0; s < GAUNTLET_MAX_SLOTS; s++) {
-        raw_release(a, &x.slot[s], false);
+        if (x.slot[s].block) raw_release(a, &x.slot[s], false);
         x.slot[s] = (struct raw_slot){0};
     }
     rule_heap_end(&a->own.heap_delete, x.heap);

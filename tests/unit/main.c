@@ -4,6 +4,7 @@
  */
 #include "runner.h"
 
+Suite *bench_replay_suite(void);
 Suite *codec_suite(void);
 Suite *mutate_suite(void);
 Suite *findings_suite(void);
@@ -13,7 +14,8 @@ Suite *rules_suite(void);
 
 int main(void)
 {
-    static const suite_maker suites[] = {codec_suite,  findings_suite, history_suite,
-                                         mutate_suite, oracle_suite,   rules_suite};
+    static const suite_maker suites[] = {bench_replay_suite, codec_suite,  findings_suite,
+                                         history_suite,      mutate_suite, oracle_suite,
+                                         rules_suite};
     return run_suites("unit", suites, sizeof suites / sizeof *suites);
 }
