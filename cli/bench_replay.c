@@ -79,10 +79,10 @@ static void raw_resize(const struct allocator *a, const struct op *op, struct ra
         q = op->kind == OP_REALLOC ? a->realloc(r->block, op->size)
                                    : a->reallocarray(r->block, op->count, op->size);
         /* A failure keeps the block as it was (sized frees are given its size). */
-        if (q == NULL && op->size != 0 && op->count != 0) return;
+        if (q == NULL && op->size != 0 && rule_request_count(op) != 0) return;
         r->in_heap &= q == r->block;
         r->block = q;
-        r->size = op->size * (op->kind == OP_REALLOC ? 1 : op->count);
+        r->size = op->size * rule_request_count(op);
         r->align = 0;
         r->resized = true;
     }
