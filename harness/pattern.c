@@ -64,6 +64,20 @@ NO_COVERAGE INLINE uint64_t word_piece(uint8_t *at, uint64_t word, bool fill)
     return load_word(at) ^ word;
 }
 
+/* Up to 32 bytes from start, as words ending at `end`: the whole of a
+ * range of 8 to 31 bytes, or what the chunks left of a longer one (its
+ * words reach back before `start`, never before the range's own start). */
+NO_COVERAGE INLINE uint64_t words_walk(uint8_t *block, uint64_t base, size_t start, size_t end,
+                                       bool fill)
+{
+    uint64_t differ = 0;
+    for (unsigned k = 0; k < END_WORDS; k++) {
+        size_t at = start + 8 * k < end - 8 ? start + 8 * k : end - 8;
+        differ |= word_piece(block + at, bytes_at(base, at), fill);
+    }
+    return differ;
+}
+
 /* 32 bytes or more. */
 NO_COVERAGE INLINE uint64_t chunks_walk(uint8_t *block, uint64_t base, size_t start, size_t end,
                                         bool fill)
@@ -79,23 +93,8 @@ NO_COVERAGE INLINE uint64_t chunks_walk(uint8_t *block, uint64_t base, size_t st
             quads |= x ^ chunk;
         }
     }
-    for (unsigned k = 0; k < END_WORDS; k++) {
-        size_t at = i + 8 * k < end - 8 ? i + 8 * k : end - 8;
-        differ |= word_piece(block + at, bytes_at(base, at), fill);
-    }
+    differ |= words_walk(block, base, i, end, fill);
     return differ | quads[0] | quads[1] | quads[2] | quads[3];
-}
-
-/* 8 to 31 bytes. */
-NO_COVERAGE INLINE uint64_t words_walk(uint8_t *block, uint64_t base, size_t start, size_t end,
-                                       bool fill)
-{
-    uint64_t differ = 0;
-    for (unsigned k = 0; k < END_WORDS; k++) {
-        size_t at = start + 8 * k < end - 8 ? start + 8 * k : end - 8;
-        differ |= word_piece(block + at, bytes_at(base, at), fill);
-    }
-    return differ;
 }
 
 /* 1 to 7 bytes. */
