@@ -131,6 +131,16 @@ static bool one_changed(struct edited *e, struct op *was, struct op *now)
 
 static struct edited e;
 
+/* Mutation `m` of e.before, with room for `room` more bytes than it holds,
+ * inserts nothing and says so. */
+static void assert_nothing_inserted_without_room(enum mutation m, size_t room, uint64_t seed)
+{
+    bool applied;
+    size_t out = program_mutate_as(m, e.before, e.size, e.size + room, seed, NULL, &applied);
+    ck_assert(!applied);
+    ck_assert_uint_eq(out, e.size);
+}
+
 START_TEST(insert_adds_generated_operations)
 {
     for (uint64_t seed = 1; seed <= SEEDS; seed++) {
@@ -138,12 +148,7 @@ START_TEST(insert_adds_generated_operations)
         ck_assert(e.applied);
         ck_assert_uint_ge(e.out, e.size + REC);
         ck_assert_uint_le(e.out, e.size + 8 * REC);
-        /* No room: nothing inserted. */
-        bool applied;
-        size_t out =
-            program_mutate_as(MUT_INSERT_GENERATED, e.before, e.size, e.size, seed, NULL, &applied);
-        ck_assert(!applied);
-        ck_assert_uint_eq(out, e.size);
+        assert_nothing_inserted_without_room(MUT_INSERT_GENERATED, 0, seed);
     }
 }
 END_TEST
@@ -314,12 +319,7 @@ START_TEST(fill_makes_pages_of_one_size_then_frees_some)
         struct op first;
         decode_at(e.after, at, &first);
         in_heap += first.kind == OP_HEAP_MALLOC;
-        /* No room for the fill: nothing inserted. */
-        bool done;
-        size_t out =
-            program_mutate_as(MUT_FILL, e.before, e.size, e.size + 4 * REC, seed, NULL, &done);
-        ck_assert(!done);
-        ck_assert_uint_eq(out, e.size);
+        assert_nothing_inserted_without_room(MUT_FILL, 4 * REC, seed); /* not a fill's */
     }
     ck_assert_uint_ge(applied, SEEDS / 2);
     ck_assert_msg(in_heap > 0 && in_heap < applied, "%u of %u fills in the heap", in_heap, applied);
@@ -338,12 +338,7 @@ START_TEST(handoff_has_another_thread_free_a_burst)
         ck_assert_msg(inserted_whole(&e, k, is_handoff, &at),
                       "seed %llu: no handoff inserted whole", (unsigned long long)seed);
         restarts += k % 3 == 0;
-        /* No room for the burst: nothing inserted. */
-        bool done;
-        size_t out =
-            program_mutate_as(MUT_HANDOFF, e.before, e.size, e.size + 4 * REC, seed, NULL, &done);
-        ck_assert(!done);
-        ck_assert_uint_eq(out, e.size);
+        assert_nothing_inserted_without_room(MUT_HANDOFF, 4 * REC, seed); /* nor a burst's */
     }
     ck_assert_uint_ge(applied, SEEDS / 2);
     ck_assert_uint_gt(restarts, applied / 4);
