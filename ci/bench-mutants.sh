@@ -10,6 +10,8 @@
 #             a kill counts only once the original build passes the program
 #             that killed, in the same mode (free-running: 4 x FREE_REPEAT
 #             runs), so that a bug of the original met by chance is no kill;
+#             then every program made ROUNDS times in one process (`--rounds`,
+#             default 32: whether freed memory is reused, rules.h rule_reuse);
 #   mimalloc's own suite: its test-api, test-api-fill and test-stress (8
 #             threads, scale 50, 10 iterations: its default of 32 threads
 #             takes minutes on 2 cores), built from the same tree.
@@ -61,8 +63,9 @@ progs=("$work"/p*.bin)
 threaded=()
 for s in $(seq 1 "$programs"); do [ $((s % 3)) != 1 ] && threaded+=("$work/p$s.bin"); done
 free_repeat=${FREE_REPEAT:-5}
-# Lock-step, then the threaded programs free-running: the first status that
-# is not 0 (judged_mode says which).
+rounds=${ROUNDS:-32}
+# Lock-step, then the threaded programs free-running, then every program in
+# rounds: the first status that is not 0 (judged_mode says which).
 gauntlet_judge() {
   judged_mode=lockstep
   build/gauntlet run --quiet --timeout 10 --alloc "so:$tree/out/libmimalloc.so" "${progs[@]}" \
@@ -72,14 +75,21 @@ gauntlet_judge() {
   judged_mode=free
   build/gauntlet run --quiet --timeout 10 --mode free --repeat "$free_repeat" \
     --alloc "so:$tree/out/libmimalloc.so" "${threaded[@]}" > "$work/run.txt" 2>&1
+  status=$?
+  [ $status != 0 ] || [ "$rounds" = 0 ] && return $status
+  judged_mode=rounds
+  build/gauntlet run --quiet --timeout 10 --rounds "$rounds" \
+    --alloc "so:$tree/out/libmimalloc.so" "${progs[@]}" > "$work/run.txt" 2>&1
 }
 # Whether the original build passes the program that killed, in the mode it killed in.
 original_passes_killer() {
   local killer repeat=1
   killer=$(sed -n 's/^  program: *//p' "$work/run.txt" | head -n 1)
   [ -n "$killer" ] || return 0
+  local how=(--mode "$judged_mode")
   [ "$judged_mode" = free ] && repeat=$((4 * free_repeat))
-  build/gauntlet run --quiet --timeout 10 --mode "$judged_mode" --repeat "$repeat" \
+  [ "$judged_mode" = rounds ] && how=(--rounds "$rounds") repeat=4
+  build/gauntlet run --quiet --timeout 10 "${how[@]}" --repeat "$repeat" \
     --alloc "so:$work/original.so" "$killer" > /dev/null 2>&1
 }
 
@@ -140,7 +150,7 @@ echo "| sampled | $mutants (seed $seed) |"
 echo "| equivalent (same machine code) | $equivalent |"
 echo "| do not build | $unbuildable |"
 echo "| judged | $judged |"
-echo "| killed by Gauntlet (gen ${gen_flags[*]:+${gen_flags[*]} }+ run, $programs programs, the threaded ones also free-running ×$free_repeat) | $by_gauntlet ($(pct "$by_gauntlet" "$judged")) |"
+echo "| killed by Gauntlet (gen ${gen_flags[*]:+${gen_flags[*]} }+ run, $programs programs, the threaded ones also free-running ×$free_repeat, then each in $rounds rounds) | $by_gauntlet ($(pct "$by_gauntlet" "$judged")) |"
 echo "| failed by Gauntlet but the original fails that program too (not counted) | $unconfirmed |"
 echo "| killed by mimalloc's test-api, test-api-fill and test-stress | $by_suite ($(pct "$by_suite" "$judged")) |"
 echo "| killed by both | $by_both |"

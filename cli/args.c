@@ -57,6 +57,25 @@ size_t parse_cap_arg(const char *command, const char *text)
     return bytes;
 }
 
+unsigned parse_timeout_arg(const char *command, const char *text)
+{
+    uint64_t seconds;
+    if (!parse_u64_arg(text, &seconds) || seconds == 0 || seconds > 86400)
+        usage_error(command, "--timeout needs a number of seconds (1..86400), not '%s'",
+                    text ? text : "");
+    return (unsigned)seconds;
+}
+
+unsigned parse_rounds_arg(const char *command, const char *text)
+{
+    uint64_t rounds;
+    if (!parse_u64_arg(text, &rounds) || rounds < RULE_REUSE_ROUNDS_MIN ||
+        rounds > GAUNTLET_MAX_ROUNDS)
+        usage_error(command, "--rounds needs %u..%u rounds, not '%s'", RULE_REUSE_ROUNDS_MIN,
+                    GAUNTLET_MAX_ROUNDS, text ? text : "");
+    return (unsigned)rounds;
+}
+
 enum input_format parse_format_arg(const char *command, const char *text)
 {
     if (text && strcmp(text, "text") == 0) return FORMAT_TEXT;

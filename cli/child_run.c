@@ -103,6 +103,7 @@ bool child_run_file(const struct run_options *o, const char *path, struct child_
     if (o->cap) argv[n++] = "--cap", argv[n++] = o->cap;
     if (o->known) argv[n++] = "--known", argv[n++] = o->known;
     if (o->repeat) argv[n++] = "--repeat", argv[n++] = o->repeat;
+    if (o->rounds) argv[n++] = "--rounds", argv[n++] = o->rounds;
     argv[n++] = "--";
     argv[n++] = path;
     argv[n] = NULL;
@@ -137,8 +138,7 @@ bool parse_run_option(const char *command, int argc, char **argv, int *i, struct
             usage_error(command, "--mode must be lockstep or free, not '%s'", value);
         o->mode = value;
     } else if (strcmp(arg, "--timeout") == 0) {
-        if (!parse_u64_arg(value, &seconds) || seconds == 0 || seconds > 86400)
-            usage_error(command, "--timeout needs a number of seconds (1..86400)");
+        parse_timeout_arg(command, value);
         o->timeout = value;
     } else if (strcmp(arg, "--format") == 0) {
         parse_format_arg(command, value);
@@ -150,6 +150,9 @@ bool parse_run_option(const char *command, int argc, char **argv, int *i, struct
         if (!parse_u64_arg(value, &seconds) || seconds == 0 || seconds > 10000)
             usage_error(command, "--repeat needs a number of runs (1..10000)");
         o->repeat = value;
+    } else if (strcmp(arg, "--rounds") == 0) {
+        parse_rounds_arg(command, value);
+        o->rounds = value;
     } else if (strcmp(arg, "--known") == 0) {
         static struct known_findings known; /* read here, so a bad file is refused first */
         load_known_findings(command, value, &known);

@@ -29,6 +29,10 @@ enum input_format parse_format_arg(const char *command, const char *text);
 /* A live-bytes cap: a size above zero and within what this machine can give
  * (machine.c); anything else is a usage error naming `command`. */
 size_t parse_cap_arg(const char *command, const char *text);
+/* A watchdog bound: 1..86400 seconds; anything else is a usage error. */
+unsigned parse_timeout_arg(const char *command, const char *text);
+/* A number of rounds the reuse rule can judge (rules.h); else a usage error. */
+unsigned parse_rounds_arg(const char *command, const char *text);
 /* Appends the names of a --alloc list ("a,b"; "all": every installed named
  * allocator) to names[count..capacity); returns the new count. Usage errors
  * name `command`. */
@@ -149,6 +153,7 @@ struct run_options {
     const char *known;   /* NULL: none; else a --known file, read when parsed into: */
     const struct known_findings *known_findings;
     const char *repeat; /* NULL: once; else each program this many times (a race's rate) */
+    const char *rounds; /* NULL: once; else each run makes the program this many rounds */
     bool strict;
 };
 
@@ -166,7 +171,9 @@ bool parse_run_option(const char *command, int argc, char **argv, int *i, struct
     "  --known FILE       pass over violations whose signature a line of FILE matches\n"           \
     "                     (a shell pattern, or a saved report's signature: lines)\n"               \
     "  --repeat N         run each program N times, each in a fresh process: it fails when\n"      \
-    "                     any run does, and says in how many (a free-running race)\n"
+    "                     any run does, and says in how many (a free-running race)\n"              \
+    "  --rounds N         make the program N times in one process, nothing live between\n"         \
+    "                     rounds, and judge whether freed memory is reused (32..256)\n"
 
 enum verdict_status { VERDICT_PASS = 0, VERDICT_FAIL = 1, VERDICT_ERROR = 2 };
 

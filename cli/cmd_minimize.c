@@ -285,6 +285,7 @@ static void check_reproducer(struct minimize *m)
         snprintf(m->reproduction, sizeof m->reproduction, "not checked: %s", err);
         return;
     }
+    if (m->run.rounds) options.rounds = parse_rounds_arg("minimize", m->run.rounds);
     switch (reproduction_of(m, m->ops, m->count, &options, why, sizeof why)) {
     case REPRODUCTION_FAILS:
         snprintf(m->reproduction, sizeof m->reproduction,

@@ -10,21 +10,24 @@
 #include <string.h>
 
 static const char reproducer_help[] =
-    "usage: gauntlet reproducer --alloc NAME [--cap SIZE] [--strict] [--format F] FILE\n"
-    "                           [-o OUT.c]\n"
+    "usage: gauntlet reproducer --alloc NAME [--cap SIZE] [--rounds N] [--strict]\n"
+    "                           [--format F] FILE [-o OUT.c]\n"
     "\n"
     "Writes a standalone C program that makes the same allocator calls as FILE, from\n"
     "the same threads in the same order (lock-step), and judges each by Gauntlet's\n"
     "own rules (it carries them). Its header comment gives the command that\n"
     "compiles and runs it against NAME. It judges as `gauntlet run` does with the\n"
-    "same --alloc, --cap and --strict: the allocator's table (a so: library of a\n"
-    "known family gets that family's known deviations) and its sized free.\n";
+    "same --alloc, --cap, --rounds and --strict: the allocator's table (a so:\n"
+    "library of a known family gets that family's known deviations) and its sized\n"
+    "free. With --rounds N it makes the program N times and judges, as run does,\n"
+    "whether the memory freed in each round is reused.\n";
 
 int cmd_reproducer(int argc, char **argv)
 {
     const char *alloc = NULL, *in = NULL, *out = NULL;
     size_t cap = GAUNTLET_DEFAULT_CAP;
     bool strict = false;
+    unsigned rounds = 1;
     enum input_format format = FORMAT_AUTO;
     for (int i = 1; i < argc; i++) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -38,6 +41,8 @@ int cmd_reproducer(int argc, char **argv)
                 usage_error("reproducer", "--cap needs a size such as 32MiB");
         } else if (strcmp(argv[i], "--strict") == 0) {
             strict = true;
+        } else if (strcmp(argv[i], "--rounds") == 0 && value) {
+            rounds = parse_rounds_arg("reproducer", argv[++i]);
         } else if (strcmp(argv[i], "--format") == 0 && value) {
             format = parse_format_arg("reproducer", argv[++i]);
         } else if (strcmp(argv[i], "-o") == 0 && value) {
@@ -59,6 +64,7 @@ int cmd_reproducer(int argc, char **argv)
         fprintf(stderr, "gauntlet reproducer: %s\n", err);
         return EXIT_USAGE;
     }
+    options.rounds = rounds;
     reproducer_write_file(out, &p, &options);
     program_release(&p);
     return 0;

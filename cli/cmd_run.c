@@ -30,6 +30,9 @@ static const char run_help[] =
     "  --cap SIZE       live-bytes cap, default 256MiB; larger possible requests are skipped\n"
     "  --timeout SECONDS  an allocator call making no progress this long is a hang (10)\n"
     "  --strict         the allocator's known deviations count as violations\n"
+    "  --rounds N       make each program N times (32..256) in the one process, nothing\n"
+    "                   live between rounds: the resident memory must stop growing by\n"
+    "                   the second half (freed memory is reused: the `reuse` rule)\n"
     "  --keep-going     go on past violations (the harmed block set aside): each\n"
     "                   distinct one is reported once, and the end lists them all with\n"
     "                   counts; a hang or a crash still ends the program\n"
@@ -85,17 +88,16 @@ static int parse_options(int argc, char **argv, struct run_command *o)
     }
     if (o->alloc_count == 0) usage_error("run", "--alloc NAME is required");
     if (i == argc) usage_error("run", "no program FILE given");
-    uint64_t seconds;
     if (shaping.mode)
         o->config.mode = strcmp(shaping.mode, "free") == 0 ? MODE_FREE : MODE_LOCKSTEP;
-    if (shaping.timeout && parse_u64_arg(shaping.timeout, &seconds))
-        o->config.watchdog_seconds = (unsigned)seconds;
+    if (shaping.timeout) o->config.watchdog_seconds = parse_timeout_arg("run", shaping.timeout);
     if (shaping.cap) parse_size_arg(shaping.cap, &o->config.live_cap);
     if (shaping.format) {
         o->format = parse_format_arg("run", shaping.format);
         if (o->format != FORMAT_AUTO) o->config.program_format = shaping.format;
     }
     o->config.strict = shaping.strict;
+    if (shaping.rounds) o->config.rounds = parse_rounds_arg("run", shaping.rounds);
     uint64_t repeat = 1;
     if (shaping.repeat) parse_u64_arg(shaping.repeat, &repeat);
     o->repeat = (unsigned long)repeat;

@@ -34,8 +34,13 @@ bool reproducer_options_for(const char *alloc, size_t cap, bool strict, char *re
      * the sized free run would use: a so: library's family shows only then. */
     struct allocator a;
     if (!allocator_open(resolved, &a, err, err_len)) return false;
-    *out = (struct reproducer_options){resolved, a.policy,     cap,
-                                       strict,   a.sized_free, a.own.cxx.new_plain != NULL};
+    *out = (struct reproducer_options){.allocator = resolved,
+                                       .policy = a.policy,
+                                       .live_cap = cap,
+                                       .strict = strict,
+                                       .sized_free = a.sized_free,
+                                       .cxx = a.own.cxx.new_plain != NULL,
+                                       .rounds = 1};
     return true;
 }
 

@@ -142,6 +142,13 @@ static void add_reproduce(struct text *t, const struct run *run)
     char cap[48] = "";
     if (run->config->live_cap != GAUNTLET_DEFAULT_CAP)
         snprintf(cap, sizeof cap, " --cap %zu", run->config->live_cap);
+    char timeout[48] = "";
+    if (run->config->watchdog_seconds != 0 &&
+        run->config->watchdog_seconds != GAUNTLET_DEFAULT_WATCHDOG_SECONDS)
+        snprintf(timeout, sizeof timeout, " --timeout %u", run->config->watchdog_seconds);
+    char rounds[32] = "";
+    if (run->config->rounds > 1)
+        snprintf(rounds, sizeof rounds, " --rounds %u", run->config->rounds);
     const char *strict = run->config->strict ? " --strict" : "";
     char format[32] = "";
     if (run->config->program_format)
@@ -149,10 +156,11 @@ static void add_reproduce(struct text *t, const struct run *run)
     char known[4200] = "";
     if (run->config->known_path)
         snprintf(known, sizeof known, " --known %s", run->config->known_path);
-    add(t, "  %s%s run --alloc %s%s%s%s%s%s %s\n", REPORT_REPRODUCE, command_name, run->alloc->name,
-        run->config->mode == MODE_FREE ? " --mode free" : "", cap, strict, format, known, path);
-    add(t, "  %s%s reproducer --alloc %s%s%s%s %s > repro.c%s%s\n", REPORT_C_PROGRAM, command_name,
-        run->alloc->name, cap, strict, format, path,
+    add(t, "  %s%s run --alloc %s%s%s%s%s%s%s%s %s\n", REPORT_REPRODUCE, command_name,
+        run->alloc->name, run->config->mode == MODE_FREE ? " --mode free" : "", cap, timeout,
+        rounds, strict, format, known, path);
+    add(t, "  %s%s reproducer --alloc %s%s%s%s%s %s > repro.c%s%s\n", REPORT_C_PROGRAM,
+        command_name, run->alloc->name, cap, rounds, strict, format, path,
         run->config->mode == MODE_FREE ? " (it runs lock-step: a free-running finding may "
                                          "need several runs or not show)"
                                        : "",
@@ -170,6 +178,9 @@ static void add_operation(struct text *t, const struct run *run, size_t index, c
     op_format(op, line, sizeof line);
     if (index == SIZE_MAX && op->kind == OP_RESTART)
         add(t, "  %send of program: thread t%u exits\n", REPORT_OPERATION, thread);
+    else if (index == SIZE_MAX && op->kind == OP_BARRIER)
+        add(t, "  %send of program: its %u rounds made, nothing live\n", REPORT_OPERATION,
+            run->config->rounds);
     else if (index == SIZE_MAX)
         add(t, "  %send of program: %s (freeing what is still live)\n", REPORT_OPERATION, line);
     else

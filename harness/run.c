@@ -1,13 +1,16 @@
 /*
  * run.c — one program against one allocator: set up the shadow model (in
- * memory kept from the previous run), pick the executor, add up the
- * statistics.
+ * memory kept from the previous run), pick the executor, make the program's
+ * rounds (reading the resident memory after each for the reuse rule), add
+ * up the statistics.
  */
 #include "internal.h"
 
 #include <stdatomic.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 void run_config_default(struct run_config *config)
 {
@@ -58,6 +61,33 @@ static uint32_t missing_kinds(const struct allocator *alloc)
     return missing;
 }
 
+/* The process's resident bytes (/proc/self/statm), read without the
+ * allocator under test; 0 when it cannot be read. */
+static size_t resident_bytes(void)
+{
+    char text[128];
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    text[n] = '\0';
+    return rule_resident_from_statm(text, (size_t)sysconf(_SC_PAGESIZE));
+}
+
+/* The reuse rule over the rounds' resident memory, judged only when every
+ * block was freed in every round: a block set aside after a violation (or
+ * a known finding) stays allocated and would grow each round by itself. */
+static void judge_reuse(struct run *run, const size_t *resident, unsigned rounds)
+{
+    if (run->oracle.set_aside != 0) return;
+    struct breach b = rule_reuse(resident, rounds);
+    if (b.failure == F_NONE) return;
+    struct op end = {.kind = OP_BARRIER};
+    struct op_context c = {run, SIZE_MAX, &end, 0, &run->stats[0]};
+    oracle_breach(&c, -1, NULL, &b, NULL);
+}
+
 void run_program(const struct program *program, const struct allocator *alloc,
                  const struct run_config *config, struct run_stats *total)
 {
@@ -74,11 +104,19 @@ void run_program(const struct program *program, const struct allocator *alloc,
     run->missing = missing_kinds(alloc);
     oracle_init(&run->oracle, alloc->policy, config->live_cap, config->strict,
                 config->mode == MODE_FREE);
-    map_faults_arm(0); /* refusals are the program's: none left from another run */
-    if (config->mode == MODE_FREE)
-        exec_free_running(run);
-    else
-        exec_lockstep(run);
+    unsigned rounds = config->rounds > 1 ? config->rounds : 1;
+    size_t resident[GAUNTLET_MAX_ROUNDS];
+    for (unsigned r = 0; r < rounds; r++) {
+        /* Each round makes its own heaps: the last round's ended with their threads. */
+        memset(&run->heaps, 0, sizeof run->heaps);
+        map_faults_arm(0); /* refusals are the program's: none left from another run */
+        if (config->mode == MODE_FREE)
+            exec_free_running(run);
+        else
+            exec_lockstep(run);
+        resident[r] = resident_bytes();
+    }
+    if (rounds > 1) judge_reuse(run, resident, rounds);
     map_faults_arm(0);
     run_stats_sum(run, total);
     report_findings(run);

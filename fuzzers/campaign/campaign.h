@@ -16,10 +16,12 @@ struct fuzz_options {
     const char *alloc, *engine, *san, *corpus, *out, *cap;
     const char *mutator; /* structure or bytes (libFuzzer's custom mutator) */
     const char *known;   /* --known FILE, or NULL */
+    const char *timeout; /* --timeout as given, passed on to the replays; NULL: run's default */
     unsigned seconds, jobs;
-    uint64_t seed, runs; /* 0: the engine's choice / no bound */
-    bool stop_at_first;  /* stop at the first new finding, not only at the time limit */
-    bool free_running;   /* threads run at once (--mode free, or --san tsan) */
+    unsigned hang_seconds; /* an input running this long is a hang (engine and replays) */
+    uint64_t seed, runs;   /* 0: the engine's choice / no bound */
+    bool stop_at_first;    /* stop at the first new finding, not only at the time limit */
+    bool free_running;     /* threads run at once (--mode free, or --san tsan) */
 };
 
 struct campaign {

@@ -26,7 +26,8 @@
 
 static const char fuzz_help[] =
     "usage: gauntlet fuzz --alloc NAME [--engine libfuzzer|afl] [--san asan|tsan|none]\n"
-    "                     [--time SECONDS] [--jobs N] [--corpus DIR] [--out DIR]\n"
+    "                     [--time SECONDS] [--timeout SECONDS] [--jobs N]\n"
+    "                     [--corpus DIR] [--out DIR]\n"
     "\n"
     "Fuzzes the allocator with the harness's binary programs until the time limit\n"
     "(default 60 s). Builds the target when missing. Findings are confirmed in a\n"
@@ -40,6 +41,8 @@ static const char fuzz_help[] =
     "                OUT/findings/ are known too, and so are the regressions whose\n"
     "                `# affects:` line names this version (by how they fail here)\n"
     "  --stop-at-first  stop at the first new finding\n"
+    "  --timeout S   an input running S seconds is a hang, for libFuzzer and for\n"
+    "                the replays that confirm a finding (default 10)\n"
     "  --mode M      lockstep (default; free with --san tsan) or free: the program's\n"
     "                threads run at once, so races inside the allocator can happen; a\n"
     "                crash file is confirmed by up to 20 runs (`run --repeat 20`)\n"
@@ -80,6 +83,9 @@ static void parse_options(int argc, char **argv, struct fuzz_options *o)
             if (!parse_u64_arg(argv[++i], &n) || n == 0 || n > 7 * 86400)
                 usage_error("fuzz", "--time needs seconds (1..604800)");
             o->seconds = (unsigned)n;
+        } else if (strcmp(arg, "--timeout") == 0 && value) {
+            o->hang_seconds = parse_timeout_arg("fuzz", argv[++i]);
+            o->timeout = value;
         } else if (strcmp(arg, "--jobs") == 0 && value) {
             if (!parse_u64_arg(argv[++i], &n) || n == 0 || n > 64)
                 usage_error("fuzz", "--jobs needs 1..64");
@@ -317,6 +323,7 @@ int cmd_fuzz(int argc, char **argv)
                              .san = "none",
                              .cap = "32MiB",
                              .seconds = 60,
+                             .hang_seconds = GAUNTLET_DEFAULT_WATCHDOG_SECONDS,
                              .jobs = 1};
     parse_options(argc, argv, &o);
     char default_out[4400], default_corpus[4500], target[4200], log_path[4600];

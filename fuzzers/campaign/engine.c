@@ -167,7 +167,7 @@ void run_libfuzzer(struct campaign *c, const char *target, const char *log_path)
     snprintf(fork, sizeof fork, "-fork=%u", o->jobs);
     /* libFuzzer's own default (1200 s) would outlast most campaigns: a hang
      * must be a finding, which `gauntlet run`'s watchdog then names. */
-    snprintf(timeout, sizeof timeout, "-timeout=%u", GAUNTLET_DEFAULT_WATCHDOG_SECONDS);
+    snprintf(timeout, sizeof timeout, "-timeout=%u", o->hang_seconds);
     const char *argv[20] = {
         target, o->corpus, total, prefix, timeout, "-print_final_stats=1", CAMPAIGN_MAX_LEN};
     int n = 7;

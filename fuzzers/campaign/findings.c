@@ -207,10 +207,10 @@ static bool sanitized_target_fails(struct campaign *c, const char *file, struct 
 {
     char out_path[4200], timeout[64];
     path_printf(out_path, sizeof out_path, "%s/sanitized-replay.log", c->o->out);
-    snprintf(timeout, sizeof timeout, "-timeout=%u", GAUNTLET_DEFAULT_WATCHDOG_SECONDS);
+    snprintf(timeout, sizeof timeout, "-timeout=%u", c->o->hang_seconds);
     const char *argv[] = {c->target, timeout, file, NULL};
     bool timed_out;
-    int status = run_once(argv, out_path, 3 * GAUNTLET_DEFAULT_WATCHDOG_SECONDS + 30, &timed_out);
+    int status = run_once(argv, out_path, 3 * c->o->hang_seconds + 30, &timed_out);
     if (process_interrupted()) return false; /* not judged */
     uint8_t *bytes;
     size_t len, mapped;
@@ -384,6 +384,7 @@ static void confirm(struct campaign *c, const char *file)
         .repeat = c->o->free_running ? "20" : NULL,
         .format = "binary", /* the engines' files have no text header to detect */
         .cap = c->o->cap,
+        .timeout = c->o->timeout,
     };
     struct child_verdict r;
     /* After SIGINT/SIGTERM the campaign only stops; a replay that the signal

@@ -312,6 +312,8 @@ struct run_config {
     const char *program_path;   /* for reports and the reproduce command */
     const char *program_format; /* "text" or "binary" when the file was read as told, not as
                                  * detected: the reproduce commands say so too */
+    unsigned rounds; /* the program run this many times in the process, nothing live between
+                      * rounds, the resident memory judged by the reuse rule (0 or 1: once) */
     atomic_size_t *live_bytes_out;       /* when set, kept equal to the oracle's live bytes (the
                                           * stress replay's RSS sampler reads it) */
     const struct run_feedback *feedback; /* fuzz targets only, else NULL */
@@ -431,6 +433,7 @@ struct reproducer_options {
     bool strict;                /* the allocator's known deviations are violations */
     enum sized_free sized_free; /* the one Gauntlet binds for it (struct allocator) */
     bool cxx;                   /* Gauntlet calls its C++ new and delete (struct allocator) */
+    unsigned rounds;            /* the program's rounds, judged by the reuse rule (0, 1: once) */
 };
 /* How a reproducer for `allocator` is built and run: `cc -std=c17 -O1
  * -pthread repro.c -o repro`, then REPRODUCER_KEEP_LINKED and link_flag when

@@ -242,7 +242,8 @@ static inline bool rule_restarts_loader_thread(const struct op *op)
     X(INV_HANG, "hang")                                                                            \
     X(INV_OUT_OF_MEMORY, "out-of-memory")                                                          \
     X(INV_OVERRIDE, "override")                                                                    \
-    X(INV_HEAP_VISIT, "heap-visit")
+    X(INV_HEAP_VISIT, "heap-visit")                                                                \
+    X(INV_REUSE, "reuse")
 
 enum invariant {
 #define RULES_ENUM(inv, name) inv,
@@ -387,6 +388,17 @@ static inline bool rule_first_note(uint32_t *noted, int entry)
 #define ERRNO_SENTINEL 0x4747
 /* *p before posix_memalign: it must stay untouched when the call fails. */
 #define UNTOUCHED_POINTER ((void *)(uintptr_t)0x5a5a5a5a5a5a5a50u)
+/* Rounds of one program in one process (`run --rounds`): the reuse rule
+ * judges the second half of them, and only from this many rounds on: with
+ * fewer, the creep of a healthy allocator's caches as they settle may last
+ * into the judged half (tcmalloc's settle over a score of rounds). */
+#define RULE_REUSE_ROUNDS_MIN 32
+#define GAUNTLET_MAX_ROUNDS   256
+/* The least growth of the resident memory in a round that counts as not
+ * reusing: above the creep of a healthy allocator's caches as they settle
+ * (tcmalloc's grow by tens of KiB a round for a score of rounds, then stop). */
+#define RULE_REUSE_ROUND_GROWTH ((size_t)64 << 10)
+
 /* A failure is held against the allocator only up to this alignment. */
 #define FAILURE_FREE_ALIGN_LIMIT ((size_t)8 << 20)
 /* ... and, for an alignment at a non-zero offset, up to this one: mimalloc
@@ -575,7 +587,9 @@ RULES_HOT struct op_plan rule_plan(const struct op *op, bool has_call, bool slot
     X(F_HEAP_STRANGER, EXCUSE_NONE, 0, "a heap's visit lists its live blocks and nothing else")    \
     X(F_HEAP_AREA, EXCUSE_NONE, 0,                                                                 \
       "an area holds its used blocks: used x block size <= committed <= reserved, as many "       \
-      "blocks visited as used, each of at least the size asked")
+      "blocks visited as used, each of at least the size asked")                                \
+    X(F_NOT_REUSED, EXCUSE_NONE, 0,                                                                \
+      "what a round frees serves the next round, once the allocator's caches have settled")
 /* clang-format on */
 
 enum failure {
@@ -829,6 +843,13 @@ static inline void rule_describe(const struct breach *b, char *expected, size_t 
         ACTUAL("%p (a block of %zu bytes) is none of them", b->p, b->got);
         break;
     case F_HEAP_AREA: rule_describe_heap_area(b, expected, expected_len, actual, actual_len); break;
+    case F_NOT_REUSED:
+        EXPECT("the resident memory stops growing by round %zu of %zu (%zu KiB then)",
+               b->extent / 2, b->extent, b->want >> 10);
+        ACTUAL("it grew by %zu KiB or more in every later round, to %zu KiB after round %zu: "
+               "freed memory is not reused",
+               RULE_REUSE_ROUND_GROWTH >> 10, b->got >> 10, b->extent);
+        break;
     case F_HANG:
         EXPECT("the call returns within %zu s", b->want);
         ACTUAL("no progress for %zu s", b->want);
@@ -1203,6 +1224,40 @@ static inline struct breach rule_not_overridden(enum op_kind kind)
     b.failure = F_NOT_OVERRIDDEN;
     b.invariant = INV_OVERRIDE;
     b.got = kind;
+    return b;
+}
+
+/* The process's resident bytes after each of `rounds` rounds of one
+ * program, nothing live after any (GAUNTLET_MAX_ROUNDS at most). An
+ * allocator that reuses what is freed needs no more memory for a round than
+ * for the rounds before once its caches, thread arenas and each size class's
+ * pages have settled; one that loses freed memory (a block never back on a
+ * free list, a page or span never back in its pool) needs more every round,
+ * by what it lost. The first half of the rounds is for settling; a breach is
+ * growth of at least RULE_REUSE_ROUND_GROWTH in every round of the second
+ * (want: the bytes before it, got: after the last round, extent: the rounds). */
+/* The resident bytes a /proc/self/statm text gives (its second field, in
+ * pages); 0 when it does not parse. Each side reads the file itself, with
+ * read(2): stdio would call the allocator under test. */
+static inline size_t rule_resident_from_statm(const char *statm, size_t page_size)
+{
+    unsigned long long size, pages;
+    if (sscanf(statm, "%llu %llu", &size, &pages) != 2) return 0;
+    return (size_t)pages * page_size;
+}
+
+static inline struct breach rule_reuse(const size_t *resident, unsigned rounds)
+{
+    struct breach b = rule_no_breach(NULL);
+    if (rounds < RULE_REUSE_ROUNDS_MIN) return b;
+    unsigned settled = rounds / 2;
+    for (unsigned r = settled; r < rounds; r++)
+        if (resident[r] < resident[r - 1] + RULE_REUSE_ROUND_GROWTH) return b;
+    b.failure = F_NOT_REUSED;
+    b.invariant = INV_REUSE;
+    b.want = resident[settled - 1];
+    b.got = resident[rounds - 1];
+    b.extent = rounds;
     return b;
 }
 

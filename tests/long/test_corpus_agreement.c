@@ -24,7 +24,7 @@ static void agree_on_directory(const char *alloc, const char *dir, const char *w
         char file[512];
         snprintf(file, sizeof file, "%s/%s", dir, e->d_name);
         for (int strict = 0; strict <= (strncmp(e->d_name, "found-", 6) == 0); strict++) {
-            const struct judging j = {alloc, 2, strict};
+            const struct judging j = {alloc, 2, strict, NULL};
             struct judged run, repro;
             judge_by_run(&j, file, &run);
             if (!judge_by_reproducer(&j, file, work, &repro)) {

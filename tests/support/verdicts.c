@@ -35,20 +35,27 @@ static bool passed(int status, struct judged *out)
     return out->passed;
 }
 
+const char *rounds_for_invariant(const char *invariant)
+{
+    return strcmp(invariant, "reuse") == 0 ? "32" : NULL;
+}
+
+/* Appends --rounds and --strict as j asks, then file, NULL-terminated. */
+static void add_judging_flags(const struct judging *j, const char *file, const char **argv, int n)
+{
+    if (j->rounds) argv[n++] = "--rounds", argv[n++] = j->rounds;
+    if (j->strict) argv[n++] = "--strict";
+    argv[n++] = file;
+    argv[n] = NULL;
+}
+
 void judge_by_run(const struct judging *j, const char *file, struct judged *out)
 {
     char seconds[16];
     const char *alloc = j->alloc;
     snprintf(seconds, sizeof seconds, "%u", j->timeout);
-    const char *argv[] = {"gauntlet",
-                          "run",
-                          "--alloc",
-                          alloc,
-                          "--timeout",
-                          seconds,
-                          j->strict ? "--strict" : file,
-                          j->strict ? file : NULL,
-                          NULL};
+    const char *argv[12] = {"gauntlet", "run", "--alloc", alloc, "--timeout", seconds};
+    add_judging_flags(j, file, argv, 6);
     spawn_run(argv, &result);
     if (passed(result.status, out)) return;
     ck_assert_msg(result.status == 1, "gauntlet run --alloc %s %s: status %d\n%.2000s", alloc, file,
@@ -83,9 +90,8 @@ bool judge_by_reproducer(const struct judging *j, const char *file, const char *
     char c_file[512];
     const char *alloc = j->alloc;
     snprintf(c_file, sizeof c_file, "%s/repro.c", dir);
-    const char *write[] = {"gauntlet", "reproducer", "--alloc", alloc,
-                           file,       "-o",         c_file,    j->strict ? "--strict" : NULL,
-                           NULL};
+    const char *write[12] = {"gauntlet", "reproducer", "-o", c_file, "--alloc", alloc};
+    add_judging_flags(j, file, write, 6);
     spawn_run(write, &result);
     ck_assert_msg(result.status == 0, "gauntlet reproducer --alloc %s %s: status %d\n%.2000s",
                   alloc, file, result.status, result.err);

@@ -22,11 +22,16 @@ struct judging {
     const char *alloc;
     unsigned timeout;
     bool strict;
+    const char *rounds; /* NULL: once; else --rounds (the reuse rule) */
 };
 
-/* `gauntlet run --alloc ALLOC --timeout S [--strict] FILE`. */
+/* The rounds a run needs for `invariant` to be judged at all (the reuse rule
+ * judges only a program made in rounds), or NULL. */
+const char *rounds_for_invariant(const char *invariant);
+
+/* `gauntlet run --alloc ALLOC --timeout S [--rounds N] [--strict] FILE`. */
 void judge_by_run(const struct judging *j, const char *file, struct judged *out);
-/* `gauntlet reproducer --alloc ALLOC [--strict] FILE`, compiled and run in
+/* `gauntlet reproducer --alloc ALLOC [--rounds N] [--strict] FILE`, compiled and run in
  * DIR by the command its header gives (with -DWATCHDOG_SECONDS=S). False
  * when the allocator's library cannot be linked here (the caller skips). */
 bool judge_by_reproducer(const struct judging *j, const char *file, const char *dir,

@@ -2,7 +2,8 @@
  * test_agreement.c — the reproducer judges as `gauntlet run` does: every
  * defective allocator, on its own program and on a generated threaded one,
  * gets the same verdict from both (the same invariant at the same
- * operation, or both pass). The reproducer is written by `gauntlet
+ * operation, or both pass); a defect that breaks the reuse rule, on its
+ * program made in rounds. The reproducer is written by `gauntlet
  * reproducer`, built and run by the command its header gives. The corpus
  * against every named allocator is tests/long/test_corpus_agreement.c.
  */
@@ -19,24 +20,31 @@
 #define MAX_DEFECTS 64
 #define WATCHDOG    2 /* seconds: the hang defect is judged by both watchdogs */
 
-/* The defects of tests/defective/defects.list, in order. */
+/* The defects of tests/defective/defects.list, in order, with the rounds
+ * each needs for its invariant to be judged (rounds_for_invariant). */
+static const char *needs_rounds[MAX_DEFECTS];
+
 static unsigned read_defects(char names[][32])
 {
     FILE *f = fopen("tests/defective/defects.list", "r");
     ck_assert_msg(f != NULL, "cannot read tests/defective/defects.list");
     unsigned n = 0;
     char line[512];
+    char invariant[32];
     while (n < MAX_DEFECTS && fgets(line, sizeof line, f))
-        if (line[0] != '#' && sscanf(line, "%31s", names[n]) == 1) n++;
+        if (line[0] != '#' && sscanf(line, "%31s %31s", names[n], invariant) == 2) {
+            needs_rounds[n] = rounds_for_invariant(invariant);
+            n++;
+        }
     fclose(f);
     ck_assert_uint_gt(n, 0);
     return n;
 }
 
-static void agree(const char *alloc, const char *file, const char *dir)
+static void agree(const char *alloc, const char *file, const char *dir, const char *rounds)
 {
     struct judged run, repro;
-    const struct judging j = {alloc, WATCHDOG, false};
+    const struct judging j = {alloc, WATCHDOG, false, rounds};
     judge_by_run(&j, file, &run);
     ck_assert(judge_by_reproducer(&j, file, dir, &repro));
     char what[4096];
@@ -56,7 +64,7 @@ START_TEST(each_defect_agrees_on_its_program)
         snprintf(program, sizeof program, "tests/defective/programs/%.31s.txt", names[i]);
         if (access(program, R_OK) != 0) continue; /* the stress-only defects */
         defective_library(alloc, sizeof alloc, names[i]);
-        agree(alloc, program, dir);
+        agree(alloc, program, dir, needs_rounds[i]);
         compared++;
     }
     ck_assert_uint_ge(compared, 15); /* one defect per invariant at least */
@@ -78,9 +86,9 @@ START_TEST(each_defect_agrees_on_a_generated_program)
     for (unsigned i = 0; i < n; i++) {
         char alloc[512];
         defective_library(alloc, sizeof alloc, names[i]);
-        agree(alloc, program, dir);
+        agree(alloc, program, dir, NULL); /* once: rounds are for the programs of the defects */
     }
-    agree("glibc", program, dir);
+    agree("glibc", program, dir, NULL);
 }
 END_TEST
 

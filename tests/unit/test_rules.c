@@ -788,6 +788,41 @@ START_TEST(pattern_spans_name_the_first_change)
 }
 END_TEST
 
+/* Resident bytes after each round: growth in every round of the second
+ * half, by at least the rule's step, is a breach; any round of the second
+ * half that grew less (settled caches), or too few rounds, is none. */
+START_TEST(reuse_verdicts)
+{
+    enum { ROUNDS = RULE_REUSE_ROUNDS_MIN };
+    const size_t step = RULE_REUSE_ROUND_GROWTH;
+    size_t resident[ROUNDS];
+    for (unsigned r = 0; r < ROUNDS; r++)
+        resident[r] = (64u << 20) + r * step; /* grows by the step in every round */
+    struct breach b = rule_reuse(resident, ROUNDS);
+    ck_assert_int_eq(b.failure, F_NOT_REUSED);
+    ck_assert_int_eq(b.invariant, INV_REUSE);
+    ck_assert_uint_eq(b.want, resident[ROUNDS / 2 - 1]);
+    ck_assert_uint_eq(b.got, resident[ROUNDS - 1]);
+    ck_assert_uint_eq(b.extent, ROUNDS);
+    char expected[256], actual[256];
+    rule_describe(&b, expected, sizeof expected, actual, sizeof actual);
+    ck_assert_msg(strstr(actual, "not reused"), "%s", actual);
+    /* Fewer rounds than the rule judges: none. */
+    ck_assert_int_eq(rule_reuse(resident, ROUNDS - 1).failure, F_NONE);
+    /* One round of the second half grew a page less than the step: none. */
+    for (unsigned r = ROUNDS / 2 + 3; r < ROUNDS; r++)
+        resident[r] -= 4096;
+    ck_assert_int_eq(rule_reuse(resident, ROUNDS).failure, F_NONE);
+    /* Growth in the first half only (caches settling), then flat: none. */
+    for (unsigned r = 0; r < ROUNDS; r++)
+        resident[r] = (64u << 20) + (r < ROUNDS / 2 ? r : ROUNDS / 2) * 4 * step;
+    ck_assert_int_eq(rule_reuse(resident, ROUNDS).failure, F_NONE);
+    /* The measure: statm's second field, in pages. */
+    ck_assert_uint_eq(rule_resident_from_statm("2000 300 50 1 0 500 0\n", 4096), 300u * 4096);
+    ck_assert_uint_eq(rule_resident_from_statm("garbage", 4096), 0);
+}
+END_TEST
+
 Suite *rules_suite(void)
 {
     Suite *s = suite_create("rules");
@@ -813,6 +848,7 @@ Suite *rules_suite(void)
     tcase_add_test(tc, sized_free_takes);
     tcase_add_test(tc, fast_pattern_is_the_definition);
     tcase_add_test(tc, pattern_spans_name_the_first_change);
+    tcase_add_test(tc, reuse_verdicts);
     suite_add_tcase(s, tc);
     return s;
 }
