@@ -405,9 +405,10 @@ static void write_config(struct out *o, const struct program *p,
     out_str(o, ";\n");
     out_define(o, "CXX_CALLS", opt->cxx ? "1" : "0",
                "1: Gauntlet calls the library's C++ new and delete (rules.h, GAUNTLET_CXX_CALLS)");
-    out_str(
-        o, "/* The program is made this many times, nothing live between rounds; from 8\n"
-           " * rounds on the resident memory is judged (rules.h, rule_reuse). */\n#define ROUNDS ");
+    out_str(o,
+            "/* The program is made this many times, nothing live between rounds; from\n"
+            " * RULE_REUSE_ROUNDS_MIN rounds on, the resident memory is judged (rule_reuse). */\n"
+            "#define ROUNDS ");
     out_dec(o, opt->rounds > 1 ? opt->rounds : 1);
     out_str(o, "\n/* The program's threads (1 + the highest thread number) and operations. */\n");
     out_str(o, "#define THREADS ");

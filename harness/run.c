@@ -7,10 +7,8 @@
 #include "internal.h"
 
 #include <stdatomic.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
-#include <unistd.h>
 
 void run_config_default(struct run_config *config)
 {
@@ -61,20 +59,6 @@ static uint32_t missing_kinds(const struct allocator *alloc)
     return missing;
 }
 
-/* The process's resident bytes (/proc/self/statm), read without the
- * allocator under test; 0 when it cannot be read. */
-static size_t resident_bytes(void)
-{
-    char text[128];
-    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t n = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    text[n] = '\0';
-    return rule_resident_from_statm(text, (size_t)sysconf(_SC_PAGESIZE));
-}
-
 /* The reuse rule over the rounds' resident memory, judged only when every
  * block was freed in every round: a block set aside after a violation (or
  * a known finding) stays allocated and would grow each round by itself. */
@@ -114,7 +98,7 @@ void run_program(const struct program *program, const struct allocator *alloc,
             exec_free_running(run);
         else
             exec_lockstep(run);
-        resident[r] = resident_bytes();
+        resident[r] = rule_resident_bytes();
     }
     if (rounds > 1) judge_reuse(run, resident, rounds);
     map_faults_arm(0);

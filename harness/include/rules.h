@@ -10,19 +10,22 @@
  * `gauntlet reproducer` copies it verbatim into every C program it writes
  * (the build embeds it), so a reproducer judges each call by these very
  * functions and cannot drift from `gauntlet run`. Hence plain C17 with the
- * standard headers only, every function `static inline`, no tables as
- * variables (X-macros and switches instead), and names that read well in a
- * reproducer. SEMANTICS.md states the same rules in prose.
+ * standard headers only (and POSIX's open and read for the one measure both
+ * take of the process, rule_resident_bytes), every function `static inline`,
+ * no tables as variables (X-macros and switches instead), and names that
+ * read well in a reproducer. SEMANTICS.md states the same rules in prose.
  */
 #ifndef GAUNTLET_RULES_H
 #define GAUNTLET_RULES_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Functions on every call's path: inlined where the compiler allows it,
  * so that a judge passed by pointer becomes a direct, inlined call. */
@@ -1237,13 +1240,26 @@ static inline struct breach rule_not_overridden(enum op_kind kind)
  * growth of at least RULE_REUSE_ROUND_GROWTH in every round of the second
  * (want: the bytes before it, got: after the last round, extent: the rounds). */
 /* The resident bytes a /proc/self/statm text gives (its second field, in
- * pages); 0 when it does not parse. Each side reads the file itself, with
- * read(2): stdio would call the allocator under test. */
+ * pages); 0 when it does not parse. */
 static inline size_t rule_resident_from_statm(const char *statm, size_t page_size)
 {
     unsigned long long size, pages;
     if (sscanf(statm, "%llu %llu", &size, &pages) != 2) return 0;
     return (size_t)pages * page_size;
+}
+
+/* The process's resident bytes now, read with read(2) (stdio would call the
+ * allocator under test); 0 when /proc/self/statm cannot be read. */
+static inline size_t rule_resident_bytes(void)
+{
+    char text[128];
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    text[n] = '\0';
+    return rule_resident_from_statm(text, (size_t)sysconf(_SC_PAGESIZE));
 }
 
 static inline struct breach rule_reuse(const size_t *resident, unsigned rounds)
