@@ -107,11 +107,14 @@ static int parse_options(int argc, char **argv, struct run_command *o)
 }
 
 static void print_summary(FILE *out, const char *alloc, const char *path, const struct program *p,
-                          const struct run_stats *s)
+                          unsigned rounds, const struct run_stats *s)
 {
-    fprintf(out, "%s %-10s %s: %zu ops, %u threads, %llu calls, peak live %zu B",
-            s->violations ? "FAIL" : "PASS", alloc, path, p->count, program_thread_count(p),
-            (unsigned long long)s->calls, s->peak_live_bytes);
+    fprintf(out, "%s %-10s %s: %zu ops, %u threads", s->violations ? "FAIL" : "PASS", alloc, path,
+            p->count, program_thread_count(p));
+    /* The counts below are over every round. */
+    if (rounds > 1) fprintf(out, ", %u rounds (memory reused)", rounds);
+    fprintf(out, ", %llu calls, peak live %zu B", (unsigned long long)s->calls,
+            s->peak_live_bytes);
     if (s->violations)
         fprintf(out, ", %llu violations (%llu distinct)", (unsigned long long)s->violations,
                 (unsigned long long)s->distinct_violations);
@@ -166,7 +169,8 @@ static int run_one(const char *alloc_name, const char *path, const struct run_co
     config.program_path = path;
     struct run_stats stats;
     run_program(&p, &alloc, &config, &stats);
-    if (!o->quiet || stats.violations) print_summary(out, alloc_name, path, &p, &stats);
+    if (!o->quiet || stats.violations)
+        print_summary(out, alloc_name, path, &p, config.rounds, &stats);
     program_release(&p);
     if (stats.violations) return EXIT_FINDING;
     report_record_pass();
