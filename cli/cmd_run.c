@@ -113,8 +113,7 @@ static void print_summary(FILE *out, const char *alloc, const char *path, const 
             p->count, program_thread_count(p));
     /* The counts below are over every round. */
     if (rounds > 1) fprintf(out, ", %u rounds (memory reused)", rounds);
-    fprintf(out, ", %llu calls, peak live %zu B", (unsigned long long)s->calls,
-            s->peak_live_bytes);
+    fprintf(out, ", %llu calls, peak live %zu B", (unsigned long long)s->calls, s->peak_live_bytes);
     if (s->violations)
         fprintf(out, ", %llu violations (%llu distinct)", (unsigned long long)s->violations,
                 (unsigned long long)s->distinct_violations);

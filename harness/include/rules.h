@@ -1230,15 +1230,6 @@ static inline struct breach rule_not_overridden(enum op_kind kind)
     return b;
 }
 
-/* The process's resident bytes after each of `rounds` rounds of one
- * program, nothing live after any (GAUNTLET_MAX_ROUNDS at most). An
- * allocator that reuses what is freed needs no more memory for a round than
- * for the rounds before once its caches, thread arenas and each size class's
- * pages have settled; one that loses freed memory (a block never back on a
- * free list, a page or span never back in its pool) needs more every round,
- * by what it lost. The first half of the rounds is for settling; a breach is
- * growth of at least RULE_REUSE_ROUND_GROWTH in every round of the second
- * (want: the bytes before it, got: after the last round, extent: the rounds). */
 /* The resident bytes a /proc/self/statm text gives (its second field, in
  * pages); 0 when it does not parse. */
 static inline size_t rule_resident_from_statm(const char *statm, size_t page_size)
@@ -1262,6 +1253,15 @@ static inline size_t rule_resident_bytes(void)
     return rule_resident_from_statm(text, (size_t)sysconf(_SC_PAGESIZE));
 }
 
+/* The process's resident bytes after each of `rounds` rounds of one
+ * program, nothing live after any (GAUNTLET_MAX_ROUNDS at most). An
+ * allocator that reuses what is freed needs no more memory for a round than
+ * for the rounds before once its caches, thread arenas and each size class's
+ * pages have settled; one that loses freed memory (a block never back on a
+ * free list, a page or span never back in its pool) needs more every round,
+ * by what it lost. The first half of the rounds is for settling; a breach is
+ * growth of at least RULE_REUSE_ROUND_GROWTH in every round of the second
+ * (want: the bytes before it, got: after the last round, extent: the rounds). */
 static inline struct breach rule_reuse(const size_t *resident, unsigned rounds)
 {
     struct breach b = rule_no_breach(NULL);
