@@ -397,6 +397,9 @@ static inline bool rule_first_note(uint32_t *noted, int entry)
  * into the judged half (tcmalloc's settle over a score of rounds). */
 #define RULE_REUSE_ROUNDS_MIN 32
 #define GAUNTLET_MAX_ROUNDS   256
+/* Said when the rounds were asked for but the measure cannot be taken. */
+#define RULE_REUSE_UNMEASURED_NOTE                                                                 \
+    "/proc/self/statm cannot be read here: the rounds' memory is not judged (reuse)"
 /* The least growth of the resident memory in a round that counts as not
  * reusing: above the creep of a healthy allocator's caches as they settle
  * (tcmalloc's grow by tens of KiB a round for a score of rounds, then stop). */

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ROUNDS   "32"
+#define ROUNDS   REUSE_ROUNDS_TEXT
 #define PROGRAMS 3
 
 static struct spawned r;

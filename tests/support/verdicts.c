@@ -37,7 +37,7 @@ static bool passed(int status, struct judged *out)
 
 const char *rounds_for_invariant(const char *invariant)
 {
-    return strcmp(invariant, "reuse") == 0 ? "32" : NULL;
+    return strcmp(invariant, "reuse") == 0 ? REUSE_ROUNDS_TEXT : NULL;
 }
 
 /* Appends --rounds and --strict as j asks, then file, NULL-terminated. */

@@ -25,6 +25,10 @@ struct judging {
     const char *rounds; /* NULL: once; else --rounds (the reuse rule) */
 };
 
+/* The fewest rounds the reuse rule judges, as an argument (rules.h). */
+#define REUSE_ROUNDS_TEXT         REUSE_ROUNDS_QUOTE(RULE_REUSE_ROUNDS_MIN)
+#define REUSE_ROUNDS_QUOTE(n)     REUSE_ROUNDS_QUOTE_NOW(n) /* n expanded first */
+#define REUSE_ROUNDS_QUOTE_NOW(n) #n
 /* The rounds a run needs for `invariant` to be judged at all (the reuse rule
  * judges only a program made in rounds), or NULL. */
 const char *rounds_for_invariant(const char *invariant);
