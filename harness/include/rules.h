@@ -394,7 +394,7 @@ static inline bool rule_first_note(uint32_t *noted, int entry)
 /* Rounds of one program in one process (`run --rounds`): the reuse rule
  * judges the second half of them, and only from this many rounds on: with
  * fewer, the creep of a healthy allocator's caches as they settle may last
- * into the judged half (tcmalloc's settle over a score of rounds). */
+ * into the judged half (tcmalloc's take many rounds to settle). */
 #define RULE_REUSE_ROUNDS_MIN 32
 #define GAUNTLET_MAX_ROUNDS   256
 /* Said when the rounds were asked for but the measure cannot be taken. */
@@ -402,7 +402,7 @@ static inline bool rule_first_note(uint32_t *noted, int entry)
     "/proc/self/statm cannot be read here: the rounds' memory is not judged (reuse)"
 /* The least growth of the resident memory in a round that counts as not
  * reusing: above the creep of a healthy allocator's caches as they settle
- * (tcmalloc's grow by tens of KiB a round for a score of rounds, then stop). */
+ * (tcmalloc's grow a little every round for many rounds, then stop). */
 #define RULE_REUSE_ROUND_GROWTH ((size_t)64 << 10)
 
 /* A failure is held against the allocator only up to this alignment. */
