@@ -17,6 +17,10 @@
 #   make stress-pictures   every allocator on every workload: the README's table and pictures
 # Every target first installs missing packages (ci/install-deps.sh).
 
+# One job per processor unless told otherwise (`make -j1` builds in order).
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc)
+endif
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 # Link-time optimization: the oracle's path crosses files (executor, oracle,

@@ -11,26 +11,23 @@ cd "${SRC}/gauntlet"
 
 # A host build of the gauntlet command writes the seed corpora.
 mkdir -p build && touch build/.deps-ok
-env -u CFLAGS -u CXXFLAGS -u LDFLAGS make -s CC=cc build/gauntlet >/dev/null
+env -u CFLAGS -u CXXFLAGS -u LDFLAGS make -s -j"$(nproc)" CC=cc build/gauntlet >/dev/null
 
-objects=()
 work=$(mktemp -d)
 # The library (harness/), as fuzzers/build.sh compiles it: reproducer.c
-# needs texts the Makefile embeds, and no fuzz run writes reproducers.
-for f in harness/*.c; do
-  case "$(basename "$f")" in reproducer.c) continue ;; esac
-  o="$work/$(basename "$f" .c).o"
-  $CC $CFLAGS -std=c17 -D_GNU_SOURCE -pthread -Iharness -Iharness/include -c "$f" -o "$o"
-  objects+=("$o")
-done
+# needs texts the Makefile embeds, and no fuzz run writes reproducers. One
+# compiler per processor: each file is compiled alone.
+# shellcheck disable=SC2016 # expanded by the inner shell
+ls harness/*.c | grep -v '/reproducer\.c$' | xargs -P "$(nproc)" -n 1 sh -c \
+  '$CC $CFLAGS -std=c17 -D_GNU_SOURCE -pthread -Iharness -Iharness/include -c "$1" -o "$0/$(basename "$1" .c).o"' "$work"
 
 # libFuzzer's structure-aware mutator hooks (fuzzers/fuzz_mutator.c), and
 # the young-process runs every target makes (fuzzers/young_process.c).
 for f in fuzzers/fuzz_mutator.c fuzzers/mutator_env.c fuzzers/young_process.c; do
-  o="$work/$(basename "$f" .c).o"
-  $CC $CFLAGS -std=c17 -D_GNU_SOURCE -pthread -Iharness/include -Ifuzzers -c "$f" -o "$o"
-  objects+=("$o")
+  $CC $CFLAGS -std=c17 -D_GNU_SOURCE -pthread -Iharness/include -Ifuzzers -c "$f" \
+    -o "$work/$(basename "$f" .c).o"
 done
+objects=("$work"/*.o)
 
 mkdir -p "$OUT/lib"
 

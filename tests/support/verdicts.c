@@ -8,10 +8,12 @@
 #include "gauntlet.h"
 
 #include <check.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static struct spawned result;
 
@@ -84,8 +86,8 @@ static void header_command(const char *source, unsigned timeout, char *command, 
              (int)(line - strlen("cc -std=c17 ")), cc + strlen("cc -std=c17 "));
 }
 
-bool judge_by_reproducer(const struct judging *j, const char *file, const char *dir,
-                         struct judged *out)
+/* The reproducer of `file`, written to DIR/repro.c. */
+static void write_reproducer(const struct judging *j, const char *file, const char *dir)
 {
     char c_file[512];
     const char *alloc = j->alloc;
@@ -95,10 +97,18 @@ bool judge_by_reproducer(const struct judging *j, const char *file, const char *
     spawn_run(write, &result);
     ck_assert_msg(result.status == 0, "gauntlet reproducer --alloc %s %s: status %d\n%.2000s",
                   alloc, file, result.status, result.err);
+}
+
+bool judge_by_reproducer(const struct judging *j, const char *file, const char *dir,
+                         struct judged *out)
+{
+    write_reproducer(j, file, dir);
     return judge_reproducer_file(dir, j->timeout, out);
 }
 
-bool judge_reproducer_file(const char *dir, unsigned timeout, struct judged *out)
+/* The build and the run of DIR/repro.c, as its header gives them. */
+static void reproducer_commands(const char *dir, unsigned timeout, char *build, char *run,
+                                size_t len)
 {
     char c_file[512];
     snprintf(c_file, sizeof c_file, "%s/repro.c", dir);
@@ -107,16 +117,67 @@ bool judge_reproducer_file(const char *dir, unsigned timeout, struct judged *out
     ck_assert_ptr_nonnull(f);
     source[fread(source, 1, sizeof source - 1, f)] = '\0';
     fclose(f);
-    char command[1024], shell[1200];
+    char command[1024];
     header_command(source, timeout, command, sizeof command);
     const char *build_end = strstr(command, " && ");
     ck_assert_ptr_nonnull(build_end);
-    snprintf(shell, sizeof shell, "cd '%s' && %.*s", dir, (int)(build_end - command), command);
-    const char *build[] = {"sh", "-c", shell, NULL};
-    spawn_run(build, &result);
+    snprintf(build, len, "cd '%s' && %.*s", dir, (int)(build_end - command), command);
+    snprintf(run, len, "cd '%s' && %s", dir, build_end + 4);
+}
+
+/* Builds the reproducers written to dirs[0..n) side by side (each by its
+ * header's command, with its watchdog's seconds), keeping each build's
+ * status and messages for judge_reproducer_file. */
+static void build_reproducers(const char *const dirs[], const unsigned timeouts[], unsigned n)
+{
+    char list[512], build[1200], run[1200];
+    ck_assert(snprintf(list, sizeof list, "%s.builds", dirs[0]) < (int)sizeof list);
+    FILE *f = fopen(list, "w");
+    ck_assert_ptr_nonnull(f);
+    for (unsigned i = 0; i < n; i++) {
+        reproducer_commands(dirs[i], timeouts[i], build, run, sizeof build);
+        /* Its status and messages, for judge_reproducer_file. */
+        fprintf(f, "%s > build.log 2>&1; echo $? > build.status\n", build);
+    }
+    fclose(f);
+    char shell[600];
+    snprintf(shell, sizeof shell, "xargs -d '\\n' -n 1 -P \"$(nproc)\" sh -c < '%s'", list);
+    const char *argv[] = {"sh", "-c", shell, NULL};
+    spawn_run(argv, &result);
+    ck_assert_msg(result.status == 0, "%s: status %d\n%.2000s", shell, result.status, result.err);
+    unlink(list);
+}
+
+/* Builds DIR/repro.c, or takes the build build_reproducers made: its
+ * status, and its messages in result.err. */
+static void build_reproducer(const char *dir, const char *build)
+{
+    char status_file[512], log_file[512];
+    snprintf(status_file, sizeof status_file, "%s/build.status", dir);
+    snprintf(log_file, sizeof log_file, "%s/build.log", dir);
+    FILE *status = fopen(status_file, "r");
+    if (status == NULL) {
+        const char *argv[] = {"sh", "-c", build, NULL};
+        spawn_run(argv, &result);
+        return;
+    }
+    ck_assert(fscanf(status, "%d", &result.status) == 1);
+    fclose(status);
+    FILE *log = fopen(log_file, "r");
+    ck_assert_ptr_nonnull(log);
+    result.err[fread(result.err, 1, sizeof result.err - 1, log)] = '\0';
+    fclose(log);
+    unlink(status_file);
+    unlink(log_file);
+}
+
+bool judge_reproducer_file(const char *dir, unsigned timeout, struct judged *out)
+{
+    char build[1200], shell[1200];
+    reproducer_commands(dir, timeout, build, shell, sizeof build);
+    build_reproducer(dir, build);
     if (result.status != 0 && strstr(result.err, "cannot find -l")) return false;
-    ck_assert_msg(result.status == 0, "%s:\n%.2000s", shell, result.err);
-    snprintf(shell, sizeof shell, "cd '%s' && %s", dir, build_end + 4);
+    ck_assert_msg(result.status == 0, "%s:\n%.2000s", build, result.err);
     const char *run[] = {"sh", "-c", shell, NULL};
     spawn_run(run, &result);
     /* Passed: exit 0 and the line that says so, never one without the other. */
@@ -140,6 +201,37 @@ bool judge_reproducer_file(const char *dir, unsigned timeout, struct judged *out
     }
     snprintf(out->text, sizeof out->text, "%.*s", (int)strcspn(line, "\n"), line);
     return true;
+}
+
+unsigned assert_cases_agree(const struct agreement_case cases[], unsigned n, const char *work)
+{
+    ck_assert_uint_le(n, AGREEMENT_CASES_MAX);
+    static struct judged runs[AGREEMENT_CASES_MAX];
+    static char dirs[AGREEMENT_CASES_MAX][300];
+    const char *dir_list[AGREEMENT_CASES_MAX];
+    unsigned timeouts[AGREEMENT_CASES_MAX];
+    /* Every run and every reproducer's source first, then the builds side
+     * by side, then each reproducer against its run. */
+    for (unsigned i = 0; i < n; i++) {
+        snprintf(dirs[i], sizeof dirs[i], "%s/case-%u", work, i);
+        ck_assert_msg(mkdir(dirs[i], 0700) == 0 || errno == EEXIST, "mkdir %s", dirs[i]);
+        judge_by_run(&cases[i].judging, cases[i].file, &runs[i]);
+        write_reproducer(&cases[i].judging, cases[i].file, dirs[i]);
+        dir_list[i] = dirs[i];
+        timeouts[i] = cases[i].judging.timeout;
+    }
+    if (n) build_reproducers(dir_list, timeouts, n);
+    for (unsigned i = 0; i < n; i++) {
+        const struct judging *j = &cases[i].judging;
+        struct judged repro;
+        if (!judge_reproducer_file(dirs[i], j->timeout, &repro)) return i;
+        char what[1024];
+        snprintf(what, sizeof what, "%s on %s%s%s%s", cases[i].file, j->alloc,
+                 j->strict ? " --strict" : "", j->rounds ? " --rounds " : "",
+                 j->rounds ? j->rounds : "");
+        assert_same_verdict(what, &runs[i], &repro);
+    }
+    return n;
 }
 
 void report_line(const char *text, const char *prefix, char *line, size_t len)

@@ -42,6 +42,18 @@ bool judge_by_reproducer(const struct judging *j, const char *file, const char *
                          struct judged *out);
 /* The same for a reproducer already written to DIR/repro.c. */
 bool judge_reproducer_file(const char *dir, unsigned timeout, struct judged *out);
+/* One program to judge both ways. */
+struct agreement_case {
+    struct judging judging;
+    char file[512];
+};
+#define AGREEMENT_CASES_MAX 256
+/* Judges each case by `gauntlet run` and by its reproducer (written to a
+ * directory of its own under WORK, then all built as many at a time as
+ * there are processors: compiling is most of the time) and asserts
+ * that they agree; returns how many were compared, stopping at the first
+ * allocator whose library cannot be linked here (the caller skips). */
+unsigned assert_cases_agree(const struct agreement_case cases[], unsigned n, const char *work);
 /* The line of a report (or any output) after `prefix`, up to its end. */
 void report_line(const char *text, const char *prefix, char *line, size_t len);
 /* Fails the test, naming both, unless they agree: both passed, or the same
