@@ -12,6 +12,10 @@
 #             runs), so that a bug of the original met by chance is no kill;
 #             then every program made ROUNDS times in one process (`--rounds`,
 #             default 32: whether freed memory is reused, rules.h rule_reuse);
+#             then every program lock-step under each setting `gauntlet list
+#             --settings` suggests for mimalloc (`--alloc-env`: an arena
+#             reserved at start, memory committed and purged at once: paths
+#             the defaults never take; SETTINGS=0 leaves this out);
 #   mimalloc's own suite: its test-api, test-api-fill and test-stress (8
 #             threads, scale 50, 10 iterations: its default of 32 threads
 #             takes minutes on 2 cores), built from the same tree.
@@ -64,8 +68,17 @@ threaded=()
 for s in $(seq 1 "$programs"); do [ $((s % 3)) != 1 ] && threaded+=("$work/p$s.bin"); done
 free_repeat=${FREE_REPEAT:-5}
 rounds=${ROUNDS:-32}
+setting_lines=()
+[ "${SETTINGS:-1}" = 0 ] ||
+  mapfile -t setting_lines < <(build/gauntlet list --settings | awk -F'\t' '$1 == "mimalloc" {print $2}')
+# The --alloc-env options of one line of `gauntlet list --settings`.
+settings_args() {
+  local one
+  for one in $1; do printf -- '--alloc-env\n%s\n' "$one"; done
+}
 # Lock-step, then the threaded programs free-running, then every program in
-# rounds: the first status that is not 0 (judged_mode says which).
+# rounds, then under each setting: the first status that is not 0
+# (judged_mode says which, judged_settings under which settings).
 gauntlet_judge() {
   judged_mode=lockstep
   build/gauntlet run --quiet --timeout 10 --alloc "so:$tree/out/libmimalloc.so" "${progs[@]}" \
@@ -80,6 +93,17 @@ gauntlet_judge() {
   judged_mode=rounds
   build/gauntlet run --quiet --timeout 10 --rounds "$rounds" \
     --alloc "so:$tree/out/libmimalloc.so" "${progs[@]}" > "$work/run.txt" 2>&1
+  status=$?
+  [ $status != 0 ] && return $status
+  judged_mode=settings
+  for judged_settings in "${setting_lines[@]}"; do
+    mapfile -t how < <(settings_args "$judged_settings")
+    build/gauntlet run --quiet --timeout 10 "${how[@]}" \
+      --alloc "so:$tree/out/libmimalloc.so" "${progs[@]}" > "$work/run.txt" 2>&1
+    status=$?
+    [ $status != 0 ] && return $status
+  done
+  return 0
 }
 # Whether the original build passes the program that killed, in the mode it killed in.
 original_passes_killer() {
@@ -89,6 +113,7 @@ original_passes_killer() {
   local how=(--mode "$judged_mode")
   [ "$judged_mode" = free ] && repeat=$((4 * free_repeat))
   [ "$judged_mode" = rounds ] && how=(--rounds "$rounds") repeat=4
+  [ "$judged_mode" = settings ] && mapfile -t how < <(settings_args "$judged_settings") && repeat=4
   build/gauntlet run --quiet --timeout 10 "${how[@]}" --repeat "$repeat" \
     --alloc "so:$work/original.so" "$killer" > /dev/null 2>&1
 }
@@ -119,13 +144,14 @@ while IFS= read -r mutant; do
       equivalent=$((equivalent + 1)) verdict_g="equivalent (same code)" verdict_s="-"
     else
       judged=$((judged + 1))
+      judged_settings=""
       gauntlet_judge
       status=$?
       if [ $status = 1 ] && ! original_passes_killer; then
         verdict_g="not a kill: the original fails the same program ($judged_mode)"
         unconfirmed=$((unconfirmed + 1))
       elif [ $status = 1 ]; then
-        verdict_g="killed ($judged_mode): $(grep -m1 -o 'signature: [^ ]*\|FINDING `[a-z]*`' "$work/run.txt" | head -n 1)"
+        verdict_g="killed ($judged_mode${judged_settings:+ $judged_settings}): $(grep -m1 -o 'signature: [^ ]*\|FINDING `[a-z]*`' "$work/run.txt" | head -n 1)"
       elif [ $status = 0 ]; then verdict_g="survived"
       else verdict_g="could not judge (exit $status)"
       fi
@@ -150,7 +176,7 @@ echo "| sampled | $mutants (seed $seed) |"
 echo "| equivalent (same machine code) | $equivalent |"
 echo "| do not build | $unbuildable |"
 echo "| judged | $judged |"
-echo "| killed by Gauntlet (gen ${gen_flags[*]:+${gen_flags[*]} }+ run, $programs programs, the threaded ones also free-running ×$free_repeat, then each in $rounds rounds) | $by_gauntlet ($(pct "$by_gauntlet" "$judged")) |"
+echo "| killed by Gauntlet (gen ${gen_flags[*]:+${gen_flags[*]} }+ run, $programs programs, the threaded ones also free-running ×$free_repeat, then each in $rounds rounds, then under each of ${#setting_lines[@]} suggested settings) | $by_gauntlet ($(pct "$by_gauntlet" "$judged")) |"
 echo "| failed by Gauntlet but the original fails that program too (not counted) | $unconfirmed |"
 echo "| killed by mimalloc's test-api, test-api-fill and test-stress | $by_suite ($(pct "$by_suite" "$judged")) |"
 echo "| killed by both | $by_both |"

@@ -94,8 +94,10 @@ void child_verdict_read(const struct process *p, struct child_verdict *v)
 
 bool child_run_file(const struct run_options *o, const char *path, struct child_verdict *out)
 {
-    const char *argv[20] = {self_path(), "run", "--quiet", "--alloc", o->alloc};
+    const char *argv[24 + 2 * SETTINGS_MAX] = {self_path(), "run", "--quiet", "--alloc", o->alloc};
     int n = 5;
+    for (unsigned s = 0; s < o->settings.count; s++)
+        argv[n++] = "--alloc-env", argv[n++] = o->settings.list[s];
     if (o->mode) argv[n++] = "--mode", argv[n++] = o->mode;
     if (o->timeout) argv[n++] = "--timeout", argv[n++] = o->timeout;
     if (o->strict) argv[n++] = "--strict";
@@ -153,6 +155,8 @@ bool parse_run_option(const char *command, int argc, char **argv, int *i, struct
     } else if (strcmp(arg, "--rounds") == 0) {
         parse_rounds_arg(command, value);
         o->rounds = value;
+    } else if (strcmp(arg, "--alloc-env") == 0) {
+        settings_add(command, &o->settings, value);
     } else if (strcmp(arg, "--known") == 0) {
         static struct known_findings known; /* read here, so a bad file is refused first */
         load_known_findings(command, value, &known);

@@ -33,6 +33,26 @@ size_t parse_cap_arg(const char *command, const char *text);
 unsigned parse_timeout_arg(const char *command, const char *text);
 /* A number of rounds the reuse rule can judge (rules.h); else a usage error. */
 unsigned parse_rounds_arg(const char *command, const char *text);
+/* ---- settings.c: the allocator's settings (--alloc-env NAME=VALUE) ---- */
+
+#define SETTINGS_MAX 8
+struct settings {
+    const char *list[SETTINGS_MAX + 1]; /* NULL-terminated, as rules.h takes them */
+    unsigned count;
+};
+/* main() keeps its argv: a command starts again with it (settings_apply). */
+void settings_remember_argv(char **argv);
+/* Checks one NAME=VALUE and appends it; else a usage error naming `command`. */
+void settings_add(const char *command, struct settings *s, const char *text);
+/* Returns once the environment holds every setting, the command having
+ * started itself again with them if it did not; exit 2 when it cannot. */
+void settings_apply(const char *command, const struct settings *s);
+#define SETTINGS_HELP                                                                              \
+    "  --alloc-env NAME=VALUE  a setting the allocator reads from its environment\n"               \
+    "                     (MALLOC_CONF=..., MIMALLOC_...=..., GLIBC_TUNABLES=..., TCMALLOC_...;\n" \
+    "                     repeatable; `gauntlet list` suggests some): the run starts with it,\n"   \
+    "                     and the report's commands carry it\n"
+
 /* Appends the names of a --alloc list ("a,b"; "all": every installed named
  * allocator) to names[count..capacity); returns the new count. Usage errors
  * name `command`. */
@@ -152,8 +172,9 @@ struct run_options {
     const char *cap;     /* NULL: run's default live-bytes cap */
     const char *known;   /* NULL: none; else a --known file, read when parsed into: */
     const struct known_findings *known_findings;
-    const char *repeat; /* NULL: once; else each program this many times (a race's rate) */
-    const char *rounds; /* NULL: once; else each run makes the program this many rounds */
+    const char *repeat;       /* NULL: once; else each program this many times (a race's rate) */
+    const char *rounds;       /* NULL: once; else each run makes the program this many rounds */
+    struct settings settings; /* the allocator's (--alloc-env) */
     bool strict;
 };
 
@@ -173,7 +194,8 @@ bool parse_run_option(const char *command, int argc, char **argv, int *i, struct
     "  --repeat N         run each program N times, each in a fresh process: it fails when\n"      \
     "                     any run does, and says in how many (a free-running race)\n"              \
     "  --rounds N         make the program N times in one process, nothing live between\n"         \
-    "                     rounds, and judge whether freed memory is reused (32..256)\n"
+    "                     rounds, and judge whether freed memory is reused "                       \
+    "(32..256)\n" SETTINGS_HELP
 
 enum verdict_status { VERDICT_PASS = 0, VERDICT_FAIL = 1, VERDICT_ERROR = 2 };
 

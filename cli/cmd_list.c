@@ -81,6 +81,20 @@ unsigned add_allocator_names(const char *command, char *list, const char **names
     return count;
 }
 
+/* The settings worth a run besides the allocator's defaults, as options. */
+static void print_settings(const char *name)
+{
+    const char *why;
+    for (size_t i = 0; allocator_suggested_settings(name, i, &why); i++) {
+        printf("          settings worth a run:");
+        char settings[512];
+        snprintf(settings, sizeof settings, "%s", allocator_suggested_settings(name, i, NULL));
+        for (char *one = strtok(settings, " "); one; one = strtok(NULL, " "))
+            printf(" --alloc-env %s", one);
+        printf("\n            (%s)\n", why);
+    }
+}
+
 int cmd_list(int argc, char **argv)
 {
     if (argc > 1 && is_help(argv[1])) {
@@ -88,12 +102,21 @@ int cmd_list(int argc, char **argv)
              "versions and the behaviours\ntheir table allows (see README, \"Per-allocator "
              "table\").\nso:PATH loads any library exporting the standard malloc API.\n"
              "--registry: every named allocator and its library, one \"NAME SONAME\" a line,\n"
-             "installed or not (for scripts).");
+             "installed or not (for scripts).\n"
+             "--settings: the settings worth a run besides each named allocator's defaults,\n"
+             "one \"NAME<TAB>NAME=VALUE...\" a line (space-separated: each an --alloc-env).");
         return 0;
     }
     if (argc == 2 && strcmp(argv[1], "--registry") == 0) {
         for (size_t k = 0; allocator_named(k); k++)
             printf("%s %s\n", allocator_named(k), allocator_soname(allocator_named(k)));
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "--settings") == 0) {
+        for (size_t k = 0; allocator_named(k); k++)
+            for (size_t i = 0; allocator_suggested_settings(allocator_named(k), i, NULL); i++)
+                printf("%s\t%s\n", allocator_named(k),
+                       allocator_suggested_settings(allocator_named(k), i, NULL));
         return 0;
     }
     if (argc > 1) usage_error("list", "unexpected argument: %s", argv[1]);
@@ -106,6 +129,7 @@ int cmd_list(int argc, char **argv)
         if (tab) *tab = '\0';
         if (ok) {
             printf("%-9s %s\n          %s\n", name, said, tab ? tab + 1 : "");
+            print_settings(name);
             available++;
         } else {
             printf("%-9s not available: %s\n", name, said);

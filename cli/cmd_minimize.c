@@ -205,16 +205,20 @@ struct minimized_output {
 static bool write_minimized(int fd, const void *context)
 {
     const struct minimize *m = ((const struct minimized_output *)context)->m;
-    char header[2048];
+    char settings[1024] = "";
+    for (unsigned i = 0; i < m->run.settings.count; i++)
+        snprintf(settings + strlen(settings), sizeof settings - strlen(settings),
+                 "%s --alloc-env %s", i ? "" : ", with", m->run.settings.list[i]);
+    char header[3072];
     int n = snprintf(header, sizeof header,
                      "# minimized by gauntlet minimize from %s\n"
-                     "# allocator: %s%s%s%s\n"
+                     "# allocator: %s%s%s%s%s\n"
                      "# invariant: %s (originally at: %s)\n"
                      "# signature: %s\n"
                      "# C reproducer: %s\n"
                      "# operations: %zu before, %zu after (%lu runs%s)\n",
                      m->input, m->run.alloc, m->run.mode ? ", mode " : "",
-                     m->run.mode ? m->run.mode : "", m->run.strict ? ", strict" : "",
+                     m->run.mode ? m->run.mode : "", m->run.strict ? ", strict" : "", settings,
                      m->original.invariant, m->original.operation[0] ? m->original.operation : "?",
                      m->original.signature, m->reproduction, m->original_count, m->count, m->runs,
                      m->exhausted ? ", run budget spent: may not be minimal" : "");
@@ -286,6 +290,7 @@ static void check_reproducer(struct minimize *m)
         return;
     }
     if (m->run.rounds) options.rounds = parse_rounds_arg("minimize", m->run.rounds);
+    options.settings = m->run.settings.count ? m->run.settings.list : NULL;
     switch (reproduction_of(m, m->ops, m->count, &options, why, sizeof why)) {
     case REPRODUCTION_FAILS:
         snprintf(m->reproduction, sizeof m->reproduction,

@@ -10,8 +10,8 @@
 #include <string.h>
 
 static const char reproducer_help[] =
-    "usage: gauntlet reproducer --alloc NAME [--cap SIZE] [--rounds N] [--strict]\n"
-    "                           [--format F] FILE [-o OUT.c]\n"
+    "usage: gauntlet reproducer --alloc NAME [--alloc-env NAME=VALUE]... [--cap SIZE]\n"
+    "                           [--rounds N] [--strict] [--format F] FILE [-o OUT.c]\n"
     "\n"
     "Writes a standalone C program that makes the same allocator calls as FILE, from\n"
     "the same threads in the same order (lock-step), and judges each by Gauntlet's\n"
@@ -20,7 +20,9 @@ static const char reproducer_help[] =
     "same --alloc, --cap, --rounds and --strict: the allocator's table (a so:\n"
     "library of a known family gets that family's known deviations) and its sized\n"
     "free. With --rounds N it makes the program N times and judges, as run does,\n"
-    "whether the memory freed in each round is reused.\n";
+    "whether the memory freed in each round is reused. With --alloc-env it starts\n"
+    "itself again with each setting in its environment, as run does, before the\n"
+    "allocator makes a call.\n";
 
 int cmd_reproducer(int argc, char **argv)
 {
@@ -28,6 +30,7 @@ int cmd_reproducer(int argc, char **argv)
     size_t cap = GAUNTLET_DEFAULT_CAP;
     bool strict = false;
     unsigned rounds = 1;
+    struct settings settings = {.count = 0};
     enum input_format format = FORMAT_AUTO;
     for (int i = 1; i < argc; i++) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -43,6 +46,8 @@ int cmd_reproducer(int argc, char **argv)
             strict = true;
         } else if (strcmp(argv[i], "--rounds") == 0 && value) {
             rounds = parse_rounds_arg("reproducer", argv[++i]);
+        } else if (strcmp(argv[i], "--alloc-env") == 0 && value) {
+            settings_add("reproducer", &settings, argv[++i]);
         } else if (strcmp(argv[i], "--format") == 0 && value) {
             format = parse_format_arg("reproducer", argv[++i]);
         } else if (strcmp(argv[i], "-o") == 0 && value) {
@@ -65,6 +70,7 @@ int cmd_reproducer(int argc, char **argv)
         return EXIT_USAGE;
     }
     options.rounds = rounds;
+    options.settings = settings.count ? settings.list : NULL;
     reproducer_write_file(out, &p, &options);
     program_release(&p);
     return 0;

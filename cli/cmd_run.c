@@ -33,6 +33,10 @@ static const char run_help[] =
     "  --rounds N       make each program N times (32..256) in the one process, nothing\n"
     "                   live between rounds: the resident memory must stop growing by\n"
     "                   the second half (freed memory is reused: the `reuse` rule)\n"
+    "  --alloc-env NAME=VALUE  a setting the allocator reads from its environment\n"
+    "                   (MALLOC_CONF=..., MIMALLOC_...=..., GLIBC_TUNABLES=...; repeatable;\n"
+    "                   `gauntlet list` suggests some): each run starts with it in its\n"
+    "                   environment, and the report's commands carry it\n"
     "  --keep-going     go on past violations (the harmed block set aside): each\n"
     "                   distinct one is reported once, and the end lists them all with\n"
     "                   counts; a hang or a crash still ends the program\n"
@@ -52,6 +56,7 @@ struct run_command {
     unsigned alloc_count;
     unsigned long repeat; /* runs of each program, each in a fresh child */
     struct run_config config;
+    struct settings settings; /* config.settings points into it */
     enum input_format format;
     bool quiet, no_fork;
 };
@@ -98,6 +103,9 @@ static int parse_options(int argc, char **argv, struct run_command *o)
     }
     o->config.strict = shaping.strict;
     if (shaping.rounds) o->config.rounds = parse_rounds_arg("run", shaping.rounds);
+    settings_apply("run", &shaping.settings);
+    o->settings = shaping.settings;
+    o->config.settings = o->settings.count ? o->settings.list : NULL;
     uint64_t repeat = 1;
     if (shaping.repeat) parse_u64_arg(shaping.repeat, &repeat);
     o->repeat = (unsigned long)repeat;

@@ -50,6 +50,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
     setvbuf(stderr, err_buffer, _IOLBF, sizeof err_buffer);
     report_set_command_name(argv[0]);
+    settings_remember_argv(argv);
     process_setup();
 
     if (argc < 2 || is_help(argv[1])) {

@@ -122,6 +122,12 @@ struct allocator_entry {
     bool cxx_self_bound;
     /* Fills the allocator's calls (name already set); false with a message. */
     bool (*open)(struct allocator *a, char *err, size_t err_len);
+    /* Settings that move it onto paths its defaults never take, each with
+     * what it changes; {NULL} ends the list. */
+    struct suggested_settings {
+        const char *settings; /* space-separated NAME=VALUE */
+        const char *why;
+    } suggested[3];
 };
 
 const struct allocator_entry *registry_find(const char *name);

@@ -8,15 +8,55 @@
 #include <string.h>
 
 static const struct allocator_entry entries[] = {
-    {"glibc", "libc.so.6", "gnu_get_libc_version", "", SIZED_FREE_NONE, &glibc_policy,
-     &any_conforming_policy, false, adapter_open_glibc},
-    {"jemalloc", "libjemalloc.so.2", "mallctl", "-ljemalloc", SIZED_FREE_SDALLOCX, &jemalloc_policy,
-     &jemalloc_library_policy, false, adapter_open_named},
-    {"mimalloc", "libmimalloc.so.2", "mi_version", "-lmimalloc", SIZED_FREE_MI_FREE_SIZE,
-     &mimalloc_policy, &mimalloc_library_policy, true, adapter_open_named},
-    {"tcmalloc", "libtcmalloc_minimal.so.4", "tc_version", "-ltcmalloc_minimal",
-     SIZED_FREE_TC_FREE_SIZED, &tcmalloc_policy, &tcmalloc_library_policy, true,
-     adapter_open_named},
+    {"glibc",
+     "libc.so.6",
+     "gnu_get_libc_version",
+     "",
+     SIZED_FREE_NONE,
+     &glibc_policy,
+     &any_conforming_policy,
+     false,
+     adapter_open_glibc,
+     {{"GLIBC_TUNABLES=glibc.malloc.tcache_count=0:glibc.malloc.mmap_threshold=65536:"
+       "glibc.malloc.trim_threshold=0",
+       "no thread cache; blocks of 64 KiB and more mapped apart (mremap on resizing); the "
+       "heap's top given back at every free"}}},
+    {"jemalloc",
+     "libjemalloc.so.2",
+     "mallctl",
+     "-ljemalloc",
+     SIZED_FREE_SDALLOCX,
+     &jemalloc_policy,
+     &jemalloc_library_policy,
+     false,
+     adapter_open_named,
+     {{"MALLOC_CONF=tcache:false,dirty_decay_ms:0,muzzy_decay_ms:0,narenas:1",
+       "no thread cache; freed pages purged at once; every thread in one arena"}}},
+    {"mimalloc",
+     "libmimalloc.so.2",
+     "mi_version",
+     "-lmimalloc",
+     SIZED_FREE_MI_FREE_SIZE,
+     &mimalloc_policy,
+     &mimalloc_library_policy,
+     true,
+     adapter_open_named,
+     {{"MIMALLOC_RESERVE_OS_MEMORY=64MiB",
+       "an arena reserved at start serves the segments, and the OS the rest once it is full"},
+      {"MIMALLOC_EAGER_COMMIT=0 MIMALLOC_RESET_DELAY=0 MIMALLOC_PURGE_DELAY=0",
+       "segments committed as they fill; free pages reset or purged at once (the option's "
+       "name in 2.0 and in later versions)"}}},
+    {"tcmalloc",
+     "libtcmalloc_minimal.so.4",
+     "tc_version",
+     "-ltcmalloc_minimal",
+     SIZED_FREE_TC_FREE_SIZED,
+     &tcmalloc_policy,
+     &tcmalloc_library_policy,
+     true,
+     adapter_open_named,
+     {{"TCMALLOC_AGGRESSIVE_DECOMMIT=t TCMALLOC_RELEASE_RATE=100",
+       "free spans given back to the OS at once"}}},
 };
 
 void registry_limit_cxx(const struct allocator_entry *family, struct allocator *a)
@@ -61,6 +101,14 @@ const char *allocator_link_flag(const char *name)
 {
     const struct allocator_entry *e = registry_find(name);
     return e ? e->link_flag : NULL;
+}
+
+const char *allocator_suggested_settings(const char *name, size_t i, const char **why)
+{
+    const struct allocator_entry *e = registry_find(name);
+    if (e == NULL || i >= sizeof e->suggested / sizeof *e->suggested) return NULL;
+    if (why) *why = e->suggested[i].why;
+    return e->suggested[i].settings;
 }
 
 enum sized_free allocator_sized_free(const char *name)

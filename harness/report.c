@@ -136,6 +136,18 @@ void report_record_pass(void)
 
 /* ---- the report ---- */
 
+/* The allocator, its version, and the settings it runs with. */
+static void add_allocator(struct text *t, const struct run *run)
+{
+    add(t, "  allocator: %s — %s\n", run->alloc->name, run->alloc->version);
+    if (run->config->settings && run->config->settings[0]) {
+        add(t, "  settings: ");
+        for (const char *const *s = run->config->settings; *s; s++)
+            add(t, " %s", *s);
+        add(t, " (its environment)\n");
+    }
+}
+
 static void add_reproduce(struct text *t, const struct run *run)
 {
     const char *path = run->config->program_path ? run->config->program_path : "PROGRAM";
@@ -149,6 +161,10 @@ static void add_reproduce(struct text *t, const struct run *run)
     char rounds[32] = "";
     if (run->config->rounds > 1)
         snprintf(rounds, sizeof rounds, " --rounds %u", run->config->rounds);
+    char settings[1024] = "";
+    for (const char *const *s = run->config->settings; s && *s; s++)
+        snprintf(settings + strlen(settings), sizeof settings - strlen(settings), " --alloc-env %s",
+                 *s);
     const char *strict = run->config->strict ? " --strict" : "";
     char format[32] = "";
     if (run->config->program_format)
@@ -156,11 +172,11 @@ static void add_reproduce(struct text *t, const struct run *run)
     char known[4200] = "";
     if (run->config->known_path)
         snprintf(known, sizeof known, " --known %s", run->config->known_path);
-    add(t, "  %s%s run --alloc %s%s%s%s%s%s%s%s %s\n", REPORT_REPRODUCE, command_name,
-        run->alloc->name, run->config->mode == MODE_FREE ? " --mode free" : "", cap, timeout,
-        rounds, strict, format, known, path);
-    add(t, "  %s%s reproducer --alloc %s%s%s%s%s %s > repro.c%s%s\n", REPORT_C_PROGRAM,
-        command_name, run->alloc->name, cap, rounds, strict, format, path,
+    add(t, "  %s%s run --alloc %s%s%s%s%s%s%s%s%s %s\n", REPORT_REPRODUCE, command_name,
+        run->alloc->name, settings, run->config->mode == MODE_FREE ? " --mode free" : "", cap,
+        timeout, rounds, strict, format, known, path);
+    add(t, "  %s%s reproducer --alloc %s%s%s%s%s%s %s > repro.c%s%s\n", REPORT_C_PROGRAM,
+        command_name, run->alloc->name, settings, cap, rounds, strict, format, path,
         run->config->mode == MODE_FREE ? " (it runs lock-step: a free-running finding may "
                                          "need several runs or not show)"
                                        : "",
@@ -195,7 +211,7 @@ void report_violation(const struct op_context *c, const struct violation *v)
     const struct run *run = c->run;
     struct text t = {.len = 0};
     add(&t, "%s%s`\n", REPORT_VIOLATION, invariant_name(v->invariant));
-    add(&t, "  allocator: %s — %s\n", run->alloc->name, run->alloc->version);
+    add_allocator(&t, run);
     add(&t, "  program:   %s\n", run->config->program_path ? run->config->program_path : "-");
     add_operation(&t, run, c->index, c->op, c->thread);
     if (v->slot >= 0) add(&t, "  slot:      s%d\n", v->slot);
@@ -275,14 +291,14 @@ static void report_end(const char *how, const char *where, const char *what, con
         run_record_end_signature(what, detail, op_kind_name((enum op_kind)current.op->kind),
                                  signature, sizeof signature);
         add(&t, " %s\n", where);
-        add(&t, "  allocator: %s — %s\n", run->alloc->name, run->alloc->version);
+        add_allocator(&t, run);
         add_operation(&t, run, current.index, current.op, current.thread);
         add(&t, "  %s%s\n", REPORT_SIGNATURE, signature);
         add_reproduce(&t, run);
     } else if (run) {
         add(&t, " between operations (a thread starting or exiting, or the allocator's own "
                 "thread)\n");
-        add(&t, "  allocator: %s — %s\n", run->alloc->name, run->alloc->version);
+        add_allocator(&t, run);
         add_reproduce(&t, run);
     } else {
         add(&t, "\n%s", crash_context ? crash_context : "");

@@ -410,7 +410,15 @@ static void write_config(struct out *o, const struct program *p,
             " * RULE_REUSE_ROUNDS_MIN rounds on, the resident memory is judged (rule_reuse). */\n"
             "#define ROUNDS ");
     out_dec(o, opt->rounds > 1 ? opt->rounds : 1);
-    out_str(o, "\n/* The program's threads (1 + the highest thread number) and operations. */\n");
+    out_str(o, "\n/* The allocator's settings: main() starts the process again with them in its\n"
+               " * environment when they are not (rules.h, rule_settings_apply). */\n"
+               "static const char *const settings[] = {");
+    for (const char *const *s = opt->settings; s && *s; s++) {
+        out_c_string(o, *s);
+        out_str(o, ", ");
+    }
+    out_str(o, "NULL};\n");
+    out_str(o, "/* The program's threads (1 + the highest thread number) and operations. */\n");
     out_str(o, "#define THREADS ");
     out_dec(o, program_thread_count(p));
     out_str(o, "\n#define STEPS ");

@@ -17,6 +17,8 @@ struct fuzz_options {
     const char *mutator; /* structure or bytes (libFuzzer's custom mutator) */
     const char *known;   /* --known FILE, or NULL */
     const char *timeout; /* --timeout as given, passed on to the replays; NULL: run's default */
+    struct settings settings; /* --alloc-env: the campaign starts with them, and so do its
+                               * engines and replays; the saved reports carry them */
     unsigned seconds, jobs;
     unsigned hang_seconds; /* an input running this long is a hang (engine and replays) */
     uint64_t seed, runs;   /* 0: the engine's choice / no bound */

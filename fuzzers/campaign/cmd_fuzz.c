@@ -41,6 +41,9 @@ static const char fuzz_help[] =
     "                OUT/findings/ are known too, and so are the regressions whose\n"
     "                `# affects:` line names this version (by how they fail here)\n"
     "  --stop-at-first  stop at the first new finding\n"
+    "  --alloc-env NAME=VALUE  a setting the allocator reads from its environment\n"
+    "                (repeatable; `gauntlet list` suggests some): the engines and the\n"
+    "                replays start with it, and the saved reports' commands carry it\n"
     "  --timeout S   an input running S seconds is a hang, for libFuzzer and for\n"
     "                the replays that confirm a finding (default 10)\n"
     "  --mode M      lockstep (default; free with --san tsan) or free: the program's\n"
@@ -86,6 +89,8 @@ static void parse_options(int argc, char **argv, struct fuzz_options *o)
         } else if (strcmp(arg, "--timeout") == 0 && value) {
             o->hang_seconds = parse_timeout_arg("fuzz", argv[++i]);
             o->timeout = value;
+        } else if (strcmp(arg, "--alloc-env") == 0 && value) {
+            settings_add("fuzz", &o->settings, argv[++i]);
         } else if (strcmp(arg, "--jobs") == 0 && value) {
             if (!parse_u64_arg(argv[++i], &n) || n == 0 || n > 64)
                 usage_error("fuzz", "--jobs needs 1..64");
@@ -326,6 +331,7 @@ int cmd_fuzz(int argc, char **argv)
                              .hang_seconds = GAUNTLET_DEFAULT_WATCHDOG_SECONDS,
                              .jobs = 1};
     parse_options(argc, argv, &o);
+    settings_apply("fuzz", &o.settings);
     char default_out[4400], default_corpus[4500], target[4200], log_path[4600];
     char err[1024];
     if (!allocator_installed(o.alloc, err, sizeof err)) {

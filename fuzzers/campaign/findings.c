@@ -385,6 +385,7 @@ static void confirm(struct campaign *c, const char *file)
         .format = "binary", /* the engines' files have no text header to detect */
         .cap = c->o->cap,
         .timeout = c->o->timeout,
+        .settings = c->o->settings,
     };
     struct child_verdict r;
     /* After SIGINT/SIGTERM the campaign only stops; a replay that the signal

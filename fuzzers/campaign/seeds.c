@@ -66,8 +66,10 @@ void know_affecting_regressions(struct campaign *c)
         char path[8192];
         path_printf(path, sizeof path, "%s/%s", dir, e->d_name);
         if (e->d_name[0] == '.' || !program_file_affects(path, c->alloc_version)) continue;
-        struct run_options options = {
-            .alloc = c->o->alloc, .cap = c->o->cap, .timeout = c->o->timeout};
+        struct run_options options = {.alloc = c->o->alloc,
+                                      .cap = c->o->cap,
+                                      .timeout = c->o->timeout,
+                                      .settings = c->o->settings};
         struct child_verdict r;
         if (!child_run_file(&options, path, &r) || r.status != VERDICT_FAIL || !r.signature[0] ||
             known_findings_match(c->known, r.signature))

@@ -227,6 +227,10 @@ bool allocator_is_named(const char *name);
  * must serve malloc; NULL for unknown names. */
 const char *allocator_soname(const char *name);
 const char *allocator_link_flag(const char *name);
+/* The i-th setting of the named allocator worth a run besides its defaults
+ * (space-separated NAME=VALUE, each an --alloc-env: rules.h's settings),
+ * with what it changes in `why`; NULL past the last. */
+const char *allocator_suggested_settings(const char *name, size_t i, const char **why);
 /* The sized free gauntlet binds for a named allocator (when its library
  * defines it); SIZED_FREE_NONE for other names. */
 enum sized_free allocator_sized_free(const char *name);
@@ -314,6 +318,9 @@ struct run_config {
                                  * detected: the reproduce commands say so too */
     unsigned rounds; /* the program run this many times in the process, nothing live between
                       * rounds, the resident memory judged by the reuse rule (0 or 1: once) */
+    const char *const *settings;         /* the allocator's settings the process was started with
+                                          * ("NAME=VALUE", NULL-terminated; rules.h), or NULL: the
+                                          * reproduce commands carry them */
     atomic_size_t *live_bytes_out;       /* when set, kept equal to the oracle's live bytes (the
                                           * stress replay's RSS sampler reads it) */
     const struct run_feedback *feedback; /* fuzz targets only, else NULL */
@@ -430,10 +437,11 @@ struct reproducer_options {
     const char *allocator; /* as given to --alloc: a named allocator or so:PATH */
     const struct alloc_policy *policy;
     size_t live_cap;
-    bool strict;                /* the allocator's known deviations are violations */
-    enum sized_free sized_free; /* the one Gauntlet binds for it (struct allocator) */
-    bool cxx;                   /* Gauntlet calls its C++ new and delete (struct allocator) */
-    unsigned rounds;            /* the program's rounds, judged by the reuse rule (0, 1: once) */
+    bool strict;                 /* the allocator's known deviations are violations */
+    enum sized_free sized_free;  /* the one Gauntlet binds for it (struct allocator) */
+    bool cxx;                    /* Gauntlet calls its C++ new and delete (struct allocator) */
+    unsigned rounds;             /* the program's rounds, judged by the reuse rule (0, 1: once) */
+    const char *const *settings; /* the allocator's settings (rules.h), NULL-terminated, or NULL */
 };
 /* How a reproducer for `allocator` is built and run: `cc -std=c17 -O1
  * -pthread repro.c -o repro`, then REPRODUCER_KEEP_LINKED and link_flag when

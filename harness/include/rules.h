@@ -11,7 +11,8 @@
  * (the build embeds it), so a reproducer judges each call by these very
  * functions and cannot drift from `gauntlet run`. Hence plain C17 with the
  * standard headers only (and POSIX's open and read for the one measure both
- * take of the process, rule_resident_bytes), every function `static inline`,
+ * take of the process, rule_resident_bytes, and setenv and execv for the
+ * allocator's settings), every function `static inline`,
  * no tables as variables (X-macros and switches instead), and names that
  * read well in a reproducer. SEMANTICS.md states the same rules in prose.
  */
@@ -24,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -2205,6 +2207,83 @@ static inline struct breach rule_judge_heap_visit(const struct heap_listing *v,
     /* More listed than any program holds. */
     if (v->visited > listed) return rule_heap_breach(NULL, F_HEAP_STRANGER, 0, 0, 0);
     return rule_no_breach(NULL);
+}
+
+/* ======== the allocator's settings ======== */
+
+/*
+ * A setting the allocator reads from its environment (MALLOC_CONF,
+ * MIMALLOC_*, TCMALLOC_*, GLIBC_TUNABLES), given as "NAME=VALUE" (run's
+ * --alloc-env): it moves the allocator onto paths its defaults never take
+ * (an arena reserved at start, caches off, memory given back at once).
+ * Some are read only as the process starts (glibc's tunables; a library
+ * the process links, as a reproducer's), so the run and the reproducer
+ * alike put them in place by starting the process again with them.
+ * GLIBC_TUNABLES holds several tunables: a setting is added to its value.
+ */
+#define RULE_TUNABLES_NAME "GLIBC_TUNABLES"
+/* Set while the process starts again for its settings: a setting still
+ * not in place then is an error, not a reason to start once more. */
+#define RULE_SETTINGS_MARK    "GAUNTLET_SETTINGS_APPLIED"
+#define RULE_SETTING_NAME_MAX 128
+
+/* Whether `value` is one of the ':'-separated parts of `list`, or a run of
+ * them. */
+static inline bool rule_tunables_hold(const char *list, const char *value)
+{
+    size_t n = strlen(value);
+    for (const char *at = strstr(list, value); at; at = strstr(at + 1, value))
+        if ((at == list || at[-1] == ':') && (at[n] == '\0' || at[n] == ':')) return true;
+    return false;
+}
+
+/* Whether the environment holds `setting` ("NAME=VALUE") already. */
+static inline bool rule_setting_in_place(const char *setting)
+{
+    const char *equals = strchr(setting, '=');
+    char name[RULE_SETTING_NAME_MAX];
+    if (equals == NULL || (size_t)(equals - setting) >= sizeof name) return false;
+    snprintf(name, sizeof name, "%.*s", (int)(equals - setting), setting);
+    const char *now = getenv(name);
+    if (now == NULL) return false;
+    if (strcmp(name, RULE_TUNABLES_NAME) == 0) return rule_tunables_hold(now, equals + 1);
+    return strcmp(now, equals + 1) == 0;
+}
+
+/* Puts `setting` into the environment (added to GLIBC_TUNABLES' value). */
+static inline bool rule_setting_put(const char *setting)
+{
+    const char *equals = strchr(setting, '=');
+    char name[RULE_SETTING_NAME_MAX], value[4096];
+    if (equals == NULL || (size_t)(equals - setting) >= sizeof name) return false;
+    snprintf(name, sizeof name, "%.*s", (int)(equals - setting), setting);
+    const char *now = getenv(name);
+    if (strcmp(name, RULE_TUNABLES_NAME) == 0 && now && *now)
+        snprintf(value, sizeof value, "%s:%s", now, equals + 1);
+    else
+        snprintf(value, sizeof value, "%s", equals + 1);
+    return setenv(name, value, 1) == 0;
+}
+
+/* Puts the NULL-terminated `settings` in place: returns true at once when
+ * the environment holds them all; else sets them and starts the process
+ * again with `argv` (as it was started), returning false only when that
+ * failed or the settings did not hold after starting again. */
+static inline bool rule_settings_apply(const char *const *settings, char **argv)
+{
+    bool in_place = true;
+    for (const char *const *s = settings; s && *s; s++)
+        in_place &= rule_setting_in_place(*s);
+    if (in_place) {
+        unsetenv(RULE_SETTINGS_MARK); /* the processes it starts begin afresh */
+        return true;
+    }
+    if (getenv(RULE_SETTINGS_MARK)) return false;
+    for (const char *const *s = settings; s && *s; s++)
+        if (!rule_setting_in_place(*s) && !rule_setting_put(*s)) return false;
+    setenv(RULE_SETTINGS_MARK, "1", 1);
+    execv("/proc/self/exe", argv);
+    return false;
 }
 
 /* ======== block contents ======== */

@@ -74,6 +74,20 @@
 static __thread bool on_loader_thread __attribute__((tls_model("initial-exec")));
 #endif
 
+#ifdef DEFECT_SETTING_MISALIGN
+/* Read once, at load, as allocators read MALLOC_CONF and their like: the
+ * defect is there only in a process started with the setting. */
+#define SETTING_NAME  "DEFECT_SETTING"
+#define SETTING_VALUE "misalign"
+#define SETTING_SIZE  5000
+static bool setting_on;
+__attribute__((constructor)) static void read_setting(void)
+{
+    const char *value = getenv(SETTING_NAME);
+    setting_on = value && strcmp(value, SETTING_VALUE) == 0;
+}
+#endif
+
 #ifdef DEFECT_COLLECT_DAMAGES
 /* The last block malloc returned, until it is freed. */
 static _Atomic(unsigned char *) last_malloc;
@@ -853,6 +867,9 @@ static void *do_malloc(size_t size)
     size_t shift = 0;
 #ifdef DEFECT_MISALIGN
     if (size >= 32 && size % 3 == 0) shift = 8;
+#endif
+#ifdef DEFECT_SETTING_MISALIGN
+    if (setting_on && size >= SETTING_SIZE) shift = 8;
 #endif
 #ifdef DEFECT_FIRST_CALL_MISALIGN
     /* A fresh thread's first malloc takes a path of its own (a thread cache

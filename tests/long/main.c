@@ -17,13 +17,14 @@ Suite *nightly_suite(void);
 Suite *verdicts_suite(void);
 Suite *realbugs_suite(void);
 Suite *reuse_suite(void);
+Suite *real_settings_suite(void);
 
 int main(void)
 {
     static const suite_maker suites[] = {
-        fuzz_suite,     stress_suite,      stress_errors_suite,   corpus_agreement_suite,
-        install_suite,  hostile_suite,     campaign_faults_suite, nightly_suite,
-        verdicts_suite, build_alloc_suite, stress_cmd_suite,      realbugs_suite,
-        reuse_suite};
+        fuzz_suite,     stress_suite,       stress_errors_suite,   corpus_agreement_suite,
+        install_suite,  hostile_suite,      campaign_faults_suite, nightly_suite,
+        verdicts_suite, build_alloc_suite,  stress_cmd_suite,      realbugs_suite,
+        reuse_suite,    real_settings_suite};
     return run_suites("long", suites, sizeof suites / sizeof *suites);
 }

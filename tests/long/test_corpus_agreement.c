@@ -26,7 +26,7 @@ static unsigned add_directory(const char *alloc, const char *dir, unsigned n)
         if (e->d_name[0] == '.') continue;
         for (int strict = 0; strict <= (strncmp(e->d_name, "found-", 6) == 0); strict++) {
             ck_assert_uint_lt(n, AGREEMENT_CASES_MAX);
-            cases[n].judging = (struct judging){alloc, 2, strict, NULL};
+            cases[n].judging = (struct judging){alloc, 2, strict, NULL, NULL};
             snprintf(cases[n].file, sizeof cases[n].file, "%s/%s", dir, e->d_name);
             n++;
         }

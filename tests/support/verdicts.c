@@ -42,9 +42,16 @@ const char *rounds_for_invariant(const char *invariant)
     return strcmp(invariant, "reuse") == 0 ? REUSE_ROUNDS_TEXT : NULL;
 }
 
-/* Appends --rounds and --strict as j asks, then file, NULL-terminated. */
+/* Appends --alloc-env, --rounds and --strict as j asks, then file,
+ * NULL-terminated (argv has room for 8 + 2 * SETTINGS_ROOM more). */
+#define SETTINGS_ROOM 8
 static void add_judging_flags(const struct judging *j, const char *file, const char **argv, int n)
 {
+    static char settings[512];
+    snprintf(settings, sizeof settings, "%s", j->settings ? j->settings : "");
+    int room = SETTINGS_ROOM;
+    for (char *one = strtok(settings, " "); one && room--; one = strtok(NULL, " "))
+        argv[n++] = "--alloc-env", argv[n++] = one;
     if (j->rounds) argv[n++] = "--rounds", argv[n++] = j->rounds;
     if (j->strict) argv[n++] = "--strict";
     argv[n++] = file;
@@ -56,7 +63,8 @@ void judge_by_run(const struct judging *j, const char *file, struct judged *out)
     char seconds[16];
     const char *alloc = j->alloc;
     snprintf(seconds, sizeof seconds, "%u", j->timeout);
-    const char *argv[12] = {"gauntlet", "run", "--alloc", alloc, "--timeout", seconds};
+    const char *argv[16 + 2 * SETTINGS_ROOM] = {"gauntlet", "run",       "--alloc",
+                                                alloc,      "--timeout", seconds};
     add_judging_flags(j, file, argv, 6);
     spawn_run(argv, &result);
     if (passed(result.status, out)) return;
@@ -92,7 +100,8 @@ static void write_reproducer(const struct judging *j, const char *file, const ch
     char c_file[512];
     const char *alloc = j->alloc;
     snprintf(c_file, sizeof c_file, "%s/repro.c", dir);
-    const char *write[12] = {"gauntlet", "reproducer", "-o", c_file, "--alloc", alloc};
+    const char *write[16 + 2 * SETTINGS_ROOM] = {"gauntlet", "reproducer", "-o",
+                                                 c_file,     "--alloc",    alloc};
     add_judging_flags(j, file, write, 6);
     spawn_run(write, &result);
     ck_assert_msg(result.status == 0, "gauntlet reproducer --alloc %s %s: status %d\n%.2000s",
@@ -226,9 +235,10 @@ unsigned assert_cases_agree(const struct agreement_case cases[], unsigned n, con
         struct judged repro;
         if (!judge_reproducer_file(dirs[i], j->timeout, &repro)) return i;
         char what[1024];
-        snprintf(what, sizeof what, "%s on %s%s%s%s", cases[i].file, j->alloc,
+        snprintf(what, sizeof what, "%s on %s%s%s%s%s%s", cases[i].file, j->alloc,
                  j->strict ? " --strict" : "", j->rounds ? " --rounds " : "",
-                 j->rounds ? j->rounds : "");
+                 j->rounds ? j->rounds : "", j->settings ? " with " : "",
+                 j->settings ? j->settings : "");
         assert_same_verdict(what, &runs[i], &repro);
     }
     return n;

@@ -22,7 +22,8 @@ struct judging {
     const char *alloc;
     unsigned timeout;
     bool strict;
-    const char *rounds; /* NULL: once; else --rounds (the reuse rule) */
+    const char *rounds;   /* NULL: once; else --rounds (the reuse rule) */
+    const char *settings; /* NULL: none; else space-separated NAME=VALUE, each an --alloc-env */
 };
 
 /* The fewest rounds the reuse rule judges, as an argument (rules.h). */

@@ -11,11 +11,12 @@ Suite *reproducer_suite(void);
 Suite *agreement_suite(void);
 Suite *minimize_suite(void);
 Suite *trace_suite(void);
+Suite *settings_suite(void);
 
 int main(void)
 {
     static const suite_maker suites[] = {cli_suite,        findings_suite,  proofs_suite,
                                          reproducer_suite, agreement_suite, minimize_suite,
-                                         trace_suite};
+                                         trace_suite,      settings_suite};
     return run_suites("system", suites, sizeof suites / sizeof *suites);
 }

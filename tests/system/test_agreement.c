@@ -62,7 +62,7 @@ START_TEST(each_defect_agrees_on_its_program)
         snprintf(c->file, sizeof c->file, "tests/defective/programs/%.31s.txt", names[i]);
         if (access(c->file, R_OK) != 0) continue; /* the stress-only defects */
         defective_library(libs[i], sizeof libs[i], names[i]);
-        c->judging = (struct judging){libs[i], WATCHDOG, false, needs_rounds[i]};
+        c->judging = (struct judging){libs[i], WATCHDOG, false, needs_rounds[i], NULL};
         compared++;
     }
     ck_assert_uint_ge(compared, 15); /* one defect per invariant at least */
@@ -86,7 +86,7 @@ START_TEST(each_defect_agrees_on_a_generated_program)
     for (unsigned i = 0; i <= n; i++) {
         /* Once: rounds are for the programs of the defects; then glibc. */
         if (i < n) defective_library(libs[i], sizeof libs[i], names[i]);
-        cases[i].judging = (struct judging){i < n ? libs[i] : "glibc", WATCHDOG, false, NULL};
+        cases[i].judging = (struct judging){i < n ? libs[i] : "glibc", WATCHDOG, false, NULL, NULL};
         snprintf(cases[i].file, sizeof cases[i].file, "%s", program);
     }
     assert_all_agree(n + 1, dir);

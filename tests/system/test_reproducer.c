@@ -166,7 +166,8 @@ static void write_reproducer(const struct workdir *w, const char *name, const ch
         false,
         strncmp(allocator, "so:", 3) == 0 ? SIZED_FREE_C23 : allocator_sized_free(allocator),
         false,
-        1};
+        1,
+        NULL};
     struct program p;
     parse(text, &p);
     char file[128], c_name[64];
@@ -570,8 +571,8 @@ START_TEST(test_odd_names_and_errors)
     parse("t0 malloc s1 1\n", &p);
     int fd = open("/dev/null", O_WRONLY);
     ck_assert_int_ge(fd, 0);
-    struct reproducer_options o = {"nosuch", policy_for("so:"), 1024, false, SIZED_FREE_NONE, false,
-                                   1};
+    struct reproducer_options o = {
+        "nosuch", policy_for("so:"), 1024, false, SIZED_FREE_NONE, false, 1, NULL};
     ck_assert(!reproducer_write(&p, &o, fd));
     o.allocator = "so:";
     ck_assert(!reproducer_write(&p, &o, fd));

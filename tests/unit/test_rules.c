@@ -791,6 +791,32 @@ END_TEST
 /* Resident bytes after each round: growth in every round of the second
  * half, by at least the rule's step, is a breach; any round of the second
  * half that grew less (settled caches), or too few rounds, is none. */
+/* A setting is in place when the environment holds it; glibc's tunables
+ * when the value is among the tunables already set. */
+START_TEST(settings_in_place)
+{
+    setenv("GAUNTLET_TEST_SETTING", "a:b", 1);
+    ck_assert(rule_setting_in_place("GAUNTLET_TEST_SETTING=a:b"));
+    ck_assert(!rule_setting_in_place("GAUNTLET_TEST_SETTING=a"));
+    ck_assert(!rule_setting_in_place("GAUNTLET_TEST_UNSET_SETTING=a"));
+    ck_assert(!rule_setting_in_place("no equals sign"));
+    ck_assert(
+        rule_tunables_hold("x.y=1:glibc.malloc.tcache_count=0", "glibc.malloc.tcache_count=0"));
+    ck_assert(
+        rule_tunables_hold("glibc.malloc.tcache_count=0:x.y=1", "glibc.malloc.tcache_count=0"));
+    ck_assert(!rule_tunables_hold("glibc.malloc.tcache_count=01", "glibc.malloc.tcache_count=0"));
+    ck_assert(!rule_tunables_hold("aglibc.malloc.tcache_count=0", "glibc.malloc.tcache_count=0"));
+    ck_assert(rule_tunables_hold("a=1:b=2:c=3", "b=2:c=3"));
+    setenv(RULE_TUNABLES_NAME, "x.y=1", 1);
+    ck_assert(!rule_setting_in_place(RULE_TUNABLES_NAME "=a.b=2"));
+    ck_assert(rule_setting_put(RULE_TUNABLES_NAME "=a.b=2"));
+    ck_assert_str_eq(getenv(RULE_TUNABLES_NAME), "x.y=1:a.b=2");
+    ck_assert(rule_setting_in_place(RULE_TUNABLES_NAME "=a.b=2"));
+    ck_assert(rule_setting_put("GAUNTLET_TEST_SETTING=c"));
+    ck_assert_str_eq(getenv("GAUNTLET_TEST_SETTING"), "c");
+}
+END_TEST
+
 START_TEST(reuse_verdicts)
 {
     enum { ROUNDS = RULE_REUSE_ROUNDS_MIN };
@@ -849,6 +875,7 @@ Suite *rules_suite(void)
     tcase_add_test(tc, fast_pattern_is_the_definition);
     tcase_add_test(tc, pattern_spans_name_the_first_change);
     tcase_add_test(tc, reuse_verdicts);
+    tcase_add_test(tc, settings_in_place);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,138 @@
+/*
+ * test_settings.c — the allocator's settings (--alloc-env NAME=VALUE): a
+ * defect that a setting read at load switches on (setting_misalign) passes
+ * without it and is caught with it; the report names the setting and its
+ * commands carry it, so that the run again, its reproducer and minimize
+ * all meet the defect; GLIBC_TUNABLES is added to, not replaced (jemalloc
+ * still loads); a malformed setting is a usage error.
+ */
+#include "command.h"
+#include "gauntlet.h"
+#include "runner.h"
+#include "verdicts.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SETTING "DEFECT_SETTING=misalign"
+#define PROGRAM "t0 malloc s0 100\nt0 malloc s1 6000\nt0 free s1\nt0 free s0\n"
+
+static struct spawned r;
+
+static void write_program(char *dir, size_t dir_len, char *path, size_t path_len)
+{
+    make_temp_dir(dir, dir_len);
+    snprintf(path, path_len, "%s/prog.txt", dir);
+    write_file(path, PROGRAM);
+}
+
+START_TEST(setting_switches_the_defect_on_and_every_command_carries_it)
+{
+    char dir[128], program[256], lib[256], line[1024], shell[1400];
+    write_program(dir, sizeof dir, program, sizeof program);
+    defective_library(lib, sizeof lib, "setting_misalign");
+    const char *plain[] = {"gauntlet", "run", "--alloc", lib, program, NULL};
+    spawn_run(plain, &r);
+    ck_assert_msg(r.status == 0, "without the setting: %d\n%s", r.status, r.err);
+    const char *set[] = {"gauntlet", "run", "--alloc", lib, "--alloc-env", SETTING, program, NULL};
+    spawn_run(set, &r);
+    ck_assert_msg(r.status == 1 && strstr(r.err, REPORT_VIOLATION "alignment`"), "%d\n%s", r.status,
+                  r.err);
+    ck_assert_msg(strstr(r.err, "#1 of 4: t0 malloc s1 6000"), "%s", r.err);
+    ck_assert_msg(strstr(r.err, "settings:  " SETTING " "), "no settings line:\n%s", r.err);
+
+    /* The reproduce line, run as it is printed, meets it again. */
+    report_line(r.err, REPORT_REPRODUCE, line, sizeof line);
+    ck_assert_msg(strstr(line, " --alloc-env " SETTING " "), "%s", line);
+    const char *again[] = {"sh", "-c", line, NULL};
+    static struct spawned r2;
+    spawn_run(again, &r2);
+    ck_assert_msg(r2.status == 1 && strstr(r2.err, "#1 of 4: t0 malloc s1 6000"), "%s: %d\n%s",
+                  line, r2.status, r2.err);
+
+    /* The C program line writes a reproducer that starts itself again with
+     * the setting, and fails as the run did. */
+    report_line(r.err, REPORT_C_PROGRAM, line, sizeof line);
+    ck_assert_msg(strstr(line, " --alloc-env " SETTING " "), "%s", line);
+    char *into = strstr(line, "> repro.c");
+    ck_assert_ptr_nonnull(into);
+    snprintf(shell, sizeof shell, "%.*s> '%s/repro.c'", (int)(into - line), line, dir);
+    const char *write[] = {"sh", "-c", shell, NULL};
+    spawn_run(write, &r2);
+    ck_assert_msg(r2.status == 0, "%s: %d\n%s", shell, r2.status, r2.err);
+    struct judged by_run = {.index = 1}, by_reproducer;
+    snprintf(by_run.invariant, sizeof by_run.invariant, "alignment");
+    snprintf(by_run.text, sizeof by_run.text, "alignment at #1");
+    ck_assert(judge_reproducer_file(dir, 10, &by_reproducer));
+    assert_same_verdict(program, &by_run, &by_reproducer);
+}
+END_TEST
+
+/* minimize's runs start with the setting too: the finding stays, and the
+ * reproducer of the result fails as the run did. */
+START_TEST(minimize_keeps_the_setting)
+{
+    char dir[128], program[256], lib[256], out[300];
+    write_program(dir, sizeof dir, program, sizeof program);
+    defective_library(lib, sizeof lib, "setting_misalign");
+    snprintf(out, sizeof out, "%s/min.txt", dir);
+    const char *minimize[] = {"gauntlet", "minimize", "--alloc", lib, "--alloc-env",
+                              SETTING,    program,    "-o",      out, NULL};
+    spawn_run(minimize, &r);
+    ck_assert_msg(r.status == 0, "minimize: %d\n%s\n%s", r.status, r.out, r.err);
+    static char text[4096];
+    FILE *f = fopen(out, "r");
+    ck_assert_ptr_nonnull(f);
+    text[fread(text, 1, sizeof text - 1, f)] = '\0';
+    fclose(f);
+    ck_assert_msg(strstr(text, "with --alloc-env " SETTING "\n"), "%s", text);
+    ck_assert_msg(strstr(text, "# C reproducer: fails on"), "its reproducer passed:\n%s", text);
+    ck_assert_msg(strstr(text, "\nt0 malloc s1 6000"), "%s", text);
+}
+END_TEST
+
+/* jemalloc can be opened only with the loader's static TLS room, which a
+ * GLIBC_TUNABLES tunable asks for: a setting of glibc's tunables joins it. */
+START_TEST(glibc_tunables_are_added_to)
+{
+    char dir[128], program[256];
+    write_program(dir, sizeof dir, program, sizeof program);
+    const char *run[] = {"gauntlet", "run",         "--alloc",
+                         "jemalloc", "--alloc-env", "GLIBC_TUNABLES=glibc.malloc.tcache_count=0",
+                         program,    NULL};
+    spawn_run(run, &r);
+    if (r.status == 2 && strstr(r.err, "not installed")) {
+        test_skip("settings", "jemalloc");
+        return;
+    }
+    ck_assert_msg(r.status == 0, "%d\n%s", r.status, r.err);
+}
+END_TEST
+
+START_TEST(malformed_setting_is_a_usage_error)
+{
+    static const char *const bad[] = {
+        "NOVALUE", "=x", "A=", "A=b c", "A=$(id)", "1A=b", "GAUNTLET_ALLOC=glibc"};
+    char dir[128], program[256];
+    write_program(dir, sizeof dir, program, sizeof program);
+    const char *run[] = {"gauntlet",    "run",   "--alloc", "glibc",
+                         "--alloc-env", bad[_i], program,   NULL};
+    spawn_run(run, &r);
+    ck_assert_msg(r.status == 2 && strstr(r.err, "--alloc-env"), "%s: %d\n%s", bad[_i], r.status,
+                  r.err);
+}
+END_TEST
+
+Suite *settings_suite(void)
+{
+    Suite *s = suite_create("settings");
+    TCase *tc = tcase_create("allocator settings");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, setting_switches_the_defect_on_and_every_command_carries_it);
+    tcase_add_test(tc, minimize_keeps_the_setting);
+    tcase_add_test(tc, glibc_tunables_are_added_to);
+    tcase_add_loop_test(tc, malformed_setting_is_a_usage_error, 0, 7);
+    suite_add_tcase(s, tc);
+    return s;
+}
