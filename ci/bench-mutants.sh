@@ -7,15 +7,16 @@
 #             1, 2 and 4 threads) run against the mutant (`run --alloc so:`),
 #             lock-step, then those with threads free-running (`--mode free
 #             --repeat FREE_REPEAT`, default 5: races lock-step cannot make);
-#             a kill counts only once the original build passes the program
-#             that killed, in the same mode (free-running: 4 x FREE_REPEAT
-#             runs), so that a bug of the original met by chance is no kill;
 #             then every program made ROUNDS times in one process (`--rounds`,
 #             default 32: whether freed memory is reused, rules.h rule_reuse);
 #             then every program lock-step under each setting `gauntlet list
 #             --settings` suggests for mimalloc (`--alloc-env`: an arena
 #             reserved at start, memory committed and purged at once: paths
-#             the defaults never take; SETTINGS=0 leaves this out);
+#             the defaults never take; SETTINGS=0 leaves this out). A failure
+#             is a kill only once the original build passes the program that
+#             failed, judged the same way (free-running: 4 x FREE_REPEAT runs;
+#             otherwise 4), so that a bug of the original met by chance is no
+#             kill; after such a failure the next judges still run;
 #   mimalloc's own suite: its test-api, test-api-fill and test-stress (8
 #             threads, scale 50, 10 iterations: its default of 32 threads
 #             takes minutes on 2 cores), built from the same tree.
@@ -76,36 +77,26 @@ settings_args() {
   local one
   for one in $1; do printf -- '--alloc-env\n%s\n' "$one"; done
 }
-# Lock-step, then the threaded programs free-running, then every program in
-# rounds, then under each setting: the first status that is not 0
-# (judged_mode says which, judged_settings under which settings).
-gauntlet_judge() {
-  judged_mode=lockstep
-  build/gauntlet run --quiet --timeout 10 --alloc "so:$tree/out/libmimalloc.so" "${progs[@]}" \
-    > "$work/run.txt" 2>&1
-  local status=$?
-  [ $status != 0 ] || [ ${#threaded[@]} = 0 ] && return $status
-  judged_mode=free
-  build/gauntlet run --quiet --timeout 10 --mode free --repeat "$free_repeat" \
-    --alloc "so:$tree/out/libmimalloc.so" "${threaded[@]}" > "$work/run.txt" 2>&1
-  status=$?
-  [ $status != 0 ] || [ "$rounds" = 0 ] && return $status
-  judged_mode=rounds
-  build/gauntlet run --quiet --timeout 10 --rounds "$rounds" \
-    --alloc "so:$tree/out/libmimalloc.so" "${progs[@]}" > "$work/run.txt" 2>&1
-  status=$?
-  [ $status != 0 ] && return $status
-  judged_mode=settings
-  for judged_settings in "${setting_lines[@]}"; do
-    mapfile -t how < <(settings_args "$judged_settings")
-    build/gauntlet run --quiet --timeout 10 "${how[@]}" \
-      --alloc "so:$tree/out/libmimalloc.so" "${progs[@]}" > "$work/run.txt" 2>&1
-    status=$?
-    [ $status != 0 ] && return $status
-  done
-  return 0
+# Each judge in turn: lock-step, the threaded programs free-running, every
+# program in rounds, then under each setting ("settings|LINE").
+judges=(lockstep)
+[ ${#threaded[@]} = 0 ] || judges+=(free)
+[ "$rounds" = 0 ] || judges+=(rounds)
+for line in "${setting_lines[@]}"; do judges+=("settings|$line"); done
+# One judge against so:LIB: its status, judged_mode and judged_settings set.
+judge_once() {
+  local lib=$1 how=()
+  judged_mode=${2%%|*} judged_settings=""
+  [ "$judged_mode" = "$2" ] || judged_settings=${2#*|}
+  case $judged_mode in
+    lockstep) how=("${progs[@]}") ;;
+    free) how=(--mode free --repeat "$free_repeat" "${threaded[@]}") ;;
+    rounds) how=(--rounds "$rounds" "${progs[@]}") ;;
+    settings) mapfile -t how < <(settings_args "$judged_settings") && how+=("${progs[@]}") ;;
+  esac
+  build/gauntlet run --quiet --timeout 10 --alloc "so:$lib" "${how[@]}" > "$work/run.txt" 2>&1
 }
-# Whether the original build passes the program that killed, in the mode it killed in.
+# Whether the original build passes the program that failed, judged as it failed.
 original_passes_killer() {
   local killer repeat=1
   killer=$(sed -n 's/^  program: *//p' "$work/run.txt" | head -n 1)
@@ -117,9 +108,30 @@ original_passes_killer() {
   build/gauntlet run --quiet --timeout 10 "${how[@]}" --repeat "$repeat" \
     --alloc "so:$work/original.so" "$killer" > /dev/null 2>&1
 }
+# Every judge against so:LIB until one kills: 0 when all pass; 1 a kill (a
+# failure the original build does not share: judged_mode and judged_settings
+# say which judge); 3 when the only failures were ones the original shares
+# (a bug of the original met by chance: the next judges still run; shared
+# says which); else the status of a judge that could not judge. With a
+# second argument (the original itself), any failure ends it.
+gauntlet_judge() {
+  local judge status
+  shared=""
+  for judge in "${judges[@]}"; do
+    judge_once "$1" "$judge"
+    status=$?
+    [ $status = 0 ] && continue
+    [ $status != 1 ] || [ $# -gt 1 ] && return $status
+    original_passes_killer && return 1
+    shared+="${shared:+, }$judged_mode${judged_settings:+ $judged_settings}"
+  done
+  [ -n "$shared" ] && return 3
+  return 0
+}
 
 # Both judges against the original first: a judge that fails it judges nothing.
-gauntlet_judge || { echo "bench-mutants: Gauntlet fails the original build" >&2; exit 2; }
+gauntlet_judge "$tree/out/libmimalloc.so" original ||
+  { echo "bench-mutants: Gauntlet fails the original build ($judged_mode)" >&2; exit 2; }
 own_suite() {
   (cd "$tree/out" && timeout 120 ./mimalloc-test-api > /dev/null 2>&1 &&
     timeout 120 ./mimalloc-test-api-fill > /dev/null 2>&1 &&
@@ -144,11 +156,10 @@ while IFS= read -r mutant; do
       equivalent=$((equivalent + 1)) verdict_g="equivalent (same code)" verdict_s="-"
     else
       judged=$((judged + 1))
-      judged_settings=""
-      gauntlet_judge
+      gauntlet_judge "$tree/out/libmimalloc.so"
       status=$?
-      if [ $status = 1 ] && ! original_passes_killer; then
-        verdict_g="not a kill: the original fails the same program ($judged_mode)"
+      if [ $status = 3 ]; then
+        verdict_g="survived (a failure the original shares: $shared)"
         unconfirmed=$((unconfirmed + 1))
       elif [ $status = 1 ]; then
         verdict_g="killed ($judged_mode${judged_settings:+ $judged_settings}): $(grep -m1 -o 'signature: [^ ]*\|FINDING `[a-z]*`' "$work/run.txt" | head -n 1)"
@@ -177,7 +188,7 @@ echo "| equivalent (same machine code) | $equivalent |"
 echo "| do not build | $unbuildable |"
 echo "| judged | $judged |"
 echo "| killed by Gauntlet (gen ${gen_flags[*]:+${gen_flags[*]} }+ run, $programs programs, the threaded ones also free-running ×$free_repeat, then each in $rounds rounds, then under each of ${#setting_lines[@]} suggested settings) | $by_gauntlet ($(pct "$by_gauntlet" "$judged")) |"
-echo "| failed by Gauntlet but the original fails that program too (not counted) | $unconfirmed |"
+echo "| failed by Gauntlet only on programs the original fails too (not counted as kills) | $unconfirmed |"
 echo "| killed by mimalloc's test-api, test-api-fill and test-stress | $by_suite ($(pct "$by_suite" "$judged")) |"
 echo "| killed by both | $by_both |"
 echo "| survived both | $survived |"

@@ -205,7 +205,7 @@ struct minimized_output {
 static bool write_minimized(int fd, const void *context)
 {
     const struct minimize *m = ((const struct minimized_output *)context)->m;
-    char settings[1024] = "";
+    char settings[SETTINGS_TEXT_MAX] = "";
     for (unsigned i = 0; i < m->run.settings.count; i++)
         snprintf(settings + strlen(settings), sizeof settings - strlen(settings),
                  "%s --alloc-env %s", i ? "" : ", with", m->run.settings.list[i]);

@@ -39,6 +39,9 @@ void settings_add(const char *command, struct settings *s, const char *text)
                     "--alloc-env needs NAME=VALUE (a variable the allocator reads, such as "
                     "MALLOC_CONF=tcache:false; letters, digits and _.,:=+/%%- only), not '%s'",
                     text);
+    if (strlen(text) > SETTING_LENGTH_MAX)
+        usage_error(command, "--alloc-env %.40s...: longer than %u characters", text,
+                    SETTING_LENGTH_MAX);
     if (strncmp(text, "GAUNTLET_", 9) == 0)
         usage_error(command, "--alloc-env %s: GAUNTLET_ variables are gauntlet's own", text);
     if (s->count == SETTINGS_MAX)

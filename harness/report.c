@@ -161,7 +161,7 @@ static void add_reproduce(struct text *t, const struct run *run)
     char rounds[32] = "";
     if (run->config->rounds > 1)
         snprintf(rounds, sizeof rounds, " --rounds %u", run->config->rounds);
-    char settings[1024] = "";
+    char settings[SETTINGS_TEXT_MAX] = "";
     for (const char *const *s = run->config->settings; s && *s; s++)
         snprintf(settings + strlen(settings), sizeof settings - strlen(settings), " --alloc-env %s",
                  *s);

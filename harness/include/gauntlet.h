@@ -433,6 +433,13 @@ bool pattern_verify_span(const void *block, size_t start, size_t end, uint64_t s
 
 /* ---- the reproducer (reproducer.c) ---- */
 
+/* The allocator's settings a command carries: at most SETTINGS_COUNT_MAX,
+ * each at most SETTING_LENGTH_MAX characters, so that " --alloc-env S" for
+ * each fits in SETTINGS_TEXT_MAX (the command line refuses longer ones). */
+#define SETTINGS_COUNT_MAX 8
+#define SETTING_LENGTH_MAX 240
+#define SETTINGS_TEXT_MAX  (SETTINGS_COUNT_MAX * (SETTING_LENGTH_MAX + 16))
+
 struct reproducer_options {
     const char *allocator; /* as given to --alloc: a named allocator or so:PATH */
     const struct alloc_policy *policy;
