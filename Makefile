@@ -164,6 +164,7 @@ run: all
 	@$(BUILD)/gauntlet list
 	$(BUILD)/gauntlet gen --seed 1 --ops 5000 --threads 4 -o $(BUILD)/main-job.bin
 	$(BUILD)/gauntlet run --alloc all --rounds 32 $(BUILD)/main-job.bin
+	bash ci/run-settings.sh $(BUILD)/gauntlet $(BUILD)/main-job.bin
 	$(BUILD)/gauntlet stress --alloc all --workload server --repeat 3 \
 	    --json $(BUILD)/main-job-stress.json --plot $(BUILD)/main-job-plots
 

@@ -94,7 +94,8 @@ void child_verdict_read(const struct process *p, struct child_verdict *v)
 
 bool child_run_file(const struct run_options *o, const char *path, struct child_verdict *out)
 {
-    const char *argv[24 + 2 * SETTINGS_MAX] = {self_path(), "run", "--quiet", "--alloc", o->alloc};
+    const char *argv[24 + 2 * SETTINGS_COUNT_MAX] = {self_path(), "run", "--quiet", "--alloc",
+                                                     o->alloc};
     int n = 5;
     for (unsigned s = 0; s < o->settings.count; s++)
         argv[n++] = "--alloc-env", argv[n++] = o->settings.list[s];

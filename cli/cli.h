@@ -35,11 +35,6 @@ unsigned parse_timeout_arg(const char *command, const char *text);
 unsigned parse_rounds_arg(const char *command, const char *text);
 /* ---- settings.c: the allocator's settings (--alloc-env NAME=VALUE) ---- */
 
-#define SETTINGS_MAX SETTINGS_COUNT_MAX
-struct settings {
-    const char *list[SETTINGS_MAX + 1]; /* NULL-terminated, as rules.h takes them */
-    unsigned count;
-};
 /* main() keeps its argv: a command starts again with it (settings_apply). */
 void settings_remember_argv(char **argv);
 /* Checks one NAME=VALUE and appends it; else a usage error naming `command`. */

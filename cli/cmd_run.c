@@ -115,10 +115,13 @@ static int parse_options(int argc, char **argv, struct run_command *o)
 }
 
 static void print_summary(FILE *out, const char *alloc, const char *path, const struct program *p,
-                          unsigned rounds, const struct run_stats *s)
+                          const struct run_config *config, const struct run_stats *s)
 {
+    unsigned rounds = config->rounds;
     fprintf(out, "%s %-10s %s: %zu ops, %u threads", s->violations ? "FAIL" : "PASS", alloc, path,
             p->count, program_thread_count(p));
+    for (const char *const *setting = config->settings; setting && *setting; setting++)
+        fprintf(out, ", %s", *setting);
     /* The counts below are over every round. */
     if (rounds > 1) fprintf(out, ", %u rounds (memory reused)", rounds);
     fprintf(out, ", %llu calls, peak live %zu B", (unsigned long long)s->calls, s->peak_live_bytes);
@@ -176,8 +179,7 @@ static int run_one(const char *alloc_name, const char *path, const struct run_co
     config.program_path = path;
     struct run_stats stats;
     run_program(&p, &alloc, &config, &stats);
-    if (!o->quiet || stats.violations)
-        print_summary(out, alloc_name, path, &p, config.rounds, &stats);
+    if (!o->quiet || stats.violations) print_summary(out, alloc_name, path, &p, &config, &stats);
     program_release(&p);
     if (stats.violations) return EXIT_FINDING;
     report_record_pass();

@@ -44,8 +44,8 @@ void settings_add(const char *command, struct settings *s, const char *text)
                     SETTING_LENGTH_MAX);
     if (strncmp(text, "GAUNTLET_", 9) == 0)
         usage_error(command, "--alloc-env %s: GAUNTLET_ variables are gauntlet's own", text);
-    if (s->count == SETTINGS_MAX)
-        usage_error(command, "at most %u --alloc-env settings", SETTINGS_MAX);
+    if (s->count == SETTINGS_COUNT_MAX)
+        usage_error(command, "at most %u --alloc-env settings", SETTINGS_COUNT_MAX);
     s->list[s->count++] = text;
     s->list[s->count] = NULL;
 }

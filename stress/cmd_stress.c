@@ -177,6 +177,7 @@ int cmd_stress(int argc, char **argv)
         }
     }
     if (plan.alloc_count == 0) usage_error("stress", "--alloc is required");
+    settings_apply("stress", &plan.params.alloc_env);
     real_command_finish("stress", &real);
     if (real.cmd) {
         if (workload_list)

@@ -73,6 +73,7 @@ int cmd_stress_bench(int argc, char **argv)
             usage_error("stress-bench", "unknown or incomplete option '%s'", arg);
         }
     }
+    settings_apply("stress-bench", &plan.params.alloc_env);
     if (plan.alloc_count == 0)
         plan.alloc_count =
             add_allocator_names("stress-bench", (char[]){"all"}, allocs, 0, MAX_ALLOCS);

@@ -54,19 +54,21 @@ struct check {
 /* A real bug the program says the new allocator's version has (`# affects:`,
  * matched against the report's allocator line) that the old one has too:
  * known before the upgrade, not brought by it. */
-static bool known_before(const char *old_alloc, const char *path, const struct child_verdict *r)
+static bool known_before(const char *old_alloc, const struct settings *env, const char *path,
+                         const struct child_verdict *r)
 {
     if (!program_file_affects(path, r->report)) return false;
-    struct run_options o = {.alloc = old_alloc};
+    struct run_options o = {.alloc = old_alloc, .settings = *env};
     struct child_verdict before;
     return child_run_file(&o, path, &before) && before.status == VERDICT_FAIL;
 }
 
 /* Every program of corpus/regressions and corpus/seeds against the new allocator. */
-static void check_corpus(const char *old_alloc, const char *alloc, struct check *c)
+static void check_corpus(const char *old_alloc, const char *alloc, const struct settings *env,
+                         struct check *c)
 {
     static const char *const dirs[] = {"corpus/regressions", "corpus/seeds"};
-    struct run_options o = {.alloc = alloc};
+    struct run_options o = {.alloc = alloc, .settings = *env};
     unsigned total = 0, failed = 0;
     c->ran = true;
     c->detail[0] = '\0';
@@ -88,7 +90,7 @@ static void check_corpus(const char *old_alloc, const char *alloc, struct check 
                 fprintf(stderr, "gauntlet upgrade: cannot replay %s: %s\n", path, r.message);
                 exit(EXIT_USAGE);
             }
-            if (r.status == VERDICT_FAIL && known_before(old_alloc, path, &r)) {
+            if (r.status == VERDICT_FAIL && known_before(old_alloc, env, path, &r)) {
                 fprintf(stderr,
                         "gauntlet upgrade: %s fails %s, a bug it says this version has, and so "
                         "does the old allocator: not counted\n",
@@ -114,14 +116,18 @@ static void check_corpus(const char *old_alloc, const char *alloc, struct check 
 }
 
 /* A fuzz campaign in a child `gauntlet fuzz`; its summary line is the detail. */
-static void check_fuzz(const char *alloc, unsigned seconds, const char *out, struct check *c)
+static void check_fuzz(const char *alloc, const struct settings *env, unsigned seconds,
+                       const char *out, struct check *c)
 {
     char time_text[16], fuzz_out[4096], log_path[4096];
     snprintf(time_text, sizeof time_text, "%u", seconds);
     path_printf(fuzz_out, sizeof fuzz_out, "%s/fuzz", out);
     path_printf(log_path, sizeof log_path, "%s/fuzz.log", out);
-    const char *argv[] = {self_path(), "fuzz",    "--alloc", alloc,    "--san", "none",
-                          "--time",    time_text, "--out",   fuzz_out, NULL};
+    const char *argv[12 + 2 * SETTINGS_COUNT_MAX] = {self_path(), "fuzz",  "--alloc", alloc,
+                                                     "--san",     "none",  "--time",  time_text,
+                                                     "--out",     fuzz_out};
+    for (unsigned i = 0, n = 10; i < env->count; i++)
+        argv[n++] = "--alloc-env", argv[n++] = env->list[i];
     fprintf(stderr, "gauntlet upgrade: fuzzing %s for %u s (log: %s)...\n", alloc, seconds,
             log_path);
     unlink(log_path);
@@ -275,6 +281,7 @@ int cmd_upgrade(int argc, char **argv)
     }
     if (old_name == NULL || new_name == NULL)
         usage_error("upgrade", "--old and --new are both required");
+    settings_apply("upgrade", &plan.params.alloc_env);
     if (strcmp(old_name, new_name) == 0)
         usage_error("upgrade", "--old and --new name the same allocator");
     char err[1024];
@@ -303,9 +310,9 @@ int cmd_upgrade(int argc, char **argv)
     struct check corpus = {.name = "regression corpus"}, fuzz = {.name = "fuzz campaign"},
                  stress = {.name = "stress content checks"};
     fprintf(stderr, "gauntlet upgrade: replaying the corpus against %s...\n", new_name);
-    check_corpus(old_name, new_name, &corpus);
+    check_corpus(old_name, new_name, &plan.params.alloc_env, &corpus);
     if (fuzz_seconds > 0)
-        check_fuzz(new_name, fuzz_seconds, out, &fuzz);
+        check_fuzz(new_name, &plan.params.alloc_env, fuzz_seconds, out, &fuzz);
     else
         snprintf(fuzz.detail, sizeof fuzz.detail, "--time 0");
 
@@ -339,7 +346,10 @@ int cmd_upgrade(int argc, char **argv)
                       new_runs.errors);
     snprintf(stress.detail + n, sizeof stress.detail - (size_t)n, " (JSON: %.300s)", json_path);
 
-    printf("\nupgrade: %s -> %s\n\ncorrectness of %s\n", old_name, new_name, new_name);
+    printf("\nupgrade: %s -> %s\n", old_name, new_name);
+    for (unsigned i = 0; i < plan.params.alloc_env.count; i++)
+        printf("  with --alloc-env %s (both)\n", plan.params.alloc_env.list[i]);
+    printf("\ncorrectness of %s\n", new_name);
     print_check(&corpus);
     print_check(&fuzz);
     print_check(&stress);

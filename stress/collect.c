@@ -34,12 +34,15 @@ static json_t *environment_object(void)
 json_t *stress_settings_object(const struct stress_plan *plan)
 {
     const struct stress_params *p = &plan->params;
-    return json_pack("{s:I, s:f, s:I, s:b, s:I, s:b, s:f, s:I, s:s?, s:b, s:o*}", "seed",
+    json_t *alloc_env = json_array();
+    for (unsigned i = 0; i < p->alloc_env.count; i++)
+        json_array_append_new(alloc_env, json_string(p->alloc_env.list[i]));
+    return json_pack("{s:I, s:f, s:I, s:b, s:I, s:b, s:f, s:I, s:s?, s:b, s:o*, s:o}", "seed",
                      (json_int_t)p->seed, "scale", p->scale, "repeat", (json_int_t)plan->repeat,
                      "checks", p->checks, "sampler_hz", (json_int_t)p->sampler_hz, "phase_reset",
                      p->phase_reset, "settle_seconds", p->settle_seconds, "requests",
                      (json_int_t)p->requests, "program", p->program_path, "aslr", p->aslr, "cmd",
-                     plan->real ? real_command_object(plan->real) : NULL);
+                     plan->real ? real_command_object(plan->real) : NULL, "alloc_env", alloc_env);
 }
 
 /* The length of the valid UTF-8 character at s (n bytes left), 0 when s

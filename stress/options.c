@@ -54,6 +54,8 @@ bool parse_stress_option(const char *command, int argc, char **argv, int *i,
         p->program_path = value;
     } else if (strcmp(arg, "--workload") == 0) {
         p->workload = value;
+    } else if (strcmp(arg, "--alloc-env") == 0) {
+        settings_add(command, &p->alloc_env, value);
     } else {
         return false;
     }

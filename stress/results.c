@@ -53,13 +53,19 @@ json_t *stress_results_load(const char *path, char *err, size_t err_len)
  * differ for that reason alone: comparing them would flag nothing real. */
 bool stress_settings_comparable(const json_t *old, const json_t *fresh, char *err, size_t err_len)
 {
-    static const char *const keys[] = {"scale",          "seed",        "checks",
-                                       "settle_seconds", "phase_reset", "requests",
-                                       "program",        "aslr",        "cmd"};
+    static const char *const keys[] = {"scale",       "seed",     "checks",  "settle_seconds",
+                                       "phase_reset", "requests", "program", "aslr",
+                                       "cmd",         "alloc_env"};
     const json_t *a = json_object_get(old, "settings"), *b = json_object_get(fresh, "settings");
     if (a == NULL || b == NULL) return true; /* made by one command (upgrade): alike */
-    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+    json_t *none = json_array(); /* no alloc_env: a document from before it was recorded */
+    bool comparable = true;
+    for (size_t i = 0; comparable && i < sizeof keys / sizeof *keys; i++) {
         const json_t *x = json_object_get(a, keys[i]), *y = json_object_get(b, keys[i]);
+        if (strcmp(keys[i], "alloc_env") == 0) {
+            x = x ? x : none;
+            y = y ? y : none;
+        }
         if (x && y && !json_equal(x, y) &&
             !(json_is_number(x) && json_is_number(y) &&
               json_number_value(x) == json_number_value(y))) {
@@ -70,10 +76,11 @@ bool stress_settings_comparable(const json_t *old, const json_t *fresh, char *er
                      keys[i], xs ? xs : "?", keys[i], ys ? ys : "?");
             free(xs);
             free(ys);
-            return false;
+            comparable = false;
         }
     }
-    return true;
+    json_decref(none);
+    return comparable;
 }
 
 enum figure_kind figure_kind(const json_t *f)

@@ -161,6 +161,7 @@ int cmd_stress_one(int argc, char **argv)
     }
     if (alloc_name == NULL || json_path == NULL)
         usage_error("stress-one", "--alloc and --json are required");
+    settings_apply("stress-one", &params.alloc_env);
     const struct workload *w = workload_find(params.workload);
     if (w == NULL) usage_error("stress-one", "unknown workload '%s'", params.workload);
 

@@ -34,14 +34,16 @@
 struct stress_params {
     const char *workload;
     uint64_t seed;
-    double scale;             /* multiplies the workload's counts (1.0: the documented size) */
-    bool checks;              /* content pattern written and verified; off: plain memset */
-    unsigned sampler_hz;      /* 0: no sampler */
-    bool phase_reset;         /* reset VmHWM at each phase start (per-phase peaks) */
-    double settle_seconds;    /* spike: the quiet window before "settled" */
-    const char *program_path; /* replay: the program (NULL: a generated one) */
-    uint64_t requests;        /* server: requests served (0: 2,000 × scale) */
-    bool aslr;                /* children with address-space randomization (measure.c) */
+    double scale;              /* multiplies the workload's counts (1.0: the documented size) */
+    bool checks;               /* content pattern written and verified; off: plain memset */
+    unsigned sampler_hz;       /* 0: no sampler */
+    bool phase_reset;          /* reset VmHWM at each phase start (per-phase peaks) */
+    double settle_seconds;     /* spike: the quiet window before "settled" */
+    const char *program_path;  /* replay: the program (NULL: a generated one) */
+    uint64_t requests;         /* server: requests served (0: 2,000 × scale) */
+    bool aslr;                 /* children with address-space randomization (measure.c) */
+    struct settings alloc_env; /* the allocator's settings (--alloc-env): the command starts
+                                * with them, so every child and real program has them */
 };
 void stress_params_default(struct stress_params *p);
 /* options.c: takes argv[*i] if it is one of the run-shaping options (--seed,
@@ -57,6 +59,9 @@ bool parse_stress_option(const char *command, int argc, char **argv, int *i,
     "  --settle SECONDS   spike: the quiet window before \"settled\" (12)\n"                       \
     "  --no-phase-reset   peaks over the whole run instead of per phase (see README)\n"            \
     "  --program FILE     replay: the program to replay (default: a generated one)\n"              \
+    "  --alloc-env NAME=VALUE  a setting the allocator reads from its environment (MALLOC_CONF=\n" \
+    "                     ...; repeatable): recorded, and results under other settings are\n"      \
+    "                     not comparable\n"                                                        \
     "  --requests N       server: requests served, in 10 batches (2000 × scale)\n"                \
     "  --aslr             children with address-space randomization (off: figures repeat)\n"
 /* A number of at least 0, the whole text. */

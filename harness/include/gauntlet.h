@@ -439,6 +439,11 @@ bool pattern_verify_span(const void *block, size_t start, size_t end, uint64_t s
 #define SETTINGS_COUNT_MAX 8
 #define SETTING_LENGTH_MAX 240
 #define SETTINGS_TEXT_MAX  (SETTINGS_COUNT_MAX * (SETTING_LENGTH_MAX + 16))
+/* The settings a command was given (--alloc-env), in the order given. */
+struct settings {
+    const char *list[SETTINGS_COUNT_MAX + 1]; /* NULL-terminated, as rules.h takes them */
+    unsigned count;
+};
 
 struct reproducer_options {
     const char *allocator; /* as given to --alloc: a named allocator or so:PATH */

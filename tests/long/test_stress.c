@@ -301,6 +301,17 @@ START_TEST(bad_baselines_are_input_errors)
     spawn_run(mismatch, &r);
     ck_assert_int_eq(r.status, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "not comparable"));
+    /* So is one measured under other allocator settings (--alloc-env). */
+    const char *tuned[] = {"gauntlet",    "stress",
+                           "--alloc",     "glibc",
+                           "--workload",  "fragment",
+                           "--scale",     "0.01",
+                           "--alloc-env", "GLIBC_TUNABLES=glibc.malloc.tcache_count=0",
+                           "--baseline",  small,
+                           NULL};
+    spawn_run(tuned, &r);
+    ck_assert_msg(r.status == 2 && strstr(r.err, "not comparable") && strstr(r.err, "alloc_env"),
+                  "exit %d: %s", r.status, r.err);
 }
 END_TEST
 
