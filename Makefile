@@ -2,7 +2,7 @@
 #   make              build build/gauntlet and the defective test allocators
 #   make run          the main job: a generated program against every installed allocator
 #   make check        every test: unit, system (spawning gauntlet), long (campaigns, stress)
-#   make check-fast   the unit and system tests only (under a minute)
+#   make check-fast   the unit and system tests but the slowest (under a minute)
 #   make install      gauntlet, the fuzz targets and their data under $(PREFIX) ($(DESTDIR) too)
 #   make bench        the oracle's cost (checked vs raw calls)
 #   make bench-parts  where that cost goes on small blocks (pattern, overlap map)
@@ -172,8 +172,11 @@ run: all
 fuzz-build: all
 	bash fuzzers/build.sh
 
+# The unit and system levels but their slowest cases (tagged slow: every
+# defect's reproducer compiled, generated programs on every allocator).
 check-fast: all $(BUILD)/tests/unit $(BUILD)/tests/system
-	$(TEST_ENV) bash tests/run-levels.sh $(BUILD)/tests/unit $(BUILD)/tests/system
+	@echo "check-fast: the test cases tagged slow are left out (make check runs them)"
+	CK_EXCLUDE_TAGS=slow $(TEST_ENV) bash tests/run-levels.sh $(BUILD)/tests/unit $(BUILD)/tests/system
 
 check: all fuzz-build $(BUILD)/tests/unit $(BUILD)/tests/system $(BUILD)/tests/long
 	$(TEST_ENV) bash tests/run-levels.sh $(BUILD)/tests/unit $(BUILD)/tests/system $(BUILD)/tests/long

@@ -19,4 +19,8 @@ int run_suites(const char *level, const suite_maker *suites, int count);
 #define TEST_SKIP_PREFIX "gauntlet-test: SKIP "
 void test_skip(const char *test, const char *why);
 
+/* The tag of the test cases `make check-fast` leaves out (CK_EXCLUDE_TAGS):
+ * the slowest of the system level, which `make check` runs. */
+#define TEST_TAG_SLOW "slow"
+
 #endif

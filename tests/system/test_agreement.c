@@ -136,7 +136,8 @@ Suite *agreement_suite(void)
 {
     Suite *s = suite_create("agreement");
     TCase *tc = tcase_create("run and reproducer");
-    tcase_set_timeout(tc, 240); /* a reproducer compiled per program */
+    tcase_set_tags(tc, TEST_TAG_SLOW); /* a reproducer compiled per defect */
+    tcase_set_timeout(tc, 240);        /* a reproducer compiled per program */
     tcase_add_test(tc, each_defect_agrees_on_its_program);
     tcase_add_test(tc, each_defect_agrees_on_a_generated_program);
     tcase_add_test(tc, report_commands_reproduce_the_run);

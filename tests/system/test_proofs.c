@@ -9,6 +9,7 @@
  */
 #include "command.h"
 #include "gauntlet.h"
+#include "runner.h"
 #include "verdicts.h"
 
 #include <check.h>
@@ -321,6 +322,7 @@ Suite *proofs_suite(void)
     tcase_add_test(tc, t0_is_the_loader_thread_unless_restarted);
     suite_add_tcase(s, tc);
     TCase *real = tcase_create("real allocators");
+    tcase_set_tags(real, TEST_TAG_SLOW); /* generated programs on every allocator */
     tcase_set_timeout(real, 600);
     tcase_add_test(real, real_allocators_pass_generated_programs);
     tcase_add_test(real, corpus_runs_clean_on_every_allocator);
