@@ -293,8 +293,17 @@ static void write_header(struct out *o, const struct program *p,
     out_str(o, opt->strict ? " (--strict: known deviations are violations)" : "");
     out_str(o, "\n * Live-bytes cap: ");
     out_dec(o, opt->live_cap);
-    out_str(o, " bytes (possible requests that would exceed it are skipped).\n"
-               " * Sized free: ");
+    out_str(o, " bytes (possible requests that would exceed it are skipped).\n");
+    if (opt->settings && opt->settings[0]) {
+        out_str(o, " * The allocator's settings (it starts itself again with them in its\n"
+                   " * environment, as `gauntlet run --alloc-env` does):");
+        for (const char *const *setting = opt->settings; *setting; setting++) {
+            out_str(o, " ");
+            out_comment_text(o, *setting);
+        }
+        out_str(o, ".\n");
+    }
+    out_str(o, " * Sized free: ");
     out_comment_text(o, sized_free_calls(opt->sized_free));
     out_str(o, ".\n"
                " *\n"
