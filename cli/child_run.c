@@ -96,9 +96,7 @@ bool child_run_file(const struct run_options *o, const char *path, struct child_
 {
     const char *argv[24 + 2 * SETTINGS_COUNT_MAX] = {self_path(), "run", "--quiet", "--alloc",
                                                      o->alloc};
-    int n = 5;
-    for (unsigned s = 0; s < o->settings.count; s++)
-        argv[n++] = "--alloc-env", argv[n++] = o->settings.list[s];
+    int n = settings_add_args(&o->settings, argv, 5);
     if (o->mode) argv[n++] = "--mode", argv[n++] = o->mode;
     if (o->timeout) argv[n++] = "--timeout", argv[n++] = o->timeout;
     if (o->strict) argv[n++] = "--strict";

@@ -45,8 +45,10 @@ void settings_apply(const char *command, const struct settings *s);
 #define SETTINGS_HELP                                                                              \
     "  --alloc-env NAME=VALUE  a setting the allocator reads from its environment\n"               \
     "                     (MALLOC_CONF=..., MIMALLOC_...=..., GLIBC_TUNABLES=..., TCMALLOC_...;\n" \
-    "                     repeatable; `gauntlet list` suggests some): the run starts with it,\n"   \
-    "                     and the report's commands carry it\n"
+    "                     repeatable; `gauntlet list` suggests some): every run starts with\n"     \
+    "                     it, and the reports' commands carry it\n"
+/* Appends "--alloc-env S" for each setting to argv[n..]; returns the new n. */
+int settings_add_args(const struct settings *s, const char **argv, int n);
 
 /* Appends the names of a --alloc list ("a,b"; "all": every installed named
  * allocator) to names[count..capacity); returns the new count. Usage errors

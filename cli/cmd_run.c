@@ -32,11 +32,7 @@ static const char run_help[] =
     "  --strict         the allocator's known deviations count as violations\n"
     "  --rounds N       make each program N times (32..256) in the one process, nothing\n"
     "                   live between rounds: the resident memory must stop growing by\n"
-    "                   the second half (freed memory is reused: the `reuse` rule)\n"
-    "  --alloc-env NAME=VALUE  a setting the allocator reads from its environment\n"
-    "                   (MALLOC_CONF=..., MIMALLOC_...=..., GLIBC_TUNABLES=...; repeatable;\n"
-    "                   `gauntlet list` suggests some): each run starts with it in its\n"
-    "                   environment, and the report's commands carry it\n"
+    "                   the second half (freed memory is reused: the `reuse` rule)\n" SETTINGS_HELP
     "  --keep-going     go on past violations (the harmed block set aside): each\n"
     "                   distinct one is reported once, and the end lists them all with\n"
     "                   counts; a hang or a crash still ends the program\n"

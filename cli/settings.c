@@ -61,3 +61,10 @@ void settings_apply(const char *command, const struct settings *s)
         exit(EXIT_USAGE);
     }
 }
+
+int settings_add_args(const struct settings *s, const char **argv, int n)
+{
+    for (unsigned i = 0; i < s->count; i++)
+        argv[n++] = "--alloc-env", argv[n++] = s->list[i];
+    return n;
+}

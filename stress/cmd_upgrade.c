@@ -126,8 +126,7 @@ static void check_fuzz(const char *alloc, const struct settings *env, unsigned s
     const char *argv[12 + 2 * SETTINGS_COUNT_MAX] = {self_path(), "fuzz",  "--alloc", alloc,
                                                      "--san",     "none",  "--time",  time_text,
                                                      "--out",     fuzz_out};
-    for (unsigned i = 0, n = 10; i < env->count; i++)
-        argv[n++] = "--alloc-env", argv[n++] = env->list[i];
+    settings_add_args(env, argv, 10);
     fprintf(stderr, "gauntlet upgrade: fuzzing %s for %u s (log: %s)...\n", alloc, seconds,
             log_path);
     unlink(log_path);

@@ -58,10 +58,9 @@ bool parse_stress_option(const char *command, int argc, char **argv, int *i,
     "  --sampler-hz N     RSS samples per second (100; 0: none)\n"                                 \
     "  --settle SECONDS   spike: the quiet window before \"settled\" (12)\n"                       \
     "  --no-phase-reset   peaks over the whole run instead of per phase (see README)\n"            \
-    "  --program FILE     replay: the program to replay (default: a generated one)\n"              \
-    "  --alloc-env NAME=VALUE  a setting the allocator reads from its environment (MALLOC_CONF=\n" \
-    "                     ...; repeatable): recorded, and results under other settings are\n"      \
-    "                     not comparable\n"                                                        \
+    "  --program FILE     replay: the program to replay (default: a generated "                    \
+    "one)\n" SETTINGS_HELP /* cli.h */                                                             \
+    "                     (recorded: results under other settings are not comparable)\n"           \
     "  --requests N       server: requests served, in 10 batches (2000 × scale)\n"                \
     "  --aslr             children with address-space randomization (off: figures repeat)\n"
 /* A number of at least 0, the whole text. */

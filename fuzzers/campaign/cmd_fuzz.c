@@ -40,10 +40,7 @@ static const char fuzz_help[] =
     "                patterns, or saved reports); the reports already in\n"
     "                OUT/findings/ are known too, and so are the regressions whose\n"
     "                `# affects:` line names this version (by how they fail here)\n"
-    "  --stop-at-first  stop at the first new finding\n"
-    "  --alloc-env NAME=VALUE  a setting the allocator reads from its environment\n"
-    "                (repeatable; `gauntlet list` suggests some): the engines and the\n"
-    "                replays start with it, and the saved reports' commands carry it\n"
+    "  --stop-at-first  stop at the first new finding\n" SETTINGS_HELP
     "  --timeout S   an input running S seconds is a hang, for libFuzzer and for\n"
     "                the replays that confirm a finding (default 10)\n"
     "  --mode M      lockstep (default; free with --san tsan) or free: the program's\n"

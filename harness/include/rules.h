@@ -2237,31 +2237,38 @@ static inline bool rule_tunables_hold(const char *list, const char *value)
     return false;
 }
 
+/* The name of `setting` ("NAME=VALUE") into name[RULE_SETTING_NAME_MAX];
+ * its value, or NULL when it has no '=' or too long a name. */
+static inline const char *rule_setting_split(const char *setting, char *name)
+{
+    const char *equals = strchr(setting, '=');
+    if (equals == NULL || (size_t)(equals - setting) >= RULE_SETTING_NAME_MAX) return NULL;
+    snprintf(name, RULE_SETTING_NAME_MAX, "%.*s", (int)(equals - setting), setting);
+    return equals + 1;
+}
+
 /* Whether the environment holds `setting` ("NAME=VALUE") already. */
 static inline bool rule_setting_in_place(const char *setting)
 {
-    const char *equals = strchr(setting, '=');
     char name[RULE_SETTING_NAME_MAX];
-    if (equals == NULL || (size_t)(equals - setting) >= sizeof name) return false;
-    snprintf(name, sizeof name, "%.*s", (int)(equals - setting), setting);
-    const char *now = getenv(name);
+    const char *value = rule_setting_split(setting, name);
+    const char *now = value ? getenv(name) : NULL;
     if (now == NULL) return false;
-    if (strcmp(name, RULE_TUNABLES_NAME) == 0) return rule_tunables_hold(now, equals + 1);
-    return strcmp(now, equals + 1) == 0;
+    if (strcmp(name, RULE_TUNABLES_NAME) == 0) return rule_tunables_hold(now, value);
+    return strcmp(now, value) == 0;
 }
 
 /* Puts `setting` into the environment (added to GLIBC_TUNABLES' value). */
 static inline bool rule_setting_put(const char *setting)
 {
-    const char *equals = strchr(setting, '=');
-    char name[RULE_SETTING_NAME_MAX], value[4096];
-    if (equals == NULL || (size_t)(equals - setting) >= sizeof name) return false;
-    snprintf(name, sizeof name, "%.*s", (int)(equals - setting), setting);
+    char name[RULE_SETTING_NAME_MAX], joined[4096];
+    const char *value = rule_setting_split(setting, name);
+    if (value == NULL) return false;
     const char *now = getenv(name);
-    if (strcmp(name, RULE_TUNABLES_NAME) == 0 && now && *now)
-        snprintf(value, sizeof value, "%s:%s", now, equals + 1);
-    else
-        snprintf(value, sizeof value, "%s", equals + 1);
+    if (strcmp(name, RULE_TUNABLES_NAME) == 0 && now && *now) {
+        snprintf(joined, sizeof joined, "%s:%s", now, value);
+        value = joined;
+    }
     return setenv(name, value, 1) == 0;
 }
 

@@ -125,3 +125,15 @@ void write_binary_program(const char *path, const char *text)
     ck_assert_msg(r.status == 0, "encode %s: %s", source, r.err);
     unlink(source);
 }
+
+bool allocator_unavailable(const char *name)
+{
+    static struct spawned listed;
+    const char *list[] = {"gauntlet", "list", NULL};
+    spawn_run(list, &listed);
+    size_t n = strlen(name);
+    for (const char *line = listed.out; *line; line += strcspn(line, "\n"), line += *line == '\n')
+        if (strncmp(line, name, n) == 0 && line[n] == ' ')
+            return strncmp(line + n + strspn(line + n, " "), "not available", 13) == 0;
+    return true; /* not listed at all */
+}

@@ -5,6 +5,7 @@
 #ifndef GAUNTLET_TEST_COMMAND_H
 #define GAUNTLET_TEST_COMMAND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct spawned {
@@ -26,6 +27,9 @@ void write_file(const char *path, const char *text);
 /* Writes a text program to path in the binary form (what an engine keeps),
  * through `gauntlet encode` and a PATH.txt it removes. */
 void write_binary_program(const char *path, const char *text);
+/* Whether `gauntlet list` says the named allocator is not available here
+ * (its library not installed): a test then skips rather than fails. */
+bool allocator_unavailable(const char *name);
 /* A fresh temporary directory for a test's files. */
 void make_temp_dir(char *path, size_t len);
 

@@ -212,6 +212,26 @@ bool judge_reproducer_file(const char *dir, unsigned timeout, struct judged *out
     return true;
 }
 
+bool follow_report_commands(const char *report, const char *expect, const char *dir,
+                            unsigned timeout, char *reproduce, char *c_program, size_t len,
+                            struct judged *out)
+{
+    report_line(report, REPORT_REPRODUCE, reproduce, len);
+    const char *again[] = {"sh", "-c", reproduce, NULL};
+    spawn_run(again, &result);
+    ck_assert_msg(result.status == 1 && strstr(result.err, expect), "%s: %d\n%.2000s", reproduce,
+                  result.status, result.err);
+    report_line(report, REPORT_C_PROGRAM, c_program, len);
+    const char *into = strstr(c_program, "> repro.c");
+    ck_assert_ptr_nonnull(into);
+    char shell[2048];
+    snprintf(shell, sizeof shell, "%.*s> '%s/repro.c'", (int)(into - c_program), c_program, dir);
+    const char *write[] = {"sh", "-c", shell, NULL};
+    spawn_run(write, &result);
+    ck_assert_msg(result.status == 0, "%s: %d\n%.2000s", shell, result.status, result.err);
+    return judge_reproducer_file(dir, timeout, out);
+}
+
 unsigned assert_cases_agree(const struct agreement_case cases[], unsigned n, const char *work)
 {
     ck_assert_uint_le(n, AGREEMENT_CASES_MAX);

@@ -55,6 +55,14 @@ struct agreement_case {
  * that they agree; returns how many were compared, stopping at the first
  * allocator whose library cannot be linked here (the caller skips). */
 unsigned assert_cases_agree(const struct agreement_case cases[], unsigned n, const char *work);
+/* A failing run's report, followed as a user would: its "reproduce:" line,
+ * run as printed, must fail (status 1) with `expect` in its output; its "C
+ * program:" line writes DIR/repro.c, judged into *out (judge_reproducer_file,
+ * whose false it returns). The two lines are left in reproduce and
+ * c_program (len bytes each) for the caller's own checks. */
+bool follow_report_commands(const char *report, const char *expect, const char *dir,
+                            unsigned timeout, char *reproduce, char *c_program, size_t len,
+                            struct judged *out);
 /* The line of a report (or any output) after `prefix`, up to its end. */
 void report_line(const char *text, const char *prefix, char *line, size_t len);
 /* Fails the test, naming both, unless they agree: both passed, or the same

@@ -100,7 +100,7 @@ END_TEST
  * at the wrong operation). */
 START_TEST(report_commands_reproduce_the_run)
 {
-    char dir[128], program[256], lib[256], line[1024], shell[1400];
+    char dir[128], program[256], lib[256], line[1024], c_program[1024];
     make_temp_dir(dir, sizeof dir);
     snprintf(program, sizeof program, "%s/capped.txt", dir);
     write_file(program, "t0 malloc s1 5500\nt0 malloc s2 5100\n");
@@ -110,24 +110,12 @@ START_TEST(report_commands_reproduce_the_run)
     spawn_run(run, &r);
     ck_assert_msg(r.status == 1 && strstr(r.err, "#1 of 2: t0 malloc s2 5100"), "%d:\n%s", r.status,
                   r.err);
-    report_line(r.err, REPORT_REPRODUCE, line, sizeof line);
-    ck_assert_msg(strstr(line, "/proc/self") == NULL && strstr(line, "--cap 5200"), "%s", line);
-    const char *again[] = {"sh", "-c", line, NULL};
-    static struct spawned r2;
-    spawn_run(again, &r2);
-    ck_assert_msg(r2.status == 1 && strstr(r2.err, "#1 of 2: t0 malloc s2 5100"), "%s: %d\n%s",
-                  line, r2.status, r2.err);
-    report_line(r.err, REPORT_C_PROGRAM, line, sizeof line);
-    char *into = strstr(line, "> repro.c");
-    ck_assert_ptr_nonnull(into);
-    snprintf(shell, sizeof shell, "%.*s> '%s/repro.c'", (int)(into - line), line, dir);
-    const char *write[] = {"sh", "-c", shell, NULL};
-    spawn_run(write, &r2);
-    ck_assert_msg(r2.status == 0, "%s: %d\n%s", shell, r2.status, r2.err);
     struct judged by_run = {.index = 1}, by_reproducer;
+    ck_assert(follow_report_commands(r.err, "#1 of 2: t0 malloc s2 5100", dir, WATCHDOG, line,
+                                     c_program, sizeof line, &by_reproducer));
+    ck_assert_msg(strstr(line, "/proc/self") == NULL && strstr(line, "--cap 5200"), "%s", line);
     snprintf(by_run.invariant, sizeof by_run.invariant, "unexpected-failure");
     snprintf(by_run.text, sizeof by_run.text, "unexpected-failure at #1");
-    ck_assert(judge_reproducer_file(dir, WATCHDOG, &by_reproducer));
     assert_same_verdict(program, &by_run, &by_reproducer);
 }
 END_TEST
