@@ -39,14 +39,20 @@ unsigned parse_rounds_arg(const char *command, const char *text);
 void settings_remember_argv(char **argv);
 /* Checks one NAME=VALUE and appends it; else a usage error naming `command`. */
 void settings_add(const char *command, struct settings *s, const char *text);
+/* Appends the allocator settings the environment holds that `s` does not
+ * give (setting_environment.c), saying so on stderr; a usage error when one
+ * cannot be carried. Once per process. */
+void settings_adopt_environment(const char *command, struct settings *s);
 /* Returns once the environment holds every setting, the command having
- * started itself again with them if it did not; exit 2 when it cannot. */
-void settings_apply(const char *command, const struct settings *s);
+ * started itself again with them if it did not (exit 2 when it cannot);
+ * then adopts the environment's own (settings_adopt_environment). */
+void settings_apply(const char *command, struct settings *s);
 #define SETTINGS_HELP                                                                              \
     "  --alloc-env NAME=VALUE  a setting the allocator reads from its environment\n"               \
     "                     (MALLOC_CONF=..., MIMALLOC_...=..., GLIBC_TUNABLES=..., TCMALLOC_...;\n" \
     "                     repeatable; `gauntlet list` suggests some): every run starts with\n"     \
-    "                     it, and the reports' commands carry it\n"
+    "                     it, and the reports' commands carry it; such a variable\n"               \
+    "                     already in the environment is taken as given (and said)\n"
 /* Appends "--alloc-env S" for each setting to argv[n..]; returns the new n. */
 int settings_add_args(const struct settings *s, const char **argv, int n);
 

@@ -77,6 +77,7 @@ static void parse_minimize_options(int argc, char **argv, struct minimize *m)
         }
     }
     if (m->run.alloc == NULL) usage_error("minimize", "--alloc NAME is required");
+    settings_adopt_environment("minimize", &m->run.settings);
     if (strcmp(m->run.alloc, "all") == 0 || strchr(m->run.alloc, ','))
         usage_error("minimize", "--alloc takes one allocator");
     if (m->input == NULL) usage_error("minimize", "no program FILE given");

@@ -60,6 +60,7 @@ int cmd_reproducer(int argc, char **argv)
     }
     if (alloc == NULL) usage_error("reproducer", "--alloc NAME is required");
     if (in == NULL) usage_error("reproducer", "FILE is required");
+    settings_adopt_environment("reproducer", &settings);
     struct program p;
     load_program(in, format, &p);
     char resolved[4200], err[1024];

@@ -162,6 +162,15 @@ static void setup(char **argv)
     const char *known_path = getenv("GAUNTLET_KNOWN");
     if (known_path && *known_path) load_known(known_path);
 
+    /* The allocator's settings this target was started with (by a campaign,
+     * or by hand): its reports' commands carry them. */
+    static char settings_text[SETTINGS_TEXT_MAX];
+    static const char *settings[SETTINGS_COUNT_MAX + 1];
+    bool complete;
+    if (settings_in_environment(NULL, settings_text, sizeof settings_text, settings,
+                                SETTINGS_COUNT_MAX, &complete) > 0)
+        config.settings = settings;
+
     history_dir = getenv("GAUNTLET_HISTORY");
     if (history_dir && *history_dir == '\0') history_dir = NULL;
     if (history_dir) atexit(discard_history);

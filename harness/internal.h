@@ -128,6 +128,9 @@ struct allocator_entry {
         const char *settings; /* space-separated NAME=VALUE */
         const char *why;
     } suggested[3];
+    /* The environment variables it reads its settings from, space-separated;
+     * a trailing '*' names a prefix (setting_environment.c). */
+    const char *reads;
 };
 
 const struct allocator_entry *registry_find(const char *name);
@@ -135,6 +138,8 @@ const struct allocator_entry *registry_find(const char *name);
 void registry_limit_cxx(const struct allocator_entry *family, struct allocator *a);
 /* The entry of the family whose marker the library defines, or NULL. */
 const struct allocator_entry *registry_family_of(void *handle);
+/* Whether some named allocator reads its settings from variable `name`. */
+bool registry_reads_variable(const char *name, size_t name_len);
 
 /* ---- adapter_bind.c: binding a library's standard entry points ---- */
 

@@ -20,7 +20,10 @@ static const struct allocator_entry entries[] = {
      {{"GLIBC_TUNABLES=glibc.malloc.tcache_count=0:glibc.malloc.mmap_threshold=65536:"
        "glibc.malloc.trim_threshold=0",
        "no thread cache; blocks of 64 KiB and more mapped apart (mremap on resizing); the "
-       "heap's top given back at every free"}}},
+       "heap's top given back at every free"}},
+     /* glibc.malloc tunables, and the older names glibc still reads for them */
+     "GLIBC_TUNABLES MALLOC_ARENA_MAX MALLOC_ARENA_TEST MALLOC_CHECK_ MALLOC_MMAP_MAX_ "
+     "MALLOC_MMAP_THRESHOLD_ MALLOC_PERTURB_ MALLOC_TOP_PAD_ MALLOC_TRIM_THRESHOLD_"},
     {"jemalloc",
      "libjemalloc.so.2",
      "mallctl",
@@ -31,7 +34,8 @@ static const struct allocator_entry entries[] = {
      false,
      adapter_open_named,
      {{"MALLOC_CONF=tcache:false,dirty_decay_ms:0,muzzy_decay_ms:0,narenas:1",
-       "no thread cache; freed pages purged at once; every thread in one arena"}}},
+       "no thread cache; freed pages purged at once; every thread in one arena"}},
+     "MALLOC_CONF"},
     {"mimalloc",
      "libmimalloc.so.2",
      "mi_version",
@@ -45,7 +49,8 @@ static const struct allocator_entry entries[] = {
        "an arena reserved at start serves the segments, and the OS the rest once it is full"},
       {"MIMALLOC_EAGER_COMMIT=0 MIMALLOC_RESET_DELAY=0 MIMALLOC_PURGE_DELAY=0",
        "segments committed as they fill; free pages reset or purged at once (the option's "
-       "name in 2.0 and in later versions)"}}},
+       "name in 2.0 and in later versions)"}},
+     "MIMALLOC_*"},
     {"tcmalloc",
      "libtcmalloc_minimal.so.4",
      "tc_version",
@@ -56,7 +61,8 @@ static const struct allocator_entry entries[] = {
      true,
      adapter_open_named,
      {{"TCMALLOC_AGGRESSIVE_DECOMMIT=t TCMALLOC_RELEASE_RATE=100",
-       "free spans given back to the OS at once"}}},
+       "free spans given back to the OS at once"}},
+     "TCMALLOC_*"},
 };
 
 void registry_limit_cxx(const struct allocator_entry *family, struct allocator *a)
@@ -84,6 +90,22 @@ const struct allocator_entry *registry_family_of(void *handle)
     for (size_t i = ENTRY_COUNT; i-- > 0;)
         if (adapter_own_symbol(handle, entries[i].marker)) return &entries[i];
     return NULL;
+}
+
+/* Each word of `reads` against the variable's name: whole, or as a prefix
+ * when the word ends in '*'. */
+bool registry_reads_variable(const char *name, size_t name_len)
+{
+    for (size_t i = 0; i < ENTRY_COUNT; i++)
+        for (const char *word = entries[i].reads; *word;) {
+            size_t len = strcspn(word, " ");
+            bool prefix = word[len - 1] == '*';
+            size_t want = prefix ? len - 1 : len;
+            if ((prefix ? name_len >= want : name_len == want) && strncmp(name, word, want) == 0)
+                return true;
+            word += len + strspn(word + len, " ");
+        }
+    return false;
 }
 
 bool allocator_is_named(const char *name)

@@ -80,6 +80,7 @@ static void parse_triage_options(int argc, char **argv, struct triage *t)
     }
     if (t->alloc_count == 0) usage_error("triage", "--alloc NAME is required");
     if (t->dir == NULL) usage_error("triage", "no campaign DIR given");
+    settings_adopt_environment("triage", &t->run.settings);
 }
 
 static bool is_regular_file(const char *path)

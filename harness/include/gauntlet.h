@@ -231,6 +231,17 @@ const char *allocator_link_flag(const char *name);
  * (space-separated NAME=VALUE, each an --alloc-env: rules.h's settings),
  * with what it changes in `why`; NULL past the last. */
 const char *allocator_suggested_settings(const char *name, size_t i, const char **why);
+/* The allocator settings the environment already holds (variables a named
+ * allocator reads: MALLOC_CONF, MIMALLOC_*, TCMALLOC_*, GLIBC_TUNABLES'
+ * glibc.malloc and glibc.mem tunables, glibc's MALLOC_*_): a process started
+ * with one runs under it, so its reports must carry it. Each is written as
+ * NAME=VALUE into `text` and pointed at from `found`, sorted by name; a
+ * variable that `given` (NULL-terminated NAME=VALUE settings, or NULL)
+ * names already is left out, and so are tunables a given GLIBC_TUNABLES
+ * holds. Returns how many there are; `*complete` is false when more than
+ * `max` or longer than `text` holds (those are not written). */
+size_t settings_in_environment(const char *const *given, char *text, size_t text_len,
+                               const char **found, size_t max, bool *complete);
 /* The sized free gauntlet binds for a named allocator (when its library
  * defines it); SIZED_FREE_NONE for other names. */
 enum sized_free allocator_sized_free(const char *name);

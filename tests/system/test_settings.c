@@ -4,7 +4,8 @@
  * without it and is caught with it; the report names the setting and its
  * commands carry it, so that the run again, its reproducer and minimize
  * all meet the defect; GLIBC_TUNABLES is added to, not replaced (jemalloc
- * still loads); a malformed setting is a usage error.
+ * still loads); a malformed setting is a usage error; one already in the
+ * environment is carried as if given.
  */
 #include "command.h"
 #include "gauntlet.h"
@@ -97,6 +98,54 @@ START_TEST(glibc_tunables_are_added_to)
 }
 END_TEST
 
+/* A setting already in the environment (the user's shell) is one the run
+ * runs under: the report names it, its commands carry it (the finding's
+ * run forked, so this is the parent's reading passed on), and the C
+ * reproducer starts with it; an --alloc-env of the same name wins; one a
+ * report could not carry is a usage error rather than a silent difference. */
+START_TEST(environment_settings_are_carried)
+{
+    char dir[128], program[256], lib[256], reproducer[300];
+    write_program(dir, sizeof dir, program, sizeof program);
+    defective_library(lib, sizeof lib, "setting_misalign");
+    setenv("MALLOC_CONF", "narenas:1", 1);
+    const char *run[] = {"gauntlet", "run", "--alloc", lib, "--alloc-env", SETTING, program, NULL};
+    spawn_run(run, &r);
+    ck_assert_msg(r.status == 1, "%d\n%s", r.status, r.err);
+    ck_assert_msg(strstr(r.err, "MALLOC_CONF=narenas:1 is in the environment"), "%s", r.err);
+    ck_assert_msg(strstr(r.err, "settings:  " SETTING " MALLOC_CONF=narenas:1"), "%s", r.err);
+    ck_assert_msg(strstr(r.err, "--alloc-env " SETTING " --alloc-env MALLOC_CONF=narenas:1 "),
+                  "the reproduce line leaves it out:\n%s", r.err);
+
+    snprintf(reproducer, sizeof reproducer, "%s/repro.c", dir);
+    const char *write[] = {"gauntlet", "reproducer", "--alloc",  lib,
+                           program,    "-o",         reproducer, NULL};
+    spawn_run(write, &r);
+    ck_assert_msg(r.status == 0, "%d\n%s", r.status, r.err);
+    static char text[200000];
+    FILE *f = fopen(reproducer, "r");
+    ck_assert_ptr_nonnull(f);
+    text[fread(text, 1, sizeof text - 1, f)] = '\0';
+    fclose(f);
+    ck_assert_msg(strstr(text, "\"MALLOC_CONF=narenas:1\""), "the reproducer starts without it");
+
+    const char *given[] = {"gauntlet", "run",         "--alloc",
+                           "glibc",    "--alloc-env", "MALLOC_CONF=narenas:2",
+                           program,    NULL};
+    spawn_run(given, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "MALLOC_CONF=narenas:2") &&
+                      !strstr(r.out, "narenas:1") && !strstr(r.err, "in the environment"),
+                  "%d\n%s\n%s", r.status, r.out, r.err);
+
+    setenv("MALLOC_CONF", "narenas:1 tcache:false", 1);
+    const char *plain[] = {"gauntlet", "run", "--alloc", "glibc", program, NULL};
+    spawn_run(plain, &r);
+    ck_assert_msg(r.status == 2 && strstr(r.err, "environment's allocator setting"), "%d\n%s",
+                  r.status, r.err);
+    unsetenv("MALLOC_CONF");
+}
+END_TEST
+
 START_TEST(malformed_setting_is_a_usage_error)
 {
     static const char *const bad[] = {
@@ -119,6 +168,7 @@ Suite *settings_suite(void)
     tcase_add_test(tc, setting_switches_the_defect_on_and_every_command_carries_it);
     tcase_add_test(tc, minimize_keeps_the_setting);
     tcase_add_test(tc, glibc_tunables_are_added_to);
+    tcase_add_test(tc, environment_settings_are_carried);
     tcase_add_loop_test(tc, malformed_setting_is_a_usage_error, 0, 7);
     suite_add_tcase(s, tc);
     return s;

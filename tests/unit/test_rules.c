@@ -817,6 +817,52 @@ START_TEST(settings_in_place)
 }
 END_TEST
 
+/* The environment's allocator settings: only variables an allocator reads,
+ * only GLIBC_TUNABLES' allocator tunables, not those given already, sorted. */
+START_TEST(settings_from_environment)
+{
+    char text[1024];
+    const char *found[4];
+    bool complete;
+    unsetenv(RULE_TUNABLES_NAME);
+    setenv("MIMALLOC_RESERVE_OS_MEMORY", "64MiB", 1);
+    setenv("MALLOC_CONF", "narenas:1", 1);
+    setenv("MIMALLOC", "not a setting: no prefix match without the underscore", 1);
+    setenv("TCMALLOCX", "not an allocator's", 1);
+    setenv(RULE_TUNABLES_NAME, "glibc.rtld.optional_static_tls=65536:glibc.malloc.tcache_count=0",
+           1);
+    size_t n = settings_in_environment(NULL, text, sizeof text, found, 4, &complete);
+    ck_assert(complete);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(found[0], RULE_TUNABLES_NAME "=glibc.malloc.tcache_count=0");
+    ck_assert_str_eq(found[1], "MALLOC_CONF=narenas:1");
+    ck_assert_str_eq(found[2], "MIMALLOC_RESERVE_OS_MEMORY=64MiB");
+    /* Given: MALLOC_CONF by name, the tunable by value. */
+    const char *given[] = {"MALLOC_CONF=narenas:2",
+                           RULE_TUNABLES_NAME "=glibc.malloc.tcache_count=0", NULL};
+    n = settings_in_environment(given, text, sizeof text, found, 4, &complete);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(found[0], "MIMALLOC_RESERVE_OS_MEMORY=64MiB");
+    /* Only the loader's tunable: nothing of the allocator's. */
+    setenv(RULE_TUNABLES_NAME, "glibc.rtld.optional_static_tls=65536", 1);
+    unsetenv("MALLOC_CONF");
+    n = settings_in_environment(NULL, text, sizeof text, found, 4, &complete);
+    ck_assert_uint_eq(n, 1);
+    /* More than `max`, or longer than the text: counted, not written. */
+    setenv("MALLOC_CONF", "narenas:1", 1);
+    n = settings_in_environment(NULL, text, sizeof text, found, 1, &complete);
+    ck_assert(!complete);
+    ck_assert_uint_eq(n, 2);
+    n = settings_in_environment(NULL, text, 20, found, 4, &complete);
+    ck_assert(!complete);
+    unsetenv("MALLOC_CONF");
+    unsetenv("MIMALLOC_RESERVE_OS_MEMORY");
+    unsetenv("MIMALLOC");
+    unsetenv("TCMALLOCX");
+    unsetenv(RULE_TUNABLES_NAME);
+}
+END_TEST
+
 START_TEST(reuse_verdicts)
 {
     enum { ROUNDS = RULE_REUSE_ROUNDS_MIN };
@@ -876,6 +922,7 @@ Suite *rules_suite(void)
     tcase_add_test(tc, pattern_spans_name_the_first_change);
     tcase_add_test(tc, reuse_verdicts);
     tcase_add_test(tc, settings_in_place);
+    tcase_add_test(tc, settings_from_environment);
     suite_add_tcase(s, tc);
     return s;
 }
