@@ -32,7 +32,9 @@ static const char run_help[] =
     "  --strict         the allocator's known deviations count as violations\n"
     "  --rounds N       make each program N times (32..256) in the one process, nothing\n"
     "                   live between rounds: the resident memory must stop growing by\n"
-    "                   the second half (freed memory is reused: the `reuse` rule)\n" SETTINGS_HELP
+    "                   the second half (freed memory is reused: the `reuse` rule); a\n"
+    "                   half that grew in every round is made longer, to 256 rounds,\n"
+    "                   before that is called a leak\n" SETTINGS_HELP
     "  --keep-going     go on past violations (the harmed block set aside): each\n"
     "                   distinct one is reported once, and the end lists them all with\n"
     "                   counts; a hang or a crash still ends the program\n"
@@ -113,7 +115,7 @@ static int parse_options(int argc, char **argv, struct run_command *o)
 static void print_summary(FILE *out, const char *alloc, const char *path, const struct program *p,
                           const struct run_config *config, const struct run_stats *s)
 {
-    unsigned rounds = config->rounds;
+    unsigned rounds = s->rounds;
     fprintf(out, "%s %-10s %s: %zu ops, %u threads", s->violations ? "FAIL" : "PASS", alloc, path,
             p->count, program_thread_count(p));
     for (const char *const *setting = config->settings; setting && *setting; setting++)

@@ -159,8 +159,7 @@ static void add_reproduce(struct text *t, const struct run *run)
         run->config->watchdog_seconds != GAUNTLET_DEFAULT_WATCHDOG_SECONDS)
         snprintf(timeout, sizeof timeout, " --timeout %u", run->config->watchdog_seconds);
     char rounds[32] = "";
-    if (run->config->rounds > 1)
-        snprintf(rounds, sizeof rounds, " --rounds %u", run->config->rounds);
+    if (run->rounds > 1) snprintf(rounds, sizeof rounds, " --rounds %u", run->rounds);
     char settings[SETTINGS_TEXT_MAX] = "";
     for (const char *const *s = run->config->settings; s && *s; s++)
         snprintf(settings + strlen(settings), sizeof settings - strlen(settings), " --alloc-env %s",
@@ -196,7 +195,7 @@ static void add_operation(struct text *t, const struct run *run, size_t index, c
         add(t, "  %send of program: thread t%u exits\n", REPORT_OPERATION, thread);
     else if (index == SIZE_MAX && op->kind == OP_BARRIER)
         add(t, "  %send of program: its %u rounds made, nothing live\n", REPORT_OPERATION,
-            run->config->rounds);
+            run->rounds);
     else if (index == SIZE_MAX)
         add(t, "  %send of program: %s (freeing what is still live)\n", REPORT_OPERATION, line);
     else

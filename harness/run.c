@@ -63,14 +63,14 @@ static uint32_t missing_kinds(const struct allocator *alloc)
 /* The reuse rule over the rounds' resident memory, judged only when every
  * block was freed in every round: a block set aside after a violation (or
  * a known finding) stays allocated and would grow each round by itself. */
-static void judge_reuse(struct run *run, const size_t *resident, unsigned rounds)
+static void judge_reuse(struct run *run, const size_t *resident)
 {
     if (run->oracle.set_aside != 0) return;
     if (resident[0] == 0) { /* never silently: the rule was asked for */
         fprintf(stderr, "gauntlet: note: %s\n", RULE_REUSE_UNMEASURED_NOTE);
         return;
     }
-    struct breach b = rule_reuse(resident, rounds);
+    struct breach b = rule_reuse(resident, run->rounds);
     if (b.failure == F_NONE) return;
     struct op end = {.kind = OP_BARRIER};
     struct op_context c = {run, SIZE_MAX, &end, 0, &run->stats[0]};
@@ -93,9 +93,9 @@ void run_program(const struct program *program, const struct allocator *alloc,
     run->missing = missing_kinds(alloc);
     oracle_init(&run->oracle, alloc->policy, config->live_cap, config->strict,
                 config->mode == MODE_FREE);
-    unsigned rounds = config->rounds > 1 ? config->rounds : 1;
+    run->rounds = config->rounds > 1 ? config->rounds : 1;
     size_t resident[GAUNTLET_MAX_ROUNDS];
-    for (unsigned r = 0; r < rounds; r++) {
+    for (unsigned r = 0; r < run->rounds; r++) {
         /* Each round makes its own heaps: the last round's ended with their threads. */
         memset(&run->heaps, 0, sizeof run->heaps);
         map_faults_arm(0); /* refusals are the program's: none left from another run */
@@ -104,11 +104,16 @@ void run_program(const struct program *program, const struct allocator *alloc,
         else
             exec_lockstep(run);
         /* Only when judged: a fuzz target makes thousands of one-round runs a second. */
-        if (rounds > 1) resident[r] = rule_resident_bytes();
+        if (run->rounds > 1) resident[r] = rule_resident_bytes();
+        if (r + 1 == run->rounds && run->rounds > 1 && resident[0] != 0) {
+            struct breach b = rule_reuse(resident, run->rounds);
+            run->rounds = rule_reuse_rounds_to_judge(run->rounds, &b);
+        }
     }
-    if (rounds > 1) judge_reuse(run, resident, rounds);
+    if (run->rounds > 1) judge_reuse(run, resident);
     map_faults_arm(0);
     run_stats_sum(run, total);
+    total->rounds = run->rounds;
     report_findings(run);
     report_run_ended();
     oracle_release(&run->oracle);

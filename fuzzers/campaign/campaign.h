@@ -20,11 +20,15 @@ struct fuzz_options {
     struct settings settings; /* --alloc-env: the campaign starts with them, and so do its
                                * engines and replays; the saved reports carry them */
     unsigned seconds, jobs;
-    unsigned hang_seconds; /* an input running this long is a hang (engine and replays) */
-    uint64_t seed, runs;   /* 0: the engine's choice / no bound */
-    bool stop_at_first;    /* stop at the first new finding, not only at the time limit */
-    bool free_running;     /* threads run at once (--mode free, or --san tsan) */
+    unsigned hang_seconds;    /* an input running this long is a hang (engine and replays) */
+    uint64_t seed, runs;      /* 0: the engine's choice / no bound */
+    bool stop_at_first;       /* stop at the first new finding, not only at the time limit */
+    bool free_running;        /* threads run at once (--mode free, or --san tsan) */
+    unsigned closing_seconds; /* the end of --time kept for closing.c */
+    bool closing_given;       /* --closing, else closing_seconds is the default */
 };
+/* From this --time on, a campaign keeps a tenth of it for closing.c. */
+#define CLOSING_FROM_SECONDS 60
 
 struct campaign {
     const char *target, *log_path;
@@ -55,7 +59,8 @@ struct campaign {
      * inside the target without a crash (libFuzzer only; AFL++ runs its
      * target in processes of its own). */
     bool ended_silently;
-    unsigned silent_ends; /* rounds that ended so: a finding without an input */
+    unsigned silent_ends;                  /* rounds that ended so: a finding without an input */
+    unsigned closing_rounds, closing_free; /* programs closing.c judged, each way */
 };
 
 /* Below this much room a campaign's files may be cut short: it stops. */
@@ -86,6 +91,19 @@ unsigned afl_queue_to_corpus(const char *afl_out, const char *corpus);
  * writing it); final: every file. A replay that cannot judge a file is a
  * set-up error (exit 2). */
 void collect_findings(struct campaign *c, bool final);
+/* Where a finding from `file` is kept: OUT/findings/NAME (BASE, without
+ * extension), NAME made plain and not yet taken. */
+void finding_base(const struct campaign *c, const char *file, char *base, size_t len);
+/* Saves a confirmed finding whose program is at BASE.bin: its text and
+ * its report (then `note`), and says so (`flag` after its signature). */
+void save_finding(const char *base, const struct child_verdict *r, const char *note,
+                  const char *flag);
+/* The finding's signature joins the known ones (OUT/known.txt). */
+void learn_finding(struct campaign *c, const char *signature);
+/* The known findings as they are now, kept as BASE.known beside a finding
+ * (its report's commands name this copy, which later findings do not
+ * change), its name into path; false when none is known (nothing written). */
+bool snapshot_known(const struct campaign *c, const char *base, char *path, size_t len);
 /* history.c: a crash file that passed alone, run again joined with the
  * inputs its process ran before it (the last 1, 2, 4, … of them), each
  * joined program written to path and judged by `gauntlet run` with
@@ -94,6 +112,10 @@ void collect_findings(struct campaign *c, bool final);
 unsigned replay_with_history(struct campaign *c, const uint8_t *crash, size_t crash_len,
                              const char *path, const struct run_options *options,
                              struct child_verdict *r);
+/* closing.c: the corpus judged by what one execution cannot show (rounds:
+ * memory never reused; threaded programs free-running: races), largest
+ * program first, until `deadline`; new findings confirmed and saved. */
+void judge_corpus_closing(struct campaign *c, time_t deadline);
 /* seeds.c: the seed corpus (corpus/seeds and corpus/regressions, binary)
  * written into corpus, but for the regressions that fail on `version` ("":
  * none left out); `command` names who says so. */

@@ -40,7 +40,12 @@ static const char fuzz_help[] =
     "                patterns, or saved reports); the reports already in\n"
     "                OUT/findings/ are known too, and so are the regressions whose\n"
     "                `# affects:` line names this version (by how they fail here)\n"
-    "  --stop-at-first  stop at the first new finding\n" SETTINGS_HELP
+    "  --stop-at-first  stop at the first new finding\n"
+    "  --closing S   the last S seconds of --time judge the corpus the engine grew by\n"
+    "                what one run of a program cannot show: each made 32 times in one\n"
+    "                process (memory never reused), the threaded ones free-running 5\n"
+    "                times (races); largest programs first (default: a tenth of --time\n"
+    "                from 60 s on, else 0; 0: none)\n" SETTINGS_HELP
     "  --timeout S   an input running S seconds is a hang, for libFuzzer and for\n"
     "                the replays that confirm a finding (default 10)\n"
     "  --mode M      lockstep (default; free with --san tsan) or free: the program's\n"
@@ -83,6 +88,11 @@ static void parse_options(int argc, char **argv, struct fuzz_options *o)
             if (!parse_u64_arg(argv[++i], &n) || n == 0 || n > 7 * 86400)
                 usage_error("fuzz", "--time needs seconds (1..604800)");
             o->seconds = (unsigned)n;
+        } else if (strcmp(arg, "--closing") == 0 && value) {
+            if (!parse_u64_arg(argv[++i], &n) || n > 7 * 86400)
+                usage_error("fuzz", "--closing needs seconds (0..604800)");
+            o->closing_seconds = (unsigned)n;
+            o->closing_given = true;
         } else if (strcmp(arg, "--timeout") == 0 && value) {
             o->hang_seconds = parse_timeout_arg("fuzz", argv[++i]);
             o->timeout = value;
@@ -134,6 +144,11 @@ static void parse_options(int argc, char **argv, struct fuzz_options *o)
         usage_error("fuzz", "the AFL++ build is unsanitized: use --san none with --engine afl");
     if (strncmp(o->alloc, "so:", 3) == 0 && strcmp(o->san, "none") != 0)
         usage_error("fuzz", "so:PATH libraries run in the unsanitized build (--san none)");
+    if (!o->closing_given)
+        o->closing_seconds = o->seconds >= CLOSING_FROM_SECONDS && !o->runs ? o->seconds / 10 : 0;
+    if (o->closing_seconds >= o->seconds)
+        usage_error("fuzz", "--closing %u leaves the engine no time of --time %u",
+                    o->closing_seconds, o->seconds);
 }
 
 /* ---- the target, the corpus, the engine ---- */
@@ -312,10 +327,10 @@ static void print_summary(const struct campaign *c, const char *log_path)
     double rate = c->engine_seconds > 0 ? (double)c->executions / c->engine_seconds : 0;
     printf("summary: %s on %s (%s, san %s): %llu executions, %.0f exec/s, coverage %s, corpus %zu, "
            "findings %u new, %u repeats of known ones, %u history-dependent (failed, but not "
-           "alone); log %s\n",
+           "alone), closing: %u programs in rounds, %u free-running; log %s\n",
            c->o->engine, c->o->alloc, c->o->engine, c->o->san, (unsigned long long)c->executions,
            rate, coverage, count_files(c->o->corpus, ""), c->confirmed, c->repeats, c->unconfirmed,
-           log_path);
+           c->closing_rounds, c->closing_free, log_path);
 }
 
 int cmd_fuzz(int argc, char **argv)
@@ -372,8 +387,12 @@ int cmd_fuzz(int argc, char **argv)
     /* libFuzzer -fork keeps its jobs' corpora in TMPDIR and removes them only
      * when it ends by itself: a stopped engine's are removed after its round. */
     setenv("TMPDIR", engine_tmp, 1);
-    fprintf(stderr, "gauntlet fuzz: %s on %s for %u s (%u job%s), corpus %s, log %s\n", o.engine,
-            o.alloc, o.seconds, o.jobs, o.jobs > 1 ? "s" : "", o.corpus, log_path);
+    char closing[96] = "";
+    if (o.closing_seconds)
+        snprintf(closing, sizeof closing, ", the last %u s its corpus in rounds and free-running",
+                 o.closing_seconds);
+    fprintf(stderr, "gauntlet fuzz: %s on %s for %u s (%u job%s%s), corpus %s, log %s\n", o.engine,
+            o.alloc, o.seconds, o.jobs, o.jobs > 1 ? "s" : "", closing, o.corpus, log_path);
     fflush(stdout);
     /* An engine stops at its first crash. One that does not reproduce from
      * its file alone (it needed an earlier input's heap state) is set aside,
@@ -394,7 +413,8 @@ int cmd_fuzz(int argc, char **argv)
     start_known(&c);
     if (count_files(o.corpus, "") == 0) write_seed_corpus("fuzz", o.corpus, c.alloc_version);
     setenv("GAUNTLET_KNOWN", c.known_path, 1);
-    time_t deadline = time(NULL) + o.seconds;
+    time_t deadline = time(NULL) + o.seconds, engine_deadline = deadline - o.closing_seconds;
+    o.seconds -= o.closing_seconds;
     setenv("AFL_AUTORESUME", "1", 1);
     process_defer_stop_signals(); /* a stopped campaign still prints its summary */
     for (;;) {
@@ -427,14 +447,17 @@ int cmd_fuzz(int argc, char **argv)
             (failed || (c.executions == 0 && c.confirmed + c.unconfirmed == 0)))
             engine_failed(&c);
         time_t now = time(NULL);
-        if ((o.stop_at_first && c.confirmed) || !left_files || now + 1 >= deadline) break;
-        o.seconds = (unsigned)(deadline - now);
+        if ((o.stop_at_first && c.confirmed) || !left_files || now + 1 >= engine_deadline) break;
+        o.seconds = (unsigned)(engine_deadline - now);
         c.keep_going = true;
         fprintf(stderr,
                 "gauntlet fuzz: going on for the %u s left, past %u known finding%s "
                 "(%s) and crashes that need earlier inputs\n",
                 o.seconds, c.known->count, c.known->count == 1 ? "" : "s", c.known_path);
     }
+    time_t closing_end = time(NULL) + o.closing_seconds;
+    if (o.closing_seconds && !process_interrupted() && !(o.stop_at_first && c.confirmed))
+        judge_corpus_closing(&c, closing_end < deadline ? closing_end : deadline);
     /* Crash files that failed in the campaign but not alone in a fresh
      * process: a crash of this allocator all the same, which needed the
      * heap state earlier inputs left. */

@@ -43,7 +43,7 @@ static bool write_program_text(int fd, const void *program)
  * name for it with the odd characters of AFL++'s names (id:000000,sig:06)
  * made plain. The invariant is in its report and the summary: the file is
  * replayed under this name, so the report's commands name it. */
-static void finding_base(const struct campaign *c, const char *file, char *base, size_t len)
+void finding_base(const struct campaign *c, const char *file, char *base, size_t len)
 {
     const char *slash = strrchr(file, '/');
     path_printf(base, len, "%s/findings/%s", c->o->out, slash ? slash + 1 : file);
@@ -69,8 +69,8 @@ static void finding_base(const struct campaign *c, const char *file, char *base,
  * followed by `note` when there is one (how it was confirmed, when not by
  * `gauntlet run` on the engine's file alone). `flag`: said after the
  * signature on the finding's line. */
-static void save_finding(const char *base, const struct child_verdict *r, const char *note,
-                         const char *flag)
+void save_finding(const char *base, const struct child_verdict *r, const char *note,
+                  const char *flag)
 {
     const char *invariant = r->invariant[0] ? r->invariant : "crash";
     uint8_t *bytes;
@@ -268,7 +268,7 @@ static bool write_known(int fd, const void *context)
     return ok;
 }
 
-static void learn_finding(struct campaign *c, const char *signature)
+void learn_finding(struct campaign *c, const char *signature)
 {
     if (signature[0] == '\0' || known_findings_match(c->known, signature)) return;
     if (c->known->count < KNOWN_FINDINGS_MAX)
@@ -304,6 +304,14 @@ void start_known(struct campaign *c)
     if (c->known->count)
         fprintf(stderr, "gauntlet fuzz: passing over %u known finding%s (%s)\n", c->known->count,
                 c->known->count == 1 ? "" : "s", c->known_path);
+}
+
+bool snapshot_known(const struct campaign *c, const char *base, char *path, size_t len)
+{
+    path_printf(path, len, "%s.known", base);
+    if (c->known->count == 0) return false;
+    write_output_with(path, write_known, c->known);
+    return true;
 }
 
 /* Moves a judged file out of the engine's way, into OUT/SUBDIR/; says so
@@ -399,14 +407,8 @@ static void confirm(struct campaign *c, const char *file)
         fprintf(stderr, "gauntlet fuzz: cannot move %s to %s: %s\n", file, kept, strerror(errno));
         exit(EXIT_USAGE);
     }
-    /* The known findings as they are now, kept beside the finding: its
-     * report's commands name this copy, which later findings do not change. */
     char known[8300];
-    path_printf(known, sizeof known, "%s.known", base);
-    if (c->known->count) {
-        write_output_with(known, write_known, c->known);
-        options.known = known;
-    }
+    if (snapshot_known(c, base, known, sizeof known)) options.known = known;
     /* A replay that cannot judge the file says nothing about it. */
     if (!child_run_file(&options, kept, &r)) {
         fprintf(stderr, "gauntlet fuzz: cannot start `gauntlet run` to replay %s\n", kept);

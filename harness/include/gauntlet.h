@@ -359,6 +359,7 @@ struct run_stats {
     uint64_t distinct_violations; /* of them, distinct by signature */
     uint64_t known_findings;      /* violations passed over as known (run_config.known) */
     size_t peak_live_bytes;
+    unsigned rounds; /* made: run_config's, or more when the reuse rule asked for them */
 };
 
 void run_config_default(struct run_config *config);

@@ -1282,6 +1282,21 @@ static inline struct breach rule_reuse(const size_t *resident, unsigned rounds)
     return b;
 }
 
+/* The rounds the reuse rule is judged over in the end, `made` of them made
+ * so far with `verdict`: a judged half that grew in every round is made
+ * longer, to GAUNTLET_MAX_ROUNDS, before the growth is called a leak. Some
+ * allocators' caches go on growing for dozens of rounds and then stop
+ * (jemalloc's, on a program of many zero-byte and page-sized blocks: for
+ * about 70 rounds), which the half of 32 cannot tell from a leak; a leak
+ * grows in every round of the longer half too. Judging the rounds made
+ * again over the longer run is the same rule on more data, so `run --rounds
+ * 256` and its reproducer give the verdict the extended run gave. */
+static inline unsigned rule_reuse_rounds_to_judge(unsigned made, const struct breach *verdict)
+{
+    return verdict->failure == F_NOT_REUSED && made < GAUNTLET_MAX_ROUNDS ? GAUNTLET_MAX_ROUNDS
+                                                                          : made;
+}
+
 /* An allocator call that made no progress for `seconds`. */
 static inline struct breach rule_hang(size_t seconds)
 {

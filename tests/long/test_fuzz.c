@@ -1,8 +1,9 @@
 /*
  * test_fuzz.c — `gauntlet fuzz` end to end: a short smoke campaign per
- * installed allocator fuzzes and finds nothing, and campaigns against the
- * defective allocators find each defect (bounded in time), confirmed in a
- * fresh process and saved with the invariant, the decoded program and the
+ * installed allocator fuzzes and finds nothing (nor do its closing judges,
+ * on the corpus it grew), and campaigns against the defective allocators
+ * find each defect, bounded in time (the leak only by the closing judges'
+ * rounds), confirmed in a fresh process and saved with the invariant, the decoded program and the
  * replay command. Stand-in engines (scripts in a copy of the build tree:
  * gauntlet finds its engines beside itself) check what it makes of an engine
  * that cannot run, a crash file still being written, a replay that cannot
@@ -49,13 +50,18 @@ START_TEST(smoke_campaign_per_allocator_is_clean)
     make_temp_dir(out, sizeof out);
     /* A repeatable campaign (fixed seed, bounded executions): CI must not
      * depend on how fast this machine happens to be. */
-    const char *argv[] = {"gauntlet", "fuzz",   "--alloc", allocs[_i], "--seed", "1", "--runs",
-                          "4000",     "--time", "60",      "--out",    out,      NULL};
+    /* Its closing seconds judge the corpus it grew in rounds and free-running:
+     * a real allocator's corpus passes those too. */
+    const char *argv[] = {"gauntlet", "fuzz",   "--alloc",   allocs[_i], "--seed",
+                          "1",        "--runs", "4000",      "--time",   "60",
+                          "--out",    out,      "--closing", "5",        NULL};
     spawn_run(argv, &r);
     ck_assert_msg(r.status == 0, "%s: exit %d\n%s\n%s", allocs[_i], r.status, r.out, r.err);
     ck_assert_msg(strstr(r.out, "summary: libfuzzer on") != NULL, "no summary: %s", r.out);
     /* It fuzzed: --runs bounds the executions, so all of them were made. */
     ck_assert_msg(summary_executions(r.out) >= 4000, "%s: %s", allocs[_i], r.out);
+    ck_assert_msg(strstr(r.out, "closing: ") && !strstr(r.out, "closing: 0 programs"), "%s: %s",
+                  allocs[_i], r.out);
     /* A regression that fails on this version is a known finding, by the
      * signature it fails with here, not a new one when the campaign meets it. */
     if (strstr(r.err, "left out: it fails on"))
@@ -480,6 +486,49 @@ START_TEST(campaign_finds_each_defect)
 }
 END_TEST
 
+/* A leak shows only when a program is made again and again in one process,
+ * which no fuzz execution does: the campaign's closing judges (closing.c)
+ * make each corpus program 32 times (the rule makes it 256 before it calls
+ * growth a leak) and find it; the saved report's command, which carries the
+ * rounds, fails as the campaign did. */
+START_TEST(closing_judges_find_what_one_run_cannot)
+{
+    char out[64], corpus[128], seed[160], lib[512];
+    make_temp_dir(out, sizeof out);
+    snprintf(corpus, sizeof corpus, "%s/corpus", out);
+    mkdir(corpus, 0700);
+    snprintf(seed, sizeof seed, "%s/leak.bin", corpus);
+    static char text[65536];
+    FILE *f = fopen("tests/defective/programs/leak.txt", "r");
+    ck_assert_ptr_nonnull(f);
+    text[fread(text, 1, sizeof text - 1, f)] = '\0';
+    fclose(f);
+    write_binary_program(seed, text);
+    defective_library(lib, sizeof lib, "leak");
+    const char *argv[] = {"gauntlet", "fuzz", "--alloc",  lib,    "--time", "14", "--closing", "7",
+                          "--seed",   "1",    "--corpus", corpus, "--out",  out,  NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 1, "exit %d\n%s\n%s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "finding: reuse/") &&
+                      strstr(r.out, "[the campaign's closing judges: made 32 times"),
+                  "%s\n%s", r.out, r.err);
+    ck_assert_msg(strstr(r.out, "closing: ") && !strstr(r.out, "closing: 0 programs"), "%s", r.out);
+    const char *saved = strstr(r.out, "  saved: ");
+    ck_assert_ptr_nonnull(saved);
+    char base[512], report_path[600], command[2048];
+    sscanf(saved, "  saved: %511[^.{].", base);
+    snprintf(report_path, sizeof report_path, "%s.report", base);
+    const char *cat[] = {"cat", report_path, NULL};
+    spawn_run(cat, &r);
+    report_line(r.out, REPORT_REPRODUCE, command, sizeof command);
+    ck_assert_msg(strstr(command, " --rounds 256 "), "%s", command);
+    const char *again[] = {"sh", "-c", command, NULL};
+    spawn_run(again, &r);
+    ck_assert_msg(r.status == 1 && strstr(r.err, REPORT_VIOLATION "reuse`"), "`%s` exit %d\n%s",
+                  command, r.status, r.err);
+}
+END_TEST
+
 /* Runs the plain libFuzzer target on LIB (ENV before it) over two inputs
  * written in DIR from program texts, FIRST then SECOND, into r; the second
  * input's path goes to second_path. */
@@ -685,6 +734,7 @@ Suite *fuzz_suite(void)
     tcase_add_test(tc, replay_error_is_a_setup_error);
     tcase_add_test(tc, sanitizer_report_is_confirmed_by_the_sanitized_target);
     tcase_add_test(tc, campaign_goes_on_past_each_finding);
+    tcase_add_test(tc, closing_judges_find_what_one_run_cannot);
     tcase_add_test(tc, fuzz_target_threads_are_fresh_for_each_input);
     tcase_add_test(tc, young_process_finds_what_an_aged_one_hides);
     tcase_add_test(tc, young_process_passes_over_a_known_crash);

@@ -879,6 +879,12 @@ START_TEST(reuse_verdicts)
     char expected[256], actual[256];
     rule_describe(&b, expected, sizeof expected, actual, sizeof actual);
     ck_assert_msg(strstr(actual, "not reused"), "%s", actual);
+    /* Growth through the judged half asks for the longest run before it is
+     * a leak; a verdict of none, or a run that long already, asks for no more. */
+    ck_assert_uint_eq(rule_reuse_rounds_to_judge(ROUNDS, &b), GAUNTLET_MAX_ROUNDS);
+    ck_assert_uint_eq(rule_reuse_rounds_to_judge(GAUNTLET_MAX_ROUNDS, &b), GAUNTLET_MAX_ROUNDS);
+    struct breach none = rule_no_breach(NULL);
+    ck_assert_uint_eq(rule_reuse_rounds_to_judge(ROUNDS, &none), ROUNDS);
     /* Fewer rounds than the rule judges: none. */
     ck_assert_int_eq(rule_reuse(resident, ROUNDS - 1).failure, F_NONE);
     /* One round of the second half grew a page less than the step: none. */
