@@ -288,7 +288,7 @@ struct run {
     const struct allocator *alloc;
     const struct run_config *config;
     uint32_t missing; /* bit per enum op_kind: the allocator lacks the call */
-    unsigned rounds;  /* made in all: config's, or more (rules.h, rule_reuse_rounds_to_judge) */
+    unsigned rounds;  /* made in all: config's, or more (rules.h, rule_reuse_rounds_planned) */
     struct run_stats stats[GAUNTLET_MAX_THREADS];   /* per thread; summed at the end */
     pthread_mutex_t slot_locks[GAUNTLET_MAX_SLOTS]; /* free-running mode only (exec_free.c) */
     struct run_heaps heaps;

@@ -105,10 +105,7 @@ void run_program(const struct program *program, const struct allocator *alloc,
             exec_lockstep(run);
         /* Only when judged: a fuzz target makes thousands of one-round runs a second. */
         if (run->rounds > 1) resident[r] = rule_resident_bytes();
-        if (r + 1 == run->rounds && run->rounds > 1 && resident[0] != 0) {
-            struct breach b = rule_reuse(resident, run->rounds);
-            run->rounds = rule_reuse_rounds_to_judge(run->rounds, &b);
-        }
+        run->rounds = rule_reuse_rounds_planned(resident, r + 1, run->rounds);
     }
     if (run->rounds > 1) judge_reuse(run, resident);
     map_faults_arm(0);

@@ -1282,19 +1282,22 @@ static inline struct breach rule_reuse(const size_t *resident, unsigned rounds)
     return b;
 }
 
-/* The rounds the reuse rule is judged over in the end, `made` of them made
- * so far with `verdict`: a judged half that grew in every round is made
- * longer, to GAUNTLET_MAX_ROUNDS, before the growth is called a leak. Some
+/* The rounds to make in all, asked after each: `made` of the `planned`
+ * made so far, resident[] after each. As planned, but when the last of
+ * them is made and the judged half grew in every round, GAUNTLET_MAX_ROUNDS:
+ * the run is made longer before its growth is called a leak. Some
  * allocators' caches go on growing for dozens of rounds and then stop
  * (jemalloc's, on a program of many zero-byte and page-sized blocks: for
  * about 70 rounds), which the half of 32 cannot tell from a leak; a leak
- * grows in every round of the longer half too. Judging the rounds made
- * again over the longer run is the same rule on more data, so `run --rounds
- * 256` and its reproducer give the verdict the extended run gave. */
-static inline unsigned rule_reuse_rounds_to_judge(unsigned made, const struct breach *verdict)
+ * grows in every round of the longer half too. The rule then judges the
+ * longer run, so `run --rounds 256` and its reproducer give the verdict the
+ * made-longer run gave. */
+static inline unsigned rule_reuse_rounds_planned(const size_t *resident, unsigned made,
+                                                 unsigned planned)
 {
-    return verdict->failure == F_NOT_REUSED && made < GAUNTLET_MAX_ROUNDS ? GAUNTLET_MAX_ROUNDS
-                                                                          : made;
+    if (made != planned || planned < 2 || planned >= GAUNTLET_MAX_ROUNDS || resident[0] == 0)
+        return planned;
+    return rule_reuse(resident, planned).failure == F_NOT_REUSED ? GAUNTLET_MAX_ROUNDS : planned;
 }
 
 /* An allocator call that made no progress for `seconds`. */

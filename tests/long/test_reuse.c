@@ -67,7 +67,7 @@ START_TEST(leak_report_says_how_to_make_it_again)
     ck_assert_msg(r.status == 1 && strstr(r.err, REPORT_VIOLATION "reuse`"), "exit %d\n%s",
                   r.status, r.err);
     /* Growth through the judged half of 32 is judged again over 256 rounds
-     * before it is called a leak (rule_reuse_rounds_to_judge): the report
+     * before it is called a leak (rule_reuse_rounds_planned): the report
      * and its commands name the rounds made. */
     ck_assert_msg(
         strstr(r.err, REPORT_OPERATION "end of program: its 256 rounds made, nothing live"), "%s",

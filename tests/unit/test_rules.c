@@ -879,22 +879,22 @@ START_TEST(reuse_verdicts)
     char expected[256], actual[256];
     rule_describe(&b, expected, sizeof expected, actual, sizeof actual);
     ck_assert_msg(strstr(actual, "not reused"), "%s", actual);
-    /* Growth through the judged half asks for the longest run before it is
-     * a leak; a verdict of none, or a run that long already, asks for no more. */
-    ck_assert_uint_eq(rule_reuse_rounds_to_judge(ROUNDS, &b), GAUNTLET_MAX_ROUNDS);
-    ck_assert_uint_eq(rule_reuse_rounds_to_judge(GAUNTLET_MAX_ROUNDS, &b), GAUNTLET_MAX_ROUNDS);
-    struct breach none = rule_no_breach(NULL);
-    ck_assert_uint_eq(rule_reuse_rounds_to_judge(ROUNDS, &none), ROUNDS);
+    /* Growth through the judged half, once the planned rounds are made, asks
+     * for the longest run before it is a leak; not before they are made. */
+    ck_assert_uint_eq(rule_reuse_rounds_planned(resident, ROUNDS, ROUNDS), GAUNTLET_MAX_ROUNDS);
+    ck_assert_uint_eq(rule_reuse_rounds_planned(resident, ROUNDS - 1, ROUNDS), ROUNDS);
     /* Fewer rounds than the rule judges: none. */
     ck_assert_int_eq(rule_reuse(resident, ROUNDS - 1).failure, F_NONE);
     /* One round of the second half grew a page less than the step: none. */
     for (unsigned r = ROUNDS / 2 + 3; r < ROUNDS; r++)
         resident[r] -= 4096;
     ck_assert_int_eq(rule_reuse(resident, ROUNDS).failure, F_NONE);
-    /* Growth in the first half only (caches settling), then flat: none. */
+    /* Growth in the first half only (caches settling), then flat: none, and
+     * no more rounds asked for. */
     for (unsigned r = 0; r < ROUNDS; r++)
         resident[r] = (64u << 20) + (r < ROUNDS / 2 ? r : ROUNDS / 2) * 4 * step;
     ck_assert_int_eq(rule_reuse(resident, ROUNDS).failure, F_NONE);
+    ck_assert_uint_eq(rule_reuse_rounds_planned(resident, ROUNDS, ROUNDS), ROUNDS);
     /* The measure: statm's second field, in pages. */
     ck_assert_uint_eq(rule_resident_from_statm("2000 300 50 1 0 500 0\n", 4096), 300u * 4096);
     ck_assert_uint_eq(rule_resident_from_statm("garbage", 4096), 0);
