@@ -18,7 +18,7 @@
 
 struct probe {
     const char *alloc;
-    char version[256];
+    struct allocator_identity who;
     size_t count;
     size_t edges[SIZE_CLASSES_MAX];
 };
@@ -29,15 +29,16 @@ static int probe_in_child(void *arg)
     struct allocator a;
     char err[1024];
     if (!allocator_open(p->alloc, &a, err, sizeof err)) return EXIT_USAGE;
-    snprintf(p->version, sizeof p->version, "%s", a.version);
+    snprintf(p->who.version, sizeof p->who.version, "%s", a.version);
+    snprintf(p->who.family, sizeof p->who.family, "%s", a.family ? a.family : "");
     p->count = size_classes_probe(&a, SIZE_CLASSES_LIMIT, p->edges, SIZE_CLASSES_MAX);
     return 0;
 }
 
-size_t probe_allocator_classes(const char *command, const char *alloc, size_t *edges, char *version,
-                               size_t version_len)
+size_t probe_allocator_classes(const char *command, const char *alloc, size_t *edges,
+                               struct allocator_identity *who)
 {
-    if (version_len) version[0] = '\0';
+    if (who) *who = (struct allocator_identity){.version = ""};
     char err[1024];
     if (!allocator_installed(alloc, err, sizeof err)) {
         fprintf(stderr, "gauntlet %s: %s\n", command, err);
@@ -58,7 +59,7 @@ size_t probe_allocator_classes(const char *command, const char *alloc, size_t *e
     if (status == 0) {
         count = shared->count;
         memcpy(edges, shared->edges, count * sizeof *edges);
-        if (version_len) snprintf(version, version_len, "%s", shared->version);
+        if (who) *who = shared->who;
         fprintf(stderr, "gauntlet %s: %zu size-class edges of %s up to %zu MiB%s\n", command, count,
                 alloc, SIZE_CLASSES_LIMIT >> 20,
                 count ? "" : " (it has no usable-size call: sizes are not aimed at its classes)");

@@ -224,12 +224,18 @@ bool child_run_file(const struct run_options *o, const char *path, struct child_
 
 /* ---- classes.c ---- */
 
+/* What the allocator says of itself, and the family it is of (a so:
+ * library's, told by its marker symbols); "" when unknown. */
+struct allocator_identity {
+    char version[256];
+    char family[16];
+};
 /* Probes ALLOC's size classes into edges[SIZE_CLASSES_MAX] in a supervised
  * child (exit 2 when ALLOC is not installed); says how many on stderr, or
- * that the probe crashed or hung (then none). `version` (when version_len
- * is not 0) gets what the allocator says of itself, or "". */
-size_t probe_allocator_classes(const char *command, const char *alloc, size_t *edges, char *version,
-                               size_t version_len);
+ * that the probe crashed or hung (then none). `who`, when not NULL, gets
+ * the allocator's identity ("" when the probe failed). */
+size_t probe_allocator_classes(const char *command, const char *alloc, size_t *edges,
+                               struct allocator_identity *who);
 
 /* ---- reproducer_check.c: the C reproducer, and whether it reproduces ---- */
 

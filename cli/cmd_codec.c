@@ -74,7 +74,7 @@ int cmd_gen(int argc, char **argv)
             params.fail_maps = true;
         } else if (strcmp(arg, "--alloc") == 0 && value) {
             static size_t edges[SIZE_CLASSES_MAX];
-            params.class_edge_count = probe_allocator_classes("gen", argv[++i], edges, NULL, 0);
+            params.class_edge_count = probe_allocator_classes("gen", argv[++i], edges, NULL);
             params.class_edges = edges;
         } else if (strcmp(arg, "--text") == 0) {
             text = true;

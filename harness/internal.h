@@ -127,7 +127,7 @@ struct allocator_entry {
     struct suggested_settings {
         const char *settings; /* space-separated NAME=VALUE */
         const char *why;
-    } suggested[3];
+    } suggested[SUGGESTED_SETTINGS_MAX];
     /* The environment variables it reads its settings from, space-separated;
      * a trailing '*' names a prefix (setting_environment.c). */
     const char *reads;

@@ -40,9 +40,9 @@ struct campaign {
      * are given (--known). A crash file whose finding is known is a repeat. */
     struct known_findings *known;
     char known_path[4200];
-    char dict_path[4200];    /* OUT/fuzz.dict (dictionary.c) */
-    char history_dir[4200];  /* OUT/history: the targets' input histories (history.c) */
-    char alloc_version[256]; /* what the allocator says of itself (dictionary.c's probe) */
+    char dict_path[4200];            /* OUT/fuzz.dict (dictionary.c) */
+    char history_dir[4200];          /* OUT/history: the targets' input histories (history.c) */
+    struct allocator_identity alloc; /* its version and family (dictionary.c's probe) */
     unsigned repeats;
     /* An input failed only after earlier inputs' heap state: from then on the
      * engine fuzzes past crashes (libFuzzer -fork with -ignore_crashes, each
@@ -59,8 +59,9 @@ struct campaign {
      * inside the target without a crash (libFuzzer only; AFL++ runs its
      * target in processes of its own). */
     bool ended_silently;
-    unsigned silent_ends;                  /* rounds that ended so: a finding without an input */
-    unsigned closing_rounds, closing_free; /* programs closing.c judged, each way */
+    unsigned silent_ends; /* rounds that ended so: a finding without an input */
+    /* Programs closing.c judged: in rounds, free-running, under a setting. */
+    unsigned closing_rounds, closing_free, closing_settings;
 };
 
 /* Below this much room a campaign's files may be cut short: it stops. */
@@ -113,14 +114,15 @@ unsigned replay_with_history(struct campaign *c, const uint8_t *crash, size_t cr
                              const char *path, const struct run_options *options,
                              struct child_verdict *r);
 /* closing.c: the corpus judged by what one execution cannot show (rounds:
- * memory never reused; threaded programs free-running: races), largest
- * program first, until `deadline`; new findings confirmed and saved. */
+ * memory never reused; threaded programs free-running: races; the
+ * family's suggested settings: the paths they open), largest program
+ * first, until `deadline`; new findings confirmed and saved. */
 void judge_corpus_closing(struct campaign *c, time_t deadline);
 /* seeds.c: the seed corpus (corpus/seeds and corpus/regressions, binary)
  * written into corpus, but for the regressions that fail on `version` ("":
  * none left out); `command` names who says so. */
 void write_seed_corpus(const char *command, const char *corpus, const char *version);
-/* The signature each regression that fails on c->alloc_version fails with
+/* The signature each regression that fails on c->alloc.version fails with
  * here, added to c->known. */
 void know_affecting_regressions(struct campaign *c);
 /* dictionary.c: writes OUT/fuzz.dict, gauntlet.dict and the allocator's

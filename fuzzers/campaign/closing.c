@@ -1,13 +1,16 @@
 /*
  * closing.c — the campaign's last seconds: the corpus the engine grew,
  * judged by what one execution of a program cannot see. A fuzz target runs
- * each input once, lock-step; memory an allocator never gives back shows
- * only when a program is made again and again in one process (run's
- * --rounds, rules.h's reuse rule), and a race only when the threads run at
- * once (--mode free). So each corpus program, the largest first, is run by
- * `gauntlet run --rounds 32`, and the threaded ones free-running too, until
- * the time limit. A failure is replayed once more from OUT/findings/ (the
- * file its report names) before it is saved, as the engines' crash files are.
+ * each input once, lock-step, on the allocator's defaults; memory an
+ * allocator never gives back shows only when a program is made again and
+ * again in one process (run's --rounds, rules.h's reuse rule), a race only
+ * when the threads run at once (--mode free), and the paths a setting opens
+ * only under it. So each corpus program, the largest first, is run by
+ * `gauntlet run --rounds 32`, the threaded ones free-running too, and each
+ * under every setting the registry suggests for the allocator's family (when
+ * the campaign has no --alloc-env of its own), until the time limit. A
+ * failure is replayed once more from OUT/findings/ (the file its report
+ * names) before it is saved, as the engines' crash files are.
  */
 #include "campaign.h"
 
@@ -57,6 +60,42 @@ static size_t list_corpus(const char *dir, struct corpus_file *files)
     }
     if (d) closedir(d);
     qsort(files, n, sizeof *files, larger_first);
+    return n;
+}
+
+/* One way of judging: the options of its runs, and what it is called. */
+struct closing_judge {
+    struct run_options options;
+    char how[SETTING_LENGTH_MAX + 64];
+};
+
+/* A judge for each setting the registry suggests for the campaign's
+ * allocator family (a line of space-separated NAME=VALUE each), when the
+ * campaign runs on the allocator's defaults; the settings' texts in text. */
+static unsigned setting_judges(const struct campaign *c, const struct run_options *base,
+                               struct closing_judge *judges, unsigned max, char *text, size_t len)
+{
+    if (c->o->settings.count > 0 || c->alloc.family[0] == '\0') return 0;
+    unsigned n = 0;
+    size_t used = 0;
+    const char *line;
+    for (size_t i = 0; n < max && (line = allocator_suggested_settings(c->alloc.family, i, NULL));
+         i++) {
+        struct closing_judge *j = &judges[n++];
+        j->options = *base;
+        snprintf(j->how, sizeof j->how, "lock-step under %s", line);
+        for (const char *at = line; *at && j->options.settings.count < SETTINGS_COUNT_MAX;) {
+            size_t word = strcspn(at, " ");
+            if (word > 0 && used + word < len) {
+                memcpy(text + used, at, word);
+                text[used + word] = '\0';
+                j->options.settings.list[j->options.settings.count++] = text + used;
+                used += word + 1;
+            }
+            at += word + strspn(at + word, " ");
+        }
+        j->options.settings.list[j->options.settings.count] = NULL;
+    }
     return n;
 }
 
@@ -142,12 +181,21 @@ void judge_corpus_closing(struct campaign *c, time_t deadline)
     free_running.rounds = NULL;
     free_running.mode = "free";
     free_running.repeat = CLOSING_FREE_REPEAT;
+    struct run_options once = rounds;
+    once.rounds = NULL;
+    static struct closing_judge settings[SUGGESTED_SETTINGS_MAX];
+    static char settings_text[SETTINGS_TEXT_MAX];
+    unsigned setting_count = setting_judges(c, &once, settings, SUGGESTED_SETTINGS_MAX,
+                                            settings_text, sizeof settings_text);
     fprintf(stderr,
             "gauntlet fuzz: closing: the corpus's %zu programs, largest first, each made %s "
-            "times in one process (reuse)%s, for %lld s\n",
+            "times in one process (reuse)%s, and under %u setting%s the registry suggests for "
+            "%s, for %lld s\n",
             n, CLOSING_ROUNDS,
             c->o->free_running ? ""
                                : ", the threaded ones free-running " CLOSING_FREE_REPEAT " times",
+            setting_count, setting_count == 1 ? "" : "s",
+            c->alloc.family[0] ? c->alloc.family : "an allocator of no known family",
             (long long)(deadline - time(NULL)));
     for (size_t i = 0; i < n && time(NULL) < deadline && !process_interrupted(); i++) {
         if (c->o->stop_at_first && c->confirmed) break;
@@ -155,10 +203,15 @@ void judge_corpus_closing(struct campaign *c, time_t deadline)
         path_printf(path, sizeof path, "%s/%s", c->o->corpus, files[i].name);
         judge_file(c, path, &rounds, "made " CLOSING_ROUNDS " times or more in one process");
         c->closing_rounds++;
-        if (c->o->free_running || !threaded(path) || time(NULL) >= deadline) continue;
-        judge_file(c, path, &free_running,
-                   "free-running, " CLOSING_FREE_REPEAT " runs, then " CONFIRM_FREE_REPEAT);
-        c->closing_free++;
+        if (!c->o->free_running && threaded(path) && time(NULL) < deadline) {
+            judge_file(c, path, &free_running,
+                       "free-running, " CLOSING_FREE_REPEAT " runs, then " CONFIRM_FREE_REPEAT);
+            c->closing_free++;
+        }
+        for (unsigned k = 0; k < setting_count && time(NULL) < deadline; k++) {
+            judge_file(c, path, &settings[k].options, settings[k].how);
+            c->closing_settings++;
+        }
     }
     hmem_unmap(files, CLOSING_FILES_MAX * sizeof *files);
 }

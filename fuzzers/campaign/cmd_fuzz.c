@@ -44,8 +44,10 @@ static const char fuzz_help[] =
     "  --closing S   the last S seconds of --time judge the corpus the engine grew by\n"
     "                what one run of a program cannot show: each made 32 times in one\n"
     "                process (memory never reused), the threaded ones free-running 5\n"
-    "                times (races); largest programs first (default: a tenth of --time\n"
-    "                from 60 s on, else 0; 0: none)\n" SETTINGS_HELP
+    "                times (races), each under the settings `gauntlet list` suggests for\n"
+    "                the allocator's family (without --alloc-env); largest programs\n"
+    "                first (default: a tenth of --time from 60 s on, else 0; 0: "
+    "none)\n" SETTINGS_HELP
     "  --timeout S   an input running S seconds is a hang, for libFuzzer and for\n"
     "                the replays that confirm a finding (default 10)\n"
     "  --mode M      lockstep (default; free with --san tsan) or free: the program's\n"
@@ -327,10 +329,11 @@ static void print_summary(const struct campaign *c, const char *log_path)
     double rate = c->engine_seconds > 0 ? (double)c->executions / c->engine_seconds : 0;
     printf("summary: %s on %s (%s, san %s): %llu executions, %.0f exec/s, coverage %s, corpus %zu, "
            "findings %u new, %u repeats of known ones, %u history-dependent (failed, but not "
-           "alone), closing: %u programs in rounds, %u free-running; log %s\n",
+           "alone), closing: %u programs in rounds, %u free-running, %u under a suggested "
+           "setting; log %s\n",
            c->o->engine, c->o->alloc, c->o->engine, c->o->san, (unsigned long long)c->executions,
            rate, coverage, count_files(c->o->corpus, ""), c->confirmed, c->repeats, c->unconfirmed,
-           c->closing_rounds, c->closing_free, log_path);
+           c->closing_rounds, c->closing_free, c->closing_settings, log_path);
 }
 
 int cmd_fuzz(int argc, char **argv)
@@ -411,7 +414,7 @@ int cmd_fuzz(int argc, char **argv)
     setenv("GAUNTLET_HISTORY", c.history_dir, 1);
     write_campaign_dictionary(&c);
     start_known(&c);
-    if (count_files(o.corpus, "") == 0) write_seed_corpus("fuzz", o.corpus, c.alloc_version);
+    if (count_files(o.corpus, "") == 0) write_seed_corpus("fuzz", o.corpus, c.alloc.version);
     setenv("GAUNTLET_KNOWN", c.known_path, 1);
     time_t deadline = time(NULL) + o.seconds, engine_deadline = deadline - o.closing_seconds;
     o.seconds -= o.closing_seconds;

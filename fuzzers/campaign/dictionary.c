@@ -62,8 +62,7 @@ void write_campaign_dictionary(struct campaign *c)
     if (!read_whole_file(shared_path, &bytes, &len, &mapped)) len = 0;
     static size_t edges[SIZE_CLASSES_MAX];
     struct dictionary d = {bytes, len, edges,
-                           probe_allocator_classes("fuzz", c->o->alloc, edges, c->alloc_version,
-                                                   sizeof c->alloc_version)};
+                           probe_allocator_classes("fuzz", c->o->alloc, edges, &c->alloc)};
     pass_class_edges(edges, d.edge_count);
     path_printf(c->dict_path, sizeof c->dict_path, "%s/fuzz.dict", c->o->out);
     write_output_with(c->dict_path, write_dictionary, &d);

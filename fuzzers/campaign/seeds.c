@@ -61,11 +61,11 @@ void know_affecting_regressions(struct campaign *c)
 {
     char dir[4096];
     path_printf(dir, sizeof dir, "%s/corpus/regressions", data_dir());
-    DIR *d = c->alloc_version[0] ? opendir(dir) : NULL;
+    DIR *d = c->alloc.version[0] ? opendir(dir) : NULL;
     for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
         char path[8192];
         path_printf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (e->d_name[0] == '.' || !program_file_affects(path, c->alloc_version)) continue;
+        if (e->d_name[0] == '.' || !program_file_affects(path, c->alloc.version)) continue;
         struct run_options options = {.alloc = c->o->alloc,
                                       .cap = c->o->cap,
                                       .timeout = c->o->timeout,
@@ -78,7 +78,7 @@ void know_affecting_regressions(struct campaign *c)
         int n = snprintf(line, sizeof line, "%s\n", r.signature);
         if (known_findings_parse(line, (size_t)n, c->known, error, sizeof error))
             fprintf(stderr, "gauntlet fuzz: known: %s (%s, which fails on %s, as it says)\n",
-                    r.signature, e->d_name, c->alloc_version);
+                    r.signature, e->d_name, c->alloc.version);
     }
     if (d) closedir(d);
 }
@@ -100,7 +100,7 @@ int cmd_seeds(int argc, char **argv)
         }
     }
     if (alloc == NULL || dir == NULL) usage_error("seeds", "--alloc NAME and -o DIR are required");
-    char err[1024], version[256] = "";
+    char err[1024];
     if (!allocator_installed(alloc, err, sizeof err)) {
         fprintf(stderr, "gauntlet seeds: %s\n", err);
         return EXIT_USAGE;
@@ -110,7 +110,8 @@ int cmd_seeds(int argc, char **argv)
         return EXIT_USAGE;
     }
     static size_t edges[SIZE_CLASSES_MAX];
-    probe_allocator_classes("seeds", alloc, edges, version, sizeof version);
-    write_seed_corpus("seeds", dir, version);
+    struct allocator_identity who;
+    probe_allocator_classes("seeds", alloc, edges, &who);
+    write_seed_corpus("seeds", dir, who.version);
     return 0;
 }

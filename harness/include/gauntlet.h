@@ -227,6 +227,7 @@ bool allocator_is_named(const char *name);
  * must serve malloc; NULL for unknown names. */
 const char *allocator_soname(const char *name);
 const char *allocator_link_flag(const char *name);
+#define SUGGESTED_SETTINGS_MAX 3
 /* The i-th setting of the named allocator worth a run besides its defaults
  * (space-separated NAME=VALUE, each an --alloc-env: rules.h's settings),
  * with what it changes in `why`; NULL past the last. */

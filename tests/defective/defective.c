@@ -54,6 +54,7 @@
      defined(DEFECT_ALIGNED_AT_IGNORES_OFFSET) + defined(DEFECT_HEAP_VISIT_MISSES) +               \
      defined(DEFECT_HEAP_AREA_WRONG) + defined(DEFECT_PREDICT_WRONG) +                             \
      defined(DEFECT_REZALLOC_DIRTY) + defined(DEFECT_HEAP_ADOPTS_STRANGER) +                       \
+     defined(DEFECT_SETTING_MISALIGN) + defined(DEFECT_SUGGESTED_SETTING_MISALIGN) +               \
      defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
@@ -74,17 +75,25 @@
 static __thread bool on_loader_thread __attribute__((tls_model("initial-exec")));
 #endif
 
-#ifdef DEFECT_SETTING_MISALIGN
+#if defined(DEFECT_SETTING_MISALIGN) || defined(DEFECT_SUGGESTED_SETTING_MISALIGN)
 /* Read once, at load, as allocators read MALLOC_CONF and their like: the
- * defect is there only in a process started with the setting. */
+ * defect is there only in a process started with the setting. The
+ * suggested-setting variant is a mimalloc build to gauntlet (mi_version,
+ * below) whose defect the first setting the registry suggests for mimalloc
+ * switches on, whatever its value. */
+#ifdef DEFECT_SETTING_MISALIGN
 #define SETTING_NAME  "DEFECT_SETTING"
 #define SETTING_VALUE "misalign"
-#define SETTING_SIZE  5000
+#else
+#define SETTING_NAME  "MIMALLOC_RESERVE_OS_MEMORY"
+#define SETTING_VALUE "" /* any */
+#endif
+#define SETTING_SIZE 5000
 static bool setting_on;
 __attribute__((constructor)) static void read_setting(void)
 {
     const char *value = getenv(SETTING_NAME);
-    setting_on = value && strcmp(value, SETTING_VALUE) == 0;
+    setting_on = value && (SETTING_VALUE[0] == '\0' || strcmp(value, SETTING_VALUE) == 0);
 }
 #endif
 
@@ -868,7 +877,7 @@ static void *do_malloc(size_t size)
 #ifdef DEFECT_MISALIGN
     if (size >= 32 && size % 3 == 0) shift = 8;
 #endif
-#ifdef DEFECT_SETTING_MISALIGN
+#if defined(DEFECT_SETTING_MISALIGN) || defined(DEFECT_SUGGESTED_SETTING_MISALIGN)
     if (setting_on && size >= SETTING_SIZE) shift = 8;
 #endif
 #ifdef DEFECT_FIRST_CALL_MISALIGN
@@ -1439,7 +1448,7 @@ __attribute__((constructor)) static void defective_init(void)
 #endif
 }
 
-#ifdef DEFECT_FAMILY_MISALIGN
+#if defined(DEFECT_FAMILY_MISALIGN) || defined(DEFECT_SUGGESTED_SETTING_MISALIGN)
 /* mimalloc's marker: gauntlet takes this library for a mimalloc build and
  * judges it with mimalloc's known deviations. */
 int mi_version(void);

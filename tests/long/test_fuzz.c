@@ -529,6 +529,44 @@ START_TEST(closing_judges_find_what_one_run_cannot)
 }
 END_TEST
 
+/* A mimalloc build whose defect only the first setting the registry suggests
+ * for mimalloc switches on: a campaign on the defaults finds nothing; its
+ * closing seconds, which judge the corpus under the family's suggested
+ * settings, find it, and the saved report's command carries the setting. */
+START_TEST(closing_judges_try_the_suggested_settings)
+{
+    char out[64], lib[512];
+    defective_library(lib, sizeof lib, "suggested_setting_misalign");
+    make_temp_dir(out, sizeof out);
+    const char *engine_only[] = {"gauntlet", "fuzz",      "--alloc", lib,      "--time",
+                                 "6",        "--closing", "0",       "--seed", "1",
+                                 "--out",    out,         NULL};
+    spawn_run(engine_only, &r);
+    ck_assert_msg(r.status == 0, "exit %d\n%s\n%s", r.status, r.out, r.err);
+    make_temp_dir(out, sizeof out);
+    const char *argv[] = {"gauntlet", "fuzz",   "--alloc", lib,     "--time", "14", "--closing",
+                          "7",        "--seed", "1",       "--out", out,      NULL};
+    spawn_run(argv, &r);
+    ck_assert_msg(r.status == 1, "exit %d\n%s\n%s", r.status, r.out, r.err);
+    const char *found = strstr(
+        r.out, "[the campaign's closing judges: lock-step under MIMALLOC_RESERVE_OS_MEMORY=");
+    ck_assert_msg(found && strstr(r.out, "finding: alignment/"), "%s\n%s", r.out, r.err);
+    const char *saved = strstr(found, "  saved: ");
+    ck_assert_ptr_nonnull(saved);
+    char base[512], report_path[600], command[2048];
+    sscanf(saved, "  saved: %511[^.{].", base);
+    snprintf(report_path, sizeof report_path, "%s.report", base);
+    const char *cat[] = {"cat", report_path, NULL};
+    spawn_run(cat, &r);
+    report_line(r.out, REPORT_REPRODUCE, command, sizeof command);
+    ck_assert_msg(strstr(command, " --alloc-env MIMALLOC_RESERVE_OS_MEMORY="), "%s", command);
+    const char *again[] = {"sh", "-c", command, NULL};
+    spawn_run(again, &r);
+    ck_assert_msg(r.status == 1 && strstr(r.err, REPORT_VIOLATION "alignment`"), "`%s` exit %d\n%s",
+                  command, r.status, r.err);
+}
+END_TEST
+
 /* Runs the plain libFuzzer target on LIB (ENV before it) over two inputs
  * written in DIR from program texts, FIRST then SECOND, into r; the second
  * input's path goes to second_path. */
@@ -735,6 +773,7 @@ Suite *fuzz_suite(void)
     tcase_add_test(tc, sanitizer_report_is_confirmed_by_the_sanitized_target);
     tcase_add_test(tc, campaign_goes_on_past_each_finding);
     tcase_add_test(tc, closing_judges_find_what_one_run_cannot);
+    tcase_add_test(tc, closing_judges_try_the_suggested_settings);
     tcase_add_test(tc, fuzz_target_threads_are_fresh_for_each_input);
     tcase_add_test(tc, young_process_finds_what_an_aged_one_hides);
     tcase_add_test(tc, young_process_passes_over_a_known_crash);
