@@ -895,6 +895,23 @@ START_TEST(reuse_verdicts)
         resident[r] = (64u << 20) + (r < ROUNDS / 2 ? r : ROUNDS / 2) * 4 * step;
     ck_assert_int_eq(rule_reuse(resident, ROUNDS).failure, F_NONE);
     ck_assert_uint_eq(rule_reuse_rounds_planned(resident, ROUNDS, ROUNDS), ROUNDS);
+    /* Over the longest run, growth in steps is judged on average: 160 KiB
+     * every other round (80 a round) is a leak; 300 KiB a round for 70
+     * rounds, then none (a cache settling late), is not. */
+    static size_t longest[GAUNTLET_MAX_ROUNDS];
+    for (unsigned r = 0; r < GAUNTLET_MAX_ROUNDS; r++)
+        longest[r] = (64u << 20) + (r / 2) * (160u << 10);
+    struct breach stepped = rule_reuse(longest, GAUNTLET_MAX_ROUNDS);
+    ck_assert_int_eq(stepped.failure, F_NOT_REUSED);
+    rule_describe(&stepped, expected, sizeof expected, actual, sizeof actual);
+    ck_assert_msg(strstr(actual, "80 KiB a round on average"), "%s", actual);
+    for (unsigned r = 0; r < GAUNTLET_MAX_ROUNDS; r++)
+        longest[r] = (64u << 20) + (r < 70 ? r : 70) * (300u << 10);
+    ck_assert_int_eq(rule_reuse(longest, GAUNTLET_MAX_ROUNDS).failure, F_NONE);
+    /* Growth through the second half that stops in the last quarter: none. */
+    for (unsigned r = 0; r < GAUNTLET_MAX_ROUNDS; r++)
+        longest[r] = (64u << 20) + (r < 200 ? r : 200) * (300u << 10);
+    ck_assert_int_eq(rule_reuse(longest, GAUNTLET_MAX_ROUNDS).failure, F_NONE);
     /* The measure: statm's second field, in pages. */
     ck_assert_uint_eq(rule_resident_from_statm("2000 300 50 1 0 500 0\n", 4096), 300u * 4096);
     ck_assert_uint_eq(rule_resident_from_statm("garbage", 4096), 0);
