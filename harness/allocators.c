@@ -26,8 +26,13 @@ static void describe_mimalloc(const struct allocator *a, char *out, size_t len)
     int (*mi_version)(void);
     *(void **)&mi_version = allocator_symbol(a, "mi_version");
     if (mi_version) {
-        int v = mi_version(); /* 209 means 2.0.9 */
-        snprintf(out, len, "mimalloc %d.%d.%d", v / 100, v / 10 % 10, v % 10);
+        /* 209 means 2.0.9 (a digit each); from 2.4 and 3.4 on, two digits for
+         * the minor and the patch: 30403 means 3.4.3. */
+        int v = mi_version();
+        if (v >= 10000)
+            snprintf(out, len, "mimalloc %d.%d.%d", v / 10000, v / 100 % 100, v % 100);
+        else
+            snprintf(out, len, "mimalloc %d.%d.%d", v / 100, v / 10 % 10, v % 10);
     }
 }
 

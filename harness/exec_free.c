@@ -72,9 +72,9 @@ static void *runner_main(void *arg)
         if (op->kind == OP_RESTART) {
             run->stats[r->number].restarts++;
             run->stats[r->number].ops++;
-            /* A replaced thread is never joined: it detaches itself. Its
-             * heap ends with it. */
-            exec_heap_forget(run, r->number);
+            /* A replaced thread is never joined: it detaches itself, its
+             * heap ended first. */
+            exec_heap_finish(run, r->number);
             pthread_detach(pthread_self());
             start_runner(r, i + 1);
             return NULL;
@@ -90,6 +90,7 @@ static void *runner_main(void *arg)
         atomic_fetch_add(&ticks, 1);
         lock_slots(run, op, false);
     }
+    exec_heap_finish(run, r->number);
     sem_post(r->finished);
     return NULL;
 }

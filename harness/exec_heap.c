@@ -2,8 +2,11 @@
  * exec_heap.c — the program threads' own heaps (rules.h, heap operations):
  * making a thread's heap at its first heap_malloc, and heap_delete,
  * heap_destroy and heap_visit against the blocks the program made in it.
- * A heap belongs to the OS thread that made it: the allocator ends it when
- * that thread ends (a restart), and the run ends it on that thread.
+ * A heap belongs to the OS thread that made it, which deletes it before it
+ * ends (a restart, or the end of the program): mimalloc 2 does so itself at
+ * a thread's exit, but from mimalloc 3 on a heap outlives the thread that
+ * made it, and one never deleted keeps its pages (every round of a program
+ * would grow by them, which the reuse rule would call the allocator's).
  */
 #include "internal.h"
 
@@ -20,7 +23,7 @@ void *exec_heap_of(struct op_context *c)
     return h->heap[t];
 }
 
-void exec_heap_forget(struct run *run, unsigned thread)
+static void exec_heap_forget(struct run *run, unsigned thread)
 {
     run->heaps.heap[thread] = NULL;
     run->heaps.number[thread] = 0;

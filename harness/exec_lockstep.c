@@ -103,7 +103,10 @@ static void *worker_main(void *arg)
     for (;;) {
         while (sem_wait(&w->go) != 0)
             continue;
-        if (w->command == EXIT) return NULL;
+        if (w->command == EXIT) {
+            exec_heap_finish(ls->run, w->number);
+            return NULL;
+        }
         if (w->command == TEARDOWN) {
             exec_teardown(ls->run, w->number);
             sem_post(&ls->done);
@@ -279,8 +282,7 @@ void exec_lockstep(struct run *run)
             continue;
         }
         if (op->kind == OP_RESTART) {
-            stop_worker(w, ls->next);
-            exec_heap_forget(run, op->thread);
+            stop_worker(w, ls->next); /* its heap ended with it */
             start_worker(w);
             run->stats[op->thread].restarts++;
             run->stats[op->thread].ops++;

@@ -316,9 +316,8 @@ void exec_teardown(struct run *run, unsigned thread);
 void *exec_heap_of(struct op_context *c);
 /* heap_delete, heap_destroy and heap_visit (op_is_heap_wide). */
 void exec_heap_op(struct op_context *c);
-/* The thread ended (a restart): the allocator ended its heap with it. */
-void exec_heap_forget(struct run *run, unsigned thread);
-/* End of the run: the calling thread ends the heap of `thread` if it made it. */
+/* Program thread `thread` ends (a restart, the end of the program): the
+ * calling thread deletes its heap if it made it; the run forgets it. */
 void exec_heap_finish(struct run *run, unsigned thread);
 
 /* Whether thread 0 is the thread that loaded the allocator (lock-step, and

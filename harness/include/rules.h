@@ -399,6 +399,9 @@ static inline bool rule_first_note(uint32_t *noted, int entry)
  * into the judged half (tcmalloc's take many rounds to settle). */
 #define RULE_REUSE_ROUNDS_MIN 32
 #define GAUNTLET_MAX_ROUNDS   256
+/* From this many rounds on, the reuse rule judges growth on average
+ * (rule_reuse). */
+#define RULE_REUSE_AVERAGE_ROUNDS 64
 /* Said when the rounds were asked for but the measure cannot be taken. */
 #define RULE_REUSE_UNMEASURED_NOTE                                                                 \
     "/proc/self/statm cannot be read here: the rounds' memory is not judged (reuse)"
@@ -854,7 +857,7 @@ static inline void rule_describe(const struct breach *b, char *expected, size_t 
     case F_NOT_REUSED:
         EXPECT("the resident memory stops growing by round %zu of %zu (%zu KiB then)",
                b->extent / 2, b->extent, b->want >> 10);
-        if (b->extent >= GAUNTLET_MAX_ROUNDS)
+        if (b->extent >= RULE_REUSE_AVERAGE_ROUNDS)
             ACTUAL("it grew by %zu KiB a round on average over the later rounds (%zu KiB or more, "
                    "and over the last quarter too), to %zu KiB after round %zu: freed memory is "
                    "not reused",
@@ -1274,12 +1277,13 @@ static inline size_t rule_resident_bytes(void)
  * by what it lost. The first half of the rounds is for settling; a breach is
  * growth of at least RULE_REUSE_ROUND_GROWTH in every round of the second
  * (want: the bytes before it, got: after the last round, extent: the rounds).
- * Over GAUNTLET_MAX_ROUNDS rounds (what growth through a shorter judged half
- * is made into: rule_reuse_rounds_planned) a leak's growth comes in steps
- * (an allocator maps memory in chunks), with rounds between them that grow
- * less: there a breach is that much growth a round on average, over the
- * second half and over its last quarter alike, which a cache that grows for
- * dozens of rounds and then stops does not reach. */
+ * Over RULE_REUSE_AVERAGE_ROUNDS rounds or more (GAUNTLET_MAX_ROUNDS is what
+ * growth through a shorter judged half is made into: rule_reuse_rounds_
+ * planned) a leak's growth comes in steps (an allocator maps memory in
+ * chunks), with rounds between them that grow less: there a breach is that
+ * much growth a round on average, over the second half and over its last
+ * quarter alike, which a cache that grows for dozens of rounds and then
+ * stops does not reach. */
 static inline bool rule_reuse_grew_on_average(const size_t *resident, unsigned from, unsigned to)
 {
     return resident[to - 1] >= resident[from - 1] + (to - from) * RULE_REUSE_ROUND_GROWTH;
@@ -1290,7 +1294,7 @@ static inline struct breach rule_reuse(const size_t *resident, unsigned rounds)
     struct breach b = rule_no_breach(NULL);
     if (rounds < RULE_REUSE_ROUNDS_MIN) return b;
     unsigned settled = rounds / 2;
-    if (rounds >= GAUNTLET_MAX_ROUNDS) {
+    if (rounds >= RULE_REUSE_AVERAGE_ROUNDS) {
         if (!rule_reuse_grew_on_average(resident, settled, rounds) ||
             !rule_reuse_grew_on_average(resident, rounds - rounds / 4, rounds))
             return b;
