@@ -7,6 +7,7 @@
  */
 #include "command.h"
 #include "gauntlet.h"
+#include "verdicts.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -89,6 +90,40 @@ START_TEST(heap_destroy_sets_its_stranger_aside)
     defective_library(lib, sizeof lib, "none");
     spawn_run(all, &r);
     ck_assert_msg(r.status == 0 && strstr(r.out, "PASS"), "%s%s", r.out, r.err);
+}
+END_TEST
+
+/* A thread deletes its heap before it ends: an allocator whose heaps
+ * outlive their threads (mimalloc 3's; the defective library's, 64 at most)
+ * would otherwise run out of them, or hold their pages, after a program's
+ * restarts, and a heap's defect met after 70 restarts would pass unseen
+ * (its heap operations skipped) in lock-step and free-running alike, and in
+ * the reproducer. */
+START_TEST(heaps_end_with_their_threads)
+{
+    char dir[64], program[128], lib[512];
+    static char text[4096];
+    size_t used = 0;
+    for (int i = 0; i < 70; i++)
+        used += (size_t)snprintf(text + used, sizeof text - used,
+                                 "t1 heap_malloc s1 100\nt1 free s1\nt1 restart\n");
+    snprintf(text + used, sizeof text - used,
+             "t1 heap_malloc s2 100\nt1 heap_malloc s3 200\nt1 heap_visit\n");
+    temp_program(dir, sizeof dir, program, sizeof program, "restarts.txt", text);
+    defective_library(lib, sizeof lib, "heap_visit_misses");
+    static const char *const modes[] = {"lockstep", "free"};
+    for (size_t m = 0; m < 2; m++) {
+        const char *run[] = {"gauntlet", "run", "--mode", modes[m], "--alloc", lib, program, NULL};
+        spawn_run(run, &r);
+        ck_assert_msg(r.status == 1 && strstr(r.err, REPORT_VIOLATION "heap-visit`"),
+                      "%s: exit %d\n%s%s", modes[m], r.status, r.out, r.err);
+    }
+    struct judging j = {lib, 10, false, NULL, NULL};
+    struct judged by_run, by_reproducer;
+    judge_by_run(&j, program, &by_run);
+    ck_assert_msg(!by_run.passed && by_run.index == 212, "%s", by_run.text);
+    ck_assert(judge_by_reproducer(&j, program, dir, &by_reproducer));
+    assert_same_verdict(program, &by_run, &by_reproducer);
 }
 END_TEST
 
@@ -211,6 +246,7 @@ Suite *findings_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, keep_going_reports_each_finding_once);
     tcase_add_test(tc, heap_destroy_sets_its_stranger_aside);
+    tcase_add_test(tc, heaps_end_with_their_threads);
     tcase_add_test(tc, known_finding_never_hides_a_new_one);
     tcase_add_test(tc, saved_report_is_a_known_file);
     tcase_add_test(tc, unreadable_or_foreign_known_file_is_a_usage_error);
