@@ -392,7 +392,7 @@ int cmd_fuzz(int argc, char **argv)
     setenv("TMPDIR", engine_tmp, 1);
     char closing[96] = "";
     if (o.closing_seconds)
-        snprintf(closing, sizeof closing, ", the last %u s its corpus in rounds and free-running",
+        snprintf(closing, sizeof closing, ", the last %u s judging its corpus (--closing)",
                  o.closing_seconds);
     fprintf(stderr, "gauntlet fuzz: %s on %s for %u s (%u job%s%s), corpus %s, log %s\n", o.engine,
             o.alloc, o.seconds, o.jobs, o.jobs > 1 ? "s" : "", closing, o.corpus, log_path);
