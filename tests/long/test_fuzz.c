@@ -2,13 +2,14 @@
  * test_fuzz.c — `gauntlet fuzz` end to end: a short smoke campaign per
  * installed allocator fuzzes and finds nothing (nor do its closing judges,
  * on the corpus it grew), and campaigns against the defective allocators
- * find each defect, bounded in time (the leak only by the closing judges'
- * rounds), confirmed in a fresh process and saved with the invariant, the decoded program and the
- * replay command. Stand-in engines (scripts in a copy of the build tree:
- * gauntlet finds its engines beside itself) check what it makes of an engine
- * that cannot run, a crash file still being written, a replay that cannot
- * judge, and a sanitizer report only the sanitized target sees. AFL++'s
- * mutator library is loaded as AFL++ loads it.
+ * find each defect, bounded in time (the leak and a defect only a setting
+ * switches on by the closing judges alone), confirmed in a fresh process
+ * and saved with the invariant, the decoded program and the replay command.
+ * Stand-in engines (scripts in a copy of the build tree: gauntlet finds its
+ * engines beside itself) check what it makes of an engine that cannot run,
+ * a crash file still being written, a replay that cannot judge, and a
+ * sanitizer report only the sanitized target sees. AFL++'s mutator library
+ * is loaded as AFL++ loads it.
  */
 #include "campaigns.h"
 #include "command.h"
@@ -50,8 +51,8 @@ START_TEST(smoke_campaign_per_allocator_is_clean)
     make_temp_dir(out, sizeof out);
     /* A repeatable campaign (fixed seed, bounded executions): CI must not
      * depend on how fast this machine happens to be. */
-    /* Its closing seconds judge the corpus it grew in rounds and free-running:
-     * a real allocator's corpus passes those too. */
+    /* Its closing seconds judge the corpus it grew in rounds, free-running and
+     * under the suggested settings: a real allocator's corpus passes those too. */
     const char *argv[] = {"gauntlet", "fuzz",   "--alloc",   allocs[_i], "--seed",
                           "1",        "--runs", "4000",      "--time",   "60",
                           "--out",    out,      "--closing", "5",        NULL};
