@@ -52,10 +52,16 @@ START_TEST(smoke_campaign_per_allocator_is_clean)
     /* A repeatable campaign (fixed seed, bounded executions): CI must not
      * depend on how fast this machine happens to be. */
     /* Its closing seconds judge the corpus it grew in rounds, free-running and
-     * under the suggested settings: a real allocator's corpus passes those too. */
-    const char *argv[] = {"gauntlet", "fuzz",   "--alloc",   allocs[_i], "--seed",
-                          "1",        "--runs", "4000",      "--time",   "60",
-                          "--out",    out,      "--closing", "5",        NULL};
+     * under the suggested settings: a real allocator's corpus passes those too,
+     * but for a bug of its own the closing seconds found (mimalloc 2.0.9 never
+     * reuses a deleted heap's freed pages: tests/findings/mimalloc-heap-delete-
+     * keeps-freed-pages.c), passed over as known. */
+    char known[128];
+    snprintf(known, sizeof known, "%s/known-bugs", out);
+    write_file(known, strcmp(allocs[_i], "mimalloc") == 0 ? "reuse/not-reused/barrier/zero\n" : "");
+    const char *argv[] = {"gauntlet",  "fuzz", "--alloc", allocs[_i], "--seed", "1",
+                          "--runs",    "4000", "--time",  "60",       "--out",  out,
+                          "--closing", "5",    "--known", known,      NULL};
     spawn_run(argv, &r);
     ck_assert_msg(r.status == 0, "%s: exit %d\n%s\n%s", allocs[_i], r.status, r.out, r.err);
     ck_assert_msg(strstr(r.out, "summary: libfuzzer on") != NULL, "no summary: %s", r.out);
