@@ -112,6 +112,16 @@ static bool threaded(const char *path)
     return more;
 }
 
+/* `gauntlet run` of `file` with `options`, into r; a run that cannot judge
+ * it says nothing of it: a set-up error. */
+static void run_judged(const struct run_options *options, const char *file, struct child_verdict *r)
+{
+    if (!child_run_file(options, file, r) || r->status == VERDICT_ERROR) {
+        fprintf(stderr, "gauntlet fuzz: `gauntlet run` could not judge %s: %s\n", file, r->message);
+        exit(EXIT_USAGE);
+    }
+}
+
 /* A failure of `file` under `judge`: copied to OUT/findings/ and replayed
  * there, so that the report names the copy; saved when that fails too with
  * a finding the campaign does not know. */
@@ -130,10 +140,7 @@ static void confirm_closing(struct campaign *c, const char *file, const struct r
     options.known = snapshot_known(c, base, known, sizeof known) ? known : NULL;
     if (options.mode) options.repeat = CONFIRM_FREE_REPEAT;
     struct child_verdict r;
-    if (!child_run_file(&options, kept, &r) || r.status == VERDICT_ERROR) {
-        fprintf(stderr, "gauntlet fuzz: `gauntlet run` could not replay %s: %s\n", kept, r.message);
-        exit(EXIT_USAGE);
-    }
+    run_judged(&options, kept, &r);
     if (r.status != VERDICT_FAIL || known_findings_match(c->known, r.signature) ||
         process_interrupted()) {
         printf("closing: %s failed (%s) the first time only: not kept\n", file, how);
@@ -155,10 +162,7 @@ static void judge_file(struct campaign *c, const char *file, const struct run_op
     struct run_options options = *judge;
     options.known = c->known_path;
     struct child_verdict r;
-    if (!child_run_file(&options, file, &r) || r.status == VERDICT_ERROR) {
-        fprintf(stderr, "gauntlet fuzz: `gauntlet run` could not judge %s: %s\n", file, r.message);
-        exit(EXIT_USAGE);
-    }
+    run_judged(&options, file, &r);
     if (process_interrupted() || r.status != VERDICT_FAIL ||
         known_findings_match(c->known, r.signature))
         return;

@@ -1316,15 +1316,14 @@ static inline struct breach rule_reuse(const size_t *resident, unsigned rounds)
  * the run is made longer, and judged as rule_reuse judges the longest runs,
  * before its growth is called a leak. Some allocators' caches go on growing
  * for dozens of rounds and then stop (jemalloc's, on a program of many
- * zero-byte and page-sized blocks: for about 70 rounds), which the half of
- * 32 cannot tell from a leak; a leak goes on growing over the longer half
- * too. The rule then judges the longer run, so `run --rounds 256` and its
- * reproducer give the verdict the made-longer run gave. */
+ * zero-byte and page-sized blocks), which the half of 32 cannot tell from a
+ * leak; a leak goes on growing over the longer half too. The rule then
+ * judges the longer run, so `run --rounds 256` and its reproducer give the
+ * verdict the made-longer run gave. */
 static inline unsigned rule_reuse_rounds_planned(const size_t *resident, unsigned made,
                                                  unsigned planned)
 {
-    if (made != planned || planned < 2 || planned >= GAUNTLET_MAX_ROUNDS || resident[0] == 0)
-        return planned;
+    if (made != planned || planned >= GAUNTLET_MAX_ROUNDS) return planned;
     return rule_reuse(resident, planned).failure == F_NOT_REUSED ? GAUNTLET_MAX_ROUNDS : planned;
 }
 

@@ -449,6 +449,23 @@ static const char *const found_by_fuzzing[][2] = {
     {"first_call_misalign", "alignment"},
 };
 
+/* The first finding a campaign's output says it saved after `from`: where
+ * (base, without extension) and the `reproduce:` command its report gives. */
+static void saved_finding(const char *from, char *base, size_t base_len, char *command,
+                          size_t command_len)
+{
+    const char *saved = strstr(from, "  saved: ");
+    ck_assert_msg(saved != NULL, "no saved finding in:\n%s", from);
+    char format[32], report_path[600];
+    snprintf(format, sizeof format, "  saved: %%%zu[^.{].", base_len - 1);
+    ck_assert_int_eq(sscanf(saved, format, base), 1);
+    snprintf(report_path, sizeof report_path, "%s.report", base);
+    static struct spawned report;
+    const char *cat[] = {"cat", report_path, NULL};
+    spawn_run(cat, &report);
+    report_line(report.out, REPORT_REPRODUCE, command, command_len);
+}
+
 START_TEST(campaign_finds_each_defect)
 {
     const char *name = found_by_fuzzing[_i][0], *invariant = found_by_fuzzing[_i][1];
@@ -467,10 +484,8 @@ START_TEST(campaign_finds_each_defect)
     const char *left = process_mentioning(out);
     ck_assert_msg(left == NULL, "%s: left running: %s", name, left);
     /* The saved finding replays from its file alone. */
-    const char *saved = strstr(r.out, "  saved: ");
-    ck_assert_ptr_nonnull(saved);
-    char base[512];
-    sscanf(saved, "  saved: %511[^.{].", base);
+    char base[512], command[2048];
+    saved_finding(r.out, base, sizeof base, command, sizeof command);
     char bin[600];
     snprintf(bin, sizeof bin, "%s.bin", base);
     const char *replay[] = {"gauntlet",  "run", "--alloc",  lib,      "--cap", "32MiB",
@@ -479,11 +494,6 @@ START_TEST(campaign_finds_each_defect)
     ck_assert_msg(r.status == 1, "%s: replay of %s exit %d", name, bin, r.status);
     /* So does the command its saved report gives, as written: a user's
      * shell runs it (no /proc/self/exe, which there is the shell). */
-    char report_path[600], command[2048];
-    snprintf(report_path, sizeof report_path, "%s.report", base);
-    const char *cat[] = {"cat", report_path, NULL};
-    spawn_run(cat, &r);
-    report_line(r.out, REPORT_REPRODUCE, command, sizeof command);
     ck_assert_msg(strstr(command, "/proc/self") == NULL, "%s: %s", name, command);
     /* With the campaign's hang bound, which a replay must wait out as it did. */
     ck_assert_msg(strstr(command, " --timeout 3 ") != NULL, "%s: %s", name, command);
@@ -505,12 +515,10 @@ START_TEST(closing_judges_find_what_one_run_cannot)
     snprintf(corpus, sizeof corpus, "%s/corpus", out);
     mkdir(corpus, 0700);
     snprintf(seed, sizeof seed, "%s/leak.bin", corpus);
-    static char text[65536];
-    FILE *f = fopen("tests/defective/programs/leak.txt", "r");
-    ck_assert_ptr_nonnull(f);
-    text[fread(text, 1, sizeof text - 1, f)] = '\0';
-    fclose(f);
-    write_binary_program(seed, text);
+    const char *encode[] = {"gauntlet", "encode", "tests/defective/programs/leak.txt",
+                            "-o",       seed,     NULL};
+    spawn_run(encode, &r);
+    ck_assert_int_eq(r.status, 0);
     defective_library(lib, sizeof lib, "leak");
     const char *argv[] = {"gauntlet", "fuzz", "--alloc",  lib,    "--time", "14", "--closing", "7",
                           "--seed",   "1",    "--corpus", corpus, "--out",  out,  NULL};
@@ -520,14 +528,8 @@ START_TEST(closing_judges_find_what_one_run_cannot)
                       strstr(r.out, "[the campaign's closing judges: made 32 times"),
                   "%s\n%s", r.out, r.err);
     ck_assert_msg(strstr(r.out, "closing: ") && !strstr(r.out, "closing: 0 programs"), "%s", r.out);
-    const char *saved = strstr(r.out, "  saved: ");
-    ck_assert_ptr_nonnull(saved);
-    char base[512], report_path[600], command[2048];
-    sscanf(saved, "  saved: %511[^.{].", base);
-    snprintf(report_path, sizeof report_path, "%s.report", base);
-    const char *cat[] = {"cat", report_path, NULL};
-    spawn_run(cat, &r);
-    report_line(r.out, REPORT_REPRODUCE, command, sizeof command);
+    char base[512], command[2048];
+    saved_finding(r.out, base, sizeof base, command, sizeof command);
     ck_assert_msg(strstr(command, " --rounds 256 "), "%s", command);
     const char *again[] = {"sh", "-c", command, NULL};
     spawn_run(again, &r);
@@ -558,14 +560,8 @@ START_TEST(closing_judges_try_the_suggested_settings)
     const char *found = strstr(
         r.out, "[the campaign's closing judges: lock-step under MIMALLOC_RESERVE_OS_MEMORY=");
     ck_assert_msg(found && strstr(r.out, "finding: alignment/"), "%s\n%s", r.out, r.err);
-    const char *saved = strstr(found, "  saved: ");
-    ck_assert_ptr_nonnull(saved);
-    char base[512], report_path[600], command[2048];
-    sscanf(saved, "  saved: %511[^.{].", base);
-    snprintf(report_path, sizeof report_path, "%s.report", base);
-    const char *cat[] = {"cat", report_path, NULL};
-    spawn_run(cat, &r);
-    report_line(r.out, REPORT_REPRODUCE, command, sizeof command);
+    char base[512], command[2048];
+    saved_finding(found, base, sizeof base, command, sizeof command);
     ck_assert_msg(strstr(command, " --alloc-env MIMALLOC_RESERVE_OS_MEMORY="), "%s", command);
     const char *again[] = {"sh", "-c", command, NULL};
     spawn_run(again, &r);
