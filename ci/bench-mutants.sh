@@ -17,6 +17,14 @@
 #             failed, judged the same way (free-running: 4 x FREE_REPEAT runs;
 #             otherwise 4), so that a bug of the original met by chance is no
 #             kill; after such a failure the next judges still run;
+#             then, for a mutant no program failed, the upgrade from the
+#             original to the mutant (`gauntlet upgrade --time 0`: the
+#             regression corpus and the seeds, then the stress workloads
+#             MEMORY_WORKLOADS beside the original): NOT SAFE twice in a row is
+#             a kill (a fault that keeps memory it should reuse or return is a
+#             regression a team upgrading would want flagged). The upgrade of
+#             the original to a copy of itself must come out SAFE first, or
+#             the bench stops. MEMORY=0 leaves this out;
 #   mimalloc's own suite: its test-api, test-api-fill and test-stress (8
 #             threads, scale 50, 10 iterations: its default of 32 threads
 #             takes minutes on 2 cores), built from the same tree.
@@ -69,6 +77,9 @@ threaded=()
 for s in $(seq 1 "$programs"); do [ $((s % 3)) != 1 ] && threaded+=("$work/p$s.bin"); done
 free_repeat=${FREE_REPEAT:-5}
 rounds=${ROUNDS:-32}
+memory=${MEMORY:-1}
+# spike is left out: its quiet window makes it the longest by far.
+memory_workloads=${MEMORY_WORKLOADS:-server,fragment,realloc-growth,thread-churn,producer-consumer}
 setting_lines=()
 [ "${SETTINGS:-1}" = 0 ] ||
   mapfile -t setting_lines < <(build/gauntlet list --settings | awk -F'\t' '$1 == "mimalloc" {print $2}')
@@ -129,9 +140,34 @@ gauntlet_judge() {
   return 0
 }
 
+# The upgrade from the original to so:LIB, twice if the first says NOT SAFE:
+# 0 SAFE, 1 NOT SAFE both times (memory_why says why, from the first), else
+# the status of the upgrade that did not judge. A second SAFE clears it.
+memory_judge() {
+  local status
+  build/gauntlet upgrade --old "so:$work/original.so" --new "so:$1" --time 0 \
+    --workload "$memory_workloads" --out "$work/upgrade" > "$work/memory.txt" 2>&1
+  status=$?
+  [ $status = 1 ] || return $status
+  memory_why=$(awk '$NF == "REGRESSED" {print $2, $3, $(NF - 2); exit}
+                    / FAIL / && !/^verdict/ && !failed {failed = $0}
+                    END {if (failed) {sub(/^ +/, "", failed); print failed}}' "$work/memory.txt" |
+               head -n 1)
+  build/gauntlet upgrade --old "so:$work/original.so" --new "so:$1" --time 0 \
+    --workload "$memory_workloads" --out "$work/upgrade" > /dev/null 2>&1
+}
+
 # Both judges against the original first: a judge that fails it judges nothing.
 gauntlet_judge "$tree/out/libmimalloc.so" original ||
   { echo "bench-mutants: Gauntlet fails the original build ($judged_mode)" >&2; exit 2; }
+if [ "$memory" != 0 ]; then
+  cp "$work/original.so" "$work/original-copy.so"
+  memory_judge "$work/original-copy.so" || {
+    echo "bench-mutants: upgrading the original to a copy of itself is not SAFE:" >&2
+    tail -n 5 "$work/memory.txt" >&2
+    exit 2
+  }
+fi
 own_suite() {
   (cd "$tree/out" && timeout 120 ./mimalloc-test-api > /dev/null 2>&1 &&
     timeout 120 ./mimalloc-test-api-fill > /dev/null 2>&1 &&
@@ -141,6 +177,7 @@ own_suite || { echo "bench-mutants: mimalloc's own suite fails the original buil
 
 python3 ci/mutate.py list "$tree" "${files[@]}" --sample "$mutants" --seed "$seed" > "$work/mutants.txt"
 equivalent=0 unbuildable=0 unconfirmed=0 judged=0 by_gauntlet=0 by_suite=0 by_both=0 survived=0
+by_memory=0
 echo "| mutant | operator | Gauntlet | own suite |"
 echo "|---|---|---|---|"
 while IFS= read -r mutant; do
@@ -158,12 +195,24 @@ while IFS= read -r mutant; do
       judged=$((judged + 1))
       gauntlet_judge "$tree/out/libmimalloc.so"
       status=$?
-      if [ $status = 3 ]; then
+      if [ "$memory" != 0 ] && { [ $status = 0 ] || [ $status = 3 ]; }; then
+        memory_judge "$tree/out/libmimalloc.so"
+        memory_status=$?
+        case $memory_status in
+          0) ;;
+          1) status=4 ;;
+          *) verdict_g="upgrade could not judge (exit $memory_status); " ;;
+        esac
+      fi
+      if [ $status = 4 ]; then
+        verdict_g="killed (upgrade NOT SAFE: $memory_why)"
+        by_memory=$((by_memory + 1))
+      elif [ $status = 3 ]; then
         verdict_g="survived (a failure the original shares: $shared)"
         unconfirmed=$((unconfirmed + 1))
       elif [ $status = 1 ]; then
         verdict_g="killed ($judged_mode${judged_settings:+ $judged_settings}): $(grep -m1 -o 'signature: [^ ]*\|FINDING `[a-z]*`' "$work/run.txt" | head -n 1)"
-      elif [ $status = 0 ]; then verdict_g="survived"
+      elif [ $status = 0 ]; then verdict_g="${verdict_g}survived"
       else verdict_g="could not judge (exit $status)"
       fi
       if own_suite; then verdict_s="survived"; else verdict_s="killed"; fi
@@ -188,6 +237,8 @@ echo "| equivalent (same machine code) | $equivalent |"
 echo "| do not build | $unbuildable |"
 echo "| judged | $judged |"
 echo "| killed by Gauntlet (gen ${gen_flags[*]:+${gen_flags[*]} }+ run, $programs programs, the threaded ones also free-running ×$free_repeat, then each in $rounds rounds, then under each of ${#setting_lines[@]} suggested settings) | $by_gauntlet ($(pct "$by_gauntlet" "$judged")) |"
+[ "$memory" = 0 ] ||
+  echo "| of them by the upgrade from the original alone (\`upgrade --time 0\`: corpus, seeds, $memory_workloads) | $by_memory |"
 echo "| failed by Gauntlet only on programs the original fails too (not counted as kills) | $unconfirmed |"
 echo "| killed by mimalloc's test-api, test-api-fill and test-stress | $by_suite ($(pct "$by_suite" "$judged")) |"
 echo "| killed by both | $by_both |"
