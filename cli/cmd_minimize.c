@@ -47,6 +47,8 @@ struct minimize {
     unsigned long runs;
     bool exhausted;
     char reproduction[600]; /* what the C reproducer of the result did */
+    unsigned rounds;        /* --rounds, else the input's `# rounds:` line: the result keeps it */
+    char rounds_text[16];   /* the input's, given to every run as --rounds */
 };
 
 static void parse_minimize_options(int argc, char **argv, struct minimize *m)
@@ -225,7 +227,8 @@ static bool write_minimized(int fd, const void *context)
                      m->exhausted ? ", run budget spent: may not be minimal" : "");
     if (n < 0 || (size_t)n >= sizeof header) n = (int)strlen(header);
     if (!fd_write_all(fd, header, (size_t)n)) return false;
-    struct program view = {.ops = m->ops, .count = m->count, .capacity = m->count};
+    struct program view = {
+        .ops = m->ops, .count = m->count, .capacity = m->count, .rounds = m->rounds};
     return program_write_text(&view, fd);
 }
 
@@ -245,6 +248,11 @@ static void learn_original(struct minimize *m)
     m->trial = hmem_map(m->capacity * sizeof *m->ops);
     memcpy(m->ops, p.ops, p.count * sizeof *p.ops);
     m->count = m->original_count = p.count;
+    m->rounds = m->run.rounds ? parse_rounds_arg("minimize", m->run.rounds) : p.rounds;
+    if (!m->run.rounds && p.rounds) {
+        snprintf(m->rounds_text, sizeof m->rounds_text, "%u", p.rounds);
+        m->run.rounds = m->rounds_text;
+    }
     program_release(&p);
     m->runs = 1; /* the original counts against the budget too */
     if (!child_run_file(&m->run, m->input, &m->original)) {

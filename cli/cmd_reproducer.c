@@ -19,8 +19,9 @@ static const char reproducer_help[] =
     "compiles and runs it against NAME. It judges as `gauntlet run` does with the\n"
     "same --alloc, --cap, --rounds and --strict: the allocator's table (a so:\n"
     "library of a known family gets that family's known deviations) and its sized\n"
-    "free. With --rounds N it makes the program N times and judges, as run does,\n"
-    "whether the memory freed in each round is reused. With --alloc-env it starts\n"
+    "free. With --rounds N (or the program's own `# rounds: N` line) it makes the\n"
+    "program N times and judges, as run does, whether the memory freed in each\n"
+    "round is reused. With --alloc-env it starts\n"
     "itself again with each setting in its environment, as run does, before the\n"
     "allocator makes a call.\n";
 
@@ -29,7 +30,7 @@ int cmd_reproducer(int argc, char **argv)
     const char *alloc = NULL, *in = NULL, *out = NULL;
     size_t cap = GAUNTLET_DEFAULT_CAP;
     bool strict = false;
-    unsigned rounds = 1;
+    unsigned rounds = 0; /* 0: the program's own `# rounds:` line, else once */
     struct settings settings = {.count = 0};
     enum input_format format = FORMAT_AUTO;
     for (int i = 1; i < argc; i++) {
@@ -70,7 +71,7 @@ int cmd_reproducer(int argc, char **argv)
         fprintf(stderr, "gauntlet reproducer: %s\n", err);
         return EXIT_USAGE;
     }
-    options.rounds = rounds;
+    options.rounds = rounds ? rounds : p.rounds ? p.rounds : 1;
     options.settings = settings.count ? settings.list : NULL;
     reproducer_write_file(out, &p, &options);
     program_release(&p);

@@ -34,7 +34,8 @@ static const char run_help[] =
     "                   live between rounds: the resident memory must stop growing by\n"
     "                   the second half (freed memory is reused: the `reuse` rule); a\n"
     "                   half that grew in every round is made longer, to 256 rounds,\n"
-    "                   before that is called a leak\n" SETTINGS_HELP
+    "                   before that is called a leak; a text program's own\n"
+    "                   `# rounds: N` line does the same, unless --rounds is given\n" SETTINGS_HELP
     "  --keep-going     go on past violations (the harmed block set aside): each\n"
     "                   distinct one is reported once, and the end lists them all with\n"
     "                   counts; a hang or a crash still ends the program\n"
@@ -175,6 +176,7 @@ static int run_one(const char *alloc_name, const char *path, const struct run_co
     load_program(path, o->format, &p);
     struct run_config config = o->config;
     config.program_path = path;
+    if (!config.rounds) config.rounds = p.rounds; /* --rounds wins over the file's line */
     struct run_stats stats;
     run_program(&p, &alloc, &config, &stats);
     if (!o->quiet || stats.violations) print_summary(out, alloc_name, path, &p, &config, &stats);

@@ -231,6 +231,11 @@ bool program_write_text(const struct program *p, int fd)
     put_str(&o, " operations, ");
     put_decimal(&o, program_thread_count(p));
     put_str(&o, " threads\n");
+    if (p->rounds) {
+        put_str(&o, ROUNDS_TAG " ");
+        put_decimal(&o, p->rounds);
+        put_char(&o, '\n');
+    }
     for (size_t i = 0; i < p->count; i++) {
         if (o.cap - o.len < LINE_MAX_LEN) {
             if (!fd_write_all(fd, buf, o.len)) return false;
@@ -756,6 +761,37 @@ static size_t enter_line(struct parser *ps, const char *text, size_t len, size_t
     return end < len ? end + 1 : end;
 }
 
+/* A `# rounds: N` line (a whole line, blanks before it allowed): N within
+ * what the reuse rule judges, given once. */
+static bool parse_rounds_line(struct parser *ps, const char *line, size_t len, struct program *out)
+{
+    size_t at = strlen(ROUNDS_TAG);
+    while (at < len && is_separator(line[at]))
+        at++;
+    size_t digits = at;
+    unsigned long long n = 0;
+    while (at < len && line[at] >= '0' && line[at] <= '9' && n <= GAUNTLET_MAX_ROUNDS)
+        n = n * 10 + (unsigned)(line[at++] - '0');
+    while (at < len && is_separator(line[at]))
+        at++;
+    if (out->rounds) {
+        struct text_out o = error_at(ps, 1);
+        put_str(&o, "a second `" ROUNDS_TAG "` line");
+        return false;
+    }
+    if (at == digits || at < len || n < RULE_REUSE_ROUNDS_MIN || n > GAUNTLET_MAX_ROUNDS) {
+        struct text_out o = error_at(ps, 1);
+        put_str(&o, "`" ROUNDS_TAG "` needs a number of rounds, ");
+        put_decimal(&o, RULE_REUSE_ROUNDS_MIN);
+        put_str(&o, "..");
+        put_decimal(&o, GAUNTLET_MAX_ROUNDS);
+        put_str(&o, ", and nothing after it");
+        return false;
+    }
+    out->rounds = (unsigned)n;
+    return true;
+}
+
 bool program_parse_text(const char *text, size_t len, const char *filename, struct program *out,
                         char *err, size_t err_len)
 {
@@ -763,8 +799,19 @@ bool program_parse_text(const char *text, size_t len, const char *filename, stru
     program_init(out);
     if (err_len) err[0] = '\0';
     for (size_t at = 0; at < len;) {
+        size_t start = at;
         at = enter_line(&ps, text, len, at);
-        if (!parse_line(&ps, out)) {
+        size_t line_len = at - start;
+        while (line_len && text[start + line_len - 1] == '\n')
+            line_len--;
+        while (line_len && is_separator(text[start])) {
+            start++;
+            line_len--;
+        }
+        bool rounds_line = line_len >= strlen(ROUNDS_TAG) &&
+                           memcmp(text + start, ROUNDS_TAG, strlen(ROUNDS_TAG)) == 0;
+        if (!(rounds_line ? parse_rounds_line(&ps, text + start, line_len, out)
+                          : parse_line(&ps, out))) {
             program_release(out);
             return false;
         }

@@ -32,7 +32,12 @@ struct program {
     struct op *ops;
     size_t count;
     size_t capacity;
+    /* The text form's `# rounds: N` line (ROUNDS_TAG): the program is judged
+     * made N times in one process, as `run --rounds N` makes it (a leak
+     * shows only so); 0 when it has none. The binary form has no room for it. */
+    unsigned rounds;
 };
+#define ROUNDS_TAG "# rounds:"
 
 void program_init(struct program *p);
 void program_append(struct program *p, const struct op *op);

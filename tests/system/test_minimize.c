@@ -173,6 +173,54 @@ static void write_crash_nth(const char *path, const char *last)
     write_text(path, text);
 }
 
+/* A leak shows only over rounds: a program that says its rounds (`# rounds:`)
+ * fails by itself, and its minimized form keeps the line and fails alone too;
+ * --rounds still wins over the line. */
+START_TEST(a_programs_rounds_go_with_it)
+{
+    char dir[64], program[128], minimal[128], lib[512], invariant[64];
+    make_temp_dir(dir, sizeof dir);
+    snprintf(program, sizeof program, "%s/leak.txt", dir);
+    snprintf(minimal, sizeof minimal, "%s/min.txt", dir);
+    defective_library(lib, sizeof lib, "leak");
+    FILE *f = fopen(program, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("# rounds: 32\n", f);
+    for (int i = 0; i < 40; i++)
+        fprintf(f, "t0 malloc s%d %d\nt0 free s%d\n", i % 4, 20000 + 100 * i, i % 4);
+    fclose(f);
+    const char *run[] = {"gauntlet", "run", "--alloc", lib, program, NULL};
+    spawn_run(run, &r);
+    reported_invariant(invariant, sizeof invariant);
+    ck_assert_msg(r.status == 1 && strcmp(invariant, "reuse") == 0,
+                  "the program's rounds were not made: exit %d\n%s", r.status, r.err);
+    ck_assert_ptr_nonnull(strstr(r.err, "--rounds "));
+    const char *own[] = {"gauntlet", "run", "--alloc", "glibc", program, NULL};
+    spawn_run(own, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.out, ", 32 rounds") != NULL, "%s%s", r.out, r.err);
+    const char *given[] = {"gauntlet", "run", "--alloc", "glibc", "--rounds", "64", program, NULL};
+    spawn_run(given, &r);
+    ck_assert_msg(r.status == 0 && strstr(r.out, ", 64 rounds") != NULL, "%s%s", r.out, r.err);
+
+    const char *minimize[] = {"gauntlet", "minimize", "--alloc", lib, program, "-o", minimal, NULL};
+    spawn_run(minimize, &r);
+    ck_assert_msg(r.status == 0, "minimize: exit %d\n%s", r.status, r.err);
+    ck_assert_int_lt(count_operations(minimal), 80);
+    FILE *m = fopen(minimal, "r");
+    ck_assert_ptr_nonnull(m);
+    char text[16384];
+    size_t n = fread(text, 1, sizeof text - 1, m);
+    fclose(m);
+    text[n] = '\0';
+    ck_assert_msg(strstr(text, "\n# rounds: 32\n") != NULL, "%s", text);
+    const char *again[] = {"gauntlet", "run", "--alloc", lib, minimal, NULL};
+    spawn_run(again, &r);
+    reported_invariant(invariant, sizeof invariant);
+    ck_assert_msg(r.status == 1 && strcmp(invariant, "reuse") == 0,
+                  "the minimized program passes alone: exit %d\n%s", r.status, r.err);
+}
+END_TEST
+
 START_TEST(triage_signs_a_crash_by_its_site)
 {
     char dir[64], path[256], lib[512];
@@ -258,6 +306,7 @@ Suite *minimize_suite(void)
     tcase_add_test(tc, minimize_takes_an_engines_file);
     tcase_add_test(tc, minimize_needs_alloc);
     tcase_add_test(tc, triage_groups_findings_that_fail_the_same_way);
+    tcase_add_test(tc, a_programs_rounds_go_with_it);
     tcase_add_test(tc, triage_signs_a_crash_by_its_site);
     tcase_add_test(tc, crash_in_the_c_library_is_signed_by_its_caller);
     suite_add_tcase(s, tc);

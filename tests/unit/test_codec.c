@@ -712,6 +712,37 @@ START_TEST(written_text_has_a_header)
 }
 END_TEST
 
+/* A program's `# rounds:` line: a whole line, within what the reuse rule
+ * judges, once; written back after the header. */
+START_TEST(rounds_line_is_read_and_written)
+{
+    struct program p;
+    parse_ok("# a leak shows over rounds\n# rounds: 48\nt0 malloc s1 100\n", &p);
+    ck_assert_uint_eq(p.rounds, 48);
+    ck_assert_uint_eq(p.count, 1);
+    size_t len;
+    char *text = text_of(&p, &len);
+    ck_assert_str_eq(text, "# gauntlet program: 1 operations, 1 threads\n"
+                           "# rounds: 48\n"
+                           "t0 malloc s1 100\n");
+    free(text);
+    program_release(&p);
+    parse_ok("t0 malloc s1 100 # rounds: 48\n#rounds: 48\n", &p);
+    ck_assert_uint_eq(p.rounds, 0); /* comments like any other */
+    program_release(&p);
+    parse_ok("  # rounds:\t256 \r\n", &p);
+    ck_assert_uint_eq(p.rounds, 256);
+    program_release(&p);
+    assert_parse_error("# rounds: 31\n",
+                       "f.txt:1:1: `# rounds:` needs a number of rounds, 32..256");
+    assert_parse_error("# rounds: 257\n", "f.txt:1:1: `# rounds:` needs");
+    assert_parse_error("# rounds: 99999999999999999999999\n", "f.txt:1:1: `# rounds:` needs");
+    assert_parse_error("# rounds:\n", "f.txt:1:1: `# rounds:` needs");
+    assert_parse_error("# rounds: 32 twice\n", "f.txt:1:1: `# rounds:` needs");
+    assert_parse_error("# rounds: 32\n# rounds: 64\n", "f.txt:2:1: a second `# rounds:` line");
+}
+END_TEST
+
 static enum program_form form_of(const char *s, size_t len, size_t *at)
 {
     return program_form_of((const uint8_t *)s, len, at);
@@ -1102,6 +1133,7 @@ Suite *codec_suite(void)
     tcase_add_test(text, parse_errors_point_at_the_problem);
     tcase_add_test(text, canonical_printing);
     tcase_add_test(text, written_text_has_a_header);
+    tcase_add_test(text, rounds_line_is_read_and_written);
     tcase_add_test(text, text_is_told_from_binary);
     suite_add_tcase(s, text);
 
