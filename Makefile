@@ -63,7 +63,8 @@ SUPPORT_SRC := $(wildcard tests/support/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c) cli/bench_replay.c # in process, no children
 SYSTEM_SRC := $(wildcard tests/system/*.c)
 LONG_SRC := $(wildcard tests/long/*.c)
-DEFECTS  := $(shell awk '!/^#/ && NF {print $$1}' tests/defective/defects.list 2>/dev/null) none
+DEFECTS  := $(shell awk '!/^#/ && NF {print $$1}' tests/defective/defects.list 2>/dev/null) none \
+            self_call
 DEFECT_LIBS := $(DEFECTS:%=$(BUILD)/defective/libdefect_%.so)
 DEPS_STAMP := $(BUILD)/.deps-ok
 RECORDER := $(BUILD)/libgauntlet-record.so

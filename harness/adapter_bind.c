@@ -63,7 +63,10 @@ bool adapter_bind_standard(struct allocator *a, void *handle, char *err, size_t 
 void *adapter_open_library(const char *path, const char *label, char *err, size_t err_len)
 {
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (handle != NULL) return handle;
+    if (handle != NULL) {
+        adapter_bind_to_itself(handle);
+        return handle;
+    }
     const char *why = dlerror();
     if (why != NULL && strstr(why, "static TLS") != NULL)
         snprintf(err, err_len,

@@ -115,10 +115,10 @@ struct allocator_entry {
     enum sized_free sized_free;
     const struct alloc_policy *policy;         /* the named allocator's table */
     const struct alloc_policy *library_policy; /* a so: build of this family's */
-    /* Its C++ new and delete run its own code. Some call the library's C
-     * entry points through the global scope instead (jemalloc's call
-     * aligned_alloc and free so), which for a library Gauntlet loads are
-     * glibc's: those would mix two heaps, and are not called. */
+    /* It has a C++ new and delete of its own, called as operations (glibc
+     * has none). jemalloc's call its C entry points through the PLT: they
+     * reach jemalloc because the library is bound to itself
+     * (adapter_self_bind.c), not glibc, whose blocks they would mix in. */
     bool cxx_self_bound;
     /* Fills the allocator's calls (name already set); false with a message. */
     bool (*open)(struct allocator *a, char *err, size_t err_len);
@@ -150,6 +150,13 @@ bool adapter_bind_standard(struct allocator *a, void *handle, char *err, size_t 
 void *adapter_open_library(const char *path, const char *label, char *err, size_t err_len);
 /* Binds the sized free the registry names, when the library defines it. */
 void adapter_bind_sized_free(struct allocator *a, enum sized_free how);
+
+/* ---- adapter_self_bind.c: a loaded library's calls to itself ---- */
+
+/* Points the library's references to functions it defines at its own
+ * definitions (the executable's come first), as for a preloaded library;
+ * returns how many references moved. */
+unsigned adapter_bind_to_itself(void *handle);
 
 /* ---- adapter_named.c, adapter_so.c: opening each kind of allocator ---- */
 

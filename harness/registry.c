@@ -31,7 +31,7 @@ static const struct allocator_entry entries[] = {
      SIZED_FREE_SDALLOCX,
      &jemalloc_policy,
      &jemalloc_library_policy,
-     false,
+     true,
      adapter_open_named,
      {{"MALLOC_CONF=tcache:false,dirty_decay_ms:0,muzzy_decay_ms:0,narenas:1",
        "no thread cache; freed pages purged at once; every thread in one arena"}},

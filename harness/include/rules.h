@@ -2049,10 +2049,11 @@ static inline bool rule_predict_covers(enum op_kind made_by, size_t requested, s
 }
 
 /* The real size the allocator predicts for `requested` bytes aligned to
- * `align` (0: a plain request). */
+ * `align` (0: a plain request); 0, and no call, for a zero-byte request:
+ * jemalloc's manual leaves nallocx(0) undefined (5.1.0 crashes on it). */
 static inline size_t rule_predict(const struct own_call *c, size_t requested, size_t align)
 {
-    if (c->how != PREDICT_NALLOCX) return 0;
+    if (c->how != PREDICT_NALLOCX || requested == 0) return 0;
     size_t (*nallocx)(size_t size, int flags);
     *(void **)&nallocx = c->call;
     return nallocx(requested, align ? rule_lg_align(align) : 0);

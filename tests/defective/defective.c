@@ -4,7 +4,11 @@
  * glibc's allocator, plus one defect selected at compile time with
  * -DDEFECT_<NAME> (tests/defective/defects.list names them and the invariant
  * each one breaks). Without any DEFECT_ macro (or with -DDEFECT_NONE) it is a
- * correct allocator that must pass every program.
+ * correct allocator that must pass every program; so must it with
+ * -DDEFECT_SELF_CALL, whose realloc(NULL, n) calls the library's own
+ * exported malloc through the PLT (as jemalloc 5.1.0's does): loaded beside
+ * glibc, that call reaches glibc's malloc unless the harness binds the
+ * library to itself (harness/adapter_self_bind.c).
  *
  * The core: every block is carved from a glibc block and has a 16-byte
  * header just before the returned pointer holding the glibc base pointer and
@@ -55,7 +59,7 @@
      defined(DEFECT_HEAP_AREA_WRONG) + defined(DEFECT_PREDICT_WRONG) +                             \
      defined(DEFECT_REZALLOC_DIRTY) + defined(DEFECT_HEAP_ADOPTS_STRANGER) +                       \
      defined(DEFECT_SETTING_MISALIGN) + defined(DEFECT_SUGGESTED_SETTING_MISALIGN) +               \
-     defined(DEFECT_NONE)) > 1
+     defined(DEFECT_SELF_CALL) + defined(DEFECT_NONE)) > 1
 #error "define at most one DEFECT_<NAME>: each library carries exactly one defect"
 #endif
 
@@ -990,6 +994,9 @@ static void *do_realloc(void *p, size_t size)
 #ifdef DEFECT_ZERO_INCONSISTENT
     /* malloc(0) gives a block, realloc(NULL, 0) gives NULL (mimalloc #622). */
     if (p == NULL && size == 0) return NULL;
+#endif
+#ifdef DEFECT_SELF_CALL
+    if (p == NULL) return malloc(size);
 #endif
     if (p == NULL) return do_malloc(size);
     if (impossible(size)) return realloc_fails(p);

@@ -50,7 +50,7 @@ START_TEST(list_names_each_allocators_own_calls)
         {"jemalloc",
          "own calls: sized free sdallocx, collect mallctl, expand xallocx, "
          "realloc_aligned rallocx, malloc_aligned_at none, heaps none, predict nallocx, "
-         "zalloc mallocx, rezalloc rallocx, C++ new none"},
+         "zalloc mallocx, rezalloc rallocx, C++ new yes"},
         {"mimalloc", "own calls: sized free mi_free_size, collect mi_collect, expand mi_expand, "
                      "realloc_aligned mi_realloc_aligned, malloc_aligned_at mi_malloc_aligned_at, "
                      "heaps mi_heap_malloc, predict none, zalloc mi_zalloc_aligned, rezalloc "

@@ -478,6 +478,15 @@ START_TEST(new_verdicts)
 }
 END_TEST
 
+/* A stand-in for nallocx that counts its calls. */
+static unsigned nallocx_calls;
+static size_t counting_nallocx(size_t size, int flags)
+{
+    (void)flags;
+    nallocx_calls++;
+    return size + 8;
+}
+
 /* A prediction is judged for blocks the standard calls made and nothing
  * resized, and must be the usable size exactly. */
 START_TEST(predict_verdicts)
@@ -499,6 +508,13 @@ START_TEST(predict_verdicts)
     ck_assert_int_eq(rule_check_predicted(p, 112, 100).failure, F_PREDICTED_OTHER);
     struct own_call none = {PREDICT_NONE, NULL, NULL};
     ck_assert_uint_eq(rule_predict(&none, 100, 0), 0);
+    /* nallocx(0) is undefined (jemalloc's manual): never called. */
+    struct own_call nallocx = {PREDICT_NALLOCX, NULL, NULL};
+    *(void **)&nallocx.call = (void *)counting_nallocx;
+    nallocx_calls = 0;
+    ck_assert_uint_eq(rule_predict(&nallocx, 100, 0), 108);
+    ck_assert_uint_eq(rule_predict(&nallocx, 0, 0), 0);
+    ck_assert_uint_eq(nallocx_calls, 1);
 }
 END_TEST
 
