@@ -78,6 +78,8 @@ for s in $(seq 1 "$programs"); do [ $((s % 3)) != 1 ] && threaded+=("$work/p$s.b
 free_repeat=${FREE_REPEAT:-5}
 rounds=${ROUNDS:-32}
 memory=${MEMORY:-1}
+memory_judged=""
+[ "$memory" = 0 ] || memory_judged=yes
 # spike is left out: its quiet window makes it the longest by far.
 memory_workloads=${MEMORY_WORKLOADS:-server,fragment,realloc-growth,thread-churn,producer-consumer}
 setting_lines=()
@@ -236,7 +238,7 @@ echo "| sampled | $mutants (seed $seed) |"
 echo "| equivalent (same machine code) | $equivalent |"
 echo "| do not build | $unbuildable |"
 echo "| judged | $judged |"
-echo "| killed by Gauntlet (gen ${gen_flags[*]:+${gen_flags[*]} }+ run, $programs programs, the threaded ones also free-running ×$free_repeat, then each in $rounds rounds, then under each of ${#setting_lines[@]} suggested settings) | $by_gauntlet ($(pct "$by_gauntlet" "$judged")) |"
+echo "| killed by Gauntlet (gen ${gen_flags[*]:+${gen_flags[*]} }+ run, $programs programs, the threaded ones also free-running ×$free_repeat, then each in $rounds rounds, then under each of ${#setting_lines[@]} suggested settings${memory_judged:+, then the upgrade from the original}) | $by_gauntlet ($(pct "$by_gauntlet" "$judged")) |"
 [ "$memory" = 0 ] ||
   echo "| of them by the upgrade from the original alone (\`upgrade --time 0\`: corpus, seeds, $memory_workloads) | $by_memory |"
 echo "| failed by Gauntlet only on programs the original fails too (not counted as kills) | $unconfirmed |"

@@ -60,11 +60,12 @@ bool adapter_bind_standard(struct allocator *a, void *handle, char *err, size_t 
     return true;
 }
 
-void *adapter_open_library(const char *path, const char *label, char *err, size_t err_len)
+void *adapter_open_library(const char *path, const char *label, bool *calls_itself, char *err,
+                           size_t err_len)
 {
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (handle != NULL) {
-        adapter_bind_to_itself(handle);
+        *calls_itself = adapter_bind_to_itself(handle);
         return handle;
     }
     const char *why = dlerror();

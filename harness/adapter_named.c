@@ -35,6 +35,6 @@ bool adapter_open_glibc(struct allocator *a, char *err, size_t err_len)
 bool adapter_open_named(struct allocator *a, char *err, size_t err_len)
 {
     const struct allocator_entry *e = registry_find(a->name);
-    void *handle = adapter_open_library(e->soname, e->name, err, err_len);
+    void *handle = adapter_open_library(e->soname, e->name, &a->calls_itself, err, err_len);
     return handle != NULL && adapter_bind_standard(a, handle, err, err_len);
 }

@@ -105,13 +105,13 @@ static bool write_slot(const struct image *im, ElfW(Addr) * slot, ElfW(Addr) val
     return true;
 }
 
-unsigned adapter_bind_to_itself(void *handle)
+bool adapter_bind_to_itself(void *handle)
 {
     struct link_map *map = NULL;
     struct image im;
     if (dlinfo(handle, RTLD_DI_LINKMAP, &map) != 0 || map == NULL || !read_image(map, &im))
-        return 0;
-    unsigned bound = 0;
+        return false;
+    bool all = true;
     for (unsigned t = 0; t < 2; t++) {
         if (im.tables[t] == NULL) continue;
         size_t count = im.sizes[t] / sizeof(ElfW(Rela));
@@ -124,19 +124,19 @@ unsigned adapter_bind_to_itself(void *handle)
                 ELF64_ST_TYPE(s->st_info) != STT_FUNC)
                 continue;
             ElfW(Addr) own = im.base + s->st_value, *slot = (ElfW(Addr) *)(im.base + r->r_offset);
-            if (*slot == own || executable_defines(im.names + s->st_name)) continue;
-            if (write_slot(&im, slot, own)) bound++;
+            if (*slot == own) continue;
+            all = !executable_defines(im.names + s->st_name) && write_slot(&im, slot, own) && all;
         }
     }
-    return bound;
+    return all;
 }
 
 #else
 
-unsigned adapter_bind_to_itself(void *handle)
+bool adapter_bind_to_itself(void *handle)
 {
     (void)handle;
-    return 0;
+    return false;
 }
 
 #endif

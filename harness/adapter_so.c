@@ -26,6 +26,6 @@ bool adapter_open_so(struct allocator *a, const char *path, char *err, size_t er
         snprintf(err, err_len, "%s: path too long", a->name);
         return false;
     }
-    void *handle = adapter_open_library(resolved, a->name, err, err_len);
+    void *handle = adapter_open_library(resolved, a->name, &a->calls_itself, err, err_len);
     return handle != NULL && adapter_bind_standard(a, handle, err, err_len);
 }

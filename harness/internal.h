@@ -107,6 +107,12 @@ size_t program_mutate_as(enum mutation m, uint8_t *data, size_t size, size_t max
 
 /* ---- registry.c: every named allocator, once ---- */
 
+/* An allocator's C++ new and delete: none (glibc), its own code throughout,
+ * or code calling its C entry points through the PLT (jemalloc's), made only
+ * when those calls reach the library (allocator.calls_itself), not the
+ * blocks of another malloc. */
+enum cxx_layer { CXX_NONE, CXX_OWN, CXX_THROUGH_PLT };
+
 struct allocator_entry {
     const char *name;      /* as given to --alloc */
     const char *soname;    /* the library opened (glibc: reached through its own handle) */
@@ -115,11 +121,8 @@ struct allocator_entry {
     enum sized_free sized_free;
     const struct alloc_policy *policy;         /* the named allocator's table */
     const struct alloc_policy *library_policy; /* a so: build of this family's */
-    /* It has a C++ new and delete of its own, called as operations (glibc
-     * has none). jemalloc's call its C entry points through the PLT: they
-     * reach jemalloc because the library is bound to itself
-     * (adapter_self_bind.c), not glibc, whose blocks they would mix in. */
-    bool cxx_self_bound;
+    /* Whether its C++ new and delete are made as operations. */
+    enum cxx_layer cxx;
     /* Fills the allocator's calls (name already set); false with a message. */
     bool (*open)(struct allocator *a, char *err, size_t err_len);
     /* Settings that move it onto paths its defaults never take, each with
@@ -147,7 +150,9 @@ bool registry_reads_variable(const char *name, size_t name_len);
 void *adapter_own_symbol(void *handle, const char *name);
 /* Binds the standard calls; fails only when malloc or free is missing. */
 bool adapter_bind_standard(struct allocator *a, void *handle, char *err, size_t err_len);
-void *adapter_open_library(const char *path, const char *label, char *err, size_t err_len);
+/* dlopen, then the library bound to itself (calls_itself: adapter_bind_to_itself's answer). */
+void *adapter_open_library(const char *path, const char *label, bool *calls_itself, char *err,
+                           size_t err_len);
 /* Binds the sized free the registry names, when the library defines it. */
 void adapter_bind_sized_free(struct allocator *a, enum sized_free how);
 
@@ -155,8 +160,8 @@ void adapter_bind_sized_free(struct allocator *a, enum sized_free how);
 
 /* Points the library's references to functions it defines at its own
  * definitions (the executable's come first), as for a preloaded library;
- * returns how many references moved. */
-unsigned adapter_bind_to_itself(void *handle);
+ * true when every such reference now reaches the library. */
+bool adapter_bind_to_itself(void *handle);
 
 /* ---- adapter_named.c, adapter_so.c: opening each kind of allocator ---- */
 

@@ -15,7 +15,7 @@ static const struct allocator_entry entries[] = {
      SIZED_FREE_NONE,
      &glibc_policy,
      &any_conforming_policy,
-     false,
+     CXX_NONE,
      adapter_open_glibc,
      {{"GLIBC_TUNABLES=glibc.malloc.tcache_count=0:glibc.malloc.mmap_threshold=65536:"
        "glibc.malloc.trim_threshold=0",
@@ -31,7 +31,7 @@ static const struct allocator_entry entries[] = {
      SIZED_FREE_SDALLOCX,
      &jemalloc_policy,
      &jemalloc_library_policy,
-     true,
+     CXX_THROUGH_PLT,
      adapter_open_named,
      {{"MALLOC_CONF=tcache:false,dirty_decay_ms:0,muzzy_decay_ms:0,narenas:1",
        "no thread cache; freed pages purged at once; every thread in one arena"}},
@@ -43,7 +43,7 @@ static const struct allocator_entry entries[] = {
      SIZED_FREE_MI_FREE_SIZE,
      &mimalloc_policy,
      &mimalloc_library_policy,
-     true,
+     CXX_OWN,
      adapter_open_named,
      {{"MIMALLOC_RESERVE_OS_MEMORY=64MiB",
        "an arena reserved at start serves the segments, and the OS the rest once it is full"},
@@ -58,7 +58,7 @@ static const struct allocator_entry entries[] = {
      SIZED_FREE_TC_FREE_SIZED,
      &tcmalloc_policy,
      &tcmalloc_library_policy,
-     true,
+     CXX_OWN,
      adapter_open_named,
      {{"TCMALLOC_AGGRESSIVE_DECOMMIT=t TCMALLOC_RELEASE_RATE=100",
        "free spans given back to the OS at once"}},
@@ -67,7 +67,9 @@ static const struct allocator_entry entries[] = {
 
 void registry_limit_cxx(const struct allocator_entry *family, struct allocator *a)
 {
-    if (family == NULL || !family->cxx_self_bound) a->own.cxx = (struct cxx_calls){0};
+    if (family == NULL || family->cxx == CXX_NONE ||
+        (family->cxx == CXX_THROUGH_PLT && !a->calls_itself))
+        a->own.cxx = (struct cxx_calls){0};
 }
 #define ENTRY_COUNT (sizeof entries / sizeof *entries)
 

@@ -198,6 +198,9 @@ struct allocator {
     char version[256];  /* what the allocator says of itself */
     const char *family; /* "glibc", "jemalloc", "mimalloc", "tcmalloc", or NULL (unknown) */
     void *handle;       /* dlopen handle */
+    /* Every call the library makes to a function it defines reaches it: none
+     * went to a definition the executable makes first (a sanitizer's). */
+    bool calls_itself;
     const struct alloc_policy *policy;
     /* Standard calls; NULL where the allocator lacks one (skipped, counted). */
     void *(*malloc)(size_t);
