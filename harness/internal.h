@@ -90,6 +90,7 @@ void record_put_word(uint8_t *rec, unsigned at, uint32_t word);
     X(MUT_OTHER_KIND, "other-kind", other_kind, 3)                                                 \
     X(MUT_OTHER_SLOT, "other-slot", other_slot, 3)                                                 \
     X(MUT_REFUSE_AROUND, "refuse-around", refuse_around, 3)                                        \
+    X(MUT_SHRINK_SIZED_FREE, "shrink-sized-free", shrink_sized_free, 2)                            \
     X(MUT_RECORD_BYTES, "record-bytes", record_bytes, 10)                                          \
     X(MUT_ENGINE_BYTES, "engine-bytes", engine_bytes, 45)
 

@@ -8,7 +8,9 @@
  * operation, hand a free to another thread, hand a burst of blocks to
  * another thread to free, set a size to a neighbour of a class edge, change
  * an operation's kind or slot, make one call while the OS refuses memory
- * (often a new thread's first), and the engine's byte mutator inside one
+ * (often a new thread's first), resize a block smaller (aligned), free it
+ * by its size and ask in the classes it may have landed in, and the
+ * engine's byte mutator inside one
  * record. Every record goes through the codec
  * (record_decode, record_encode), so the format has one source.
  */
@@ -352,6 +354,50 @@ static const uint8_t slot_kinds[] = {OP_FREE, OP_FREE_SIZED, OP_CHECK, OP_USABLE
 static bool makes_a_block(const struct op *op)
 {
     return op_allocates(op->kind) || op_is_realloc(op->kind);
+}
+
+/* The kinds a shrink may take: the plain resize, and the allocator's own
+ * aligned ones (skipped where the library lacks them). */
+static const uint8_t shrink_kinds[] = {OP_REALLOC, OP_REZALLOC, OP_REALLOC_ALIGNED};
+
+/*
+ * A history: a block resized a little smaller, with an alignment unless
+ * plain realloc (the allocator may keep it in place, in a class the
+ * alignment does not fit), released by its sized free, then a request the
+ * size of the alignment and one of the new size aligned alike: the classes
+ * the block may have been filed in. A bug of this shape (jemalloc PR #1900)
+ * needs the four in a row, which separate edits seldom line up.
+ */
+static bool shrink_sized_free(struct mutation_input *in)
+{
+    long i = pick_record(in, makes_a_block);
+    if (i < 0 || in->max_records - in->records < 4 || !may_grow(in)) return false;
+    struct op made;
+    record_decode(record_at(in, (size_t)i), &made);
+    if (made.size < 2 || made.size > ((size_t)1 << 20)) return false;
+    uint8_t kind = shrink_kinds[pick(in, sizeof shrink_kinds)];
+    size_t align = kind == OP_REALLOC ? 0 : (size_t)1 << (4 + pick(in, 9));
+    size_t step = made.size / 8 + 1,
+           smaller = made.size - 1 - pick(in, step < made.size - 1 ? step : made.size - 1);
+    uint8_t other =
+        (uint8_t)((made.slot + 1 + pick(in, GAUNTLET_MAX_SLOTS - 1)) % GAUNTLET_MAX_SLOTS);
+    size_t near_align = align ? align - pick(in, align / 4) : near_edge(in, made.size);
+    const struct op ops[4] = {
+        {.kind = kind, .thread = made.thread, .slot = made.slot, .size = smaller, .align = align},
+        {.kind = OP_FREE_SIZED, .thread = made.thread, .slot = made.slot},
+        {.kind = OP_MALLOC, .thread = made.thread, .slot = other, .size = near_align},
+        {.kind = align ? OP_ALIGNED_ALLOC : OP_MALLOC,
+         .thread = made.thread,
+         .slot = made.slot,
+         .size = smaller,
+         .align = align},
+    };
+    uint8_t encoded[4][REC] = {{0}};
+    for (unsigned k = 0; k < 4; k++)
+        if (!record_encode(&ops[k], encoded[k])) return false;
+    open_gap(in, (size_t)i + 1, 4);
+    memcpy(record_at(in, (size_t)i + 1), encoded, sizeof encoded);
+    return true;
 }
 
 /* One call made while the OS refuses the allocator memory: fail_maps

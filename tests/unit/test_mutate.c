@@ -326,6 +326,43 @@ START_TEST(fill_makes_pages_of_one_size_then_frees_some)
 }
 END_TEST
 
+/* A shrink-sized-free: right after a block is made, a smaller resize of it
+ * (aligned unless plain realloc), its sized free, a request near the
+ * alignment, and one of the new size aligned alike. */
+START_TEST(shrink_sized_free_lines_up_a_history)
+{
+    unsigned applied = 0, aligned = 0;
+    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+        edit(&e, MUT_SHRINK_SIZED_FREE, 16, 2, seed, NULL);
+        if (!e.applied) continue;
+        applied++;
+        ck_assert_uint_eq(e.out, e.size + 4 * REC);
+        size_t at = 0;
+        while (memcmp(e.before + at * REC, e.after + at * REC, REC) == 0)
+            at++;
+        struct op made, shrink, sized, near, again;
+        decode_at(e.after, at - 1, &made);
+        decode_at(e.after, at, &shrink);
+        decode_at(e.after, at + 1, &sized);
+        decode_at(e.after, at + 2, &near);
+        decode_at(e.after, at + 3, &again);
+        ck_assert_msg(op_allocates(made.kind) || op_is_realloc(made.kind), "seed %llu",
+                      (unsigned long long)seed);
+        ck_assert(op_resizes(shrink.kind) && shrink.slot == made.slot);
+        ck_assert_uint_lt(shrink.size, made.size);
+        ck_assert(sized.kind == OP_FREE_SIZED && sized.slot == made.slot);
+        ck_assert(near.kind == OP_MALLOC && near.slot != made.slot);
+        ck_assert(again.slot == made.slot && again.size == shrink.size);
+        aligned += shrink.align != 0;
+        if (shrink.align) ck_assert(again.kind == OP_ALIGNED_ALLOC && again.align == shrink.align);
+        ck_assert_uint_eq(memcmp(e.before + at * REC, e.after + (at + 4) * REC, e.size - at * REC),
+                          0);
+    }
+    ck_assert_uint_ge(applied, SEEDS / 2);
+    ck_assert_msg(aligned > 0 && aligned < applied, "%u of %u aligned", aligned, applied);
+}
+END_TEST
+
 START_TEST(handoff_has_another_thread_free_a_burst)
 {
     unsigned applied = 0, restarts = 0;
@@ -538,6 +575,7 @@ Suite *mutate_suite(void)
     tcase_add_test(t, move_keeps_every_record);
     tcase_add_test(t, other_thread_hands_one_release_to_another_thread);
     tcase_add_test(t, handoff_has_another_thread_free_a_burst);
+    tcase_add_test(t, shrink_sized_free_lines_up_a_history);
     tcase_add_test(t, fill_makes_pages_of_one_size_then_frees_some);
     tcase_add_test(t, refuse_around_brackets_one_call);
     tcase_add_test(t, class_edge_lands_next_to_a_given_edge);
