@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -330,6 +331,22 @@ static uintptr_t faulting_pc(const void *context, uintptr_t *sp)
 static void on_crash(int signal_number, siginfo_t *info, void *context)
 {
     (void)info;
+    /* One report: the first thread to crash writes it and ends the process;
+     * another thread crashing meanwhile (free-running threads meeting the
+     * same bug) waits for that end rather than dying at once of the default
+     * action with nothing written. The handler itself crashing (its own
+     * thread again) gets the default action, as before. */
+    static atomic_long reporter;
+    long none = 0, me = (long)syscall(SYS_gettid);
+    if (!atomic_compare_exchange_strong(&reporter, &none, me)) {
+        if (none == me) {
+            signal(signal_number, SIG_DFL);
+            raise(signal_number);
+            return;
+        }
+        for (;;)
+            pause();
+    }
     char how[96], detail[FINDING_SIGNATURE_MAX], site[FINDING_SIGNATURE_MAX - 16];
     uintptr_t sp, pc = faulting_pc(context, &sp);
     bool located = pc && crash_site_of(pc, sp, (uintptr_t)abort, site, sizeof site);
@@ -397,8 +414,7 @@ void report_install_crash_handlers(void)
     stack_t ss = {.ss_sp = alternate_stack, .ss_size = sizeof alternate_stack};
     sigaltstack(&ss, NULL);
     for (size_t i = 0; i < sizeof fatal / sizeof *fatal; i++) {
-        struct sigaction sa = {.sa_sigaction = on_crash,
-                               .sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND};
+        struct sigaction sa = {.sa_sigaction = on_crash, .sa_flags = SA_SIGINFO | SA_ONSTACK};
         sigaction(fatal[i], &sa, NULL);
     }
     report_catch_exit();

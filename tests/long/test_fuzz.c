@@ -55,15 +55,10 @@ START_TEST(smoke_campaign_per_allocator_is_clean)
      * under the suggested settings: a real allocator's corpus passes those too,
      * but for a bug of its own the closing seconds found (mimalloc 2.0.9 never
      * reuses a deleted heap's freed pages: tests/findings/mimalloc-heap-delete-
-     * keeps-freed-pages.c), passed over as known; and for jemalloc 5.3.0's
-     * crash when the OS refuses a new thread memory (found-jemalloc-oom-new-
-     * thread.txt), which free-running often meets in the thread's exit,
-     * where the dying process writes no site: a crash without one. */
+     * keeps-freed-pages.c), passed over as known. */
     char known[128];
     snprintf(known, sizeof known, "%s/known-bugs", out);
-    write_file(known, strcmp(allocs[_i], "mimalloc") == 0   ? "reuse/not-reused/barrier/zero\n"
-                      : strcmp(allocs[_i], "jemalloc") == 0 ? "crash/signal-11/\\?\n"
-                                                            : "");
+    write_file(known, strcmp(allocs[_i], "mimalloc") == 0 ? "reuse/not-reused/barrier/zero\n" : "");
     const char *argv[] = {"gauntlet",  "fuzz", "--alloc", allocs[_i], "--seed", "1",
                           "--runs",    "4000", "--time",  "60",       "--out",  out,
                           "--closing", "5",    "--known", known,      NULL};
